@@ -1,0 +1,2 @@
+export * from './ops/elementwise.js';
+export * from './ops/matmul.js';

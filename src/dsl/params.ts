@@ -1,0 +1,125 @@
+// Parameters named by module path, initialised lazily and deterministically from (seed, path).
+import type { Shape } from './types/shape.js';
+import { makeValue } from './graph.js';
+import { Tensor } from './tensor.js';
+import { RuleError, fmtShape } from './dim.js';
+import { fillNormal, fillUniform, hashSeed } from './rng.js';
+
+/** How a parameter's values are made. */
+export type Init =
+  | { readonly kind: 'zeros' }
+  | { readonly kind: 'ones' }
+  | { readonly kind: 'constant'; readonly value: number }
+  | { readonly kind: 'uniform'; readonly bound: number }
+  | { readonly kind: 'normal'; readonly std: number }
+  | { readonly kind: 'values'; readonly values: Float32Array };
+
+export const init = {
+  zeros: { kind: 'zeros' } as Init,
+  ones: { kind: 'ones' } as Init,
+  constant: (value: number): Init => ({ kind: 'constant', value }),
+  uniform: (bound: number): Init => ({ kind: 'uniform', bound }),
+  normal: (std: number): Init => ({ kind: 'normal', std }),
+  /** PyTorch's default for Linear/Conv: U(−1/√fanIn, 1/√fanIn). */
+  fanIn: (fanIn: number): Init => ({ kind: 'uniform', bound: 1 / Math.sqrt(fanIn) }),
+  values: (values: Float32Array): Init => ({ kind: 'values', values }),
+};
+
+export class Param {
+  private data: Float32Array | undefined;
+  constructor(
+    readonly name: string,
+    readonly shape: readonly number[],
+    readonly init: Init,
+    readonly seed: number,
+    /** Frozen parameters are exported but not trained. */
+    public trainable = true,
+  ) {}
+  get size(): number {
+    return this.shape.reduce((a, b) => a * b, 1);
+  }
+  /** The values, made on first use (one copy, shared by the emitter and the trainer). */
+  values(): Float32Array {
+    if (!this.data) this.data = materialise(this.init, this.size, hashSeed(this.seed, this.name));
+    return this.data;
+  }
+  /** Replace the values (loaded weights, trained weights). */
+  set(values: Float32Array): void {
+    if (values.length !== this.size) throw new RuleError(`parameter '${this.name}': got ${values.length} values for shape ${fmtShape(this.shape)} (${this.size})`);
+    this.data = values;
+  }
+  /** Drop made values so they can be garbage-collected (they are remade identically on demand). */
+  release(): void {
+    if (this.init.kind !== 'values') this.data = undefined;
+  }
+}
+
+function materialise(init: Init, n: number, seed: number): Float32Array {
+  const out = new Float32Array(n);
+  switch (init.kind) {
+    case 'zeros':
+      return out;
+    case 'ones':
+      return out.fill(1);
+    case 'constant':
+      return out.fill(init.value);
+    case 'uniform':
+      fillUniform(out, seed, -init.bound, init.bound);
+      return out;
+    case 'normal':
+      fillNormal(out, seed, 0, init.std);
+      return out;
+    case 'values':
+      if (init.values.length !== n) throw new RuleError(`init.values: got ${init.values.length} values for ${n} elements`);
+      return init.values;
+  }
+}
+
+/** Where parameters live: one per model build, holding the seed. */
+export class ParamStore {
+  readonly params = new Map<string, Param>();
+  constructor(readonly seed = 0) {}
+  root(): Scope {
+    return new Scope(this, '');
+  }
+}
+
+const SEGMENT = /^[A-Za-z0-9_]+$/;
+
+/** A position in the module tree: `scope.at('attn').at('q')` names `attn.q.*`. */
+export class Scope {
+  constructor(
+    readonly store: ParamStore,
+    readonly path: string,
+  ) {}
+  at(name: string | number): Scope {
+    const seg = String(name);
+    if (!SEGMENT.test(seg)) throw new RuleError(`scope: '${seg}' is not a valid module name (letters, digits, _)`);
+    return new Scope(this.store, this.path ? `${this.path}.${seg}` : seg);
+  }
+  /** Declare (or reuse, for weight sharing) the parameter `path.name`. */
+  param<const S extends readonly number[]>(name: string, shape: S, how: Init): Tensor<S, 'float32'> {
+    const full = this.path ? `${this.path}.${name}` : name;
+    for (const d of shape) if (!Number.isInteger(d) || d <= 0) throw new RuleError(`parameter '${full}': dim ${d} must be a positive integer`);
+    let p = this.store.params.get(full);
+    if (p) {
+      if (p.shape.length !== shape.length || p.shape.some((d, i) => d !== shape[i]))
+        throw new RuleError(`parameter '${full}' is reused with shape ${fmtShape(shape)} but was declared ${fmtShape(p.shape)}`);
+    } else {
+      p = new Param(full, [...shape], how, this.store.seed);
+      this.store.params.set(full, p);
+    }
+    return new Tensor(paramValue(p));
+  }
+}
+
+// One Value per Param, so a shared weight is one initializer.
+const paramValues = new WeakMap<Param, ReturnType<typeof makeValue>>();
+function paramValue(p: Param) {
+  let v = paramValues.get(p);
+  if (!v) {
+    v = makeValue(p.shape, 'float32', { kind: 'param', param: p });
+    paramValues.set(p, v);
+  }
+  return v;
+}

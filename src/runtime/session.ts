@@ -1,0 +1,93 @@
+// A small typed wrapper over onnxruntime-node: load, run with named inputs, options, CPU fallback.
+import * as ort from 'onnxruntime-node';
+import type { DType, HostArray } from '../dsl/dtype.js';
+
+export type Device = 'cpu' | 'cuda';
+
+export interface SessionOptions {
+  /** Threads inside one op (default: ONNX Runtime's choice, the number of cores). */
+  readonly threads?: number;
+  readonly interOpThreads?: number;
+  readonly optimization?: 'disabled' | 'basic' | 'extended' | 'all';
+  /** Execution device; 'cuda' falls back to CPU with a one-line warning when unavailable. */
+  readonly device?: Device;
+  /** Called with the fallback warning (default: console.warn). */
+  readonly warn?: (message: string) => void;
+}
+
+export interface HostTensor {
+  readonly dtype: DType;
+  readonly dims: readonly number[];
+  readonly data: HostArray;
+}
+
+export interface IOInfo {
+  readonly name: string;
+}
+
+const ortType: Record<DType, ort.Tensor.Type> = { float32: 'float32', float16: 'float16', int32: 'int32', int64: 'int64', bool: 'bool', uint8: 'uint8' };
+const fromOrt: Partial<Record<string, DType>> = { float32: 'float32', float16: 'float16', int32: 'int32', int64: 'int64', bool: 'bool', uint8: 'uint8' };
+
+export const hostTensor = (data: HostArray, dims: readonly number[], dtype: DType = 'float32'): HostTensor => {
+  const n = dims.reduce((a, b) => a * b, 1);
+  if (data.length !== n) throw new Error(`hostTensor: ${data.length} values for dims [${dims.join(', ')}] (${n})`);
+  return { data, dims, dtype };
+};
+
+export class Model {
+  private constructor(
+    private readonly session: ort.InferenceSession,
+    /** The device the session actually runs on after any fallback. */
+    readonly device: Device,
+  ) {}
+
+  static async load(model: string | Uint8Array, opts: SessionOptions = {}): Promise<Model> {
+    // onnxruntime-node rejects keys set to undefined, so only present options are passed.
+    const base: ort.InferenceSession.SessionOptions = { graphOptimizationLevel: opts.optimization ?? 'all' };
+    if (opts.threads !== undefined) base.intraOpNumThreads = opts.threads;
+    if (opts.interOpThreads !== undefined) base.interOpNumThreads = opts.interOpThreads;
+    if (opts.device === 'cuda') {
+      try {
+        const s = await create(model, { ...base, executionProviders: ['cuda', 'cpu'] });
+        return new Model(s, 'cuda');
+      } catch (e) {
+        const reason = String((e as Error).message ?? e).split('\n')[0].slice(0, 160);
+        (opts.warn ?? console.warn)(`warning: CUDA is not available (${reason}); running on CPU. See README "CUDA" to enable it.`);
+      }
+    }
+    return new Model(await create(model, { ...base, executionProviders: ['cpu'] }), 'cpu');
+  }
+
+  get inputNames(): readonly string[] {
+    return this.session.inputNames;
+  }
+  get outputNames(): readonly string[] {
+    return this.session.outputNames;
+  }
+
+  /** Run with named inputs; returns every output by name. */
+  async run(feeds: Readonly<Record<string, HostTensor>>): Promise<Record<string, HostTensor>> {
+    const missing = this.session.inputNames.filter((n) => !(n in feeds));
+    if (missing.length) throw new Error(`run: missing input(s) ${missing.map((m) => `'${m}'`).join(', ')}; the model takes ${this.session.inputNames.join(', ')}`);
+    const unknown = Object.keys(feeds).filter((n) => !this.session.inputNames.includes(n));
+    if (unknown.length) throw new Error(`run: unknown input(s) ${unknown.map((m) => `'${m}'`).join(', ')}; the model takes ${this.session.inputNames.join(', ')}`);
+    const ortFeeds: Record<string, ort.Tensor> = {};
+    for (const [name, t] of Object.entries(feeds)) ortFeeds[name] = new ort.Tensor(ortType[t.dtype], t.data as never, [...t.dims]);
+    const res = await this.session.run(ortFeeds);
+    const out: Record<string, HostTensor> = {};
+    for (const [name, t] of Object.entries(res)) {
+      const dtype = fromOrt[t.type];
+      if (!dtype) throw new Error(`run: output '${name}' has unsupported type ${t.type}`);
+      out[name] = { dtype, dims: [...t.dims], data: t.data as HostArray };
+    }
+    return out;
+  }
+
+  async release(): Promise<void> {
+    await this.session.release();
+  }
+}
+
+async function create(model: string | Uint8Array, opts: ort.InferenceSession.SessionOptions): Promise<ort.InferenceSession> {
+  return typeof model === 'string' ? ort.InferenceSession.create(model, opts) : ort.InferenceSession.create(model, opts);
+}
