@@ -22,16 +22,18 @@ export function mulberry32(seed: number): () => number {
   };
 }
 
-/** Fill with uniform values in [lo, hi). Inlined generator: this runs over 100 M weights. */
+/**
+ * Fill with uniform values in [lo, hi). xorshift32 with a multiplicative output scramble:
+ * twice as fast as mulberry32 here, and this runs over 100 M weights at build time.
+ */
 export function fillUniform(out: Float32Array, seed: number, lo: number, hi: number): void {
-  let a = seed >>> 0;
+  let x = seed | 0 || 0x9e3779b9;
   const scale = (hi - lo) / 4294967296;
   for (let i = 0; i < out.length; i++) {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[i] = lo + ((t ^ (t >>> 14)) >>> 0) * scale;
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    out[i] = lo + (Math.imul(x, 0x2c1b3c6d) >>> 0) * scale;
   }
 }
 

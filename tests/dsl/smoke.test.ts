@@ -31,3 +31,26 @@ describe('smoke', () => {
     expect(out.y.dims).toEqual([2, 4, 3]);
   });
 });
+
+describe('emission of large initializers', () => {
+  it('frames big weights by hand; ONNX Runtime and the checker read them back exactly', async () => {
+    const store = new ParamStore(3);
+    const x = input('x', [2, 64]);
+    const w = store.root().at('big').param('weight', [64, 64], { kind: 'uniform', bound: 1 });
+    const y = matmul(x, w);
+    const g = build({ inputs: { x }, outputs: { y } });
+    const dir = mkdtempSync(join(tmpdir(), 'op-'));
+    const path = join(dir, 'big.onnx');
+    saveModel(g, path);
+    if (onnxCheckerAvailable()) expect(checkModels([path])[0].error).toBeNull();
+    const m = await Model.load(path);
+    const xs = Float32Array.from({ length: 128 }, (_, i) => Math.sin(i));
+    const out = (await m.run({ x: hostTensor(xs, [2, 64]) })).y.data as Float32Array;
+    const wv = g.params[0].values();
+    for (const [r, c] of [[0, 0], [1, 63], [0, 17]]) {
+      let s = 0;
+      for (let k = 0; k < 64; k++) s += xs[r * 64 + k] * wv[k * 64 + c];
+      expect(out[r * 64 + c]).toBeCloseTo(s, 4);
+    }
+  });
+});
