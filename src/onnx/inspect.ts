@@ -1,0 +1,198 @@
+// Reading an ONNX file back: inputs/outputs, parameters per module, and FLOPs per op type.
+// FLOPs use the shapes ONNX Runtime actually sees: one profiled run at the requested dims, with graph
+// optimisations off so that node types are the file's own. This works for any ONNX model, not just ours.
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { onnx } from './proto.js';
+import type { onnx as P } from 'onnx-proto';
+
+export interface TensorSummary {
+  readonly name: string;
+  readonly dtype: string;
+  readonly shape: (number | string)[];
+}
+
+export interface ModelSummary {
+  readonly irVersion: number;
+  readonly opset: number;
+  readonly producer: string;
+  readonly inputs: TensorSummary[];
+  readonly outputs: TensorSummary[];
+  readonly parameters: number;
+  /** Floating-point parameter dtype ('float32', 'float16' or 'mixed'). */
+  readonly dtype: string;
+  /** Parameter count per module prefix (first `depth` path segments). */
+  readonly modules: Record<string, number>;
+  readonly nodes: number;
+  readonly opTypes: Record<string, number>;
+  readonly metadata: Record<string, string>;
+}
+
+const DTYPE_NAMES: Record<number, string> = { 1: 'float32', 2: 'uint8', 3: 'int8', 5: 'int16', 6: 'int32', 7: 'int64', 9: 'bool', 10: 'float16', 11: 'float64', 16: 'bfloat16' };
+export const dtypeName = (code: number): string => DTYPE_NAMES[code] ?? `type${code}`;
+
+function summariseValue(v: P.IValueInfoProto): TensorSummary {
+  const t = v.type?.tensorType;
+  return {
+    name: v.name ?? '',
+    dtype: dtypeName(t?.elemType ?? 0),
+    shape: (t?.shape?.dim ?? []).map((d) => (d.dimParam ? d.dimParam : Number(d.dimValue ?? 0))),
+  };
+}
+
+const count = (dims: readonly (number | Long | null | undefined)[] | null | undefined): number => (dims ?? []).reduce<number>((a, d) => a * Number(d ?? 0), 1);
+type Long = { toNumber(): number };
+
+/** The module a parameter belongs to: its path without the last segment, cut to `depth` segments. */
+export function moduleOf(name: string, depth: number): string {
+  const parts = name.split('.');
+  return parts.slice(0, Math.max(1, Math.min(depth, parts.length - 1))).join('.');
+}
+
+export function summariseModel(bytes: Uint8Array, depth = 2): ModelSummary {
+  const m = onnx.ModelProto.decode(bytes);
+  const g = m.graph!;
+  const modules: Record<string, number> = {};
+  let parameters = 0;
+  const floatTypes = new Set<string>();
+  for (const t of g.initializer ?? []) {
+    const dt = dtypeName(t.dataType ?? 0);
+    if (!dt.startsWith('float')) continue; // shapes, axes and other int constants are not parameters
+    const n = count(t.dims as never);
+    if (n <= 1 && !(t.name ?? '').includes('.')) continue; // scalar constants of lowerings
+    floatTypes.add(dt);
+    parameters += n;
+    const mod = moduleOf(t.name ?? '', depth);
+    modules[mod] = (modules[mod] ?? 0) + n;
+  }
+  const opTypes: Record<string, number> = {};
+  for (const n of g.node ?? []) opTypes[n.opType ?? '?'] = (opTypes[n.opType ?? '?'] ?? 0) + 1;
+  const inits = new Set((g.initializer ?? []).map((t) => t.name));
+  return {
+    irVersion: Number(m.irVersion ?? 0),
+    opset: Number((m.opsetImport ?? []).find((o) => !o.domain)?.version ?? 0),
+    producer: `${m.producerName ?? ''} ${m.producerVersion ?? ''}`.trim(),
+    inputs: (g.input ?? []).filter((i) => !inits.has(i.name)).map(summariseValue),
+    outputs: (g.output ?? []).map(summariseValue),
+    parameters,
+    dtype: floatTypes.size === 1 ? [...floatTypes][0] : floatTypes.size === 0 ? 'none' : 'mixed',
+    modules,
+    nodes: (g.node ?? []).length,
+    opTypes,
+    metadata: Object.fromEntries((m.metadataProps ?? []).map((p) => [p.key ?? '', p.value ?? ''])),
+  };
+}
+
+export interface OpCost {
+  readonly count: number;
+  readonly flops: number;
+  /** Measured time of this op type in the profiled run (µs). */
+  readonly micros: number;
+}
+
+type Shapes = number[][];
+const prod = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
+
+/** FLOPs of one node from its input and output shapes (a multiply-add counts 2). */
+export function nodeFlops(op: string, ins: Shapes, outs: Shapes): number {
+  const out = outs[0] ? prod(outs[0]) : 0;
+  switch (op) {
+    case 'MatMul':
+    case 'FusedMatMul':
+      return 2 * out * ins[0][ins[0].length - 1];
+    case 'Gemm':
+      return 2 * out * ins[0][ins[0].length - 1];
+    case 'Conv':
+    case 'FusedConv':
+      return 2 * out * prod(ins[1].slice(1));
+    case 'ConvTranspose':
+      return 2 * prod(ins[0]) * prod(ins[1].slice(1));
+    case 'Softmax':
+      return 5 * out;
+    case 'LayerNormalization':
+      return 8 * out;
+    case 'ReduceMean':
+    case 'ReduceSum':
+    case 'ReduceMax':
+    case 'ReduceMin':
+    case 'MaxPool':
+    case 'AveragePool':
+      return prod(ins[0]);
+    case 'Resize':
+      return 4 * out;
+    case 'Reshape':
+    case 'Transpose':
+    case 'Concat':
+    case 'Split':
+    case 'Slice':
+    case 'Squeeze':
+    case 'Unsqueeze':
+    case 'Identity':
+    case 'Shape':
+    case 'Gather':
+    case 'Expand':
+    case 'Cast':
+    case 'Flatten':
+      return 0;
+    default:
+      return out; // element-wise
+  }
+}
+
+/**
+ * Run the model once on zeros at the given symbolic dim values and count FLOPs per op type.
+ * `bindings` gives values for symbolic input dims (e.g. { B: 1 }); missing ones default to 1.
+ */
+export async function profileFlops(bytes: Uint8Array, bindings: Readonly<Record<string, number>> = {}): Promise<Record<string, OpCost>> {
+  const summary = summariseModel(bytes);
+  const dir = mkdtempSync(join(tmpdir(), 'oneprompt-prof-'));
+  try {
+    const session = await ort.InferenceSession.create(bytes, { enableProfiling: true, profileFilePrefix: join(dir, 'p'), graphOptimizationLevel: 'disabled' });
+    const feeds: Record<string, ort.Tensor> = {};
+    for (const i of summary.inputs) {
+      const dims = i.shape.map((d) => (typeof d === 'number' ? d : (bindings[d] ?? 1)));
+      feeds[i.name] = zeros(i.dtype, dims);
+    }
+    await session.run(feeds);
+    session.endProfiling();
+    await session.release();
+    const file = readdirSync(dir).find((f) => f.endsWith('.json'));
+    if (!file) throw new Error('inspect: ONNX Runtime wrote no profile');
+    const events = JSON.parse(readFileSync(join(dir, file), 'utf8')) as { cat: string; name: string; dur: number; args: Record<string, unknown> }[];
+    const costs: Record<string, { count: number; flops: number; micros: number }> = {};
+    for (const e of events) {
+      if (e.cat !== 'Node' || !e.name.endsWith('_kernel_time')) continue;
+      const op = String(e.args.op_name);
+      const shapes = (k: string): Shapes => ((e.args[k] as Record<string, number[]>[]) ?? []).map((o) => Object.values(o)[0] ?? []);
+      const c = (costs[op] ??= { count: 0, flops: 0, micros: 0 });
+      c.count++;
+      c.flops += nodeFlops(op, shapes('input_type_shape'), shapes('output_type_shape'));
+      c.micros += e.dur;
+    }
+    return costs;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function zeros(dtype: string, dims: number[]): ort.Tensor {
+  const n = prod(dims);
+  switch (dtype) {
+    case 'float32':
+      return new ort.Tensor('float32', new Float32Array(n), dims);
+    case 'float16':
+      return new ort.Tensor('float16', new Uint16Array(n), dims);
+    case 'int64':
+      return new ort.Tensor('int64', new BigInt64Array(n), dims);
+    case 'int32':
+      return new ort.Tensor('int32', new Int32Array(n), dims);
+    case 'bool':
+      return new ort.Tensor('bool', new Uint8Array(n), dims);
+    default:
+      throw new Error(`inspect: cannot make a zero input of type ${dtype}`);
+  }
+}
+
+export const readModelFile = (path: string): Uint8Array => new Uint8Array(readFileSync(path));
