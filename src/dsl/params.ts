@@ -97,6 +97,12 @@ export class Scope {
     if (!SEGMENT.test(seg)) throw new RuleError(`scope: '${seg}' is not a valid module name (letters, digits, _)`);
     return new Scope(this.store, this.path ? `${this.path}.${seg}` : seg);
   }
+  /** A fixed, non-trained tensor saved with the weights (PyTorch calls these buffers), e.g. a Fourier basis. */
+  buffer<const S extends readonly number[]>(name: string, shape: S, how: Init): Tensor<S, 'float32'> {
+    const t = this.param(name, shape, how);
+    this.store.params.get(this.path ? `${this.path}.${name}` : name)!.trainable = false;
+    return t;
+  }
   /** Declare (or reuse, for weight sharing) the parameter `path.name`. */
   param<const S extends readonly number[]>(name: string, shape: S, how: Init): Tensor<S, 'float32'> {
     const full = this.path ? `${this.path}.${name}` : name;
