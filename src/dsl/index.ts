@@ -1,2 +1,12 @@
+// The public DSL: typed tensors, ops, modules, parameters and build.
+export { Tensor, input } from './tensor.js';
+export { constant, scalar } from './const.js';
+export { ParamStore, Scope, Param, init, type Init } from './params.js';
+export { defineModule } from './module.js';
+export { build, type Graph } from './build.js';
+export { BuildShapeError } from './graph.js';
+export type { Dim, Shape, ShapeError } from './types/shape.js';
+export type { DType } from './dtype.js';
+export { linear } from './layers/linear.js';
 export * from './ops/elementwise.js';
 export * from './ops/matmul.js';
