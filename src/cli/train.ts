@@ -1,0 +1,75 @@
+// `oneprompt train --config NAME --data DIR --out RUN_DIR [...]`: train a registered configuration
+// on tfjs, with a progress bar on stderr and a loss log, loss curve, checkpoint and ONNX model in RUN_DIR.
+import { InvalidArgumentError, type Command } from 'commander';
+import { BACKEND_NAMES, isBackendName, type BackendName } from '../train/backend.js';
+import { runTrainingJob } from '../train/run.js';
+import { taskNames } from '../train/tasks/index.js';
+
+const positiveInt = (what: string) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${what} must be a positive integer`);
+  return n;
+};
+const nonNegativeInt = (what: string) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${what} must be a non-negative integer`);
+  return n;
+};
+const positiveNumber = (v: string) => {
+  const n = Number(v);
+  if (!(n > 0) || !Number.isFinite(n)) throw new InvalidArgumentError('must be a positive number');
+  return n;
+};
+const backendArg = (v: string): BackendName | 'auto' => {
+  if (v !== 'auto' && !isBackendName(v)) throw new InvalidArgumentError(`choose one of auto, ${BACKEND_NAMES.join(', ')}`);
+  return v;
+};
+
+interface TrainCliOptions {
+  config: string;
+  data: string;
+  out: string;
+  epochs: number;
+  batch: number;
+  lr: number;
+  backend: BackendName | 'auto';
+  resume?: boolean;
+  seed: number;
+  checkpointEvery?: number;
+  freeze?: string;
+  warmup?: number;
+}
+
+export function registerTrain(program: Command): void {
+  program
+    .command('train')
+    .description('train a model configuration on tfjs; writes checkpoints, a loss log and curve, and the trained ONNX model to --out')
+    .requiredOption('--config <name>', `model configuration (registered: ${taskNames().join(', ')})`)
+    .requiredOption('--data <dir>', 'training data folder (the blobs config takes "synthetic" or "synthetic:N")')
+    .requiredOption('--out <run_dir>', 'run folder: last.safetensors, loss.jsonl, loss.png, model.onnx, run.json')
+    .option('--epochs <n>', 'passes over the data', positiveInt('--epochs'), 1)
+    .option('--batch <b>', 'samples per step', positiveInt('--batch'), 4)
+    .option('--lr <x>', 'peak learning rate (linear warm-up, then cosine decay)', positiveNumber, 1e-3)
+    .option('--backend <name>', `tfjs backend: auto (node-gpu, node, wasm, cpu in that order) or one of ${BACKEND_NAMES.join(', ')}`, backendArg, 'auto')
+    .option('--resume', 'continue RUN_DIR from its last checkpoint (same weights, optimiser state and data order)')
+    .option('--seed <n>', 'seed of the initial weights and of the data order', nonNegativeInt('--seed'), 0)
+    .option('--checkpoint-every <n>', 'steps between checkpoints (default: an epoch, at most 100)', positiveInt('--checkpoint-every'))
+    .option('--freeze <prefixes>', 'comma-separated parameter-path prefixes to keep fixed, e.g. encoder.')
+    .option('--warmup <n>', 'warm-up steps (default 5% of the run)', nonNegativeInt('--warmup'))
+    .action(async (o: TrainCliOptions) => {
+      await runTrainingJob({
+        config: o.config,
+        data: o.data,
+        out: o.out,
+        epochs: o.epochs,
+        batch: o.batch,
+        lr: o.lr,
+        backend: o.backend,
+        resume: o.resume,
+        seed: o.seed,
+        checkpointEvery: o.checkpointEvery,
+        freeze: o.freeze === undefined ? undefined : o.freeze.split(',').map((s) => s.trim()).filter(Boolean),
+        warmupSteps: o.warmup,
+      });
+    });
+}

@@ -1,0 +1,144 @@
+// One training run in a run directory: backend, model and data from a registered task, the loop,
+// and the files a run leaves behind:
+//   RUN_DIR/run.json          the options (written at a fresh start)
+//   RUN_DIR/loss.jsonl        one JSON line per step {step, loss, ce, dice_loss, dice, lr, samples_per_s, time}
+//   RUN_DIR/loss.png          the loss curve, redrawn at each checkpoint
+//   RUN_DIR/last.safetensors  the latest checkpoint (weights under module paths + Adam state + data RNG)
+//   RUN_DIR/model.onnx        the trained graph with its weights, written at the end
+import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ParamStore } from '../dsl/params.js';
+import { saveModel } from '../onnx/save.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
+import { useBackend, type BackendName } from './backend.js';
+import { TfjsExecutor } from './executor.js';
+import { train, type StepReport, type TrainResult } from './loop.js';
+import { lossCurvePng, type CurvePoint } from './plot.js';
+import { ProgressBar, type ProgressStream } from './progress.js';
+import { warmupCosine } from './schedule.js';
+import { getTask } from './tasks/index.js';
+
+export interface TrainJobOptions {
+  readonly config: string;
+  readonly data: string;
+  readonly out: string;
+  readonly epochs?: number;
+  readonly batch?: number;
+  readonly lr?: number;
+  readonly backend?: BackendName | 'auto';
+  readonly resume?: boolean;
+  readonly seed?: number;
+  /** Steps between checkpoints (default: one epoch, at most 100 steps). */
+  readonly checkpointEvery?: number;
+  /** Parameter-path prefixes to keep fixed (default: the task's). */
+  readonly freeze?: readonly string[];
+  readonly warmupSteps?: number;
+  /** Where the progress bar and messages go (default: process.stderr). */
+  readonly stderr?: ProgressStream;
+}
+
+export interface TrainJobResult extends TrainResult {
+  readonly backend: BackendName;
+  readonly totalSteps: number;
+  readonly files: { readonly checkpoint: string; readonly log: string; readonly curve: string; readonly onnx: string };
+}
+
+interface LogRecord extends CurvePoint {
+  readonly step: number;
+}
+
+export class TrainJobError extends Error {
+  override name = 'TrainJobError';
+}
+
+function positiveInt(v: number, what: string): number {
+  if (!Number.isInteger(v) || v < 1) throw new TrainJobError(`${what} must be a positive integer, got ${v}`);
+  return v;
+}
+
+function readLog(path: string): LogRecord[] {
+  if (!existsSync(path)) return [];
+  return readFileSync(path, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l, i) => {
+      try {
+        return JSON.parse(l) as LogRecord;
+      } catch {
+        throw new TrainJobError(`${path}: line ${i + 1} is not JSON`);
+      }
+    });
+}
+
+export async function runTrainingJob(o: TrainJobOptions): Promise<TrainJobResult> {
+  const err = o.stderr ?? process.stderr;
+  const say = (s: string) => err.write(s + '\n');
+  const epochs = positiveInt(o.epochs ?? 1, '--epochs');
+  const batch = positiveInt(o.batch ?? 4, '--batch');
+  const lr = o.lr ?? 1e-3;
+  if (!(lr > 0)) throw new TrainJobError(`--lr must be positive, got ${lr}`);
+  const seed = o.seed ?? 0;
+
+  const files = { checkpoint: join(o.out, 'last.safetensors'), log: join(o.out, 'loss.jsonl'), curve: join(o.out, 'loss.png'), onnx: join(o.out, 'model.onnx') };
+  if (!o.resume && existsSync(files.checkpoint)) throw new TrainJobError(`${o.out} already holds a run (${files.checkpoint}); pass --resume to continue it or choose another --out`);
+
+  const task = getTask(o.config);
+  const data = await task.data(o.data, batch);
+  const totalSteps = Math.ceil((epochs * data.samplesPerEpoch) / batch);
+  const stepsPerEpoch = Math.ceil(data.samplesPerEpoch / batch);
+  const every = o.checkpointEvery !== undefined ? positiveInt(o.checkpointEvery, '--checkpoint-every') : Math.min(stepsPerEpoch, 100);
+  const freeze = o.freeze ?? task.freeze ?? [];
+
+  const backend = await useBackend(o.backend ?? 'auto');
+  say(`train: backend ${backend.name}${backend.skipped.length ? ` (skipped ${backend.skipped.map((s) => s.split(':')[0]).join(', ')})` : ''}; config ${task.name}; data: ${data.summary}`);
+  const model = task.model(new ParamStore(seed));
+  const ex = new TfjsExecutor(backend.tf, model.graph, { freeze });
+  const trainable = ex.trainableVariables().reduce((n, v) => n + v.size, 0);
+  const total = model.graph.params.reduce((n, p) => n + p.size, 0);
+  say(`train: ${total} parameters (${trainable} trained${freeze.length ? `, frozen: ${freeze.join(', ')}` : ''}); ${epochs} epoch(s) × ${stepsPerEpoch} steps of batch ${batch} = ${totalSteps} steps; checkpoint every ${every}`);
+
+  mkdirSync(o.out, { recursive: true });
+  // Everything that shapes the trajectory; a resume must match it exactly.
+  const identity = { config: task.name, data: o.data, epochs: String(epochs), batch: String(batch), lr: String(lr), seed: String(seed), freeze: freeze.join(','), warmup: String(o.warmupSteps ?? 'default') };
+  let log: LogRecord[] = [];
+  let bar: ProgressBar | undefined;
+  const started = Date.now();
+  const drawCurve = () => writeFileAtomic(files.curve, lossCurvePng(log, { title: `loss ${task.name}` }));
+
+  try {
+    const result = await train({
+      executor: ex,
+      logits: model.logits,
+      nextBatch: data.nextBatch,
+      totalSteps,
+      lr: warmupCosine({ lr, totalSteps, warmupSteps: o.warmupSteps }),
+      seed,
+      resume: o.resume,
+      checkpoint: { path: files.checkpoint, every, metadata: identity },
+      onStart: (startStep) => {
+        if (startStep > 0) say(`train: resuming ${files.checkpoint} at step ${startStep}`);
+        else if (o.resume) say(`train: no checkpoint in ${o.out}; starting from step 0`);
+        // Steps after the checkpoint were lost with the killed process; their log lines go too.
+        log = readLog(files.log).filter((r) => r.step <= startStep);
+        writeFileAtomic(files.log, log.map((r) => JSON.stringify(r) + '\n').join(''));
+        if (startStep === 0) writeFileAtomic(join(o.out, 'run.json'), JSON.stringify({ ...identity, backend: backend.name, totalSteps, checkpointEvery: every }, null, 2) + '\n');
+        bar = new ProgressBar(err, totalSteps, startStep);
+      },
+      onStep: (r: StepReport) => {
+        bar!.update(r);
+        const rec = { step: r.step, loss: r.loss, ce: r.crossEntropy, dice_loss: r.diceLoss, dice: r.dice, lr: r.lr, batch: r.batchSize, time_s: (Date.now() - started) / 1000 };
+        log.push(rec);
+        appendFileSync(files.log, JSON.stringify(rec) + '\n');
+      },
+      onCheckpoint: drawCurve,
+    });
+    // What was trained is what is deployed: the same graph, emitted with the trained weights.
+    ex.syncParams();
+    saveModel(model.graph, files.onnx, { metadata: { trained_steps: String(totalSteps), config: task.name } });
+    drawCurve();
+    if (result.last) say(`train: done, ${totalSteps} steps; last loss ${result.last.loss.toFixed(4)}, dice ${result.last.dice.toFixed(3)}; wrote ${files.checkpoint}, ${files.onnx}, ${files.log}, ${files.curve}`);
+    return { ...result, backend: backend.name, totalSteps, files };
+  } finally {
+    ex.dispose();
+  }
+}
