@@ -5,7 +5,7 @@ export { ParamStore, Scope, Param, init, type Init } from './params.js';
 export { defineModule } from './module.js';
 export { build, type Graph } from './build.js';
 export { BuildShapeError } from './graph.js';
-export type { Dim, Shape, ShapeError } from './types/shape.js';
+export type { Check, Dim, DimsAgree, OrWide, Shape, ShapeError } from './types/shape.js';
 export type { DType } from './dtype.js';
 export { linear } from './layers/linear.js';
 export * from './ops/elementwise.js';
