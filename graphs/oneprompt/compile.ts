@@ -1,0 +1,95 @@
+// Compile a One-Prompt configuration to an ONNX file and its manifest (NAME.json beside it).
+import { createHash } from 'node:crypto';
+import { dirname, basename, join } from 'node:path';
+import { emitChunks, DEFAULT_IR_VERSION, DEFAULT_OPSET } from '../../src/onnx/emit.js';
+import { writeFileAtomic } from '../../src/util/atomic-write.js';
+import { moduleOf } from '../../src/onnx/inspect.js';
+import { configs, withVariant, type ConfigName, type EncoderKind, type MaskingStep, type OnePromptConfig, type PromptingStep } from './config.js';
+import { buildOnePrompt, type OnePromptModel } from './model.js';
+
+export interface CompileOptions {
+  readonly config: ConfigName | OnePromptConfig;
+  readonly parser?: PromptingStep;
+  readonly masking?: MaskingStep;
+  readonly encoder?: EncoderKind;
+  /** Trained weights by parameter name (module path); every model parameter must be present. */
+  readonly weights?: ReadonlyMap<string, Float32Array>;
+  readonly seed?: number;
+  readonly out: string;
+}
+
+export interface TensorManifest {
+  readonly name: string;
+  readonly shape: (number | string)[];
+  readonly dtype: string;
+}
+
+export interface Manifest {
+  readonly name: string;
+  readonly config: OnePromptConfig;
+  readonly inputs: TensorManifest[];
+  readonly outputs: TensorManifest[];
+  readonly parameters: number;
+  readonly modules: Record<string, number>;
+  readonly opset: number;
+  readonly irVersion: number;
+  readonly dtype: string;
+  readonly weights: string;
+  readonly bytes: number;
+  readonly sha256: string;
+}
+
+export function resolveConfig(o: Pick<CompileOptions, 'config' | 'parser' | 'masking' | 'encoder'>): OnePromptConfig {
+  const base = typeof o.config === 'string' ? configs[o.config] : o.config;
+  if (!base) throw new Error(`unknown configuration '${String(o.config)}' (choose ${Object.keys(configs).join(', ')})`);
+  return withVariant(base, o);
+}
+
+/** Put trained weights into the model's parameters, checking names and sizes. */
+export function loadWeights(model: OnePromptModel, weights: ReadonlyMap<string, Float32Array>): void {
+  const missing = model.graph.params.filter((p) => !weights.has(p.name)).map((p) => p.name);
+  if (missing.length) throw new Error(`weights: ${missing.length} parameter(s) missing, e.g. ${missing.slice(0, 3).join(', ')}`);
+  for (const p of model.graph.params) p.set(weights.get(p.name)!);
+}
+
+/** Per-module parameter counts at depth 2 (e.g. `decoder.0`, `encoder.stem`). */
+export function moduleBreakdown(model: OnePromptModel, depth = 2): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const p of model.graph.params) out[moduleOf(p.name, depth)] = (out[moduleOf(p.name, depth)] ?? 0) + p.size;
+  return out;
+}
+
+export function manifestTensors(model: OnePromptModel) {
+  const t = (x: { name: string; value: { shape: readonly (number | string)[]; dtype: string } }): TensorManifest => ({ name: x.name, shape: [...x.value.shape], dtype: x.value.dtype });
+  return { inputs: model.graph.inputs.map(t), outputs: model.graph.outputs.map(t) };
+}
+
+export function compileOnePrompt(o: CompileOptions): { path: string; manifest: Manifest; model: OnePromptModel } {
+  const config = resolveConfig(o);
+  const model = buildOnePrompt(config, o.seed ?? 0);
+  if (o.weights) loadWeights(model, o.weights);
+  const name = basename(o.out).replace(/\.onnx$/, '');
+  const chunks = emitChunks(model.graph, { metadata: { oneprompt_config: JSON.stringify(config) } });
+  const hash = createHash('sha256');
+  let bytes = 0;
+  for (const c of chunks) {
+    hash.update(c);
+    bytes += c.byteLength;
+  }
+  writeFileAtomic(o.out, chunks);
+  const manifest: Manifest = {
+    name,
+    config,
+    ...manifestTensors(model),
+    parameters: model.graph.params.reduce((a, p) => a + p.size, 0),
+    modules: moduleBreakdown(model),
+    opset: DEFAULT_OPSET,
+    irVersion: DEFAULT_IR_VERSION,
+    dtype: 'float32',
+    weights: o.weights ? 'trained' : `initialised (seed ${o.seed ?? 0})`,
+    bytes,
+    sha256: hash.digest('hex'),
+  };
+  writeFileAtomic(join(dirname(o.out), `${name}.json`), JSON.stringify(manifest, null, 2) + '\n');
+  return { path: o.out, manifest, model };
+}

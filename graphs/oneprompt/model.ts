@@ -1,0 +1,63 @@
+// The One-Prompt model: encoder (shared by query and template), prompt encoder, One-Prompt Former decoder,
+// mask head with multi-scale skips. Inputs and outputs: docs/model-io.md.
+import { build, input, ParamStore, type Graph, type Shape, type Tensor } from '../../src/dsl/index.js';
+import { gridSide, tokenCount, validateConfig, type OnePromptConfig } from './config.js';
+import { imageEncoder } from './encoder.js';
+import { formerBlock } from './former.js';
+import { maskHead, tokenizer } from './head.js';
+import { promptEncoder } from './prompt-encoder.js';
+
+type F = Tensor<Shape, 'float32'>;
+
+export interface OnePromptModel {
+  readonly graph: Graph;
+  readonly store: ParamStore;
+  readonly config: OnePromptConfig;
+}
+
+export const INPUT_NAMES = ['query', 'template', 'prompt_points', 'prompt_labels', 'prompt_mask', 'prompt_type'] as const;
+export const OUTPUT_NAME = 'mask_logits';
+
+/** Build the model graph for a configuration; parameters are initialised from `seed` when first used. */
+export function buildOnePrompt(c: OnePromptConfig, seed = 0): OnePromptModel {
+  validateConfig(c);
+  const S = c.size;
+  const K = c.points;
+  const query = input('query', ['B', 1, S, S]);
+  const template = input('template', ['B', 1, S, S]);
+  const points = input('prompt_points', ['B', K, 2]);
+  const labels = input('prompt_labels', ['B', K]);
+  const mask = input('prompt_mask', ['B', 1, S, S]);
+  const type = input('prompt_type', ['B', 4]);
+
+  const store = new ParamStore(seed);
+  const root = store.root();
+  const fq = imageEncoder(root.at('encoder'), query as F, c);
+  const ft = imageEncoder(root.at('encoder'), template as F, c); // same scope: same weights
+  const patchOf = (level: number) => 1 << (c.levels - level);
+  const prompt = promptEncoder(root.at('prompt'), { points: points as F, labels: labels as F, mask: mask as F, type: type as F }, { side: gridSide(c), patch: patchOf(0), embed: c.embed });
+
+  const tokensOf = (f: F, level: number) => tokenizer(root.at('tokens').at(level), f, patchOf(level), c.embed);
+  let es: F | undefined;
+  for (let i = 0; i < c.blocks; i++) {
+    const level = c.levels - i;
+    const eq = tokensOf(fq[level], level);
+    const et = tokensOf(ft[level], level);
+    es = formerBlock(root.at('decoder').at(i), { eq, et, es: es ?? eq, p1: prompt.p1, p2: prompt.p2 }, {
+      heads: c.heads,
+      ffnRatio: c.ffnRatio,
+      prompting: c.parser,
+      masking: c.masking,
+      tokens: tokenCount(c),
+      embed: c.embed,
+    });
+  }
+  const logits = maskHead(root.at('head'), es!, fq, c);
+  const graph = build({
+    name: `oneprompt-${c.name}`,
+    inputs: { query, template, prompt_points: points, prompt_labels: labels, prompt_mask: mask, prompt_type: type },
+    outputs: { [OUTPUT_NAME]: logits },
+    doc: `One-Prompt segmentation model, configuration ${c.name} (${c.encoder} encoder, ${c.parser} prompting, ${c.masking} masking).`,
+  });
+  return { graph, store, config: c };
+}
