@@ -1,0 +1,177 @@
+// Reading images and masks from disk, whatever the format: PNG, JPEG, NIfTI (.nii, .nii.gz), DICOM (a file or a
+// series folder). The format is found from the bytes (signatures), not the extension. Node-only.
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import * as E from 'fp-ts/lib/Either.js';
+import { pipe } from 'fp-ts/lib/function.js';
+import { dataError, type DataError } from './errors.js';
+import { maskFromImage, maskFromLabel, type LoadedImage, type Mask } from './image.js';
+import { decodePng, encodeGreyPng, encodeMaskPng, isPng } from './png.js';
+import { decodeJpeg, isJpeg } from './jpeg.js';
+import { allSlices, looksLikeNifti, parseNifti, sliceCount, sliceVolume, type Plane, type Volume } from './nifti.js';
+import { isDicom, parseDicom, sortSeries, type DicomImage } from './dicom.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
+import type { GreyImage } from './image.js';
+
+export interface ReadOptions {
+  /** Volumes (NIfTI, DICOM series): which plane to cut (default axial; DICOM series are stacks of their own plane). */
+  readonly plane?: Plane;
+  /** Volumes: which slice (default: the middle one). Multi-frame DICOM: which frame. */
+  readonly slice?: number;
+  /** 4-D NIfTI: which volume (default 0). */
+  readonly volume?: number;
+}
+
+export type ImageFormat = 'png' | 'jpeg' | 'nifti' | 'nifti-gz' | 'dicom';
+
+export function readBytes(path: string): E.Either<DataError, Uint8Array> {
+  try {
+    return E.right(new Uint8Array(readFileSync(path)));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return E.left(dataError(path, code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? 'is a folder, expected a file' : `cannot read: ${(e as Error).message}`));
+  }
+}
+
+export function detectFormat(bytes: Uint8Array): ImageFormat | undefined {
+  if (isPng(bytes)) return 'png';
+  if (isJpeg(bytes)) return 'jpeg';
+  if (isDicom(bytes)) return 'dicom';
+  if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) return 'nifti-gz';
+  if (looksLikeNifti(bytes)) return 'nifti';
+  return undefined;
+}
+
+export function gunzip(bytes: Uint8Array, file: string): E.Either<DataError, Uint8Array> {
+  try {
+    return E.right(new Uint8Array(gunzipSync(bytes, { maxOutputLength: 2 ** 32 - 1 })));
+  } catch (e) {
+    return E.left(dataError(file, `the gzip stream is truncated or corrupt (${(e as Error).message})`));
+  }
+}
+
+export function readVolume(path: string, opts: { volume?: number } = {}): E.Either<DataError, Volume> {
+  return pipe(
+    readBytes(path),
+    E.chain((bytes) => (detectFormat(bytes) === 'nifti-gz' ? gunzip(bytes, path) : E.right(bytes))),
+    E.chain((bytes) =>
+      looksLikeNifti(bytes) ? parseNifti(bytes, path, opts) : E.left(dataError(path, 'not a NIfTI-1 file: no 348-byte header', 'offset 0')),
+    ),
+  );
+}
+
+/** Every file in the folder that starts like a DICOM file, parsed, checked to be one series, and sorted. */
+export function readDicomSeries(dir: string): E.Either<DataError, DicomImage[]> {
+  let names: string[];
+  try {
+    names = readdirSync(dir).sort();
+  } catch (e) {
+    return E.left(dataError(dir, `cannot list the folder: ${(e as Error).message}`));
+  }
+  const images: DicomImage[] = [];
+  for (const name of names) {
+    const path = join(dir, name);
+    if (!statSync(path).isFile()) continue;
+    const bytes = readBytes(path);
+    if (E.isLeft(bytes)) return bytes;
+    if (!isDicom(bytes.right)) continue; // DICOMDIR readers, notes, thumbnails: not slices of the series
+    const parsed = parseDicom(bytes.right, path);
+    if (E.isLeft(parsed)) return parsed;
+    images.push(...parsed.right);
+  }
+  if (images.length === 0) return E.left(dataError(dir, 'no DICOM files (with "DICM" at offset 128) in this folder'));
+  const series = new Map<string, number>();
+  for (const im of images) series.set(im.dicom.seriesUid ?? '(none)', (series.get(im.dicom.seriesUid ?? '(none)') ?? 0) + 1);
+  if (series.size > 1) {
+    const list = [...series].map(([uid, n]) => `${uid} (${n} files)`).join(', ');
+    return E.left(dataError(dir, `the folder mixes ${series.size} series: ${list}; put each series in its own folder`));
+  }
+  const w = images[0].width;
+  const h = images[0].height;
+  const odd = images.find((im) => im.width !== w || im.height !== h);
+  if (odd) return E.left(dataError(odd.meta.source, `slice size ${odd.width}×${odd.height} differs from the series' ${w}×${h}`));
+  return E.right(sortSeries(images));
+}
+
+const pickIndex = (n: number, index: number | undefined, what: string, file: string): E.Either<DataError, number> => {
+  const i = index ?? Math.floor(n / 2);
+  return Number.isInteger(i) && i >= 0 && i < n ? E.right(i) : E.left(dataError(file, `${what} ${i} is out of range (0..${n - 1})`));
+};
+
+type Contents = { readonly kind: 'volume'; readonly volume: Volume } | { readonly kind: 'images'; readonly images: LoadedImage[] };
+
+function readContents(path: string, opts: ReadOptions): E.Either<DataError, Contents> {
+  let isDir = false;
+  try {
+    isDir = statSync(path).isDirectory();
+  } catch {
+    return E.left(dataError(path, 'file not found'));
+  }
+  const images = (r: E.Either<DataError, LoadedImage[]>): E.Either<DataError, Contents> => pipe(r, E.map((list) => ({ kind: 'images' as const, images: list })));
+  if (isDir) return images(readDicomSeries(path));
+  return pipe(
+    readBytes(path),
+    E.chain((bytes): E.Either<DataError, Contents> => {
+      switch (detectFormat(bytes)) {
+        case 'png':
+          return images(pipe(decodePng(bytes, path), E.map((im) => [im])));
+        case 'jpeg':
+          return images(pipe(decodeJpeg(bytes, path), E.map((im) => [im])));
+        case 'dicom':
+          return images(parseDicom(bytes, path));
+        case 'nifti':
+        case 'nifti-gz':
+          return pipe(
+            readVolume(path, opts),
+            E.map((volume) => ({ kind: 'volume' as const, volume })),
+          );
+        default:
+          return E.left(dataError(path, 'unrecognised image format: expected PNG, JPEG, NIfTI (.nii/.nii.gz) or DICOM', 'offset 0'));
+      }
+    }),
+  );
+}
+
+/** All images a path holds: one for PNG/JPEG, every frame of a DICOM file or series, every slice of a NIfTI plane. */
+export function readImages(path: string, opts: ReadOptions = {}): E.Either<DataError, LoadedImage[]> {
+  return pipe(
+    readContents(path, opts),
+    E.map((c) => (c.kind === 'images' ? c.images : allSlices(c.volume, opts.plane ?? 'axial'))),
+  );
+}
+
+/** One image: PNG/JPEG as is; volumes, DICOM series and multi-frame files: the chosen (default: middle) slice. */
+export function readImage(path: string, opts: ReadOptions = {}): E.Either<DataError, LoadedImage> {
+  return pipe(
+    readContents(path, opts),
+    E.chain((c) => {
+      if (c.kind === 'volume') {
+        const plane = opts.plane ?? 'axial';
+        return pipe(
+          pickIndex(sliceCount(c.volume, plane), opts.slice, `${plane} slice`, path),
+          E.chain((i) => sliceVolume(c.volume, plane, i)),
+        );
+      }
+      return pipe(
+        pickIndex(c.images.length, opts.slice, 'slice', path),
+        E.map((i) => c.images[i]),
+      );
+    }),
+  );
+}
+
+export interface MaskOptions extends ReadOptions {
+  /** Label volumes/images: foreground = pixels equal to this value. Default: every non-zero pixel. */
+  readonly label?: number;
+}
+
+export function readMask(path: string, opts: MaskOptions = {}): E.Either<DataError, Mask> {
+  return pipe(
+    readImage(path, opts),
+    E.map((img) => (opts.label === undefined ? maskFromImage(img) : maskFromLabel(img, opts.label))),
+  );
+}
+
+export const saveMaskPng = (path: string, mask: Mask): void => writeFileAtomic(path, encodeMaskPng(mask));
+export const saveGreyPng = (path: string, img: GreyImage, bitDepth: 8 | 16 = 8): void => writeFileAtomic(path, encodeGreyPng(img, bitDepth));

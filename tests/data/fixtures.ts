@@ -1,0 +1,176 @@
+// Writers for tiny NIfTI-1 and DICOM files, built byte by byte in the tests (independent of the parsers under test).
+
+export interface NiftiSpec {
+  dims: number[]; // dim[1..]
+  datatype: number;
+  bitpix: number;
+  values: number[];
+  littleEndian?: boolean;
+  slope?: number;
+  inter?: number;
+  /** 3×4 row-major; sets sform_code 1 when given. */
+  sform?: number[];
+  pixdim?: number[];
+  magic?: string;
+}
+
+export function makeNifti(s: NiftiSpec): Uint8Array {
+  const le = s.littleEndian ?? true;
+  const bytesPer = s.bitpix / 8;
+  const out = new Uint8Array(352 + s.values.length * bytesPer);
+  const v = new DataView(out.buffer);
+  v.setInt32(0, 348, le);
+  v.setInt16(40, s.dims.length, le);
+  s.dims.forEach((d, i) => v.setInt16(42 + 2 * i, d, le));
+  v.setInt16(70, s.datatype, le);
+  v.setInt16(72, s.bitpix, le);
+  const pix = s.pixdim ?? [1, 1, 1];
+  v.setFloat32(76, 1, le);
+  pix.forEach((p, i) => v.setFloat32(80 + 4 * i, p, le));
+  v.setFloat32(108, 352, le);
+  v.setFloat32(112, s.slope ?? 0, le);
+  v.setFloat32(116, s.inter ?? 0, le);
+  if (s.sform) {
+    v.setInt16(254, 1, le);
+    s.sform.forEach((x, i) => v.setFloat32(280 + 4 * i, x, le));
+  }
+  const magic = s.magic ?? 'n+1\0';
+  for (let i = 0; i < 4; i++) out[344 + i] = magic.charCodeAt(i);
+  s.values.forEach((x, i) => {
+    const o = 352 + i * bytesPer;
+    switch (s.datatype) {
+      case 2: v.setUint8(o, x); break;
+      case 4: v.setInt16(o, x, le); break;
+      case 8: v.setInt32(o, x, le); break;
+      case 16: v.setFloat32(o, x, le); break;
+      case 64: v.setFloat64(o, x, le); break;
+      case 256: v.setInt8(o, x); break;
+      case 512: v.setUint16(o, x, le); break;
+      default: throw new Error(`fixture: datatype ${s.datatype}`);
+    }
+  });
+  return out;
+}
+
+// ---------- DICOM ----------
+
+const LONG = new Set(['OB', 'OW', 'SQ', 'UN', 'UT']);
+
+interface El {
+  group: number;
+  element: number;
+  vr: string;
+  value: Uint8Array;
+  undefinedLength?: boolean;
+}
+
+const str = (s: string, pad = ' '): Uint8Array => {
+  const t = s.length % 2 ? s + pad : s;
+  return Uint8Array.from(t, (c) => c.charCodeAt(0));
+};
+const u16 = (x: number): Uint8Array => new Uint8Array(new Uint16Array([x]).buffer);
+
+function encode(el: El, explicit: boolean): Uint8Array {
+  const len = el.undefinedLength ? 0xffffffff : el.value.length;
+  const head: number[] = [];
+  const push16 = (x: number) => head.push(x & 0xff, (x >> 8) & 0xff);
+  const push32 = (x: number) => head.push(x & 0xff, (x >>> 8) & 0xff, (x >>> 16) & 0xff, (x >>> 24) & 0xff);
+  push16(el.group);
+  push16(el.element);
+  if (explicit) {
+    head.push(el.vr.charCodeAt(0), el.vr.charCodeAt(1));
+    if (LONG.has(el.vr)) {
+      push16(0);
+      push32(len);
+    } else push16(len);
+  } else push32(len);
+  const out = new Uint8Array(head.length + el.value.length);
+  out.set(head);
+  out.set(el.value, head.length);
+  return out;
+}
+
+const concat = (parts: Uint8Array[]): Uint8Array => {
+  const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+};
+
+export interface DicomSpec {
+  rows: number;
+  cols: number;
+  pixels: number[]; // stored values, samples interleaved
+  transferSyntax?: string;
+  bitsAllocated?: 8 | 16;
+  bitsStored?: number;
+  signed?: boolean;
+  samples?: 1 | 3;
+  photometric?: string;
+  slope?: number;
+  intercept?: number;
+  windowCenter?: number;
+  windowWidth?: number;
+  instanceNumber?: number;
+  position?: number[];
+  orientation?: number[];
+  seriesUid?: string;
+  frames?: number;
+  /** Add an undefined-length sequence with a nested item before the image tags (parsers must skip it). */
+  withSequence?: boolean;
+  /** Write PixelData with undefined length (encapsulated). */
+  encapsulated?: boolean;
+}
+
+export function makeDicom(s: DicomSpec): Uint8Array {
+  const ts = s.transferSyntax ?? '1.2.840.10008.1.2.1';
+  const explicit = ts !== '1.2.840.10008.1.2';
+  const bits = s.bitsAllocated ?? 16;
+  const pix = new Uint8Array(s.pixels.length * (bits / 8));
+  const pv = new DataView(pix.buffer);
+  s.pixels.forEach((x, i) => (bits === 8 ? pv.setUint8(i, x & 0xff) : pv.setUint16(2 * i, x & 0xffff, true)));
+  const metaEls: El[] = [
+    { group: 2, element: 0x0001, vr: 'OB', value: new Uint8Array([0, 1]) },
+    { group: 2, element: 0x0010, vr: 'UI', value: str(ts, '\0') },
+  ];
+  const meta = concat(metaEls.map((e) => encode(e, true)));
+  const groupLength = encode({ group: 2, element: 0, vr: 'UL', value: new Uint8Array(new Uint32Array([meta.length]).buffer) }, true);
+  const els: El[] = [];
+  const add = (group: number, element: number, vr: string, value: Uint8Array, undefinedLength = false) => els.push({ group, element, vr, value, undefinedLength });
+  add(0x0008, 0x0060, 'CS', str('MR'));
+  if (s.withSequence) {
+    // (0008,1140) Referenced Image Sequence: undefined length, one undefined-length item holding a nested tag.
+    const nested = encode({ group: 0x0008, element: 0x1155, vr: 'UI', value: str('1.2.3', '\0') }, explicit);
+    const itemStart = new Uint8Array([0xfe, 0xff, 0x00, 0xe0, 0xff, 0xff, 0xff, 0xff]);
+    const itemEnd = new Uint8Array([0xfe, 0xff, 0x0d, 0xe0, 0, 0, 0, 0]);
+    const seqEnd = new Uint8Array([0xfe, 0xff, 0xdd, 0xe0, 0, 0, 0, 0]);
+    add(0x0008, 0x1140, 'SQ', concat([itemStart, nested, itemEnd, seqEnd]), true);
+  }
+  if (s.seriesUid) add(0x0020, 0x000e, 'UI', str(s.seriesUid, '\0'));
+  if (s.instanceNumber !== undefined) add(0x0020, 0x0013, 'IS', str(String(s.instanceNumber)));
+  if (s.position) add(0x0020, 0x0032, 'DS', str(s.position.join('\\')));
+  if (s.orientation) add(0x0020, 0x0037, 'DS', str(s.orientation.join('\\')));
+  add(0x0028, 0x0002, 'US', u16(s.samples ?? 1));
+  add(0x0028, 0x0004, 'CS', str(s.photometric ?? ((s.samples ?? 1) === 3 ? 'RGB' : 'MONOCHROME2')));
+  if (s.frames !== undefined) add(0x0028, 0x0008, 'IS', str(String(s.frames)));
+  add(0x0028, 0x0010, 'US', u16(s.rows));
+  add(0x0028, 0x0011, 'US', u16(s.cols));
+  add(0x0028, 0x0100, 'US', u16(bits));
+  add(0x0028, 0x0101, 'US', u16(s.bitsStored ?? bits));
+  add(0x0028, 0x0103, 'US', u16(s.signed ? 1 : 0));
+  if (s.windowCenter !== undefined) add(0x0028, 0x1050, 'DS', str(String(s.windowCenter)));
+  if (s.windowWidth !== undefined) add(0x0028, 0x1051, 'DS', str(String(s.windowWidth)));
+  if (s.intercept !== undefined) add(0x0028, 0x1052, 'DS', str(String(s.intercept)));
+  if (s.slope !== undefined) add(0x0028, 0x1053, 'DS', str(String(s.slope)));
+  if (s.encapsulated) {
+    const item = new Uint8Array([0xfe, 0xff, 0x00, 0xe0, 0, 0, 0, 0]);
+    const seqEnd = new Uint8Array([0xfe, 0xff, 0xdd, 0xe0, 0, 0, 0, 0]);
+    add(0x7fe0, 0x0010, 'OB', concat([item, seqEnd]), true);
+  } else add(0x7fe0, 0x0010, bits === 8 ? 'OB' : 'OW', pix.length % 2 ? concat([pix, new Uint8Array(1)]) : pix);
+  const preamble = new Uint8Array(132);
+  preamble.set([0x44, 0x49, 0x43, 0x4d], 128);
+  return concat([preamble, groupLength, meta, ...els.map((e) => encode(e, explicit))]);
+}
