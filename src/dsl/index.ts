@@ -16,3 +16,7 @@ export { transpose, type TransposeShape } from './ops/transpose.js';
 export { squeeze, unsqueeze, type SqueezeShape, type UnsqueezeShape } from './ops/squeeze.js';
 export { concat, stack, type ConcatShape, type StackShape } from './ops/concat.js';
 export { slice, split, type SliceShape, type SplitResult } from './ops/slice.js';
+export { conv2d, convTranspose2d, type Conv2dOptions, type ConvTranspose2dOptions, type Conv2dShape, type ConvTranspose2dShape } from './ops/conv.js';
+export { maxPool2d, avgPool2d, type Pool2dOptions, type Pool2dShape } from './ops/pool.js';
+export { resize, type ResizeTarget, type ResizeMode, type ResizeShape } from './ops/resize.js';
+export { conv2dLayer, convTranspose2dLayer, type Conv2dLayerOptions, type ConvTranspose2dLayerOptions } from './layers/conv.js';

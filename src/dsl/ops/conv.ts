@@ -1,0 +1,322 @@
+// 2-D convolution and transposed convolution on NCHW tensors (ONNX Conv / ConvTranspose).
+import type { Check, Cmp, Dim, DimMul, DimsAgree, IsLiteral, IsTuple, Mod, OrWide, Shape, ShapeError } from '../types/shape.js';
+import type { ConvTransposeOutLen } from '../types/shape.js';
+import type { FloatType } from '../dtype.js';
+import { apply, type OpDef, type TF, type TFTensor, type Value } from '../graph.js';
+import { Tensor, wrap } from '../tensor.js';
+import { convOutDim, convTransposeOutDim, fmtDim, RuleError } from '../dim.js';
+import {
+  checkFloat,
+  checkPair,
+  checkRank4,
+  padHW,
+  staticDim,
+  stridedWindow,
+  toNCHW,
+  toNHWC,
+  toPair,
+  type OptionOf,
+  type Pair,
+  type Pair2,
+  type PairH,
+  type PairW,
+  type RankError,
+  type WindowOutLen,
+} from './spatial.js';
+
+export interface Conv2dOptions {
+  readonly stride?: Pair;
+  readonly padding?: Pair;
+  readonly dilation?: Pair;
+  readonly groups?: number;
+}
+
+export interface ConvTranspose2dOptions {
+  readonly stride?: Pair;
+  readonly padding?: Pair;
+  /** Extra rows/columns at the end of the output; smaller than the stride. */
+  readonly outputPadding?: Pair;
+  readonly dilation?: Pair;
+}
+
+// ---------------- type-level rules ----------------
+
+/** true when G divides C, or when either is not a literal (checked at build time). */
+type Divides<G, C> = IsLiteral<G> extends true ? (IsLiteral<C> extends true ? (Mod<C & number, G & number> extends 0 ? true : false) : true) : true;
+
+type Spatial4<N extends Dim, C extends Dim, OH, OW> = OH extends ShapeError<string> ? OH : OW extends ShapeError<string> ? OW : [N, C, OH & Dim, OW & Dim];
+
+type PerGroup<Cg extends Dim, G extends number> = G extends 1 ? '' : ` (${Cg} per group × ${G} groups)`;
+
+type ConvChecked<N extends Dim, C extends Dim, H extends Dim, W extends Dim, Co extends Dim, Cg extends Dim, KH extends Dim, KW extends Dim, S, P, D, G extends number> =
+  G extends 0 ? ShapeError<'conv2d: groups must be at least 1'>
+  : Divides<G, C> extends false ? ShapeError<`conv2d: groups ${G} does not divide the ${C} input channels`>
+  : Divides<G, Co> extends false ? ShapeError<`conv2d: groups ${G} does not divide the ${Co} output channels`>
+  : DimsAgree<C, DimMul<Cg, G>> extends false ? ShapeError<`conv2d: input has ${C} channels but the weight expects ${DimMul<Cg, G>}${PerGroup<Cg, G>}`>
+  : KH extends number
+    ? KW extends number
+      ? Spatial4<N, Co, WindowOutLen<H, KH, PairH<S>, PairH<P>, PairH<D>, 'conv2d'>, WindowOutLen<W, KW, PairW<S>, PairW<P>, PairW<D>, 'conv2d'>>
+      : ShapeError<`conv2d: the kernel width must be static, got ${KW}`>
+    : ShapeError<`conv2d: the kernel height must be static, got ${KH}`>;
+
+/** Output shape of conv2d: [N, O, H', W'] for input [N, C, H, W] and weight [O, C/groups, kh, kw], or a ShapeError. */
+export type Conv2dShape<XS extends Shape, WS extends Shape, O> = IsTuple<XS> extends false ? Shape : IsTuple<WS> extends false ? Shape
+  : XS extends readonly [infer N extends Dim, infer C extends Dim, infer H extends Dim, infer W extends Dim]
+    ? WS extends readonly [infer Co extends Dim, infer Cg extends Dim, infer KH extends Dim, infer KW extends Dim]
+      ? ConvChecked<N, C, H, W, Co, Cg, KH, KW, OptionOf<O, 'stride', 1>, OptionOf<O, 'padding', 0>, OptionOf<O, 'dilation', 1>, OptionOf<O, 'groups', 1> & number>
+      : RankError<'conv2d', 'weight', WS>
+    : RankError<'conv2d', 'input', XS>;
+
+/** One ConvTranspose output length, wide when an option is not a literal. */
+type TransposeOutLen<X extends Dim, K extends number, S, P, D, OP> =
+  [IsLiteral<S>, IsLiteral<P>, IsLiteral<D>, IsLiteral<OP>, IsLiteral<K>] extends [true, true, true, true, true]
+    ? S extends 0 ? ShapeError<'convTranspose2d: stride must be at least 1'>
+    : D extends 0 ? ShapeError<'convTranspose2d: dilation must be at least 1'>
+    : string extends X ? string
+    : ConvTransposeOutLen<X, K, S & number, P & number, D & number, OP & number, 'convTranspose2d'>
+    : X extends number ? number : string;
+
+/** Output padding must stay below the stride: ONNX Runtime rejects larger ones at run time (PyTorch also allows < dilation). */
+type OutPadOk<OP, S> = Cmp<OP & number, S & number> extends 'g' | 'e' ? false : true;
+
+type ConvTransposeChecked<N extends Dim, C extends Dim, H extends Dim, W extends Dim, Ci extends Dim, Co extends Dim, KH extends Dim, KW extends Dim, S, P, D, OP> =
+  DimsAgree<C, Ci> extends false ? ShapeError<`convTranspose2d: input has ${C} channels but the weight expects ${Ci}`>
+  : OutPadOk<PairH<OP>, PairH<S>> extends false ? ShapeError<`convTranspose2d: outputPadding ${PairH<OP>} must be smaller than the stride ${PairH<S>}`>
+  : OutPadOk<PairW<OP>, PairW<S>> extends false ? ShapeError<`convTranspose2d: outputPadding ${PairW<OP>} must be smaller than the stride ${PairW<S>}`>
+  : KH extends number
+    ? KW extends number
+      ? Spatial4<N, Co, TransposeOutLen<H, KH, PairH<S>, PairH<P>, PairH<D>, PairH<OP>>, TransposeOutLen<W, KW, PairW<S>, PairW<P>, PairW<D>, PairW<OP>>>
+      : ShapeError<`convTranspose2d: the kernel width must be static, got ${KW}`>
+    : ShapeError<`convTranspose2d: the kernel height must be static, got ${KH}`>;
+
+/** Output shape of convTranspose2d: [N, O, H', W'] for input [N, C, H, W] and weight [C, O, kh, kw], or a ShapeError. */
+export type ConvTranspose2dShape<XS extends Shape, WS extends Shape, O> = IsTuple<XS> extends false ? Shape : IsTuple<WS> extends false ? Shape
+  : XS extends readonly [infer N extends Dim, infer C extends Dim, infer H extends Dim, infer W extends Dim]
+    ? WS extends readonly [infer Ci extends Dim, infer Co extends Dim, infer KH extends Dim, infer KW extends Dim]
+      ? ConvTransposeChecked<N, C, H, W, Ci, Co, KH, KW, OptionOf<O, 'stride', 1>, OptionOf<O, 'padding', 0>, OptionOf<O, 'dilation', 1>, OptionOf<O, 'outputPadding', 0>>
+      : RankError<'convTranspose2d', 'weight', WS>
+    : RankError<'convTranspose2d', 'input', XS>;
+
+/** The bias must be [O], O the weight's output channels (dim `At` of the weight). */
+export type BiasRule<BS extends Shape, WS extends Shape, At extends 0 | 1, Op extends string> = IsTuple<BS> extends false ? true
+  : BS extends readonly [infer B extends Dim]
+    ? WS extends readonly Dim[] ? (DimsAgree<B, WS[At]> extends true ? true : ShapeError<`${Op}: bias has ${B} values but the weight has ${WS[At]} output channels`>) : true
+    : ShapeError<`${Op}: bias needs rank 1, got rank ${BS['length']}`>;
+
+// ---------------- run time: rules ----------------
+
+interface ConvAttrs {
+  readonly stride: Pair2;
+  readonly padding: Pair2;
+  readonly dilation: Pair2;
+  readonly groups: number;
+}
+interface ConvTransposeAttrs {
+  readonly stride: Pair2;
+  readonly padding: Pair2;
+  readonly dilation: Pair2;
+  readonly outputPadding: Pair2;
+}
+
+function checkBias(op: string, bias: Value | undefined, outChannels: number, dtype: string): void {
+  if (!bias) return;
+  if (bias.dtype !== dtype) throw new RuleError(`${op}: dtypes differ (${dtype} vs bias ${bias.dtype})`);
+  if (bias.shape.length !== 1) throw new RuleError(`${op}: bias needs rank 1, got rank ${bias.shape.length}`);
+  if (bias.shape[0] !== outChannels) throw new RuleError(`${op}: bias has ${fmtDim(bias.shape[0])} values but the weight has ${outChannels} output channels`);
+}
+
+function checkCommon(op: string, x: Value, w: Value, a: { stride: Pair2; padding: Pair2; dilation: Pair2 }): void {
+  checkRank4(op, 'input', x);
+  checkRank4(op, 'weight', w);
+  checkFloat(op, x);
+  if (w.dtype !== x.dtype) throw new RuleError(`${op}: dtypes differ (${x.dtype} vs weight ${w.dtype})`);
+  checkPair(op, 'stride', a.stride, 1);
+  checkPair(op, 'padding', a.padding, 0);
+  checkPair(op, 'dilation', a.dilation, 1);
+}
+
+const conv2dRule = ([x, w, b]: readonly Value[], a: ConvAttrs) => {
+  const op = 'conv2d';
+  checkCommon(op, x, w, a);
+  const g = a.groups;
+  if (!Number.isInteger(g) || g < 1) throw new RuleError(`${op}: groups must be at least 1, got ${g}`);
+  const [n, c, h, wd] = x.shape;
+  const o = staticDim(op, 'weight’s output channels', w.shape[0]);
+  const cg = staticDim(op, 'weight’s input channels', w.shape[1]);
+  const kh = staticDim(op, 'kernel height', w.shape[2]);
+  const kw = staticDim(op, 'kernel width', w.shape[3]);
+  if (typeof c === 'number' && c % g !== 0) throw new RuleError(`${op}: groups ${g} does not divide the ${c} input channels`);
+  if (o % g !== 0) throw new RuleError(`${op}: groups ${g} does not divide the ${o} output channels`);
+  if (c !== cg * g) throw new RuleError(`${op}: input has ${fmtDim(c)} channels but the weight expects ${cg * g}${g === 1 ? '' : ` (${cg} per group × ${g} groups)`}`);
+  checkBias(op, b, o, x.dtype);
+  const oh = convOutDim(h, kh, a.stride[0], a.padding[0], a.dilation[0], op);
+  const ow = convOutDim(wd, kw, a.stride[1], a.padding[1], a.dilation[1], op);
+  return [{ shape: [n, o, oh, ow], dtype: x.dtype }];
+};
+
+const convTranspose2dRule = ([x, w, b]: readonly Value[], a: ConvTransposeAttrs) => {
+  const op = 'convTranspose2d';
+  checkCommon(op, x, w, a);
+  checkPair(op, 'outputPadding', a.outputPadding, 0);
+  for (const i of [0, 1])
+    if (a.outputPadding[i] >= a.stride[i]) throw new RuleError(`${op}: outputPadding ${a.outputPadding[i]} must be smaller than the stride ${a.stride[i]}`);
+  const [n, c, h, wd] = x.shape;
+  const ci = staticDim(op, 'weight’s input channels', w.shape[0]);
+  const o = staticDim(op, 'weight’s output channels', w.shape[1]);
+  const kh = staticDim(op, 'kernel height', w.shape[2]);
+  const kw = staticDim(op, 'kernel width', w.shape[3]);
+  if (c !== ci) throw new RuleError(`${op}: input has ${fmtDim(c)} channels but the weight expects ${ci}`);
+  checkBias(op, b, o, x.dtype);
+  const oh = convTransposeOutDim(h, kh, a.stride[0], a.padding[0], a.dilation[0], a.outputPadding[0], op);
+  const ow = convTransposeOutDim(wd, kw, a.stride[1], a.padding[1], a.dilation[1], a.outputPadding[1], op);
+  return [{ shape: [n, o, oh, ow], dtype: x.dtype }];
+};
+
+// ---------------- tfjs kernels ----------------
+// tfjs-backend-wasm has no Conv2DBackpropFilter kernel and is fast only for plain 2-D matMul,
+// so both convolutions are lowered to slices, reshapes and 2-D matMuls (im2col / col2im),
+// which are differentiable on every backend.
+
+/** im2col: [N, OH, OW, kh·kw, C] patches of an NHWC tensor. */
+function patches(tf: TF, x: TFTensor, kh: number, kw: number, a: ConvAttrs | Omit<ConvAttrs, 'groups'>, oh: number, ow: number): TFTensor {
+  const [, h, w] = x.shape as number[];
+  const [sh, sw] = a.stride;
+  const [dh, dw] = a.dilation;
+  const [ph, pw] = a.padding;
+  // Bottom/right padding: the last window's reshape-strided slice reaches (k−1)·d + n·s.
+  const bottom = Math.max(0, (kh - 1) * dh + oh * sh - h - ph);
+  const right = Math.max(0, (kw - 1) * dw + ow * sw - w - pw);
+  const xp = padHW(tf, x, [ph, bottom], [pw, right]);
+  const taps: TFTensor[] = [];
+  for (let i = 0; i < kh; i++) for (let j = 0; j < kw; j++) taps.push(stridedWindow(tf, xp, [i * dh, j * dw], [oh, ow], a.stride));
+  return tf.stack(taps, 3);
+}
+
+function conv2dTf(tf: TF, [x, w, b]: readonly TFTensor[], a: ConvAttrs): TFTensor[] {
+  return [
+    tf.tidy(() => {
+      const [n, c, h, wd] = x.shape as number[];
+      const [o, cg, kh, kw] = w.shape as number[];
+      const oh = outLen(h, kh, a, 0);
+      const ow = outLen(wd, kw, a, 1);
+      const k = kh * kw;
+      const g = a.groups;
+      const og = o / g;
+      const rows = n * oh * ow;
+      const p = patches(tf, toNHWC(tf, x), kh, kw, a, oh, ow); // [N, OH, OW, K, C]
+      let y: TFTensor;
+      if (g === 1) {
+        // [K·C, O] with (tap, channel) order matching the patches.
+        const wm = tf.reshape(tf.transpose(w, [2, 3, 1, 0]), [k * c, o]);
+        y = tf.matMul(tf.reshape(p, [rows, k * c]) as never, wm as never);
+      } else if (cg === 1) {
+        // Depthwise (with multiplier og): y[r, g, m] = Σ_k p[r, k, g] · w[g·og + m, 0, k]; element-wise, no tiny matMuls.
+        const wk = tf.transpose(tf.reshape(w, [g, og, k]), [2, 0, 1]); // [K, G, og]
+        y = tf.reshape(tf.sum(tf.mul(tf.reshape(p, [rows, k, g, 1]), wk), 1), [rows, o]);
+      } else {
+        const pg = tf.reshape(p, [rows, k, g, cg]);
+        const parts: TFTensor[] = [];
+        for (let gi = 0; gi < g; gi++) {
+          const pi = tf.reshape(tf.slice(pg, [0, 0, gi, 0], [rows, k, 1, cg]), [rows, k * cg]);
+          const wi = tf.reshape(tf.transpose(tf.slice(w, [gi * og, 0, 0, 0], [og, cg, kh, kw]), [2, 3, 1, 0]), [k * cg, og]);
+          parts.push(tf.matMul(pi as never, wi as never));
+        }
+        y = tf.concat(parts, 1);
+      }
+      if (b) y = tf.add(y, b);
+      return toNCHW(tf, tf.reshape(y, [n, oh, ow, o]));
+    }),
+  ];
+}
+
+/** Output length of a concrete tensor (symbolic dims are bound by the time a kernel runs). */
+const outLen = (x: number, k: number, a: { stride: Pair2; padding: Pair2; dilation: Pair2 }, i: 0 | 1): number =>
+  Math.floor((x + 2 * a.padding[i] - a.dilation[i] * (k - 1) - 1) / a.stride[i]) + 1;
+
+function convTranspose2dTf(tf: TF, [x, w, b]: readonly TFTensor[], a: ConvTransposeAttrs): TFTensor[] {
+  return [
+    tf.tidy(() => {
+      // col2im: one 2-D matMul gives every tap's contribution; each tap is then spread by the
+      // stride, shifted by its dilated offset and summed into the output canvas.
+      const [n, c, h, wd] = x.shape as number[];
+      const [, o, kh, kw] = w.shape as number[];
+      const [sh, sw] = a.stride;
+      const [dh, dw] = a.dilation;
+      const k = kh * kw;
+      const cols = tf.matMul(tf.reshape(toNHWC(tf, x), [n * h * wd, c]) as never, tf.reshape(w, [c, o * k]) as never); // [NHW, O·K]
+      let spread = tf.reshape(cols, [n, h, 1, wd, 1, o * k]);
+      if (sh > 1 || sw > 1) spread = tf.pad(spread, [[0, 0], [0, 0], [0, sh - 1], [0, 0], [0, sw - 1], [0, 0]]);
+      const hd = (h - 1) * sh + 1;
+      const wdd = (wd - 1) * sw + 1;
+      const dilated = tf.slice(tf.reshape(spread, [n, h * sh, wd * sw, o * k]), [0, 0, 0, 0], [n, hd, wdd, o * k]);
+      const taps = tf.unstack(tf.transpose(tf.reshape(dilated, [n, hd, wdd, o, k]), [4, 0, 1, 2, 3])); // K × [N, hd, wd, O]
+      const fullH = hd + dh * (kh - 1) + a.outputPadding[0];
+      const fullW = wdd + dw * (kw - 1) + a.outputPadding[1];
+      const placed = taps.map((t, tap) => {
+        const i = Math.floor(tap / kw);
+        const j = tap % kw;
+        return padHW(tf, t, [i * dh, fullH - i * dh - hd], [j * dw, fullW - j * dw - wdd]);
+      });
+      let y = placed.length === 1 ? placed[0] : tf.addN(placed);
+      const [ph, pw] = a.padding;
+      y = tf.slice(y, [0, ph, pw, 0], [n, fullH - 2 * ph, fullW - 2 * pw, o]);
+      if (b) y = tf.add(y, b);
+      return toNCHW(tf, y);
+    }),
+  ];
+}
+
+// ---------------- ops ----------------
+
+const onnxWindowAttrs = (kernel: readonly Dim[], a: { stride: Pair2; padding: Pair2; dilation: Pair2 }) => ({
+  kernel_shape: kernel.map(Number),
+  strides: [...a.stride],
+  pads: [a.padding[0], a.padding[1], a.padding[0], a.padding[1]],
+  dilations: [...a.dilation],
+});
+
+export const conv2dOp: OpDef<ConvAttrs> = {
+  type: 'Conv',
+  infer: conv2dRule,
+  onnx: (w, ins, outs, a, node) => w.node('Conv', ins, outs, { ...onnxWindowAttrs(node.inputs[1].shape.slice(2), a), group: a.groups }),
+  tfjs: conv2dTf,
+};
+
+export const convTranspose2dOp: OpDef<ConvTransposeAttrs> = {
+  type: 'ConvTranspose',
+  infer: convTranspose2dRule,
+  onnx: (w, ins, outs, a, node) => w.node('ConvTranspose', ins, outs, { ...onnxWindowAttrs(node.inputs[1].shape.slice(2), a), output_padding: [...a.outputPadding], group: 1 }),
+  tfjs: convTranspose2dTf,
+};
+
+/**
+ * 2-D convolution, NCHW. `weight` is [O, C/groups, kh, kw]; `bias` (optional) is [O].
+ * stride, padding (both sides) and dilation take a number or [h, w]; defaults 1, 0, 1, groups 1.
+ */
+export function conv2d<XS extends Shape, WS extends Shape, D extends FloatType, BS extends Shape = [Dim], const O extends Conv2dOptions = {}>(
+  x: Tensor<XS, D>,
+  weight: Tensor<WS, D> & Check<Conv2dShape<XS, WS, O>>,
+  bias?: Tensor<BS, D> & Check<BiasRule<BS, WS, 0, 'conv2d'>>,
+  opts?: O,
+): Tensor<OrWide<Conv2dShape<XS, WS, O>>, D> {
+  const o: Conv2dOptions = opts ?? {};
+  const attrs: ConvAttrs = { stride: toPair(o.stride, 1), padding: toPair(o.padding, 0), dilation: toPair(o.dilation, 1), groups: o.groups ?? 1 };
+  const inputs = bias ? [x.value, weight.value, bias.value] : [x.value, weight.value];
+  return wrap(apply(conv2dOp, inputs, attrs)[0]);
+}
+
+/**
+ * 2-D transposed convolution (the gradient of conv2d with respect to its input), NCHW.
+ * `weight` is [C, O, kh, kw]; output length (H−1)·s − 2p + d(k−1) + outputPadding + 1.
+ */
+export function convTranspose2d<XS extends Shape, WS extends Shape, D extends FloatType, BS extends Shape = [Dim], const O extends ConvTranspose2dOptions = {}>(
+  x: Tensor<XS, D>,
+  weight: Tensor<WS, D> & Check<ConvTranspose2dShape<XS, WS, O>>,
+  bias?: Tensor<BS, D> & Check<BiasRule<BS, WS, 1, 'convTranspose2d'>>,
+  opts?: O,
+): Tensor<OrWide<ConvTranspose2dShape<XS, WS, O>>, D> {
+  const o: ConvTranspose2dOptions = opts ?? {};
+  const attrs: ConvTransposeAttrs = { stride: toPair(o.stride, 1), padding: toPair(o.padding, 0), dilation: toPair(o.dilation, 1), outputPadding: toPair(o.outputPadding, 0) };
+  const inputs = bias ? [x.value, weight.value, bias.value] : [x.value, weight.value];
+  return wrap(apply(convTranspose2dOp, inputs, attrs)[0]);
+}
