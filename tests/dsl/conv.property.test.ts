@@ -18,7 +18,8 @@ const data = (feeds: Readonly<Record<string, { data: unknown }>>, name: string) 
 /** Batch and height symbolic ('B', 'H') in some instances: the declared dims are then expressions. */
 function spatialInput(name: string, n: number, c: number, h: number, w: number, symbolic: boolean) {
   const x = input(name, (symbolic ? ['B', c, 'H', w] : [n, c, h, w]) as Shape) as F;
-  return { x, bindings: symbolic ? { B: n, H: h } : {} };
+  const bindings: Record<string, number> = symbolic ? { B: n, H: h } : {};
+  return { x, bindings };
 }
 
 describe('conv2d: declared shape == ONNX Runtime shape, values == reference', () => {
