@@ -20,3 +20,9 @@ export { conv2d, convTranspose2d, type Conv2dOptions, type ConvTranspose2dOption
 export { maxPool2d, avgPool2d, type Pool2dOptions, type Pool2dShape } from './ops/pool.js';
 export { resize, type ResizeTarget, type ResizeMode, type ResizeShape } from './ops/resize.js';
 export { conv2dLayer, convTranspose2dLayer, type Conv2dLayerOptions, type ConvTranspose2dLayerOptions } from './layers/conv.js';
+export { reduceMean, reduceSum, reduceMax, reduceMin, type ReduceShape } from './ops/reduce.js';
+export { softmax } from './ops/softmax.js';
+export { layerNormalization, type LayerNormOptions } from './ops/layer-norm.js';
+export { attention, type AttentionOptions, type AttentionShape } from './ops/attention.js';
+export { layerNorm, layerNorm2d, type LayerNormModuleOptions } from './layers/norm.js';
+export { multiHeadAttention, type MultiHeadAttentionOptions } from './layers/attention.js';
