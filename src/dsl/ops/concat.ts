@@ -1,5 +1,5 @@
 // concat and stack: join tensors along an axis (ONNX Concat, Unsqueeze+Concat; tf.concat, tf.stack).
-import type { Check, Dim, DimAdd, DimsAgree, IsTuple, IsWideDim, NormAxis, OrWide, Shape, ShapeError } from '../types/shape.js';
+import type { Check, Dim, DimAdd, DimsAgree, IsLiteral, IsTuple, IsWideDim, NormAxis, OrWide, Shape, ShapeError } from '../types/shape.js';
 import type { InsertAt } from '../types/tuple.js';
 import type { DType } from '../dtype.js';
 import { apply, type OpDef, type Value } from '../graph.js';
@@ -36,6 +36,7 @@ type Fold<Acc extends Shape, Rest extends readonly Shape[], Ax extends number, O
 export type ConcatShape<Shapes extends readonly Shape[], Ax extends number> = number extends Shapes['length'] ? Shape
   : Shapes extends readonly [infer F extends Shape, ...infer R extends readonly Shape[]]
     ? IsTuple<F> extends false ? Shape
+      : IsLiteral<Ax> extends false ? Shape
       : NormAxis<Ax, F['length']> extends infer A
         ? A extends number ? Fold<[...F], R, A, 'concat'> : ShapeError<`concat: axis ${Ax} is out of range for rank ${F['length']}`>
         : never
@@ -45,6 +46,7 @@ export type ConcatShape<Shapes extends readonly Shape[], Ax extends number> = nu
 export type StackShape<Shapes extends readonly Shape[], Ax extends number> = number extends Shapes['length'] ? Shape
   : Shapes extends readonly [infer F extends Shape, ...infer R extends readonly Shape[]]
     ? IsTuple<F> extends false ? Shape
+      : IsLiteral<Ax> extends false ? Shape
       : NormAxis<Ax, [...F, 1]['length']> extends infer A
         ? A extends number
           ? Fold<[...F], R, -1, 'stack'> extends infer M ? (M extends ShapeError<string> ? M : M extends Shape ? InsertAt<M, A, Shapes['length']> : never) : never
@@ -81,7 +83,7 @@ export const concatOp: OpDef<{ readonly axis: number }> = {
 };
 
 /** Join tensors along `axis`; all other dims must agree. */
-export function concat<const T extends readonly AnyTensor[], Ax extends number>(tensors: T & Check<ConcatShape<ShapesOf<T>, Ax>>, axis: Ax): Tensor<OrWide<ConcatShape<ShapesOf<T>, Ax>>, FirstDType<T>> {
+export function concat<const T extends readonly AnyTensor[], Ax extends number>(tensors: T & NoInfer<Check<ConcatShape<ShapesOf<T>, Ax>>>, axis: Ax): Tensor<OrWide<ConcatShape<ShapesOf<T>, Ax>>, FirstDType<T>> {
   return wrap(apply(concatOp, tensors.map((t) => t.value), { axis })[0]);
 }
 
@@ -109,6 +111,6 @@ export const stackOp: OpDef<{ readonly axis: number }> = {
 };
 
 /** Stack equal-shaped tensors along a new axis `axis` of the result. */
-export function stack<const T extends readonly AnyTensor[], Ax extends number>(tensors: T & Check<StackShape<ShapesOf<T>, Ax>>, axis: Ax): Tensor<OrWide<StackShape<ShapesOf<T>, Ax>>, FirstDType<T>> {
+export function stack<const T extends readonly AnyTensor[], Ax extends number>(tensors: T & NoInfer<Check<StackShape<ShapesOf<T>, Ax>>>, axis: Ax): Tensor<OrWide<StackShape<ShapesOf<T>, Ax>>, FirstDType<T>> {
   return wrap(apply(stackOp, tensors.map((t) => t.value), { axis })[0]);
 }

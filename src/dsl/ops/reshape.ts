@@ -1,5 +1,5 @@
 // reshape and flatten: the same elements in a new shape (ONNX Reshape, tf.reshape).
-import type { Check, Cmp, Dim, IsTuple, NormAxis, OrWide, Shape, ShapeError } from '../types/shape.js';
+import type { Check, Cmp, Dim, IsLiteral, IsTuple, NormAxis, OrWide, Shape, ShapeError } from '../types/shape.js';
 import type { DimProduct, ReshapeShape } from '../types/element-count.js';
 import type { Drop, Inc, Take } from '../types/tuple.js';
 import type { DType } from '../dtype.js';
@@ -133,7 +133,7 @@ export const reshapeOp: OpDef<{ readonly shape: RuntimeShape }> = {
  * dims cancel by name, and plain products split into factors: ['B', 'H', 'W', 4] → ['B', -1] gives
  * ['B', 'H*W*4'], and back. A name only in the target is a new dim ONNX Runtime checks when run.
  */
-export function reshape<S extends Shape, D extends DType, const T extends Shape>(x: Tensor<S, D>, shape: T & Check<ReshapeShape<S, T>>): Tensor<OrWide<ReshapeShape<S, T>>, D> {
+export function reshape<S extends Shape, D extends DType, const T extends Shape>(x: Tensor<S, D>, shape: T & NoInfer<Check<ReshapeShape<S, T>>>): Tensor<OrWide<ReshapeShape<S, T>>, D> {
   return wrap(apply(reshapeOp, [x.value], { shape: [...shape] })[0]);
 }
 
@@ -141,6 +141,8 @@ export function reshape<S extends Shape, D extends DType, const T extends Shape>
 
 /** Dims start..end (inclusive, negative allowed) merged into their product. */
 export type FlattenShape<S extends Shape, Start extends number, End extends number> = IsTuple<S> extends false ? Shape
+  : IsLiteral<Start> extends false ? Shape
+  : IsLiteral<End> extends false ? Shape
   : NormAxis<Start, S['length']> extends infer A
     ? A extends number
       ? NormAxis<End, S['length']> extends infer B
@@ -174,7 +176,7 @@ export const flattenOp: OpDef<{ readonly start: number; readonly end: number }> 
 
 /** Merge dims start..end (inclusive, default all) into one, like torch.flatten. */
 export function flatten<S extends Shape, D extends DType, Start extends number = 0, End extends number = -1>(
-  x: Tensor<S, D> & Check<FlattenShape<S, Start, End>>,
+  x: Tensor<S, D> & NoInfer<Check<FlattenShape<S, Start, End>>>,
   start?: Start,
   end?: End,
 ): Tensor<OrWide<FlattenShape<S, Start, End>>, D> {

@@ -45,6 +45,7 @@ type SliceLenKnown<D extends Dim, St extends number, En, Ax extends number> = D 
 
 /** x[start:end] along `Ax`; end omitted means to the end of the dim. */
 export type SliceShape<S extends Shape, Ax extends number, St extends number, En> = IsTuple<S> extends false ? Shape
+  : IsLiteral<Ax> extends false ? Shape
   : NormAxis<Ax, S['length']> extends infer A
     ? A extends number
       ? SliceLen<S[A], St, En, A> extends infer L ? (L extends ShapeError<string> ? L : ReplaceAt<S, A, L & Dim>) : never
@@ -109,7 +110,7 @@ export const sliceOp: OpDef<SliceAttrs> = {
 export function slice<S extends Shape, D extends DType, Ax extends number, St extends number, En extends number | undefined = undefined>(
   x: Tensor<S, D>,
   axis: Ax,
-  start: St & Check<SliceShape<S, Ax, St, En>>,
+  start: St & NoInfer<Check<SliceShape<S, Ax, St, En>>>,
   end?: En,
 ): Tensor<OrWide<SliceShape<S, Ax, St, En>>, D> {
   return wrap(apply(sliceOp, [x.value], end === undefined ? { axis, start } : { axis, start, end })[0]);
@@ -120,6 +121,7 @@ type Sum<T extends readonly number[], Acc extends number = 0> = T extends readon
 
 /** The check: sizes sum to the dim at `Ax` (which must be static); `true` when they do. */
 export type SplitRule<S extends Shape, Ax extends number, Sz extends readonly number[]> = IsTuple<S> extends false ? true
+  : IsLiteral<Ax> extends false ? true
   : number extends Sz['length'] ? true
   : NormAxis<Ax, S['length']> extends infer A
     ? A extends number
@@ -137,6 +139,7 @@ export type SplitRule<S extends Shape, Ax extends number, Sz extends readonly nu
 export type SplitResult<S extends Shape, D extends DType, Ax extends number, Sz extends readonly number[]> = SplitRule<S, Ax, Sz> extends ShapeError<string>
   ? Tensor<Shape, D>[]
   : IsTuple<S> extends false ? Tensor<Shape, D>[]
+  : IsLiteral<Ax> extends false ? Tensor<Shape, D>[]
   : NormAxis<Ax, S['length']> extends infer A extends number
     ? { -readonly [K in keyof Sz]: Tensor<ReplaceAt<S, A, Sz[K] & number>, D> }
     : Tensor<Shape, D>[];
@@ -163,7 +166,7 @@ export const splitOp: OpDef<{ readonly axis: number; readonly sizes: readonly nu
 export function split<S extends Shape, D extends DType, Ax extends number, const Sz extends readonly number[]>(
   x: Tensor<S, D>,
   axis: Ax,
-  sizes: Sz & Check<SplitRule<S, Ax, Sz>>,
+  sizes: Sz & NoInfer<Check<SplitRule<S, Ax, Sz>>>,
 ): SplitResult<S, D, Ax, Sz> {
   return apply(splitOp, [x.value], { axis, sizes: [...sizes] }).map((v) => wrap(v)) as never;
 }

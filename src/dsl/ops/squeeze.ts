@@ -40,7 +40,7 @@ export const squeezeOp: OpDef<{ readonly axes: Axes }> = {
 };
 
 /** Remove size-1 dims at `axes` (one axis or a list; negative counts from the end). */
-export function squeeze<S extends Shape, D extends DType, const Ax extends Axes>(x: Tensor<S, D>, axes: Ax & Check<SqueezeShape<S, Ax>>): Tensor<OrWide<SqueezeShape<S, Ax>>, D> {
+export function squeeze<S extends Shape, D extends DType, const Ax extends Axes>(x: Tensor<S, D>, axes: Ax & NoInfer<Check<SqueezeShape<S, Ax>>>): Tensor<OrWide<SqueezeShape<S, Ax>>, D> {
   return wrap(apply(squeezeOp, [x.value], { axes })[0]);
 }
 
@@ -74,6 +74,6 @@ export const unsqueezeOp: OpDef<{ readonly axes: Axes }> = {
 };
 
 /** Insert size-1 dims so that they are at `axes` of the result, e.g. [B, C] with axes [1, 2] → [B, 1, 1, C]. */
-export function unsqueeze<S extends Shape, D extends DType, const Ax extends Axes>(x: Tensor<S, D>, axes: Ax & Check<UnsqueezeShape<S, Ax>>): Tensor<OrWide<UnsqueezeShape<S, Ax>>, D> {
+export function unsqueeze<S extends Shape, D extends DType, const Ax extends Axes>(x: Tensor<S, D>, axes: Ax & NoInfer<Check<UnsqueezeShape<S, Ax>>>): Tensor<OrWide<UnsqueezeShape<S, Ax>>, D> {
   return wrap(apply(unsqueezeOp, [x.value], { axes })[0]);
 }

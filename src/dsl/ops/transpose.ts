@@ -37,6 +37,6 @@ export const transposeOp: OpDef<{ readonly perm: readonly number[] }> = {
 };
 
 /** Permute axes: output dim i is input dim perm[i]; [B, C, N] with perm [0, 2, 1] gives [B, N, C]. */
-export function transpose<S extends Shape, D extends DType, const P extends readonly number[]>(x: Tensor<S, D>, perm: P & Check<TransposeShape<S, P>>): Tensor<OrWide<TransposeShape<S, P>>, D> {
+export function transpose<S extends Shape, D extends DType, const P extends readonly number[]>(x: Tensor<S, D>, perm: P & NoInfer<Check<TransposeShape<S, P>>>): Tensor<OrWide<TransposeShape<S, P>>, D> {
   return wrap(apply(transposeOp, [x.value], { perm: [...perm] })[0]);
 }

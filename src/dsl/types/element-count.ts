@@ -24,7 +24,7 @@ export type ProductDim<Names extends readonly string[], P extends number> = P ex
 export type CountStr<S extends Shape> = CountOf<S> extends [infer N extends string[], infer P extends number] ? `${ProductDim<N, P>}` : never;
 
 /** The product of dims as one dim (flatten); wide dims give a wide result. */
-export type DimProduct<S extends Shape> = HasWide<S> extends true ? Dim : CountOf<S> extends [infer N extends string[], infer P extends number] ? ProductDim<N, P> : never;
+export type DimProduct<S extends Shape> = HasWide<S> extends true ? (S[number] extends number ? number : Dim) : CountOf<S> extends [infer N extends string[], infer P extends number] ? ProductDim<N, P> : never;
 
 // ---- multiset cancellation of symbolic factors ----
 type RemoveFirst<L extends readonly string[], X extends string, Acc extends string[] = []> = L extends readonly [infer H extends string, ...infer R extends string[]]
@@ -42,6 +42,8 @@ type FillNeg<T extends Shape, D extends Dim, Acc extends Dim[] = []> = T extends
   ? FillNeg<R, D, [...Acc, [H] extends [-1] ? D : H]>
   : Acc;
 type IsTupleShape<S extends Shape> = number extends S['length'] ? false : true;
+/** The first literal dim below -1, or never. */
+type BadTargetDim<T extends Shape> = T extends readonly [infer H, ...infer R extends Shape] ? (H extends number ? (`${H}` extends `-${string}` ? ([H] extends [-1] ? BadTargetDim<R> : H) : BadTargetDim<R>) : BadTargetDim<R>) : never;
 
 /**
  * The shape `reshape(x: S, T)` gives: T with a -1 inferred, or a ShapeError. Static counts must
@@ -51,12 +53,15 @@ type IsTupleShape<S extends Shape> = number extends S['length'] ? false : true;
 export type ReshapeShape<S extends Shape, T extends Shape> = IsTupleShape<S> extends false ? Shape
   : IsTupleShape<T> extends false ? Shape
   : NegCount<T> extends infer NC extends number
-    ? NC extends 0 | 1
-      ? HasWide<S> extends true ? FillNeg<T, number>
-        : HasWide<WithoutNeg<T>> extends true ? FillNeg<T, number>
-        : ReshapeKnown<S, T, NC, CountOf<S>, CountOf<WithoutNeg<T>>>
-      : ShapeError<`reshape: at most one dim can be -1, got ${NC}`>
+    ? [BadTargetDim<T>] extends [never] ? ReshapeCounted<S, T, NC>
+    : ShapeError<`reshape: target dim ${BadTargetDim<T>} is not a size (use -1 to infer one dim)`>
     : never;
+
+type ReshapeCounted<S extends Shape, T extends Shape, NC extends number> = NC extends 0 | 1
+  ? HasWide<S> extends true ? FillNeg<T, number>
+    : HasWide<WithoutNeg<T>> extends true ? FillNeg<T, number>
+    : ReshapeKnown<S, T, NC, CountOf<S>, CountOf<WithoutNeg<T>>>
+  : ShapeError<`reshape: at most one dim can be -1, got ${NC}`>;
 
 type ReshapeKnown<S extends Shape, T extends Shape, NC, CS, CT> = CS extends [infer SN extends string[], infer PS extends number]
   ? CT extends [infer TN extends string[], infer PT extends number]
