@@ -11,10 +11,10 @@ import {
   checkRank4,
   padHW,
   staticDim,
-  stridedWindow,
   toNCHW,
   toNHWC,
   toPair,
+  windowTaps,
   type OptionOf,
   type Pair,
   type Pair2,
@@ -177,21 +177,6 @@ const convTranspose2dRule = ([x, w, b]: readonly Value[], a: ConvTransposeAttrs)
 // so both convolutions are lowered to slices, reshapes and 2-D matMuls (im2col / col2im),
 // which are differentiable on every backend.
 
-/** im2col: [N, OH, OW, kh·kw, C] patches of an NHWC tensor. */
-function patches(tf: TF, x: TFTensor, kh: number, kw: number, a: ConvAttrs | Omit<ConvAttrs, 'groups'>, oh: number, ow: number): TFTensor {
-  const [, h, w] = x.shape as number[];
-  const [sh, sw] = a.stride;
-  const [dh, dw] = a.dilation;
-  const [ph, pw] = a.padding;
-  // Bottom/right padding: the last window's reshape-strided slice reaches (k−1)·d + n·s.
-  const bottom = Math.max(0, (kh - 1) * dh + oh * sh - h - ph);
-  const right = Math.max(0, (kw - 1) * dw + ow * sw - w - pw);
-  const xp = padHW(tf, x, [ph, bottom], [pw, right]);
-  const taps: TFTensor[] = [];
-  for (let i = 0; i < kh; i++) for (let j = 0; j < kw; j++) taps.push(stridedWindow(tf, xp, [i * dh, j * dw], [oh, ow], a.stride));
-  return tf.stack(taps, 3);
-}
-
 function conv2dTf(tf: TF, [x, w, b]: readonly TFTensor[], a: ConvAttrs): TFTensor[] {
   return [
     tf.tidy(() => {
@@ -203,7 +188,7 @@ function conv2dTf(tf: TF, [x, w, b]: readonly TFTensor[], a: ConvAttrs): TFTenso
       const g = a.groups;
       const og = o / g;
       const rows = n * oh * ow;
-      const p = patches(tf, toNHWC(tf, x), kh, kw, a, oh, ow); // [N, OH, OW, K, C]
+      const p = tf.stack(windowTaps(tf, toNHWC(tf, x), [kh, kw], a, [oh, ow]), 3); // im2col: [N, OH, OW, K, C]
       let y: TFTensor;
       if (g === 1) {
         // [K·C, O] with (tap, channel) order matching the patches.
@@ -249,14 +234,16 @@ function convTranspose2dTf(tf: TF, [x, w, b]: readonly TFTensor[], a: ConvTransp
       const hd = (h - 1) * sh + 1;
       const wdd = (wd - 1) * sw + 1;
       const dilated = tf.slice(tf.reshape(spread, [n, h * sh, wd * sw, o * k]), [0, 0, 0, 0], [n, hd, wdd, o * k]);
-      const taps = tf.unstack(tf.transpose(tf.reshape(dilated, [n, hd, wdd, o, k]), [4, 0, 1, 2, 3])); // K × [N, hd, wd, O]
+      const byTap = tf.transpose(tf.reshape(dilated, [n, hd, wdd, o, k]), [4, 0, 1, 2, 3]); // [K, N, hd, wd, O]
       const fullH = hd + dh * (kh - 1) + a.outputPadding[0];
       const fullW = wdd + dw * (kw - 1) + a.outputPadding[1];
-      const placed = taps.map((t, tap) => {
-        const i = Math.floor(tap / kw);
-        const j = tap % kw;
-        return padHW(tf, t, [i * dh, fullH - i * dh - hd], [j * dw, fullW - j * dw - wdd]);
-      });
+      const placed: TFTensor[] = [];
+      for (let i = 0; i < kh; i++)
+        for (let j = 0; j < kw; j++) {
+          // slice + reshape rather than unstack: tfjs's Unpack gradient fails for a single tap.
+          const tap = tf.reshape(tf.slice(byTap, [i * kw + j, 0, 0, 0, 0], [1, n, hd, wdd, o]), [n, hd, wdd, o]);
+          placed.push(padHW(tf, tap, [i * dh, fullH - i * dh - hd], [j * dw, fullW - j * dw - wdd]));
+        }
       let y = placed.length === 1 ? placed[0] : tf.addN(placed);
       const [ph, pw] = a.padding;
       y = tf.slice(y, [0, ph, pw, 0], [n, fullH - 2 * ph, fullW - 2 * pw, o]);

@@ -4,7 +4,7 @@ import type { FloatType } from '../dtype.js';
 import { apply, type OpDef, type TF, type TFTensor, type Value } from '../graph.js';
 import { Tensor, wrap } from '../tensor.js';
 import { convOutDim, RuleError } from '../dim.js';
-import { checkFloat, checkPair, checkRank4, padHW, toNCHW, toNHWC, toPair, type OptionOf, type Pair, type Pair2, type PairH, type PairW, type RankError, type WindowOutLen } from './spatial.js';
+import { checkFloat, checkPair, checkRank4, padHW, toNCHW, toNHWC, toPair, windowTaps, type OptionOf, type Pair, type Pair2, type PairH, type PairW, type RankError, type WindowOutLen } from './spatial.js';
 
 export interface Pool2dOptions {
   readonly kernel: Pair;
@@ -62,10 +62,13 @@ export const maxPool2dOp: OpDef<PoolAttrs> = {
   onnx: (w, ins, outs, a) => w.node('MaxPool', ins, outs, onnxPoolAttrs(a)),
   tfjs: (tf: TF, [x]: readonly TFTensor[], a) => [
     tf.tidy(() => {
-      // Padding never wins a max: pad with −∞ (pad < kernel, so every window holds a real value).
-      const [ph, pw] = a.padding;
-      const xp = padHW(tf, toNHWC(tf, x), [ph, ph], [pw, pw], -Infinity);
-      return toNCHW(tf, tf.maxPool(xp as never, [...a.kernel], [...a.stride], 'valid'));
+      // A running maximum over the window's taps, not tf.maxPool: tfjs-backend-wasm's MaxPoolGrad
+      // sends the gradient of windows whose values are all negative to the wrong element.
+      // Padding is −∞ and never wins (pad < kernel, so every window holds a real value).
+      const [, , h, w] = x.shape as number[];
+      const out: Pair2 = [0, 1].map((i) => Math.floor(([h, w][i] + 2 * a.padding[i] - a.kernel[i]) / a.stride[i]) + 1) as unknown as Pair2;
+      const taps = windowTaps(tf, toNHWC(tf, x), a.kernel, { ...a, dilation: [1, 1] }, out, -Infinity);
+      return toNCHW(tf, taps.reduce((m, t) => tf.maximum(m, t)));
     }),
   ],
 };

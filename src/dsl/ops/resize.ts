@@ -80,17 +80,38 @@ export const resizeOp: OpDef<ResizeAttrs> = {
     w.node('Resize', [x, '', '', sizes], outs, attrs);
   },
   tfjs(tf, [x], a) {
-    const [, , h, w] = x.shape as number[];
-    const size: [number, number] = a.size ? [a.size[0], a.size[1]] : [h * (a.scale as number), w * (a.scale as number)];
+    const [n, c, h, w] = x.shape as number[];
+    const [oh, ow] = a.size ? a.size : [h * (a.scale as number), w * (a.scale as number)];
     return [
       tf.tidy(() => {
-        const xh = toNHWC(tf, x) as never;
-        const y = a.mode === 'linear' ? tf.image.resizeBilinear(xh, size, false, true) : tf.image.resizeNearestNeighbor(xh, size, false, false);
-        return toNCHW(tf, y);
+        if (a.mode === 'nearest') return toNCHW(tf, tf.image.resizeNearestNeighbor(toNHWC(tf, x) as never, [oh, ow], false, false));
+        // tfjs's ResizeBilinearGrad ignores halfPixelCenters, so training would get the gradient of
+        // another resize. Bilinear is separable and linear: y = A_h · x · A_wᵀ, two 2-D matMuls with
+        // constant interpolation matrices, exact in both directions.
+        // The matrices are made transposed ([in, out]): wasm's transposed matMul is much slower.
+        const awT = tf.tensor2d(linearWeightsT(w, ow), [w, ow]);
+        const ahT = tf.tensor2d(linearWeightsT(h, oh), [h, oh]);
+        const rows = tf.matMul(tf.reshape(x, [n * c * h, w]) as never, awT as never); // [NCH, OW]
+        const cols = tf.reshape(tf.transpose(tf.reshape(rows, [n * c, h, ow]), [0, 2, 1]), [n * c * ow, h]);
+        const y = tf.matMul(cols as never, ahT as never); // [NC·OW, OH]
+        return tf.reshape(tf.transpose(tf.reshape(y, [n * c, ow, oh]), [0, 2, 1]), [n, c, oh, ow]);
       }),
     ];
   },
 };
+
+/** [in, out] half-pixel linear interpolation weights along one axis (ONNX Resize, linear, half_pixel). */
+function linearWeightsT(inLen: number, outLen: number): Float32Array {
+  const m = new Float32Array(inLen * outLen);
+  for (let o = 0; o < outLen; o++) {
+    const src = Math.min(Math.max((o + 0.5) * (inLen / outLen) - 0.5, 0), inLen - 1);
+    const lo = Math.floor(src);
+    const hi = Math.min(lo + 1, inLen - 1);
+    m[lo * outLen + o] += 1 - (src - lo);
+    m[hi * outLen + o] += src - lo;
+  }
+  return m;
+}
 
 /**
  * Resize the spatial axes of an NCHW tensor to `{ size: [h, w] }` or by a whole `{ scale: n }`.

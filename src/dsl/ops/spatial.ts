@@ -80,3 +80,22 @@ export function stridedWindow(tf: TF, x: TFTensor, start: Pair2, n: Pair2, s: Pa
   const r = tf.reshape(t, [b, n[0], s[0], n[1], s[1], c]);
   return tf.reshape(tf.slice(r, [0, 0, 0, 0, 0, 0], [b, n[0], 1, n[1], 1, c]), [b, n[0], n[1], c]);
 }
+
+/**
+ * The kh·kw taps of a window op over an NHWC tensor: tap (i, j) holds, at output (r, c), the input
+ * at (r·s − p + i·d, c·s − p + j·d), with `padValue` outside the image. Each is [N, OH, OW, C].
+ */
+export function windowTaps(tf: TF, x: TFTensor, kernel: Pair2, a: { stride: Pair2; padding: Pair2; dilation: Pair2 }, out: Pair2, padValue = 0): TFTensor[] {
+  const [, h, w] = x.shape as number[];
+  const [kh, kw] = kernel;
+  const [sh, sw] = a.stride;
+  const [dh, dw] = a.dilation;
+  const [ph, pw] = a.padding;
+  // Bottom/right: the last tap's reshape-strided slice reaches (k−1)·d + out·s, which can pass the padded edge.
+  const bottom = Math.max(0, (kh - 1) * dh + out[0] * sh - h - ph);
+  const right = Math.max(0, (kw - 1) * dw + out[1] * sw - w - pw);
+  const xp = padHW(tf, x, [ph, bottom], [pw, right], padValue);
+  const taps: TFTensor[] = [];
+  for (let i = 0; i < kh; i++) for (let j = 0; j < kw; j++) taps.push(stridedWindow(tf, xp, [i * dh, j * dw], out, a.stride));
+  return taps;
+}

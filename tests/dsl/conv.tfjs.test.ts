@@ -1,0 +1,132 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { useBackend } from '../../src/train/backend.js';
+import { TfjsExecutor } from '../../src/train/executor.js';
+import type { TF, TFTensor } from '../../src/dsl/graph.js';
+import { emit } from '../../src/onnx/emit.js';
+import { Model } from '../../src/runtime/session.js';
+import { evalShape } from '../../src/dsl/dim.js';
+import { randomFeeds } from '../../src/testing/shape-property.js';
+import { windowOpCases } from './conv.cases.js';
+
+// The window ops' tfjs kernels on wasm (the training backend, which lacks Conv2DBackpropFilter, so
+// conv lowers to im2col + 2-D matMul): the same random instances as the ONNX Runtime property test,
+// compared with ONNX Runtime's output, and their gradients checked by the adjoint identity.
+let tf: TF;
+beforeAll(async () => {
+  tf = (await useBackend('wasm')).tf;
+});
+
+/** max |a − e| / max(1, |e|). */
+function maxRelErr(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
+  let worst = 0;
+  for (let i = 0; i < expected.length; i++) worst = Math.max(worst, Math.abs(actual[i] - expected[i]) / Math.max(1, Math.abs(expected[i])));
+  return worst;
+}
+
+describe('window ops on tfjs (wasm) == ONNX Runtime', () => {
+  for (const [name, c] of Object.entries(windowOpCases)) {
+    it(name, async () => {
+      await fc.assert(
+        fc.asyncProperty(c.params, async (p) => {
+          const inst = c.graph(p);
+          const feeds = randomFeeds(inst.graph, inst.bindings);
+          const model = await Model.load(emit(inst.graph), { threads: 1 });
+          const exec = new TfjsExecutor(tf, inst.graph);
+          try {
+            const [ort, ours] = [await model.run(feeds), await exec.runHost(feeds)];
+            for (const o of inst.graph.outputs) {
+              expect(ours[o.name].dims).toEqual(evalShape(o.value.shape, inst.bindings ?? {}));
+              expect(ours[o.name].dims).toEqual(ort[o.name].dims);
+              expect(maxRelErr(ours[o.name].data as Float32Array, ort[o.name].data as Float32Array)).toBeLessThanOrEqual(1e-5);
+            }
+          } finally {
+            exec.dispose();
+            await model.release();
+          }
+        }),
+        { numRuns: 15, seed: 11 },
+      );
+    });
+  }
+});
+
+/**
+ * For an op linear in input `a`, L = Σ f(a, …)·r has ∂L/∂a = g with ⟨g, δ⟩ = Σ f(δ, …)·r for every δ.
+ * Checking that for a random δ validates the kernel's whole backward pass without another implementation.
+ */
+describe('window ops on tfjs (wasm): gradients satisfy the adjoint identity', () => {
+  for (const [name, c] of Object.entries(windowOpCases)) {
+    if (c.linearIn.length === 0) continue;
+    it(name, async () => {
+      await fc.assert(
+        fc.asyncProperty(c.params, async (p) => {
+          const inst = c.graph(p);
+          const exec = new TfjsExecutor(tf, inst.graph);
+          const host = randomFeeds(inst.graph, inst.bindings, 3);
+          const deltas = randomFeeds(inst.graph, inst.bindings, 4);
+          tf.engine().startScope();
+          const toTf = (f: typeof host) => Object.fromEntries(Object.entries(f).map(([k, v]) => [k, tf.tensor(v.data as Float32Array, [...v.dims])]));
+          const feeds = toTf(host);
+          const delta = toTf(deltas);
+          // The bias is affine, not linear: zero it so that f(δ, …) has no constant part.
+          if (feeds.b) feeds.b = tf.zerosLike(feeds.b);
+          try {
+            const y0 = exec.run(feeds).y;
+            const r = tf.randomUniform(y0.shape, -1, 1, 'float32', 5);
+            for (const a of c.linearIn) {
+              const loss = (t: TFTensor) => tf.sum(tf.mul(exec.run({ ...feeds, [a]: t }).y, r));
+              const g = tf.grad(loss)(feeds[a]);
+              const lhs = (await tf.sum(tf.mul(g, delta[a])).data())[0];
+              const rhs = (await loss(delta[a]).data())[0];
+              expect(Math.abs(lhs - rhs) / Math.max(1, Math.abs(rhs))).toBeLessThan(1e-4);
+            }
+          } finally {
+            tf.engine().endScope();
+            exec.dispose();
+          }
+        }),
+        { numRuns: 8, seed: 13 },
+      );
+    });
+  }
+});
+
+/**
+ * Max pooling is linear near a point without ties: L(x + εδ) − L(x) = ε⟨∂L/∂x, δ⟩ for small ε.
+ * Random inputs have no ties closer than ε with these seeds; float32 cancellation bounds the tolerance.
+ */
+describe('window ops on tfjs (wasm): gradients match directional differences where piecewise linear', () => {
+  for (const [name, c] of Object.entries(windowOpCases)) {
+    if (!c.piecewiseLinearIn?.length) continue;
+    it(name, async () => {
+      await fc.assert(
+        fc.asyncProperty(c.params, async (p) => {
+          const inst = c.graph(p);
+          const exec = new TfjsExecutor(tf, inst.graph);
+          const host = randomFeeds(inst.graph, inst.bindings, 3);
+          const deltas = randomFeeds(inst.graph, inst.bindings, 4);
+          tf.engine().startScope();
+          const toTf = (f: typeof host) => Object.fromEntries(Object.entries(f).map(([k, v]) => [k, tf.tensor(v.data as Float32Array, [...v.dims])]));
+          const feeds = toTf(host);
+          const delta = toTf(deltas);
+          try {
+            const r = tf.randomUniform(exec.run(feeds).y.shape, -1, 1, 'float32', 5);
+            const eps = 1e-3;
+            for (const a of c.piecewiseLinearIn ?? []) {
+              const loss = (t: TFTensor) => tf.sum(tf.mul(exec.run({ ...feeds, [a]: t }).y, r));
+              const along = (await tf.sum(tf.mul(tf.grad(loss)(feeds[a]), delta[a])).data())[0];
+              const moved = (await loss(tf.add(feeds[a], tf.mul(delta[a], eps))).data())[0];
+              const here = (await loss(feeds[a]).data())[0];
+              expect(Math.abs((moved - here) / eps - along)).toBeLessThan(2e-2 * Math.max(1, Math.abs(along)));
+            }
+          } finally {
+            tf.engine().endScope();
+            exec.dispose();
+          }
+        }),
+        { numRuns: 8, seed: 13 },
+      );
+    });
+  }
+});
