@@ -140,9 +140,11 @@ function attentionKernel(tf: TF, q: TFTensor, k: TFTensor, v: TFTensor, heads: n
     const [nq, d] = q.shape.slice(-2);
     const [nk, dv] = [k.shape[k.rank - 2], v.shape[v.rank - 1]];
     const [dh, dvh] = [d / heads, dv / heads];
-    const qs = tf.unstack(tf.reshape(tf.transpose(tf.reshape(tf.mul(q, scale), [bt, nq, heads, dh]), [0, 2, 1, 3]), [bt * heads, nq, dh]));
-    const kts = tf.unstack(tf.reshape(tf.transpose(tf.reshape(k, [bt, nk, heads, dh]), [0, 2, 3, 1]), [bt * heads, dh, nk]));
-    const vs = tf.unstack(tf.reshape(tf.transpose(tf.reshape(v, [bt, nk, heads, dvh]), [0, 2, 1, 3]), [bt * heads, nk, dvh]));
+    // tf.unstack's gradient breaks for a single slice (tfjs 4.22 passes it one tensor, not a list).
+    const unstack = (x: TFTensor) => (x.shape[0] === 1 ? [tf.reshape(x, x.shape.slice(1))] : tf.unstack(x));
+    const qs = unstack(tf.reshape(tf.transpose(tf.reshape(tf.mul(q, scale), [bt, nq, heads, dh]), [0, 2, 1, 3]), [bt * heads, nq, dh]));
+    const kts = unstack(tf.reshape(tf.transpose(tf.reshape(k, [bt, nk, heads, dh]), [0, 2, 3, 1]), [bt * heads, dh, nk]));
+    const vs = unstack(tf.reshape(tf.transpose(tf.reshape(v, [bt, nk, heads, dvh]), [0, 2, 1, 3]), [bt * heads, nk, dvh]));
     const outs = qs.map((qi, i) => tf.tidy(() => matMul2d(tf, tf.softmax(matMul2d(tf, qi, kts[i])), vs[i])));
     const o = tf.transpose(tf.reshape(tf.stack(outs), [bt, heads, nq, dvh]), [0, 2, 1, 3]);
     return tf.reshape(o, [...batch, nq, dv]);
