@@ -2,7 +2,8 @@
 // rejected by the compiler; accepted lines assert the shapes the type-level rules compute.
 import { input } from '../../src/dsl/tensor.js';
 import type { Tensor } from '../../src/dsl/tensor.js';
-import { conv2d, convTranspose2d } from '../../src/dsl/ops/conv.js';
+import { ParamStore } from '../../src/dsl/params.js';
+import { avgPool2d, conv2d, conv2dLayer, convTranspose2d, convTranspose2dLayer, maxPool2d, resize } from '../../src/dsl/index.js';
 
 type Equals<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
 const assertType = <A, B>(_check: Equals<A, B>): void => undefined;
@@ -84,3 +85,47 @@ convTranspose2d(lat, input('tw128', [128, 64, 2, 2]));
 convTranspose2d(lat, input('twp', [256, 64, 2, 2]), undefined, { stride: 2, outputPadding: 2 });
 // @ts-expect-error convTranspose2d: padding 3 is too large for input 1
 convTranspose2d(input('one', [1, 4, 1, 1]), input('tw1', [4, 4, 2, 2]), undefined, { padding: 3 });
+
+// ---- pools ----
+const feat = input('feat', ['B', 16, 1024, 1024]);
+export const pooled: Tensor<['B', 16, 512, 512], 'float32'> = maxPool2d(feat, { kernel: 2 });
+export const pooledPad: Tensor<['B', 16, 512, 512], 'float32'> = avgPool2d(feat, { kernel: 3, stride: 2, padding: 1 });
+export const pooledRect: Tensor<['B', 16, 1023, 341], 'float32'> = maxPool2d(feat, { kernel: [2, 3], stride: [1, 3] });
+assertType<ShapeOf<ReturnType<typeof symPool>>, ['B', 3, 'floor((H-2)/2)+1', 'floor((W-2)/2)+1']>(true);
+function symPool() {
+  return maxPool2d(sym, { kernel: 2 });
+}
+// @ts-expect-error maxPool2d: padding 2 must be smaller than the kernel 2
+maxPool2d(feat, { kernel: 2, padding: 2 });
+// @ts-expect-error avgPool2d: kernel 5 (dilation 1) is larger than the padded input 4
+avgPool2d(input('tiny', [1, 1, 4, 4]), { kernel: 5 });
+// @ts-expect-error maxPool2d: the input needs rank 4 (N, C, H, W), got rank 2
+maxPool2d(input('flat', [4, 4]), { kernel: 2 });
+
+// ---- resize ----
+export const toSize: Tensor<['B', 16, 256, 128], 'float32'> = resize(feat, { size: [256, 128] });
+export const byScale: Tensor<[1, 8, 1024, 1024], 'float32'> = resize(input('m', [1, 8, 256, 256]), { scale: 4 }, 'nearest');
+assertType<ShapeOf<ReturnType<typeof symResize>>, ['B', 3, 'H*2', 'W*2']>(true);
+function symResize() {
+  return resize(sym, { scale: 2 });
+}
+// @ts-expect-error resize: scale 1.5 must be a whole number ≥ 1 (give a size for other factors)
+resize(feat, { scale: 1.5 });
+// @ts-expect-error resize: size [0, 4] must be positive
+resize(feat, { size: [0, 4] });
+// @ts-expect-error resize: the input needs rank 4 (N, C, H, W), got rank 3
+resize(input('r3i', [3, 8, 8]), { scale: 2 });
+
+// ---- layers ----
+const store = new ParamStore(1);
+export const layerOut: Tensor<['B', 32, 512, 512], 'float32'> = conv2dLayer(store.root().at('c1'), img, { out: 32, kernel: 3, stride: 2, padding: 1 });
+export const layerGrouped: Tensor<[2, 8, 33, 17], 'float32'> = conv2dLayer(store.root().at('c2'), x8, { out: 8, kernel: 3, padding: 1, groups: 8, bias: false });
+export const layerUp: Tensor<['B', 64, 128, 128], 'float32'> = convTranspose2dLayer(store.root().at('up'), lat, { out: 64, kernel: 2, stride: 2 });
+// @ts-expect-error conv2d: groups 3 does not divide the 8 input channels
+conv2dLayer(store.root().at('c3'), x8, { out: 6, kernel: 3, groups: 3 });
+// @ts-expect-error conv2dLayer: the input's channel dim must be static, got C
+conv2dLayer(store.root().at('c4'), input('sc', ['B', 'C', 8, 8]), { out: 4, kernel: 1 });
+// @ts-expect-error conv2d: kernel 5 (dilation 1) is larger than the padded input 4
+conv2dLayer(store.root().at('c5'), input('t4', [1, 3, 4, 4]), { out: 4, kernel: 5 });
+// @ts-expect-error convTranspose2d: outputPadding 1 must be smaller than the stride 1
+convTranspose2dLayer(store.root().at('up2'), lat, { out: 4, kernel: 3, outputPadding: 1 });
