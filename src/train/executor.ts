@@ -279,11 +279,29 @@ function checkFeedShape(name: string, v: Value, dims: readonly number[], binding
   });
 }
 
+const isFloat = (d: string) => d === 'float32' || d === 'float16';
+
+/** A node with one non-float output (a comparison, a cast to int) passes no gradient back. */
+const carriesNoGradient = (node: Node, ins: readonly TFTensor[]): boolean => ins.length > 0 && node.outputs.length === 1 && !isFloat(node.outputs[0].dtype);
+
+/**
+ * tfjs registers no gradient for comparisons (Greater, Equal, ...) and its backprop throws when one lies
+ * on a path from a trained tensor to the loss, e.g. `where(greater(x, 0), ...)`. Such an output carries
+ * no gradient, so run the kernel inside a custom gradient that gives zeros (float32, as tfjs requires).
+ */
+function withZeroGradient(tf: TF, node: Node, ins: readonly TFTensor[]): TFTensor {
+  const f = tf.customGrad(((...args: TFTensor[]) => {
+    const xs = args.slice(0, ins.length);
+    return { value: node.op.tfjs(tf, xs, node.attrs, node)[0], gradFunc: () => xs.map((x) => tf.zeros(x.shape, 'float32')) };
+  }) as never);
+  return f(...(ins as TFTensor[])) as TFTensor;
+}
+
 function runKernel(tf: TF, node: Node, ins: TFTensor[]): TFTensor[] {
   let outs: TFTensor[];
   try {
     // tidy frees a kernel's own temporaries; the returned tensors survive.
-    outs = tf.tidy(() => node.op.tfjs(tf, ins, node.attrs, node));
+    outs = tf.tidy(() => (carriesNoGradient(node, ins) ? [withZeroGradient(tf, node, ins)] : node.op.tfjs(tf, ins, node.attrs, node)));
   } catch (e) {
     const msg = String((e as Error)?.message ?? e).split('\n')[0];
     throw new ExecutorError(
