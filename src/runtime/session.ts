@@ -1,6 +1,7 @@
 // A small typed wrapper over onnxruntime-node: load, run with named inputs, options, CPU fallback.
 import * as ort from 'onnxruntime-node';
 import type { DType, HostArray } from '../dsl/dtype.js';
+import { cudaProviderStatus } from './cuda-libs.js';
 
 export type Device = 'cpu' | 'cuda';
 
@@ -47,13 +48,17 @@ export class Model {
     if (opts.threads !== undefined) base.intraOpNumThreads = opts.threads;
     if (opts.interOpThreads !== undefined) base.interOpNumThreads = opts.interOpThreads;
     if (opts.device === 'cuda') {
-      try {
-        const s = await create(model, { ...base, executionProviders: ['cuda', 'cpu'] });
-        return new Model(s, 'cuda');
-      } catch (e) {
-        const reason = String((e as Error).message ?? e).split('\n')[0].slice(0, 160);
-        (opts.warn ?? console.warn)(`warning: CUDA is not available (${reason}); running on CPU. See README "CUDA" to enable it.`);
-      }
+      const warn = (reason: string) => (opts.warn ?? console.warn)(`warning: CUDA is not available (${reason}); running on CPU. See docs/cuda.md to enable it.`);
+      // Without the provider libraries ONNX Runtime would fail anyway, after logging its own error.
+      const { missing } = cudaProviderStatus();
+      if (missing.length > 0) warn(`${missing.join(', ')} not installed; run npm run setup:cuda`);
+      else
+        try {
+          const s = await create(model, { ...base, executionProviders: ['cuda', 'cpu'] });
+          return new Model(s, 'cuda');
+        } catch (e) {
+          warn(String((e as Error).message ?? e).split('\n')[0].slice(0, 160));
+        }
     }
     return new Model(await create(model, { ...base, executionProviders: ['cpu'] }), 'cpu');
   }
