@@ -70,15 +70,16 @@ const reshapeStatic = shapeCase({
  */
 const reshapeSymbolic = shapeCase({
   params: fc.record({
-    mode: fc.constantFrom('keep', 'flatten', 'swap', 'merge', 'roundTrip'),
+    mode: fc.constantFrom('keep', 'flatten', 'swap', 'merge', 'mergeSwap', 'roundTrip'),
     rest: dims(2),
     picks: fc.array(fc.nat(), { maxLength: 2 }),
     neg: fc.boolean(),
     B: symbolValue,
     N: symbolValue,
+    M: symbolValue,
   }),
-  graph: ({ mode, rest, picks, neg, B, N }) => {
-    const bindings = { B, N };
+  graph: ({ mode, rest, picks, neg, B, N, M }) => {
+    const bindings = { B, N, M };
     switch (mode) {
       case 'keep': {
         const target: Dim[] = ['B', ...regroup(prod(rest), picks)];
@@ -91,6 +92,9 @@ const reshapeSymbolic = shapeCase({
         return unary(['B', 'N', ...rest], bindings, (x) => reshape(x, ['N', 'B', ...regroup(prod(rest), picks)] as Shape));
       case 'merge':
         return unary(['B', 'N', ...rest], bindings, (x) => reshape(x, (neg ? ['B*N', -1] : ['B*N', ...rest]) as Shape));
+      case 'mergeSwap':
+        // M becomes -1; B*N is gathered from Shape as a product (ReduceProd).
+        return unary(['B', 'N', 'M', ...rest], bindings, (x) => reshape(x, ['M', 'B*N', ...rest] as Shape));
       default:
         return unary(['B', 'N', ...rest], bindings, (x) => reshape(reshape(x, ['B', -1] as Shape), ['B', 'N', ...rest] as Shape));
     }

@@ -51,6 +51,9 @@ export function reshapePlan(input: RuntimeShape, output: RuntimeShape): ReshapeP
   const unknown = output.filter((_, i) => dims[i].kind === 'infer');
   if (unknown.length > 1) throw new RuleError(`reshape: ${fmtShape(output)} has ${unknown.length} dims (${unknown.join(', ')}) that cannot be computed from ${fmtShape(input)}; at most one can be inferred`);
   if (unknown.length === 1 && allowZero) throw new RuleError(`reshape: ${fmtShape(output)} cannot infer ${unknown[0]} next to a zero-size dim`);
+  // With nothing left to infer, one gathered dim can be ONNX's -1 instead: often that makes the target a constant.
+  const gathered = dims.findIndex((s) => s.kind === 'gather');
+  if (unknown.length === 0 && !allowZero && gathered >= 0) dims[gathered] = { kind: 'infer' };
   return { dims, allowZero };
 }
 

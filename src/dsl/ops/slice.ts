@@ -106,7 +106,11 @@ export const sliceOp: OpDef<SliceAttrs> = {
   },
 };
 
-/** x[start:end] along `axis` (Python-style negative indices; end omitted = to the end). Static bounds are checked. */
+/**
+ * x[start:end] along `axis` (Python-style negative indices; end omitted = to the end). Static bounds
+ * are checked. On a symbolic dim the bounds are taken to fit (e.g. [1:-1] of H is H-2, [0:5] is 5);
+ * a negative start with a non-negative end is rejected, as its length depends on the dim.
+ */
 export function slice<S extends Shape, D extends DType, Ax extends number, St extends number, En extends number | undefined = undefined>(
   x: Tensor<S, D>,
   axis: Ax,

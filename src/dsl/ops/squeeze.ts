@@ -36,7 +36,10 @@ export const squeezeOp: OpDef<{ readonly axes: Axes }> = {
   type: 'Squeeze',
   infer: ([x], { axes }) => [{ shape: squeezeShape(x.shape, axes).shape, dtype: x.dtype }],
   onnx: (w, [x], outs, { axes }, node) => w.node('Squeeze', [x, w.int64(squeezeShape(node.inputs[0].shape, axes).axes)], outs),
-  tfjs: (tf, [x], { axes }, node) => [tf.reshape(x, x.shape.filter((_, i) => !squeezeShape(node.inputs[0].shape, axes).axes.includes(i)))],
+  tfjs(tf, [x], { axes }, node) {
+    const drop = squeezeShape(node.inputs[0].shape, axes).axes;
+    return [tf.reshape(x, x.shape.filter((_, i) => !drop.includes(i)))];
+  },
 };
 
 /** Remove size-1 dims at `axes` (one axis or a list; negative counts from the end). */
