@@ -1,0 +1,166 @@
+// Training batches: each sample pairs a query with a template (and its prompt) drawn at random from the same task's
+// template split (paper §3.3), encoded exactly as docs/model-io.md says, plus the query's target mask (B, 1, S, S).
+// A batch is a pure function of (seed, step): resuming at step n gives the batches an uninterrupted run would have.
+// Images are read once, on first use, and kept at S×S. Node-only.
+import * as E from 'fp-ts/lib/Either.js';
+import { join } from 'node:path';
+import { hashSeed, mulberry32 } from '../dsl/rng.js';
+import { dataError, DataLoadError, orThrow, type DataError } from './errors.js';
+import { maskArea, type Mask } from './image.js';
+import type { Normalisation } from './intensity.js';
+import { readImage, readMask } from './load.js';
+import { imageToInput, stackBatch, type ModelInputs } from './model-inputs.js';
+import { resolvePrompt } from './prompt-file.js';
+import { encodePrompt, type ModelGeometry } from './prompt-tensors.js';
+import { PROMPT_TYPES, type Prompt, type PromptType } from './prompt.js';
+import { resizeMask } from './resize.js';
+import { QUALITIES, simulatePrompt, type Quality } from './simulate.js';
+import { templateSplit, type Dataset, type Task, type TemplateSplit } from './dataset.js';
+
+export interface BatchOptions {
+  readonly dataset: Dataset;
+  /** Task names to draw from (default: the split's training tasks, or all tasks without a split). */
+  readonly tasks?: readonly string[];
+  readonly geometry: ModelGeometry;
+  readonly batchSize: number;
+  readonly seed: number;
+  /** Prompt types to simulate, drawn uniformly per sample (default: all four; a batch mixes them). */
+  readonly promptTypes?: readonly PromptType[];
+  /** Simulated prompt qualities, drawn uniformly per sample (default: oracle, high, medium). */
+  readonly qualities?: readonly Quality[];
+  /** Fraction of each task's images in its template split when it has no templates.json (default 0.2). */
+  readonly templateFraction?: number;
+  readonly normalisation?: Normalisation;
+}
+
+export interface SampleInfo {
+  readonly task: string;
+  readonly query: string;
+  readonly template: string;
+  readonly promptType: PromptType;
+  /** 'given' for a templates.json prompt. */
+  readonly quality: Quality | 'given';
+}
+
+export interface TrainingBatch extends ModelInputs {
+  /** (B, 1, S, S) query target masks in {0, 1}. */
+  readonly target: Float32Array;
+  readonly samples: readonly SampleInfo[];
+}
+
+export interface BatchProvider {
+  readonly tasks: readonly string[];
+  /** The batch for a training step (deterministic in seed and step). Throws DataLoadError on an unreadable file. */
+  batch(step: number): TrainingBatch;
+  /** Read every image and mask now, reporting the first problem (optional: batch() reads lazily). */
+  preload(): E.Either<DataError, void>;
+}
+
+interface Cached {
+  /** (S×S) normalised image plane. */
+  readonly plane: Float32Array;
+  /** The mask at S×S (nearest). */
+  readonly mask: Mask;
+  readonly width: number;
+  readonly height: number;
+}
+
+const MAX_REDRAWS = 32;
+
+export function createBatchProvider(opts: BatchOptions): E.Either<DataError, BatchProvider> {
+  const { dataset, geometry, seed } = opts;
+  const S = geometry.size;
+  const names = opts.tasks ?? (dataset.split ? dataset.split.train : dataset.tasks.map((t) => t.name));
+  const tasks: Task[] = [];
+  for (const n of names) {
+    const t = dataset.tasks.find((x) => x.name === n);
+    if (!t) return E.left(dataError(dataset.root, `task ${JSON.stringify(n)} is not in the dataset`));
+    tasks.push(t);
+  }
+  if (tasks.length === 0) return E.left(dataError(dataset.root, 'no tasks to draw training samples from'));
+  if (!Number.isInteger(opts.batchSize) || opts.batchSize < 1) return E.left(dataError(dataset.root, `batch size must be a positive integer, got ${opts.batchSize}`));
+  const types = opts.promptTypes ?? PROMPT_TYPES;
+  const qualities = opts.qualities ?? (['oracle', 'high', 'medium'] as const);
+  for (const q of qualities) if (!QUALITIES.includes(q)) return E.left(dataError(dataset.root, `unknown prompt quality ${JSON.stringify(q)}`));
+  if (types.length === 0 || qualities.length === 0) return E.left(dataError(dataset.root, 'at least one prompt type and one quality are needed'));
+  const splits = new Map<string, TemplateSplit>(tasks.map((t) => [t.name, templateSplit(t, seed, opts.templateFraction ?? 0.2)]));
+  const cache = new Map<string, Cached>();
+  const givenPrompts = new Map<string, Prompt>();
+
+  const load = (task: Task, index: number): Cached => {
+    const pair = task.pairs[index];
+    const hit = cache.get(pair.image);
+    if (hit) return hit;
+    const img = orThrow(readImage(pair.image));
+    const mask = orThrow(readMask(pair.mask));
+    if (mask.width !== img.width || mask.height !== img.height) {
+      throw new DataLoadError(dataError(pair.mask, `mask is ${mask.width}×${mask.height}, but its image ${pair.name} is ${img.width}×${img.height}`));
+    }
+    const entry = { plane: imageToInput(img, S, opts.normalisation), mask: resizeMask(mask, S, S), width: img.width, height: img.height };
+    cache.set(pair.image, entry);
+    return entry;
+  };
+
+  const batch = (step: number): TrainingBatch => {
+    const rng = mulberry32(hashSeed(seed, `batch/${step}`));
+    const pickOf = <T>(xs: readonly T[]): T => xs[Math.min(xs.length - 1, Math.floor(rng() * xs.length))];
+    const items = [];
+    const target = new Float32Array(opts.batchSize * S * S);
+    const samples: SampleInfo[] = [];
+    for (let b = 0; b < opts.batchSize; b++) {
+      const task = pickOf(tasks);
+      const split = splits.get(task.name)!;
+      const q = pickOf(split.queries);
+      const query = load(task, q);
+      let prompt: Prompt | undefined;
+      let templateIndex = -1;
+      const drawnQuality = pickOf(qualities);
+      let promptType: PromptType = pickOf(types);
+      let quality: Quality | 'given' = drawnQuality;
+      let size = { width: S, height: S };
+      for (let attempt = 0; attempt < MAX_REDRAWS && !prompt; attempt++) {
+        if (task.templates) {
+          const k = Math.min(task.templates.length - 1, Math.floor(rng() * task.templates.length));
+          const entry = task.templates[k];
+          const tpl = load(task, entry.pair);
+          const key = `${task.name}#${k}`;
+          let resolved = givenPrompts.get(key);
+          if (!resolved) {
+            const r = resolvePrompt(entry.prompt, tpl, join(task.dir, 'templates.json'), task.dir);
+            if (E.isLeft(r)) throw new DataLoadError(r.left);
+            resolved = r.right;
+            givenPrompts.set(key, resolved);
+          }
+          [prompt, templateIndex, promptType, quality, size] = [resolved, entry.pair, entry.prompt.type, 'given', { width: tpl.width, height: tpl.height }];
+        } else {
+          const t = pickOf(split.templates);
+          const tpl = load(task, t);
+          // A template without the structure cannot be prompted; draw another.
+          if (maskArea(tpl.mask) === 0) continue;
+          const sim = simulatePrompt(tpl.mask, promptType, drawnQuality, rng, task.pairs[t].mask);
+          if (E.isRight(sim)) [prompt, templateIndex] = [sim.right, t];
+        }
+      }
+      if (!prompt) throw new DataLoadError(dataError(task.dir, `task ${task.name}: no template in its template split has a non-empty mask`));
+      const encoded = encodePrompt(prompt, size, geometry, task.pairs[templateIndex].name);
+      if (E.isLeft(encoded)) throw new DataLoadError(encoded.left);
+      items.push({ query: query.plane, template: load(task, templateIndex).plane, prompt: encoded.right });
+      for (let i = 0; i < S * S; i++) target[b * S * S + i] = query.mask.data[i];
+      samples.push({ task: task.name, query: task.pairs[q].name, template: task.pairs[templateIndex].name, promptType, quality });
+    }
+    return { ...stackBatch(items, geometry), target, samples };
+  };
+
+  const preload = (): E.Either<DataError, void> => {
+    try {
+      for (const t of tasks) for (let i = 0; i < t.pairs.length; i++) load(t, i);
+      return E.right(undefined);
+    } catch (e) {
+      if (e instanceof DataLoadError) return E.left(e.detail);
+      throw e;
+    }
+  };
+
+  return E.right({ tasks: tasks.map((t) => t.name), batch, preload });
+}
+
