@@ -8,6 +8,7 @@ import { readDataset, tasksOf, templateSplit, drawTemplates, type Dataset } from
 import { createBatchProvider } from '../../src/data/batches.js';
 import { encodeGreyPng, encodeMaskPng } from '../../src/data/png.js';
 import { greyImage, maskArea } from '../../src/data/image.js';
+import { dilate } from '../../src/data/distance.js';
 import { formatDataError, type DataError } from '../../src/data/errors.js';
 
 const right = <T>(r: E.Either<DataError, T>): T => {
@@ -37,17 +38,23 @@ describe('synthetic tasks', () => {
     expect(specs.filter((s) => s.heldOut)).toHaveLength(6);
     expect(specs.slice(-6).every((s) => s.heldOut)).toBe(true);
     for (const spec of specs) {
+      let contrast = 0;
       for (let i = 0; i < 4; i++) {
         const { image, mask } = renderSample(spec, i, 48, 1);
         const area = maskArea(mask);
         expect(area, spec.name).toBeGreaterThan(3);
         expect(area, spec.name).toBeLessThan(48 * 48 * 0.6);
-        // The target differs in mean intensity from its surroundings (a band just outside it).
-        let inside = 0;
-        for (let k = 0; k < mask.data.length; k++) if (mask.data[k]) inside += image.data[k];
         expect(image.data.every((v) => v >= 0 && v <= 1)).toBe(true);
-        expect(Number.isFinite(inside / area)).toBe(true);
+        // Mean intensity inside the target against a 2-pixel band around it.
+        const band = dilate(mask, 2);
+        let [a, na, b, nb] = [0, 0, 0, 0];
+        for (let k = 0; k < mask.data.length; k++) {
+          if (mask.data[k]) [a, na] = [a + image.data[k], na + 1];
+          else if (band.data[k]) [b, nb] = [b + image.data[k], nb + 1];
+        }
+        contrast += Math.abs(a / na - b / nb) / 4;
       }
+      expect(contrast, spec.name).toBeGreaterThan(0.05);
     }
     expect(SHAPE_KINDS.length).toBeGreaterThanOrEqual(8);
   });
