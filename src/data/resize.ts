@@ -116,3 +116,14 @@ export function resizeMask(mask: Mask, width: number, height: number): Mask {
   checkSize('resizeMask', width, height);
   return { width, height, data: resizePlaneNearest(mask.data, mask.width, mask.height, width, height) };
 }
+
+/**
+ * The size at which pixels of physical size `spacing` (x, y) become square, keeping the finer spacing: e.g. a
+ * 128×62 slice of 2 mm × 3 mm pixels → 128×93.
+ */
+export function squarePixelSize(width: number, height: number, spacing: readonly [number, number]): { width: number; height: number } {
+  const [sx, sy] = spacing;
+  if (!(sx > 0 && sy > 0)) return { width, height };
+  const fine = Math.min(sx, sy);
+  return { width: Math.max(1, Math.round((width * sx) / fine)), height: Math.max(1, Math.round((height * sy) / fine)) };
+}
