@@ -114,6 +114,74 @@ describe('tfjs gradients == central finite differences', () => {
     checkGradients({ tf, graph: build({ inputs: { x }, outputs: { st, fl } }), feeds: { x: values([2, 3, 4], 15) } });
   });
 
+  it('conv2d with stride, padding, dilation and groups (weights and bias as inputs)', () => {
+    const x = input('x', [2, 4, 6, 6]);
+    const w = input('w', [6, 2, 3, 3]);
+    const b = input('b', [6]);
+    const y = f.conv2d(x, w, b, { stride: [2, 1], padding: 1, dilation: [1, 2], groups: 2 });
+    const r = checkGradients({ tf, graph: build({ inputs: { x, w, b }, outputs: { y } }), feeds: { x: values([2, 4, 6, 6], 20), w: values([6, 2, 3, 3], 21), b: values([6], 22) }, maxElements: 40 });
+    expect(r.checked).toBe(40 + 40 + 6);
+  });
+
+  it('convTranspose2d with stride, padding and output padding', () => {
+    const x = input('x', [1, 3, 4, 4]);
+    const w = input('w', [3, 2, 3, 3]);
+    const b = input('b', [2]);
+    const y = f.convTranspose2d(x, w, b, { stride: 2, padding: 1, outputPadding: 1 });
+    checkGradients({ tf, graph: build({ inputs: { x, w, b }, outputs: { y } }), feeds: { x: values([1, 3, 4, 4], 23), w: values([3, 2, 3, 3], 24), b: values([2], 25) }, maxElements: 40 });
+  });
+
+  it('a conv layer (parameters) with GELU', () => {
+    const root = new ParamStore(5).root();
+    const x = input('x', [2, 3, 5, 5]);
+    const y = f.gelu(dsl.conv2dLayer(root.at('conv'), x as never, { out: 4, kernel: 3, padding: 1 } as never) as never);
+    checkGradients({ tf, graph: build({ inputs: { x }, outputs: { y } }), feeds: { x: values([2, 3, 5, 5], 26) }, maxElements: 30 });
+  });
+
+  it('maxPool2d and avgPool2d with padding (distinct values: no ties)', () => {
+    const x = input('x', [1, 2, 6, 6]);
+    const m = f.maxPool2d(x, { kernel: 3, stride: 2, padding: 1 });
+    const a = f.avgPool2d(x, { kernel: [2, 3], stride: [2, 1], padding: [1, 1] });
+    const data = Float32Array.from({ length: 72 }, (_, i) => ((i * 37) % 72) / 20 - 1.8);
+    checkGradients({ tf, graph: build({ inputs: { x }, outputs: { m, a } }), feeds: { x: { dtype: 'float32', dims: [1, 2, 6, 6], data } } });
+  });
+
+  it('resize, bilinear up and down and nearest', () => {
+    const x = input('x', [1, 2, 4, 5]);
+    const up = f.resize(x, { size: [7, 9] });
+    const down = f.resize(x, { size: [3, 2] });
+    const near = f.resize(x, { scale: 2 }, 'nearest');
+    checkGradients({ tf, graph: build({ inputs: { x }, outputs: { up, down, near } }), feeds: { x: values([1, 2, 4, 5], 27) } });
+  });
+
+  it('reductions (mean, sum, max, min; distinct values)', () => {
+    const x = input('x', [3, 4, 2]);
+    const data = Float32Array.from({ length: 24 }, (_, i) => ((i * 11) % 24) / 10 - 1.1);
+    const outs = { mean: f.reduceMean(x, [1]), sum: f.reduceSum(x, [0, 2], true), max: f.reduceMax(x, [-1]), min: f.reduceMin(x) };
+    checkGradients({ tf, graph: build({ inputs: { x }, outputs: outs }), feeds: { x: { dtype: 'float32', dims: [3, 4, 2], data } } });
+  });
+
+  it('softmax on the last and a middle axis', () => {
+    const x = input('x', [2, 3, 4]);
+    checkGradients({ tf, graph: build({ inputs: { x }, outputs: { last: f.softmax(x), mid: f.softmax(x, 1) } }), feeds: { x: values([2, 3, 4], 28) } });
+  });
+
+  it('layerNormalization (scale and bias as inputs)', () => {
+    const x = input('x', [2, 3, 4]);
+    const g = input('g', [3, 4]);
+    const b = input('b', [3, 4]);
+    const y = f.layerNormalization(x, g, b, { axis: 1 });
+    checkGradients({ tf, graph: build({ inputs: { x, g, b }, outputs: { y } }), feeds: { x: values([2, 3, 4], 29), g: values([3, 4], 30), b: values([3, 4], 31) } });
+  });
+
+  it('multi-head attention', () => {
+    const q = input('q', [2, 3, 4]);
+    const k = input('k', [2, 5, 4]);
+    const v = input('v', [2, 5, 6]);
+    const y = f.attention(q, k, v, { heads: 2 });
+    checkGradients({ tf, graph: build({ inputs: { q, k, v }, outputs: { y } }), feeds: { q: values([2, 3, 4], 32), k: values([2, 5, 4], 33), v: values([2, 5, 6], 34) } });
+  });
+
   it('the training loss (cross-entropy + soft Dice) with respect to logits', () => {
     const logits = values([2, 1, 3, 3], 16, 0.1, 2);
     const target = { dtype: 'float32' as const, dims: [2, 1, 3, 3], data: Float32Array.from({ length: 18 }, (_, i) => (i * 7) % 3 === 0 ? 1 : 0) };

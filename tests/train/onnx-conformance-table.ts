@@ -24,6 +24,8 @@ export interface EntryContext {
   readonly ins: readonly (NodeInput | undefined)[];
   readonly at: NodeAttributes;
   readonly nOutputs: number;
+  /** The test model's opset (some ops changed meaning between opsets). */
+  readonly opset: number;
 }
 
 /** Thrown by an entry for a case we do not support: the test is skipped with this reason. */
@@ -33,6 +35,8 @@ export interface Entry {
   /** The attributes the entry reads; any other attribute on the node skips the test. */
   readonly attrs: readonly string[];
   readonly make: (c: EntryContext) => T | T[];
+  /** Why trailing ONNX outputs have no DSL counterpart (only the outputs made are compared). */
+  readonly fewerOutputs?: string;
 }
 
 const entry = (make: Entry['make'], ...attrs: string[]): Entry => ({ make, attrs });
@@ -99,6 +103,93 @@ function onnxSplit({ ins: [data, sizesIn], at, nOutputs }: EntryContext): T[] {
   return f.split(x.t(), axis, sizes);
 }
 
+/** ONNX pads [top, left, bottom, right] → the DSL's symmetric [h, w]; auto_pad other than NOTSET/VALID is not mapped. */
+function symmetricPads(at: NodeAttributes): [number, number] {
+  const auto = at.string('auto_pad', 'NOTSET');
+  if (auto === 'VALID') return [0, 0];
+  if (auto !== 'NOTSET') throw new Unsupported(`auto_pad ${auto}`);
+  const [t, l, b, r] = at.ints('pads', [0, 0, 0, 0]);
+  if (t !== b || l !== r) throw new Unsupported(`asymmetric pads [${[t, l, b, r].join(', ')}]`);
+  return [t, l];
+}
+const pair = (xs: readonly number[], what: string): [number, number] => {
+  if (xs.length !== 2) throw new Unsupported(`${xs.length}-D ${what} (the DSL's ops are 2-D)`);
+  return [xs[0], xs[1]];
+};
+const rank4 = (x: NodeInput) => {
+  if (x.host.dims.length !== 4) throw new Unsupported(`a rank-${x.host.dims.length} input (the DSL's spatial ops are 2-D, NCHW)`);
+  return x;
+};
+
+function onnxConv({ ins: [xIn, wIn, bIn], at }: EntryContext): T {
+  const x = rank4(need(xIn, 'X'));
+  const w = need(wIn, 'W');
+  if (at.has('kernel_shape') && at.ints('kernel_shape').join() !== w.host.dims.slice(2).join()) throw new Unsupported('kernel_shape differs from W');
+  const opts = { stride: pair(at.ints('strides', [1, 1]), 'strides'), dilation: pair(at.ints('dilations', [1, 1]), 'dilations'), padding: symmetricPads(at), groups: at.int('group', 1) };
+  return f.conv2d(x.t(), w.t(), bIn?.t(), opts);
+}
+
+function onnxConvTranspose({ ins: [xIn, wIn, bIn], at }: EntryContext): T {
+  const x = rank4(need(xIn, 'X'));
+  const w = need(wIn, 'W');
+  if (at.int('group', 1) !== 1) throw new Unsupported('group > 1');
+  if (at.has('output_shape')) throw new Unsupported('output_shape (the DSL takes padding and outputPadding)');
+  if (at.has('kernel_shape') && at.ints('kernel_shape').join() !== w.host.dims.slice(2).join()) throw new Unsupported('kernel_shape differs from W');
+  const opts = { stride: pair(at.ints('strides', [1, 1]), 'strides'), dilation: pair(at.ints('dilations', [1, 1]), 'dilations'), padding: symmetricPads(at), outputPadding: pair(at.ints('output_padding', [0, 0]), 'output_padding') };
+  return f.convTranspose2d(x.t(), w.t(), bIn?.t(), opts);
+}
+
+const onnxPool = (fn: 'maxPool2d' | 'avgPool2d') => ({ ins: [xIn], at, nOutputs }: EntryContext): T => {
+  const x = rank4(need(xIn, 'X'));
+  if (nOutputs > 1) throw new Unsupported('the Indices output (argmax)');
+  if (at.int('ceil_mode', 0)) throw new Unsupported('ceil_mode');
+  if (at.ints('dilations', [1, 1]).some((d) => d !== 1)) throw new Unsupported('dilations');
+  if (at.int('storage_order', 0)) throw new Unsupported('storage_order');
+  if (at.int('count_include_pad', 0)) throw new Unsupported('count_include_pad (the DSL averages real values only)');
+  const kernel = pair(at.ints('kernel_shape'), 'kernel_shape');
+  return f[fn](x.t(), { kernel, stride: pair(at.ints('strides', [1, 1]), 'strides'), padding: symmetricPads(at) });
+};
+
+/** The DSL's two modes: linear with half-pixel centres, and nearest with asymmetric coordinates, floor. */
+function onnxResize({ ins: [xIn, , scalesIn, sizesIn], at }: EntryContext): T {
+  const x = rank4(need(xIn, 'X'));
+  const mode = at.string('mode', 'nearest');
+  const ctm = at.string('coordinate_transformation_mode', 'half_pixel');
+  let dslMode: 'linear' | 'nearest';
+  if (mode === 'linear' && ctm === 'half_pixel') dslMode = 'linear';
+  else if (mode === 'nearest' && ctm === 'asymmetric' && at.string('nearest_mode', 'round_prefer_floor') === 'floor') dslMode = 'nearest';
+  else throw new Unsupported(`mode ${mode} with ${ctm} coordinates${mode === 'nearest' ? ` and nearest_mode ${at.string('nearest_mode', 'round_prefer_floor')}` : ''}`);
+  const [, , h, w] = x.host.dims;
+  let size: [number, number];
+  if (sizesIn && sizesIn.host.dims[0]) size = [sizesIn.numbers()[2], sizesIn.numbers()[3]];
+  else {
+    const s = need(scalesIn, 'scales').numbers();
+    if (s[0] !== 1 || s[1] !== 1) throw new Unsupported('scaling of N or C');
+    size = [Math.floor(h * s[2]), Math.floor(w * s[3])];
+    if (h * s[2] !== size[0] || w * s[3] !== size[1]) throw new Unsupported(`scales [${s.join(', ')}] give a fractional size`);
+  }
+  return f.resize(x.t(), { size }, dslMode);
+}
+
+/** Axes as an attribute (ReduceMean/Max/Min up to opset 17) or an input (ReduceSum from 13); keepdims defaults to 1. */
+const onnxReduce = (fn: string) => ({ ins: [xIn, axesIn], at }: EntryContext): T => {
+  const x = need(xIn, 'data');
+  const axes = axesIn ? axesIn.numbers() : at.has('axes') ? at.ints('axes') : undefined;
+  if (axes && axes.length === 0) {
+    if (at.int('noop_with_empty_axes', 0)) throw new Unsupported('noop_with_empty_axes (an identity)');
+    return f[fn](x.t(), undefined, at.int('keepdims', 1) === 1);
+  }
+  return f[fn](x.t(), axes, at.int('keepdims', 1) === 1);
+};
+
+function onnxLayerNorm({ ins: [xIn, scaleIn, biasIn], at }: EntryContext): T {
+  const x = need(xIn, 'X');
+  const scale = need(scaleIn, 'Scale');
+  if (at.int('stash_type', 1) !== 1) throw new Unsupported('stash_type other than float32');
+  const bias = biasIn ? biasIn.t() : f.constant(new Float32Array(scale.host.data.length), scale.host.dims);
+  return f.layerNormalization(x.t(), scale.t(), bias, { axis: at.int('axis', -1), epsilon: at.float('epsilon', 1e-5) });
+}
+
 const CAST_TO: Record<number, DType> = { 1: 'float32', 2: 'uint8', 6: 'int32', 7: 'int64', 9: 'bool', 10: 'float16' };
 
 /** ONNX op type → the DSL call. Ops of the DSL without an ONNX test (Gelu at opset 20, Stack) are not listed. */
@@ -153,4 +244,21 @@ export const ONNX_TO_DSL: Readonly<Record<string, Entry>> = {
   Concat: entry(({ ins, at }) => f.concat(ins.map((x) => need(x, 'input').t()), at.int('axis')), 'axis'),
   Slice: entry(onnxSlice),
   Split: entry(onnxSplit, 'axis'),
+  Conv: entry(onnxConv, 'auto_pad', 'dilations', 'group', 'kernel_shape', 'pads', 'strides'),
+  ConvTranspose: entry(onnxConvTranspose, 'auto_pad', 'dilations', 'group', 'kernel_shape', 'output_padding', 'output_shape', 'pads', 'strides'),
+  MaxPool: entry(onnxPool('maxPool2d'), 'auto_pad', 'ceil_mode', 'dilations', 'kernel_shape', 'pads', 'storage_order', 'strides'),
+  AveragePool: entry(onnxPool('avgPool2d'), 'auto_pad', 'ceil_mode', 'count_include_pad', 'kernel_shape', 'pads', 'strides'),
+  Resize: entry(onnxResize, 'mode', 'coordinate_transformation_mode', 'nearest_mode', 'cubic_coeff_a', 'exclude_outside', 'extrapolation_value'),
+  ReduceMean: entry(onnxReduce('reduceMean'), 'axes', 'keepdims'),
+  ReduceSum: entry(onnxReduce('reduceSum'), 'axes', 'keepdims', 'noop_with_empty_axes'),
+  ReduceMax: entry(onnxReduce('reduceMax'), 'axes', 'keepdims'),
+  ReduceMin: entry(onnxReduce('reduceMin'), 'axes', 'keepdims'),
+  Softmax: entry(({ ins: [x], at, opset }) => {
+    const X = need(x, 'input');
+    const axis = at.int('axis', opset < 13 ? 1 : -1);
+    // Before opset 13 Softmax flattened x to 2-D at `axis`; the same only when axis is the last.
+    if (opset < 13 && axis !== -1 && axis !== X.host.dims.length - 1) throw new Unsupported(`opset ${opset} Softmax (2-D coercion)`);
+    return f.softmax(X.t(), axis);
+  }, 'axis'),
+  LayerNormalization: { ...entry(onnxLayerNorm, 'axis', 'epsilon', 'stash_type'), fewerOutputs: 'Mean and InvStdDev are not outputs of the DSL op' },
 };

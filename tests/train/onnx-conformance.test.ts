@@ -69,19 +69,19 @@ async function runCase(tf: TF, c: NodeTestCase): Promise<Outcome> {
   });
   let outs: Tensor<Shape, DType>[];
   try {
-    const made = e.make({ ins, at, nOutputs: c.outputs.length });
+    const made = e.make({ ins, at, nOutputs: c.outputs.length, opset: c.opset });
     outs = Array.isArray(made) ? made : [made];
   } catch (err) {
     if (err instanceof Unsupported) return { kind: 'skip', reason: err.message };
     if (err instanceof BuildShapeError || err instanceof RuleError) return { kind: 'skip', reason: `the DSL rejects it: ${err.message.split('\n')[0]}` };
     throw err;
   }
-  if (outs.length !== c.outputs.length) return { kind: 'fail', reason: `the DSL call made ${outs.length} outputs, ONNX expects ${c.outputs.length}` };
+  if (outs.length > c.outputs.length || (outs.length < c.outputs.length && !e.fewerOutputs)) return { kind: 'fail', reason: `the DSL call made ${outs.length} outputs, ONNX expects ${c.outputs.length}` };
   const graph = build({ name: c.name, inputs: graphInputs, outputs: Object.fromEntries(outs.map((o, k) => [`out${k}`, o])) });
   const ex = new TfjsExecutor(tf, graph);
   try {
     const got = await ex.runHost(feeds);
-    for (const [k, want] of c.outputs.entries()) {
+    for (const [k, want] of c.outputs.slice(0, outs.length).entries()) {
       if (!want.ok) continue;
       const problem = compare(`output ${k}`, got[`out${k}`], want.tensor);
       if (problem) return { kind: 'fail', reason: problem };
@@ -133,6 +133,8 @@ describe.skipIf(!existsSync(ONNX_NODE_TEST_DIR))('tfjs kernels pass ONNX backend
     if (noPass.length) lines.push(`mapped but no runnable test: ${noPass.join(', ')}`);
     const skipped = [...results].filter(([, r]) => r.outcome.kind === 'skip');
     lines.push(`skipped (${skipped.length}):`, ...skipped.map(([n, r]) => `  ${n}: ${(r.outcome as { reason: string }).reason}`));
+    const partial = Object.entries(ONNX_TO_DSL).filter(([op, e]) => e.fewerOutputs && byOp.has(op));
+    if (partial.length) lines.push(...partial.map(([op, e]) => `${op}: only the first output is compared (${e.fewerOutputs})`));
     const unmapped = [...dslOpTypes()].filter((t) => withTests.has(t) && !(t in ONNX_TO_DSL));
     if (unmapped.length) lines.push(`DSL op types with ONNX tests but no ONNX_TO_DSL entry yet: ${unmapped.sort().join(', ')}`);
     const failed = [...results].filter(([, r]) => r.outcome.kind === 'fail').map(([n, r]) => `${n}: ${(r.outcome as { reason: string }).reason}`);

@@ -99,6 +99,40 @@ describe('tfjs forward == ONNX Runtime forward', () => {
     });
   });
 
+  it('conv, transposed conv, pooling and resize in a small U-Net-like segmenter, over seeds and batches', async () => {
+    await checkParity({
+      tf,
+      params: seedsAndBatches(3),
+      graph: ({ seed, batch }) => {
+        const root = new ParamStore(seed).root();
+        const x = input('x', ['B', 1, 16, 16]);
+        const e1 = f.relu(dsl.conv2dLayer(root.at('enc1'), x as never, { out: 4, kernel: 3, padding: 1 } as never) as never);
+        const p1 = f.maxPool2d(e1, { kernel: 2 });
+        const e2 = f.gelu(dsl.conv2dLayer(root.at('enc2'), p1 as never, { out: 8, kernel: 3, padding: 1, stride: 2 } as never) as never);
+        const u2 = dsl.convTranspose2dLayer(root.at('up'), e2 as never, { out: 4, kernel: 2, stride: 2 } as never) as unknown as T;
+        const a = f.avgPool2d(e1, { kernel: 3, stride: 2, padding: 1 });
+        const mixed = f.concat([u2, a], 1);
+        const head = dsl.conv2dLayer(root.at('head'), f.resize(mixed, { scale: 2 }) as never, { out: 1, kernel: 1 } as never) as unknown as T;
+        return { graph: build({ name: 'unet_toy', inputs: { x }, outputs: { logits: head, near: f.resize(p1, { size: [12, 12] }, 'nearest') } }), bindings: { B: batch }, feedSeed: seed };
+      },
+    });
+  });
+
+  it('reductions, softmax, layer norm and multi-head attention, over seeds and batches', async () => {
+    await checkParity({
+      tf,
+      params: seedsAndBatches(3),
+      graph: ({ seed, batch }) => {
+        const root = new ParamStore(seed).root();
+        const x = input('x', ['B', 6, 8]);
+        const n = dsl.layerNorm(root.at('norm'), x as never) as unknown as T;
+        const att = dsl.multiHeadAttention(root.at('attn'), n as never, n as never, { heads: 2 } as never) as unknown as T;
+        const outs = { att, sm: f.softmax(x, 1), mean: f.reduceMean(x, [1]), sum: f.reduceSum(x, [2], true), max: f.reduceMax(x, [-1]), min: f.reduceMin(x, [1, 2]) };
+        return { graph: build({ name: 'attn_block', inputs: { x }, outputs: outs }), bindings: { B: batch }, feedSeed: seed };
+      },
+    });
+  });
+
   it('the blobs segmenter the training tests use', async () => {
     await checkParity({ tf, params: seedsAndBatches(4), graph: ({ seed, batch }) => ({ graph: blobsModel(new ParamStore(seed)).graph, bindings: { B: batch }, feedSeed: seed }) });
   });
