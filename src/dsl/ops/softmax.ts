@@ -1,5 +1,5 @@
 // Softmax along one axis (ONNX Softmax, opset-13 semantics: the axis alone, not the flattened tail).
-import type { AxisError, Check, IsLiteral, IsTuple, NormAxis, Shape } from '../types/shape.js';
+import type { Check, IsLiteral, IsTuple, NormAxis, Shape, ShapeError } from '../types/shape.js';
 import type { FloatType } from '../dtype.js';
 import { apply, type OpDef } from '../graph.js';
 import { Tensor, wrap } from '../tensor.js';
@@ -9,7 +9,7 @@ import { normAxis, RuleError } from '../dim.js';
 export type SoftmaxCheck<S extends Shape, A extends number> = IsTuple<S> extends false ? unknown
   : IsLiteral<A> extends false ? unknown
   : NormAxis<A, S['length']> extends number ? unknown
-  : AxisError<'softmax', A, S['length']>;
+  : ShapeError<`softmax: axis ${A} is out of range for rank ${S['length']}`>; // spelled out: an alias would hide the sentence
 
 export interface SoftmaxAttrs {
   readonly axis: number;
