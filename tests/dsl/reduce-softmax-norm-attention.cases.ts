@@ -37,7 +37,7 @@ interface MaybeSymbolic {
   readonly symbolic: boolean;
 }
 const withBatch = (s: MaybeSymbolic): Dim[] => (s.symbolic && s.shape.length ? ['B', ...s.shape.slice(1)] : s.shape);
-const bindingsOf = (s: MaybeSymbolic) => (s.symbolic && s.shape.length ? { B: s.shape[0] } : {});
+const bindingsOf = (s: MaybeSymbolic): Record<string, number> => (s.symbolic && s.shape.length ? { B: s.shape[0] } : {});
 const maybeSymbolic = (minRank: number, maxRank: number) => fc.record({ shape: dimsArb(minRank, maxRank), symbolic: fc.boolean() });
 /** An axis in [-rank, rank): both spellings are exercised. */
 const anyAxis = (rank: number) => fc.integer({ min: -rank, max: rank - 1 });

@@ -57,7 +57,7 @@ describe('attention kernel gradient (per-head 2-D matMuls with explicit-transpos
       return tf.reshape(tf.transpose(tf.reshape(x, [b, n, heads, w / heads]), [0, 2, 1, 3]), [b * heads, n, w / heads]) as tfjs.Tensor3D;
     };
     const [b, nq] = q.shape;
-    const dv = v.shape[2];
+    const dv = v.shape[2] as number;
     const o = tf.matMul(tf.softmax(tf.mul(tf.matMul(split(q), split(k), false, true), scale)), split(v));
     return tf.reshape(tf.transpose(tf.reshape(o, [b, heads, nq, dv / heads]), [0, 2, 1, 3]), [b, nq, dv]);
   }
