@@ -1,0 +1,4 @@
+// Metrics and baselines for evaluation.
+export * from './dice.js';
+export * from './copy-template.js';
+export * from './region-grow.js';
