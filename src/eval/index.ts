@@ -2,3 +2,4 @@
 export * from './dice.js';
 export * from './copy-template.js';
 export * from './region-grow.js';
+export * from './protocol.js';

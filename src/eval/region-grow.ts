@@ -125,8 +125,9 @@ export function regionGrow(input: RegionGrowInput, opts: RegionGrowOptions = {})
   const { query, prompt, template } = input;
   const { width: W, height: H } = query;
   const smooth = opts.smooth ?? 1;
-  const raw = normaliseMinMax(query).data;
-  const img = boxSmooth(normaliseMinMax(query), smooth);
+  const normalised = normaliseMinMax(query);
+  const raw = normalised.data;
+  const img = boxSmooth(normalised, smooth);
   const seeds = seedsFrom(prompt, template, query);
   const out = new Uint8Array(W * H);
   if (seeds.fg.length === 0) return { width: W, height: H, data: out };

@@ -1,0 +1,164 @@
+// The evaluation protocol of `oneprompt eval` (issue 5): for each task, K templates drawn (seeded) from the task's
+// images are prompted by the simulator and applied to every other image of the task; Dice (%) of the model and of
+// the two baselines on the same pairs, per task as mean ± std over the K templates (each template's score is the
+// mean over its queries), and the mean over tasks. The model is a callback over batches (B > 1), so this file does
+// not depend on a runtime. Node-only (reads the dataset).
+import * as E from 'fp-ts/lib/Either.js';
+import { hashSeed, mulberry32 } from '../dsl/rng.js';
+import { type Dataset, shuffledIndices, type Task } from '../data/dataset.js';
+import { dataError, type DataError } from '../data/errors.js';
+import { maskArea, type LoadedImage, type Mask } from '../data/image.js';
+import type { Normalisation } from '../data/intensity.js';
+import { readImage, readMask } from '../data/load.js';
+import { imageToInput, itemPlane, logitsToMask, stackBatch, type BatchItem, type ModelInputs } from '../data/model-inputs.js';
+import { encodePrompt, type ModelGeometry } from '../data/prompt-tensors.js';
+import type { Prompt, PromptType } from '../data/prompt.js';
+import { simulatePrompt, type Quality } from '../data/simulate.js';
+import { copyTemplateMask } from './copy-template.js';
+import { dice, meanStd } from './dice.js';
+import { regionGrow } from './region-grow.js';
+
+/** Runs the model on a batch; returns mask_logits, (B, 1, S, S). */
+export type Predictor = (inputs: ModelInputs) => Promise<Float32Array>;
+
+export interface EvalOptions {
+  readonly dataset: Dataset;
+  /** Task names (default: the split's held-out tasks, or all tasks without a split). */
+  readonly tasks?: readonly string[];
+  readonly promptType: PromptType;
+  readonly quality: Quality;
+  /** Templates per task (K). */
+  readonly templates: number;
+  readonly seed: number;
+  readonly geometry: ModelGeometry;
+  readonly batchSize: number;
+  readonly normalisation?: Normalisation;
+  /** Called after each batch of pairs and at the end of each task. */
+  readonly onProgress?: (p: { task: string; done: number; total: number }) => void;
+}
+
+export interface Score {
+  readonly dice: number;
+  readonly std: number;
+}
+
+export interface TaskResult {
+  readonly task: string;
+  readonly pairs: number;
+  readonly model?: Score;
+  readonly copy_template: Score;
+  readonly region_grow: Score;
+}
+
+export interface EvalReport {
+  readonly tasks: TaskResult[];
+  readonly mean: { readonly model?: number; readonly copy_template: number; readonly region_grow: number };
+}
+
+interface Sample {
+  readonly image: LoadedImage;
+  readonly mask: Mask;
+  readonly plane: Float32Array;
+}
+
+const score = (perTemplate: number[]): Score => {
+  const m = meanStd(perTemplate);
+  return { dice: m.mean, std: m.std };
+};
+
+async function evaluateTask(task: Task, opts: EvalOptions, predict: Predictor | undefined): Promise<E.Either<DataError, TaskResult>> {
+  const S = opts.geometry.size;
+  const cache = new Map<number, Sample>();
+  const load = (i: number): E.Either<DataError, Sample> => {
+    const hit = cache.get(i);
+    if (hit) return E.right(hit);
+    const pair = task.pairs[i];
+    const image = readImage(pair.image);
+    if (E.isLeft(image)) return image;
+    const mask = readMask(pair.mask);
+    if (E.isLeft(mask)) return mask;
+    if (mask.right.width !== image.right.width || mask.right.height !== image.right.height) {
+      return E.left(dataError(pair.mask, `mask is ${mask.right.width}×${mask.right.height}, but its image is ${image.right.width}×${image.right.height}`));
+    }
+    const s = { image: image.right, mask: mask.right, plane: imageToInput(image.right, S, opts.normalisation) };
+    cache.set(i, s);
+    return E.right(s);
+  };
+  if (task.pairs.length < 2) return E.left(dataError(task.dir, `task ${task.name} needs at least two images (a template and a query)`));
+
+  // K templates: the first K images of a seeded permutation whose mask is not empty.
+  const templates: { index: number; prompt: Prompt }[] = [];
+  for (const i of shuffledIndices(task.pairs.length, opts.seed, `eval/${task.name}`)) {
+    if (templates.length >= opts.templates) break;
+    const s = load(i);
+    if (E.isLeft(s)) return s;
+    if (maskArea(s.right.mask) === 0) continue;
+    const rng = mulberry32(hashSeed(opts.seed, `eval/${task.name}/${i}/${opts.promptType}/${opts.quality}`));
+    const p = simulatePrompt(s.right.mask, opts.promptType, opts.quality, rng, task.pairs[i].mask);
+    if (E.isLeft(p)) return p;
+    templates.push({ index: i, prompt: p.right });
+  }
+  if (templates.length === 0) return E.left(dataError(task.dir, `task ${task.name}: no image has a non-empty mask to serve as a template`));
+
+  const jobs = templates.flatMap((t, k) => task.pairs.map((_, q) => ({ k, t, q })).filter((j) => j.q !== j.t.index));
+  const scores = { model: templates.map(() => [] as number[]), copy: templates.map(() => [] as number[]), grow: templates.map(() => [] as number[]) };
+  for (let start = 0; start < jobs.length; start += opts.batchSize) {
+    const chunk = jobs.slice(start, start + opts.batchSize);
+    const items: BatchItem[] = [];
+    for (const j of chunk) {
+      const tpl = load(j.t.index);
+      const query = load(j.q);
+      if (E.isLeft(tpl)) return tpl;
+      if (E.isLeft(query)) return query;
+      const { image: qi, mask: qm } = query.right;
+      scores.copy[j.k].push(dice(copyTemplateMask(tpl.right.mask, qi), qm));
+      scores.grow[j.k].push(dice(regionGrow({ query: qi, prompt: j.t.prompt, template: tpl.right.image }), qm));
+      if (predict) {
+        const encoded = encodePrompt(j.t.prompt, tpl.right.image, opts.geometry, task.pairs[j.t.index].name);
+        if (E.isLeft(encoded)) return encoded;
+        items.push({ query: query.right.plane, template: tpl.right.plane, prompt: encoded.right });
+      }
+    }
+    if (predict) {
+      const logits = await predict(stackBatch(items, opts.geometry));
+      chunk.forEach((j, b) => {
+        const q = cache.get(j.q)!;
+        scores.model[j.k].push(dice(logitsToMask(itemPlane(logits, b, S), S, q.image.width, q.image.height), q.mask));
+      });
+    }
+    opts.onProgress?.({ task: task.name, done: Math.min(jobs.length, start + opts.batchSize), total: jobs.length });
+  }
+  const perTemplate = (xs: number[][]) => xs.map((v) => meanStd(v).mean);
+  return E.right({
+    task: task.name,
+    pairs: jobs.length,
+    ...(predict ? { model: score(perTemplate(scores.model)) } : {}),
+    copy_template: score(perTemplate(scores.copy)),
+    region_grow: score(perTemplate(scores.grow)),
+  });
+}
+
+/** Run the protocol; without a predictor, only the baselines are scored. */
+export async function evaluate(opts: EvalOptions, predict?: Predictor): Promise<E.Either<DataError, EvalReport>> {
+  if (!Number.isInteger(opts.templates) || opts.templates < 1) return E.left(dataError(opts.dataset.root, `templates must be a positive integer, got ${opts.templates}`));
+  if (!Number.isInteger(opts.batchSize) || opts.batchSize < 1) return E.left(dataError(opts.dataset.root, `batch size must be a positive integer, got ${opts.batchSize}`));
+  const names = opts.tasks ?? (opts.dataset.split ? opts.dataset.split.heldout : opts.dataset.tasks.map((t) => t.name));
+  const results: TaskResult[] = [];
+  for (const name of names) {
+    const task = opts.dataset.tasks.find((t) => t.name === name);
+    if (!task) return E.left(dataError(opts.dataset.root, `task ${JSON.stringify(name)} is not in the dataset`));
+    const r = await evaluateTask(task, opts, predict);
+    if (E.isLeft(r)) return r;
+    results.push(r.right);
+  }
+  if (results.length === 0) return E.left(dataError(opts.dataset.root, 'no tasks to evaluate'));
+  const avg = (f: (t: TaskResult) => number) => meanStd(results.map(f)).mean;
+  return E.right({
+    tasks: results,
+    mean: {
+      ...(predict ? { model: avg((t) => t.model!.dice) } : {}),
+      copy_template: avg((t) => t.copy_template.dice),
+      region_grow: avg((t) => t.region_grow.dice),
+    },
+  });
+}
