@@ -1,6 +1,7 @@
 // Training batches: each sample pairs a query with a template (and its prompt) drawn at random from the same task's
 // template split (paper §3.3), encoded exactly as docs/model-io.md says, plus the query's target mask (B, 1, S, S).
 // A batch is a pure function of (seed, step): resuming at step n gives the batches an uninterrupted run would have.
+// A caller that owns (and checkpoints) its own data RNG can pass it instead; then every draw comes from it.
 // Images are read once, on first use, and kept at S×S. Node-only.
 import * as E from 'fp-ts/lib/Either.js';
 import { join } from 'node:path';
@@ -50,8 +51,11 @@ export interface TrainingBatch extends ModelInputs {
 
 export interface BatchProvider {
   readonly tasks: readonly string[];
-  /** The batch for a training step (deterministic in seed and step). Throws DataLoadError on an unreadable file. */
-  batch(step: number): TrainingBatch;
+  /**
+   * The batch for a training step: deterministic in (seed, step), or drawn from `rng` when given (uniform [0, 1),
+   * e.g. () => dataRng.next()). Throws DataLoadError on an unreadable file.
+   */
+  batch(step: number, rng?: () => number): TrainingBatch;
   /** Read every image and mask now, reporting the first problem (optional: batch() reads lazily). */
   preload(): E.Either<DataError, void>;
 }
@@ -101,8 +105,8 @@ export function createBatchProvider(opts: BatchOptions): E.Either<DataError, Bat
     return entry;
   };
 
-  const batch = (step: number): TrainingBatch => {
-    const rng = mulberry32(hashSeed(seed, `batch/${step}`));
+  const batch = (step: number, given?: () => number): TrainingBatch => {
+    const rng = given ?? mulberry32(hashSeed(seed, `batch/${step}`));
     const pickOf = <T>(xs: readonly T[]): T => xs[Math.min(xs.length - 1, Math.floor(rng() * xs.length))];
     const items = [];
     const target = new Float32Array(opts.batchSize * S * S);

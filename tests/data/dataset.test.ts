@@ -9,6 +9,7 @@ import { createBatchProvider } from '../../src/data/batches.js';
 import { encodeGreyPng, encodeMaskPng } from '../../src/data/png.js';
 import { greyImage, maskArea } from '../../src/data/image.js';
 import { dilate } from '../../src/data/distance.js';
+import { mulberry32 } from '../../src/dsl/rng.js';
 import { formatDataError, type DataError } from '../../src/data/errors.js';
 
 const right = <T>(r: E.Either<DataError, T>): T => {
@@ -183,6 +184,10 @@ describe('training batches', () => {
     expect(again.batch(3)).toEqual(b);
     expect(again.batch(4).samples).not.toEqual(b.samples);
     const types = new Set(Array.from({ length: 5 }, (_, k) => p.batch(k).samples.map((s) => s.promptType)).flat());
+    // With a caller's RNG, the draws follow it.
+    const fromRng = (seedValue: number) => p.batch(3, mulberry32(seedValue)).samples;
+    expect(fromRng(7)).toEqual(fromRng(7));
+    expect(fromRng(7)).not.toEqual(fromRng(8));
     expect(types.size).toBe(4);
   });
 
