@@ -252,7 +252,7 @@ function decodePixels(ds: DataSetParser, file: string): DicomImage[] {
   const ww = ds.numbers('WindowWidth')?.[0];
   // MONOCHROME1 shows low values bright: negate so that "higher = brighter" holds for every image we return.
   const invert = photometric === 'MONOCHROME1' ? -1 : 1;
-  const window: IntensityWindow | undefined = wc !== undefined && ww !== undefined && ww > 0 ? { center: invert * (wc * 1), width: ww } : undefined;
+  const window: IntensityWindow | undefined = wc !== undefined && ww !== undefined && ww > 0 ? { center: invert * wc, width: ww } : undefined;
   const spacing = ds.numbers('PixelSpacing');
   const info = {
     seriesUid: ds.string('SeriesInstanceUID'),
