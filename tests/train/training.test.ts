@@ -76,6 +76,14 @@ describe('training on tfjs', () => {
     expect(Array.from(model.graph.params[0].values())).not.toEqual(Array.from(init));
   });
 
+  it('the conv segmenter trains too (conv kernels and their gradients on wasm)', async () => {
+    const out = tmp('conv-');
+    await runTrainingJob({ config: 'blobs-conv', data: 'synthetic:160', epochs: 1, batch: 4, lr: 0.02, backend: 'wasm', out, stderr: quiet });
+    const log = readLog(out);
+    expect(log.length).toBe(40);
+    expect(mean(log.slice(-8).map((l) => l.loss))).toBeLessThan(0.85 * mean(log.slice(0, 8).map((l) => l.loss)));
+  });
+
   it('an interrupted loop resumes to bit-identical weights, optimiser state and losses', async () => {
     const run = async (dir: string, killAt?: number) => {
       const model = blobsModel(new ParamStore(3));

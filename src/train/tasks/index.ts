@@ -1,8 +1,8 @@
 // The configurations `oneprompt train --config NAME` knows. A model configuration joins with one line:
 //   registerTask(myTask);
 import { registerTask, taskNames } from '../task.js';
-import { blobsTask } from './blobs.js';
+import { blobsConvTask, blobsTask } from './blobs.js';
 
-if (!taskNames().includes(blobsTask.name)) registerTask(blobsTask);
+for (const t of [blobsTask, blobsConvTask]) if (!taskNames().includes(t.name)) registerTask(t);
 
 export { getTask, taskNames } from '../task.js';
