@@ -1,6 +1,7 @@
 // The `oneprompt` command line: one module per command, registered here.
 import { Command, CommanderError } from 'commander';
 import { registerInspect } from './inspect.js';
+import { registerCompile } from './compile.js';
 
 const program = new Command();
 program
@@ -10,6 +11,7 @@ program
   .showHelpAfterError('(run with --help for usage)')
   .exitOverride();
 
+registerCompile(program);
 registerInspect(program);
 
 try {

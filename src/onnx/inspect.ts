@@ -51,6 +51,12 @@ export function moduleOf(name: string, depth: number): string {
   return parts.slice(0, Math.max(1, Math.min(depth, parts.length - 1))).join('.');
 }
 
+/**
+ * Constants written by op lowerings and DSL `constant()`s are initializers but not parameters: the emitter names
+ * them `<node path>/constN` or `const…`, and parameter names (module paths) never contain '/'.
+ */
+export const isLoweringConstant = (name: string): boolean => name.includes('/') || /^const(_\d+)?$/.test(name);
+
 export function summariseModel(bytes: Uint8Array, depth = 2): ModelSummary {
   const m = onnx.ModelProto.decode(bytes);
   const g = m.graph!;
@@ -61,7 +67,7 @@ export function summariseModel(bytes: Uint8Array, depth = 2): ModelSummary {
     const dt = dtypeName(t.dataType ?? 0);
     if (!dt.startsWith('float')) continue; // shapes, axes and other int constants are not parameters
     const n = count(t.dims as never);
-    if (n <= 1 && !(t.name ?? '').includes('.')) continue; // scalar constants of lowerings
+    if (isLoweringConstant(t.name ?? '')) continue;
     floatTypes.add(dt);
     parameters += n;
     const mod = moduleOf(t.name ?? '', depth);

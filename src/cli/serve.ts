@@ -1,0 +1,45 @@
+// `oneprompt serve`: the browser prompting tool on a local web server (docs/browser.md).
+import type { Command } from 'commander';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { LOOPBACK } from '../serve/static-server.js';
+
+export const DEFAULT_MODEL = 'compiled/oneprompt-tiny.onnx';
+
+export function registerServe(program: Command): void {
+  program
+    .command('serve')
+    .description('serve the browser prompting tool: draw prompts on a template, see query masks; the model runs in the page')
+    .option('--port <n>', 'port to listen on (0: any free port)', '8080')
+    .option('--host <address>', 'interface to bind (anything but loopback exposes the tool to your network)', LOOPBACK)
+    .option('--model <file>', `ONNX model the page loads (default ${DEFAULT_MODEL}, compiled from the tiny configuration if missing)`)
+    .option('--samples <dir>', 'folder of sample image sets for "Load sample" (default: samples/)')
+    .action(async (o: { port: string; host: string; model?: string; samples?: string }) => {
+      const port = Number(o.port);
+      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`serve: --port must be an integer in 0..65535, got '${o.port}'`);
+      const model = await modelFile(o.model);
+      if (o.samples && !existsSync(o.samples)) throw new Error(`serve: no such samples folder '${o.samples}'`);
+      const { startToolServer } = await import('../serve/tool-server.js');
+      const srv = await startToolServer({ model, samples: o.samples && resolve(o.samples), host: o.host, port, log: (l) => console.error(l) });
+      console.log(`serving the One-Prompt browser tool at ${srv.url}/ (model ${model}; press Ctrl+C to stop)`);
+      if (o.host !== LOOPBACK && o.host !== 'localhost' && o.host !== '::1') console.log(`note: bound to ${o.host}, so other machines on your network can open it`);
+      await new Promise<void>((done) => {
+        const stop = (): void => void srv.close().then(done);
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+    });
+}
+
+async function modelFile(given: string | undefined): Promise<string> {
+  if (given) {
+    if (!existsSync(given)) throw new Error(`serve: no such model file '${given}'`);
+    return resolve(given);
+  }
+  if (!existsSync(DEFAULT_MODEL)) {
+    console.log(`no model at ${DEFAULT_MODEL}: compiling the tiny configuration there (untrained, seed 0; see \`oneprompt compile --weights\`)`);
+    const { compileOnePrompt } = await import('../../graphs/oneprompt/compile.js');
+    compileOnePrompt({ config: 'tiny', out: DEFAULT_MODEL });
+  }
+  return resolve(DEFAULT_MODEL);
+}
