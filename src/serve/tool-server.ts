@@ -1,0 +1,68 @@
+// The browser prompting tool's server: the page, its bundled script, onnxruntime-web's wasm build, one model and
+// the sample images, nothing else. /tool.json tells the page where the model and the samples are. The
+// Content-Security-Policy keeps the page from sending anything anywhere but this server (connect-src 'self').
+import { createRequire } from 'node:module';
+import { basename, dirname, join } from 'node:path';
+import { bundleApp, REPO_ROOT } from './app-bundle.js';
+import { findSampleSets } from './sample-sets.js';
+import { CACHE, startStaticServer, type Mount, type RunningServer } from './static-server.js';
+
+/** The onnxruntime-web files the wasm backend needs (its ES module, the wasm glue, the wasm binary). */
+export const ORT_FILES = ['ort.wasm.min.mjs', 'ort-wasm-simd-threaded.mjs', 'ort-wasm-simd-threaded.wasm'] as const;
+
+export const CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  "script-src 'self' 'wasm-unsafe-eval'",
+  "connect-src 'self'",
+  "img-src 'self' blob: data:",
+  "style-src 'self'",
+  "worker-src 'self' blob:",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+export interface ToolServerOptions {
+  /** The ONNX model the page loads by default. */
+  readonly model: string;
+  /** Folder of sample sets (default: the repository's samples/). */
+  readonly samples?: string;
+  readonly host?: string;
+  readonly port?: number;
+  readonly log?: (line: string) => void;
+}
+
+export interface ToolServer extends RunningServer {
+  readonly bundleBytes: number;
+}
+
+export function ortDistDir(): string {
+  const require = createRequire(import.meta.url);
+  // The package exports no ./package.json; its wasm entry (require condition) lives in dist/.
+  return dirname(require.resolve('onnxruntime-web/wasm'));
+}
+
+export async function startToolServer(o: ToolServerOptions): Promise<ToolServer> {
+  const web = join(REPO_ROOT, 'web');
+  const samples = o.samples ?? join(REPO_ROOT, 'samples');
+  const bundle = await bundleApp();
+  const modelName = basename(o.model);
+  const mounts: Mount[] = [
+    { kind: 'file', path: '/', file: join(web, 'index.html') },
+    { kind: 'file', path: '/index.html', file: join(web, 'index.html') },
+    { kind: 'file', path: '/style.css', file: join(web, 'style.css') },
+    { kind: 'bytes', path: '/app.js', type: 'text/javascript; charset=utf-8', body: () => bundle.code },
+    { kind: 'dir', prefix: '/ort/', dir: ortDistDir(), only: ORT_FILES, cache: CACHE.day },
+    { kind: 'file', path: '/model.onnx', file: o.model },
+    {
+      kind: 'bytes',
+      path: '/tool.json',
+      type: 'application/json; charset=utf-8',
+      body: () => JSON.stringify({ model: { url: '/model.onnx', name: modelName }, samples: findSampleSets(samples, '/samples/') }),
+    },
+    { kind: 'dir', prefix: '/samples/', dir: samples },
+  ];
+  const server = await startStaticServer({ mounts, host: o.host, port: o.port, log: o.log, headers: { 'Content-Security-Policy': CONTENT_SECURITY_POLICY } });
+  return { ...server, bundleBytes: bundle.bytes };
+}
