@@ -2,11 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { input } from '../../src/dsl/tensor.js';
-import { build } from '../../src/dsl/build.js';
-import { ParamStore } from '../../src/dsl/params.js';
-import { linear } from '../../src/dsl/layers/linear.js';
-import { add, matmul, sigmoid } from '../../src/dsl/index.js';
 import { emit, toModelProto } from '../../src/onnx/emit.js';
 import { onnx } from '../../src/onnx/proto.js';
 import { toFloat16 } from '../../src/onnx/float16.js';
@@ -15,16 +10,7 @@ import { manifestFromModel, readTritonConfig, tritonConfigText, TritonConfigErro
 import { buildOnePrompt } from '../../graphs/oneprompt/model.js';
 import { configs } from '../../graphs/oneprompt/config.js';
 import { manifestTensors } from '../../graphs/oneprompt/compile.js';
-
-/** A small graph with the compiled model's kinds of I/O: batched images, batched vectors, two outputs. */
-function smallGraph() {
-  const store = new ParamStore(5);
-  const image = input('image', ['B', 1, 8, 8]);
-  const prompt = input('prompt', ['B', 1, 1, 4]);
-  const flat = matmul(image, store.root().at('proj').param('weight', [8, 8], { kind: 'uniform', bound: 0.3 }));
-  const gate = sigmoid(linear(store.root().at('gate'), prompt, 8));
-  return build({ name: 'small', inputs: { image, prompt }, outputs: { logits: add(flat, gate), gate } });
-}
+import { smallGraph } from './small-graph.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'oneprompt-triton-'));
 type Tensor = { name: string; data_type: string; dims: number[]; reshape?: unknown };
