@@ -1,5 +1,5 @@
 // Feature maps → tokens, and the mask head that goes back up with U-Net skip connections.
-import { concat, conv2dLayer, convTranspose2dLayer, defineModule, gelu, layerNorm2d, reshape, transpose, type Check, type Dim, type Scope, type Shape, type Tensor, type ShapeError, type DimsAgree } from '../../src/dsl/index.js';
+import { concat, conv2dLayer, convTranspose2dLayer, defineModule, gelu, layerNorm2d, reshape, transpose, type Check, type ConcatShape, type Dim, type OrWide, type Scope, type Shape, type Tensor, type ShapeError, type DimsAgree } from '../../src/dsl/index.js';
 import type { OnePromptConfig } from './config.js';
 import { tokens } from './prompt-encoder.js';
 
@@ -18,8 +18,9 @@ export type SameSize<A extends Shape, K extends Shape> = A extends readonly [Dim
     : ShapeError<'skip connection: feature maps must be (B, C, H, W)'>
   : ShapeError<'skip connection: feature maps must be (B, C, H, W)'>;
 
-export function skipJoin<A extends Shape, K extends Shape>(up: Tensor<A, 'float32'>, skip: Tensor<K, 'float32'> & Check<SameSize<A, K>>): F {
-  return concat([up as F, skip as F], 1) as F;
+/** (B, C_up + C_skip, H, W): the computed shape, so a caller's later mistakes are still caught. */
+export function skipJoin<A extends Shape, K extends Shape>(up: Tensor<A, 'float32'>, skip: Tensor<K, 'float32'> & Check<SameSize<A, K>>): Tensor<OrWide<ConcatShape<[A, K], 1>>, 'float32'> {
+  return concat([up as F, skip as F], 1) as never;
 }
 
 /** Tokens (B, N, L) → mask logits (B, 1, S, S), joining the query's encoder features at every scale. */

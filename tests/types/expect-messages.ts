@@ -19,8 +19,8 @@ export interface MessageReport {
 }
 
 const DIRECTIVE = /^(\s*)\/\/ @ts-expect-error\s*(.*)$/;
-/** A comment that reads like a rule's sentence: `op: ...`. */
-const SENTENCE = /^[A-Za-z][A-Za-z0-9]*: /;
+/** A comment that reads like a rule's sentence: `op: ...`, where op may be up to three words (`prompt-parser:`, `skip connection:`). */
+const SENTENCE = /^[A-Za-z][A-Za-z0-9]*(?:[ -][A-Za-z0-9]+){0,2}: /;
 
 export function checkExpectedMessages(typesFile: string, repoRoot: string): MessageReport {
   const src = readFileSync(typesFile, 'utf8').split('\n');
