@@ -1,6 +1,6 @@
 // Multi-head attention on tfjs-wasm (the training backend): our kernel against the alternatives it was
 // chosen over, forward and forward+backward, printed as times, GFLOP/s and ratios to our kernel.
-//   npx tsx bench/attention-tfjs.ts
+//   npx tsx bench/attention-tfjs.ts [variant name filter]   (ROUNDS=3: medians over interleaved rounds)
 import type * as tfjs from '@tensorflow/tfjs';
 import { useBackend } from '../src/train/backend.js';
 import { attentionOp } from '../src/dsl/ops/attention.js';
@@ -44,21 +44,18 @@ const variants: Record<string, Attention> = {
   'oneprompt kernel': (q, k, v, heads) => attentionOp.tfjs(tf, [q, k, v], { heads }, undefined as never)[0],
 };
 
-function time(f: () => T | T[], minMs = 1500, minReps = 1): number {
-  const once = () =>
-    tf.tidy(() => {
-      const r = f();
-      for (const t of Array.isArray(r) ? r : [r]) t.dataSync();
-    });
-  once(); // warm-up
-  let reps = 0;
+/** Milliseconds of one run (its tensors read back, then freed). */
+function once(f: () => T | T[]): number {
   const t0 = performance.now();
-  while (performance.now() - t0 < minMs || reps < minReps) {
-    once();
-    reps++;
-  }
-  return (performance.now() - t0) / reps;
+  tf.tidy(() => {
+    const r = f();
+    for (const t of Array.isArray(r) ? r : [r]) t.dataSync();
+  });
+  return performance.now() - t0;
 }
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+/** Rounds interleave the variants, so that load from other processes drifting over time hits all alike. */
+const ROUNDS = Number(process.env.ROUNDS ?? 3);
 
 const configs = [
   { name: 'self, 1024 tokens', b: 2, nq: 1024, nk: 1024, d: 256, heads: 8 },
@@ -75,13 +72,19 @@ for (const c of configs) {
   const flop = 2 * 2 * c.b * c.nq * c.nk * c.d; // q·kᵀ and p·v
   const reference = variants['batched tf.matMul (transposeB)'](q, k, v, c.heads);
   console.log(`\n${c.name}: q [${q.shape}], k/v [${k.shape}], ${c.heads} heads; ${(flop / 1e9).toFixed(2)} GFLOP forward`);
-  const rows: { name: string; fwd: number; both: number; diff: number }[] = [];
-  for (const [name, f] of Object.entries(variants)) {
-    if (only && !name.includes(only)) continue;
-    const diff = tf.tidy(() => tf.max(tf.abs(tf.sub(f(q, k, v, c.heads), reference))).dataSync()[0]);
+  const chosen = Object.entries(variants).filter(([name]) => !only || name.includes(only) || name === 'oneprompt kernel');
+  const runs = chosen.map(([name, f]) => {
     const grads = tf.grads((a: T, b: T, d: T) => tf.sum(f(a, b, d, c.heads)));
-    rows.push({ name, fwd: time(() => f(q, k, v, c.heads)), both: time(() => grads([q, k, v])), diff });
-  }
+    const diff = tf.tidy(() => tf.max(tf.abs(tf.sub(f(q, k, v, c.heads), reference))).dataSync()[0]);
+    once(() => f(q, k, v, c.heads)); // warm-up
+    return { name, fwd: () => once(() => f(q, k, v, c.heads)), both: () => once(() => grads([q, k, v])), diff, fwdMs: [] as number[], bothMs: [] as number[] };
+  });
+  for (let r = 0; r < ROUNDS; r++)
+    for (const run of runs) {
+      run.fwdMs.push(run.fwd());
+      run.bothMs.push(run.both());
+    }
+  const rows = runs.map((r) => ({ name: r.name, fwd: median(r.fwdMs), both: median(r.bothMs), diff: r.diff }));
   const ours = rows.find((r) => r.name === 'oneprompt kernel');
   for (const r of rows)
     console.log(
