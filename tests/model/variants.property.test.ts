@@ -1,0 +1,118 @@
+// Every configuration and Prompt-Parser variant compiles, passes Debian's ONNX checker and strict shape inference,
+// and runs in ONNX Runtime with B = 1 and B = 3 with the declared output shape.
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { configs, withVariant, type MaskingStep, type OnePromptConfig, type PromptingStep } from '../../graphs/oneprompt/config.js';
+import { buildOnePrompt, OUTPUT_NAME } from '../../graphs/oneprompt/model.js';
+import { emit } from '../../src/onnx/emit.js';
+import { checkModels, onnxCheckerAvailable } from '../../src/onnx/check.js';
+import { Model, hostTensor, type HostTensor } from '../../src/runtime/session.js';
+import { mulberry32 } from '../../src/dsl/rng.js';
+
+const PARSERS: PromptingStep[] = ['add', 'concat-mlp', 'stack-mlp'];
+const MASKINGS: MaskingStep[] = ['add', 'binary', 'norm', 'gaussian'];
+/** base (1024², 198 M parameters) takes about a minute per forward on 2 cores: run it with ONEPROMPT_FULL=1. */
+const FULL = process.env.ONEPROMPT_FULL === '1';
+
+/** Random inputs following docs/model-io.md, with a random prompt type per batch item. */
+export function randomModelInputs(c: OnePromptConfig, B: number, seed: number): Record<string, HostTensor> {
+  const r = mulberry32(seed);
+  const S = c.size;
+  const K = c.points;
+  const img = () => Float32Array.from({ length: B * S * S }, () => r());
+  const types = new Float32Array(B * 4);
+  const labels = new Float32Array(B * K);
+  for (let b = 0; b < B; b++) {
+    types[b * 4 + Math.floor(r() * 4)] = 1;
+    for (let k = 0; k < K; k++) labels[b * K + k] = Math.floor(r() * 3);
+  }
+  return {
+    query: hostTensor(img(), [B, 1, S, S]),
+    template: hostTensor(img(), [B, 1, S, S]),
+    prompt_points: hostTensor(Float32Array.from({ length: B * K * 2 }, () => r()), [B, K, 2]),
+    prompt_labels: hostTensor(labels, [B, K]),
+    prompt_mask: hostTensor(Float32Array.from({ length: B * S * S }, () => (r() < 0.2 ? 1 : 0)), [B, 1, S, S]),
+    prompt_type: hostTensor(types, [B, 4]),
+  };
+}
+
+async function runAndCheck(c: OnePromptConfig, bytes: Uint8Array, batches: number[], seed: number) {
+  const model = await Model.load(bytes, { threads: 2 });
+  try {
+    for (const B of batches) {
+      const out = (await model.run(randomModelInputs(c, B, seed)))[OUTPUT_NAME];
+      expect(out.dims).toEqual([B, 1, c.size, c.size]);
+      const data = out.data as Float32Array;
+      expect(data.every(Number.isFinite)).toBe(true);
+    }
+  } finally {
+    await model.release();
+  }
+}
+
+function checkWithOnnx(files: { path: string; bytes: Uint8Array }[]) {
+  if (!onnxCheckerAvailable()) return;
+  for (const f of files) writeFileSync(f.path, f.bytes);
+  for (const r of checkModels(files.map((f) => f.path))) {
+    expect(r.error, r.path).toBeNull();
+    expect(r.outputs[OUTPUT_NAME]).toEqual(['B', 1, expect.any(Number), expect.any(Number)]);
+  }
+}
+
+describe('One-Prompt model: configurations and variants', () => {
+  it('tiny: every prompting × masking variant, and the ViT encoder, at B = 1 and B = 3 (fast-check over variants and seeds)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'op-variants-'));
+    const files: { path: string; bytes: Uint8Array }[] = [];
+    try {
+      const variants = [...PARSERS.flatMap((parser) => MASKINGS.map((masking) => ({ parser, masking, encoder: 'cnn' as const }))), { parser: 'stack-mlp' as const, masking: 'gaussian' as const, encoder: 'vit' as const }];
+      // Every variant once, then fast-check draws more (variant, seed, batch) cases.
+      for (const v of variants) {
+        const c = withVariant(configs.tiny, v);
+        const bytes = emit(buildOnePrompt(c, 1).graph);
+        files.push({ path: join(dir, `tiny-${v.encoder}-${v.parser}-${v.masking}.onnx`), bytes });
+        await runAndCheck(c, bytes, [1, 3], 7);
+      }
+      await fc.assert(
+        fc.asyncProperty(fc.constantFrom(...variants), fc.integer({ min: 0, max: 1000 }), fc.integer({ min: 1, max: 4 }), async (v, seed, B) => {
+          const c = withVariant(configs.tiny, v);
+          await runAndCheck(c, emit(buildOnePrompt(c, seed).graph), [B], seed);
+        }),
+        { numRuns: 6, seed: 3 },
+      );
+      checkWithOnnx(files);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('small: compiles, passes the checker, runs at B = 1 and B = 3', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'op-small-'));
+    try {
+      const bytes = emit(buildOnePrompt(configs.small, 0).graph);
+      checkWithOnnx([{ path: join(dir, 'small.onnx'), bytes }]);
+      await runAndCheck(configs.small, bytes, [1, 3], 11);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('base: 1024² input, parameters within 10% of the paper\'s 192 M; checker and strict inference pass', () => {
+    const model = buildOnePrompt(configs.base, 0);
+    const params = model.graph.params.reduce((a, p) => a + p.size, 0);
+    expect(Math.abs(params - 192e6) / 192e6).toBeLessThan(0.1);
+    if (!onnxCheckerAvailable()) return;
+    const dir = mkdtempSync(join(tmpdir(), 'op-base-'));
+    try {
+      checkWithOnnx([{ path: join(dir, 'base.onnx'), bytes: emit(model.graph) }]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it.runIf(FULL)('base: runs in ONNX Runtime at B = 1 and B = 3 (ONEPROMPT_FULL=1)', async () => {
+    await runAndCheck(configs.base, emit(buildOnePrompt(configs.base, 0).graph), [1, 3], 5);
+  }, 900_000);
+});
