@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerInspect } from './inspect.js';
 import { registerCompile } from './compile.js';
+import { registerTrain } from './train.js';
 
 const program = new Command();
 program
@@ -13,6 +14,7 @@ program
 
 registerCompile(program);
 registerInspect(program);
+registerTrain(program);
 
 try {
   await program.parseAsync(process.argv);
