@@ -33,6 +33,12 @@ export const matmulOp: OpDef = {
       return [tf.reshape(y, [...a.shape.slice(0, -1), b.shape[1] as number])];
     }
     if (a.rank === 2 && b.rank === 2) return [tf.matMul(a, b)];
+    // A matrix times a batch (the Prompt-Parser's w·[e_t; p1; p2]): put the batch into columns, one 2-D product.
+    if (a.rank === 2 && b.rank === 3) {
+      const [nb, k, m] = b.shape as number[];
+      const cols = tf.reshape(tf.transpose(b, [1, 0, 2]), [k, nb * m]);
+      return [tf.transpose(tf.reshape(tf.matMul(a, cols), [a.shape[0] as number, nb, m]), [1, 0, 2])];
+    }
     const batch = broadcastShapes(a.shape.slice(0, -2), b.shape.slice(0, -2), 'matmul') as number[];
     const a3 = tf.reshape(tf.broadcastTo(a, [...batch, ...a.shape.slice(-2)]), [-1, ...a.shape.slice(-2)]);
     const b3 = tf.reshape(tf.broadcastTo(b, [...batch, ...b.shape.slice(-2)]), [-1, ...b.shape.slice(-2)]);
