@@ -33,9 +33,14 @@ function spatialInput(n: number, c: number, h: number, w: number, symbolic: bool
   return { x, bindings };
 }
 
+/** Half the instances have windows that tile the image (stride = kernel, no padding or dilation): the tfjs kernels' tiled path. */
+const tiled = <P extends { k: P2; stride: P2; padding: P2; dilation: P2; tile: boolean }>(p: P): P =>
+  p.tile ? { ...p, stride: p.k, padding: [0, 0] as P2, dilation: [1, 1] as P2 } : p;
+
 const conv = windowCase({
   params: fc
-    .record({ n: int(1, 2), groups: int(1, 3), cg: int(1, 3), og: int(1, 2), h: int(1, 9), w: int(1, 9), k: pair(1, 4), stride: pair(1, 3), padding: pair(0, 2), dilation: pair(1, 2), bias: fc.boolean(), symbolic: fc.boolean() })
+    .record({ n: int(1, 2), groups: int(1, 3), cg: int(1, 3), og: int(1, 2), h: int(1, 9), w: int(1, 9), k: pair(1, 4), stride: pair(1, 3), padding: pair(0, 2), dilation: pair(1, 2), bias: fc.boolean(), symbolic: fc.boolean(), tile: fc.boolean() })
+    .map(tiled)
     .filter((p) => [0, 1].every((i) => [p.h, p.w][i] + 2 * p.padding[i] >= p.dilation[i] * (p.k[i] - 1) + 1)),
   graph: (p) => {
     const { x, bindings } = spatialInput(p.n, p.cg * p.groups, p.h, p.w, p.symbolic);
@@ -52,7 +57,8 @@ const conv = windowCase({
 
 const convTranspose = windowCase({
   params: fc
-    .record({ n: int(1, 2), c: int(1, 3), o: int(1, 3), h: int(1, 6), w: int(1, 6), k: pair(1, 4), stride: pair(1, 3), padding: pair(0, 2), dilation: pair(1, 2), extra: pair(0, 2), bias: fc.boolean(), symbolic: fc.boolean() })
+    .record({ n: int(1, 2), c: int(1, 3), o: int(1, 3), h: int(1, 6), w: int(1, 6), k: pair(1, 4), stride: pair(1, 3), padding: pair(0, 2), dilation: pair(1, 2), extra: pair(0, 2), bias: fc.boolean(), symbolic: fc.boolean(), tile: fc.boolean() })
+    .map(tiled)
     .map((p) => ({ ...p, outputPadding: [p.extra[0] % p.stride[0], p.extra[1] % p.stride[1]] as P2 }))
     .filter((p) => [0, 1].every((i) => ([p.h, p.w][i] - 1) * p.stride[i] - 2 * p.padding[i] + p.dilation[i] * (p.k[i] - 1) + p.outputPadding[i] + 1 >= 1)),
   graph: (p) => {

@@ -4,17 +4,16 @@ import type { ConvTransposeOutLen } from '../types/shape.js';
 import type { FloatType } from '../dtype.js';
 import { apply, type OpDef, type TF, type TFTensor, type Value } from '../graph.js';
 import { Tensor, wrap } from '../tensor.js';
+import { convNHWC, convTransposeNHWC } from './tfjs-conv.js';
 import { convOutDim, convTransposeOutDim, fmtDim, RuleError } from '../dim.js';
 import {
   checkFloat,
   checkPair,
   checkRank4,
-  padHW,
   staticDim,
   toNCHW,
   toNHWC,
   toPair,
-  windowTaps,
   type OptionOf,
   type Pair,
   type Pair2,
@@ -173,80 +172,40 @@ const convTranspose2dRule = ([x, w, b]: readonly Value[], a: ConvTransposeAttrs)
 };
 
 // ---------------- tfjs kernels ----------------
-// tfjs-backend-wasm has no Conv2DBackpropFilter kernel and is fast only for plain 2-D matMul,
-// so both convolutions are lowered to slices, reshapes and 2-D matMuls (im2col / col2im),
-// which are differentiable on every backend.
+// Both run through tfjs-conv.ts (XNNPACK convolutions with their own gradients; see there why).
+// Weights map to tfjs's [kh, kw, Cin, Cout] by one transpose: a ConvTranspose weight [C, O, kh, kw]
+// is the kernel of the conv from O to C channels whose adjoint it computes.
 
 function conv2dTf(tf: TF, [x, w, b]: readonly TFTensor[], a: ConvAttrs): TFTensor[] {
   return [
     tf.tidy(() => {
-      const [n, c, h, wd] = x.shape as number[];
-      const [o, cg, kh, kw] = w.shape as number[];
-      const oh = outLen(h, kh, a, 0);
-      const ow = outLen(wd, kw, a, 1);
-      const k = kh * kw;
+      const xh = toNHWC(tf, x);
+      const k = tf.transpose(w, [2, 3, 1, 0]); // [kh, kw, C/groups, O]
+      const [n, h, wd] = xh.shape as number[];
+      const [kh, kw, cg, o] = k.shape as number[];
       const g = a.groups;
-      const og = o / g;
-      const rows = n * oh * ow;
-      const p = tf.stack(windowTaps(tf, toNHWC(tf, x), [kh, kw], a, [oh, ow]), 3); // im2col: [N, OH, OW, K, C]
       let y: TFTensor;
-      if (g === 1) {
-        // [K·C, O] with (tap, channel) order matching the patches.
-        const wm = tf.reshape(tf.transpose(w, [2, 3, 1, 0]), [k * c, o]);
-        y = tf.matMul(tf.reshape(p, [rows, k * c]) as never, wm as never);
-      } else if (cg === 1) {
-        // Depthwise (with multiplier og): y[r, g, m] = Σ_k p[r, k, g] · w[g·og + m, 0, k]; element-wise, no tiny matMuls.
-        const wk = tf.transpose(tf.reshape(w, [g, og, k]), [2, 0, 1]); // [K, G, og]
-        y = tf.reshape(tf.sum(tf.mul(tf.reshape(p, [rows, k, g, 1]), wk), 1), [rows, o]);
-      } else {
-        const pg = tf.reshape(p, [rows, k, g, cg]);
+      if (g === 1) y = convNHWC(tf, xh, k, a);
+      else {
+        // One conv per group on its slice of channels and of output channels.
+        const og = o / g;
         const parts: TFTensor[] = [];
-        for (let gi = 0; gi < g; gi++) {
-          const pi = tf.reshape(tf.slice(pg, [0, 0, gi, 0], [rows, k, 1, cg]), [rows, k * cg]);
-          const wi = tf.reshape(tf.transpose(tf.slice(w, [gi * og, 0, 0, 0], [og, cg, kh, kw]), [2, 3, 1, 0]), [k * cg, og]);
-          parts.push(tf.matMul(pi as never, wi as never));
-        }
-        y = tf.concat(parts, 1);
+        for (let gi = 0; gi < g; gi++) parts.push(convNHWC(tf, tf.slice(xh, [0, 0, 0, gi * cg], [n, h, wd, cg]), tf.slice(k, [0, 0, 0, gi * og], [kh, kw, cg, og]), a));
+        y = tf.concat(parts, 3);
       }
       if (b) y = tf.add(y, b);
-      return toNCHW(tf, tf.reshape(y, [n, oh, ow, o]));
+      return toNCHW(tf, y);
     }),
   ];
 }
 
-/** Output length of a concrete tensor (symbolic dims are bound by the time a kernel runs). */
-const outLen = (x: number, k: number, a: { stride: Pair2; padding: Pair2; dilation: Pair2 }, i: 0 | 1): number =>
-  Math.floor((x + 2 * a.padding[i] - a.dilation[i] * (k - 1) - 1) / a.stride[i]) + 1;
-
 function convTranspose2dTf(tf: TF, [x, w, b]: readonly TFTensor[], a: ConvTransposeAttrs): TFTensor[] {
   return [
     tf.tidy(() => {
-      // col2im: one 2-D matMul gives every tap's contribution; each tap is then spread by the
-      // stride, shifted by its dilated offset and summed into the output canvas.
-      const [n, c, h, wd] = x.shape as number[];
-      const [, o, kh, kw] = w.shape as number[];
-      const [sh, sw] = a.stride;
-      const [dh, dw] = a.dilation;
-      const k = kh * kw;
-      const cols = tf.matMul(tf.reshape(toNHWC(tf, x), [n * h * wd, c]) as never, tf.reshape(w, [c, o * k]) as never); // [NHW, O·K]
-      let spread = tf.reshape(cols, [n, h, 1, wd, 1, o * k]);
-      if (sh > 1 || sw > 1) spread = tf.pad(spread, [[0, 0], [0, 0], [0, sh - 1], [0, 0], [0, sw - 1], [0, 0]]);
-      const hd = (h - 1) * sh + 1;
-      const wdd = (wd - 1) * sw + 1;
-      const dilated = tf.slice(tf.reshape(spread, [n, h * sh, wd * sw, o * k]), [0, 0, 0, 0], [n, hd, wdd, o * k]);
-      const byTap = tf.transpose(tf.reshape(dilated, [n, hd, wdd, o, k]), [4, 0, 1, 2, 3]); // [K, N, hd, wd, O]
-      const fullH = hd + dh * (kh - 1) + a.outputPadding[0];
-      const fullW = wdd + dw * (kw - 1) + a.outputPadding[1];
-      const placed: TFTensor[] = [];
-      for (let i = 0; i < kh; i++)
-        for (let j = 0; j < kw; j++) {
-          // slice + reshape rather than unstack: tfjs's Unpack gradient fails for a single tap.
-          const tap = tf.reshape(tf.slice(byTap, [i * kw + j, 0, 0, 0, 0], [1, n, hd, wdd, o]), [n, hd, wdd, o]);
-          placed.push(padHW(tf, tap, [i * dh, fullH - i * dh - hd], [j * dw, fullW - j * dw - wdd]));
-        }
-      let y = placed.length === 1 ? placed[0] : tf.addN(placed);
-      const [ph, pw] = a.padding;
-      y = tf.slice(y, [0, ph, pw, 0], [n, fullH - 2 * ph, fullW - 2 * pw, o]);
+      const [, , h, wd] = x.shape as number[];
+      const [, , kh, kw] = w.shape as number[];
+      const size: Pair2 = [0, 1].map((i) => ([h, wd][i] - 1) * a.stride[i] - 2 * a.padding[i] + a.dilation[i] * ([kh, kw][i] - 1) + a.outputPadding[i] + 1) as unknown as Pair2;
+      let y = convTransposeNHWC(tf, toNHWC(tf, x), tf.transpose(w, [2, 3, 1, 0]), a, size);
       if (b) y = tf.add(y, b);
       return toNCHW(tf, y);
     }),

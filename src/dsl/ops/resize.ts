@@ -5,13 +5,14 @@
 // 'nearest': coordinate_transformation_mode = asymmetric with nearest_mode = floor
 //   (source = ⌊dst/scale⌋), as PyTorch's 'nearest' and tf's default. Exact for whole up/down
 //   factors; for other ratios ONNX Runtime divides in float32 and may pick one pixel lower
-//   than ⌊dst·in/out⌋ (100 → 30: dst 9 reads 29, not 30), and tfjs may differ from it there.
+//   than ⌊dst·in/out⌋ (100 → 30: dst 9 reads 29, not 30); the tfjs kernel does as ONNX Runtime.
 import type { Check, Dim, DimMul, IsLiteral, IsTuple, OrWide, Shape, ShapeError } from '../types/shape.js';
 import type { FloatType } from '../dtype.js';
 import { apply, type OpDef, type Value } from '../graph.js';
 import { Tensor, wrap } from '../tensor.js';
 import { dimMul, RuleError } from '../dim.js';
-import { checkFloat, checkRank4, toNCHW, toNHWC, type RankError } from './spatial.js';
+import { checkFloat, checkRank4, type RankError } from './spatial.js';
+import { matMul2d } from './tfjs-matmul2d.js';
 
 /** Either an output size [h, w] or a whole scale factor for both spatial axes. */
 export type ResizeTarget = { readonly size: readonly [number, number] } | { readonly scale: number };
@@ -84,26 +85,34 @@ export const resizeOp: OpDef<ResizeAttrs> = {
     const [oh, ow] = a.size ? a.size : [h * (a.scale as number), w * (a.scale as number)];
     return [
       tf.tidy(() => {
-        if (a.mode === 'nearest') return toNCHW(tf, tf.image.resizeNearestNeighbor(toNHWC(tf, x) as never, [oh, ow], false, false));
-        // tfjs's ResizeBilinearGrad ignores halfPixelCenters, so training would get the gradient of
-        // another resize. Bilinear is separable and linear: y = A_h · x · A_wᵀ, two 2-D matMuls with
-        // constant interpolation matrices, exact in both directions.
-        // The matrices are made transposed ([in, out]): wasm's transposed matMul is much slower.
-        const awT = tf.tensor2d(linearWeightsT(w, ow), [w, ow]);
-        const ahT = tf.tensor2d(linearWeightsT(h, oh), [h, oh]);
-        const rows = tf.matMul(tf.reshape(x, [n * c * h, w]) as never, awT as never); // [NCH, OW]
+        // Not tf.image.resize*: tfjs's ResizeBilinearGrad ignores halfPixelCenters (training would get
+        // another resize's gradient) and the cpu backend's ResizeNearestNeighborGrad gives NaN when
+        // downsampling. Both modes are separable and linear: y = A_h · x · A_wᵀ with constant
+        // interpolation matrices, two 2-D matMuls (made [in, out]: no transposed products on wasm).
+        const awT = tf.tensor2d(interpolationT(a.mode, w, ow), [w, ow]);
+        const ahT = tf.tensor2d(interpolationT(a.mode, h, oh), [h, oh]);
+        const rows = matMul2d(tf, tf.reshape(x, [n * c * h, w]), awT); // [NCH, OW]
         const cols = tf.reshape(tf.transpose(tf.reshape(rows, [n * c, h, ow]), [0, 2, 1]), [n * c * ow, h]);
-        const y = tf.matMul(cols as never, ahT as never); // [NC·OW, OH]
+        const y = matMul2d(tf, cols, ahT); // [NC·OW, OH]
         return tf.reshape(tf.transpose(tf.reshape(y, [n * c, ow, oh]), [0, 2, 1]), [n, c, oh, ow]);
       }),
     ];
   },
 };
 
-/** [in, out] half-pixel linear interpolation weights along one axis (ONNX Resize, linear, half_pixel). */
-function linearWeightsT(inLen: number, outLen: number): Float32Array {
+/**
+ * [in, out] interpolation weights along one axis, as ONNX Runtime computes them: linear with
+ * half-pixel centres clamped to the image; nearest ⌊dst / scale⌋ with scale = out/in in float32
+ * (so that tfjs picks the same pixel as ONNX Runtime where float32 rounding moves it).
+ */
+function interpolationT(mode: ResizeMode, inLen: number, outLen: number): Float32Array {
   const m = new Float32Array(inLen * outLen);
+  const scale32 = Math.fround(outLen / inLen);
   for (let o = 0; o < outLen; o++) {
+    if (mode === 'nearest') {
+      m[Math.min(Math.floor(Math.fround(o / scale32)), inLen - 1) * outLen + o] = 1;
+      continue;
+    }
     const src = Math.min(Math.max((o + 0.5) * (inLen / outLen) - 0.5, 0), inLen - 1);
     const lo = Math.floor(src);
     const hi = Math.min(lo + 1, inLen - 1);

@@ -69,16 +69,16 @@ export function padHW(tf: TF, x: TFTensor, h: Pair2, w: Pair2, value = 0): TFTen
 
 /**
  * Rows start, start + s, …, start + (n−1)s of axis 1 and likewise of axis 2 of an NHWC tensor.
- * tfjs has no StridedSlice gradient, so a stride is a contiguous slice reshaped to
- * [.., n, s, ..] of which index 0 is kept; slice and reshape are differentiable everywhere.
+ * tfjs has no StridedSlice gradient, so a stride is a contiguous slice reshaped to [.., s, ..]
+ * of which index 0 is kept. The reshapes stay 3-D: wasm slices tensors of rank > 4 in slow JS.
  * The caller pads so that start + n·s fits.
  */
 export function stridedWindow(tf: TF, x: TFTensor, start: Pair2, n: Pair2, s: Pair2): TFTensor {
   const [b, , , c] = x.shape as number[];
-  const t = tf.slice(x, [0, start[0], start[1], 0], [b, n[0] * s[0], n[1] * s[1], c]);
-  if (s[0] === 1 && s[1] === 1) return t;
-  const r = tf.reshape(t, [b, n[0], s[0], n[1], s[1], c]);
-  return tf.reshape(tf.slice(r, [0, 0, 0, 0, 0, 0], [b, n[0], 1, n[1], 1, c]), [b, n[0], n[1], c]);
+  let t = tf.slice(x, [0, start[0], start[1], 0], [b, n[0] * s[0], n[1] * s[1], c]);
+  if (s[0] > 1) t = tf.slice(tf.reshape(t, [b * n[0], s[0], n[1] * s[1] * c]), [0, 0, 0], [b * n[0], 1, n[1] * s[1] * c]);
+  if (s[1] > 1) t = tf.slice(tf.reshape(t, [b * n[0] * n[1], s[1], c]), [0, 0, 0], [b * n[0] * n[1], 1, c]);
+  return s[0] > 1 || s[1] > 1 ? tf.reshape(t, [b, n[0], n[1], c]) : t;
 }
 
 /**
