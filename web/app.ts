@@ -159,6 +159,7 @@ function drawTemplate(): void {
     }
   }
   $('prompt-type').textContent = `prompt: ${type}`;
+  syncTool(type);
   $<HTMLButtonElement>('undo').disabled = !canUndo(ed);
   $<HTMLButtonElement>('download-prompt-mask').disabled = type !== 'seglab';
 }
@@ -182,7 +183,7 @@ function buildQueryViews(list: readonly Named[]): void {
     save.type = 'button';
     save.id = `download-mask-${i}`;
     save.textContent = 'Save mask PNG';
-    save.addEventListener('click', () => void saveQueryMask(i));
+    save.addEventListener('click', () => saveQueryMask(i));
     cap.append(name, save);
     fig.append(canvas, cap);
     box.append(fig);
@@ -336,14 +337,25 @@ function download(blob: Blob, name: string): void {
   setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
 }
 
-const maskPng = (m: Mask): Promise<Blob> => layer(maskPngRgba(m), m.width, m.height).convertToBlob({ type: 'image/png' });
+/**
+ * Mask → PNG, synchronously (canvas.toDataURL), so a download starts inside the click that asked for it: Chromium
+ * may hold back a download that a page starts later, after an await, once it has made several.
+ */
+function maskPng(m: Mask): Blob {
+  const c = document.createElement('canvas');
+  c.width = m.width;
+  c.height = m.height;
+  c.getContext('2d')!.putImageData(new ImageData(new Uint8ClampedArray(maskPngRgba(m)), m.width, m.height), 0, 0);
+  const b64 = c.toDataURL('image/png').split(',')[1];
+  return new Blob([Uint8Array.from(atob(b64), (ch) => ch.charCodeAt(0))], { type: 'image/png' });
+}
 
 const stem = (name: string): string => name.replace(/(\.nii)?\.[^.]+$/i, '');
 
-async function saveQueryMask(i: number): Promise<void> {
+function saveQueryMask(i: number): void {
   const q = S.queries[i];
   if (!q?.mask) return status('no mask yet: draw a prompt first', true);
-  download(await maskPng(q.mask), `${stem(q.name)}-mask.png`);
+  download(maskPng(q.mask), `${stem(q.name)}-mask.png`);
 }
 
 const PROMPT_MASK_FILE = 'prompt-mask.png';
@@ -356,16 +368,17 @@ function savePrompt(): void {
   download(new Blob([json], { type: 'application/json' }), 'prompt.json');
 }
 
-async function savePromptMask(): Promise<void> {
+function savePromptMask(): void {
   if (!S.editor) return;
   const p = currentPrompt(S.editor);
   if (E.isLeft(p) || p.right.type !== 'seglab') return status('the prompt is not a mask (SegLab) prompt', true);
-  download(await maskPng(p.right.mask), PROMPT_MASK_FILE);
+  download(maskPng(p.right.mask), PROMPT_MASK_FILE);
 }
 
 // ---------- pointer input on the template ----------
 
 const TOOL_TYPE: Record<Tool, PromptType> = { 'click-fg': 'click', 'click-bg': 'click', box: 'bbox', 'doodle-fg': 'doodle', 'doodle-bg': 'doodle', paint: 'seglab', erase: 'seglab' };
+const DEFAULT_TOOL: Record<PromptType, Tool> = { click: 'click-fg', bbox: 'box', doodle: 'doodle-fg', seglab: 'paint' };
 
 function pointerAt(e: PointerEvent): Point {
   const c = e.currentTarget as HTMLCanvasElement;
@@ -411,6 +424,14 @@ function onPointerUp(): void {
   S.editor = addEdit(S.editor, S.draft);
   S.draft = undefined;
   promptChanged();
+}
+
+/** Show a tool of the prompt's type when the type changed without one (a sample's prompt, an uploaded mask). */
+function syncTool(type: PromptType): void {
+  if (TOOL_TYPE[S.tool] === type) return;
+  S.tool = DEFAULT_TOOL[type];
+  const radio = document.querySelector<HTMLInputElement>(`input[name=tool][value=${S.tool}]`);
+  if (radio) radio.checked = true;
 }
 
 // ---------- wiring ----------
@@ -502,8 +523,8 @@ function wire(): void {
     S.editor = clear(S.editor);
     promptChanged();
   });
-  $('download-prompt').addEventListener('click', guard(savePrompt));
-  $('download-prompt-mask').addEventListener('click', guard(savePromptMask));
+  $('download-prompt').addEventListener('click', savePrompt);
+  $('download-prompt-mask').addEventListener('click', savePromptMask);
   publish('empty');
 }
 

@@ -1,7 +1,7 @@
 // The sample image sets the page's "Load sample" button offers: every folder under the samples root that holds
-// images. A folder in the dataset layout (images/ with an optional templates.json, src/data/dataset.ts) gives its
-// first template and that template's prompt; a plain folder of images gives its file called template.* (or else
-// its first image, by name) as the template and the other images as queries. Read on each request (cheap: names only).
+// at least two images, in images/ (the dataset layout, src/data/dataset.ts) or in the folder itself. The template
+// is the one templates.json or prompt.json gives a prompt for, else a file called template.*, else the first image
+// by name; the other images are the queries. Read on each request (cheap: names and two small JSON files).
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
@@ -34,43 +34,54 @@ const images = (dir: string): string[] =>
     .sort();
 const url = (prefix: string, ...parts: string[]): string => prefix + parts.map(encodeURIComponent).join('/');
 
-interface TemplatesEntry {
+interface GivenTemplate {
   readonly image: string;
   readonly prompt: unknown;
 }
 
-function firstTemplate(dir: string): TemplatesEntry | undefined {
-  const file = join(dir, 'templates.json');
-  if (!existsSync(file)) return undefined;
+const readPrompt = (json: unknown, source: string): unknown => {
+  const spec = decodePromptSpec(json, source);
+  return E.isRight(spec) ? spec.right : undefined;
+};
+
+/**
+ * The set's prompted template: the first entry of templates.json (the dataset layout), or else prompt.json, which
+ * belongs to the middle image by name (as scripts/make-sample-mri.ts writes samples/mri).
+ */
+function givenTemplate(dir: string, files: readonly string[]): GivenTemplate | undefined {
   try {
-    const list = JSON.parse(readFileSync(file, 'utf8')) as unknown;
-    const first = Array.isArray(list) ? (list[0] as Partial<TemplatesEntry> | undefined) : undefined;
-    if (!first || typeof first.image !== 'string') return undefined;
-    const spec = decodePromptSpec(first.prompt, file);
-    return E.isRight(spec) ? { image: first.image, prompt: spec.right } : undefined;
+    const list = join(dir, 'templates.json');
+    if (existsSync(list)) {
+      const entries = JSON.parse(readFileSync(list, 'utf8')) as unknown;
+      const first = Array.isArray(entries) ? (entries[0] as Partial<GivenTemplate> | undefined) : undefined;
+      const prompt = first && typeof first.image === 'string' ? readPrompt(first.prompt, list) : undefined;
+      return prompt ? { image: first!.image!, prompt } : undefined;
+    }
+    const single = join(dir, 'prompt.json');
+    if (existsSync(single) && files.length > 0) {
+      const prompt = readPrompt(JSON.parse(readFileSync(single, 'utf8')), single);
+      return prompt ? { image: files[Math.floor(files.length / 2)], prompt } : undefined;
+    }
   } catch {
-    return undefined;
+    // An unreadable or malformed prompt file leaves the set without a prompt; the user draws one.
   }
+  return undefined;
 }
 
 function sampleSet(root: string, name: string, prefix: string): SampleSet | undefined {
   const dir = join(root, name);
-  if (isDir(join(dir, 'images'))) {
-    const files = images(join(dir, 'images'));
-    if (files.length < 2) return undefined;
-    const given = firstTemplate(dir);
-    const template = given && files.includes(given.image) ? given.image : files[0];
-    const queries = files.filter((f) => f !== template).slice(0, MAX_QUERIES);
-    const prompt = given && given.image === template ? given.prompt : undefined;
-    // templates.json names a SegLab mask relative to the task folder; the page resolves it against images/.
-    const fixed = prompt && (prompt as { type?: string }).type === 'seglab' ? promptToJson({ type: 'seglab', mask: `../${(prompt as { mask: string }).mask}` }) : prompt;
-    return { name, template: url(prefix, name, 'images', template), queries: queries.map((q) => url(prefix, name, 'images', q)), ...(fixed ? { prompt: fixed } : {}) };
-  }
-  const files = images(dir);
+  const sub = isDir(join(dir, 'images')) ? ['images'] : [];
+  const files = images(join(dir, ...sub));
   if (files.length < 2) return undefined;
-  const template = files.find((f) => /^template\./i.test(f)) ?? files[0];
+  const given = givenTemplate(dir, files);
+  const template = given && files.includes(given.image) ? given.image : (files.find((f) => /^template\./i.test(f)) ?? files[0]);
   const queries = files.filter((f) => f !== template).slice(0, MAX_QUERIES);
-  return { name, template: url(prefix, name, template), queries: queries.map((q) => url(prefix, name, q)) };
+  let prompt = given && given.image === template ? given.prompt : undefined;
+  // A SegLab mask is named relative to the set folder; the page resolves it against the template's URL.
+  const seglab = prompt as { type?: string; mask?: string } | undefined;
+  if (seglab?.type === 'seglab' && sub.length) prompt = promptToJson({ type: 'seglab', mask: `../${seglab.mask}` });
+  const at = (f: string): string => url(prefix, name, ...sub, f);
+  return { name, template: at(template), queries: queries.map(at), ...(prompt ? { prompt } : {}) };
 }
 
 /** Sample sets under `root` (sorted by folder name), served at `prefix` (e.g. '/samples/'). */

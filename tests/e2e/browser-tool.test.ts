@@ -1,12 +1,13 @@
-// End to end in headless Chromium: `oneprompt serve`'s tool server, the page, onnxruntime-web. For each of the
-// four prompt types a prompt is drawn on the sample template with the mouse (or uploaded), the page's masks and
-// prompt JSON are saved through its own download buttons, and the CLI side (node decoders, readPromptFile,
+// End to end in headless Chromium: `oneprompt serve`'s tool server, the page, onnxruntime-web, the repository's
+// MRI sample (samples/mri). "Load sample" must show the masks of the sample's own prompt.json; then for each of
+// the four prompt types a prompt is drawn on the template with the mouse (or uploaded), the page's masks and prompt
+// JSON are saved through its own download buttons, and the CLI side (node decoders, readPromptFile,
 // onnxruntime-node) segments the same images with that prompt JSON: the masks must agree (Dice ≥ 99 %). Run on a
 // prompt-echo model (masks follow the prompt to the pixel, so a wrongly encoded prompt shows) and on the compiled
 // tiny One-Prompt model, loaded through the page's model picker; the time from prompt to mask is printed.
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import * as ort from 'onnxruntime-node';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
@@ -15,67 +16,72 @@ import { compileOnePrompt } from '../../graphs/oneprompt/compile.js';
 import { orThrow } from '../../src/data/errors.js';
 import { maskArea, type Mask } from '../../src/data/image.js';
 import { readImage, readMask } from '../../src/data/load.js';
-import { encodeGreyPng, encodeMaskPng } from '../../src/data/png.js';
 import { readPromptFile } from '../../src/data/prompt-file.js';
 import { geometryFromInputs } from '../../src/data/model-geometry.js';
 import { masksFromLogits, promptedInputs } from '../../src/data/prompted-inputs.js';
 import { INPUT_NAMES, inputDims } from '../../src/data/model-inputs.js';
-import { renderSample, taskSpecs } from '../../src/data/synth-render.js';
 import { dice } from '../../src/eval/dice.js';
+import { REPO_ROOT } from '../../src/serve/app-bundle.js';
+import { findSampleSets } from '../../src/serve/sample-sets.js';
 import { startToolServer, type ToolServer } from '../../src/serve/tool-server.js';
 import { echoModel } from './echo-model.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const ARTIFACTS = join(process.cwd(), 'test-artifacts', 'browser-tool');
-const TEMPLATE_SIZE = 160;
-const QUERY_SIZES = [160, 120];
+const ARTIFACTS = join(REPO_ROOT, 'test-artifacts', 'browser-tool');
+const SAMPLES = join(REPO_ROOT, 'samples');
 
 let tmp: string;
-let samples: string;
-let templateMaskFile: string;
 let echoFile: string;
 let tinyFile: string;
 let srv: ToolServer;
 let context: BrowserContext;
+/** The sample set "Load sample" opens, as files on disk for the CLI side. */
+let sample: { template: string; queries: string[]; prompt: string; templateMask: string; width: number; height: number };
 const timings: string[] = [];
 
-/** Write a sample set: a template and two queries of one synthetic task, and the template's true mask. */
-function writeSamples(dir: string): void {
-  const task = taskSpecs({ tasks: 1, seed: 11 })[0];
-  const set = join(dir, 'mri');
-  mkdirSync(set, { recursive: true });
-  const t = renderSample(task, 0, TEMPLATE_SIZE, 11);
-  writeFileSync(join(set, 'template.png'), encodeGreyPng(t.image));
-  templateMaskFile = join(tmp, 'template-mask.png');
-  writeFileSync(templateMaskFile, encodeMaskPng(t.mask));
-  QUERY_SIZES.forEach((s, i) => writeFileSync(join(set, `query-${i + 1}.png`), encodeGreyPng(renderSample(task, i + 1, s, 11).image)));
-}
+const fileOf = (url: string): string => join(SAMPLES, ...decodeURIComponent(url.replace(/^\/samples\//, '')).split('/'));
 
-describe.skipIf(!existsSync(CHROMIUM))('browser prompting tool in headless Chromium', () => {
+describe.skipIf(!existsSync(CHROMIUM) || !existsSync(join(SAMPLES, 'mri')))('browser prompting tool in headless Chromium', () => {
   beforeAll(async () => {
     tmp = mkdtempSync(join(tmpdir(), 'oneprompt-e2e-'));
-    samples = join(tmp, 'samples');
-    writeSamples(samples);
     echoFile = join(tmp, 'echo.onnx');
     writeFileSync(echoFile, echoModel());
     tinyFile = join(tmp, 'oneprompt-tiny.onnx');
     compileOnePrompt({ config: 'tiny', out: tinyFile });
     mkdirSync(ARTIFACTS, { recursive: true });
-    srv = await startToolServer({ model: echoFile, samples });
-    context = await chromium.launchPersistentContext(join(tmp, 'chromium-profile'), { executablePath: CHROMIUM, args: ARGS, acceptDownloads: true, viewport: { width: 1280, height: 720 } });
+    srv = await startToolServer({ model: echoFile, samples: SAMPLES });
+    const set = findSampleSets(SAMPLES, '/samples/')[0];
+    const template = fileOf(set.template);
+    const size = orThrow(readImage(template));
+    sample = {
+      template,
+      queries: set.queries.map(fileOf),
+      prompt: join(SAMPLES, set.name, 'prompt.json'),
+      templateMask: template.replace(`${sep}images${sep}`, `${sep}masks${sep}`),
+      width: size.width,
+      height: size.height,
+    };
+    context = await chromium.launchPersistentContext(join(tmp, 'chromium-profile'), { executablePath: CHROMIUM, args: ARGS, acceptDownloads: true, viewport: { width: 1400, height: 1000 } });
   });
 
   afterAll(async () => {
     await context?.close();
     await srv?.close();
-    if (timings.length) console.log(`time from prompt to mask in the page (onnxruntime-web wasm, 1 thread, ${QUERY_SIZES.length} queries):\n  ${timings.join('\n  ')}`);
+    if (timings.length) console.log(`time from prompt to mask in the page (onnxruntime-web wasm, 1 thread, ${sample.queries.length} queries):\n  ${timings.join('\n  ')}`);
     if (tmp) rmSync(tmp, { recursive: true, force: true });
   });
 
-  /** Wait until the page has shown masks for its latest prompt (more runs than `before`). */
-  const settled = (page: Page, before: number) =>
-    page.waitForFunction((b) => document.body.dataset.state === 'ready' && Number(document.body.dataset.runs) > b, before, { timeout: 30_000 });
+  /** Wait until the page has shown masks for its latest prompt (more runs than `before`); a timeout says why. */
+  const settled = async (page: Page, before: number): Promise<void> => {
+    try {
+      await page.waitForFunction((b) => document.body.dataset.state === 'ready' && Number(document.body.dataset.runs) > b, before, { timeout: 30_000 });
+    } catch (e) {
+      await page.screenshot({ path: join(ARTIFACTS, 'timeout.png') });
+      const why = await page.evaluate(() => `state ${document.body.dataset.state}, runs ${document.body.dataset.runs}, status "${document.getElementById('status')?.textContent}"`);
+      throw new Error(`no new masks after ${before} runs (${why}): ${(e as Error).message.split('\n')[0]}`);
+    }
+  };
   const runs = async (page: Page): Promise<number> => Number(await page.evaluate(() => document.body.dataset.runs));
 
   async function openWithSample(model: 'echo' | 'tiny'): Promise<Page> {
@@ -84,19 +90,23 @@ describe.skipIf(!existsSync(CHROMIUM))('browser prompting tool in headless Chrom
     page.on('pageerror', (e) => errors.push(e.message));
     await page.goto(`${srv.url}/`);
     await page.click('#load-sample');
-    await page.waitForFunction(() => document.body.dataset.state === 'waiting', null, { timeout: 30_000 });
+    await settled(page, 0); // the sample comes with its prompt: masks appear without drawing
     if (model === 'tiny') {
+      const n = await runs(page);
       await page.setInputFiles('#model-file', tinyFile);
-      await page.waitForFunction(() => /oneprompt-tiny\.onnx: 64×64/.test(document.getElementById('model-info')?.textContent ?? ''), null, { timeout: 30_000 });
+      await settled(page, n);
+      expect(await page.textContent('#model-info')).toContain('oneprompt-tiny.onnx: 64×64 input, 32 prompt points');
     }
     expect(errors).toEqual([]);
     return page;
   }
 
-  /** Page coordinates of a template pixel centre. */
+  /** Page coordinates of a template pixel centre (scrolling the template into view: the mouse acts in the viewport). */
   async function at(page: Page, x: number, y: number): Promise<[number, number]> {
-    const box = (await page.locator('#template-canvas').boundingBox())!;
-    return [box.x + ((x + 0.5) / TEMPLATE_SIZE) * box.width, box.y + ((y + 0.5) / TEMPLATE_SIZE) * box.height];
+    const canvas = page.locator('#template-canvas');
+    await canvas.scrollIntoViewIfNeeded();
+    const box = (await canvas.boundingBox())!;
+    return [box.x + ((x + 0.5) / sample.width) * box.width, box.y + ((y + 0.5) / sample.height) * box.height];
   }
 
   async function drag(page: Page, path: readonly [number, number][]): Promise<void> {
@@ -107,15 +117,20 @@ describe.skipIf(!existsSync(CHROMIUM))('browser prompting tool in headless Chrom
   }
 
   async function saveDownload(page: Page, button: string, file: string): Promise<string> {
-    const [dl] = await Promise.all([page.waitForEvent('download'), page.click(button)]);
-    await dl.saveAs(file);
-    return file;
+    try {
+      const [dl] = await Promise.all([page.waitForEvent('download', { timeout: 15_000 }), page.click(button)]);
+      await dl.saveAs(file);
+      return file;
+    } catch (e) {
+      const why = await page.evaluate(() => `state ${document.body.dataset.state}, status "${document.getElementById('status')?.textContent}"`);
+      throw new Error(`${button} gave no download (${why}): ${(e as Error).message.split('\n')[0]}`);
+    }
   }
 
   /** The CLI's masks for the saved prompt JSON: node decoders, readPromptFile, onnxruntime-node. */
   async function cliMasks(modelFile: string, promptFile: string): Promise<Mask[]> {
-    const template = orThrow(readImage(join(samples, 'mri', 'template.png')));
-    const queries = QUERY_SIZES.map((_, i) => orThrow(readImage(join(samples, 'mri', `query-${i + 1}.png`))));
+    const template = orThrow(readImage(sample.template));
+    const queries = sample.queries.map((q) => orThrow(readImage(q)));
     const prompt = orThrow(readPromptFile(promptFile, template));
     const session = await ort.InferenceSession.create(modelFile, { intraOpNumThreads: 1 });
     try {
@@ -131,46 +146,51 @@ describe.skipIf(!existsSync(CHROMIUM))('browser prompting tool in headless Chrom
     }
   }
 
+  /** A template point given as fractions of its width and height. */
+  const f = (fx: number, fy: number): [number, number] => [fx * (sample.width - 1), fy * (sample.height - 1)];
+
   const draw: Record<string, (page: Page) => Promise<void>> = {
+    // "Load sample" already drew the sample's own prompt.json: nothing to do.
+    given: async () => {},
     click: async (page) => {
       await page.check('input[value=click-fg]');
       let n = await runs(page);
-      await page.mouse.click(...(await at(page, 82, 86)));
+      await page.mouse.click(...(await at(page, ...f(0.48, 0.5))));
       await settled(page, n);
       await page.check('input[value=click-bg]');
       n = await runs(page);
-      await page.mouse.click(...(await at(page, 30, 40)));
+      await page.mouse.click(...(await at(page, ...f(0.06, 0.08))));
       await settled(page, n);
     },
     bbox: async (page) => {
       await page.check('input[value=box]');
       const n = await runs(page);
-      await drag(page, [[58, 62], [90, 80], [112, 104]]);
+      await drag(page, [f(0.3, 0.2), f(0.5, 0.5), f(0.65, 0.8)]);
       await settled(page, n);
     },
     doodle: async (page) => {
       await page.check('input[value=doodle-fg]');
       let n = await runs(page);
-      await drag(page, [[70, 80], [85, 84], [100, 90], [96, 100]]);
+      await drag(page, [f(0.4, 0.4), f(0.5, 0.45), f(0.6, 0.5), f(0.55, 0.62)]);
       await settled(page, n);
       await page.check('input[value=doodle-bg]');
       n = await runs(page);
-      await drag(page, [[20, 130], [40, 140]]);
+      await drag(page, [f(0.04, 0.85), f(0.12, 0.95)]);
       await settled(page, n);
     },
     seglab: async (page) => {
       let n = await runs(page);
-      await page.setInputFiles('#mask-file', templateMaskFile);
+      await page.setInputFiles('#mask-file', sample.templateMask);
       await settled(page, n);
       await page.check('input[value=paint]');
       n = await runs(page);
-      await drag(page, [[20, 20], [30, 26]]);
+      await drag(page, [f(0.05, 0.1), f(0.15, 0.15)]);
       await settled(page, n);
     },
   };
 
   for (const model of ['echo', 'tiny'] as const) {
-    it(`${model} model: each prompt type drawn in the page gives the CLI's masks for the same prompt JSON`, async () => {
+    it(`${model} model: the sample's prompt and each prompt type drawn in the page give the CLI's masks for the same prompt JSON`, async () => {
       const page = await openWithSample(model);
       const modelFile = model === 'echo' ? echoFile : tinyFile;
       const perType: string[] = [];
@@ -179,18 +199,20 @@ describe.skipIf(!existsSync(CHROMIUM))('browser prompting tool in headless Chrom
         mkdirSync(dir, { recursive: true });
         await act(page);
         await page.screenshot({ path: join(ARTIFACTS, `${model}-${type}.png`) });
-        const promptFile = await saveDownload(page, '#download-prompt', join(dir, 'prompt.json'));
+        const saved = await saveDownload(page, '#download-prompt', join(dir, 'prompt.json'));
         if (type === 'seglab') await saveDownload(page, '#download-prompt-mask', join(dir, 'prompt-mask.png'));
+        if (type === 'given') expect(JSON.parse(readFileSync(saved, 'utf8'))).toEqual(JSON.parse(readFileSync(sample.prompt, 'utf8')));
         const pageMasks: Mask[] = [];
-        for (let i = 0; i < QUERY_SIZES.length; i++) pageMasks.push(orThrow(readMask(await saveDownload(page, `#download-mask-${i}`, join(dir, `query-${i + 1}-mask.png`)))));
-        const cli = await cliMasks(modelFile, promptFile);
+        for (let i = 0; i < sample.queries.length; i++) pageMasks.push(orThrow(readMask(await saveDownload(page, `#download-mask-${i}`, join(dir, `query-${i + 1}-mask.png`)))));
+        // The sample's own prompt file for the given prompt; what the page saved for the drawn ones.
+        const cli = await cliMasks(modelFile, type === 'given' ? sample.prompt : saved);
         cli.forEach((m, i) => {
           expect([pageMasks[i].width, pageMasks[i].height], `${type} query ${i + 1} size`).toEqual([m.width, m.height]);
           expect(dice(pageMasks[i], m), `${type} query ${i + 1} Dice page vs CLI`).toBeGreaterThanOrEqual(99);
           if (model === 'echo') {
             // The echo model's mask is a real region, neither empty nor everything: the comparison means something.
-            expect(maskArea(m)).toBeGreaterThan(20);
-            expect(maskArea(m)).toBeLessThan(m.width * m.height / 2);
+            expect(maskArea(m), `${type} query ${i + 1} area`).toBeGreaterThan(20);
+            expect(maskArea(m), `${type} query ${i + 1} area`).toBeLessThan((m.width * m.height) / 2);
           }
         });
         const ms = (await page.evaluate(() => (window as unknown as { __oneprompt: { lastMs: number } }).__oneprompt.lastMs)) as number;
@@ -203,16 +225,19 @@ describe.skipIf(!existsSync(CHROMIUM))('browser prompting tool in headless Chrom
 
   it('draws where the mouse is: a click lands on the pixel under the pointer in the saved prompt JSON', async () => {
     const page = await openWithSample('echo');
+    await page.check('input[value=click-fg]');
+    await page.waitForFunction(() => document.body.dataset.state === 'waiting');
     const n = await runs(page);
-    await page.mouse.click(...(await at(page, 37, 121)));
+    const [x, y] = f(0.23, 0.76);
+    await page.mouse.click(...(await at(page, x, y)));
     await settled(page, n);
     const file = await saveDownload(page, '#download-prompt', join(tmp, 'where.json'));
-    const prompt = orThrow(readPromptFile(file, { width: TEMPLATE_SIZE, height: TEMPLATE_SIZE }));
+    const prompt = orThrow(readPromptFile(file, sample));
     expect(prompt.type).toBe('click');
     if (prompt.type !== 'click') return;
     expect(prompt.points).toHaveLength(1);
-    expect(prompt.points[0].x).toBeCloseTo(37, 0);
-    expect(prompt.points[0].y).toBeCloseTo(121, 0);
+    expect(Math.abs(prompt.points[0].x - x)).toBeLessThan(0.5);
+    expect(Math.abs(prompt.points[0].y - y)).toBeLessThan(0.5);
     // Undo removes it again: no prompt, no masks.
     await page.click('#undo');
     await page.waitForFunction(() => document.body.dataset.state === 'waiting');

@@ -1,9 +1,9 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileOnePrompt } from '../../graphs/oneprompt/compile.js';
-import { bundleApp } from '../../src/serve/app-bundle.js';
+import { bundleApp, REPO_ROOT } from '../../src/serve/app-bundle.js';
 import { findSampleSets } from '../../src/serve/sample-sets.js';
 import { ORT_FILES, ortDistDir, startToolServer, type ToolServer } from '../../src/serve/tool-server.js';
 import { get } from './raw-http.js';
@@ -83,6 +83,27 @@ describe('the tool server', () => {
 });
 
 describe('sample sets', () => {
+  it('takes prompt.json as the prompt of the middle image, as scripts/make-sample-mri.ts writes it', () => {
+    const dir = join(tmp, 'prompted');
+    mkdirSync(join(dir, 'mri', 'images'), { recursive: true });
+    for (const f of ['s1.png', 's2.png', 's3.png', 's4.png']) writeFileSync(join(dir, 'mri', 'images', f), '');
+    writeFileSync(join(dir, 'mri', 'prompt.json'), '{"type":"bbox","box":[1,2,3,4]}');
+    expect(findSampleSets(dir, '/samples/')).toEqual([
+      { name: 'mri', template: '/samples/mri/images/s3.png', queries: ['/samples/mri/images/s1.png', '/samples/mri/images/s2.png', '/samples/mri/images/s4.png'], prompt: { type: 'bbox', box: [1, 2, 3, 4] } },
+    ]);
+    writeFileSync(join(dir, 'mri', 'prompt.json'), '{"type":"bbox","box":[1,2,3]}'); // malformed: no prompt, same template rule
+    expect(findSampleSets(dir, '/samples/')[0].prompt).toBeUndefined();
+  });
+
+  it("offers the repository's MRI sample with its box prompt on the middle slice", () => {
+    const repoSamples = join(REPO_ROOT, 'samples');
+    if (!existsSync(join(repoSamples, 'mri'))) return;
+    const mri = findSampleSets(repoSamples, '/samples/').find((s) => s.name === 'mri');
+    expect(mri?.template).toBe('/samples/mri/images/axial-066.png');
+    expect(mri?.queries.length).toBeGreaterThanOrEqual(1);
+    expect((mri?.prompt as { type: string }).type).toBe('bbox');
+  });
+
   it('caps the queries and encodes names for URLs', () => {
     const dir = join(tmp, 'many');
     mkdirSync(join(dir, 'set one'), { recursive: true });
