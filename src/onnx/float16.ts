@@ -13,7 +13,6 @@
 // to the model. `io: 'float16'` makes them float16 too, halving transfer size for servers that want it.
 import type { onnx as P } from 'onnx-proto';
 import type { FloatType } from '../dsl/dtype.js';
-import { toHalfBits } from '../util/float16.js';
 import { bytesView } from './emit.js';
 import { onnx } from './proto.js';
 import { CONTROL_FLOW_OPS, DEFAULT_FLOAT32_OPS, FLOAT16_OPS, type Float16OpSpec } from './float16-ops.js';
@@ -40,14 +39,39 @@ export class Float16Error extends Error {
 
 type Prec = 'fp16' | 'fp32';
 const elemOf = (p: Prec): number => (p === 'fp16' ? DT.FLOAT16 : DT.FLOAT);
-const HALF_MAX = 65504;
 
-/** float32 values → float16 bits; finite values beyond float16's range saturate at ±65504 rather than become ±∞. */
+/**
+ * float32 values → float16 bits, rounding to nearest even; finite values beyond float16's range
+ * saturate at ±65504 rather than become ±∞. Works on the float32 bit patterns directly: weights of
+ * the base model are 2·10⁸ values.
+ */
 export function toHalfSaturated(values: ArrayLike<number>): Uint16Array {
-  const out = new Uint16Array(values.length);
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    out[i] = toHalfBits(v > HALF_MAX && v !== Infinity ? HALF_MAX : v < -HALF_MAX && v !== -Infinity ? -HALF_MAX : v);
+  const src = values instanceof Float32Array ? values : Float32Array.from(values);
+  const bits = new Uint32Array(src.buffer, src.byteOffset, src.length);
+  const out = new Uint16Array(src.length);
+  for (let i = 0; i < bits.length; i++) {
+    const x = bits[i];
+    const sign = (x >>> 16) & 0x8000;
+    const abs = x & 0x7fffffff;
+    if (abs >= 0x7f800000) out[i] = sign | 0x7c00 | (abs > 0x7f800000 ? 0x200 : 0); // ±∞, NaN
+    else if (abs > 0x477fe000) out[i] = sign | 0x7bff; // beyond 65504: saturate
+    else if (abs >= 0x38800000) {
+      // normal: rebias the exponent (127 → 15), keep 10 mantissa bits, round half to even
+      let h = (abs - 0x38000000) >>> 13;
+      const rem = abs & 0x1fff;
+      if (rem > 0x1000 || (rem === 0x1000 && h & 1)) h++;
+      out[i] = sign | h;
+    } else if (abs < 0x33000000) out[i] = sign; // below half the smallest subnormal: ±0
+    else {
+      // subnormal: shift the mantissa with its implicit bit into place, round half to even
+      const mant = (abs & 0x7fffff) | 0x800000;
+      const shift = 126 - (abs >>> 23);
+      let h = mant >>> shift;
+      const rem = mant & ((1 << shift) - 1);
+      const mid = 1 << (shift - 1);
+      if (rem > mid || (rem === mid && h & 1)) h++;
+      out[i] = sign | h;
+    }
   }
   return out;
 }

@@ -14,7 +14,7 @@ import { onnx } from '../../src/onnx/proto.js';
 import { Float16Error, modelDtype, toFloat16, toHalfSaturated } from '../../src/onnx/float16.js';
 import { checkModels, onnxCheckerAvailable } from '../../src/onnx/check.js';
 import { Model, hostTensor, type HostTensor } from '../../src/runtime/session.js';
-import { fromHalfArray, fromHalfBits, toHalfArray } from '../../src/util/float16.js';
+import { fromHalfArray, fromHalfBits, toHalfArray, toHalfBits } from '../../src/util/float16.js';
 import { convBlockModel } from './conv-block-model.js';
 
 const FLOAT = 1;
@@ -223,8 +223,22 @@ describe('float16 pass: edges', () => {
   });
 
   it('weights beyond float16 range saturate at ±65504 instead of becoming infinite', () => {
-    const bits = toHalfSaturated([1e6, -1e6, Infinity, 1.5]);
-    expect(Array.from(bits, fromHalfBits)).toEqual([65504, -65504, Infinity, 1.5]);
+    const bits = toHalfSaturated([1e6, -1e6, Infinity, 1.5, 65519, 6e-8, -0]);
+    expect(Array.from(bits, fromHalfBits)).toEqual([65504, -65504, Infinity, 1.5, 65504, 2 ** -24, -0]);
+  });
+
+  it('the bit-level weight conversion rounds exactly like the reference conversion, over all exponents', () => {
+    // 2^20 float32 bit patterns: every sign/exponent pair, mantissas spread over their range.
+    const patterns = Uint32Array.from({ length: 1 << 20 }, (_, k) => ((k >>> 11) << 23) | (((k & 0x7ff) * 4093 + (k >>> 11)) & 0x7fffff));
+    const values = new Float32Array(patterns.buffer);
+    const fast = toHalfSaturated(values);
+    const mismatches: string[] = [];
+    values.forEach((v, i) => {
+      if (Number.isNaN(v)) return expect(fast[i] & 0x7c00).toBe(0x7c00);
+      const reference = toHalfBits(Number.isFinite(v) && Math.abs(v) > 65504 ? Math.sign(v) * 65504 : v);
+      if (fast[i] !== reference && mismatches.length < 3) mismatches.push(`${v}: ${fast[i]} vs ${reference}`);
+    });
+    expect(mismatches).toEqual([]);
   });
 
   it('modelDtype reports float16 for converted models, from metadata or from weights', () => {
