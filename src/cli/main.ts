@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { registerInspect } from './inspect.js';
 import { registerCompile } from './compile.js';
 import { registerTrain } from './train.js';
+import { registerServe } from './serve.js';
 
 const program = new Command();
 program
@@ -15,6 +16,7 @@ program
 registerCompile(program);
 registerInspect(program);
 registerTrain(program);
+registerServe(program);
 
 try {
   await program.parseAsync(process.argv);
