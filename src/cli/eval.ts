@@ -1,0 +1,123 @@
+// `oneprompt eval`: the evaluation protocol of src/eval/protocol.ts on a dataset folder, with the model from an
+// ONNX file: per-task Dice (%) of the model and of both baselines on the same pairs, as a table or one JSON object.
+import { Option, type Command } from 'commander';
+import { readDataset, tasksOf, type Dataset } from '../data/dataset.js';
+import { orThrow } from '../data/errors.js';
+import { PROMPT_TYPES, type PromptType } from '../data/prompt.js';
+import { QUALITIES, type Quality } from '../data/simulate.js';
+import { evaluate, type EvalReport, type Score } from '../eval/protocol.js';
+import type { Device } from '../runtime/session.js';
+import { table } from './format.js';
+import { processIO, type CliIO } from './io.js';
+import { DEVICES, nonNegativeInt, positiveInt } from './options.js';
+import { progress } from './progress.js';
+import { loadSegmenter } from './segmenter.js';
+
+export const TASK_PARTS = ['heldout', 'train', 'all'] as const;
+
+export interface EvalCliOptions {
+  readonly model: string;
+  readonly data: string;
+  readonly prompt: PromptType;
+  readonly quality: Quality;
+  readonly templates: number;
+  readonly tasks: (typeof TASK_PARTS)[number];
+  readonly json?: boolean;
+  readonly seed: number;
+  readonly batch: number;
+  readonly device?: Device;
+  readonly threads?: number;
+}
+
+/** The `--json` object: exactly these keys, in this order, Dice in %. */
+export interface EvalJson {
+  tasks: { task: string; pairs: number; model: Score; copy_template: Score; region_grow: Score }[];
+  mean: { model: number; copy_template: number; region_grow: number };
+}
+
+const scoreJson = (s: Score): Score => ({ dice: s.dice, std: s.std });
+
+export function evalJson(r: EvalReport): EvalJson {
+  return {
+    tasks: r.tasks.map((t) => ({ task: t.task, pairs: t.pairs, model: scoreJson(t.model!), copy_template: scoreJson(t.copy_template), region_grow: scoreJson(t.region_grow) })),
+    mean: { model: r.mean.model!, copy_template: r.mean.copy_template, region_grow: r.mean.region_grow },
+  };
+}
+
+const cell = (s: Score): string => `${s.dice.toFixed(1)} ± ${s.std.toFixed(1)}`;
+
+export function evalTable(r: EvalJson): string {
+  const rows = r.tasks.map((t) => [t.task, String(t.pairs), cell(t.model), cell(t.copy_template), cell(t.region_grow)]);
+  rows.push(['mean', String(r.tasks.reduce((a, t) => a + t.pairs, 0)), r.mean.model.toFixed(1), r.mean.copy_template.toFixed(1), r.mean.region_grow.toFixed(1)]);
+  return table(['task', 'pairs', 'model', 'copy template', 'region grow'], rows);
+}
+
+/** Pairs the protocol will run (each of min(K, n) templates against the n − 1 other images), for the progress bar. */
+const expectedPairs = (ds: Dataset, names: readonly string[], k: number): number =>
+  names.reduce((a, n) => {
+    const t = ds.tasks.find((x) => x.name === n);
+    return a + (t ? Math.min(k, t.pairs.length) * (t.pairs.length - 1) : 0);
+  }, 0);
+
+export async function runEval(o: EvalCliOptions, io: CliIO = processIO): Promise<EvalJson> {
+  const dataset = orThrow(readDataset(o.data));
+  const names = tasksOf(dataset, o.tasks).map((t) => t.name);
+  if (names.length === 0) throw new Error(`eval: ${o.data} has no ${o.tasks} tasks (split.json lists ${dataset.split ? `${dataset.split.train.length} train, ${dataset.split.heldout.length} held-out` : 'none'})`);
+  const model = await loadSegmenter(o.model, { device: o.device, threads: o.threads, warn: (l) => io.err(l + '\n') });
+  try {
+    const total = expectedPairs(dataset, names, o.templates);
+    const bar = progress(io, 'eval', total, 'pairs');
+    let before = 0;
+    let current = '';
+    let currentDone = 0;
+    const report = await evaluate(
+      {
+        dataset,
+        tasks: names,
+        promptType: o.prompt,
+        quality: o.quality,
+        templates: o.templates,
+        seed: o.seed,
+        geometry: model.geometry,
+        batchSize: o.batch,
+        onProgress: (p) => {
+          if (p.task !== current) [before, current] = [before + currentDone, p.task];
+          currentDone = p.done;
+          bar.update(Math.min(total, before + p.done), p.task);
+        },
+      },
+      model.predict,
+    );
+    return evalJson(orThrow(report));
+  } finally {
+    await model.release();
+  }
+}
+
+export function registerEval(program: Command, io: CliIO = processIO): void {
+  program
+    .command('eval')
+    .description('Dice (%) per task of the model and of two baselines (copy the template mask; region-grow from the prompt) on the same template→query pairs, with simulated prompts')
+    .requiredOption('--model <file>', 'compiled One-Prompt model (.onnx)')
+    .requiredOption('--data <dir>', 'dataset folder: DIR/<task>/images, DIR/<task>/masks, optional DIR/split.json')
+    .addOption(new Option('--prompt <type>', 'prompt type simulated on each template').choices(PROMPT_TYPES).default('click'))
+    .addOption(new Option('--quality <level>', 'simulated prompt quality (paper §4.5)').choices(QUALITIES).default('oracle'))
+    .option('--templates <k>', 'templates per task (drawn with the seed; each applied to every other image)', positiveInt, 5)
+    .addOption(new Option('--tasks <part>', 'which tasks of split.json (all tasks when there is none)').choices(TASK_PARTS).default('heldout'))
+    .option('--json', 'print one JSON object {"tasks": [...], "mean": {...}} instead of the table')
+    .option('--seed <n>', 'seed of the template draw and the prompt simulation', nonNegativeInt, 0)
+    .option('--batch <n>', 'pairs per model run', positiveInt, 8)
+    .addOption(new Option('--device <device>', 'execution device (cuda falls back to cpu with a warning)').choices(DEVICES).default('cpu'))
+    .option('--threads <n>', 'ONNX Runtime threads (default: all cores)', positiveInt)
+    .addHelpText('after', '\nExamples:\n  oneprompt synth --out data/synth && oneprompt eval --model compiled/oneprompt-default.onnx --data data/synth --prompt bbox\n  oneprompt eval --model M.onnx --data samples --tasks all --prompt click --quality low --json')
+    .action(async (o: EvalCliOptions) => {
+      const r = await runEval(o, io);
+      if (o.json) {
+        io.out(JSON.stringify(r));
+        return;
+      }
+      const n = r.tasks.length;
+      io.out(`Dice (%) of ${o.model} on ${n} task${n === 1 ? '' : 's'} of ${o.data} (--tasks ${o.tasks}): ${o.prompt} prompts at ${o.quality} quality, ${o.templates} template${o.templates === 1 ? '' : 's'} per task (mean ± std over templates), seed ${o.seed}`);
+      io.out(evalTable(r));
+    });
+}

@@ -1,0 +1,149 @@
+// `oneprompt everything`: "segment everything" (paper §4.2, after SAM): the image is its own template, prompted by
+// a regular grid of single foreground clicks; each click gives a mask, duplicates (clicks on the same structure)
+// are merged, and what is left is written as masks plus one overlay with every outline in its own colour.
+import { join, relative } from 'node:path';
+import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { Option, type Command } from 'commander';
+import { orThrow } from '../data/errors.js';
+import { maskArea, type GreyImage, type Mask } from '../data/image.js';
+import type { Normalisation } from '../data/intensity.js';
+import { readImage, saveMaskPng } from '../data/load.js';
+import { imageToInput, itemPlane, logitsToMask, stackBatch } from '../data/model-inputs.js';
+import type { Plane } from '../data/nifti.js';
+import { encodePrompt, type ModelGeometry } from '../data/prompt-tensors.js';
+import type { ClickPrompt } from '../data/prompt.js';
+import type { Predictor } from '../eval/protocol.js';
+import type { Device } from '../runtime/session.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
+import { dedupeMasks } from './dedupe-masks.js';
+import { table } from './format.js';
+import { processIO, type CliIO } from './io.js';
+import { DEVICES, WINDOW_HELP, fraction, nonNegativeInt, plane, positiveInt, windowOption } from './options.js';
+import { overlayPng, palette } from './overlay.js';
+import { progress } from './progress.js';
+import { maskConfidence } from './segment-queries.js';
+import { loadSegmenter } from './segmenter.js';
+
+export interface EverythingOptions {
+  readonly model: string;
+  readonly image: string;
+  readonly out: string;
+  readonly grid: number;
+  readonly iou: number;
+  readonly minArea: number;
+  readonly device?: Device;
+  readonly batch?: number;
+  readonly threads?: number;
+  readonly plane?: Plane;
+  readonly slice?: number;
+  readonly window?: Normalisation;
+}
+
+export interface ClickMask {
+  readonly click: { readonly x: number; readonly y: number };
+  readonly mask: Mask;
+  readonly confidence: number;
+}
+
+/** N×N clicks at the centres of an N×N grid of cells, in pixel coordinates (pixel centres at integers). */
+export function gridClicks(width: number, height: number, n: number): { x: number; y: number }[] {
+  const at = (i: number, size: number) => Math.min(size - 1, Math.max(0, ((i + 0.5) * size) / n - 0.5));
+  return Array.from({ length: n * n }, (_, k) => ({ x: at(k % n, width), y: at(Math.floor(k / n), height) }));
+}
+
+/** One mask per click, the image prompted as its own template; batched. */
+export async function clickMasks(
+  image: GreyImage,
+  clicks: readonly { x: number; y: number }[],
+  geometry: ModelGeometry,
+  predict: Predictor,
+  batchSize: number,
+  how?: Normalisation,
+  onBatch?: (done: number, total: number) => void,
+): Promise<ClickMask[]> {
+  const S = geometry.size;
+  const plane = imageToInput(image, S, how);
+  const out: ClickMask[] = [];
+  for (let start = 0; start < clicks.length; start += batchSize) {
+    const chunk = clicks.slice(start, start + batchSize);
+    const items = chunk.map((c) => {
+      const prompt: ClickPrompt = { type: 'click', points: [{ x: c.x, y: c.y, label: 1 }] };
+      return { query: plane, template: plane, prompt: orThrow(encodePrompt(prompt, image, geometry, `grid click (${c.x}, ${c.y})`)) };
+    });
+    const logits = await predict(stackBatch(items, geometry));
+    chunk.forEach((click, b) => {
+      const l = itemPlane(logits, b, S);
+      out.push({ click, mask: logitsToMask(l, S, image.width, image.height), confidence: maskConfidence(l) });
+    });
+    onBatch?.(start + chunk.length, clicks.length);
+  }
+  return out;
+}
+
+export interface EverythingResult {
+  readonly clicks: number;
+  readonly masks: { readonly file: string; readonly click: { x: number; y: number }; readonly confidence: number; readonly area: number; readonly duplicates: number }[];
+  readonly overlayFile: string;
+}
+
+export async function runEverything(o: EverythingOptions, io: CliIO = processIO): Promise<EverythingResult> {
+  if (existsSync(o.out) && !statSync(o.out).isDirectory()) throw new Error(`everything: --out ${o.out} is a file, expected a folder`);
+  const image = orThrow(readImage(o.image, { plane: o.plane, slice: o.slice }));
+  const model = await loadSegmenter(o.model, { device: o.device, threads: o.threads, warn: (l) => io.err(l + '\n') });
+  const clicks = gridClicks(image.width, image.height, o.grid);
+  let candidates: ClickMask[];
+  try {
+    const bar = progress(io, 'everything', clicks.length, 'clicks');
+    candidates = await clickMasks(image, clicks, model.geometry, model.predict, o.batch ?? 8, o.window, (done) => bar.update(done));
+  } finally {
+    await model.release();
+  }
+  const minPixels = o.minArea * image.width * image.height;
+  const kept = dedupeMasks(candidates.filter((c) => maskArea(c.mask) >= Math.max(1, minPixels)), o.iou);
+  const digits = Math.max(2, String(kept.length - 1).length);
+  removeStaleMasks(join(o.out, 'masks'));
+  const masks = kept.map((k, i) => {
+    const file = join(o.out, 'masks', `${String(i).padStart(digits, '0')}.png`);
+    saveMaskPng(file, k.candidate.mask);
+    return { file, click: k.candidate.click, confidence: k.candidate.confidence, area: k.area, duplicates: k.duplicates };
+  });
+  const colours = palette(kept.length);
+  // Most confident last, so its outline is on top.
+  const overlayFile = join(o.out, 'overlay.png');
+  writeFileAtomic(overlayFile, overlayPng(image, kept.map((k, i) => ({ mask: k.candidate.mask, colour: colours[i] })).reverse(), o.window));
+  const result = { clicks: clicks.length, masks, overlayFile };
+  // The listing names files relative to DIR, so the folder can be moved.
+  const listing = { image: o.image, width: image.width, height: image.height, grid: o.grid, iou: o.iou, clicks: clicks.length, overlay: 'overlay.png', masks: masks.map((m) => ({ ...m, file: relative(o.out, m.file) })) };
+  writeFileAtomic(join(o.out, 'masks.json'), JSON.stringify(listing, null, 1) + '\n');
+  return result;
+}
+
+/** A previous run's NN.png files would mix with this run's (masks.json lists only the new ones): remove them. */
+function removeStaleMasks(dir: string): void {
+  if (!existsSync(dir)) return;
+  for (const f of readdirSync(dir)) if (/^\d+\.png$/.test(f)) rmSync(join(dir, f));
+}
+
+export function registerEverything(program: Command, io: CliIO = processIO): void {
+  program
+    .command('everything')
+    .description('"segment everything": prompt the image with a grid of foreground clicks (as its own template), merge duplicate masks; writes DIR/masks/NN.png, DIR/overlay.png and DIR/masks.json')
+    .requiredOption('--model <file>', 'compiled One-Prompt model (.onnx)')
+    .requiredOption('--image <file>', 'the image (PNG, JPEG, NIfTI, DICOM file or series folder)')
+    .requiredOption('--out <dir>', 'output folder')
+    .option('--grid <n>', 'N×N clicks (the paper reports about 50 masks per image)', positiveInt, 8)
+    .option('--iou <x>', 'masks overlapping a more confident one by more than this IoU are duplicates', fraction, 0.7)
+    .option('--min-area <fraction>', 'drop masks smaller than this fraction of the image', fraction, 0.001)
+    .addOption(new Option('--device <device>', 'execution device (cuda falls back to cpu with a warning)').choices(DEVICES).default('cpu'))
+    .option('--batch <n>', 'clicks per run', positiveInt, 8)
+    .option('--threads <n>', 'ONNX Runtime threads (default: all cores)', positiveInt)
+    .option('--plane <plane>', 'volumes: axial, coronal or sagittal', plane)
+    .option('--slice <n>', 'volumes and series: which slice (default: the middle one)', nonNegativeInt)
+    .option('--window <w>', WINDOW_HELP, windowOption)
+    .addHelpText('after', '\nExample:\n  oneprompt everything --model compiled/oneprompt-default.onnx --image samples/mri/images/axial-056.png --out out/everything')
+    .action(async (o: EverythingOptions) => {
+      const r = await runEverything(o, io);
+      io.out(table(['mask', 'click', 'confidence', 'area', 'duplicates'], r.masks.map((m) => [m.file, `(${m.click.x.toFixed(1)}, ${m.click.y.toFixed(1)})`, m.confidence.toFixed(3), String(m.area), String(m.duplicates)])));
+      io.out(`${r.clicks} clicks → ${r.masks.length} distinct masks in ${join(o.out, 'masks')}; overlay ${r.overlayFile}`);
+    });
+}

@@ -1,0 +1,45 @@
+// Argument parsers shared by the segmentation commands (segment, everything, eval, synth): each turns a string into
+// a checked value or throws commander's InvalidArgumentError, which commander prints with the option's name.
+import { InvalidArgumentError } from 'commander';
+import { PLANES, type Plane } from '../data/nifti.js';
+import { ctWindows, type Normalisation } from '../data/intensity.js';
+import type { Device } from '../runtime/session.js';
+
+export const positiveInt = (v: string): number => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`expected a positive integer, got '${v}'`);
+  return n;
+};
+
+export const nonNegativeInt = (v: string): number => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`expected a non-negative integer, got '${v}'`);
+  return n;
+};
+
+/** A number in [0, 1]. */
+export const fraction = (v: string): number => {
+  const n = Number(v);
+  if (v.trim() === '' || !(n >= 0 && n <= 1)) throw new InvalidArgumentError(`expected a number between 0 and 1, got '${v}'`);
+  return n;
+};
+
+export const DEVICES: readonly Device[] = ['cpu', 'cuda'];
+
+export const plane = (v: string): Plane => {
+  if (!(PLANES as readonly string[]).includes(v)) throw new InvalidArgumentError(`expected one of ${PLANES.join(', ')}, got '${v}'`);
+  return v as Plane;
+};
+
+/** "--window soft-tissue" (a CT preset) or "--window 40,400" (center,width); default per-image min–max. */
+export const windowOption = (v: string): Normalisation => {
+  const preset = ctWindows[v];
+  if (preset) return { kind: 'window', ...preset };
+  const m = /^\s*(-?\d+(?:\.\d+)?)\s*,\s*(\d+(?:\.\d+)?)\s*$/.exec(v);
+  if (!m || !(Number(m[2]) > 0)) {
+    throw new InvalidArgumentError(`expected CENTER,WIDTH (e.g. 40,400) or a preset (${Object.keys(ctWindows).join(', ')}), got '${v}'`);
+  }
+  return { kind: 'window', center: Number(m[1]), width: Number(m[2]) };
+};
+
+export const WINDOW_HELP = `intensity window CENTER,WIDTH or a CT preset (${Object.keys(ctWindows).join(', ')}); default: per-image min–max`;

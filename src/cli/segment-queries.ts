@@ -1,0 +1,104 @@
+// One or more prompted templates applied to any number of queries, batched: the core of `oneprompt segment`.
+// With K > 1 templates the K predictions for a query are averaged as probabilities (the paper's ensemble, §3.3:
+// "we run the model 50 times and ensemble the predictions"); the mean probability is turned back into a logit so
+// that the way back to the query's size (bilinear on logits, threshold at 0) is the same as for one template.
+import * as E from 'fp-ts/lib/Either.js';
+import type { DataError } from '../data/errors.js';
+import type { GreyImage, Mask } from '../data/image.js';
+import type { Normalisation } from '../data/intensity.js';
+import { imageToInput, itemPlane, logitsToMask, stackBatch, type BatchItem } from '../data/model-inputs.js';
+import { encodePrompt, type ModelGeometry, type PromptTensors } from '../data/prompt-tensors.js';
+import type { Prompt } from '../data/prompt.js';
+import type { Predictor } from '../eval/protocol.js';
+
+export interface PromptedTemplate {
+  readonly image: GreyImage;
+  readonly prompt: Prompt;
+  /** Where the prompt came from (for error messages). */
+  readonly source: string;
+}
+
+export interface SegmentQueriesOptions {
+  readonly templates: readonly PromptedTemplate[];
+  readonly queries: readonly GreyImage[];
+  readonly geometry: ModelGeometry;
+  readonly predict: Predictor;
+  /** Model inputs per run (B). */
+  readonly batchSize: number;
+  readonly normalisation?: Normalisation;
+  /** After each run: pairs (query × template) done of total. */
+  readonly onBatch?: (done: number, total: number) => void;
+}
+
+export interface QueryMask {
+  /** At the query's own size. */
+  readonly mask: Mask;
+  /** Mean (ensemble) probability over the pixels the model calls foreground, at S×S; 0 when there are none. */
+  readonly confidence: number;
+}
+
+const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
+/** Keeps logits finite where the mean probability is 0 or 1 in float arithmetic. */
+const EPS = 1e-7;
+
+/** Confidence of one S×S logit plane: mean sigmoid over its positive pixels. */
+export function maskConfidence(logits: Float32Array): number {
+  let sum = 0;
+  let n = 0;
+  for (let i = 0; i < logits.length; i++) {
+    if (logits[i] > 0) {
+      sum += sigmoid(logits[i]);
+      n++;
+    }
+  }
+  return n ? sum / n : 0;
+}
+
+export async function segmentQueries(opts: SegmentQueriesOptions): Promise<E.Either<DataError, QueryMask[]>> {
+  const { templates, queries, geometry, batchSize, normalisation } = opts;
+  const S = geometry.size;
+  if (templates.length === 0) throw new RangeError('segmentQueries: no templates');
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`segmentQueries: batch size must be a positive integer, got ${batchSize}`);
+  // Every prompt is encoded (and so checked against the model's point budget) before the first run.
+  const encoded: { plane: Float32Array; prompt: PromptTensors }[] = [];
+  for (const t of templates) {
+    const p = encodePrompt(t.prompt, t.image, geometry, t.source);
+    if (E.isLeft(p)) return p;
+    encoded.push({ plane: imageToInput(t.image, S, normalisation), prompt: p.right });
+  }
+  const K = templates.length;
+  const total = queries.length * K;
+  const results: QueryMask[] = new Array(queries.length);
+  // Per query, the running sum of probabilities (K > 1) or the logits (K = 1), dropped once the query is done.
+  const acc = new Map<number, Float32Array>();
+  const finish = (q: number): void => {
+    const sum = acc.get(q)!;
+    acc.delete(q);
+    const logits = K === 1 ? sum : sum.map((s) => {
+      const p = Math.min(1 - EPS, Math.max(EPS, s / K));
+      return Math.log(p / (1 - p));
+    });
+    results[q] = { mask: logitsToMask(logits, S, queries[q].width, queries[q].height), confidence: maskConfidence(logits) };
+  };
+  for (let start = 0; start < total; start += batchSize) {
+    const jobs = Array.from({ length: Math.min(batchSize, total - start) }, (_, j) => ({ q: Math.floor((start + j) / K), k: (start + j) % K }));
+    const planes = new Map<number, Float32Array>();
+    const items: BatchItem[] = jobs.map(({ q, k }) => {
+      if (!planes.has(q)) planes.set(q, imageToInput(queries[q], S, normalisation));
+      return { query: planes.get(q)!, template: encoded[k].plane, prompt: encoded[k].prompt };
+    });
+    const logits = await opts.predict(stackBatch(items, geometry));
+    jobs.forEach(({ q, k }, b) => {
+      const plane = itemPlane(logits, b, S);
+      if (K === 1) acc.set(q, plane.slice());
+      else {
+        const sum = acc.get(q) ?? new Float32Array(S * S);
+        for (let i = 0; i < sum.length; i++) sum[i] += sigmoid(plane[i]);
+        acc.set(q, sum);
+      }
+      if (k === K - 1) finish(q);
+    });
+    opts.onBatch?.(start + jobs.length, total);
+  }
+  return E.right(results);
+}

@@ -1,0 +1,67 @@
+// A compiled One-Prompt model as the CLI uses it: its geometry (S, K) read from the file's declared inputs, and a
+// batched predictor (ModelInputs → mask_logits) over ONNX Runtime. Shared by segment, everything, eval and the
+// main script.
+import { existsSync, readFileSync } from 'node:fs';
+import * as E from 'fp-ts/lib/Either.js';
+import { geometryFromInputs } from '../data/model-geometry.js';
+import { INPUT_NAMES, inputDims, type ModelInputs } from '../data/model-inputs.js';
+import type { ModelGeometry } from '../data/prompt-tensors.js';
+import { summariseModel } from '../onnx/inspect.js';
+import { Model, hostTensor, type Device } from '../runtime/session.js';
+
+export interface Segmenter {
+  readonly file: string;
+  readonly geometry: ModelGeometry;
+  /** The device the session runs on (after any CUDA → CPU fallback). */
+  readonly device: Device;
+  /** mask_logits (B, 1, S, S) for a batch. */
+  predict(inputs: ModelInputs): Promise<Float32Array>;
+  release(): Promise<void>;
+}
+
+export interface SegmenterOptions {
+  readonly device?: Device;
+  readonly threads?: number;
+  /** Where the one-line CUDA fallback warning goes. */
+  readonly warn?: (line: string) => void;
+}
+
+/** Read the model's declared inputs and check it is a float32-IO One-Prompt model; errors name the file. */
+export function modelGeometry(file: string, bytes: Uint8Array): E.Either<string, ModelGeometry> {
+  let inputs;
+  try {
+    inputs = summariseModel(bytes).inputs;
+  } catch (e) {
+    return E.left(`${file}: not a readable ONNX model (${(e as Error).message})`);
+  }
+  const g = geometryFromInputs(inputs);
+  if (E.isLeft(g)) return E.left(`${file}: ${g.left}`);
+  const odd = inputs.find((i) => (INPUT_NAMES as readonly string[]).includes(i.name) && i.dtype !== 'float32');
+  if (odd) return E.left(`${file}: input ${odd.name} is ${odd.dtype}; the CLI feeds float32 (compile with float32 inputs and outputs)`);
+  return g;
+}
+
+export async function loadSegmenter(file: string, opts: SegmenterOptions = {}): Promise<Segmenter> {
+  if (!existsSync(file)) throw new Error(`no such model file '${file}'`);
+  const bytes = new Uint8Array(readFileSync(file));
+  const g = modelGeometry(file, bytes);
+  if (E.isLeft(g)) throw new Error(g.left);
+  const geometry = g.right;
+  const model = await Model.load(bytes, { device: opts.device, threads: opts.threads, warn: opts.warn });
+  if (!model.outputNames.includes('mask_logits')) {
+    await model.release();
+    throw new Error(`${file}: the model has no output mask_logits (it gives ${model.outputNames.join(', ')})`);
+  }
+  return {
+    file,
+    geometry,
+    device: model.device,
+    async predict(inputs) {
+      const dims = inputDims(inputs.batch, geometry);
+      const feeds = Object.fromEntries(INPUT_NAMES.map((n) => [n, hostTensor(inputs[n], dims[n])]));
+      const out = await model.run(feeds);
+      return out.mask_logits.data as Float32Array;
+    },
+    release: () => model.release(),
+  };
+}
