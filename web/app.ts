@@ -71,7 +71,9 @@ const S = {
 const FG: Rgb = [46, 204, 113];
 const BG: Rgb = [231, 76, 60];
 const MASK: Rgb = [255, 200, 0];
-const VIEW = 384;
+/** Longest side of the template view and of each query view, in CSS pixels. */
+const TEMPLATE_VIEW = 384;
+const QUERY_VIEW = 240;
 
 const $ = <T extends HTMLElement>(id: string): T => {
   const el = document.getElementById(id);
@@ -101,8 +103,8 @@ function publish(state: 'empty' | 'pending' | 'running' | 'ready' | 'waiting'): 
 
 // ---------- drawing ----------
 
-function fitCanvas(canvas: HTMLCanvasElement, w: number, h: number): number {
-  const scale = Math.min(VIEW / w, VIEW / h);
+function fitCanvas(canvas: HTMLCanvasElement, w: number, h: number, view: number): number {
+  const scale = Math.min(view / w, view / h);
   canvas.width = Math.max(1, Math.round(w * scale));
   canvas.height = Math.max(1, Math.round(h * scale));
   return scale;
@@ -114,8 +116,8 @@ function layer(rgba: Uint8ClampedArray, w: number, h: number): OffscreenCanvas {
   return c;
 }
 
-function drawImageWithMask(canvas: HTMLCanvasElement, img: LoadedImage, mask: Mask | undefined): number {
-  const scale = fitCanvas(canvas, img.width, img.height);
+function drawImageWithMask(canvas: HTMLCanvasElement, img: LoadedImage, mask: Mask | undefined, view: number): number {
+  const scale = fitCanvas(canvas, img.width, img.height, view);
   const ctx = canvas.getContext('2d')!;
   ctx.imageSmoothingEnabled = false;
   ctx.drawImage(layer(greyToRgba(img), img.width, img.height), 0, 0, canvas.width, canvas.height);
@@ -133,7 +135,7 @@ function drawTemplate(): void {
   const edits = S.draft ? addEdit(ed, S.draft) : ed;
   const type = edits.active;
   const list = edits.edits[type];
-  const scale = drawImageWithMask(canvas, t.image, type === 'seglab' ? seglabMask(list, ed.size) : undefined);
+  const scale = drawImageWithMask(canvas, t.image, type === 'seglab' ? seglabMask(list, ed.size) : undefined, TEMPLATE_VIEW);
   const ctx = canvas.getContext('2d')!;
   const at = (p: Point): [number, number] => [(p[0] + 0.5) * scale, (p[1] + 0.5) * scale];
   ctx.lineWidth = 2;
@@ -165,7 +167,7 @@ function drawTemplate(): void {
 }
 
 function drawQueries(): void {
-  for (const q of S.queries) drawImageWithMask(q.canvas, q.image, q.mask);
+  for (const q of S.queries) drawImageWithMask(q.canvas, q.image, q.mask, QUERY_VIEW);
 }
 
 function buildQueryViews(list: readonly Named[]): void {
