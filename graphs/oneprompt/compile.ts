@@ -1,7 +1,10 @@
 // Compile a One-Prompt configuration to an ONNX file and its manifest (NAME.json beside it).
 import { createHash } from 'node:crypto';
 import { dirname, basename, join } from 'node:path';
-import { emitChunks, DEFAULT_IR_VERSION, DEFAULT_OPSET } from '../../src/onnx/emit.js';
+import { emitChunks, toModelProto, DEFAULT_IR_VERSION, DEFAULT_OPSET } from '../../src/onnx/emit.js';
+import { onnx } from '../../src/onnx/proto.js';
+import { toFloat16 } from '../../src/onnx/float16.js';
+import { writeTritonRepository } from '../../src/serve/triton.js';
 import { writeFileAtomic } from '../../src/util/atomic-write.js';
 import { moduleOf } from '../../src/onnx/inspect.js';
 import { configs, withVariant, type ConfigName, type EncoderKind, type MaskingStep, type OnePromptConfig, type PromptingStep } from './config.js';
@@ -16,6 +19,10 @@ export interface CompileOptions {
   readonly weights?: ReadonlyMap<string, Float32Array>;
   readonly seed?: number;
   readonly out: string;
+  /** float16: weights and activations in half precision, float32 where accuracy needs it (src/onnx/float16.ts). */
+  readonly dtype?: 'float32' | 'float16';
+  /** Also write a Triton Inference Server model repository here. */
+  readonly triton?: { readonly dir: string; readonly device: 'gpu' | 'cpu'; readonly maxBatch?: number; readonly instances?: number };
 }
 
 export interface TensorManifest {
@@ -69,7 +76,10 @@ export function compileOnePrompt(o: CompileOptions): { path: string; manifest: M
   const model = buildOnePrompt(config, o.seed ?? 0);
   if (o.weights) loadWeights(model, o.weights);
   const name = basename(o.out).replace(/\.onnx$/, '');
-  const chunks = emitChunks(model.graph, { metadata: { oneprompt_config: JSON.stringify(config) } });
+  const dtype = o.dtype ?? 'float32';
+  const metadata = { oneprompt_config: JSON.stringify(config) };
+  // float32 streams the weights from the parameters; float16 rewrites the model proto first (one converted copy).
+  const chunks = dtype === 'float16' ? [onnx.ModelProto.encode(toFloat16(toModelProto(model.graph, { metadata }))).finish()] : emitChunks(model.graph, { metadata });
   const hash = createHash('sha256');
   let bytes = 0;
   for (const c of chunks) {
@@ -85,11 +95,15 @@ export function compileOnePrompt(o: CompileOptions): { path: string; manifest: M
     modules: moduleBreakdown(model),
     opset: DEFAULT_OPSET,
     irVersion: DEFAULT_IR_VERSION,
-    dtype: 'float32',
+    dtype,
     weights: o.weights ? 'trained' : `initialised (seed ${o.seed ?? 0})`,
     bytes,
     sha256: hash.digest('hex'),
   };
   writeFileAtomic(join(dirname(o.out), `${name}.json`), JSON.stringify(manifest, null, 2) + '\n');
+  if (o.triton) {
+    const modelBytes = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
+    writeTritonRepository(o.triton.dir, { name, modelBytes, manifest, device: o.triton.device, maxBatch: o.triton.maxBatch ?? 8, instances: o.triton.instances ?? 1 });
+  }
   return { path: o.out, manifest, model };
 }

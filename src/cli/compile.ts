@@ -15,13 +15,20 @@ export function registerCompile(program: Command): void {
     .option('--weights <file>', 'trained weights (.safetensors from `oneprompt train`)')
     .option('--seed <n>', 'initialisation seed when no weights are given', '0')
     .option('--out <file>', 'output ONNX file (default compiled/oneprompt-<config>.onnx)')
-    .action(async (o: { config: 'tiny' | 'small' | 'base'; parser?: never; masking?: never; encoder?: never; weights?: string; seed: string; out?: string }) => {
+    .addOption(new Option('--dtype <type>', 'float16: half-precision weights and activations (float32 kept for softmax and normalisation statistics)').choices(['float32', 'float16']).default('float32'))
+    .option('--triton <dir>', 'also write a Triton Inference Server model repository (DIR/<name>/1/model.onnx + config.pbtxt)')
+    .addOption(new Option('--triton-device <kind>', 'instance group kind in config.pbtxt').choices(['gpu', 'cpu']).default('gpu'))
+    .option('--triton-max-batch <n>', 'max_batch_size for dynamic batching', '8')
+    .option('--triton-instances <n>', 'model instances per device', '1')
+    .action(async (o: { config: 'tiny' | 'small' | 'base'; parser?: never; masking?: never; encoder?: never; weights?: string; seed: string; out?: string; dtype: 'float32' | 'float16'; triton?: string; tritonDevice: 'gpu' | 'cpu'; tritonMaxBatch: string; tritonInstances: string }) => {
       const weights = o.weights ? await loadWeightsFile(o.weights) : undefined;
       const out = o.out ?? `compiled/oneprompt-${o.config}.onnx`;
       const t0 = performance.now();
-      const { manifest } = compileOnePrompt({ config: o.config, parser: o.parser, masking: o.masking, encoder: o.encoder, weights, seed: Number(o.seed), out });
+      const triton = o.triton ? { dir: o.triton, device: o.tritonDevice, maxBatch: Number(o.tritonMaxBatch), instances: Number(o.tritonInstances) } : undefined;
+      const { manifest } = compileOnePrompt({ config: o.config, parser: o.parser, masking: o.masking, encoder: o.encoder, weights, seed: Number(o.seed), out, dtype: o.dtype, triton });
       const secs = ((performance.now() - t0) / 1000).toFixed(1);
-      console.log(`wrote ${out} (${(manifest.bytes / 2 ** 20).toFixed(1)} MiB, ${fmtCount(manifest.parameters)}parameters, ${manifest.weights}) in ${secs} s`);
+      console.log(`wrote ${out} (${(manifest.bytes / 2 ** 20).toFixed(1)} MiB, ${fmtCount(manifest.parameters)}parameters, ${manifest.dtype}, ${manifest.weights}) in ${secs} s`);
+      if (triton) console.log(`wrote a Triton model repository in ${triton.dir}/${manifest.name}/ (see docs/serving.md)`);
       console.log(table(['tensor', 'dtype', 'shape'], [...manifest.inputs, ...manifest.outputs].map((t) => [t.name, t.dtype, `[${t.shape.join(', ')}]`])));
     });
 }

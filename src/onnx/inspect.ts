@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { onnx } from './proto.js';
+import { DTYPE_KEY } from './float16.js';
 import type { onnx as P } from 'onnx-proto';
 
 export interface TensorSummary {
@@ -57,6 +58,12 @@ export function moduleOf(name: string, depth: number): string {
  */
 export const isLoweringConstant = (name: string): boolean => name.includes('/') || /^const(_\d+)?$/.test(name);
 
+function modelDtypeOf(m: P.IModelProto, floatTypes: ReadonlySet<string>): string {
+  const recorded = (m.metadataProps ?? []).find((p) => p.key === DTYPE_KEY)?.value;
+  if (recorded) return recorded;
+  return floatTypes.size === 1 ? [...floatTypes][0] : floatTypes.size === 0 ? 'none' : 'mixed';
+}
+
 export function summariseModel(bytes: Uint8Array, depth = 2): ModelSummary {
   const m = onnx.ModelProto.decode(bytes);
   const g = m.graph!;
@@ -83,7 +90,8 @@ export function summariseModel(bytes: Uint8Array, depth = 2): ModelSummary {
     inputs: (g.input ?? []).filter((i) => !inits.has(i.name)).map(summariseValue),
     outputs: (g.output ?? []).map(summariseValue),
     parameters,
-    dtype: floatTypes.size === 1 ? [...floatTypes][0] : floatTypes.size === 0 ? 'none' : 'mixed',
+    // A float16 model keeps some float32 constants (normalisation scales, Resize scales): trust the pass's own record.
+    dtype: modelDtypeOf(m, floatTypes),
     modules,
     nodes: (g.node ?? []).length,
     opTypes,
