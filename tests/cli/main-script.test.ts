@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { listFiles, tempDir } from './run-cli.js';
+
+describe('npm run main (scripts/main.ts)', () => {
+  it('segments the bundled MRI slices into masks and overlays and prints Dice against the bundled masks', () => {
+    const out = join(tempDir('main'), 'mri');
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/main.ts', '--out', out], { encoding: 'utf8', timeout: 120_000 });
+    expect(r.status, r.stderr).toBe(0);
+    const queries = ['036', '046', '056', '076', '086'].map((n) => `axial-${n}.png`);
+    expect(listFiles(out)).toEqual([...queries.map((q) => `masks/${q}`), ...queries.map((q) => `overlays/${q}`)]);
+    expect(r.stdout).toContain('$ oneprompt segment --model compiled/oneprompt-');
+    // One row per query slice and the mean, each with three Dice values in 0..100.
+    const dice = r.stdout.slice(r.stdout.indexOf('Dice (%) against the bundled brain masks'));
+    const rows = dice.split('\n').filter((l) => /^\s+(axial-\d{3}|mean ± std)\s/.test(l));
+    expect(rows).toHaveLength(6);
+    for (const row of rows) {
+      const values = [...row.matchAll(/\d+\.\d/g)].map((m) => Number(m[0]));
+      expect(values.length, row).toBeGreaterThanOrEqual(3);
+      expect(values.every((v) => v >= 0 && v <= 100), row).toBe(true);
+    }
+    if (!existsSync('compiled/oneprompt-default.onnx')) expect(r.stderr).toContain('warning: compiled/oneprompt-default.onnx is missing; using the untrained compiled/oneprompt-tiny.onnx');
+  });
+});
