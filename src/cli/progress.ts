@@ -11,6 +11,7 @@ export interface Progress {
 export function progress(io: CliIO, label: string, total: number, unit: string, now: () => number = () => performance.now()): Progress {
   const t0 = now();
   let lastDecile = -1;
+  let finished = false;
   return {
     update(done, note) {
       const frac = total > 0 ? done / total : 1;
@@ -22,9 +23,10 @@ export function progress(io: CliIO, label: string, total: number, unit: string, 
         return;
       }
       const decile = Math.floor(frac * 10);
-      if (decile !== lastDecile || done >= total) {
+      if (decile !== lastDecile && !finished) {
         io.err(text + '\n');
         lastDecile = decile;
+        finished = done >= total;
       }
     },
   };
