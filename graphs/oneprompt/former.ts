@@ -1,6 +1,6 @@
 // One-Prompt Former block (paper Fig. 2b): a query branch and a template branch, merged.
 //   query branch:    a = CrossAttn(q = e_q, kv = e_s) ; a = CrossAttn(q = a, kv = e_t)
-//   template branch: t = PromptParser(p, e_q, e_t)     ; t = CrossAttn(q = t, kv = e_q)
+//   template branch: t = LN(e_t + p1 + p2 + PromptParser(p, e_q, e_t)) ; t = CrossAttn(q = t, kv = e_q)
 //   merge:           m = CrossAttn(q = a, kv = t)       ; m = SelfAttn(m) ; out = FFN(m)
 // Each attention is residual with post-LayerNorm (as in SAM's two-way decoder).
 import { add, defineModule, gelu, layerNorm, linear, multiHeadAttention, type Scope, type Shape, type Tensor } from '../../src/dsl/index.js';
@@ -39,7 +39,11 @@ export const feedForward = defineModule(function feedForward(s: Scope, x: F, rat
 export const formerBlock = defineModule(function formerBlock(s: Scope, i: FormerInputs, o: FormerOptions): F {
   let a = residualAttention(s.at('query_prev'), i.eq, i.es, o.heads);
   a = residualAttention(s.at('query_template'), a, i.et, o.heads);
-  let t = promptParser(s.at('parser'), i.p1, i.p2, i.eq, i.et, o);
+  // Template branch. The parser's output is added to the template tokens and the prompt maps (residual, then
+  // LayerNorm), as every other sub-block here is residual: without it the product e_G ⊙ e_t is the branch's only
+  // route and training shuts the prompt out (measured: the prompt moved the logits by < 1e-3; docs/architecture.md).
+  const parsed = promptParser(s.at('parser'), i.p1, i.p2, i.eq, i.et, o);
+  let t = layerNorm(s.at('template_norm'), add(add(i.et, add(i.p1, i.p2) as F) as F, parsed) as F) as F;
   t = residualAttention(s.at('template_query'), t, i.eq, o.heads);
   let m = residualAttention(s.at('merge'), a, t, o.heads);
   m = residualAttention(s.at('self'), m, m, o.heads);
