@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
 export const DATA = { out: 'runs/data/synth-default', tasks: 48, images: 40, size: 64, seed: 1 };
-export const TRAIN = { config: 'tiny', epochs: 10, batch: 8, lr: 0.002, seed: 1, out: 'runs/default-tiny' };
+export const TRAIN = { config: 'tiny', epochs: 10, batch: 8, lr: 0.001, seed: 1, out: 'runs/default-tiny' };
 const MODEL = 'compiled/oneprompt-default.onnx';
 const cli = (...args: string[]) => ['node', 'bin/oneprompt.mjs', ...args];
 
