@@ -1,3 +1,4 @@
+import { declaredShapes, type OpCase } from './op-cases.js';
 // Random instances of reductions, softmax, layer-norm, attention and their modules, shared by the ONNX Runtime
 // property test and the tfjs kernel test: fast-check parameters, a graph factory, a plain TypeScript reference.
 import fc from 'fast-check';
@@ -6,14 +7,12 @@ import { input, type Tensor } from '../../src/dsl/tensor.js';
 import type { Dim, Shape } from '../../src/dsl/types/shape.js';
 import { ParamStore } from '../../src/dsl/params.js';
 import { fillUniform, hashSeed } from '../../src/dsl/rng.js';
-import { evalShape } from '../../src/dsl/dim.js';
 import { reduceMax, reduceMean, reduceMin, reduceSum } from '../../src/dsl/ops/reduce.js';
 import { softmax } from '../../src/dsl/ops/softmax.js';
 import { layerNormalization } from '../../src/dsl/ops/layer-norm.js';
 import { attention } from '../../src/dsl/ops/attention.js';
 import { layerNorm, layerNorm2d } from '../../src/dsl/layers/norm.js';
 import { multiHeadAttention } from '../../src/dsl/layers/attention.js';
-import type { GraphInstance } from '../../src/testing/shape-property.js';
 import type { HostTensor } from '../../src/runtime/session.js';
 import { matmulRef, prod } from '../reference/dense.js';
 import { attentionRef, layerNormRef, reduceRef, softmaxRef, type ReduceKindRef } from '../reference/nn.js';
@@ -21,11 +20,7 @@ import { attentionRef, layerNormRef, reduceRef, softmaxRef, type ReduceKindRef }
 type F = Tensor<Shape, 'float32'>;
 type Feeds = Readonly<Record<string, HostTensor>>;
 
-export interface NnCase<P> {
-  readonly params: fc.Arbitrary<P>;
-  readonly graph: (p: P) => GraphInstance;
-  readonly reference: (p: P, feeds: Feeds) => Record<string, ArrayLike<number>>;
-}
+export type NnCase<P> = OpCase<P>;
 const nnCase = <P>(c: NnCase<P>): NnCase<unknown> => c as NnCase<unknown>;
 
 const f32 = (feeds: Feeds, name: string) => feeds[name].data as Float32Array;
@@ -236,6 +231,4 @@ export const nnCases: Record<string, NnCase<unknown>> = {
   multiHeadAttention: mhaCase,
 };
 
-/** Output shapes the DSL declares, evaluated under the instance's bindings. */
-export const declaredShapes = (inst: GraphInstance): Record<string, number[]> =>
-  Object.fromEntries(inst.graph.outputs.map((o) => [o.name, evalShape(o.value.shape, inst.bindings ?? {})]));
+export { declaredShapes };

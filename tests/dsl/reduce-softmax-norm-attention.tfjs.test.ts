@@ -2,11 +2,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import type * as tfjs from '@tensorflow/tfjs';
 import { useBackend } from '../../src/train/backend.js';
-import { TfjsExecutor } from '../../src/train/executor.js';
 import type { TF } from '../../src/dsl/graph.js';
 import { attentionOp } from '../../src/dsl/ops/attention.js';
-import { randomFeeds } from '../../src/testing/shape-property.js';
-import { attentionParams, declaredShapes, nnCases } from './reduce-softmax-norm-attention.cases.js';
+import { attentionParams, nnCases } from './reduce-softmax-norm-attention.cases.js';
+import { checkCaseOnTfjs } from './op-cases.js';
 
 // The same random instances as the ONNX Runtime property test, run through each op's tfjs kernel on
 // wasm (the training backend): actual shape == declared shape, values == the reference within 1e-5.
@@ -26,25 +25,7 @@ function expectClose(name: string, actual: ArrayLike<number>, expected: ArrayLik
 describe('reductions, softmax, layer-norm and attention on tfjs (wasm)', () => {
   for (const [name, c] of Object.entries(nnCases)) {
     it(name, async () => {
-      await fc.assert(
-        fc.asyncProperty(c.params, async (p) => {
-          const inst = c.graph(p);
-          const feeds = randomFeeds(inst.graph, inst.bindings);
-          const exec = new TfjsExecutor(tf, inst.graph);
-          try {
-            const out = await exec.runHost(feeds);
-            const declared = declaredShapes(inst);
-            const expected = c.reference(p, feeds);
-            for (const o of inst.graph.outputs) {
-              expect(out[o.name].dims).toEqual(declared[o.name]);
-              expectClose(o.name, out[o.name].data as Float32Array, expected[o.name], 1e-5);
-            }
-          } finally {
-            exec.dispose();
-          }
-        }),
-        { numRuns: 25, seed: 7 },
-      );
+      await checkCaseOnTfjs(tf, c, (name, actual, expected) => expectClose(name, actual, expected, 1e-5), { numRuns: 25, seed: 7 });
     });
   }
 });

@@ -1,3 +1,4 @@
+import { declaredShapes, type OpCase } from './op-cases.js';
 // Random instances of every shape op, shared by the ONNX Runtime property test and the tfjs kernel test:
 // each case has fast-check parameters, a graph factory and a plain TypeScript reference for the values.
 import fc from 'fast-check';
@@ -8,17 +9,12 @@ import type { DType } from '../../src/dsl/dtype.js';
 import { concat, flatten, reshape, slice, split, squeeze, stack, transpose, unsqueeze } from '../../src/dsl/index.js';
 import type { GraphInstance } from '../../src/testing/shape-property.js';
 import type { HostTensor } from '../../src/runtime/session.js';
-import { evalShape } from '../../src/dsl/dim.js';
 import { concatRef, sliceRef, splitRef, stackRef, transposeRef, type Dense } from '../reference/shape-ops.js';
 
 type AnyTensor = Tensor<Shape, DType>;
 type Bindings = Record<string, number>;
 
-export interface ShapeOpCase<P> {
-  readonly params: fc.Arbitrary<P>;
-  readonly graph: (p: P) => GraphInstance;
-  readonly reference: (p: P, feeds: Readonly<Record<string, HostTensor>>) => Record<string, ArrayLike<number>>;
-}
+export type ShapeOpCase<P> = OpCase<P>;
 const shapeCase = <P>(c: ShapeOpCase<P>): ShapeOpCase<unknown> => c as ShapeOpCase<unknown>;
 
 const dense = (t: HostTensor): Dense => ({ data: t.data as Float32Array, shape: t.dims });
@@ -292,6 +288,4 @@ export const shapeOpCases: Record<string, ShapeOpCase<unknown>> = {
   'slice (symbolic)': sliceSymbolic,
 };
 
-/** The declared shape of each output under the instance's bindings. */
-export const declaredShapes = (inst: GraphInstance): Record<string, number[]> =>
-  Object.fromEntries(inst.graph.outputs.map((o) => [o.name, evalShape(o.value.shape, inst.bindings ?? {})]));
+export { declaredShapes };
