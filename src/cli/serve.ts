@@ -4,6 +4,8 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { LOOPBACK } from '../serve/static-server.js';
 
+/** The trained default model; the untrained tiny model when it is absent. */
+export const TRAINED_MODEL = 'compiled/oneprompt-default.onnx';
 export const DEFAULT_MODEL = 'compiled/oneprompt-tiny.onnx';
 
 export function registerServe(program: Command): void {
@@ -12,7 +14,7 @@ export function registerServe(program: Command): void {
     .description('serve the browser prompting tool: draw prompts on a template, see query masks; the model runs in the page')
     .option('--port <n>', 'port to listen on (0: any free port)', '8080')
     .option('--host <address>', 'interface to bind (anything but loopback exposes the tool to your network)', LOOPBACK)
-    .option('--model <file>', `ONNX model the page loads (default ${DEFAULT_MODEL}, compiled from the tiny configuration if missing)`)
+    .option('--model <file>', `ONNX model the page loads (default ${TRAINED_MODEL}, else ${DEFAULT_MODEL}, compiled from the tiny configuration if missing)`)
     .option('--samples <dir>', 'folder of sample image sets for "Load sample" (default: samples/)')
     .action(async (o: { port: string; host: string; model?: string; samples?: string }) => {
       const port = Number(o.port);
@@ -36,6 +38,7 @@ async function modelFile(given: string | undefined): Promise<string> {
     if (!existsSync(given)) throw new Error(`serve: no such model file '${given}'`);
     return resolve(given);
   }
+  if (existsSync(TRAINED_MODEL)) return resolve(TRAINED_MODEL);
   if (!existsSync(DEFAULT_MODEL)) {
     console.log(`no model at ${DEFAULT_MODEL}: compiling the tiny configuration there (untrained, seed 0; see \`oneprompt compile --weights\`)`);
     const { compileOnePrompt } = await import('../../graphs/oneprompt/compile.js');
