@@ -32,6 +32,12 @@ export interface BatchOptions {
   /** Fraction of each task's images in its template split when it has no templates.json (default 0.2). */
   readonly templateFraction?: number;
   readonly normalisation?: Normalisation;
+  /**
+   * Share of samples whose template is the query itself, prompted on its own mask (the paper's interactive special
+   * case, x_t = x_q). Default 0. Training with some gives the prompt a direct spatial route to learn through before
+   * template matching is learnt (docs/architecture.md).
+   */
+  readonly selfTemplateFraction?: number;
 }
 
 export interface SampleInfo {
@@ -122,6 +128,8 @@ export function createBatchProvider(opts: BatchOptions): E.Either<DataError, Bat
       let promptType: PromptType = pickOf(types);
       let quality: Quality | 'given' = drawnQuality;
       let size = { width: S, height: S };
+      // Drawn only when asked for, so that runs without it keep their data order.
+      const selfTemplate = (opts.selfTemplateFraction ?? 0) > 0 && !task.templates && rng() < opts.selfTemplateFraction! && maskArea(query.mask) > 0;
       for (let attempt = 0; attempt < MAX_REDRAWS && !prompt; attempt++) {
         if (task.templates) {
           const k = Math.min(task.templates.length - 1, Math.floor(rng() * task.templates.length));
@@ -137,7 +145,7 @@ export function createBatchProvider(opts: BatchOptions): E.Either<DataError, Bat
           }
           [prompt, templateIndex, promptType, quality, size] = [resolved, entry.pair, entry.prompt.type, 'given', { width: tpl.width, height: tpl.height }];
         } else {
-          const t = pickOf(split.templates);
+          const t = selfTemplate ? q : pickOf(split.templates);
           const tpl = load(task, t);
           // A template without the structure cannot be prompted; draw another.
           if (maskArea(tpl.mask) === 0) continue;

@@ -191,6 +191,20 @@ describe('training batches', () => {
     expect(types.size).toBe(4);
   });
 
+  it('selfTemplateFraction: interactive samples use the query as its own template (and only when asked)', () => {
+    const dataset = setup();
+    const all = right(createBatchProvider({ dataset, geometry: g, batchSize: 8, seed: 1, selfTemplateFraction: 1 }));
+    const b = all.batch(0);
+    for (const s of b.samples) expect(s.template).toBe(s.query);
+    expect(Array.from(b.template)).toEqual(Array.from(b.query));
+    const some = right(createBatchProvider({ dataset, geometry: g, batchSize: 8, seed: 1, selfTemplateFraction: 0.5 }));
+    const self = Array.from({ length: 6 }, (_, k) => some.batch(k).samples).flat().filter((s) => s.template === s.query).length;
+    expect(self).toBeGreaterThan(8);
+    expect(self).toBeLessThan(40);
+    const none = right(createBatchProvider({ dataset, geometry: g, batchSize: 8, seed: 1 }));
+    for (const s of none.batch(0).samples) expect(s.template).not.toBe(s.query);
+  });
+
   it('draws templates from the template split and queries from the rest', () => {
     const dataset = setup();
     const p = right(createBatchProvider({ dataset, geometry: g, batchSize: 8, seed: 1, promptTypes: ['click'], qualities: ['oracle'] }));

@@ -12,6 +12,11 @@ import type { TrainTask } from '../task.js';
 
 /** Fixed, so that which images are templates does not change with the run's seed. */
 const SPLIT_SEED = 0;
+/**
+ * Share of interactive samples (template = query, prompted on its own mask). Without them the tiny model learned a
+ * query-only "salient structure" solution that ignored template and prompt (docs/architecture.md).
+ */
+export const SELF_TEMPLATE_FRACTION = 0.3;
 
 function toBatch(b: TrainingBatch): Batch {
   const dims = inputDims(b.batch, b.geometry);
@@ -27,7 +32,7 @@ export function onePromptTask(name: ConfigName): TrainTask {
     model: (store) => ({ graph: buildOnePrompt(config, store.seed).graph, logits: OUTPUT_NAME }),
     data: (dir, batchSize) => {
       const dataset = orThrow(readDataset(dir));
-      const provider = orThrow(createBatchProvider({ dataset, geometry: { size: config.size, points: config.points }, batchSize, seed: SPLIT_SEED }));
+      const provider = orThrow(createBatchProvider({ dataset, geometry: { size: config.size, points: config.points }, batchSize, seed: SPLIT_SEED, selfTemplateFraction: SELF_TEMPLATE_FRACTION }));
       orThrow(provider.preload());
       const tasks = dataset.tasks.filter((t) => provider.tasks.includes(t.name));
       const queries = tasks.reduce((n, t) => n + templateSplit(t, SPLIT_SEED).queries.length, 0);
