@@ -14,8 +14,8 @@ import { randomModelInputs } from '../../src/testing/random-model-inputs.js';
 
 const PARSERS: PromptingStep[] = ['add', 'concat-mlp', 'stack-mlp'];
 const MASKINGS: MaskingStep[] = ['add', 'binary', 'norm', 'gaussian'];
-/** base (1024², 198 M parameters) takes about a minute per forward on 2 cores: run it with ONEPROMPT_FULL=1. */
-const FULL = process.env.ONEPROMPT_FULL === '1';
+/** base (1024², 198 M parameters, 2.3 TFLOP per image) takes about 30 s per image on 2 cores; ONEPROMPT_QUICK=1 skips its runs. */
+const QUICK = process.env.ONEPROMPT_QUICK === '1';
 
 async function runAndCheck(c: OnePromptConfig, bytes: Uint8Array, batches: number[], seed: number) {
   const model = await Model.load(bytes, { threads: 2 });
@@ -90,7 +90,7 @@ describe('One-Prompt model: configurations and variants', () => {
     }
   });
 
-  it.runIf(FULL)('base: runs in ONNX Runtime at B = 1 and B = 3 (ONEPROMPT_FULL=1)', async () => {
+  it.skipIf(QUICK)('base: runs in ONNX Runtime at B = 1 and B = 3', async () => {
     await runAndCheck(configs.base, emit(buildOnePrompt(configs.base, 0).graph), [1, 3], 5);
   }, 900_000);
 });
