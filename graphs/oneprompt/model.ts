@@ -1,11 +1,12 @@
 // The One-Prompt model: encoder (shared by query and template), prompt encoder, One-Prompt Former decoder,
 // mask head with multi-scale skips. Inputs and outputs: docs/model-io.md.
-import { build, input, ParamStore, type Graph, type Shape, type Tensor } from '../../src/dsl/index.js';
+import { add, build, input, ParamStore, type Graph, type Shape, type Tensor } from '../../src/dsl/index.js';
 import { gridSide, tokenCount, validateConfig, type OnePromptConfig } from './config.js';
 import { imageEncoder } from './encoder.js';
 import { formerBlock } from './former.js';
 import { maskHead, tokenizer } from './head.js';
 import { promptEncoder } from './prompt-encoder.js';
+import { densePositionalEncoding, fourierBasis } from './positional-encoding.js';
 
 type F = Tensor<Shape, 'float32'>;
 
@@ -37,7 +38,11 @@ export function buildOnePrompt(c: OnePromptConfig, seed = 0): OnePromptModel {
   const patchOf = (level: number) => 1 << (c.levels - level);
   const prompt = promptEncoder(root.at('prompt'), { points: points as F, labels: labels as F, mask: mask as F, type: type as F }, { side: gridSide(c), patch: patchOf(0), embed: c.embed });
 
-  const tokensOf = (f: F, level: number) => tokenizer(root.at('tokens').at(level), f, patchOf(level), c.embed);
+  // Query and template tokens carry the grid's dense PE (the prompt maps' own): attention can then match
+  // positions as well as content, which is how a prompt on the template reaches the same place in the query.
+  const peScope = root.at('prompt').at('pe');
+  const gridPE = densePositionalEncoding(peScope, gridSide(c), fourierBasis(peScope, c.embed)) as F;
+  const tokensOf = (f: F, level: number) => add(tokenizer(root.at('tokens').at(level), f, patchOf(level), c.embed), gridPE) as F;
   let es: F | undefined;
   for (let i = 0; i < c.blocks; i++) {
     const level = c.levels - i;
