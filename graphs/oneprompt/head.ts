@@ -1,5 +1,5 @@
 // Feature maps → tokens, and the mask head that goes back up with U-Net skip connections.
-import { concat, conv2dLayer, convTranspose2dLayer, defineModule, gelu, layerNorm2d, reshape, transpose, type Check, type ConcatShape, type Dim, type OrWide, type Scope, type Shape, type Tensor, type ShapeError, type DimsAgree } from '../../src/dsl/index.js';
+import { add, concat, conv2dLayer, resize, convTranspose2dLayer, defineModule, gelu, layerNorm2d, reshape, transpose, type Check, type ConcatShape, type Dim, type OrWide, type Scope, type Shape, type Tensor, type ShapeError, type DimsAgree } from '../../src/dsl/index.js';
 import type { OnePromptConfig } from './config.js';
 import { tokens } from './prompt-encoder.js';
 
@@ -26,12 +26,17 @@ export function skipJoin<A extends Shape, K extends Shape>(up: Tensor<A, 'float3
 /** Tokens (B, N, L) → mask logits (B, 1, S, S), joining the query's encoder features at every scale. */
 export const maskHead = defineModule(function maskHead(s: Scope, e: F, skips: readonly F[], c: OnePromptConfig): F {
   const side = c.size >> c.levels;
-  let x = reshape(transpose(e, [0, 2, 1]) as F, [e.shape[0], c.embed, side, side]) as F;
+  const grid = reshape(transpose(e, [0, 2, 1]) as F, [e.shape[0], c.embed, side, side]) as F;
+  let x = grid;
   for (let j = c.levels; j >= 0; j--) {
     const st = s.at('up').at(j);
     x = skipJoin(x, skips[j] as never);
     x = gelu(layerNorm2d(st.at('norm'), conv2dLayer(st.at('conv'), x, { out: c.widths[j], kernel: 3, padding: 1 }) as F) as F) as F;
     if (j > 0) x = convTranspose2dLayer(st.at('upsample'), x, { out: c.widths[j - 1], kernel: 2, stride: 2 }) as F;
   }
-  return conv2dLayer(s.at('logits'), x, { out: 1, kernel: 1 }) as F;
+  // A coarse mask read straight off the decoder tokens, upsampled and added to the refined logits: the tokens (the
+  // only path that carries template and prompt) get a direct route to the output instead of one diluted by four
+  // stages of skip features (measured: without it the trained model ignored the prompt; docs/architecture.md).
+  const coarse = conv2dLayer(s.at('coarse'), grid, { out: 1, kernel: 1 }) as F;
+  return add(conv2dLayer(s.at('logits'), x, { out: 1, kernel: 1 }) as F, resize(coarse, { scale: 1 << c.levels }, 'linear') as F) as F;
 });
