@@ -19,17 +19,23 @@ export interface OnePromptModel {
 export const INPUT_NAMES = ['query', 'template', 'prompt_points', 'prompt_labels', 'prompt_mask', 'prompt_type'] as const;
 export const OUTPUT_NAME = 'mask_logits';
 
+/** The model's six inputs (docs/model-io.md) for input size S and point budget K; any model with this interface fits the CLI and the page. */
+export function modelInputs(S: number, K: number) {
+  return {
+    query: input('query', ['B', 1, S, S]),
+    template: input('template', ['B', 1, S, S]),
+    prompt_points: input('prompt_points', ['B', K, 2]),
+    prompt_labels: input('prompt_labels', ['B', K]),
+    prompt_mask: input('prompt_mask', ['B', 1, S, S]),
+    prompt_type: input('prompt_type', ['B', 4]),
+  };
+}
+
 /** Build the model graph for a configuration; parameters are initialised from `seed` when first used. */
 export function buildOnePrompt(c: OnePromptConfig, seed = 0): OnePromptModel {
   validateConfig(c);
-  const S = c.size;
-  const K = c.points;
-  const query = input('query', ['B', 1, S, S]);
-  const template = input('template', ['B', 1, S, S]);
-  const points = input('prompt_points', ['B', K, 2]);
-  const labels = input('prompt_labels', ['B', K]);
-  const mask = input('prompt_mask', ['B', 1, S, S]);
-  const type = input('prompt_type', ['B', 4]);
+  const inputs = modelInputs(c.size, c.points);
+  const { query, template, prompt_points: points, prompt_labels: labels, prompt_mask: mask, prompt_type: type } = inputs;
 
   const store = new ParamStore(seed);
   const root = store.root();
@@ -60,7 +66,7 @@ export function buildOnePrompt(c: OnePromptConfig, seed = 0): OnePromptModel {
   const logits = maskHead(root.at('head'), es!, fq, c);
   const graph = build({
     name: `oneprompt-${c.name}`,
-    inputs: { query, template, prompt_points: points, prompt_labels: labels, prompt_mask: mask, prompt_type: type },
+    inputs,
     outputs: { [OUTPUT_NAME]: logits },
     doc: `One-Prompt segmentation model, configuration ${c.name} (${c.encoder} encoder, ${c.parser} prompting, ${c.masking} masking).`,
   });

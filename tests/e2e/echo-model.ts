@@ -3,18 +3,15 @@
 // little of both images. An untrained One-Prompt model barely reacts to its prompt, so comparing the page's masks
 // with the CLI's on it alone would pass even if the page encoded the prompt wrongly; on this model a point that is
 // one pixel off moves the mask. Written with the DSL and compiled to ONNX like any model of ours.
-import { add, build, constant, exp, input, matmul, mul, reduceSum, reshape, sub, type Shape, type Tensor } from '../../src/dsl/index.js';
+import { add, build, constant, exp, matmul, mul, reduceSum, reshape, sub, type Shape, type Tensor } from '../../src/dsl/index.js';
 import { emit } from '../../src/onnx/emit.js';
+import { modelInputs } from '../../graphs/oneprompt/model.js';
 
 type F = Tensor<Shape, 'float32'>;
 
 export function echoModel(S = 64, K = 32, sigma = 0.06): Uint8Array {
-  const query = input('query', ['B', 1, S, S]);
-  const template = input('template', ['B', 1, S, S]);
-  const points = input('prompt_points', ['B', K, 2]);
-  const labels = input('prompt_labels', ['B', K]);
-  const mask = input('prompt_mask', ['B', 1, S, S]);
-  const type = input('prompt_type', ['B', 4]);
+  const inputs = modelInputs(S, K);
+  const { query, template, prompt_points: points, prompt_labels: labels, prompt_mask: mask, prompt_type: type } = inputs;
   // Pixel centres in the model's [0, 1] coordinates: row 0 x, row 1 y; and their squared norms.
   const grid = new Float32Array(2 * S * S);
   const norms = new Float32Array(S * S);
@@ -37,6 +34,6 @@ export function echoModel(S = 64, K = 32, sigma = 0.06): Uint8Array {
   let logits = add(mul(fromPoints, 6) as F, mul(mask as F, 8) as F) as F;
   logits = add(logits, add(mul(sub(query as F, 0.5) as F, 1.5) as F, mul(sub(template as F, 0.5) as F, 0.5) as F) as F) as F;
   logits = add(sub(logits, 1.5) as F, typeBias) as F;
-  const graph = build({ inputs: { query, template, prompt_points: points, prompt_labels: labels, prompt_mask: mask, prompt_type: type }, outputs: { mask_logits: logits } });
+  const graph = build({ inputs, outputs: { mask_logits: logits } });
   return emit(graph);
 }
