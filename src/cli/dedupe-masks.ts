@@ -2,6 +2,7 @@
 // non-maximum suppression: candidates in order of confidence (then area), each kept unless it overlaps an already
 // kept mask by IoU above the threshold, in which case it counts as that mask's duplicate.
 import { maskArea, type Mask } from '../data/image.js';
+import { overlapCounts } from '../eval/dice.js';
 
 export interface Candidate {
   readonly mask: Mask;
@@ -17,16 +18,9 @@ export interface Kept<T extends Candidate> {
 
 /** Intersection over union of two masks of one size; two empty masks count as identical (1). */
 export function maskIoU(a: Mask, b: Mask): number {
-  if (a.width !== b.width || a.height !== b.height) throw new RangeError(`maskIoU: masks are ${a.width}×${a.height} and ${b.width}×${b.height}`);
-  let inter = 0;
-  let union = 0;
-  for (let i = 0; i < a.data.length; i++) {
-    const x = a.data[i] ? 1 : 0;
-    const y = b.data[i] ? 1 : 0;
-    inter += x & y;
-    union += x | y;
-  }
-  return union === 0 ? 1 : inter / union;
+  const o = overlapCounts(a, b, 'maskIoU');
+  const union = o.a + o.b - o.inter;
+  return union === 0 ? 1 : o.inter / union;
 }
 
 export function dedupeMasks<T extends Candidate>(candidates: readonly T[], iouThreshold: number): Kept<T>[] {

@@ -1,6 +1,22 @@
 // Dice overlap in percent, and mean ± std over runs. Browser-safe.
 import type { Mask } from '../data/image.js';
 
+/** Foreground counts of two masks of one size and of their intersection (non-zero = foreground). */
+export function overlapCounts(a: Mask, b: Mask, what: string): { readonly inter: number; readonly a: number; readonly b: number } {
+  if (a.width !== b.width || a.height !== b.height) throw new RangeError(`${what}: masks are ${a.width}×${a.height} and ${b.width}×${b.height}`);
+  let inter = 0;
+  let na = 0;
+  let nb = 0;
+  for (let i = 0; i < a.data.length; i++) {
+    const x = a.data[i] ? 1 : 0;
+    const y = b.data[i] ? 1 : 0;
+    inter += x & y;
+    na += x;
+    nb += y;
+  }
+  return { inter, a: na, b: nb };
+}
+
 /**
  * Dice = 2|A ∩ B| / (|A| + |B|) × 100. Two empty masks agree perfectly (100): predicting "nothing" for an image
  * without the structure is right.
@@ -9,16 +25,7 @@ export function dice(prediction: Mask, target: Mask): number {
   if (prediction.width !== target.width || prediction.height !== target.height) {
     throw new RangeError(`dice: prediction is ${prediction.width}×${prediction.height}, target is ${target.width}×${target.height}`);
   }
-  let inter = 0;
-  let a = 0;
-  let b = 0;
-  for (let i = 0; i < target.data.length; i++) {
-    const p = prediction.data[i] ? 1 : 0;
-    const t = target.data[i] ? 1 : 0;
-    inter += p & t;
-    a += p;
-    b += t;
-  }
+  const { inter, a, b } = overlapCounts(prediction, target, 'dice');
   return a + b === 0 ? 100 : (200 * inter) / (a + b);
 }
 
