@@ -15,6 +15,7 @@ export interface SynthCliOptions {
   readonly size: number;
   readonly seed: number;
   readonly heldout?: number;
+  readonly headTasks?: number;
   readonly force?: boolean;
 }
 
@@ -24,8 +25,8 @@ export function runSynth(o: SynthCliOptions, io: CliIO = processIO): { train: st
     if (readdirSync(o.out).length > 0 && !o.force) throw new Error(`synth: ${o.out} is not empty; choose a new folder or add --force to write into it`);
   }
   if (o.size < 8) throw new Error(`synth: --size ${o.size} is too small (at least 8)`);
-  const bar = progress(io, 'synth', o.tasks, 'tasks');
-  return synthesize({ out: o.out, tasks: o.tasks, images: o.images, size: o.size, seed: o.seed, heldOutFraction: o.heldout, onTask: (t, done) => bar.update(done, t.name) });
+  const bar = progress(io, 'synth', o.tasks + (o.headTasks ?? 0), 'tasks');
+  return synthesize({ out: o.out, tasks: o.tasks, images: o.images, size: o.size, seed: o.seed, heldOutFraction: o.heldout, headTasks: o.headTasks, onTask: (t, done) => bar.update(done, t.name) });
 }
 
 export function registerSynth(program: Command, io: CliIO = processIO): void {
@@ -38,13 +39,14 @@ export function registerSynth(program: Command, io: CliIO = processIO): void {
     .option('--size <s>', 'image side in pixels', positiveInt, 64)
     .option('--seed <x>', 'seed: the same seed gives the same dataset', nonNegativeInt, 0)
     .option('--heldout <fraction>', 'fraction of tasks held out from training (default 0.25)', fraction)
+    .option('--head-tasks <n>', 'head-scene tasks (brain, ventricles, head or scalp in an axial head slice) added after the shape tasks', nonNegativeInt, 0)
     .option('--force', 'write into a non-empty folder')
-    .addHelpText('after', '\nExample:\n  oneprompt synth --out data/synth --tasks 24 --images 16 --size 64 --seed 0')
+    .addHelpText('after', '\nExamples:\n  oneprompt synth --out data/synth --tasks 24 --images 16 --size 64 --seed 0\n  oneprompt synth --out data/mixed --tasks 48 --head-tasks 16 --images 40 --seed 1')
     .action((o: SynthCliOptions) => {
       const t0 = performance.now();
       const r = runSynth(o, io);
       const secs = ((performance.now() - t0) / 1000).toFixed(1);
-      io.out(`wrote ${o.tasks} tasks × ${o.images} images of ${o.size}×${o.size} to ${o.out} in ${secs} s`);
+      io.out(`wrote ${o.tasks + (o.headTasks ?? 0)} tasks × ${o.images} images of ${o.size}×${o.size} to ${o.out} in ${secs} s`);
       io.out(`training tasks (${r.train.length}): ${r.train.join(', ') || '(none)'}`);
       io.out(`held-out tasks (${r.heldout.length}): ${r.heldout.join(', ') || '(none)'}`);
       io.out(`split: ${join(o.out, SPLIT_FILE)}`);

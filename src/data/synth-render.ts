@@ -4,15 +4,17 @@
 // (seed, task, image) always gives the same pixels. Rendering only (browser-safe); synth.ts writes datasets.
 import { hashSeed, mulberry32 } from '../dsl/rng.js';
 import { greyImage, type GreyImage, type Mask } from './image.js';
-import { resizePlaneBilinear } from './resize.js';
+import { between, boxBlur, choose, gauss, textureField, type Rng, type Texture } from './synth-fields.js';
+import { renderHeadSample, type HeadTaskSpec } from './synth-head.js';
+
+export type { Texture } from './synth-fields.js';
+export * from './synth-head.js';
+
+/** One task's recipe: a shape scene or a head scene. */
+export type TaskSpec = ShapesTaskSpec | HeadTaskSpec;
 
 export const SHAPE_KINDS = ['ellipse', 'blob', 'lobed', 'ring', 'crescent', 'superellipse', 'bean', 'vessel', 'spots'] as const;
 export type ShapeKind = (typeof SHAPE_KINDS)[number];
-
-type Rng = () => number;
-const between = (rng: Rng, lo: number, hi: number): number => lo + (hi - lo) * rng();
-const choose = <T>(rng: Rng, xs: readonly T[]): T => xs[Math.min(xs.length - 1, Math.floor(rng() * xs.length))];
-const gauss = (rng: Rng): number => Math.sqrt(-2 * Math.log(1 - rng())) * Math.cos(2 * Math.PI * rng());
 
 /** A structure class with the parameters that make it one task's "anatomy". Sizes are fractions of the image. */
 export interface ShapeSpec {
@@ -33,8 +35,6 @@ export interface ShapeSpec {
   readonly params: readonly number[];
 }
 
-export type Texture = 'flat' | 'smooth' | 'stripes' | 'speckle';
-
 export interface Style {
   readonly background: number;
   readonly backgroundTexture: Texture;
@@ -52,7 +52,9 @@ export interface Style {
   readonly blur: number;
 }
 
-export interface TaskSpec {
+/** A task of the shape scenes: one target class among distractors (the head scenes are in synth-head.ts). */
+export interface ShapesTaskSpec {
+  readonly scene: 'shapes';
   readonly name: string;
   readonly index: number;
   readonly heldOut: boolean;
@@ -144,7 +146,7 @@ export interface SynthOptions {
 }
 
 /** The task recipes. The last tasks are the held-out ones; every shape class appears among the training tasks first. */
-export function taskSpecs(opts: SynthOptions): TaskSpec[] {
+export function taskSpecs(opts: SynthOptions): ShapesTaskSpec[] {
   const n = opts.tasks;
   const heldOut = n >= 2 ? Math.max(1, Math.round(n * (opts.heldOutFraction ?? 0.25))) : 0;
   return Array.from({ length: n }, (_, i) => {
@@ -155,6 +157,7 @@ export function taskSpecs(opts: SynthOptions): TaskSpec[] {
     const distractorKinds = Array.from({ length: 1 + Math.floor(rng() * 2) }, () => choose(rng, others));
     const maxD = Math.floor(between(rng, 0, 4));
     return {
+      scene: 'shapes' as const,
       name: `task-${String(i).padStart(3, '0')}-${kind}`,
       index: i,
       heldOut: i >= n - heldOut,
@@ -261,47 +264,6 @@ function instance(spec: ShapeSpec, size: number, rng: Rng): Inside {
   }
 }
 
-function textureField(kind: Texture, size: number, amplitude: number, rng: Rng): Float32Array {
-  const out = new Float32Array(size * size);
-  if (kind === 'flat') return out;
-  if (kind === 'smooth') {
-    const g = 6;
-    const coarse = Float32Array.from({ length: g * g }, () => between(rng, -1, 1) * amplitude);
-    return resizePlaneBilinear(coarse, g, g, size, size);
-  }
-  if (kind === 'stripes') {
-    const freq = between(rng, 3, 9) / size;
-    const angle = between(rng, 0, Math.PI);
-    const phase = between(rng, 0, 2 * Math.PI);
-    for (let y = 0; y < size; y++)
-      for (let x = 0; x < size; x++) out[y * size + x] = amplitude * Math.sin(2 * Math.PI * freq * (x * Math.cos(angle) + y * Math.sin(angle)) + phase);
-    return out;
-  }
-  for (let i = 0; i < out.length; i++) out[i] = amplitude * gauss(rng);
-  return out;
-}
-
-function boxBlur(src: Float32Array, size: number, radius: number): Float32Array {
-  const rad = Math.round(radius);
-  if (rad <= 0) return src;
-  const tmp = new Float32Array(src.length);
-  const out = new Float32Array(src.length);
-  for (let y = 0; y < size; y++)
-    for (let x = 0; x < size; x++) {
-      let acc = 0;
-      let n = 0;
-      for (let k = Math.max(0, x - rad); k <= Math.min(size - 1, x + rad); k++, n++) acc += src[y * size + k];
-      tmp[y * size + x] = acc / n;
-    }
-  for (let y = 0; y < size; y++)
-    for (let x = 0; x < size; x++) {
-      let acc = 0;
-      let n = 0;
-      for (let k = Math.max(0, y - rad); k <= Math.min(size - 1, y + rad); k++, n++) acc += tmp[k * size + x];
-      out[y * size + x] = acc / n;
-    }
-  return out;
-}
 
 export interface SynthSample {
   readonly image: GreyImage;
@@ -310,6 +272,10 @@ export interface SynthSample {
 
 /** Image `index` of a task at size×size. Values in [0, 1]. */
 export function renderSample(task: TaskSpec, index: number, size: number, seed: number): SynthSample {
+  return task.scene === 'head' ? renderHeadSample(task, index, size, seed) : renderShapesSample(task, index, size, seed);
+}
+
+function renderShapesSample(task: ShapesTaskSpec, index: number, size: number, seed: number): SynthSample {
   const rng = mulberry32(hashSeed(seed, `${task.name}/${index}`));
   const st = task.style;
   const n = size * size;

@@ -4,7 +4,7 @@
 import { join } from 'node:path';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { encodeGreyPng, encodeMaskPng } from './png.js';
-import { renderSample, taskSpecs, type TaskSpec } from './synth-render.js';
+import { headTaskSpecs, renderSample, taskSpecs, type TaskSpec } from './synth-render.js';
 
 export * from './synth-render.js';
 
@@ -15,6 +15,8 @@ export interface SynthesizeOptions {
   readonly size: number;
   readonly seed: number;
   readonly heldOutFraction?: number;
+  /** Head-scene tasks (synth-head.ts) added after the shape tasks, with their own held-out share (default 0). */
+  readonly headTasks?: number;
   /** Called after each task (for progress output). */
   readonly onTask?: (task: TaskSpec, done: number, total: number) => void;
 }
@@ -31,7 +33,12 @@ export function synthesize(opts: SynthesizeOptions): SynthesizeResult {
     if (!Number.isInteger(v) || v < 1) throw new RangeError(`synthesize: ${k} must be a positive integer, got ${v}`);
   }
   if (opts.size < 8) throw new RangeError(`synthesize: size ${opts.size} is too small (at least 8)`);
-  const specs = taskSpecs({ tasks: opts.tasks, seed: opts.seed, heldOutFraction: opts.heldOutFraction });
+  const heads = opts.headTasks ?? 0;
+  if (!Number.isInteger(heads) || heads < 0) throw new RangeError(`synthesize: headTasks must be a non-negative integer, got ${heads}`);
+  const specs: TaskSpec[] = [
+    ...taskSpecs({ tasks: opts.tasks, seed: opts.seed, heldOutFraction: opts.heldOutFraction }),
+    ...headTaskSpecs({ tasks: heads, seed: opts.seed, firstIndex: opts.tasks, heldOutFraction: opts.heldOutFraction }),
+  ];
   specs.forEach((task, t) => {
     const dir = join(opts.out, task.name);
     for (let i = 0; i < opts.images; i++) {
@@ -44,6 +51,6 @@ export function synthesize(opts: SynthesizeOptions): SynthesizeResult {
     opts.onTask?.(task, t + 1, specs.length);
   });
   const result = { train: specs.filter((s) => !s.heldOut).map((s) => s.name), heldout: specs.filter((s) => s.heldOut).map((s) => s.name) };
-  writeFileAtomic(join(opts.out, SPLIT_FILE), JSON.stringify({ ...result, seed: opts.seed, size: opts.size, images: opts.images }, null, 1) + '\n');
+  writeFileAtomic(join(opts.out, SPLIT_FILE), JSON.stringify({ ...result, seed: opts.seed, size: opts.size, images: opts.images, ...(heads ? { headTasks: heads } : {}) }, null, 1) + '\n');
   return result;
 }

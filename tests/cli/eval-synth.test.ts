@@ -38,6 +38,18 @@ describe('oneprompt synth', () => {
     expect(readFileSync(join(again, f))).toEqual(readFileSync(join(out, f)));
   });
 
+  it('adds head-scene tasks after the shape tasks with --head-tasks', async () => {
+    const out = join(tempDir('synth-heads'), 'data');
+    const r = await runCli('synth', '--out', out, '--tasks', '2', '--head-tasks', '4', '--images', '2', '--size', '24', '--seed', '7');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('synth: 6/6 tasks (100%)');
+    expect(r.stdout).toContain('wrote 6 tasks × 2 images of 24×24');
+    const split = JSON.parse(readFileSync(join(out, 'split.json'), 'utf8')) as { train: string[]; heldout: string[]; headTasks: number };
+    expect(split.headTasks).toBe(4);
+    expect([...split.train, ...split.heldout].filter((t) => t.includes('-head-')).sort()).toEqual(['task-002-head-brain', 'task-003-head-ventricles', 'task-004-head-brain', 'task-005-head-head']);
+    expect(JSON.parse(readFileSync(join(out, 'task-002-head-brain', 'task.json'), 'utf8')).head.target).toBe('brain');
+  });
+
   it('refuses a non-empty folder unless --force, and bad numbers', async () => {
     const out = tempDir('synth-full');
     writeFileSync(join(out, 'notes.txt'), 'mine');
