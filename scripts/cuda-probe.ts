@@ -8,10 +8,20 @@ import { ParamStore } from '../src/dsl/params.js';
 import { linear } from '../src/dsl/layers/linear.js';
 import { emit } from '../src/onnx/emit.js';
 import { cudaProviderStatus } from '../src/runtime/cuda-libs.js';
+import { describeArchs, fatbinArchs, gpuCapability, runsOn } from '../src/runtime/cuda-archs.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 const status = cudaProviderStatus();
 if (status.missing.length > 0) {
   console.error(`cuda-probe: ${status.missing.join(', ')} missing in ${status.binDir}; run npm run setup:cuda`);
+  process.exit(1);
+}
+// A library without kernels for this GPU loads fine and fails at the first launch; say so plainly first.
+const cc = gpuCapability();
+const archs = fatbinArchs(readFileSync(join(status.binDir, 'libonnxruntime_providers_cuda.so')), 'libonnxruntime_providers_cuda.so');
+if (cc !== undefined && !runsOn(archs, cc)) {
+  console.error(`cuda-probe: libonnxruntime_providers_cuda.so has ${describeArchs(archs, cc)}`);
   process.exit(1);
 }
 const x = input('x', [4, 64]);

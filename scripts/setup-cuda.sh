@@ -59,6 +59,7 @@ esac
 
 ort_node_version() { node -p "require('./node_modules/onnxruntime-node/package.json').version"; }
 lib_version() { node scripts/ort-lib-version.mjs "$1"; }
+archs() { npx --no-install tsx scripts/cuda-archs.ts "$1" 2>&1 | sed "s|^$1: ||"; } # GPUs its kernels run on
 cuda_needs() { # the CUDA/cuDNN libraries a provider library links against
   if command -v readelf >/dev/null; then readelf -d "$1" | sed -n 's/.*Shared library: \[\(libcu[a-zA-Z]*\.so\.[0-9]*\)\].*/\1/p' | tr '\n' ' '; fi
 }
@@ -70,6 +71,7 @@ show_status() {
       local v
       v=$(lib_version "$BIN/$lib")
       say "  $lib present${v:+ (built as ONNX Runtime $v)}"
+      [ "$lib" = libonnxruntime_providers_cuda.so ] && say "  $(archs "$BIN/$lib")"
     else
       say "  $lib missing"
     fi
@@ -154,6 +156,7 @@ fi
 
 for lib in "${LIBS[@]}"; do install -m 0755 "$SRC/$lib" "$BIN/$lib"; done
 say "copied ${LIBS[*]} into $BIN"
+say "$(archs "$BIN/libonnxruntime_providers_cuda.so")"
 
 # Which CUDA libraries the dynamic linker cannot find yet (ONNX Runtime opens cuDNN later, by name).
 if command -v ldd >/dev/null; then
