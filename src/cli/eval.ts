@@ -9,7 +9,7 @@ import { evaluate, type EvalReport, type Score } from '../eval/protocol.js';
 import type { Device } from '../runtime/session.js';
 import { table } from './format.js';
 import { processIO, type CliIO } from './io.js';
-import { DEVICES, nonNegativeInt, positiveInt } from './options.js';
+import { nonNegativeInt, positiveInt, withRuntimeOptions } from './options.js';
 import { progress } from './progress.js';
 import { loadSegmenter } from './segmenter.js';
 
@@ -95,7 +95,7 @@ export async function runEval(o: EvalCliOptions, io: CliIO = processIO): Promise
 }
 
 export function registerEval(program: Command, io: CliIO = processIO): void {
-  program
+  const command = program
     .command('eval')
     .description('Dice (%) per task of the model and of two baselines (copy the template mask; region-grow from the prompt) on the same template→query pairs, with simulated prompts')
     .requiredOption('--model <file>', 'compiled One-Prompt model (.onnx)')
@@ -105,10 +105,9 @@ export function registerEval(program: Command, io: CliIO = processIO): void {
     .option('--templates <k>', 'templates per task (drawn with the seed; each applied to every other image)', positiveInt, 5)
     .addOption(new Option('--tasks <part>', 'which tasks of split.json (all tasks when there is none)').choices(TASK_PARTS).default('heldout'))
     .option('--json', 'print one JSON object {"tasks": [...], "mean": {...}} instead of the table')
-    .option('--seed <n>', 'seed of the template draw and the prompt simulation', nonNegativeInt, 0)
-    .option('--batch <n>', 'pairs per model run', positiveInt, 8)
-    .addOption(new Option('--device <device>', 'execution device (cuda falls back to cpu with a warning)').choices(DEVICES).default('cpu'))
-    .option('--threads <n>', 'ONNX Runtime threads (default: all cores)', positiveInt)
+    .option('--seed <n>', 'seed of the template draw and the prompt simulation', nonNegativeInt, 0);
+  withRuntimeOptions(command, 'pairs per model run');
+  command
     .addHelpText('after', '\nExamples:\n  oneprompt synth --out data/synth && oneprompt eval --model compiled/oneprompt-default.onnx --data data/synth --prompt bbox\n  oneprompt eval --model M.onnx --data samples --tasks all --prompt click --quality low --json')
     .action(async (o: EvalCliOptions) => {
       const r = await runEval(o, io);

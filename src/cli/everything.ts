@@ -3,7 +3,7 @@
 // are merged, and what is left is written as masks plus one overlay with every outline in its own colour.
 import { join, relative } from 'node:path';
 import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { Option, type Command } from 'commander';
+import type { Command } from 'commander';
 import { orThrow } from '../data/errors.js';
 import { maskArea, type GreyImage, type Mask } from '../data/image.js';
 import type { Normalisation } from '../data/intensity.js';
@@ -18,7 +18,7 @@ import { writeFileAtomic } from '../util/atomic-write.js';
 import { dedupeMasks } from './dedupe-masks.js';
 import { table } from './format.js';
 import { processIO, type CliIO } from './io.js';
-import { DEVICES, WINDOW_HELP, fraction, nonNegativeInt, plane, positiveInt, windowOption } from './options.js';
+import { fraction, positiveInt, withImageOptions, withRuntimeOptions } from './options.js';
 import { overlayPng, palette } from './overlay.js';
 import { progress } from './progress.js';
 import { maskConfidence } from './segment-queries.js';
@@ -125,7 +125,7 @@ function removeStaleMasks(dir: string): void {
 }
 
 export function registerEverything(program: Command, io: CliIO = processIO): void {
-  program
+  const command = program
     .command('everything')
     .description('"segment everything": prompt the image with a grid of foreground clicks (as its own template), merge duplicate masks; writes DIR/masks/NN.png, DIR/overlay.png and DIR/masks.json')
     .requiredOption('--model <file>', 'compiled One-Prompt model (.onnx)')
@@ -133,13 +133,10 @@ export function registerEverything(program: Command, io: CliIO = processIO): voi
     .requiredOption('--out <dir>', 'output folder')
     .option('--grid <n>', 'N×N clicks (the paper reports about 50 masks per image)', positiveInt, 8)
     .option('--iou <x>', 'masks overlapping a more confident one by more than this IoU are duplicates', fraction, 0.7)
-    .option('--min-area <fraction>', 'drop masks smaller than this fraction of the image', fraction, 0.001)
-    .addOption(new Option('--device <device>', 'execution device (cuda falls back to cpu with a warning)').choices(DEVICES).default('cpu'))
-    .option('--batch <n>', 'clicks per run', positiveInt, 8)
-    .option('--threads <n>', 'ONNX Runtime threads (default: all cores)', positiveInt)
-    .option('--plane <plane>', 'volumes: axial, coronal or sagittal', plane)
-    .option('--slice <n>', 'volumes and series: which slice (default: the middle one)', nonNegativeInt)
-    .option('--window <w>', WINDOW_HELP, windowOption)
+    .option('--min-area <fraction>', 'drop masks smaller than this fraction of the image', fraction, 0.001);
+  withRuntimeOptions(command, 'clicks per run');
+  withImageOptions(command, 'volumes and series: which slice (default: the middle one)');
+  command
     .addHelpText('after', '\nExample:\n  oneprompt everything --model compiled/oneprompt-default.onnx --image samples/mri/images/axial-056.png --out out/everything')
     .action(async (o: EverythingOptions) => {
       const r = await runEverything(o, io);

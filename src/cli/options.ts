@@ -1,6 +1,6 @@
 // Argument parsers shared by the segmentation commands (segment, everything, eval, synth): each turns a string into
 // a checked value or throws commander's InvalidArgumentError, which commander prints with the option's name.
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { PLANES, type Plane } from '../data/nifti.js';
 import { ctWindows, type Normalisation } from '../data/intensity.js';
 import type { Device } from '../runtime/session.js';
@@ -43,3 +43,19 @@ export const windowOption = (v: string): Normalisation => {
 };
 
 export const WINDOW_HELP = `intensity window CENTER,WIDTH or a CT preset (${Object.keys(ctWindows).join(', ')}); default: per-image min–max`;
+
+/** --device, --batch and --threads: how a command runs the model (segment, everything, eval declare them alike). */
+export function withRuntimeOptions(cmd: Command, batchHelp: string): Command {
+  return cmd
+    .addOption(new Option('--device <device>', 'execution device (cuda falls back to cpu with a warning)').choices(DEVICES).default('cpu'))
+    .option('--batch <n>', batchHelp, positiveInt, 8)
+    .option('--threads <n>', 'ONNX Runtime threads (default: all cores)', positiveInt);
+}
+
+/** --plane, --slice and --window: how a volume, series or CT image becomes the 2-D image the model sees. */
+export function withImageOptions(cmd: Command, sliceHelp: string): Command {
+  return cmd
+    .option('--plane <plane>', 'volumes: axial, coronal or sagittal', plane)
+    .option('--slice <n>', sliceHelp, nonNegativeInt)
+    .option('--window <w>', WINDOW_HELP, windowOption);
+}

@@ -3,7 +3,7 @@
 // the first file is written, so a bad prompt leaves DIR as it was.
 import { join } from 'node:path';
 import { existsSync, statSync } from 'node:fs';
-import { Option, type Command } from 'commander';
+import type { Command } from 'commander';
 import { orThrow } from '../data/errors.js';
 import { maskArea, type Mask } from '../data/image.js';
 import type { Normalisation } from '../data/intensity.js';
@@ -14,7 +14,7 @@ import type { Device } from '../runtime/session.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { table } from './format.js';
 import { processIO, type CliIO } from './io.js';
-import { DEVICES, WINDOW_HELP, nonNegativeInt, plane, positiveInt, windowOption } from './options.js';
+import { positiveInt, withImageOptions, withRuntimeOptions } from './options.js';
 import { OUTLINE, overlayPng } from './overlay.js';
 import { progress } from './progress.js';
 import { readQueries, type NamedImage } from './query-images.js';
@@ -105,7 +105,7 @@ export async function runSegment(o: SegmentOptions, io: CliIO = processIO): Prom
 }
 
 export function registerSegment(program: Command, io: CliIO = processIO): void {
-  program
+  const command = program
     .command('segment')
     .description('segment query images with a prompted template: writes DIR/masks/<query>.png (0/255, the query\'s size) and DIR/overlays/<query>.png (mask outline on the image)')
     .requiredOption('--model <file>', 'compiled One-Prompt model (.onnx)')
@@ -114,13 +114,10 @@ export function registerSegment(program: Command, io: CliIO = processIO): void {
     .requiredOption('--query <images...>', 'query images; a volume or series gives one query per slice')
     .requiredOption('--out <dir>', 'output folder')
     .option('--ensemble <k>', 'average the probabilities of K prompted templates (the paper uses 50): --template first, then --templates entries', positiveInt)
-    .option('--templates <file>', 'prompted templates for the ensemble: [{"image", "prompt"}, ...] (templates.json format)')
-    .addOption(new Option('--device <device>', 'execution device (cuda falls back to cpu with a warning)').choices(DEVICES).default('cpu'))
-    .option('--batch <n>', 'model inputs per run', positiveInt, 8)
-    .option('--threads <n>', 'ONNX Runtime threads (default: all cores)', positiveInt)
-    .option('--plane <plane>', 'volumes: axial, coronal or sagittal', plane)
-    .option('--slice <n>', 'template volume or series: which slice (default: the middle one)', nonNegativeInt)
-    .option('--window <w>', WINDOW_HELP, windowOption)
+    .option('--templates <file>', 'prompted templates for the ensemble: [{"image", "prompt"}, ...] (templates.json format)');
+  withRuntimeOptions(command, 'model inputs per run');
+  withImageOptions(command, 'template volume or series: which slice (default: the middle one)');
+  command
     .addHelpText('after', '\nExamples:\n  oneprompt segment --model compiled/oneprompt-default.onnx --template samples/mri/images/axial-066.png \\\n    --prompt samples/mri/prompt.json --query samples/mri/images/axial-046.png --out out/seg\n  oneprompt segment --model M.onnx --templates task/templates.json --ensemble 50 --query scan.nii.gz --out out/vol')
     .action(async (o: SegmentOptions) => {
       const t0 = performance.now();

@@ -9,7 +9,7 @@ describe('--help', () => {
     segment: ['--model <file>', '--template <image>', '--prompt <json>', '--query <images...>', '--out <dir>', '--ensemble <k>', '--templates <file>', '--device <device>', '--batch <n>', '--threads <n>', '--plane <plane>', '--slice <n>', 'masks/<query>.png', 'Examples:'],
     everything: ['--model <file>', '--image <file>', '--out <dir>', '--grid <n>', '--iou <x>', '--min-area <fraction>', 'about 50 masks', 'Example:'],
     eval: ['--model <file>', '--data <dir>', '--prompt <type>', 'choices: "click", "bbox", "doodle", "seglab"', '"low", "medium", "high", "oracle"', '--templates <k>', '--tasks <part>', '--json', '--seed <n>', '--batch <n>', '--device <device>', 'Examples:'],
-    synth: ['--out <dir>', '--tasks <n>', '--images <m>', '--size <s>', '--seed <x>', '--heldout <fraction>', '--force', 'split.json', 'Example:'],
+    synth: ['--out <dir>', '--tasks <n>', '--images <m>', '--size <s>', '--seed <x>', '--heldout <fraction>', '--head-tasks <n>', '--force', 'split.json', 'Examples:', '--head-tasks 16'],
   };
   for (const [command, wanted] of Object.entries(expectations)) {
     it(`${command} --help names every option, its defaults and an example`, async () => {
