@@ -52,6 +52,30 @@ describe('window ops on tfjs (wasm) == ONNX Runtime', () => {
   }
 });
 
+/** What both gradient checks need: tfjs feeds and a random direction for every input, and L_a(t) = Σ f(…, a = t, …)·r. */
+interface GradientSetting {
+  readonly feeds: Record<string, TFTensor>;
+  readonly delta: Record<string, TFTensor>;
+  readonly lossAlong: (a: string) => (t: TFTensor) => TFTensor;
+}
+
+/** Builds one instance's executor, feeds (seed 3), directions (seed 4) and readout r (seed 5); frees them all after `check`. */
+async function withGradientSetting(inst: ReturnType<(typeof windowOpCases)[string]['graph']>, zeroBias: boolean, check: (s: GradientSetting) => Promise<void>): Promise<void> {
+  const exec = new TfjsExecutor(tf, inst.graph);
+  const toTf = (f: ReturnType<typeof randomFeeds>) => Object.fromEntries(Object.entries(f).map(([k, v]) => [k, tf.tensor(v.data as Float32Array, [...v.dims])]));
+  tf.engine().startScope();
+  try {
+    const feeds = toTf(randomFeeds(inst.graph, inst.bindings, 3));
+    const delta = toTf(randomFeeds(inst.graph, inst.bindings, 4));
+    if (zeroBias && feeds.b) feeds.b = tf.zerosLike(feeds.b);
+    const r = tf.randomUniform(exec.run(feeds).y.shape, -1, 1, 'float32', 5);
+    await check({ feeds, delta, lossAlong: (a) => (t) => tf.sum(tf.mul(exec.run({ ...feeds, [a]: t }).y, r)) });
+  } finally {
+    tf.engine().endScope();
+    exec.dispose();
+  }
+}
+
 /**
  * For an op linear in input `a`, L = Σ f(a, …)·r has ∂L/∂a = g with ⟨g, δ⟩ = Σ f(δ, …)·r for every δ.
  * Checking that for a random δ validates the kernel's whole backward pass without another implementation.
@@ -61,32 +85,17 @@ describe('window ops on tfjs (wasm): gradients satisfy the adjoint identity', ()
     if (c.linearIn.length === 0) continue;
     it(name, async () => {
       await fc.assert(
-        fc.asyncProperty(c.params, async (p) => {
-          const inst = c.graph(p);
-          const exec = new TfjsExecutor(tf, inst.graph);
-          const host = randomFeeds(inst.graph, inst.bindings, 3);
-          const deltas = randomFeeds(inst.graph, inst.bindings, 4);
-          tf.engine().startScope();
-          const toTf = (f: typeof host) => Object.fromEntries(Object.entries(f).map(([k, v]) => [k, tf.tensor(v.data as Float32Array, [...v.dims])]));
-          const feeds = toTf(host);
-          const delta = toTf(deltas);
-          // The bias is affine, not linear: zero it so that f(δ, …) has no constant part.
-          if (feeds.b) feeds.b = tf.zerosLike(feeds.b);
-          try {
-            const y0 = exec.run(feeds).y;
-            const r = tf.randomUniform(y0.shape, -1, 1, 'float32', 5);
+        fc.asyncProperty(c.params, (p) =>
+          // The bias is affine, not linear: zeroed so that f(δ, …) has no constant part.
+          withGradientSetting(c.graph(p), true, async ({ feeds, delta, lossAlong }) => {
             for (const a of c.linearIn) {
-              const loss = (t: TFTensor) => tf.sum(tf.mul(exec.run({ ...feeds, [a]: t }).y, r));
-              const g = tf.grad(loss)(feeds[a]);
-              const lhs = (await tf.sum(tf.mul(g, delta[a])).data())[0];
+              const loss = lossAlong(a);
+              const lhs = (await tf.sum(tf.mul(tf.grad(loss)(feeds[a]), delta[a])).data())[0];
               const rhs = (await loss(delta[a]).data())[0];
               expect(Math.abs(lhs - rhs) / Math.max(1, Math.abs(rhs))).toBeLessThan(1e-4);
             }
-          } finally {
-            tf.engine().endScope();
-            exec.dispose();
-          }
-        }),
+          }),
+        ),
         { numRuns: 12, seed: 13 },
       );
     });
@@ -102,30 +111,18 @@ describe('window ops on tfjs (wasm): gradients match directional differences whe
     if (!c.piecewiseLinearIn?.length) continue;
     it(name, async () => {
       await fc.assert(
-        fc.asyncProperty(c.params, async (p) => {
-          const inst = c.graph(p);
-          const exec = new TfjsExecutor(tf, inst.graph);
-          const host = randomFeeds(inst.graph, inst.bindings, 3);
-          const deltas = randomFeeds(inst.graph, inst.bindings, 4);
-          tf.engine().startScope();
-          const toTf = (f: typeof host) => Object.fromEntries(Object.entries(f).map(([k, v]) => [k, tf.tensor(v.data as Float32Array, [...v.dims])]));
-          const feeds = toTf(host);
-          const delta = toTf(deltas);
-          try {
-            const r = tf.randomUniform(exec.run(feeds).y.shape, -1, 1, 'float32', 5);
+        fc.asyncProperty(c.params, (p) =>
+          withGradientSetting(c.graph(p), false, async ({ feeds, delta, lossAlong }) => {
             const eps = 1e-3;
             for (const a of c.piecewiseLinearIn ?? []) {
-              const loss = (t: TFTensor) => tf.sum(tf.mul(exec.run({ ...feeds, [a]: t }).y, r));
+              const loss = lossAlong(a);
               const along = (await tf.sum(tf.mul(tf.grad(loss)(feeds[a]), delta[a])).data())[0];
               const moved = (await loss(tf.add(feeds[a], tf.mul(delta[a], eps))).data())[0];
               const here = (await loss(feeds[a]).data())[0];
               expect(Math.abs((moved - here) / eps - along)).toBeLessThan(2e-2 * Math.max(1, Math.abs(along)));
             }
-          } finally {
-            tf.engine().endScope();
-            exec.dispose();
-          }
-        }),
+          }),
+        ),
         { numRuns: 12, seed: 13 },
       );
     });
