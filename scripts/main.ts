@@ -18,12 +18,19 @@ const FALLBACK_MODEL = 'compiled/oneprompt-tiny.onnx';
 const SAMPLES = 'samples/mri';
 // The slice samples/mri/prompt.json is drawn on (samples/mri/README.md).
 const TEMPLATE = 'axial-066.png';
-// `--out DIR` writes elsewhere (the test does).
-const outFlag = process.argv.indexOf('--out');
-const OUT = outFlag >= 0 && process.argv[outFlag + 1] ? process.argv[outFlag + 1] : 'out/mri';
+// `--out DIR` writes elsewhere (the test does); `--model FILE` runs another model (a checkpoint being trained, say).
+const flag = (name: string): string | undefined => {
+  const at = process.argv.indexOf(name);
+  return at >= 0 ? process.argv[at + 1] : undefined;
+};
+const OUT = flag('--out') ?? 'out/mri';
 
-let model = DEFAULT_MODEL;
-if (!existsSync(DEFAULT_MODEL)) {
+let model = flag('--model') ?? DEFAULT_MODEL;
+if (!existsSync(model) && flag('--model')) {
+  console.error(`error: --model ${model} does not exist`);
+  process.exit(2);
+}
+if (!existsSync(model)) {
   model = FALLBACK_MODEL;
   console.error(`warning: ${DEFAULT_MODEL} is missing; using the untrained ${FALLBACK_MODEL} instead (the masks show the workflow, not the model's quality)`);
 }

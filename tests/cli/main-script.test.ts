@@ -23,4 +23,17 @@ describe('npm run main (scripts/main.ts)', () => {
     }
     if (!existsSync('compiled/oneprompt-default.onnx')) expect(r.stderr).toContain('warning: compiled/oneprompt-default.onnx is missing; using the untrained compiled/oneprompt-tiny.onnx');
   });
+
+  it('runs another model with --model, and refuses one that does not exist', () => {
+    const out = join(tempDir('main-model'), 'mri');
+    const run = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'scripts/main.ts', '--out', out, ...args], { encoding: 'utf8', timeout: 120_000 });
+    const missing = run('--model', 'compiled/no-such-model.onnx');
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toContain('error: --model compiled/no-such-model.onnx does not exist');
+    expect(existsSync(out)).toBe(false);
+    const r = run('--model', 'compiled/oneprompt-tiny.onnx');
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain('$ oneprompt segment --model compiled/oneprompt-tiny.onnx');
+    expect(r.stdout).toContain('model compiled/oneprompt-tiny.onnx:');
+  });
 });
