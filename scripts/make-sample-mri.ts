@@ -75,4 +75,6 @@ const tSize = squarePixelSize(tImg.width, tImg.height, tImg.meta.pixelSpacing ??
 const tMask = resizeMask(maskFromImage(tImg), tSize.width, tSize.height);
 const box = orDie(simulatePrompt(tMask, 'bbox', 'oracle', mulberry32(1)));
 writeFileAtomic(join(opts.out, 'prompt.json'), JSON.stringify(promptToJson(box)) + '\n');
+// The same prompted template in the dataset layout's templates.json, for `oneprompt eval --prompt given`.
+writeFileAtomic(join(opts.out, 'templates.json'), JSON.stringify([{ image: template, prompt: promptToJson(box) }]) + '\n');
 console.log(`prompt.json: ${JSON.stringify(promptToJson(box))} on images/${template}`);

@@ -18,7 +18,7 @@ export const TASK_PARTS = ['heldout', 'train', 'all'] as const;
 export interface EvalCliOptions {
   readonly model: string;
   readonly data: string;
-  readonly prompt: PromptType;
+  readonly prompt: PromptType | 'given';
   readonly quality: Quality;
   readonly templates: number;
   readonly tasks: (typeof TASK_PARTS)[number];
@@ -53,10 +53,10 @@ export function evalTable(r: EvalJson): string {
 }
 
 /** Pairs the protocol will run (each of min(K, n) templates against the n − 1 other images), for the progress bar. */
-const expectedPairs = (ds: Dataset, names: readonly string[], k: number): number =>
+const expectedPairs = (ds: Dataset, names: readonly string[], k: number, given: boolean): number =>
   names.reduce((a, n) => {
     const t = ds.tasks.find((x) => x.name === n);
-    return a + (t ? Math.min(k, t.pairs.length) * (t.pairs.length - 1) : 0);
+    return a + (t ? Math.min(k, given ? (t.templates?.length ?? 0) : t.pairs.length) * (t.pairs.length - 1) : 0);
   }, 0);
 
 export async function runEval(o: EvalCliOptions, io: CliIO = processIO): Promise<EvalJson> {
@@ -65,7 +65,7 @@ export async function runEval(o: EvalCliOptions, io: CliIO = processIO): Promise
   if (names.length === 0) throw new Error(`eval: ${o.data} has no ${o.tasks} tasks (split.json lists ${dataset.split ? `${dataset.split.train.length} train, ${dataset.split.heldout.length} held-out` : 'none'})`);
   const model = await loadSegmenter(o.model, { device: o.device, threads: o.threads, warn: (l) => io.err(l + '\n') });
   try {
-    const total = expectedPairs(dataset, names, o.templates);
+    const total = expectedPairs(dataset, names, o.templates, o.prompt === 'given');
     const bar = progress(io, 'eval', total, 'pairs');
     let before = 0;
     let current = '';
@@ -97,10 +97,10 @@ export async function runEval(o: EvalCliOptions, io: CliIO = processIO): Promise
 export function registerEval(program: Command, io: CliIO = processIO): void {
   const command = program
     .command('eval')
-    .description('Dice (%) per task of the model and of two baselines (copy the template mask; region-grow from the prompt) on the same template→query pairs, with simulated prompts')
+    .description('Dice (%) per task of the model and of two baselines (copy the template mask; region-grow from the prompt) on the same template→query pairs, with simulated prompts or the ones given in templates.json')
     .requiredOption('--model <file>', 'compiled One-Prompt model (.onnx)')
     .requiredOption('--data <dir>', 'dataset folder: DIR/<task>/images, DIR/<task>/masks, optional DIR/split.json')
-    .addOption(new Option('--prompt <type>', 'prompt type simulated on each template').choices(PROMPT_TYPES).default('click'))
+    .addOption(new Option('--prompt <type>', 'prompt type simulated on each template, or "given": the prompted templates of each task\'s templates.json').choices([...PROMPT_TYPES, 'given']).default('click'))
     .addOption(new Option('--quality <level>', 'simulated prompt quality (paper §4.5)').choices(QUALITIES).default('oracle'))
     .option('--templates <k>', 'templates per task (drawn with the seed; each applied to every other image)', positiveInt, 5)
     .addOption(new Option('--tasks <part>', 'which tasks of split.json (all tasks when there is none)').choices(TASK_PARTS).default('heldout'))
@@ -116,7 +116,8 @@ export function registerEval(program: Command, io: CliIO = processIO): void {
         return;
       }
       const n = r.tasks.length;
-      io.out(`Dice (%) of ${o.model} on ${n} task${n === 1 ? '' : 's'} of ${o.data} (--tasks ${o.tasks}): ${o.prompt} prompts at ${o.quality} quality, ${o.templates} template${o.templates === 1 ? '' : 's'} per task (mean ± std over templates), seed ${o.seed}`);
+      const prompts = o.prompt === 'given' ? `the prompts given in templates.json, up to ${o.templates}` : `${o.prompt} prompts at ${o.quality} quality, ${o.templates}`;
+      io.out(`Dice (%) of ${o.model} on ${n} task${n === 1 ? '' : 's'} of ${o.data} (--tasks ${o.tasks}): ${prompts} template${o.templates === 1 ? '' : 's'} per task (mean ± std over templates)${o.prompt === 'given' ? '' : `, seed ${o.seed}`}`);
       io.out(evalTable(r));
     });
 }

@@ -1,5 +1,6 @@
 // The evaluation protocol of `oneprompt eval` (issue 5): for each task, K templates drawn (seeded) from the task's
-// images are prompted by the simulator and applied to every other image of the task; Dice (%) of the model and of
+// images are prompted by the simulator (or, with 'given', the first K prompted templates of the task's templates.json
+// are taken as they are) and applied to every other image of the task; Dice (%) of the model and of
 // the two baselines on the same pairs, per task as mean ± std over the K templates (each template's score is the
 // mean over its queries), and the mean over tasks. The model is a callback over batches (B > 1), so this file does
 // not depend on a runtime. Node-only (reads the dataset).
@@ -7,9 +8,11 @@ import * as E from 'fp-ts/lib/Either.js';
 import { hashSeed, mulberry32 } from '../dsl/rng.js';
 import { type Dataset, shuffledIndices, type Task } from '../data/dataset.js';
 import { dataError, type DataError } from '../data/errors.js';
+import { join } from 'node:path';
 import { maskArea, type LoadedImage, type Mask } from '../data/image.js';
 import type { Normalisation } from '../data/intensity.js';
 import { readImage, readMask } from '../data/load.js';
+import { resolvePrompt } from '../data/prompt-file.js';
 import { imageToInput, itemPlane, logitsToMask, stackBatch, type BatchItem, type ModelInputs } from '../data/model-inputs.js';
 import { encodePrompt, type ModelGeometry } from '../data/prompt-tensors.js';
 import type { Prompt, PromptType } from '../data/prompt.js';
@@ -25,7 +28,9 @@ export interface EvalOptions {
   readonly dataset: Dataset;
   /** Task names (default: the split's held-out tasks, or all tasks without a split). */
   readonly tasks?: readonly string[];
-  readonly promptType: PromptType;
+  /** A simulated prompt type, or 'given': the prompts people drew, from each task's templates.json. */
+  readonly promptType: PromptType | 'given';
+  /** Simulated prompt quality (unused with 'given'). */
   readonly quality: Quality;
   /** Templates per task (K). */
   readonly templates: number;
@@ -86,17 +91,30 @@ async function evaluateTask(task: Task, opts: EvalOptions, predict: Predictor | 
   };
   if (task.pairs.length < 2) return E.left(dataError(task.dir, `task ${task.name} needs at least two images (a template and a query)`));
 
-  // K templates: the first K images of a seeded permutation whose mask is not empty.
   const templates: { index: number; prompt: Prompt }[] = [];
-  for (const i of shuffledIndices(task.pairs.length, opts.seed, `eval/${task.name}`)) {
-    if (templates.length >= opts.templates) break;
-    const s = load(i);
-    if (E.isLeft(s)) return s;
-    if (maskArea(s.right.mask) === 0) continue;
-    const rng = mulberry32(hashSeed(opts.seed, `eval/${task.name}/${i}/${opts.promptType}/${opts.quality}`));
-    const p = simulatePrompt(s.right.mask, opts.promptType, opts.quality, rng, task.pairs[i].mask);
-    if (E.isLeft(p)) return p;
-    templates.push({ index: i, prompt: p.right });
+  if (opts.promptType === 'given') {
+    // The first K prompted templates of templates.json, as drawn.
+    const source = join(task.dir, 'templates.json');
+    if (!task.templates) return E.left(dataError(task.dir, `task ${task.name} has no templates.json; --prompt given evaluates the prompts listed there (docs/workflow.md)`));
+    for (const entry of task.templates.slice(0, opts.templates)) {
+      const s = load(entry.pair);
+      if (E.isLeft(s)) return s;
+      const p = resolvePrompt(entry.prompt, s.right.image, source, task.dir);
+      if (E.isLeft(p)) return p;
+      templates.push({ index: entry.pair, prompt: p.right });
+    }
+  } else {
+    // K templates: the first K images of a seeded permutation whose mask is not empty, prompted by the simulator.
+    for (const i of shuffledIndices(task.pairs.length, opts.seed, `eval/${task.name}`)) {
+      if (templates.length >= opts.templates) break;
+      const s = load(i);
+      if (E.isLeft(s)) return s;
+      if (maskArea(s.right.mask) === 0) continue;
+      const rng = mulberry32(hashSeed(opts.seed, `eval/${task.name}/${i}/${opts.promptType}/${opts.quality}`));
+      const p = simulatePrompt(s.right.mask, opts.promptType, opts.quality, rng, task.pairs[i].mask);
+      if (E.isLeft(p)) return p;
+      templates.push({ index: i, prompt: p.right });
+    }
   }
   if (templates.length === 0) return E.left(dataError(task.dir, `task ${task.name}: no image has a non-empty mask to serve as a template`));
 

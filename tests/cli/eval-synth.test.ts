@@ -2,6 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync, writeFileSync, mkdirSync, cpSync } from 'node:fs';
 import { join } from 'node:path';
 import { echoModel } from '../e2e/echo-model.js';
+import { orThrow } from '../../src/data/errors.js';
+import { readImage, readMask } from '../../src/data/load.js';
+import { copyTemplateMask } from '../../src/eval/copy-template.js';
+import { dice } from '../../src/eval/dice.js';
 import { MRI, TINY_MODEL, listFiles, readPng, runCli, tempDir } from './run-cli.js';
 
 interface EvalJson {
@@ -117,11 +121,33 @@ describe('oneprompt eval', () => {
     expect(Math.abs(j.tasks[0].model.dice - j.tasks[0].copy_template.dice)).toBeLessThan(3);
   });
 
+  it('evaluates the prompts people drew with --prompt given (templates.json), and says when a task has none', async () => {
+    const dir = tempDir('eval-given');
+    mkdirSync(join(dir, 'samples'));
+    cpSync(MRI.dir, join(dir, 'samples', 'mri'), { recursive: true });
+    const r = await runCli('eval', '--model', TINY_MODEL, '--data', join(dir, 'samples'), '--prompt', 'given', '--json', '--threads', '1');
+    expect(r.code, r.stderr).toBe(0);
+    const j = JSON.parse(r.stdout) as EvalJson;
+    // samples/mri/templates.json lists one template (axial-066 with the box of prompt.json), applied to the other five.
+    expect(j.tasks.map((t) => [t.task, t.pairs])).toEqual([['mri', 5]]);
+    const queries = ['036', '046', '056', '076', '086'].map((n) => `axial-${n}.png`);
+    const templateMask = orThrow(readMask(join(MRI.dir, 'masks', 'axial-066.png')));
+    const copy = queries.map((q) => dice(copyTemplateMask(templateMask, orThrow(readImage(join(MRI.dir, 'images', q)))), orThrow(readMask(join(MRI.dir, 'masks', q)))));
+    expect(j.tasks[0].copy_template.dice).toBeCloseTo(copy.reduce((a, b) => a + b, 0) / copy.length, 6);
+    const table = await runCli('eval', '--model', TINY_MODEL, '--data', join(dir, 'samples'), '--prompt', 'given', '--threads', '1');
+    expect(table.stdout.split('\n')[0]).toContain('the prompts given in templates.json, up to 5 templates per task (mean ± std over templates)');
+
+    expect((await setup).code).toBe(0);
+    const none = await runCli('eval', '--model', TINY_MODEL, '--data', data, '--prompt', 'given');
+    expect(none.code).toBe(1);
+    expect(none.stderr).toMatch(/task task-\d{3}-\S+ has no templates\.json; --prompt given evaluates the prompts listed there/);
+  });
+
   it('reports bad arguments and datasets clearly', async () => {
     expect((await setup).code).toBe(0);
     const choice = await runCli('eval', '--model', TINY_MODEL, '--data', data, '--prompt', 'lasso');
     expect(choice.code).not.toBe(0);
-    expect(choice.stderr).toContain("option '--prompt <type>' argument 'lasso' is invalid. Allowed choices are click, bbox, doodle, seglab.");
+    expect(choice.stderr).toContain("option '--prompt <type>' argument 'lasso' is invalid. Allowed choices are click, bbox, doodle, seglab, given.");
     const missing = await runCli('eval', '--model', TINY_MODEL, '--data', join(data, 'nope'));
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/nope: cannot list the dataset folder/);

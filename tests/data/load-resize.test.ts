@@ -129,6 +129,6 @@ describe('bundled MRI samples', () => {
       expect(names).toEqual(readdirSync(join(root, 'mri', sub)).sort());
       for (const n of names) expect(readFileSync(join(out, sub, n)).equals(readFileSync(join(root, 'mri', sub, n))), `${sub}/${n}`).toBe(true);
     }
-    expect(readFileSync(join(out, 'prompt.json'), 'utf8')).toBe(readFileSync(join(root, 'mri/prompt.json'), 'utf8'));
+    for (const f of ['prompt.json', 'templates.json']) expect(readFileSync(join(out, f), 'utf8'), f).toBe(readFileSync(join(root, 'mri', f), 'utf8'));
   });
 });
