@@ -96,7 +96,7 @@ function publish(state: 'empty' | 'pending' | 'running' | 'ready' | 'waiting'): 
   (window as unknown as { __oneprompt: unknown }).__oneprompt = {
     runs: S.runs,
     lastMs: S.lastMs,
-    model: S.segmenter ? { name: S.segmenter.name, ...S.segmenter.geometry } : undefined,
+    model: S.segmenter ? { name: S.segmenter.name, ...S.segmenter.geometry, ...S.segmenter.runtime } : undefined,
     queries: S.queries.map((q) => q.name),
   };
 }
@@ -264,7 +264,8 @@ async function useModel(bytes: Uint8Array, name: string): Promise<boolean> {
   await S.segmenter?.release();
   S.segmenter = seg.right;
   const g = seg.right.geometry;
-  $('model-info').textContent = `${name}: ${g.size}×${g.size} input, ${g.points} prompt points, onnxruntime-web (wasm)`;
+  const rt = seg.right.runtime;
+  $('model-info').textContent = `${name}: ${g.size}×${g.size} input, ${g.points} prompt points, onnxruntime-web (wasm, ${rt.threads} thread${rt.threads === 1 ? '' : 's'}${rt.worker ? ', in a worker' : ''})`;
   return true;
 }
 

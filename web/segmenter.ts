@@ -1,5 +1,7 @@
-// The compiled model in the page: onnxruntime-web on its wasm backend, one thread, no proxy worker. Its files come
-// from our own server (/ort/), so the model, the images and the prompt never leave the browser.
+// The compiled model in the page: onnxruntime-web on its wasm backend, run in onnxruntime-web's own proxy worker so
+// the page stays responsive while a larger model runs, and on several threads when the page is cross-origin
+// isolated (the tool server sends COOP/COEP, which SharedArrayBuffer needs). Its files come from our own server
+// (/ort/), so the model, the images and the prompt never leave the browser.
 import * as ort from 'onnxruntime-web/wasm';
 import * as E from 'fp-ts/lib/Either.js';
 import { geometryFromInputs } from '../src/data/model-geometry.js';
@@ -9,22 +11,35 @@ import type { ModelGeometry } from '../src/data/prompt-tensors.js';
 export interface Segmenter {
   readonly name: string;
   readonly geometry: ModelGeometry;
+  /** How it runs: wasm threads, and whether in a worker. */
+  readonly runtime: RuntimeInfo;
   /** mask_logits (B, 1, S, S) for a batch. One run at a time: the caller serialises. */
   run(inputs: ModelInputs): Promise<Float32Array>;
   release(): Promise<void>;
 }
 
-let configured = false;
-function configure(): void {
-  if (configured) return;
+export interface RuntimeInfo {
+  readonly threads: number;
+  readonly worker: boolean;
+}
+
+/** At most this many wasm threads: beyond it the tiny and small models gain little and the page's other work suffers. */
+const MAX_THREADS = 4;
+
+let configured: RuntimeInfo | undefined;
+function configure(): RuntimeInfo {
+  if (configured) return configured;
   ort.env.wasm.wasmPaths = new URL('/ort/', location.href).href;
-  ort.env.wasm.numThreads = 1;
-  ort.env.wasm.proxy = false;
-  configured = true;
+  // Threads need SharedArrayBuffer, which browsers give only to cross-origin isolated pages.
+  const threads = globalThis.crossOriginIsolated ? Math.max(1, Math.min(MAX_THREADS, navigator.hardwareConcurrency || 1)) : 1;
+  ort.env.wasm.numThreads = threads;
+  ort.env.wasm.proxy = true;
+  configured = { threads, worker: true };
+  return configured;
 }
 
 export async function loadSegmenter(model: Uint8Array, name: string): Promise<E.Either<string, Segmenter>> {
-  configure();
+  const runtime = configure();
   let session: ort.InferenceSession;
   try {
     session = await ort.InferenceSession.create(model, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
@@ -41,6 +56,7 @@ export async function loadSegmenter(model: Uint8Array, name: string): Promise<E.
   return E.right({
     name,
     geometry: g,
+    runtime,
     async run(inputs) {
       const dims = inputDims(inputs.batch, g);
       const feeds: Record<string, ort.Tensor> = {};

@@ -23,6 +23,16 @@ export const CONTENT_SECURITY_POLICY = [
   "frame-ancestors 'none'",
 ].join('; ');
 
+/**
+ * Makes the page cross-origin isolated, which browsers require before they give it SharedArrayBuffer, and so
+ * onnxruntime-web's wasm threads. Everything the page loads comes from this server, so nothing is blocked.
+ */
+export const CROSS_ORIGIN_ISOLATION = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+  'Cross-Origin-Resource-Policy': 'same-origin',
+} as const;
+
 export interface ToolServerOptions {
   /** The ONNX model the page loads by default. */
   readonly model: string;
@@ -63,6 +73,6 @@ export async function startToolServer(o: ToolServerOptions): Promise<ToolServer>
     },
     { kind: 'dir', prefix: '/samples/', dir: samples },
   ];
-  const server = await startStaticServer({ mounts, host: o.host, port: o.port, log: o.log, headers: { 'Content-Security-Policy': CONTENT_SECURITY_POLICY } });
+  const server = await startStaticServer({ mounts, host: o.host, port: o.port, log: o.log, headers: { 'Content-Security-Policy': CONTENT_SECURITY_POLICY, ...CROSS_ORIGIN_ISOLATION } });
   return { ...server, bundleBytes: bundle.bytes };
 }

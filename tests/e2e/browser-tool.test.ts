@@ -39,6 +39,7 @@ let context: BrowserContext;
 /** The sample set "Load sample" opens, as files on disk for the CLI side. */
 let sample: { template: string; queries: string[]; prompt: string; templateMask: string; width: number; height: number };
 const timings: string[] = [];
+let threads = 0;
 
 const fileOf = (url: string): string => join(SAMPLES, ...decodeURIComponent(url.replace(/^\/samples\//, '')).split('/'));
 
@@ -68,7 +69,7 @@ describe.skipIf(!existsSync(CHROMIUM) || !existsSync(join(SAMPLES, 'mri')))('bro
   afterAll(async () => {
     await context?.close();
     await srv?.close();
-    if (timings.length) console.log(`time from prompt to mask in the page (onnxruntime-web wasm, 1 thread, ${sample.queries.length} queries):\n  ${timings.join('\n  ')}`);
+    if (timings.length) console.log(`time from prompt to mask in the page (onnxruntime-web wasm, ${threads} thread(s) in a worker, ${sample.queries.length} queries):\n  ${timings.join('\n  ')}`);
     if (tmp) rmSync(tmp, { recursive: true, force: true });
   });
 
@@ -98,6 +99,17 @@ describe.skipIf(!existsSync(CHROMIUM) || !existsSync(join(SAMPLES, 'mri')))('bro
       expect(await page.textContent('#model-info')).toContain('oneprompt-tiny.onnx: 64×64 input, 32 prompt points');
     }
     expect(errors).toEqual([]);
+    // Cross-origin isolated (COOP/COEP from the server), so onnxruntime-web runs wasm threads, in its proxy worker.
+    const rt = await page.evaluate(() => ({
+      isolated: globalThis.crossOriginIsolated,
+      cores: navigator.hardwareConcurrency,
+      model: (window as unknown as { __oneprompt: { model: { threads: number; worker: boolean } } }).__oneprompt.model,
+    }));
+    expect(rt.isolated).toBe(true);
+    expect(rt.model).toMatchObject({ threads: Math.min(4, rt.cores), worker: true });
+    threads = rt.model.threads;
+    // The proxy is onnxruntime-web's own module started as a dedicated worker.
+    expect(page.workers().map((w) => new URL(w.url()).pathname)).toContain('/ort/ort.wasm.min.mjs');
     return page;
   }
 

@@ -45,6 +45,10 @@ describe('the tool server', () => {
     expect(r.body.toString()).toContain('<script type="module" src="/app.js">');
     expect(r.headers['content-security-policy']).toContain("connect-src 'self'");
     expect(r.headers['content-security-policy']).toContain("script-src 'self' 'wasm-unsafe-eval'");
+    // Cross-origin isolation, which onnxruntime-web's wasm threads need (SharedArrayBuffer).
+    expect(r.headers['cross-origin-opener-policy']).toBe('same-origin');
+    expect(r.headers['cross-origin-embedder-policy']).toBe('require-corp');
+    expect(r.headers['cross-origin-resource-policy']).toBe('same-origin');
   });
 
   it('serves the bundled script, which loads onnxruntime-web from /ort/', async () => {
