@@ -44,7 +44,8 @@ export class Model {
 
   static async load(model: string | Uint8Array, opts: SessionOptions = {}): Promise<Model> {
     // onnxruntime-node rejects keys set to undefined, so only present options are passed.
-    const base: ort.InferenceSession.SessionOptions = { graphOptimizationLevel: opts.optimization ?? 'all' };
+    // Errors only: ONNX Runtime's warnings (e.g. constant folding skipped for float16 on the CPU) say nothing users can act on.
+    const base: ort.InferenceSession.SessionOptions = { graphOptimizationLevel: opts.optimization ?? 'all', logSeverityLevel: 3 };
     if (opts.threads !== undefined) base.intraOpNumThreads = opts.threads;
     if (opts.interOpThreads !== undefined) base.interOpNumThreads = opts.interOpThreads;
     if (opts.device === 'cuda') {
