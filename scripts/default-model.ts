@@ -1,14 +1,16 @@
 // The bundled default model, reproducibly:
 //   npx tsx scripts/default-model.ts train   synthesise the data, train tiny on its training tasks, compile
 //                                            compiled/oneprompt-default.onnx (+ .json)   (~40 min on 2 cores)
-//   npx tsx scripts/default-model.ts eval    Dice on the held-out synthetic tasks for every prompt type at oracle
-//                                            quality, and on the bundled MRI slices, as the README's tables
+//   npx tsx scripts/default-model.ts eval [MODEL.onnx]
+//                                            Dice on the held-out synthetic tasks (shape and head scenes) for every
+//                                            prompt type at oracle quality, and on the bundled MRI slices, as the
+//                                            README's tables (MODEL: another model, e.g. a checkpoint; default the shipped one)
 // Everything is seeded; the commands it runs are printed first.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
-export const DATA = { out: 'runs/data/synth-default', tasks: 48, images: 40, size: 64, seed: 1 };
-export const TRAIN = { config: 'tiny', epochs: 10, batch: 8, lr: 0.001, seed: 1, out: 'runs/default-tiny' };
+export const DATA = { out: 'runs/data/synth-default-heads', tasks: 48, headTasks: 16, images: 40, size: 64, seed: 1 };
+export const TRAIN = { config: 'tiny', epochs: 8, batch: 8, lr: 0.001, seed: 1, out: 'runs/default-tiny-heads' };
 const MODEL = 'compiled/oneprompt-default.onnx';
 const cli = (...args: string[]) => ['node', 'bin/oneprompt.mjs', ...args];
 
@@ -20,7 +22,7 @@ function run(cmd: string[], capture = false): string {
 }
 
 function train(): void {
-  if (!existsSync(`${DATA.out}/split.json`)) run(cli('synth', '--out', DATA.out, '--tasks', String(DATA.tasks), '--images', String(DATA.images), '--size', String(DATA.size), '--seed', String(DATA.seed)));
+  if (!existsSync(`${DATA.out}/split.json`)) run(cli('synth', '--out', DATA.out, '--tasks', String(DATA.tasks), '--head-tasks', String(DATA.headTasks), '--images', String(DATA.images), '--size', String(DATA.size), '--seed', String(DATA.seed)));
   const resume = existsSync(`${TRAIN.out}/last.safetensors`) ? ['--resume'] : [];
   const t0 = Date.now();
   run(cli('train', '--config', TRAIN.config, '--data', DATA.out, '--epochs', String(TRAIN.epochs), '--batch', String(TRAIN.batch), '--lr', String(TRAIN.lr), '--seed', String(TRAIN.seed), '--checkpoint-every', '50', '--out', TRAIN.out, ...resume));
@@ -29,31 +31,43 @@ function train(): void {
 }
 
 interface EvalJson {
-  tasks: { task: string; pairs: number }[];
-  mean: { model: number; copy_template: number; region_grow: number };
+  tasks: { task: string; pairs: number; model: { dice: number }; copy_template: { dice: number }; region_grow: { dice: number } }[];
 }
 
-function evaluate(): void {
-  const rows: string[] = ['| prompt (oracle) | One-Prompt (default model) | copy template | region grow |', '| --- | --- | --- | --- |'];
+/** The held-out tasks in two groups: the shape scenes and the head scenes (synth --head-tasks). */
+const GROUPS = [
+  { name: 'shape scenes', has: (task: string) => !task.includes('-head-') },
+  { name: 'head scenes', has: (task: string) => task.includes('-head-') },
+] as const;
+
+function evaluate(model = MODEL): void {
+  const rows: string[] = ['| held-out tasks | prompt (oracle) | One-Prompt (default model) | copy template | region grow |', '| --- | --- | --- | --- | --- |'];
+  const results = new Map<string, EvalJson>();
   for (const prompt of ['click', 'bbox', 'doodle', 'seglab']) {
-    const out = JSON.parse(run(cli('eval', '--model', MODEL, '--data', DATA.out, '--tasks', 'heldout', '--prompt', prompt, '--quality', 'oracle', '--templates', '5', '--seed', '0', '--json'), true)) as EvalJson;
-    const pairs = out.tasks.reduce((n, t) => n + t.pairs, 0);
-    const f = (x: number) => x.toFixed(1);
-    const best = Math.max(out.mean.model, out.mean.copy_template, out.mean.region_grow);
-    const mark = (x: number) => (x === best ? `**${f(x)}**` : f(x));
-    rows.push(`| ${prompt} | ${mark(out.mean.model)} | ${mark(out.mean.copy_template)} | ${mark(out.mean.region_grow)} |`);
-    console.error(`${prompt}: ${out.tasks.length} held-out tasks, ${pairs} pairs`);
+    const out = JSON.parse(run(cli('eval', '--model', model, '--data', DATA.out, '--tasks', 'heldout', '--prompt', prompt, '--quality', 'oracle', '--templates', '5', '--seed', '0', '--json'), true)) as EvalJson;
+    results.set(prompt, out);
+    console.error(`${prompt}: ${out.tasks.length} held-out tasks, ${out.tasks.reduce((n, t) => n + t.pairs, 0)} pairs`);
+  }
+  for (const group of GROUPS) {
+    for (const [prompt, out] of results) {
+      const tasks = out.tasks.filter((t) => group.has(t.task));
+      const mean = (f: (t: EvalJson['tasks'][number]) => number) => tasks.reduce((a, t) => a + f(t), 0) / tasks.length;
+      const cells = [mean((t) => t.model.dice), mean((t) => t.copy_template.dice), mean((t) => t.region_grow.dice)];
+      const best = Math.max(...cells);
+      const mark = (x: number) => (x === best ? `**${x.toFixed(1)}**` : x.toFixed(1));
+      rows.push(`| ${group.name} (${tasks.length}) | ${prompt} | ${cells.map(mark).join(' | ')} |`);
+    }
   }
   console.log('Held-out synthetic tasks, mean Dice (%) over tasks (5 templates per task, each applied to every other image):\n');
   console.log(rows.join('\n'));
   console.log('\nBundled MRI slices (template axial-066 with samples/mri/prompt.json, queries the other five):\n');
-  console.log(run(['npx', 'tsx', 'scripts/main.ts', '--out', 'runs/main-eval'], true).trim());
+  console.log(run(['npx', 'tsx', 'scripts/main.ts', '--model', model, '--out', 'runs/main-eval'], true).trim());
 }
 
 const what = process.argv[2];
 if (what === 'train') train();
-else if (what === 'eval') evaluate();
+else if (what === 'eval') evaluate(process.argv[3]);
 else {
-  console.error('usage: npx tsx scripts/default-model.ts train|eval');
+  console.error('usage: npx tsx scripts/default-model.ts train | eval [MODEL.onnx]');
   process.exit(2);
 }
