@@ -16,7 +16,7 @@ import { encodePrompt, type ModelGeometry } from './prompt-tensors.js';
 import { PROMPT_TYPES, type Prompt, type PromptType } from './prompt.js';
 import { resizeMask } from './resize.js';
 import { QUALITIES, simulatePrompt, type Quality } from './simulate.js';
-import { templateSplit, type Dataset, type Task, type TemplateSplit } from './dataset.js';
+import { pairReadOptions, templateSplit, type Dataset, type Task, type TemplateSplit } from './dataset.js';
 
 export interface BatchOptions {
   readonly dataset: Dataset;
@@ -99,15 +99,17 @@ export function createBatchProvider(opts: BatchOptions): E.Either<DataError, Bat
 
   const load = (task: Task, index: number): Cached => {
     const pair = task.pairs[index];
-    const hit = cache.get(pair.image);
+    // The slices of one volume share its file: the key is the file and the slice.
+    const key = pair.slice === undefined ? pair.image : `${pair.image}#axial=${pair.slice}`;
+    const hit = cache.get(key);
     if (hit) return hit;
-    const img = orThrow(readImage(pair.image));
-    const mask = orThrow(readMask(pair.mask));
+    const img = orThrow(readImage(pair.image, pairReadOptions(pair)));
+    const mask = orThrow(readMask(pair.mask, pairReadOptions(pair)));
     if (mask.width !== img.width || mask.height !== img.height) {
       throw new DataLoadError(dataError(pair.mask, `mask is ${mask.width}×${mask.height}, but its image ${pair.name} is ${img.width}×${img.height}`));
     }
     const entry = { plane: imageToInput(img, S, opts.normalisation), mask: resizeMask(mask, S, S), width: img.width, height: img.height };
-    cache.set(pair.image, entry);
+    cache.set(key, entry);
     return entry;
   };
 

@@ -1,10 +1,12 @@
 // A folder of segmentation tasks:
 //   DIR/<task>/images/*          images (PNG, JPEG, NIfTI, DICOM files)
 //   DIR/<task>/masks/*           masks with the same file names (or the same stem: a.jpg ↔ a.png)
+//                                A NIfTI volume gives one sample per axial slice where its mask has foreground,
+//                                named "scan.nii.gz#axial=42" (its mask volume is read once while listing).
 //   DIR/<task>/templates.json    optional prompted templates: [{"image": "a.png", "prompt": {...}}, ...]
 //                                (image: a file in images/; a SegLab prompt's mask is relative to the task folder)
 //   DIR/split.json               optional {"train": [task...], "heldout": [task...]}
-// Listing and validation only; images are read later (batches.ts, eval). Node-only.
+// Listing and validation only; images are read later (batches.ts, eval), except mask volumes. Node-only.
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
@@ -13,13 +15,31 @@ import * as A from 'fp-ts/lib/Array.js';
 import { hashSeed, mulberry32 } from '../dsl/rng.js';
 import { dataError, type DataError } from './errors.js';
 import { parseJson } from './json.js';
+import { readImages } from './load.js';
 import { decodePromptSpec, type PromptSpec } from './prompt.js';
 
 export interface Pair {
-  /** File name in images/ (the sample's id within its task). */
+  /** File name in images/ (the sample's id within its task), with "#axial=K" for a slice of a volume. */
   readonly name: string;
   readonly image: string;
   readonly mask: string;
+  /** The axial slice, when the files are volumes. */
+  readonly slice?: number;
+}
+
+/** How to read a sample's image and mask: the whole file, or its axial slice. */
+export const pairReadOptions = (pair: Pair): { plane?: 'axial'; slice?: number } => (pair.slice === undefined ? {} : { plane: 'axial', slice: pair.slice });
+
+const isNiftiName = (name: string): boolean => /\.nii(\.gz)?$/i.test(name);
+
+/** A volume pair as one pair per axial slice whose mask has foreground (none when the mask is empty). */
+function sliceVolumePair(pair: Pair): E.Either<DataError, Pair[]> {
+  return pipe(
+    readImages(pair.mask, { plane: 'axial' }),
+    E.map((slices) =>
+      slices.flatMap((m, k) => (m.data.some((v) => v !== 0) ? [{ name: `${pair.name}#axial=${k}`, image: pair.image, mask: pair.mask, slice: k }] : [])),
+    ),
+  );
 }
 
 export interface TemplateEntry {
@@ -89,10 +109,17 @@ function pairFiles(taskDir: string, task: string): E.Either<DataError, Pair[]> {
     }
     if (!mask) return E.left(dataError(imagesDir, `image ${name} has no mask in masks/ (expected masks/${name})`));
     used.add(mask);
-    pairs.push({ name, image: join(imagesDir, name), mask: join(masksDir, mask) });
+    const pair = { name, image: join(imagesDir, name), mask: join(masksDir, mask) };
+    if (!isNiftiName(name)) pairs.push(pair);
+    else {
+      const slices = sliceVolumePair(pair);
+      if (E.isLeft(slices)) return slices;
+      pairs.push(...slices.right);
+    }
   }
   const orphan = masks.find((m) => !used.has(m));
   if (orphan) return E.left(dataError(masksDir, `mask ${orphan} has no image in images/`));
+  if (pairs.length === 0) return E.left(dataError(masksDir, `task ${task}: its mask volumes have no foreground in any axial slice`));
   return E.right(pairs);
 }
 

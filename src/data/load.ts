@@ -51,7 +51,32 @@ export function gunzip(bytes: Uint8Array, file: string): E.Either<DataError, Uin
   }
 }
 
+/**
+ * The last volumes read, by file (path, size, mtime) and 4-D index: a dataset of volumes reads one slice at a time,
+ * alternating between an image and its mask, and each read would otherwise decompress the whole file again.
+ */
+const recentVolumes: { key: string; volume: Volume }[] = [];
+const RECENT_VOLUMES = 2;
+
 export function readVolume(path: string, opts: { volume?: number } = {}): E.Either<DataError, Volume> {
+  let key: string | undefined;
+  try {
+    const st = statSync(path);
+    key = `${path}|${st.size}|${st.mtimeMs}|${opts.volume ?? 0}`;
+  } catch {
+    // readBytes below reports the missing file.
+  }
+  const hit = key === undefined ? undefined : recentVolumes.find((r) => r.key === key);
+  if (hit) return E.right(hit.volume);
+  const read = readVolumeFile(path, opts);
+  if (E.isRight(read) && key !== undefined) {
+    recentVolumes.unshift({ key, volume: read.right });
+    recentVolumes.length = Math.min(recentVolumes.length, RECENT_VOLUMES);
+  }
+  return read;
+}
+
+function readVolumeFile(path: string, opts: { volume?: number }): E.Either<DataError, Volume> {
   return pipe(
     readBytes(path),
     E.chain((bytes) => (detectFormat(bytes) === 'nifti-gz' ? gunzip(bytes, path) : E.right(bytes))),

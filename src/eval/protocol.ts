@@ -6,7 +6,7 @@
 // not depend on a runtime. Node-only (reads the dataset).
 import * as E from 'fp-ts/lib/Either.js';
 import { hashSeed, mulberry32 } from '../dsl/rng.js';
-import { type Dataset, shuffledIndices, type Task } from '../data/dataset.js';
+import { type Dataset, pairReadOptions, shuffledIndices, type Task } from '../data/dataset.js';
 import { dataError, type DataError } from '../data/errors.js';
 import { join } from 'node:path';
 import { maskArea, type LoadedImage, type Mask } from '../data/image.js';
@@ -78,9 +78,9 @@ async function evaluateTask(task: Task, opts: EvalOptions, predict: Predictor | 
     const hit = cache.get(i);
     if (hit) return E.right(hit);
     const pair = task.pairs[i];
-    const image = readImage(pair.image);
+    const image = readImage(pair.image, pairReadOptions(pair));
     if (E.isLeft(image)) return image;
-    const mask = readMask(pair.mask);
+    const mask = readMask(pair.mask, pairReadOptions(pair));
     if (E.isLeft(mask)) return mask;
     if (mask.right.width !== image.right.width || mask.right.height !== image.right.height) {
       return E.left(dataError(pair.mask, `mask is ${mask.right.width}×${mask.right.height}, but its image is ${image.right.width}×${image.right.height}`));
