@@ -38,6 +38,7 @@ interface TrainCliOptions {
   checkpointEvery?: number;
   freeze?: string;
   warmup?: number;
+  init?: string;
 }
 
 export function registerTrain(program: Command): void {
@@ -56,6 +57,7 @@ export function registerTrain(program: Command): void {
     .option('--checkpoint-every <n>', 'steps between checkpoints (default: an epoch, at most 100)', positiveInt('--checkpoint-every'))
     .option('--freeze <prefixes>', 'comma-separated parameter-path prefixes to keep fixed, e.g. encoder.')
     .option('--warmup <n>', 'warm-up steps (default 5% of the run)', nonNegativeInt('--warmup'))
+    .option('--init <file>', 'fine-tune: start from these weights (.safetensors, or a compiled float32 .onnx of the same config, e.g. compiled/oneprompt-default.onnx) with a fresh optimiser')
     .action(async (o: TrainCliOptions) => {
       await runTrainingJob({
         config: o.config,
@@ -70,6 +72,7 @@ export function registerTrain(program: Command): void {
         checkpointEvery: o.checkpointEvery,
         freeze: o.freeze === undefined ? undefined : o.freeze.split(',').map((s) => s.trim()).filter(Boolean),
         warmupSteps: o.warmup,
+        init: o.init,
       });
     });
 }

@@ -17,6 +17,7 @@ import { lossCurvePng, type CurvePoint } from './plot.js';
 import { ProgressBar, type ProgressStream } from './progress.js';
 import { warmupCosine } from './schedule.js';
 import { getTask } from './tasks/index.js';
+import { loadInitialWeights } from './init-weights.js';
 
 export interface TrainJobOptions {
   readonly config: string;
@@ -33,6 +34,8 @@ export interface TrainJobOptions {
   /** Parameter-path prefixes to keep fixed (default: the task's). */
   readonly freeze?: readonly string[];
   readonly warmupSteps?: number;
+  /** Start from these weights (safetensors or float32 ONNX of the same config) with a fresh optimiser: fine-tuning. */
+  readonly init?: string;
   /** Where the progress bar and messages go (default: process.stderr). */
   readonly stderr?: ProgressStream;
 }
@@ -92,6 +95,11 @@ export async function runTrainingJob(o: TrainJobOptions): Promise<TrainJobResult
   const backend = await useBackend(o.backend ?? 'auto');
   say(`train: backend ${backend.name}${backend.skipped.length ? ` (skipped ${backend.skipped.map((s) => s.split(':')[0]).join(', ')})` : ''}; config ${task.name}; data: ${data.summary}`);
   const model = task.model(new ParamStore(seed));
+  // A resumed run takes its weights from its own checkpoint; these are only the starting point of a fresh one.
+  if (o.init) {
+    loadInitialWeights(o.init, model.graph.params);
+    say(`train: starting from the weights in ${o.init}`);
+  }
   const ex = new TfjsExecutor(backend.tf, model.graph, { freeze });
   const trainable = ex.trainableVariables().reduce((n, v) => n + v.size, 0);
   const total = model.graph.params.reduce((n, p) => n + p.size, 0);
@@ -99,7 +107,7 @@ export async function runTrainingJob(o: TrainJobOptions): Promise<TrainJobResult
 
   mkdirSync(o.out, { recursive: true });
   // Everything that shapes the trajectory; a resume must match it exactly.
-  const identity = { config: task.name, data: o.data, epochs: String(epochs), batch: String(batch), lr: String(lr), seed: String(seed), freeze: freeze.join(','), warmup: String(o.warmupSteps ?? 'default') };
+  const identity = { config: task.name, data: o.data, epochs: String(epochs), batch: String(batch), lr: String(lr), seed: String(seed), freeze: freeze.join(','), warmup: String(o.warmupSteps ?? 'default'), ...(o.init ? { init: o.init } : {}) };
   let log: LogRecord[] = [];
   let bar: ProgressBar | undefined;
   const started = Date.now();
