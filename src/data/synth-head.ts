@@ -60,6 +60,8 @@ export interface HeadTaskSpec {
   readonly index: number;
   readonly heldOut: boolean;
   readonly head: HeadSpec;
+  /** Seeds the rendering: tasks that share a scene share it (and so their images); default the task's name. */
+  readonly renderKey?: string;
 }
 
 /** A level at least `gap` from every level in `others`, tried a few times (the last draw is kept otherwise). */
@@ -110,17 +112,44 @@ function headSpec(rng: Rng, target: HeadTarget): HeadSpec {
 
 const TARGET_CYCLE: readonly HeadTarget[] = ['brain', 'ventricles', 'brain', 'head', 'brain', 'scalp'];
 
-/** Head-scene tasks numbered from `firstIndex`, the last `heldOutFraction` of them (at least one of two or more) held out. */
-export function headTaskSpecs(opts: { readonly tasks: number; readonly seed: number; readonly firstIndex?: number; readonly heldOutFraction?: number }): HeadTaskSpec[] {
+export interface HeadTaskOptions {
+  readonly tasks: number;
+  readonly seed: number;
+  /** Index (and name number) of the first task. */
+  readonly firstIndex?: number;
+  /** Share of held-out scenes, the last ones (default 0.25; at least one scene of two or more). */
+  readonly heldOutFraction?: number;
+  /**
+   * Structures asked for per scene (1–4, default 1). With N > 1, N consecutive tasks share one scene — the same
+   * images, pixel for pixel — and ask for brain, ventricles, head, scalp in that order: the template image then
+   * cannot tell which structure is wanted, only the prompt can, so training on them makes the model use it.
+   */
+  readonly targetsPerScene?: number;
+}
+
+/** Head-scene tasks numbered from `firstIndex`; the last scenes (all their tasks) are held out. */
+export function headTaskSpecs(opts: HeadTaskOptions): HeadTaskSpec[] {
   const n = opts.tasks;
   const first = opts.firstIndex ?? 0;
-  const heldOut = n >= 2 ? Math.max(1, Math.round(n * (opts.heldOutFraction ?? 0.25))) : 0;
+  const perScene = opts.targetsPerScene ?? 1;
+  if (!Number.isInteger(perScene) || perScene < 1 || perScene > HEAD_TARGETS.length) throw new RangeError(`headTaskSpecs: targetsPerScene must be 1..${HEAD_TARGETS.length}, got ${perScene}`);
+  const scenes = Math.ceil(n / perScene);
+  const heldOut = scenes >= 2 ? Math.max(1, Math.round(scenes * (opts.heldOutFraction ?? 0.25))) : 0;
   return Array.from({ length: n }, (_, k) => {
     const i = first + k;
-    const rng = mulberry32(hashSeed(opts.seed, `head/${i}`));
-    // Every other task asks for the brain (what is most often wanted); the rest take turns with the other structures.
-    const target: HeadTarget = TARGET_CYCLE[k % TARGET_CYCLE.length];
-    return { scene: 'head' as const, name: `task-${String(i).padStart(3, '0')}-head-${target}`, index: i, heldOut: k >= n - heldOut, head: headSpec(rng, target) };
+    const scene = Math.floor(k / perScene);
+    const heldOutTask = scene >= scenes - heldOut;
+    if (perScene === 1) {
+      const rng = mulberry32(hashSeed(opts.seed, `head/${i}`));
+      // Every other task asks for the brain (what is most often wanted); the rest take turns with the other structures.
+      const target: HeadTarget = TARGET_CYCLE[k % TARGET_CYCLE.length];
+      return { scene: 'head' as const, name: `task-${String(i).padStart(3, '0')}-head-${target}`, index: i, heldOut: heldOutTask, head: headSpec(rng, target) };
+    }
+    // Siblings draw the scene from one seed; asking for the ventricles (second) makes every scene have them.
+    const sceneFirst = first + scene * perScene;
+    const target = HEAD_TARGETS[k % perScene];
+    const head = { ...headSpec(mulberry32(hashSeed(opts.seed, `head/${sceneFirst}`)), 'ventricles'), target };
+    return { scene: 'head' as const, name: `task-${String(i).padStart(3, '0')}-head-${target}`, index: i, heldOut: heldOutTask, head, renderKey: `head-scene-${sceneFirst}` };
   });
 }
 
@@ -128,7 +157,7 @@ export function headTaskSpecs(opts: { readonly tasks: number; readonly seed: num
 export function renderHeadSample(task: HeadTaskSpec, index: number, size: number, seed: number): SynthSample {
   const h = task.head;
   const L = h.levels;
-  const rng = mulberry32(hashSeed(seed, `${task.name}/${index}`));
+  const rng = mulberry32(hashSeed(seed, `${task.renderKey ?? task.name}/${index}`));
   const scale = 1 + h.sizeJitter * gauss(rng) * 0.5;
   const a = h.a * scale * size;
   const b = h.b * scale * size;

@@ -17,6 +17,8 @@ export interface SynthesizeOptions {
   readonly heldOutFraction?: number;
   /** Head-scene tasks (synth-head.ts) added after the shape tasks, with their own held-out share (default 0). */
   readonly headTasks?: number;
+  /** Structures asked for per head scene (1–4): tasks sharing a scene have the same images (synth-head.ts). */
+  readonly headTargets?: number;
   /** Called after each task (for progress output). */
   readonly onTask?: (task: TaskSpec, done: number, total: number) => void;
 }
@@ -37,7 +39,7 @@ export function synthesize(opts: SynthesizeOptions): SynthesizeResult {
   if (!Number.isInteger(heads) || heads < 0) throw new RangeError(`synthesize: headTasks must be a non-negative integer, got ${heads}`);
   const specs: TaskSpec[] = [
     ...taskSpecs({ tasks: opts.tasks, seed: opts.seed, heldOutFraction: opts.heldOutFraction }),
-    ...headTaskSpecs({ tasks: heads, seed: opts.seed, firstIndex: opts.tasks, heldOutFraction: opts.heldOutFraction }),
+    ...headTaskSpecs({ tasks: heads, seed: opts.seed, firstIndex: opts.tasks, heldOutFraction: opts.heldOutFraction, targetsPerScene: opts.headTargets }),
   ];
   specs.forEach((task, t) => {
     const dir = join(opts.out, task.name);
@@ -51,6 +53,6 @@ export function synthesize(opts: SynthesizeOptions): SynthesizeResult {
     opts.onTask?.(task, t + 1, specs.length);
   });
   const result = { train: specs.filter((s) => !s.heldOut).map((s) => s.name), heldout: specs.filter((s) => s.heldOut).map((s) => s.name) };
-  writeFileAtomic(join(opts.out, SPLIT_FILE), JSON.stringify({ ...result, seed: opts.seed, size: opts.size, images: opts.images, ...(heads ? { headTasks: heads } : {}) }, null, 1) + '\n');
+  writeFileAtomic(join(opts.out, SPLIT_FILE), JSON.stringify({ ...result, seed: opts.seed, size: opts.size, images: opts.images, ...(heads ? { headTasks: heads, headTargets: opts.headTargets ?? 1 } : {}) }, null, 1) + '\n');
   return result;
 }

@@ -52,6 +52,14 @@ describe('oneprompt synth', () => {
     expect(split.headTasks).toBe(4);
     expect([...split.train, ...split.heldout].filter((t) => t.includes('-head-')).sort()).toEqual(['task-002-head-brain', 'task-003-head-ventricles', 'task-004-head-brain', 'task-005-head-head']);
     expect(JSON.parse(readFileSync(join(out, 'task-002-head-brain', 'task.json'), 'utf8')).head.target).toBe('brain');
+    const grouped = join(tempDir('synth-heads-grouped'), 'data');
+    const g = await runCli('synth', '--out', grouped, '--tasks', '2', '--head-tasks', '4', '--head-targets', '2', '--images', '2', '--size', '24', '--seed', '7');
+    expect(g.code, g.stderr).toBe(0);
+    const image = (task: string) => readFileSync(join(grouped, task, 'images', '0001.png'));
+    expect(image('task-002-head-brain').equals(image('task-003-head-ventricles'))).toBe(true);
+    expect(image('task-002-head-brain').equals(image('task-004-head-brain'))).toBe(false);
+    const bad = await runCli('synth', '--out', join(tempDir('synth-heads-bad'), 'data'), '--head-tasks', '4', '--head-targets', '5');
+    expect(bad.stderr).toContain("option '--head-targets <n>' argument '5' is invalid. expected 1 to 4 (brain, ventricles, head, scalp), got '5'");
   });
 
   it('refuses a non-empty folder unless --force, and bad numbers', async () => {

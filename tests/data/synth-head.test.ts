@@ -71,6 +71,27 @@ describe('synthetic head scenes', () => {
     }
   });
 
+  it('share one scene among up to four tasks that differ only in the structure asked for', () => {
+    const grouped = headTaskSpecs({ tasks: 12, seed: 3, firstIndex: 10, targetsPerScene: 4 });
+    expect(grouped.map((t) => t.head.target)).toEqual(Array.from({ length: 3 }, () => [...HEAD_TARGETS]).flat());
+    // Three scenes; the last one (all four of its tasks) is held out.
+    expect(grouped.filter((t) => t.heldOut).map((t) => t.index)).toEqual([18, 19, 20, 21]);
+    for (let scene = 0; scene < 3; scene++) {
+      const siblings = grouped.slice(4 * scene, 4 * scene + 4);
+      const images = siblings.map((t) => Array.from(renderSample(t, 1, 32, 3).image.data));
+      const masks = siblings.map((t) => Array.from(renderSample(t, 1, 32, 3).mask.data));
+      for (let k = 1; k < 4; k++) {
+        expect(images[k], `${siblings[k].name} image`).toEqual(images[0]);
+        expect(masks[k], `${siblings[k].name} mask`).not.toEqual(masks[0]);
+      }
+      // The ventricles are one of the structures: every scene has them.
+      expect(siblings.every((t) => t.head.hasVentricles)).toBe(true);
+    }
+    // Scenes differ from each other.
+    expect(Array.from(renderSample(grouped[0], 1, 32, 3).image.data)).not.toEqual(Array.from(renderSample(grouped[4], 1, 32, 3).image.data));
+    expect(() => headTaskSpecs({ tasks: 4, seed: 3, targetsPerScene: 5 })).toThrow('headTaskSpecs: targetsPerScene must be 1..4, got 5');
+  });
+
   it('join a synthetic dataset after its shape tasks, leaving those tasks as they were', () => {
     const plain = mkdtempSync(join(tmpdir(), 'synth-'));
     const mixed = mkdtempSync(join(tmpdir(), 'synth-'));
