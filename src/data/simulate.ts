@@ -17,6 +17,7 @@
 //    (radius 10 % R) and re-thresholded. Low: by 30 % R, blurred, and shifted by up to 15 % R.
 // Browser-safe.
 import * as E from 'fp-ts/lib/Either.js';
+import { boxBlur } from './box-blur.js';
 import { dataError, type DataError } from './errors.js';
 import { maskArea, type Mask } from './image.js';
 import { dilate, erode, insideDistance, outsideDistance } from './distance.js';
@@ -235,30 +236,6 @@ function simulateDoodle(mask: Mask, s: MaskStats, q: Quality, rng: Rng): DoodleP
 
 // ---------- seglab ----------
 
-function boxBlur(mask: Mask, r: number): Float32Array {
-  const { width: w, height: h } = mask;
-  const rad = Math.max(0, Math.round(r));
-  const src = Float32Array.from(mask.data);
-  if (rad === 0) return src;
-  const tmp = new Float32Array(w * h);
-  const out = new Float32Array(w * h);
-  for (let y = 0; y < h; y++)
-    for (let x = 0; x < w; x++) {
-      let acc = 0;
-      let n = 0;
-      for (let k = Math.max(0, x - rad); k <= Math.min(w - 1, x + rad); k++, n++) acc += src[y * w + k];
-      tmp[y * w + x] = acc / n;
-    }
-  for (let y = 0; y < h; y++)
-    for (let x = 0; x < w; x++) {
-      let acc = 0;
-      let n = 0;
-      for (let k = Math.max(0, y - rad); k <= Math.min(h - 1, y + rad); k++, n++) acc += tmp[k * w + x];
-      out[y * w + x] = acc / n;
-    }
-  return out;
-}
-
 function simulateSegLab(mask: Mask, s: MaskStats, q: Quality, rng: Rng): SegLabPrompt {
   if (q === 'oracle') return { type: 'seglab', mask };
   const [amount, blur, shift] = { high: [0.05, 0, 0], medium: [0.15, 0.1, 0], low: [0.3, 0.1, 0.15] }[q];
@@ -266,7 +243,7 @@ function simulateSegLab(mask: Mask, s: MaskStats, q: Quality, rng: Rng): SegLabP
   let m = rng() < 0.5 ? erode(mask, r) : dilate(mask, r);
   if (maskArea(m) === 0) m = dilate(mask, r);
   if (blur > 0) {
-    const b = boxBlur(m, blur * s.radius);
+    const b = boxBlur(Float32Array.from(m.data), m.width, m.height, blur * s.radius);
     m = { width: m.width, height: m.height, data: Uint8Array.from(b, (v) => (v >= 0.5 ? 1 : 0)) };
   }
   if (shift > 0) {

@@ -1,4 +1,4 @@
-// The random draws, textures and blur shared by the synthetic scenes (synth-render.ts, synth-head.ts). Browser-safe.
+// The random draws and textures shared by the synthetic scenes (synth-render.ts, synth-head.ts). Browser-safe.
 import { resizePlaneBilinear } from './resize.js';
 
 export type Rng = () => number;
@@ -28,28 +28,5 @@ export function textureField(kind: Texture, size: number, amplitude: number, rng
     return out;
   }
   for (let i = 0; i < out.length; i++) out[i] = amplitude * gauss(rng);
-  return out;
-}
-
-/** Separable box blur of a size×size plane (radius in pixels, rounded; 0 returns the input). */
-export function boxBlur(src: Float32Array, size: number, radius: number): Float32Array {
-  const rad = Math.round(radius);
-  if (rad <= 0) return src;
-  const tmp = new Float32Array(src.length);
-  const out = new Float32Array(src.length);
-  for (let y = 0; y < size; y++)
-    for (let x = 0; x < size; x++) {
-      let acc = 0;
-      let n = 0;
-      for (let k = Math.max(0, x - rad); k <= Math.min(size - 1, x + rad); k++, n++) acc += src[y * size + k];
-      tmp[y * size + x] = acc / n;
-    }
-  for (let y = 0; y < size; y++)
-    for (let x = 0; x < size; x++) {
-      let acc = 0;
-      let n = 0;
-      for (let k = Math.max(0, y - rad); k <= Math.min(size - 1, y + rad); k++, n++) acc += tmp[k * size + x];
-      out[y * size + x] = acc / n;
-    }
   return out;
 }

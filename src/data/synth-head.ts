@@ -7,7 +7,8 @@
 // bright things in an MR slice instead of the brain that fills it (docs/architecture.md). Browser-safe.
 import { hashSeed, mulberry32 } from '../dsl/rng.js';
 import { greyImage } from './image.js';
-import { between, boxBlur, choose, gauss, textureField, TEXTURES, type Rng, type Texture } from './synth-fields.js';
+import { boxBlur } from './box-blur.js';
+import { between, choose, gauss, textureField, TEXTURES, type Rng, type Texture } from './synth-fields.js';
 import type { SynthSample } from './synth-render.js';
 
 export const HEAD_TARGETS = ['brain', 'ventricles', 'head', 'scalp'] as const;
@@ -230,7 +231,7 @@ export function renderHeadSample(task: HeadTaskSpec, index: number, size: number
       const hit = h.target === 'head' ? rho <= 1 : h.target === 'brain' ? part === 'brain' || part === 'ventricles' : part === h.target;
       mask[i] = hit ? 1 : 0;
     }
-  const blurred = boxBlur(img, size, (h.blur * size) / 64);
+  const blurred = boxBlur(img, size, size, (h.blur * size) / 64);
   for (let i = 0; i < n; i++) blurred[i] = Math.min(1, Math.max(0, blurred[i] + h.noise * gauss(rng)));
   return { image: greyImage(size, size, blurred), mask: { width: size, height: size, data: mask } };
 }

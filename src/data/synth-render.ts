@@ -4,7 +4,8 @@
 // (seed, task, image) always gives the same pixels. Rendering only (browser-safe); synth.ts writes datasets.
 import { hashSeed, mulberry32 } from '../dsl/rng.js';
 import { greyImage, type GreyImage, type Mask } from './image.js';
-import { between, boxBlur, choose, gauss, textureField, type Rng, type Texture } from './synth-fields.js';
+import { boxBlur } from './box-blur.js';
+import { between, choose, gauss, textureField, type Rng, type Texture } from './synth-fields.js';
 import { renderHeadSample, type HeadTaskSpec } from './synth-head.js';
 
 export type { Texture } from './synth-fields.js';
@@ -312,7 +313,7 @@ function renderShapesSample(task: ShapesTaskSpec, index: number, size: number, s
   }
   // The target goes on top, so its mask is its whole shape.
   const mask = paint(instance(task.target, size, rng), st.target + between(rng, -0.04, 0.04), st.targetTexture);
-  const blurred = boxBlur(img, size, (st.blur * size) / 64);
+  const blurred = boxBlur(img, size, size, (st.blur * size) / 64);
   for (let i = 0; i < n; i++) blurred[i] = Math.min(1, Math.max(0, blurred[i] + st.noise * gauss(rng)));
   return { image: greyImage(size, size, blurred), mask: { width: size, height: size, data: mask } };
 }

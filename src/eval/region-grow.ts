@@ -5,6 +5,7 @@
 // background's mean when the prompt gives background (background clicks/strokes, the band around a box or mask),
 // and inside the box when given. The seed statistics are measured on the template image at the prompt when it is
 // given (that is where the user marked the structure), else on the query at the mapped prompt location.
+import { boxBlur } from '../data/box-blur.js';
 import type { GreyImage, Mask } from '../data/image.js';
 import { normaliseMinMax } from '../data/intensity.js';
 import { resizeMask } from '../data/resize.js';
@@ -19,28 +20,6 @@ export interface RegionGrowOptions {
   readonly minStd?: number;
   /** Smoothing (box radius in pixels) before growing (default 1). */
   readonly smooth?: number;
-}
-
-function boxSmooth(img: GreyImage, r: number): Float32Array {
-  const { width: w, height: h, data } = img;
-  if (r <= 0) return data.slice();
-  const tmp = new Float32Array(w * h);
-  const out = new Float32Array(w * h);
-  for (let y = 0; y < h; y++)
-    for (let x = 0; x < w; x++) {
-      let s = 0;
-      let n = 0;
-      for (let k = Math.max(0, x - r); k <= Math.min(w - 1, x + r); k++, n++) s += data[y * w + k];
-      tmp[y * w + x] = s / n;
-    }
-  for (let y = 0; y < h; y++)
-    for (let x = 0; x < w; x++) {
-      let s = 0;
-      let n = 0;
-      for (let k = Math.max(0, y - r); k <= Math.min(h - 1, y + r); k++, n++) s += tmp[k * w + x];
-      out[y * w + x] = s / n;
-    }
-  return out;
 }
 
 interface Seeds {
@@ -127,11 +106,12 @@ export function regionGrow(input: RegionGrowInput, opts: RegionGrowOptions = {})
   const smooth = opts.smooth ?? 1;
   const normalised = normaliseMinMax(query);
   const raw = normalised.data;
-  const img = boxSmooth(normalised, smooth);
+  const smoothed = (im: GreyImage) => boxBlur(im.data, im.width, im.height, smooth);
+  const img = smoothed(normalised);
   const seeds = seedsFrom(prompt, template, query);
   const out = new Uint8Array(W * H);
   if (seeds.fg.length === 0) return { width: W, height: H, data: out };
-  const statsImage = isImage(template) ? boxSmooth(normaliseMinMax(template), smooth) : img;
+  const statsImage = isImage(template) ? smoothed(normaliseMinMax(template)) : img;
   const statsSeeds = isImage(template) ? seedsFrom(prompt, template, template) : seeds;
   const [mu, sd] = meanStd(statsImage, statsSeeds.fg);
   const tol = (opts.k ?? 2.5) * Math.max(sd, opts.minStd ?? 0.05);
