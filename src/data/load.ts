@@ -135,6 +135,8 @@ function readContents(path: string, opts: ReadOptions): E.Either<DataError, Cont
   }
   const images = (r: E.Either<DataError, LoadedImage[]>): E.Either<DataError, Contents> => pipe(r, E.map((list) => ({ kind: 'images' as const, images: list })));
   if (isDir) return images(readDicomSeries(path));
+  // Named as NIfTI: straight to readVolume, which may have it decoded already (no second read of the file).
+  if (/\.nii(\.gz)?$/i.test(path)) return pipe(readVolume(path, opts), E.map((volume) => ({ kind: 'volume' as const, volume })));
   return pipe(
     readBytes(path),
     E.chain((bytes): E.Either<DataError, Contents> => {
