@@ -4,9 +4,10 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { pairReadOptions, readDataset, type Dataset } from '../../src/data/dataset.js';
+import { pairReadOptions, readDataset } from '../../src/data/dataset.js';
 import { createBatchProvider } from '../../src/data/batches.js';
 import { formatDataError } from '../../src/data/errors.js';
+import { right } from './either.js';
 import { readImage, readMask } from '../../src/data/load.js';
 import { encodeGreyPng, encodeMaskPng } from '../../src/data/png.js';
 import { greyImage } from '../../src/data/image.js';
@@ -30,11 +31,6 @@ function writeTask(root: string, name: string, files: Record<string, Uint8Array>
   }
 }
 
-const right = <T>(r: E.Either<{ file: string; message: string }, T>): T => {
-  if (E.isLeft(r)) throw new Error(formatDataError(r.left as never));
-  return r.right;
-};
-
 describe('datasets of volumes', () => {
   const root = mkdtempSync(join(tmpdir(), 'ds-vol-'));
   // The image is bright exactly where the mask is: a slice read from the wrong place shows.
@@ -46,7 +42,7 @@ describe('datasets of volumes', () => {
   writeFileSync(join(root, 'brain', 'templates.json'), JSON.stringify([{ image: 'scan.nii#axial=2', prompt: { type: 'click', points: [{ x: 2, y: 1, label: 1 }] } }]));
 
   it('lists a volume as one sample per axial slice with foreground, read from that slice', () => {
-    const ds = right(readDataset(root)) as Dataset;
+    const ds = right(readDataset(root));
     const task = ds.tasks[0];
     expect(task.pairs.map((p) => [p.name, p.slice])).toEqual([
       ['a.png', undefined],
@@ -69,7 +65,7 @@ describe('datasets of volumes', () => {
   });
 
   it('trains and evaluates on those slices', async () => {
-    const ds = right(readDataset(root)) as Dataset;
+    const ds = right(readDataset(root));
     const provider = right(createBatchProvider({ dataset: ds, geometry: { size: 16, points: 4 }, batchSize: 5, seed: 0 }));
     expect(E.isRight(provider.preload())).toBe(true);
     const b = provider.batch(0, Math.random);

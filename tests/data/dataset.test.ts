@@ -10,16 +10,7 @@ import { encodeGreyPng, encodeMaskPng } from '../../src/data/png.js';
 import { greyImage, maskArea } from '../../src/data/image.js';
 import { dilate } from '../../src/data/distance.js';
 import { mulberry32 } from '../../src/dsl/rng.js';
-import { formatDataError, type DataError } from '../../src/data/errors.js';
-
-const right = <T>(r: E.Either<DataError, T>): T => {
-  if (E.isLeft(r)) throw new Error(formatDataError(r.left));
-  return r.right;
-};
-const message = (r: E.Either<DataError, unknown>): string => {
-  if (E.isRight(r)) throw new Error('expected an error');
-  return formatDataError(r.left);
-};
+import { message, right } from './either.js';
 
 describe('synthetic tasks', () => {
   it('is deterministic in the seed and varies with it', () => {

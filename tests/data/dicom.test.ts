@@ -1,22 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import * as E from 'fp-ts/lib/Either.js';
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseDicom } from '../../src/data/dicom.js';
 import { readDicomSeries, readImage, readImages } from '../../src/data/load.js';
-import { formatDataError, type DataError } from '../../src/data/errors.js';
+import { message, right } from './either.js';
 import { luminance } from '../../src/data/image.js';
 import { makeDicom } from './fixtures.js';
-
-const right = <T>(r: E.Either<DataError, T>): T => {
-  if (E.isLeft(r)) throw new Error(formatDataError(r.left));
-  return r.right;
-};
-const message = (r: E.Either<DataError, unknown>): string => {
-  if (E.isRight(r)) throw new Error('expected an error');
-  return formatDataError(r.left);
-};
 
 const IMPLICIT = '1.2.840.10008.1.2';
 const pixels = [0, 100, 200, 300, 400, 500];

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import * as E from 'fp-ts/lib/Either.js';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,17 +12,8 @@ import { imageToInput, logitsToMask, stackBatch, inputDims, itemPlane } from '..
 import { encodePrompt } from '../../src/data/prompt-tensors.js';
 import { readPromptFile } from '../../src/data/prompt-file.js';
 import { readDataset } from '../../src/data/dataset.js';
-import { formatDataError, type DataError } from '../../src/data/errors.js';
+import { message, right } from './either.js';
 import { makeDicom, makeNifti } from './fixtures.js';
-
-const right = <T>(r: E.Either<DataError, T>): T => {
-  if (E.isLeft(r)) throw new Error(formatDataError(r.left));
-  return r.right;
-};
-const message = (r: E.Either<DataError, unknown>): string => {
-  if (E.isRight(r)) throw new Error('expected an error');
-  return formatDataError(r.left);
-};
 
 describe('reading any format', () => {
   it('finds the format from the bytes, not the name', () => {

@@ -1,22 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import * as E from 'fp-ts/lib/Either.js';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { parseNifti, sliceCount, sliceVolume, allSlices } from '../../src/data/nifti.js';
 import { readImage, readImages, readMask } from '../../src/data/load.js';
-import { formatDataError, type DataError } from '../../src/data/errors.js';
+import { message, right } from './either.js';
 import { makeNifti } from './fixtures.js';
-
-const right = <T>(r: E.Either<DataError, T>): T => {
-  if (E.isLeft(r)) throw new Error(formatDataError(r.left));
-  return r.right;
-};
-const message = (r: E.Either<DataError, unknown>): string => {
-  if (E.isRight(r)) throw new Error('expected an error');
-  return formatDataError(r.left);
-};
 
 // A 4×3×2 volume whose value encodes its voxel: v = i + 10 j + 100 k.
 const ramp = Array.from({ length: 24 }, (_, n) => (n % 4) + 10 * (Math.floor(n / 4) % 3) + 100 * Math.floor(n / 12));

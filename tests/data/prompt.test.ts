@@ -9,17 +9,10 @@ import { readPromptFile } from '../../src/data/prompt-file.js';
 import { encodePrompt, resampleStrokes, stackPrompts } from '../../src/data/prompt-tensors.js';
 import { encodeMaskPng } from '../../src/data/png.js';
 import { parseJson } from '../../src/data/json.js';
-import { formatDataError, type DataError } from '../../src/data/errors.js';
+import { type DataError } from '../../src/data/errors.js';
+import { message, right } from './either.js';
 
 const size = { width: 100, height: 50 };
-const right = <T>(r: E.Either<DataError, T>): T => {
-  if (E.isLeft(r)) throw new Error(formatDataError(r.left));
-  return r.right;
-};
-const message = (r: E.Either<DataError, unknown>): string => {
-  if (E.isRight(r)) throw new Error('expected an error');
-  return formatDataError(r.left);
-};
 const check = (text: string): E.Either<DataError, Prompt> =>
   E.chain((spec: PromptSpec) => validatePrompt(spec, size, 'p.json'))(parsePromptSpec(text, 'p.json'));
 
