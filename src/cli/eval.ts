@@ -6,16 +6,15 @@ import { orThrow } from '../data/errors.js';
 import { PROMPT_TYPES, type PromptType } from '../data/prompt.js';
 import { QUALITIES, type Quality } from '../data/simulate.js';
 import { evaluate, type EvalReport, type Score } from '../eval/protocol.js';
-import type { Device } from '../runtime/session.js';
 import { table } from './format.js';
 import { processIO, type CliIO } from './io.js';
-import { nonNegativeInt, positiveInt, withRuntimeOptions } from './options.js';
+import { nonNegativeInt, positiveInt, withRuntimeOptions, type RuntimeCliOptions } from './options.js';
 import { progress } from './progress.js';
 import { loadSegmenter } from './segmenter.js';
 
 export const TASK_PARTS = ['heldout', 'train', 'all'] as const;
 
-export interface EvalCliOptions {
+export interface EvalCliOptions extends RuntimeCliOptions {
   readonly model: string;
   readonly data: string;
   readonly prompt: PromptType | 'given';
@@ -25,8 +24,6 @@ export interface EvalCliOptions {
   readonly json?: boolean;
   readonly seed: number;
   readonly batch: number;
-  readonly device?: Device;
-  readonly threads?: number;
 }
 
 /** The `--json` object: exactly these keys, in this order, Dice in %. */

@@ -9,34 +9,26 @@ import { maskArea, type GreyImage, type Mask } from '../data/image.js';
 import type { Normalisation } from '../data/intensity.js';
 import { readImage, saveMaskPng } from '../data/load.js';
 import { imageToInput, itemPlane, logitsToMask, stackBatch } from '../data/model-inputs.js';
-import type { Plane } from '../data/nifti.js';
 import { encodePrompt, type ModelGeometry } from '../data/prompt-tensors.js';
 import type { ClickPrompt } from '../data/prompt.js';
 import type { Predictor } from '../eval/protocol.js';
-import type { Device } from '../runtime/session.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { dedupeMasks } from './dedupe-masks.js';
 import { table } from './format.js';
 import { processIO, type CliIO } from './io.js';
-import { fraction, positiveInt, withImageOptions, withRuntimeOptions } from './options.js';
+import { fraction, positiveInt, withImageOptions, withRuntimeOptions, type ImageCliOptions, type RuntimeCliOptions } from './options.js';
 import { overlayPng, palette } from './overlay.js';
 import { progress } from './progress.js';
 import { maskConfidence } from './segment-queries.js';
 import { loadSegmenter } from './segmenter.js';
 
-export interface EverythingOptions {
+export interface EverythingOptions extends RuntimeCliOptions, ImageCliOptions {
   readonly model: string;
   readonly image: string;
   readonly out: string;
   readonly grid: number;
   readonly iou: number;
   readonly minArea: number;
-  readonly device?: Device;
-  readonly batch?: number;
-  readonly threads?: number;
-  readonly plane?: Plane;
-  readonly slice?: number;
-  readonly window?: Normalisation;
 }
 
 export interface ClickMask {

@@ -44,6 +44,20 @@ export const windowOption = (v: string): Normalisation => {
 
 export const WINDOW_HELP = `intensity window CENTER,WIDTH or a CT preset (${Object.keys(ctWindows).join(', ')}); default: per-image min–max`;
 
+/** What withRuntimeOptions declares, as the parsed options hold it. */
+export interface RuntimeCliOptions {
+  readonly device?: Device;
+  readonly batch?: number;
+  readonly threads?: number;
+}
+
+/** What withImageOptions declares, as the parsed options hold it. */
+export interface ImageCliOptions {
+  readonly plane?: Plane;
+  readonly slice?: number;
+  readonly window?: Normalisation;
+}
+
 /** --device, --batch and --threads: how a command runs the model (segment, everything, eval declare them alike). */
 export function withRuntimeOptions(cmd: Command, batchHelp: string): Command {
   return cmd

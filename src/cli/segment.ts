@@ -6,15 +6,12 @@ import { existsSync, statSync } from 'node:fs';
 import type { Command } from 'commander';
 import { orThrow } from '../data/errors.js';
 import { maskArea, type Mask } from '../data/image.js';
-import type { Normalisation } from '../data/intensity.js';
 import { readImage, saveMaskPng } from '../data/load.js';
-import type { Plane } from '../data/nifti.js';
 import { readPromptFile } from '../data/prompt-file.js';
-import type { Device } from '../runtime/session.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { table } from './format.js';
 import { processIO, type CliIO } from './io.js';
-import { positiveInt, withImageOptions, withRuntimeOptions } from './options.js';
+import { positiveInt, withImageOptions, withRuntimeOptions, type ImageCliOptions, type RuntimeCliOptions } from './options.js';
 import { OUTLINE, overlayPng } from './overlay.js';
 import { progress } from './progress.js';
 import { readQueries, type NamedImage } from './query-images.js';
@@ -22,7 +19,7 @@ import { segmentQueries, type PromptedTemplate } from './segment-queries.js';
 import { loadSegmenter } from './segmenter.js';
 import { readTemplatesFile } from './templates-file.js';
 
-export interface SegmentOptions {
+export interface SegmentOptions extends RuntimeCliOptions, ImageCliOptions {
   readonly model: string;
   readonly template?: string;
   readonly prompt?: string;
@@ -30,12 +27,6 @@ export interface SegmentOptions {
   readonly out: string;
   readonly ensemble?: number;
   readonly templates?: string;
-  readonly device?: Device;
-  readonly batch?: number;
-  readonly threads?: number;
-  readonly plane?: Plane;
-  readonly slice?: number;
-  readonly window?: Normalisation;
 }
 
 export interface SegmentedQuery {
