@@ -9,7 +9,8 @@ import { dataError, type DataError } from '../src/data/errors.js';
 import { greyImage, luminance, maskFromImage, type LoadedImage, type Mask } from '../src/data/image.js';
 import { decodeJpeg, isJpeg } from '../src/data/jpeg.js';
 import { isDicom, parseDicom } from '../src/data/dicom.js';
-import { looksLikeNifti, parseNifti, sliceCount, sliceVolume } from '../src/data/nifti.js';
+import { sliceCount, sliceVolume } from '../src/data/nifti.js';
+import { isNifti, parseNiftiFile } from '../src/data/nifti2.js';
 
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 const isPng = (b: Uint8Array): boolean => b.length >= 33 && PNG_SIGNATURE.every((v, i) => b[i] === v);
@@ -58,8 +59,8 @@ export async function decodeImage(bytes: Uint8Array, file: string): Promise<E.Ei
     if (E.isLeft(un)) return un;
     raw = un.right;
   }
-  if (looksLikeNifti(raw)) {
-    const vol = parseNifti(raw, file);
+  if (isNifti(raw)) {
+    const vol = parseNiftiFile(raw, file);
     if (E.isLeft(vol)) return vol;
     return sliceVolume(vol.right, 'axial', Math.floor(sliceCount(vol.right, 'axial') / 2));
   }
