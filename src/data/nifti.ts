@@ -253,3 +253,6 @@ export function allSlices(vol: Volume, plane: Plane, opts: SliceOptions = {}): L
   }
   return out;
 }
+
+/** How a plane's slices map to voxels (slice axis, in-plane axes, flips): label-volume.ts writes masks back with it. */
+export { geometry as sliceGeometry, type SliceGeometry };
