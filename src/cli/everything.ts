@@ -8,6 +8,7 @@ import { orThrow } from '../data/errors.js';
 import { maskArea, type GreyImage, type Mask } from '../data/image.js';
 import type { Normalisation } from '../data/intensity.js';
 import { readImage, saveMaskPng } from '../data/load.js';
+import { parseSliceRef } from '../data/slice-ref.js';
 import { imageToInput, itemPlane, logitsToMask, stackBatch } from '../data/model-inputs.js';
 import { encodePrompt, type ModelGeometry } from '../data/prompt-tensors.js';
 import type { ClickPrompt } from '../data/prompt.js';
@@ -80,7 +81,9 @@ export interface EverythingResult {
 
 export async function runEverything(o: EverythingOptions, io: CliIO = processIO): Promise<EverythingResult> {
   if (existsSync(o.out) && !statSync(o.out).isDirectory()) throw new Error(`everything: --out ${o.out} is a file, expected a folder`);
-  const image = orThrow(readImage(o.image, { plane: o.plane, slice: o.slice }));
+  // "scan.nii.gz#axial=40" names a volume slice, as for segment's --template.
+  const ref = parseSliceRef(o.image, existsSync);
+  const image = orThrow(readImage(ref.path, { plane: ref.plane ?? o.plane, slice: ref.slice ?? o.slice }));
   const model = await loadSegmenter(o.model, { device: o.device, threads: o.threads, warn: (l) => io.err(l + '\n') });
   const clicks = gridClicks(image.width, image.height, o.grid);
   let candidates: ClickMask[];
@@ -121,7 +124,7 @@ export function registerEverything(program: Command, io: CliIO = processIO): voi
     .command('everything')
     .description('"segment everything": prompt the image with a grid of foreground clicks (as its own template), merge duplicate masks; writes DIR/masks/NN.png, DIR/overlay.png and DIR/masks.json')
     .requiredOption('--model <file>', 'compiled One-Prompt model (.onnx)')
-    .requiredOption('--image <file>', 'the image (PNG, JPEG, NIfTI, DICOM file or series folder)')
+    .requiredOption('--image <file>', 'the image (PNG, JPEG, NIfTI, DICOM file or series folder); a volume slice as scan.nii.gz#axial=40')
     .requiredOption('--out <dir>', 'output folder')
     .option('--grid <n>', 'N×N clicks (the paper reports about 50 masks per image)', positiveInt, 8)
     .option('--iou <x>', 'masks overlapping a more confident one by more than this IoU are duplicates', fraction, 0.7)

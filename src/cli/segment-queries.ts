@@ -35,6 +35,8 @@ export interface QueryMask {
   readonly mask: Mask;
   /** Mean (ensemble) probability over the pixels the model calls foreground, at S×S; 0 when there are none. */
   readonly confidence: number;
+  /** The (ensemble) logits at S×S, what `mask` was made from: several prompts' masks are merged by the larger one. */
+  readonly logits: Float32Array;
 }
 
 const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
@@ -78,7 +80,7 @@ export async function segmentQueries(opts: SegmentQueriesOptions): Promise<E.Eit
       const p = Math.min(1 - EPS, Math.max(EPS, s / K));
       return Math.log(p / (1 - p));
     });
-    results[q] = { mask: logitsToMask(logits, S, queries[q].width, queries[q].height), confidence: maskConfidence(logits) };
+    results[q] = { mask: logitsToMask(logits, S, queries[q].width, queries[q].height), confidence: maskConfidence(logits), logits };
   };
   for (let start = 0; start < total; start += batchSize) {
     const jobs = Array.from({ length: Math.min(batchSize, total - start) }, (_, j) => ({ q: Math.floor((start + j) / K), k: (start + j) % K }));

@@ -125,9 +125,10 @@ const pickIndex = (n: number, index: number | undefined, what: string, file: str
   return Number.isInteger(i) && i >= 0 && i < n ? E.right(i) : E.left(dataError(file, `${what} ${i} is out of range (0..${n - 1})`));
 };
 
-type Contents = { readonly kind: 'volume'; readonly volume: Volume } | { readonly kind: 'images'; readonly images: LoadedImage[] };
+/** What a path holds: a NIfTI volume, or images (PNG/JPEG, a DICOM file's frames, a DICOM series sorted). */
+export type Contents = { readonly kind: 'volume'; readonly volume: Volume } | { readonly kind: 'images'; readonly images: LoadedImage[] };
 
-function readContents(path: string, opts: ReadOptions): E.Either<DataError, Contents> {
+export function readContents(path: string, opts: ReadOptions): E.Either<DataError, Contents> {
   let isDir = false;
   try {
     isDir = statSync(path).isDirectory();

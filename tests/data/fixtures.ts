@@ -118,6 +118,10 @@ export interface DicomSpec {
   position?: number[];
   orientation?: number[];
   seriesUid?: string;
+  /** PixelSpacing (0028,0030): [row spacing, column spacing]. */
+  pixelSpacing?: number[];
+  /** More elements: [group, element, VR, value] (string VRs; the value is padded to even length). */
+  tags?: [number, number, string, string][];
   frames?: number;
   /** Add an undefined-length sequence with a nested item before the image tags (parsers must skip it). */
   withSequence?: boolean;
@@ -153,6 +157,8 @@ export function makeDicom(s: DicomSpec): Uint8Array {
   if (s.instanceNumber !== undefined) add(0x0020, 0x0013, 'IS', str(String(s.instanceNumber)));
   if (s.position) add(0x0020, 0x0032, 'DS', str(s.position.join('\\')));
   if (s.orientation) add(0x0020, 0x0037, 'DS', str(s.orientation.join('\\')));
+  if (s.pixelSpacing) add(0x0028, 0x0030, 'DS', str(s.pixelSpacing.join('\\')));
+  for (const [group, element, vr, value] of s.tags ?? []) add(group, element, vr, str(value, vr === 'UI' ? '\0' : ' '));
   add(0x0028, 0x0002, 'US', u16(s.samples ?? 1));
   add(0x0028, 0x0004, 'CS', str(s.photometric ?? ((s.samples ?? 1) === 3 ? 'RGB' : 'MONOCHROME2')));
   if (s.frames !== undefined) add(0x0028, 0x0008, 'IS', str(String(s.frames)));
@@ -170,6 +176,8 @@ export function makeDicom(s: DicomSpec): Uint8Array {
     const seqEnd = new Uint8Array([0xfe, 0xff, 0xdd, 0xe0, 0, 0, 0, 0]);
     add(0x7fe0, 0x0010, 'OB', concat([item, seqEnd]), true);
   } else add(0x7fe0, 0x0010, bits === 8 ? 'OB' : 'OW', pix.length % 2 ? concat([pix, new Uint8Array(1)]) : pix);
+  // Elements in ascending tag order, as DICOM requires (the extra tags may fall anywhere).
+  els.sort((a, b) => a.group - b.group || a.element - b.element);
   const preamble = new Uint8Array(132);
   preamble.set([0x44, 0x49, 0x43, 0x4d], 128);
   return concat([preamble, groupLength, meta, ...els.map((e) => encode(e, explicit))]);
