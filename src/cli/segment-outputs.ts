@@ -7,8 +7,12 @@
 //     DIR/volumes/<stem>.seg.dcm for a DICOM series, a DICOM-SEG referencing its slices (when a writer is given)
 //   DIR/labels.json              the legend (with several prompts or any volume): label → prompt, template, colour;
 //                                and per output file its labels' voxel/pixel counts
-import { join, relative } from 'node:path';
+import { basename, join, relative } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import * as E from 'fp-ts/lib/Either.js';
+import { pipe } from 'fp-ts/lib/function.js';
+import { seriesGeometry } from '../data/dicom-geometry.js';
+import { encodeDicomSeg } from '../data/dicom-seg.js';
 import type { GreyImage, Mask } from '../data/image.js';
 import type { Normalisation } from '../data/intensity.js';
 import { layoutDims, slicesToVolume, type Labels } from '../data/label-volume.js';
@@ -30,8 +34,23 @@ export interface LabelLegend {
 /** Colours of the labels in overlays and the legend: the single-prompt red, or a palette. */
 export const labelColours = (n: number): Rgb[] => (n === 1 ? [OUTLINE] : palette(n));
 
-/** Writes a DICOM-SEG for a series' label volume (dicom-seg.ts); returns its bytes. */
-export type SegWriter = (volume: QueryVolume, labels: Labels, legend: readonly LabelLegend[]) => Uint8Array;
+/** A DICOM-SEG for a series' label volume: its bytes, or why there is none. */
+export type SegWriter = (volume: QueryVolume, labels: Labels, legend: readonly LabelLegend[]) => E.Either<string, Uint8Array>;
+
+/** The DICOM-SEG of dicom-seg.ts: one segment per label, named after its prompt file. */
+export const dicomSegWriter: SegWriter = (volume, labels, legend) => {
+  if (!volume.series) return E.left('not a DICOM series');
+  const series = volume.series;
+  return pipe(
+    seriesGeometry(series),
+    E.chain((geometry) =>
+      E.tryCatch(
+        () => encodeDicomSeg({ series, geometry, labels, segments: legend.map((l) => ({ value: l.value, label: `${l.value}: ${basename(l.prompt)}`, colour: l.colour })) }),
+        (e) => (e as Error).message,
+      ),
+    ),
+  );
+};
 
 export interface OutputFile {
   readonly query: string;
@@ -68,7 +87,10 @@ export interface SegmentOutputOptions {
   readonly labels: ReadonlyMap<string, Labels>;
   readonly legend: readonly LabelLegend[];
   readonly window?: Normalisation;
+  /** Writes a DICOM series' DICOM-SEG (none without). */
   readonly seg?: SegWriter;
+  /** Where a skipped DICOM-SEG is reported. */
+  readonly warn?: (line: string) => void;
 }
 
 export function writeSegmentOutputs(o: SegmentOutputOptions): OutputFile[] {
@@ -96,9 +118,13 @@ export function writeSegmentOutputs(o: SegmentOutputOptions): OutputFile[] {
     const c = counts(labels, o.legend);
     files.push({ query: src.path, kind: 'volume', file, counts: c });
     if (v.series && o.seg) {
-      const seg = join(o.out, 'volumes', `${src.stem}.seg.dcm`);
-      writeFileAtomic(seg, o.seg(v, labels, o.legend));
-      files.push({ query: src.path, kind: 'dicom-seg', file: seg, counts: c });
+      const bytes = o.seg(v, labels, o.legend);
+      if (E.isLeft(bytes)) o.warn?.(`${src.path}: no DICOM-SEG written: ${bytes.left}`);
+      else {
+        const seg = join(o.out, 'volumes', `${src.stem}.seg.dcm`);
+        writeFileAtomic(seg, bytes.right);
+        files.push({ query: src.path, kind: 'dicom-seg', file: seg, counts: c });
+      }
     }
   }
   if (!single || files.some((f) => f.kind !== 'image')) {

@@ -19,7 +19,7 @@ import { mergeLabels, parseLabelledPrompts } from './label-map.js';
 import { positiveInt, withImageOptions, withRuntimeOptions, type ImageCliOptions, type RuntimeCliOptions } from './options.js';
 import { progress } from './progress.js';
 import { readQuerySources } from './query-images.js';
-import { labelColours, writeSegmentOutputs, type LabelLegend, type OutputFile, type SegWriter } from './segment-outputs.js';
+import { dicomSegWriter, labelColours, writeSegmentOutputs, type LabelLegend, type OutputFile, type SegWriter } from './segment-outputs.js';
 import { segmentQueries, type PromptedTemplate, type QueryMask } from './segment-queries.js';
 import { loadSegmenter } from './segmenter.js';
 import { readTemplatesFile } from './templates-file.js';
@@ -34,7 +34,7 @@ export interface SegmentOptions extends RuntimeCliOptions, ImageCliOptions {
   readonly out: string;
   readonly ensemble?: number;
   readonly templates?: string;
-  /** Writes the DICOM-SEG of a DICOM series query (default: dicom-seg.ts). */
+  /** Writes the DICOM-SEG of a DICOM series query (default: dicomSegWriter, dicom-seg.ts). */
   readonly seg?: SegWriter;
 }
 
@@ -146,7 +146,7 @@ export async function runSegment(o: SegmentOptions, io: CliIO = processIO): Prom
   const notes = sources.flatMap((s) => (s.volume?.notes ?? []).map((n) => `${s.path}: ${n}`));
   for (const n of notes) io.err(`warning: ${n}\n`);
   // Only now, with every mask computed, is anything written.
-  const files = writeSegmentOutputs({ out: o.out, sources, labels: new Map(results.map((r) => [r.name, r.labels])), legend, window: o.window, seg: o.seg });
+  const files = writeSegmentOutputs({ out: o.out, sources, labels: new Map(results.map((r) => [r.name, r.labels])), legend, window: o.window, seg: o.seg ?? dicomSegWriter, warn: (l) => io.err(`warning: ${l}\n`) });
   return { legend, queries: results, files, notes };
 }
 

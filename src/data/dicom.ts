@@ -33,7 +33,29 @@ const TAGS = {
   RescaleIntercept: { tag: tag(0x0028, 0x1052), vr: 'DS' },
   RescaleSlope: { tag: tag(0x0028, 0x1053), vr: 'DS' },
   PixelData: { tag: tag(0x7fe0, 0x0010), vr: 'OW' },
+  // What a derived object (a DICOM-SEG) copies from its source: patient, study, frame of reference, instance ids.
+  SpecificCharacterSet: { tag: tag(0x0008, 0x0005), vr: 'CS' },
+  SOPClassUID: { tag: tag(0x0008, 0x0016), vr: 'UI' },
+  SOPInstanceUID: { tag: tag(0x0008, 0x0018), vr: 'UI' },
+  StudyDate: { tag: tag(0x0008, 0x0020), vr: 'DA' },
+  StudyTime: { tag: tag(0x0008, 0x0030), vr: 'TM' },
+  AccessionNumber: { tag: tag(0x0008, 0x0050), vr: 'SH' },
+  ReferringPhysicianName: { tag: tag(0x0008, 0x0090), vr: 'PN' },
+  PatientName: { tag: tag(0x0010, 0x0010), vr: 'PN' },
+  PatientID: { tag: tag(0x0010, 0x0020), vr: 'LO' },
+  PatientBirthDate: { tag: tag(0x0010, 0x0030), vr: 'DA' },
+  PatientSex: { tag: tag(0x0010, 0x0040), vr: 'CS' },
+  SliceThickness: { tag: tag(0x0018, 0x0050), vr: 'DS' },
+  StudyInstanceUID: { tag: tag(0x0020, 0x000d), vr: 'UI' },
+  StudyID: { tag: tag(0x0020, 0x0010), vr: 'SH' },
+  FrameOfReferenceUID: { tag: tag(0x0020, 0x0052), vr: 'UI' },
 } as const;
+/** The source attributes a derived object copies (DicomInfo.attributes), as their strings. */
+export const REFERENCE_TAGS = [
+  'SpecificCharacterSet', 'SOPClassUID', 'SOPInstanceUID', 'StudyDate', 'StudyTime', 'AccessionNumber', 'ReferringPhysicianName', 'PatientName',
+  'PatientID', 'PatientBirthDate', 'PatientSex', 'SliceThickness', 'StudyInstanceUID', 'StudyID', 'FrameOfReferenceUID',
+] as const;
+export type ReferenceTag = (typeof REFERENCE_TAGS)[number];
 type TagName = keyof typeof TAGS;
 const IMPLICIT_VR = new Map<number, string>(Object.values(TAGS).map((t) => [t.tag, t.vr]));
 
@@ -80,6 +102,8 @@ export interface DicomInfo {
   readonly position?: readonly number[];
   readonly orientation?: readonly number[];
   readonly frame: number;
+  /** Patient, study and instance attributes as stored (character set as declared), for derived objects. */
+  readonly attributes?: Partial<Record<ReferenceTag, string>>;
 }
 
 export interface DicomImage extends LoadedImage {
@@ -259,6 +283,7 @@ function decodePixels(ds: DataSetParser, file: string): DicomImage[] {
     instanceNumber: ds.numbers('InstanceNumber')?.[0],
     position: ds.numbers('ImagePositionPatient'),
     orientation: ds.numbers('ImageOrientationPatient'),
+    attributes: Object.fromEntries(REFERENCE_TAGS.flatMap((name) => (ds.has(name) ? [[name, ds.string(name) ?? '']] : []))),
   };
 
   const view = ds.r.dataView();
