@@ -9,7 +9,8 @@ import { maskArea, type GreyImage, type Mask } from '../data/image.js';
 import type { Normalisation } from '../data/intensity.js';
 import { readImage, saveMaskPng } from '../data/load.js';
 import { parseSliceRef } from '../data/slice-ref.js';
-import { imageToInput, itemPlane, logitsToMask, stackBatch } from '../data/model-inputs.js';
+import { imageToInput, itemPlane, logitsToMask } from '../data/model-inputs.js';
+import { oneFileSegmenter, type PromptSegmenter } from '../data/prompt-segmenter.js';
 import { encodePrompt, type ModelGeometry } from '../data/prompt-tensors.js';
 import type { ClickPrompt } from '../data/prompt.js';
 import type { Predictor } from '../eval/protocol.js';
@@ -44,26 +45,31 @@ export function gridClicks(width: number, height: number, n: number): { x: numbe
   return Array.from({ length: n * n }, (_, k) => ({ x: at(k % n, width), y: at(Math.floor(k / n), height) }));
 }
 
-/** One mask per click, the image prompted as its own template; batched. */
+/**
+ * One mask per click, the image prompted as its own template; batched. The image is encoded once for all clicks
+ * (prompt-segmenter.ts): with an encoder/decoder pair each click costs only the decoder. `model` is the one-file
+ * model's forward or a PromptSegmenter.
+ */
 export async function clickMasks(
   image: GreyImage,
   clicks: readonly { x: number; y: number }[],
   geometry: ModelGeometry,
-  predict: Predictor,
+  model: Predictor | PromptSegmenter,
   batchSize: number,
   how?: Normalisation,
   onBatch?: (done: number, total: number) => void,
 ): Promise<ClickMask[]> {
   const S = geometry.size;
-  const plane = imageToInput(image, S, how);
+  const seg = typeof model === 'function' ? oneFileSegmenter(geometry, model) : model;
+  const [code] = await seg.encode([imageToInput(image, S, how)]);
   const out: ClickMask[] = [];
   for (let start = 0; start < clicks.length; start += batchSize) {
     const chunk = clicks.slice(start, start + batchSize);
     const items = chunk.map((c) => {
       const prompt: ClickPrompt = { type: 'click', points: [{ x: c.x, y: c.y, label: 1 }] };
-      return { query: plane, template: plane, prompt: orThrow(encodePrompt(prompt, image, geometry, `grid click (${c.x}, ${c.y})`)) };
+      return { query: code, template: code, prompt: orThrow(encodePrompt(prompt, image, geometry, `grid click (${c.x}, ${c.y})`)) };
     });
-    const logits = await predict(stackBatch(items, geometry));
+    const logits = await seg.decode(items);
     chunk.forEach((click, b) => {
       const l = itemPlane(logits, b, S);
       out.push({ click, mask: logitsToMask(l, S, image.width, image.height), confidence: maskConfidence(l) });
@@ -89,7 +95,7 @@ export async function runEverything(o: EverythingOptions, io: CliIO = processIO)
   let candidates: ClickMask[];
   try {
     const bar = progress(io, 'everything', clicks.length, 'clicks');
-    candidates = await clickMasks(image, clicks, model.geometry, model.predict, o.batch ?? 8, o.window, (done) => bar.update(done));
+    candidates = await clickMasks(image, clicks, model.geometry, model.prompts, o.batch ?? 8, o.window, (done) => bar.update(done));
   } finally {
     await model.release();
   }

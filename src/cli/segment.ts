@@ -123,7 +123,7 @@ export async function runSegment(o: SegmentOptions, io: CliIO = processIO): Prom
             templates: g.templates,
             queries: queries.map((q) => q.image),
             geometry: model.geometry,
-            predict: model.predict,
+            segmenter: model.prompts,
             batchSize: o.batch ?? 8,
             normalisation: o.window,
             onBatch: (done) => bar.update(before + done),
