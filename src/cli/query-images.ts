@@ -7,7 +7,7 @@ import { basename } from 'node:path';
 import { statSync } from 'node:fs';
 import * as E from 'fp-ts/lib/Either.js';
 import type { DicomImage } from '../data/dicom.js';
-import { seriesGeometry } from '../data/dicom-geometry.js';
+import { seriesSpace } from '../data/dicom-geometry.js';
 import { dataError, type DataError } from '../data/errors.js';
 import type { LoadedImage } from '../data/image.js';
 import type { SliceLayout } from '../data/label-volume.js';
@@ -56,11 +56,7 @@ const isFolder = (path: string): boolean => {
 
 function seriesVolume(series: readonly DicomImage[]): QueryVolume {
   const layout: SliceLayout = { kind: 'stack', width: series[0].width, height: series[0].height, count: series.length };
-  const g = seriesGeometry(series);
-  if (E.isRight(g)) return { layout, series, space: spaceFromAffine(g.right.affineRas, XFORM.scanner), notes: g.right.notes };
-  // No geometry: voxel sizes only, and both transforms marked unknown, so no viewer takes it for a placed volume.
-  const [cx, cy] = series[0].meta.pixelSpacing ?? [1, 1];
-  return { layout, series, space: { ...spaceFromAffine([cx, 0, 0, 0, 0, cy, 0, 0, 0, 0, 1, 0], XFORM.unknown) }, notes: [`${g.left}; the label volume has voxel sizes but no position`] };
+  return { layout, series, ...seriesSpace(series) };
 }
 
 export function readQuerySources(paths: readonly string[], read: ReadOptions = {}): E.Either<DataError, QuerySource[]> {

@@ -5,6 +5,7 @@
 // Browser-safe.
 import * as E from 'fp-ts/lib/Either.js';
 import type { DicomImage } from './dicom.js';
+import { spaceFromAffine, XFORM, type NiftiSpace } from './nifti-space.js';
 
 export interface SeriesGeometry {
   /** Voxel (column, row, slice) → RAS+ mm, 3×4 row-major (for NIfTI). */
@@ -59,4 +60,15 @@ export function seriesGeometry(slices: readonly DicomImage[]): E.Either<string, 
   const lps = [0, 1, 2].flatMap((i) => [rowDir[i] * colSpacing, colDir[i] * rowSpacing, step[i], p0[i]]);
   const ras = lps.map((v, n) => (n < 8 ? -v : v));
   return E.right({ affineRas: ras, affineLps: lps, sliceSpacing, positions, orientation: o, pixelSpacing: [rowSpacing, colSpacing], notes });
+}
+
+/**
+ * Where a series' label volume lies, as NIfTI qform/sform (scanner coordinates) with notes for the reader; a series
+ * that cannot be placed gets its pixel sizes and both transforms marked unknown, so no viewer takes it for placed.
+ */
+export function seriesSpace(slices: readonly DicomImage[]): { readonly space: NiftiSpace; readonly notes: readonly string[] } {
+  const g = seriesGeometry(slices);
+  if (E.isRight(g)) return { space: spaceFromAffine(g.right.affineRas, XFORM.scanner), notes: g.right.notes };
+  const [cx, cy] = slices[0]?.meta.pixelSpacing ?? [1, 1];
+  return { space: spaceFromAffine([cx, 0, 0, 0, 0, cy, 0, 0, 0, 0, 1, 0], XFORM.unknown), notes: [`${g.left}; the label volume has voxel sizes but no position`] };
 }
