@@ -91,7 +91,7 @@ describe('display windows', () => {
     const px = greyToRgbaWindow(img, -160, 240);
     expect([px[0], px[8], px[12]]).toEqual([0, 255, 255]);
     expect(Math.abs(px[4] - 127.5)).toBeLessThan(1);
-    expect(Array.from(greyToRgba(img).filter((_, i) => i % 4 === 0))).toEqual([0, 65, 79, 255]);
+    expect(Array.from(greyToRgba(img).filter((_, i) => i % 4 === 0))).toEqual([0, 66, 79, 255]);
   });
 });
 
