@@ -127,6 +127,9 @@ export interface DicomSpec {
   withSequence?: boolean;
   /** Write PixelData with undefined length (encapsulated). */
   encapsulated?: boolean;
+  /** Encapsulated PixelData with these fragments (and this Basic Offset Table, default empty). */
+  fragments?: Uint8Array[];
+  offsetTable?: number[];
 }
 
 export function makeDicom(s: DicomSpec): Uint8Array {
@@ -171,7 +174,15 @@ export function makeDicom(s: DicomSpec): Uint8Array {
   if (s.windowWidth !== undefined) add(0x0028, 0x1051, 'DS', str(String(s.windowWidth)));
   if (s.intercept !== undefined) add(0x0028, 0x1052, 'DS', str(String(s.intercept)));
   if (s.slope !== undefined) add(0x0028, 0x1053, 'DS', str(String(s.slope)));
-  if (s.encapsulated) {
+  if (s.fragments) {
+    const item = (data: Uint8Array): Uint8Array => {
+      const padded = data.length % 2 ? concat([data, new Uint8Array(1)]) : data;
+      return concat([new Uint8Array([0xfe, 0xff, 0x00, 0xe0]), new Uint8Array(new Uint32Array([padded.length]).buffer), padded]);
+    };
+    const table = new Uint8Array(new Uint32Array(s.offsetTable ?? []).buffer);
+    const seqEnd = new Uint8Array([0xfe, 0xff, 0xdd, 0xe0, 0, 0, 0, 0]);
+    add(0x7fe0, 0x0010, 'OB', concat([item(table), ...s.fragments.map(item), seqEnd]), true);
+  } else if (s.encapsulated) {
     const item = new Uint8Array([0xfe, 0xff, 0x00, 0xe0, 0, 0, 0, 0]);
     const seqEnd = new Uint8Array([0xfe, 0xff, 0xdd, 0xe0, 0, 0, 0, 0]);
     add(0x7fe0, 0x0010, 'OB', concat([item, seqEnd]), true);
