@@ -11,6 +11,7 @@ import jpeg from 'jpeg-js';
 import { Decoder as JpegLosslessDecoder } from 'jpeg-lossless-decoder-js';
 import { ParseFailure } from './errors.js';
 import { decodeRleFrame } from './dicom-rle.js';
+import { concatBytes } from './dicom-write.js';
 import { checkStructure as checkJpegStructure } from './jpeg.js';
 
 export const DECODABLE_SYNTAXES: Readonly<Record<string, string>> = {
@@ -61,16 +62,7 @@ function readItems(bytes: Uint8Array, start: number): { table: number[]; fragmen
   return { table, fragments: rest.map((f) => ({ at: f.pos - first, data: f.data })) };
 }
 
-const concat = (parts: readonly Uint8Array[]): Uint8Array => {
-  if (parts.length === 1) return parts[0];
-  const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-};
+const concat = (parts: readonly Uint8Array[]): Uint8Array => (parts.length === 1 ? parts[0] : concatBytes(parts));
 
 /** Fragments → one byte string per frame. */
 function splitFrames(table: readonly number[], fragments: readonly Fragment[], frames: number, ts: string): Uint8Array[] {
