@@ -8,6 +8,11 @@ need=()
 /usr/bin/python3 -c 'import onnx' 2>/dev/null || need+=(python3-onnx)
 [ -d /usr/share/libonnx-testdata/data/node ] || need+=(libonnx-testdata)
 [ -x /usr/bin/chromium ] || need+=(chromium)
+# Independent readers and validators of the NIfTI and DICOM files we write, and an independent DICOM encoder.
+/usr/bin/python3 -c 'import nibabel' 2>/dev/null || need+=(python3-nibabel)
+/usr/bin/python3 -c 'import pydicom' 2>/dev/null || need+=(python3-pydicom)
+command -v dciodvfy >/dev/null || need+=(dicom3tools)
+command -v dcmcjpeg >/dev/null || need+=(dcmtk)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     echo "setup: installing Debian packages: ${need[*]}"

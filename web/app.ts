@@ -1,28 +1,25 @@
-// The browser prompting tool: pick (or load the sample) template and query images, draw a prompt of any of the
-// four types on the template, and see the query masks after every change. The model runs in the page
-// (onnxruntime-web, wasm); the server only serves files. Preprocessing is the CLI's own code (src/data/).
+// The browser prompting tool: pick (or load the sample) a template and queries — 2-D images, NIfTI volumes, DICOM
+// series — draw a prompt of any of the four types on a template slice, and see the query masks on every slice after
+// every change. Volumes scroll (wheel, keys, slider), zoom and pan (volume-view.ts) under a window/level preset;
+// a query volume's masks export as a NIfTI label volume in the scan's space, the file `oneprompt segment` writes.
+// The model runs in the page (onnxruntime-web, wasm) as encode + decode: each slice is encoded once and kept.
+// Preprocessing is the CLI's own code (src/data/).
 import * as E from 'fp-ts/lib/Either.js';
 import { formatDataError } from '../src/data/errors.js';
-import type { LoadedImage, Mask } from '../src/data/image.js';
-import { masksFromLogits, promptedInputs } from '../src/data/prompted-inputs.js';
+import type { Mask } from '../src/data/image.js';
+import { imageToInput, itemPlane, logitsToMask } from '../src/data/model-inputs.js';
+import type { Plane } from '../src/data/nifti.js';
+import { encodePrompt } from '../src/data/prompt-tensors.js';
 import { decodePromptSpec, promptToJson, validatePrompt, type Prompt, type PromptSpec, type PromptType } from '../src/data/prompt.js';
-import { decodeImage, decodeMask } from './image-decode.js';
-import { greyToRgba, maskOverlayRgba, maskPngRgba, type Rgb } from './pixels.js';
-import {
-  addEdit,
-  canUndo,
-  clear,
-  currentPrompt,
-  editsFromPrompt,
-  emptyEditor,
-  seglabMask,
-  toTemplatePixel,
-  undo,
-  type Edit,
-  type EditorState,
-  type Point,
-} from './prompt-editor.js';
+import { displayRange, WINDOW_PRESETS } from './display-window.js';
+import { canUndoLast, commit, startHistory, undoLast, type History } from './history.js';
+import { decodeMask } from './image-decode.js';
+import { maskPngRgba, type Rgb } from './pixels.js';
+import { addEdit, currentPrompt, editsFromPrompt, emptyEditor, seglabMask, snapToTemplate, type Edit, type EditorState, type Point } from './prompt-editor.js';
 import { loadSegmenter, type Segmenter } from './segmenter.js';
+import { labelVolumeName, labelVolumeNifti, readSources, stackOf, type ImageStack, type PickedFile, type Source } from './stacks.js';
+import { pixelToCanvas, type Placement } from './view-transform.js';
+import { SliceView } from './volume-view.js';
 
 // ---------- what the server tells us (/tool.json, written by src/serve/tool-server.ts) ----------
 
@@ -41,21 +38,32 @@ interface ToolInfo {
 
 type Tool = 'click-fg' | 'click-bg' | 'box' | 'doodle-fg' | 'doodle-bg' | 'paint' | 'erase';
 
-interface Named {
-  readonly name: string;
-  readonly image: LoadedImage;
+interface TemplateView {
+  readonly source: Source;
+  stack: ImageStack;
+  readonly view: SliceView;
 }
-interface QueryView extends Named {
-  mask?: Mask;
-  readonly canvas: HTMLCanvasElement;
+
+interface QueryView {
+  readonly source: Source;
+  stack: ImageStack;
+  readonly view: SliceView;
+  /** Per slice: the mask, and the run that computed it (stale when older than the latest prompt's run). */
+  masks: (Mask | undefined)[];
+  runOf: number[];
+  readonly label: HTMLElement;
+  readonly slider: HTMLInputElement;
+  readonly saveLabels?: HTMLButtonElement;
 }
 
 const S = {
   segmenter: undefined as Segmenter | undefined,
   modelUrl: undefined as string | undefined,
-  template: undefined as Named | undefined,
+  plane: 'axial' as Plane,
+  window: 'auto',
+  template: undefined as TemplateView | undefined,
   queries: [] as QueryView[],
-  editor: undefined as EditorState | undefined,
+  history: undefined as History<EditorState> | undefined,
   /** The edit being drawn (pointer is down). */
   draft: undefined as Edit | undefined,
   tool: 'click-fg' as Tool,
@@ -65,15 +73,27 @@ const S = {
   /** Time of the earliest change not yet shown as masks. */
   dirtySince: undefined as number | undefined,
   runs: 0,
+  /** Prompt run id: masks carry the run that made them. */
+  run: 0,
   lastMs: undefined as number | undefined,
+  /** The whole run, every slice of every query volume. */
+  allMs: undefined as number | undefined,
+  /** The view keys act on: the one under the pointer last. */
+  focused: undefined as SliceView | undefined,
+  /** Encodings per stack and slice (prompt-segmenter.ts), kept across prompts; new model or plane, new cache. */
+  codes: new WeakMap<ImageStack, Map<number, Float32Array>>(),
 };
+
+const editor = (): EditorState | undefined => S.history?.present;
 
 const FG: Rgb = [46, 204, 113];
 const BG: Rgb = [231, 76, 60];
 const MASK: Rgb = [255, 200, 0];
-/** Longest side of the template view and of each query view, in CSS pixels. */
+/** Longest side of the template view and of each query view, in canvas pixels. */
 const TEMPLATE_VIEW = 384;
-const QUERY_VIEW = 240;
+const QUERY_VIEW = 300;
+/** Model inputs per run while masks of a volume are computed. */
+const BATCH = 8;
 
 const $ = <T extends HTMLElement>(id: string): T => {
   const el = document.getElementById(id);
@@ -89,107 +109,160 @@ function status(text: string, error = false): void {
   el.classList.toggle('error', error);
 }
 
-/** Read-only facts for end-to-end tests and curious users: runs done, the last prompt→mask time. */
+const viewFacts = (v: SliceView) => ({ slice: v.index, count: v.stack.count, zoom: v.state.zoom, panX: v.state.panX, panY: v.state.panY });
+
+/** Read-only facts for end-to-end tests and curious users. */
 function publish(state: 'empty' | 'pending' | 'running' | 'ready' | 'waiting'): void {
   document.body.dataset.state = state;
   document.body.dataset.runs = String(S.runs);
+  const ed = editor();
   (window as unknown as { __oneprompt: unknown }).__oneprompt = {
     runs: S.runs,
     lastMs: S.lastMs,
+    allMs: S.allMs,
     model: S.segmenter ? { name: S.segmenter.name, ...S.segmenter.geometry, ...S.segmenter.runtime } : undefined,
-    queries: S.queries.map((q) => q.name),
+    plane: S.plane,
+    window: S.window,
+    template: S.template ? { name: S.template.stack.name, ref: S.template.stack.templateRef(S.template.view.index), ...viewFacts(S.template.view) } : undefined,
+    queries: S.queries.map((q) => ({ name: q.stack.name, ...viewFacts(q.view), done: q.runOf.filter((r) => r === S.run).length, masked: q.masks.filter(Boolean).length })),
+    prompt: ed ? { active: ed.active, edits: Object.fromEntries(Object.entries(ed.edits).map(([t, l]) => [t, l.length])), canUndo: S.history ? canUndoLast(S.history) : false } : undefined,
+    tool: S.tool,
   };
 }
 
 // ---------- drawing ----------
 
-function fitCanvas(canvas: HTMLCanvasElement, w: number, h: number, view: number): number {
-  const scale = Math.min(view / w, view / h);
-  canvas.width = Math.max(1, Math.round(w * scale));
-  canvas.height = Math.max(1, Math.round(h * scale));
-  return scale;
-}
-
-function layer(rgba: Uint8ClampedArray, w: number, h: number): OffscreenCanvas {
-  const c = new OffscreenCanvas(w, h);
-  c.getContext('2d')!.putImageData(new ImageData(new Uint8ClampedArray(rgba), w, h), 0, 0);
-  return c;
-}
-
-function drawImageWithMask(canvas: HTMLCanvasElement, img: LoadedImage, mask: Mask | undefined, view: number): number {
-  const scale = fitCanvas(canvas, img.width, img.height, view);
-  const ctx = canvas.getContext('2d')!;
-  ctx.imageSmoothingEnabled = false;
-  ctx.drawImage(layer(greyToRgba(img), img.width, img.height), 0, 0, canvas.width, canvas.height);
-  if (mask && S.opacity > 0) ctx.drawImage(layer(maskOverlayRgba(mask, MASK, S.opacity), mask.width, mask.height), 0, 0, canvas.width, canvas.height);
-  return scale;
-}
-
 const colourOf = (label: 0 | 1): string => `rgb(${(label ? FG : BG).join(',')})`;
+const rangeOf = (stack: ImageStack): [number, number] => displayRange(S.window, stack.stats);
+
+/** Every prompt type's drawing: the active type's as drawn, the others faded and dashed (they stay visible). */
+function drawEdits(ctx: CanvasRenderingContext2D, p: Placement, ed: EditorState): void {
+  const at = (q: Point): [number, number] => pixelToCanvas(p, q[0], q[1]);
+  for (const type of ['seglab', 'bbox', 'doodle', 'click'] as PromptType[]) {
+    const list = ed.edits[type];
+    if (!list.length || type === 'seglab') continue;
+    const active = type === ed.active;
+    ctx.save();
+    ctx.globalAlpha = active ? 1 : 0.45;
+    ctx.setLineDash(active ? [] : [5, 4]);
+    ctx.lineWidth = 2;
+    const lastBox = [...list].reverse().find((e) => e.kind === 'box');
+    for (const e of list) {
+      if (e.kind === 'click') {
+        const [x, y] = at([e.x, e.y]);
+        ctx.fillStyle = colourOf(e.label);
+        ctx.beginPath();
+        ctx.arc(x, y, 5, 0, 2 * Math.PI);
+        ctx.fill();
+        ctx.strokeStyle = '#fff';
+        ctx.stroke();
+      } else if (e.kind === 'box' && e === lastBox) {
+        const [x1, y1] = at(e.from);
+        const [x2, y2] = at(e.to);
+        ctx.strokeStyle = colourOf(1);
+        ctx.strokeRect(Math.min(x1, x2), Math.min(y1, y2), Math.abs(x2 - x1), Math.abs(y2 - y1));
+      } else if (e.kind === 'stroke') {
+        ctx.strokeStyle = colourOf(e.label);
+        ctx.beginPath();
+        e.points.forEach((q, i) => (i === 0 ? ctx.moveTo(...at(q)) : ctx.lineTo(...at(q))));
+        ctx.stroke();
+      }
+    }
+    ctx.restore();
+  }
+}
 
 function drawTemplate(): void {
   const t = S.template;
-  const ed = S.editor;
-  const canvas = $<HTMLCanvasElement>('template-canvas');
-  if (!t || !ed) return;
-  const edits = S.draft ? addEdit(ed, S.draft) : ed;
-  const type = edits.active;
-  const list = edits.edits[type];
-  const scale = drawImageWithMask(canvas, t.image, type === 'seglab' ? seglabMask(list, ed.size) : undefined, TEMPLATE_VIEW);
-  const ctx = canvas.getContext('2d')!;
-  const at = (p: Point): [number, number] => [(p[0] + 0.5) * scale, (p[1] + 0.5) * scale];
-  ctx.lineWidth = 2;
-  for (const e of list) {
-    if (e.kind === 'click') {
-      const [x, y] = at([e.x, e.y]);
-      ctx.fillStyle = colourOf(e.label);
-      ctx.beginPath();
-      ctx.arc(x, y, 5, 0, 2 * Math.PI);
-      ctx.fill();
-      ctx.strokeStyle = '#fff';
-      ctx.stroke();
-    } else if (e.kind === 'box' && e === list[list.length - 1]) {
-      const [x1, y1] = at(e.from);
-      const [x2, y2] = at(e.to);
-      ctx.strokeStyle = colourOf(1);
-      ctx.strokeRect(Math.min(x1, x2), Math.min(y1, y2), Math.abs(x2 - x1), Math.abs(y2 - y1));
-    } else if (e.kind === 'stroke') {
-      ctx.strokeStyle = colourOf(e.label);
-      ctx.beginPath();
-      e.points.forEach((p, i) => (i === 0 ? ctx.moveTo(...at(p)) : ctx.lineTo(...at(p))));
-      ctx.stroke();
-    }
-  }
-  $('prompt-type').textContent = `prompt: ${type}`;
-  syncTool(type);
-  $<HTMLButtonElement>('undo').disabled = !canUndo(ed);
-  $<HTMLButtonElement>('download-prompt-mask').disabled = type !== 'seglab';
+  const base = editor();
+  if (!t || !base) return;
+  const ed = S.draft ? addEdit(base, S.draft) : base;
+  const seglab = ed.edits.seglab.length ? seglabMask(ed.edits.seglab, ed.size) : undefined;
+  t.view.render(rangeOf(t.stack), seglab, MASK, ed.active === 'seglab' ? S.opacity : S.opacity * 0.4, (ctx, p) => drawEdits(ctx, p, ed));
+  $('prompt-type').textContent = `prompt: ${ed.active}`;
+  $('template-slice-label').textContent = t.stack.count > 1 ? `slice ${t.view.index} / ${t.stack.count - 1}` : '';
+  const slider = $<HTMLInputElement>('template-slice');
+  slider.hidden = t.stack.count < 2;
+  slider.max = String(t.stack.count - 1);
+  slider.value = String(t.view.index);
+  $('template-ref').textContent = `--template ${t.stack.templateRef(t.view.index)}`;
+  $<HTMLButtonElement>('undo').disabled = !S.history || !canUndoLast(S.history);
+  $<HTMLButtonElement>('download-prompt-mask').disabled = ed.active !== 'seglab';
 }
 
-function drawQueries(): void {
-  for (const q of S.queries) drawImageWithMask(q.canvas, q.image, q.mask, QUERY_VIEW);
+function drawQuery(q: QueryView): void {
+  q.view.render(rangeOf(q.stack), q.masks[q.view.index], MASK, S.opacity);
+  const count = q.stack.count;
+  const done = q.runOf.filter((r) => r === S.run).length;
+  q.label.textContent = count > 1 ? `slice ${q.view.index} / ${count - 1}${done < count ? ` (masks ${done}/${count})` : ''}` : '';
+  q.slider.value = String(q.view.index);
+  if (q.saveLabels) q.saveLabels.disabled = done < count;
 }
 
-function buildQueryViews(list: readonly Named[]): void {
+const drawQueries = (): void => S.queries.forEach(drawQuery);
+
+function makeView(canvas: HTMLCanvasElement, stack: ImageStack, size: number, leftPans: boolean, onSlice: (v: SliceView) => void): SliceView {
+  return new SliceView(
+    {
+      canvas,
+      size,
+      leftPans,
+      onSlice,
+      onView: () => {
+        drawTemplate();
+        drawQueries();
+        publish((document.body.dataset.state as 'ready') ?? 'waiting');
+      },
+      onFocus: (v) => (S.focused = v),
+    },
+    stack,
+  );
+}
+
+function buildQueryViews(sources: readonly Source[]): void {
   const box = $('queries');
   box.replaceChildren();
-  S.queries = list.map((q, i) => {
+  S.queries = sources.map((source, i) => {
+    const stack = stackOf(source, S.plane);
     const fig = document.createElement('figure');
     fig.className = 'query';
     const canvas = document.createElement('canvas');
     canvas.id = `query-canvas-${i}`;
+    const slider = document.createElement('input');
+    slider.type = 'range';
+    slider.id = `query-slice-${i}`;
+    slider.min = '0';
+    slider.max = String(stack.count - 1);
+    slider.hidden = stack.count < 2;
     const cap = document.createElement('figcaption');
     const name = document.createElement('span');
-    name.textContent = q.name;
+    name.textContent = stack.name;
+    const label = document.createElement('span');
+    label.id = `query-slice-label-${i}`;
+    label.className = 'slice';
     const save = document.createElement('button');
     save.type = 'button';
-    save.id = `download-mask-${i}`;
-    save.textContent = 'Save mask PNG';
-    save.addEventListener('click', () => saveQueryMask(i));
-    cap.append(name, save);
-    fig.append(canvas, cap);
+    let saveLabels: HTMLButtonElement | undefined;
+    if (stack.layout) {
+      save.id = `download-labels-${i}`;
+      save.textContent = 'Save label volume (.nii.gz)';
+      save.addEventListener('click', guard(() => saveLabelVolume(i)));
+      saveLabels = save;
+    } else {
+      save.id = `download-mask-${i}`;
+      save.textContent = 'Save mask PNG';
+      save.addEventListener('click', () => saveQueryMask(i));
+    }
+    cap.append(name, label, save);
+    fig.append(canvas, slider, cap);
     box.append(fig);
-    return { ...q, canvas };
+    const q: QueryView = { source, stack, masks: new Array(stack.count).fill(undefined), runOf: new Array(stack.count).fill(-1), label, slider, saveLabels, view: undefined as unknown as SliceView };
+    (q as { view: SliceView }).view = makeView(canvas, stack, QUERY_VIEW, true, () => {
+      drawQuery(q);
+      publish((document.body.dataset.state as 'ready') ?? 'waiting');
+    });
+    slider.addEventListener('input', () => q.view.setIndex(Number(slider.value)));
+    return q;
   });
   drawQueries();
 }
@@ -203,7 +276,7 @@ function promptChanged(): void {
   void pump();
 }
 
-/** Run until the masks show the latest prompt; changes made during a run coalesce into the next one. */
+/** Run until the masks show the latest prompt; changes made during a run start the next one at once. */
 async function pump(): Promise<void> {
   if (S.running) return;
   let outcome: 'ready' | 'waiting' = 'waiting';
@@ -213,7 +286,8 @@ async function pump(): Promise<void> {
     S.running = true;
     publish('running');
     try {
-      outcome = await segment(since);
+      const r = await segment(since);
+      if (r !== 'superseded') outcome = r;
     } catch (e) {
       outcome = 'waiting';
       status(`segmentation failed: ${(e as Error).message}`, true);
@@ -224,28 +298,71 @@ async function pump(): Promise<void> {
   publish(outcome);
 }
 
-async function segment(since: number): Promise<'ready' | 'waiting'> {
+/** Encodings of (stack, slice) pairs, computing the missing ones in one call. */
+async function encodings(seg: Segmenter, wanted: readonly (readonly [ImageStack, number])[]): Promise<Float32Array[]> {
+  const cacheOf = (s: ImageStack): Map<number, Float32Array> => {
+    let m = S.codes.get(s);
+    if (!m) S.codes.set(s, (m = new Map()));
+    return m;
+  };
+  const missing = wanted.filter(([s, i], k) => !cacheOf(s).has(i) && wanted.findIndex(([s2, i2]) => s2 === s && i2 === i) === k);
+  if (missing.length) {
+    const codes = await seg.prompts.encode(missing.map(([s, i]) => imageToInput(s.slice(i), seg.geometry.size)));
+    missing.forEach(([s, i], k) => cacheOf(s).set(i, codes[k]));
+  }
+  return wanted.map(([s, i]) => cacheOf(s).get(i)!);
+}
+
+async function segment(since: number): Promise<'ready' | 'waiting' | 'superseded'> {
   const t = S.template;
-  if (!t || !S.editor) return status('pick a template image (or load the sample)'), 'waiting';
-  if (S.queries.length === 0) return status('pick one or more query images'), 'waiting';
+  const base = editor();
+  if (!t || !base) return status('pick a template image (or load the sample)'), 'waiting';
+  if (S.queries.length === 0) return status('pick one or more query images or volumes'), 'waiting';
   if (!S.segmenter && !(await loadDefaultModel())) return 'waiting';
   const seg = S.segmenter!;
-  const prompt = currentPrompt(S.draft ? addEdit(S.editor, S.draft) : S.editor);
+  const prompt = currentPrompt(S.draft ? addEdit(base, S.draft) : base);
   if (E.isLeft(prompt)) {
-    for (const q of S.queries) q.mask = undefined;
+    S.run++;
+    for (const q of S.queries) q.masks.fill(undefined);
     drawQueries();
     return status(prompt.left), 'waiting';
   }
-  const inputs = promptedInputs({ template: t.image, queries: S.queries.map((q) => q.image), prompt: prompt.right }, seg.geometry);
-  if (E.isLeft(inputs)) return status(formatDataError(inputs.left), true), 'waiting';
-  const logits = await seg.run(inputs.right);
-  const masks = masksFromLogits(logits, seg.geometry, S.queries.map((q) => q.image));
-  S.queries.forEach((q, i) => (q.mask = masks[i]));
-  drawQueries();
+  const tImage = t.view.image();
+  const tensors = encodePrompt(prompt.right, tImage, seg.geometry, 'the drawn prompt');
+  if (E.isLeft(tensors)) return status(formatDataError(tensors.left), true), 'waiting';
+  const run = ++S.run;
+  // While a stroke or box is being drawn only the slices on screen follow it; the rest when the pointer is up.
+  const onlyVisible = S.draft !== undefined;
+  const jobs: { q: QueryView; i: number }[] = S.queries.map((q) => ({ q, i: q.view.index }));
+  if (!onlyVisible) for (const q of S.queries) for (let i = 0; i < q.stack.count; i++) if (i !== q.view.index) jobs.push({ q, i });
+  const size = seg.geometry.size;
+  const [templateCode] = await encodings(seg, [[t.stack, t.view.index]]);
+  let shown = false;
+  for (let start = 0; start < jobs.length; start += BATCH) {
+    // A newer prompt: stop here, pump() starts its run (masks not recomputed yet stay as they were).
+    if (S.dirtySince !== undefined) return 'superseded';
+    const batch = jobs.slice(start, start + BATCH);
+    const codes = await encodings(seg, batch.map(({ q, i }) => [q.stack, i] as const));
+    const logits = await seg.prompts.decode(batch.map((_, k) => ({ query: codes[k], template: templateCode, prompt: tensors.right })));
+    batch.forEach(({ q, i }, b) => {
+      const img = q.stack.slice(i);
+      q.masks[i] = logitsToMask(itemPlane(logits, b, size), size, img.width, img.height);
+      q.runOf[i] = run;
+    });
+    if (!shown && batch.some(({ q, i }) => i === q.view.index)) {
+      shown = true;
+      S.lastMs = performance.now() - since;
+    }
+    drawQueries();
+    const total = S.queries.reduce((a, q) => a + q.stack.count, 0);
+    if (jobs.length > S.queries.length) status(`${prompt.right.type} prompt → masks on ${Math.min(start + BATCH, jobs.length)} / ${total} slices…`);
+  }
+  if (onlyVisible) return 'waiting';
   S.runs++;
-  S.lastMs = performance.now() - since;
-  const area = masks.map((m) => m.data.reduce((a, v) => a + v, 0));
-  status(`${prompt.right.type} prompt → ${masks.length} mask(s) in ${S.lastMs.toFixed(0)} ms (foreground pixels: ${area.join(', ')})`);
+  S.allMs = performance.now() - since;
+  const fg = S.queries.map((q) => q.masks.reduce((a, m) => a + (m ? m.data.reduce((x, v) => x + v, 0) : 0), 0));
+  const slices = S.queries.reduce((a, q) => a + q.stack.count, 0);
+  status(`${prompt.right.type} prompt → masks on ${slices} slice(s) of ${S.queries.length} quer${S.queries.length === 1 ? 'y' : 'ies'}: ${S.lastMs!.toFixed(0)} ms to the slices shown, ${S.allMs.toFixed(0)} ms in all (foreground pixels: ${fg.join(', ')})`);
   return 'ready';
 }
 
@@ -263,6 +380,7 @@ async function useModel(bytes: Uint8Array, name: string): Promise<boolean> {
   if (E.isLeft(seg)) return status(seg.left, true), false;
   await S.segmenter?.release();
   S.segmenter = seg.right;
+  S.codes = new WeakMap();
   const g = seg.right.geometry;
   const rt = seg.right.runtime;
   $('model-info').textContent = `${name}: ${g.size}×${g.size} input, ${g.points} prompt points, onnxruntime-web (wasm, ${rt.threads} thread${rt.threads === 1 ? '' : 's'}${rt.worker ? ', in a worker' : ''})`;
@@ -282,17 +400,32 @@ async function loadDefaultModel(): Promise<boolean> {
   return ok;
 }
 
-async function decodeOrThrow(bytes: Uint8Array, name: string): Promise<LoadedImage> {
-  const img = await decodeImage(bytes, name);
-  if (E.isLeft(img)) throw new Error(formatDataError(img.left));
-  return img.right;
+async function sourcesOrThrow(files: readonly PickedFile[]): Promise<Source[]> {
+  const s = await readSources(files);
+  if (E.isLeft(s)) throw new Error(formatDataError(s.left));
+  return s.right;
 }
 
-function setTemplate(t: Named): void {
-  S.template = t;
-  S.editor = emptyEditor({ width: t.image.width, height: t.image.height }, S.editor?.active ?? 'click');
+function setTemplate(source: Source): void {
+  const stack = stackOf(source, S.plane);
+  if (S.template) {
+    S.template.view.setStack(stack);
+    S.template = { source, stack, view: S.template.view };
+  } else {
+    const view = makeView($<HTMLCanvasElement>('template-canvas'), stack, TEMPLATE_VIEW, false, () => {
+      // Another template slice: same prompt, new template image (a volume's slices share their size).
+      const t = S.template!;
+      const img = t.view.image();
+      const ed = editor();
+      if (ed && (ed.size.width !== img.width || ed.size.height !== img.height)) S.history = startHistory(emptyEditor(img, ed.active));
+      promptChanged();
+    });
+    S.template = { source, stack, view };
+  }
+  const img = S.template.view.image();
+  S.history = startHistory(emptyEditor({ width: img.width, height: img.height }, editor()?.active ?? 'click'));
   S.draft = undefined;
-  $('template-name').textContent = t.name;
+  $('template-name').textContent = stack.name;
 }
 
 const baseName = (url: string): string => decodeURIComponent(url.split('/').pop() ?? url);
@@ -303,7 +436,8 @@ async function loadSample(): Promise<void> {
   if (!set) return status('the server has no sample images (see docs/browser.md: --samples)', true);
   if (S.modelUrl !== info.model.url && (await useModel(await fetchBytes(info.model.url), info.model.name))) S.modelUrl = info.model.url;
   status(`loading sample ${set.name}…`);
-  const [template, ...queries] = await Promise.all([set.template, ...set.queries].map(async (u) => ({ name: baseName(u), image: await decodeOrThrow(await fetchBytes(u), baseName(u)) })));
+  const picked = await Promise.all([set.template, ...set.queries].map(async (u) => ({ name: baseName(u), bytes: await fetchBytes(u) })));
+  const [template, ...queries] = await sourcesOrThrow(picked);
   setTemplate(template);
   buildQueryViews(queries);
   if (set.prompt !== undefined) await applyGivenPrompt(set.prompt, set.template);
@@ -313,20 +447,30 @@ async function loadSample(): Promise<void> {
 /** A sample's own prompt (prompt JSON; a SegLab mask path is relative to the template's folder). */
 async function applyGivenPrompt(json: unknown, templateUrl: string): Promise<void> {
   const spec = decodePromptSpec(json, 'sample prompt');
-  if (E.isLeft(spec) || !S.editor) return;
+  const ed = editor();
+  if (E.isLeft(spec) || !ed) return;
   let prompt: Prompt | Exclude<PromptSpec, { type: 'seglab' }>;
   if (spec.right.type === 'seglab') {
     const url = new URL(spec.right.mask, new URL(templateUrl, location.href)).pathname;
     const mask = await decodeMask(await fetchBytes(url), spec.right.mask);
     if (E.isLeft(mask)) return status(formatDataError(mask.left), true);
-    const checked = validatePrompt(spec.right, S.editor.size, 'sample prompt', mask.right);
+    const checked = validatePrompt(spec.right, ed.size, 'sample prompt', mask.right);
     if (E.isLeft(checked)) return status(formatDataError(checked.left), true);
     prompt = checked.right;
   } else prompt = spec.right;
-  S.editor = editsFromPrompt(prompt).reduce(addEdit, S.editor);
+  S.history = startHistory(editsFromPrompt(prompt).reduce(addEdit, ed));
+  syncTool(S.history.present.active);
 }
 
-const fileBytes = async (f: File): Promise<Uint8Array> => new Uint8Array(await f.arrayBuffer());
+const fileBytes = async (f: File): Promise<PickedFile> => ({ name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) });
+
+/** Another plane: volumes are cut again; the template's prompt starts afresh (the slice changed shape). */
+function setPlane(plane: Plane): void {
+  S.plane = plane;
+  if (S.template) setTemplate(S.template.source);
+  buildQueryViews(S.queries.map((q) => q.source));
+  promptChanged();
+}
 
 // ---------- saving ----------
 
@@ -357,25 +501,53 @@ const stem = (name: string): string => name.replace(/(\.nii)?\.[^.]+$/i, '');
 
 function saveQueryMask(i: number): void {
   const q = S.queries[i];
-  if (!q?.mask) return status('no mask yet: draw a prompt first', true);
-  download(maskPng(q.mask), `${stem(q.name)}-mask.png`);
+  const m = q?.masks[q.view.index];
+  if (!m) return status('no mask yet: draw a prompt first', true);
+  download(maskPng(m), `${stem(q.stack.name)}-mask.png`);
+}
+
+/** The label volume of query i (label 1), gzipped: what `segment --query <volume>` writes to volumes/<stem>.nii.gz. */
+async function saveLabelVolume(i: number): Promise<void> {
+  const q = S.queries[i];
+  if (q.runOf.some((r) => r !== S.run)) return status(`${q.stack.name}: masks are still being computed`, true);
+  const nifti = labelVolumeNifti(q.stack, q.masks);
+  if (E.isLeft(nifti)) return status(nifti.left, true);
+  const gz = await new Response(new Blob([nifti.right as BlobPart]).stream().pipeThrough(new CompressionStream('gzip'))).arrayBuffer();
+  download(new Blob([gz], { type: 'application/gzip' }), `${labelVolumeName(q.stack)}.gz`);
 }
 
 const PROMPT_MASK_FILE = 'prompt-mask.png';
 
 function savePrompt(): void {
-  if (!S.editor) return;
-  const p = currentPrompt(S.editor);
+  const ed = editor();
+  if (!ed) return;
+  const p = currentPrompt(ed);
   if (E.isLeft(p)) return status(p.left, true);
   const json = JSON.stringify(promptToJson(p.right, PROMPT_MASK_FILE), null, 1) + '\n';
   download(new Blob([json], { type: 'application/json' }), 'prompt.json');
 }
 
 function savePromptMask(): void {
-  if (!S.editor) return;
-  const p = currentPrompt(S.editor);
+  const ed = editor();
+  if (!ed) return;
+  const p = currentPrompt(ed);
   if (E.isLeft(p) || p.right.type !== 'seglab') return status('the prompt is not a mask (SegLab) prompt', true);
   download(maskPng(p.right.mask), PROMPT_MASK_FILE);
+}
+
+// ---------- editing ----------
+
+function change(next: EditorState): void {
+  if (!S.history) return;
+  S.history = commit(S.history, next);
+  promptChanged();
+}
+
+function undoOnce(): void {
+  if (!S.history || !canUndoLast(S.history)) return;
+  S.history = undoLast(S.history);
+  syncTool(S.history.present.active);
+  promptChanged();
 }
 
 // ---------- pointer input on the template ----------
@@ -384,20 +556,20 @@ const TOOL_TYPE: Record<Tool, PromptType> = { 'click-fg': 'click', 'click-bg': '
 const DEFAULT_TOOL: Record<PromptType, Tool> = { click: 'click-fg', bbox: 'box', doodle: 'doodle-fg', seglab: 'paint' };
 
 function pointerAt(e: PointerEvent): Point {
-  const c = e.currentTarget as HTMLCanvasElement;
-  const r = c.getBoundingClientRect();
-  return toTemplatePixel(e.clientX - r.left, e.clientY - r.top, r.width, r.height, S.editor!.size);
+  const [x, y] = S.template!.view.pixelAt(e);
+  return snapToTemplate(x, y, editor()!.size);
 }
 
 function onPointerDown(e: PointerEvent): void {
-  if (!S.editor || e.button !== 0) return;
+  const ed = editor();
+  // Middle button and Shift+drag pan (volume-view.ts).
+  if (!ed || !S.template || e.button !== 0 || e.shiftKey) return;
   (e.currentTarget as HTMLCanvasElement).setPointerCapture(e.pointerId);
   const p = pointerAt(e);
   switch (S.tool) {
     case 'click-fg':
     case 'click-bg':
-      S.editor = addEdit(S.editor, { kind: 'click', x: p[0], y: p[1], label: S.tool === 'click-fg' ? 1 : 0 });
-      return promptChanged();
+      return change(addEdit(ed, { kind: 'click', x: p[0], y: p[1], label: S.tool === 'click-fg' ? 1 : 0 }));
     case 'box':
       S.draft = { kind: 'box', from: p, to: p };
       break;
@@ -415,7 +587,7 @@ function onPointerDown(e: PointerEvent): void {
 
 function onPointerMove(e: PointerEvent): void {
   const d = S.draft;
-  if (!d || !S.editor) return;
+  if (!d || !editor()) return;
   const p = pointerAt(e);
   if (d.kind === 'box') S.draft = { ...d, to: p };
   else if (d.kind === 'stroke' || d.kind === 'paint') S.draft = { ...d, points: [...d.points, p] };
@@ -423,13 +595,14 @@ function onPointerMove(e: PointerEvent): void {
 }
 
 function onPointerUp(): void {
-  if (!S.draft || !S.editor) return;
-  S.editor = addEdit(S.editor, S.draft);
+  const ed = editor();
+  if (!S.draft || !ed) return;
+  const d = S.draft;
   S.draft = undefined;
-  promptChanged();
+  change(addEdit(ed, d));
 }
 
-/** Show a tool of the prompt's type when the type changed without one (a sample's prompt, an uploaded mask). */
+/** Show a tool of the prompt's type when the type changed without one (a sample's prompt, an upload, Undo). */
 function syncTool(type: PromptType): void {
   if (TOOL_TYPE[S.tool] === type) return;
   S.tool = DEFAULT_TOOL[type];
@@ -461,9 +634,11 @@ function wire(): void {
   $<HTMLInputElement>('template-file').addEventListener(
     'change',
     guard(async (e: Event) => {
-      const f = (e.target as HTMLInputElement).files?.[0];
-      if (!f) return;
-      setTemplate({ name: f.name, image: await decodeOrThrow(await fileBytes(f), f.name) });
+      const files = [...((e.target as HTMLInputElement).files ?? [])];
+      if (!files.length) return;
+      const sources = await sourcesOrThrow(await Promise.all(files.map(fileBytes)));
+      if (sources.length !== 1) throw new Error(`pick one template: an image, a volume, or the files of one DICOM series (got ${sources.length})`);
+      setTemplate(sources[0]);
       promptChanged();
     }),
   );
@@ -471,7 +646,7 @@ function wire(): void {
     'change',
     guard(async (e: Event) => {
       const files = [...((e.target as HTMLInputElement).files ?? [])];
-      buildQueryViews(await Promise.all(files.map(async (f) => ({ name: f.name, image: await decodeOrThrow(await fileBytes(f), f.name) }))));
+      buildQueryViews(await sourcesOrThrow(await Promise.all(files.map(fileBytes))));
       promptChanged();
     }),
   );
@@ -479,7 +654,7 @@ function wire(): void {
     'change',
     guard(async (e: Event) => {
       const f = (e.target as HTMLInputElement).files?.[0];
-      if (f && (await useModel(await fileBytes(f), f.name))) {
+      if (f && (await useModel((await fileBytes(f)).bytes, f.name))) {
         S.modelUrl = undefined;
         promptChanged();
       }
@@ -489,42 +664,49 @@ function wire(): void {
     'change',
     guard(async (e: Event) => {
       const f = (e.target as HTMLInputElement).files?.[0];
-      if (!f || !S.editor) return;
-      const mask = await decodeMask(await fileBytes(f), f.name);
+      const ed = editor();
+      if (!f || !ed) return;
+      const mask = await decodeMask((await fileBytes(f)).bytes, f.name);
       if (E.isLeft(mask)) return status(formatDataError(mask.left), true);
-      S.editor = addEdit(S.editor, { kind: 'mask', mask: mask.right });
-      promptChanged();
+      syncTool('seglab');
+      change(addEdit(ed, { kind: 'mask', mask: mask.right }));
     }),
   );
+  // Choosing a tool changes nothing drawn: the prompt's type follows the next edit made with it.
   for (const r of document.querySelectorAll<HTMLInputElement>('input[name=tool]')) {
     r.addEventListener('change', () => {
       S.tool = r.value as Tool;
-      if (S.editor && S.editor.active !== TOOL_TYPE[S.tool]) {
-        S.editor = { ...S.editor, active: TOOL_TYPE[S.tool] };
-        promptChanged();
-      }
+      publish((document.body.dataset.state as 'ready') ?? 'waiting');
     });
   }
+  const planeSelect = $<HTMLSelectElement>('plane');
+  planeSelect.addEventListener('change', () => setPlane(planeSelect.value as Plane));
+  const windowSelect = $<HTMLSelectElement>('window');
+  windowSelect.replaceChildren(...WINDOW_PRESETS.map((p) => Object.assign(document.createElement('option'), { value: p.id, textContent: p.label })));
+  windowSelect.addEventListener('change', () => {
+    S.window = windowSelect.value;
+    drawTemplate();
+    drawQueries();
+    publish((document.body.dataset.state as 'ready') ?? 'waiting');
+  });
+  const templateSlider = $<HTMLInputElement>('template-slice');
+  templateSlider.addEventListener('input', () => S.template?.view.setIndex(Number(templateSlider.value)));
   $<HTMLInputElement>('brush').addEventListener('input', (e) => (S.brush = Number((e.target as HTMLInputElement).value)));
   $<HTMLInputElement>('opacity').addEventListener('input', (e) => {
     S.opacity = Number((e.target as HTMLInputElement).value) / 100;
     drawQueries();
     drawTemplate();
   });
-  const undoOnce = (): void => {
-    if (S.editor && canUndo(S.editor)) {
-      S.editor = undo(S.editor);
-      promptChanged();
-    }
-  };
   $('undo').addEventListener('click', undoOnce);
   document.addEventListener('keydown', (e) => {
-    if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 'z') undoOnce();
+    if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 'z') return undoOnce();
+    const target = e.target as HTMLElement | null;
+    if (target && ['INPUT', 'SELECT', 'TEXTAREA'].includes(target.tagName) && (target as HTMLInputElement).type !== 'radio') return;
+    if (!e.ctrlKey && !e.metaKey && !e.altKey && S.focused?.handleKey(e)) e.preventDefault();
   });
   $('clear').addEventListener('click', () => {
-    if (!S.editor) return;
-    S.editor = clear(S.editor);
-    promptChanged();
+    const ed = editor();
+    if (ed) change(emptyEditor(ed.size, ed.active));
   });
   $('download-prompt').addEventListener('click', savePrompt);
   $('download-prompt-mask').addEventListener('click', savePromptMask);
@@ -532,3 +714,4 @@ function wire(): void {
 }
 
 wire();
+

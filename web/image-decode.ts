@@ -9,11 +9,12 @@ import { dataError, type DataError } from '../src/data/errors.js';
 import { greyImage, luminance, maskFromImage, type LoadedImage, type Mask } from '../src/data/image.js';
 import { decodeJpeg, isJpeg } from '../src/data/jpeg.js';
 import { isDicom, parseDicom } from '../src/data/dicom.js';
-import { looksLikeNifti, parseNifti, sliceCount, sliceVolume } from '../src/data/nifti.js';
+import { sliceCount, sliceVolume } from '../src/data/nifti.js';
+import { isNifti, parseNiftiFile } from '../src/data/nifti2.js';
 
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 const isPng = (b: Uint8Array): boolean => b.length >= 33 && PNG_SIGNATURE.every((v, i) => b[i] === v);
-const isGzip = (b: Uint8Array): boolean => b.length >= 2 && b[0] === 0x1f && b[1] === 0x8b;
+export const isGzip = (b: Uint8Array): boolean => b.length >= 2 && b[0] === 0x1f && b[1] === 0x8b;
 
 async function decodePngInBrowser(bytes: Uint8Array, file: string): Promise<E.Either<DataError, LoadedImage>> {
   const colourType = bytes[25];
@@ -36,7 +37,7 @@ async function decodePngInBrowser(bytes: Uint8Array, file: string): Promise<E.Ei
   return E.right({ ...greyImage(width, height, out), meta: { source: file } });
 }
 
-async function gunzip(bytes: Uint8Array, file: string): Promise<E.Either<DataError, Uint8Array>> {
+export async function gunzip(bytes: Uint8Array, file: string): Promise<E.Either<DataError, Uint8Array>> {
   try {
     const stream = new Blob([bytes as BlobPart]).stream().pipeThrough(new DecompressionStream('gzip'));
     return E.right(new Uint8Array(await new Response(stream).arrayBuffer()));
@@ -58,8 +59,8 @@ export async function decodeImage(bytes: Uint8Array, file: string): Promise<E.Ei
     if (E.isLeft(un)) return un;
     raw = un.right;
   }
-  if (looksLikeNifti(raw)) {
-    const vol = parseNifti(raw, file);
+  if (isNifti(raw)) {
+    const vol = parseNiftiFile(raw, file);
     if (E.isLeft(vol)) return vol;
     return sliceVolume(vol.right, 'axial', Math.floor(sliceCount(vol.right, 'axial') / 2));
   }

@@ -12,6 +12,11 @@ export function greyToRgba(img: GreyImage): Uint8ClampedArray {
     if (v < lo) lo = v;
     if (v > hi) hi = v;
   }
+  return greyToRgbaWindow(img, lo, hi);
+}
+
+/** Grey image → opaque RGBA with a display window: `lo` and below black, `hi` and above white. */
+export function greyToRgbaWindow(img: GreyImage, lo: number, hi: number): Uint8ClampedArray {
   const scale = hi > lo ? 255 / (hi - lo) : 0;
   const out = new Uint8ClampedArray(img.data.length * 4);
   for (let i = 0; i < img.data.length; i++) {

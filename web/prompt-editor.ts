@@ -113,7 +113,8 @@ const hundredths = (v: number): number => Math.round(v * 100) / 100;
 
 /** Display coordinates on a view of the template → template pixel coordinates (pixel centres at integers). */
 export function toTemplatePixel(offsetX: number, offsetY: number, viewWidth: number, viewHeight: number, size: ImageSize): Point {
-  const x = (offsetX / viewWidth) * size.width - 0.5;
-  const y = (offsetY / viewHeight) * size.height - 0.5;
-  return [hundredths(clamp(x, size.width - 1)), hundredths(clamp(y, size.height - 1))];
+  return snapToTemplate((offsetX / viewWidth) * size.width - 0.5, (offsetY / viewHeight) * size.height - 0.5, size);
 }
+
+/** Pixel coordinates (from a zoomed, panned view) kept inside the template, in hundredths of a pixel. */
+export const snapToTemplate = (x: number, y: number, size: ImageSize): Point => [hundredths(clamp(x, size.width - 1)), hundredths(clamp(y, size.height - 1))];

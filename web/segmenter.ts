@@ -7,6 +7,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import { geometryFromInputs } from '../src/data/model-geometry.js';
 import { INPUT_NAMES, inputDims, type ModelInputs } from '../src/data/model-inputs.js';
 import type { ModelGeometry } from '../src/data/prompt-tensors.js';
+import { oneFileSegmenter, type PromptSegmenter } from '../src/data/prompt-segmenter.js';
 
 export interface Segmenter {
   readonly name: string;
@@ -15,6 +16,11 @@ export interface Segmenter {
   readonly runtime: RuntimeInfo;
   /** mask_logits (B, 1, S, S) for a batch. One run at a time: the caller serialises. */
   run(inputs: ModelInputs): Promise<Float32Array>;
+  /**
+   * The model as encode + decode (src/data/prompt-segmenter.ts): the page encodes each slice once and keeps the
+   * encodings, so with an encoder/decoder pair a new prompt costs only the decoder. Today: the one-file model.
+   */
+  readonly prompts: PromptSegmenter<Float32Array>;
   release(): Promise<void>;
 }
 
@@ -53,19 +59,14 @@ export async function loadSegmenter(model: Uint8Array, name: string): Promise<E.
     return E.left(`${name}: ${geometry.left}`);
   }
   const g = geometry.right;
-  return E.right({
-    name,
-    geometry: g,
-    runtime,
-    async run(inputs) {
-      const dims = inputDims(inputs.batch, g);
-      const feeds: Record<string, ort.Tensor> = {};
-      for (const n of INPUT_NAMES) feeds[n] = new ort.Tensor('float32', inputs[n], dims[n]);
-      const out = await session.run(feeds);
-      const logits = out.mask_logits;
-      if (!logits) throw new Error(`${name}: the model has no output mask_logits (it gives ${Object.keys(out).join(', ')})`);
-      return logits.data as Float32Array;
-    },
-    release: () => session.release(),
-  });
+  const run = async (inputs: ModelInputs): Promise<Float32Array> => {
+    const dims = inputDims(inputs.batch, g);
+    const feeds: Record<string, ort.Tensor> = {};
+    for (const n of INPUT_NAMES) feeds[n] = new ort.Tensor('float32', inputs[n], dims[n]);
+    const out = await session.run(feeds);
+    const logits = out.mask_logits;
+    if (!logits) throw new Error(`${name}: the model has no output mask_logits (it gives ${Object.keys(out).join(', ')})`);
+    return logits.data as Float32Array;
+  };
+  return E.right({ name, geometry: g, runtime, run, prompts: oneFileSegmenter(g, run), release: () => session.release() });
 }

@@ -8,7 +8,9 @@ import { orThrow } from '../data/errors.js';
 import { maskArea, type GreyImage, type Mask } from '../data/image.js';
 import type { Normalisation } from '../data/intensity.js';
 import { readImage, saveMaskPng } from '../data/load.js';
-import { imageToInput, itemPlane, logitsToMask, stackBatch } from '../data/model-inputs.js';
+import { parseSliceRef } from '../data/slice-ref.js';
+import { imageToInput, itemPlane, logitsToMask } from '../data/model-inputs.js';
+import { oneFileSegmenter, type PromptSegmenter } from '../data/prompt-segmenter.js';
 import { encodePrompt, type ModelGeometry } from '../data/prompt-tensors.js';
 import type { ClickPrompt } from '../data/prompt.js';
 import type { Predictor } from '../eval/protocol.js';
@@ -43,26 +45,31 @@ export function gridClicks(width: number, height: number, n: number): { x: numbe
   return Array.from({ length: n * n }, (_, k) => ({ x: at(k % n, width), y: at(Math.floor(k / n), height) }));
 }
 
-/** One mask per click, the image prompted as its own template; batched. */
+/**
+ * One mask per click, the image prompted as its own template; batched. The image is encoded once for all clicks
+ * (prompt-segmenter.ts): with an encoder/decoder pair each click costs only the decoder. `model` is the one-file
+ * model's forward or a PromptSegmenter.
+ */
 export async function clickMasks(
   image: GreyImage,
   clicks: readonly { x: number; y: number }[],
   geometry: ModelGeometry,
-  predict: Predictor,
+  model: Predictor | PromptSegmenter,
   batchSize: number,
   how?: Normalisation,
   onBatch?: (done: number, total: number) => void,
 ): Promise<ClickMask[]> {
   const S = geometry.size;
-  const plane = imageToInput(image, S, how);
+  const seg = typeof model === 'function' ? oneFileSegmenter(geometry, model) : model;
+  const [code] = await seg.encode([imageToInput(image, S, how)]);
   const out: ClickMask[] = [];
   for (let start = 0; start < clicks.length; start += batchSize) {
     const chunk = clicks.slice(start, start + batchSize);
     const items = chunk.map((c) => {
       const prompt: ClickPrompt = { type: 'click', points: [{ x: c.x, y: c.y, label: 1 }] };
-      return { query: plane, template: plane, prompt: orThrow(encodePrompt(prompt, image, geometry, `grid click (${c.x}, ${c.y})`)) };
+      return { query: code, template: code, prompt: orThrow(encodePrompt(prompt, image, geometry, `grid click (${c.x}, ${c.y})`)) };
     });
-    const logits = await predict(stackBatch(items, geometry));
+    const logits = await seg.decode(items);
     chunk.forEach((click, b) => {
       const l = itemPlane(logits, b, S);
       out.push({ click, mask: logitsToMask(l, S, image.width, image.height), confidence: maskConfidence(l) });
@@ -80,13 +87,15 @@ export interface EverythingResult {
 
 export async function runEverything(o: EverythingOptions, io: CliIO = processIO): Promise<EverythingResult> {
   if (existsSync(o.out) && !statSync(o.out).isDirectory()) throw new Error(`everything: --out ${o.out} is a file, expected a folder`);
-  const image = orThrow(readImage(o.image, { plane: o.plane, slice: o.slice }));
+  // "scan.nii.gz#axial=40" names a volume slice, as for segment's --template.
+  const ref = parseSliceRef(o.image, existsSync);
+  const image = orThrow(readImage(ref.path, { plane: ref.plane ?? o.plane, slice: ref.slice ?? o.slice }));
   const model = await loadSegmenter(o.model, { device: o.device, threads: o.threads, warn: (l) => io.err(l + '\n') });
   const clicks = gridClicks(image.width, image.height, o.grid);
   let candidates: ClickMask[];
   try {
     const bar = progress(io, 'everything', clicks.length, 'clicks');
-    candidates = await clickMasks(image, clicks, model.geometry, model.predict, o.batch ?? 8, o.window, (done) => bar.update(done));
+    candidates = await clickMasks(image, clicks, model.geometry, model.prompts, o.batch ?? 8, o.window, (done) => bar.update(done));
   } finally {
     await model.release();
   }
@@ -121,7 +130,7 @@ export function registerEverything(program: Command, io: CliIO = processIO): voi
     .command('everything')
     .description('"segment everything": prompt the image with a grid of foreground clicks (as its own template), merge duplicate masks; writes DIR/masks/NN.png, DIR/overlay.png and DIR/masks.json')
     .requiredOption('--model <file>', 'compiled One-Prompt model (.onnx)')
-    .requiredOption('--image <file>', 'the image (PNG, JPEG, NIfTI, DICOM file or series folder)')
+    .requiredOption('--image <file>', 'the image (PNG, JPEG, NIfTI, DICOM file or series folder); a volume slice as scan.nii.gz#axial=40')
     .requiredOption('--out <dir>', 'output folder')
     .option('--grid <n>', 'N×N clicks (the paper reports about 50 masks per image)', positiveInt, 8)
     .option('--iou <x>', 'masks overlapping a more confident one by more than this IoU are duplicates', fraction, 0.7)

@@ -2,14 +2,18 @@
 // With K > 1 templates the K predictions for a query are averaged as probabilities (the paper's ensemble, §3.3:
 // "we run the model 50 times and ensemble the predictions"); the mean probability is turned back into a logit so
 // that the way back to the query's size (bilinear on logits, threshold at 0) is the same as for one template.
+// The model is used as encode + decode (prompt-segmenter.ts): each template is encoded once for all queries and each
+// query once for all its K templates, which costs nothing extra with the one-file model and is where an
+// encoder/decoder pair saves its time.
 import * as E from 'fp-ts/lib/Either.js';
 import type { DataError } from '../data/errors.js';
 import type { GreyImage, Mask } from '../data/image.js';
 import type { Normalisation } from '../data/intensity.js';
-import { imageToInput, itemPlane, logitsToMask, stackBatch, type BatchItem } from '../data/model-inputs.js';
+import { imageToInput, itemPlane, logitsToMask } from '../data/model-inputs.js';
 import { encodePrompt, type ModelGeometry, type PromptTensors } from '../data/prompt-tensors.js';
 import type { Prompt } from '../data/prompt.js';
 import type { Predictor } from '../eval/protocol.js';
+import { oneFileSegmenter, type DecodeItem, type PromptSegmenter } from '../data/prompt-segmenter.js';
 
 export interface PromptedTemplate {
   readonly image: GreyImage;
@@ -22,7 +26,10 @@ export interface SegmentQueriesOptions {
   readonly templates: readonly PromptedTemplate[];
   readonly queries: readonly GreyImage[];
   readonly geometry: ModelGeometry;
-  readonly predict: Predictor;
+  /** The one-file model's batched forward; or give `segmenter`. */
+  readonly predict?: Predictor;
+  /** The model as encode + decode (an encoder/decoder pair); default: the one-file model around `predict`. */
+  readonly segmenter?: PromptSegmenter;
   /** Model inputs per run (B). */
   readonly batchSize: number;
   readonly normalisation?: Normalisation;
@@ -35,6 +42,8 @@ export interface QueryMask {
   readonly mask: Mask;
   /** Mean (ensemble) probability over the pixels the model calls foreground, at S×S; 0 when there are none. */
   readonly confidence: number;
+  /** The (ensemble) logits at S×S, what `mask` was made from: several prompts' masks are merged by the larger one. */
+  readonly logits: Float32Array;
 }
 
 const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
@@ -59,13 +68,16 @@ export async function segmentQueries(opts: SegmentQueriesOptions): Promise<E.Eit
   const S = geometry.size;
   if (templates.length === 0) throw new RangeError('segmentQueries: no templates');
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`segmentQueries: batch size must be a positive integer, got ${batchSize}`);
+  const model = opts.segmenter ?? (opts.predict ? oneFileSegmenter(geometry, opts.predict) : undefined);
+  if (!model) throw new RangeError('segmentQueries: give predict or segmenter');
   // Every prompt is encoded (and so checked against the model's point budget) before the first run.
-  const encoded: { plane: Float32Array; prompt: PromptTensors }[] = [];
+  const prompts: PromptTensors[] = [];
   for (const t of templates) {
     const p = encodePrompt(t.prompt, t.image, geometry, t.source);
     if (E.isLeft(p)) return p;
-    encoded.push({ plane: imageToInput(t.image, S, normalisation), prompt: p.right });
+    prompts.push(p.right);
   }
+  const templateCodes = await model.encode(templates.map((t) => imageToInput(t.image, S, normalisation)));
   const K = templates.length;
   const total = queries.length * K;
   const results: QueryMask[] = new Array(queries.length);
@@ -78,16 +90,17 @@ export async function segmentQueries(opts: SegmentQueriesOptions): Promise<E.Eit
       const p = Math.min(1 - EPS, Math.max(EPS, s / K));
       return Math.log(p / (1 - p));
     });
-    results[q] = { mask: logitsToMask(logits, S, queries[q].width, queries[q].height), confidence: maskConfidence(logits) };
+    results[q] = { mask: logitsToMask(logits, S, queries[q].width, queries[q].height), confidence: maskConfidence(logits), logits };
   };
+  const queryCodes = new Map<number, unknown>();
   for (let start = 0; start < total; start += batchSize) {
     const jobs = Array.from({ length: Math.min(batchSize, total - start) }, (_, j) => ({ q: Math.floor((start + j) / K), k: (start + j) % K }));
-    const planes = new Map<number, Float32Array>();
-    const items: BatchItem[] = jobs.map(({ q, k }) => {
-      if (!planes.has(q)) planes.set(q, imageToInput(queries[q], S, normalisation));
-      return { query: planes.get(q)!, template: encoded[k].plane, prompt: encoded[k].prompt };
-    });
-    const logits = await opts.predict(stackBatch(items, geometry));
+    // Each query of this batch encoded once (a query's K jobs may span two batches: it is kept until done).
+    const fresh = [...new Set(jobs.map((j) => j.q))].filter((q) => !queryCodes.has(q));
+    const codes = await model.encode(fresh.map((q) => imageToInput(queries[q], S, normalisation)));
+    fresh.forEach((q, i) => queryCodes.set(q, codes[i]));
+    const items: DecodeItem<unknown>[] = jobs.map(({ q, k }) => ({ query: queryCodes.get(q), template: templateCodes[k], prompt: prompts[k] }));
+    const logits = await model.decode(items);
     jobs.forEach(({ q, k }, b) => {
       const plane = itemPlane(logits, b, S);
       if (K === 1) acc.set(q, plane.slice());
@@ -96,7 +109,10 @@ export async function segmentQueries(opts: SegmentQueriesOptions): Promise<E.Eit
         for (let i = 0; i < sum.length; i++) sum[i] += sigmoid(plane[i]);
         acc.set(q, sum);
       }
-      if (k === K - 1) finish(q);
+      if (k === K - 1) {
+        finish(q);
+        queryCodes.delete(q);
+      }
     });
     opts.onBatch?.(start + jobs.length, total);
   }

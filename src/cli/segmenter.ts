@@ -6,6 +6,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import { geometryFromInputs } from '../data/model-geometry.js';
 import { INPUT_NAMES, inputDims, type ModelInputs } from '../data/model-inputs.js';
 import type { ModelGeometry } from '../data/prompt-tensors.js';
+import { oneFileSegmenter, type PromptSegmenter } from '../data/prompt-segmenter.js';
 import { summariseModel } from '../onnx/inspect.js';
 import { Model, hostTensor, type Device } from '../runtime/session.js';
 
@@ -16,6 +17,11 @@ export interface Segmenter {
   readonly device: Device;
   /** mask_logits (B, 1, S, S) for a batch. */
   predict(inputs: ModelInputs): Promise<Float32Array>;
+  /**
+   * The model as encode + decode (src/data/prompt-segmenter.ts). Today the one-file model around `predict`; an
+   * encoder/decoder pair of ONNX files plugs in here, and segment, everything and ensembles use it as they are.
+   */
+  readonly prompts: PromptSegmenter;
   release(): Promise<void>;
 }
 
@@ -52,16 +58,11 @@ export async function loadSegmenter(file: string, opts: SegmenterOptions = {}): 
     await model.release();
     throw new Error(`${file}: the model has no output mask_logits (it gives ${model.outputNames.join(', ')})`);
   }
-  return {
-    file,
-    geometry,
-    device: model.device,
-    async predict(inputs) {
-      const dims = inputDims(inputs.batch, geometry);
-      const feeds = Object.fromEntries(INPUT_NAMES.map((n) => [n, hostTensor(inputs[n], dims[n])]));
-      const out = await model.run(feeds);
-      return out.mask_logits.data as Float32Array;
-    },
-    release: () => model.release(),
+  const predict = async (inputs: ModelInputs): Promise<Float32Array> => {
+    const dims = inputDims(inputs.batch, geometry);
+    const feeds = Object.fromEntries(INPUT_NAMES.map((n) => [n, hostTensor(inputs[n], dims[n])]));
+    const out = await model.run(feeds);
+    return out.mask_logits.data as Float32Array;
   };
+  return { file, geometry, device: model.device, predict, prompts: oneFileSegmenter(geometry, predict), release: () => model.release() };
 }

@@ -11,6 +11,7 @@ import { parseJson } from '../data/json.js';
 import { readImage, type ReadOptions } from '../data/load.js';
 import { resolvePrompt } from '../data/prompt-file.js';
 import { decodePromptSpec } from '../data/prompt.js';
+import { parseSliceRef } from '../data/slice-ref.js';
 import type { PromptedTemplate } from './segment-queries.js';
 
 const under = (where: string, inner: string | undefined): string => (inner ? `${where}.${inner}` : where);
@@ -27,10 +28,12 @@ function readEntry(entry: unknown, i: number, file: string, baseDir: string, rea
   if (extra !== undefined) return E.left(dataError(file, `unexpected key ${JSON.stringify(extra)} (expected "image", "prompt")`, where));
   const { image, prompt } = entry as Record<string, unknown>;
   if (typeof image !== 'string' || image === '') return E.left(dataError(file, `"image" must be a file name, got ${JSON.stringify(image)}`, `${where}.image`));
-  const path = imagePath(image, baseDir);
-  if (!path) return E.left(dataError(file, `image ${image} not found (looked in ${baseDir} and ${join(baseDir, 'images')})`, `${where}.image`));
+  // "scan.nii.gz#axial=40": that slice of the volume (the dataset layout's names for volume samples).
+  const ref = parseSliceRef(image, (p) => imagePath(p, baseDir) !== undefined);
+  const path = imagePath(ref.path, baseDir);
+  if (!path) return E.left(dataError(file, `image ${ref.path} not found (looked in ${baseDir} and ${join(baseDir, 'images')})`, `${where}.image`));
   return pipe(
-    readImage(path, read),
+    readImage(path, ref.plane ? { ...read, plane: ref.plane, slice: ref.slice } : read),
     E.mapLeft((e) => dataError(file, `image ${image}: ${e.where ? `${e.message} (${e.where})` : e.message}`, `${where}.image`)),
     E.chain((img) =>
       pipe(

@@ -17,6 +17,7 @@ import { PROMPT_TYPES, type Prompt, type PromptType } from './prompt.js';
 import { resizeMask } from './resize.js';
 import { QUALITIES, simulatePrompt, type Quality } from './simulate.js';
 import { pairReadOptions, templateSplit, type Dataset, type Task, type TemplateSplit } from './dataset.js';
+import { formatSliceRef } from './slice-ref.js';
 
 export interface BatchOptions {
   readonly dataset: Dataset;
@@ -100,7 +101,7 @@ export function createBatchProvider(opts: BatchOptions): E.Either<DataError, Bat
   const load = (task: Task, index: number): Cached => {
     const pair = task.pairs[index];
     // The slices of one volume share its file: the key is the file and the slice.
-    const key = pair.slice === undefined ? pair.image : `${pair.image}#axial=${pair.slice}`;
+    const key = pair.slice === undefined ? pair.image : formatSliceRef(pair.image, 'axial', pair.slice);
     const hit = cache.get(key);
     if (hit) return hit;
     const img = orThrow(readImage(pair.image, pairReadOptions(pair)));

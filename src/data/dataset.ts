@@ -17,6 +17,7 @@ import { dataError, type DataError } from './errors.js';
 import { parseJson } from './json.js';
 import { readImages } from './load.js';
 import { decodePromptSpec, type PromptSpec } from './prompt.js';
+import { formatSliceRef } from './slice-ref.js';
 
 export interface Pair {
   /** File name in images/ (the sample's id within its task), with "#axial=K" for a slice of a volume. */
@@ -37,7 +38,7 @@ function sliceVolumePair(pair: Pair): E.Either<DataError, Pair[]> {
   return pipe(
     readImages(pair.mask, { plane: 'axial' }),
     E.map((slices) =>
-      slices.flatMap((m, k) => (m.data.some((v) => v !== 0) ? [{ name: `${pair.name}#axial=${k}`, image: pair.image, mask: pair.mask, slice: k }] : [])),
+      slices.flatMap((m, k) => (m.data.some((v) => v !== 0) ? [{ name: formatSliceRef(pair.name, 'axial', k), image: pair.image, mask: pair.mask, slice: k }] : [])),
     ),
   );
 }

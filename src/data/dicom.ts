@@ -1,11 +1,13 @@
 // DICOM Part-10 files, parsed here: 128-byte preamble + "DICM", the file meta group (explicit VR little endian),
 // then the data set in implicit or explicit VR little endian. Only the tags needed for an image are decoded;
-// everything else (sequences included, defined or undefined length) is skipped by its length. Compressed transfer
-// syntaxes are refused with a message saying how to decompress. Browser-safe (bytes in).
+// everything else (sequences included, defined or undefined length) is skipped by its length. RLE Lossless, JPEG
+// Baseline and JPEG Lossless pixel data are decoded (dicom-codecs.ts); other compressed transfer syntaxes are refused
+// with a message naming the syntax and saying how to decompress. Browser-safe (bytes in).
 import * as E from 'fp-ts/lib/Either.js';
 import { ByteReader } from './byte-reader.js';
 import { type DataError, ParseFailure, parseWith } from './errors.js';
 import { greyImage, luminance, MAX_PIXELS, type IntensityWindow, type LoadedImage } from './image.js';
+import { DECODABLE_SYNTAXES, decodeEncapsulated, isJpegSyntax } from './dicom-codecs.js';
 
 const tag = (group: number, element: number): number => ((group << 16) | element) >>> 0;
 export const formatTag = (t: number): string =>
@@ -33,7 +35,29 @@ const TAGS = {
   RescaleIntercept: { tag: tag(0x0028, 0x1052), vr: 'DS' },
   RescaleSlope: { tag: tag(0x0028, 0x1053), vr: 'DS' },
   PixelData: { tag: tag(0x7fe0, 0x0010), vr: 'OW' },
+  // What a derived object (a DICOM-SEG) copies from its source: patient, study, frame of reference, instance ids.
+  SpecificCharacterSet: { tag: tag(0x0008, 0x0005), vr: 'CS' },
+  SOPClassUID: { tag: tag(0x0008, 0x0016), vr: 'UI' },
+  SOPInstanceUID: { tag: tag(0x0008, 0x0018), vr: 'UI' },
+  StudyDate: { tag: tag(0x0008, 0x0020), vr: 'DA' },
+  StudyTime: { tag: tag(0x0008, 0x0030), vr: 'TM' },
+  AccessionNumber: { tag: tag(0x0008, 0x0050), vr: 'SH' },
+  ReferringPhysicianName: { tag: tag(0x0008, 0x0090), vr: 'PN' },
+  PatientName: { tag: tag(0x0010, 0x0010), vr: 'PN' },
+  PatientID: { tag: tag(0x0010, 0x0020), vr: 'LO' },
+  PatientBirthDate: { tag: tag(0x0010, 0x0030), vr: 'DA' },
+  PatientSex: { tag: tag(0x0010, 0x0040), vr: 'CS' },
+  SliceThickness: { tag: tag(0x0018, 0x0050), vr: 'DS' },
+  StudyInstanceUID: { tag: tag(0x0020, 0x000d), vr: 'UI' },
+  StudyID: { tag: tag(0x0020, 0x0010), vr: 'SH' },
+  FrameOfReferenceUID: { tag: tag(0x0020, 0x0052), vr: 'UI' },
 } as const;
+/** The source attributes a derived object copies (DicomInfo.attributes), as their strings. */
+export const REFERENCE_TAGS = [
+  'SpecificCharacterSet', 'SOPClassUID', 'SOPInstanceUID', 'StudyDate', 'StudyTime', 'AccessionNumber', 'ReferringPhysicianName', 'PatientName',
+  'PatientID', 'PatientBirthDate', 'PatientSex', 'SliceThickness', 'StudyInstanceUID', 'StudyID', 'FrameOfReferenceUID',
+] as const;
+export type ReferenceTag = (typeof REFERENCE_TAGS)[number];
 type TagName = keyof typeof TAGS;
 const IMPLICIT_VR = new Map<number, string>(Object.values(TAGS).map((t) => [t.tag, t.vr]));
 
@@ -80,6 +104,8 @@ export interface DicomInfo {
   readonly position?: readonly number[];
   readonly orientation?: readonly number[];
   readonly frame: number;
+  /** Patient, study and instance attributes as stored (character set as declared), for derived objects. */
+  readonly attributes?: Partial<Record<ReferenceTag, string>>;
 }
 
 export interface DicomImage extends LoadedImage {
@@ -116,7 +142,8 @@ class DataSetParser {
       const h = this.header(o);
       if (h.t >>> 16 === 0xfffe) throw new ParseFailure(`unexpected item tag ${formatTag(h.t)} outside a sequence`, `offset ${o}`);
       if (h.length === UNDEFINED) {
-        if (h.t === TAGS.PixelData.tag) throw new ParseFailure(`encapsulated (compressed) pixel data: ${DECOMPRESS_HINT}`, `offset ${o}, tag ${formatTag(h.t)}`);
+        // Encapsulated (compressed) Pixel Data: its items are the fragments; decodePixels reads them from here.
+        if (h.t === TAGS.PixelData.tag && !this.top.has(h.t)) this.top.set(h.t, { vr: h.vr, offset: h.value, length: UNDEFINED });
         o = this.skipSequence(h.value, 0);
         continue;
       }
@@ -201,21 +228,23 @@ export function parseDicom(bytes: Uint8Array, file: string): E.Either<DataError,
     const metaEnd = meta.elements(132, bytes.length, { group: 0x0002 });
     const ts = meta.string('TransferSyntaxUID');
     if (!ts) throw new ParseFailure('the file meta information has no TransferSyntaxUID (0002,0010)', 'tag (0002,0010)');
-    if (ts !== TRANSFER_SYNTAXES.implicitLittle && ts !== TRANSFER_SYNTAXES.explicitLittle) {
+    if (ts !== TRANSFER_SYNTAXES.implicitLittle && ts !== TRANSFER_SYNTAXES.explicitLittle && !DECODABLE_SYNTAXES[ts]) {
       const name = REFUSED[ts] ?? (ts.startsWith('1.2.840.10008.1.2.4.') ? 'a compressed syntax' : 'an unknown syntax');
       const compressed = ts.startsWith('1.2.840.10008.1.2.4.') || ts === '1.2.840.10008.1.2.5';
       throw new ParseFailure(
-        `transfer syntax ${name} (${ts}) is not supported; only uncompressed implicit/explicit VR little endian is${compressed ? `: ${DECOMPRESS_HINT}` : ''}`,
+        `transfer syntax ${name} (${ts}) is not supported; this reader decodes uncompressed implicit/explicit VR little endian, ` +
+          `${Object.values(DECODABLE_SYNTAXES).join(', ')}${compressed ? `: ${DECOMPRESS_HINT}` : ''}`,
         'tag (0002,0010)',
       );
     }
-    const ds = new DataSetParser(r, ts === TRANSFER_SYNTAXES.explicitLittle);
+    // Every compressed syntax encodes its data set in explicit VR little endian.
+    const ds = new DataSetParser(r, ts !== TRANSFER_SYNTAXES.implicitLittle);
     ds.elements(metaEnd, bytes.length);
-    return decodePixels(ds, file);
+    return decodePixels(ds, file, ts);
   });
 }
 
-function decodePixels(ds: DataSetParser, file: string): DicomImage[] {
+function decodePixels(ds: DataSetParser, file: string, ts: string): DicomImage[] {
   const pixel = ds.top.get(TAGS.PixelData.tag);
   if (!pixel) throw new ParseFailure('no PixelData (7FE0,0010): this file holds no image', 'tag (7FE0,0010)');
   const rows = ds.required('Rows');
@@ -232,7 +261,8 @@ function decodePixels(ds: DataSetParser, file: string): DicomImage[] {
   if (![8, 16, 32].includes(bitsAllocated)) throw new ParseFailure(`BitsAllocated ${bitsAllocated} is not supported (8, 16 or 32)`, 'tag (0028,0100)');
   if (bitsStored < 1 || bitsStored > bitsAllocated) throw new ParseFailure(`BitsStored ${bitsStored} must be between 1 and BitsAllocated ${bitsAllocated}`, 'tag (0028,0101)');
   if (!Number.isInteger(frames) || frames < 1) throw new ParseFailure(`NumberOfFrames ${frames} must be a positive integer`, 'tag (0028,0008)');
-  const colour = photometric === 'RGB';
+  // JPEG decoders hand YCbCr data back as RGB.
+  const colour = photometric === 'RGB' || (photometric.startsWith('YBR_') && isJpegSyntax(ts));
   if (!colour && photometric !== 'MONOCHROME1' && photometric !== 'MONOCHROME2') {
     throw new ParseFailure(`PhotometricInterpretation ${photometric} is not supported (MONOCHROME1, MONOCHROME2 or RGB)`, 'tag (0028,0004)');
   }
@@ -240,7 +270,16 @@ function decodePixels(ds: DataSetParser, file: string): DicomImage[] {
 
   const bytesPerSample = bitsAllocated / 8;
   const frameBytes = rows * cols * samples * bytesPerSample;
-  if (pixel.length < frameBytes * frames) {
+  const encapsulated = pixel.length === UNDEFINED;
+  if (encapsulated !== !!DECODABLE_SYNTAXES[ts]) {
+    throw new ParseFailure(
+      encapsulated ? `encapsulated (compressed) pixel data in an uncompressed transfer syntax: ${DECOMPRESS_HINT}` : `transfer syntax ${DECODABLE_SYNTAXES[ts]} (${ts}) needs encapsulated Pixel Data, this file's is native`,
+      `offset ${pixel.offset}, tag (7FE0,0010)`,
+    );
+  }
+  // Compressed frames decoded into the uncompressed layout, read below as if the file had held it.
+  const decoded = encapsulated ? decodeEncapsulated(ds.r.bytes, pixel.offset, ts, { rows, cols, samples, bitsAllocated, frames }) : undefined;
+  if (!decoded && pixel.length < frameBytes * frames) {
     throw new ParseFailure(
       `truncated PixelData: ${pixel.length} bytes, but ${cols}×${rows}×${samples} samples × ${frames} frame(s) at ${bitsAllocated} bits need ${frameBytes * frames}`,
       `offset ${pixel.offset}, tag (7FE0,0010)`,
@@ -259,9 +298,11 @@ function decodePixels(ds: DataSetParser, file: string): DicomImage[] {
     instanceNumber: ds.numbers('InstanceNumber')?.[0],
     position: ds.numbers('ImagePositionPatient'),
     orientation: ds.numbers('ImageOrientationPatient'),
+    attributes: Object.fromEntries(REFERENCE_TAGS.flatMap((name) => (ds.has(name) ? [[name, ds.string(name) ?? '']] : []))),
   };
 
-  const view = ds.r.dataView();
+  const view = decoded ? new DataView(decoded.buffer) : ds.r.dataView();
+  const origin = decoded ? 0 : pixel.offset;
   const mask = bitsStored >= 32 ? 0xffffffff : (1 << bitsStored) - 1;
   const readSample = (o: number): number => {
     let v = bitsAllocated === 8 ? view.getUint8(o) : bitsAllocated === 16 ? view.getUint16(o, true) : view.getUint32(o, true);
@@ -276,12 +317,12 @@ function decodePixels(ds: DataSetParser, file: string): DicomImage[] {
   const n = rows * cols;
   const images: DicomImage[] = [];
   for (let f = 0; f < frames; f++) {
-    const base = pixel.offset + f * frameBytes;
+    const base = origin + f * frameBytes;
     const out = new Float32Array(n);
     for (let i = 0; i < n; i++) {
       let v: number;
       if (colour) {
-        const at = (c: number): number => base + (planar ? c * n + i : i * 3 + c) * bytesPerSample;
+        const at = (c: number): number => base + (planar && !decoded ? c * n + i : i * 3 + c) * bytesPerSample;
         v = luminance(readSample(at(0)), readSample(at(1)), readSample(at(2)));
       } else v = readSample(base + i * bytesPerSample);
       out[i] = invert * (v * slope + intercept);

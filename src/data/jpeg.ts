@@ -9,7 +9,7 @@ import { greyImage, luminance, MAX_PIXELS, type LoadedImage } from './image.js';
 export const isJpeg = (bytes: Uint8Array): boolean => bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff;
 
 /** Walk the marker segments up to the first scan; returns the frame size, throws on a broken segment chain. */
-function checkStructure(bytes: Uint8Array): { width: number; height: number } {
+export function checkStructure(bytes: Uint8Array): { width: number; height: number } {
   if (!isJpeg(bytes)) throw new ParseFailure('not a JPEG file: no start-of-image marker (FF D8)', 'offset 0');
   let o = 2;
   let size: { width: number; height: number } | undefined;

@@ -9,7 +9,8 @@ import { dataError, type DataError } from './errors.js';
 import { maskFromImage, maskFromLabel, type LoadedImage, type Mask } from './image.js';
 import { decodePng, encodeGreyPng, encodeMaskPng, isPng } from './png.js';
 import { decodeJpeg, isJpeg } from './jpeg.js';
-import { allSlices, looksLikeNifti, parseNifti, sliceCount, sliceVolume, type Plane, type Volume } from './nifti.js';
+import { allSlices, sliceCount, sliceVolume, type Plane, type Volume } from './nifti.js';
+import { isNifti, parseNiftiFile } from './nifti2.js';
 import { isDicom, parseDicom, sortSeries, type DicomImage } from './dicom.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import type { GreyImage } from './image.js';
@@ -39,7 +40,7 @@ export function detectFormat(bytes: Uint8Array): ImageFormat | undefined {
   if (isJpeg(bytes)) return 'jpeg';
   if (isDicom(bytes)) return 'dicom';
   if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) return 'nifti-gz';
-  if (looksLikeNifti(bytes)) return 'nifti';
+  if (isNifti(bytes)) return 'nifti';
   return undefined;
 }
 
@@ -81,7 +82,7 @@ function readVolumeFile(path: string, opts: { volume?: number }): E.Either<DataE
     readBytes(path),
     E.chain((bytes) => (detectFormat(bytes) === 'nifti-gz' ? gunzip(bytes, path) : E.right(bytes))),
     E.chain((bytes) =>
-      looksLikeNifti(bytes) ? parseNifti(bytes, path, opts) : E.left(dataError(path, 'not a NIfTI-1 file: no 348-byte header', 'offset 0')),
+      isNifti(bytes) ? parseNiftiFile(bytes, path, opts) : E.left(dataError(path, 'not a NIfTI file: no 348-byte (NIfTI-1) or 540-byte (NIfTI-2) header', 'offset 0')),
     ),
   );
 }
@@ -124,9 +125,10 @@ const pickIndex = (n: number, index: number | undefined, what: string, file: str
   return Number.isInteger(i) && i >= 0 && i < n ? E.right(i) : E.left(dataError(file, `${what} ${i} is out of range (0..${n - 1})`));
 };
 
-type Contents = { readonly kind: 'volume'; readonly volume: Volume } | { readonly kind: 'images'; readonly images: LoadedImage[] };
+/** What a path holds: a NIfTI volume, or images (PNG/JPEG, a DICOM file's frames, a DICOM series sorted). */
+export type Contents = { readonly kind: 'volume'; readonly volume: Volume } | { readonly kind: 'images'; readonly images: LoadedImage[] };
 
-function readContents(path: string, opts: ReadOptions): E.Either<DataError, Contents> {
+export function readContents(path: string, opts: ReadOptions): E.Either<DataError, Contents> {
   let isDir = false;
   try {
     isDir = statSync(path).isDirectory();

@@ -5,6 +5,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import { ByteReader } from './byte-reader.js';
 import { type DataError, ParseFailure, parseWith } from './errors.js';
 import { greyImage, luminance, type LoadedImage } from './image.js';
+import { bestAffine, type NiftiSpace } from './nifti-space.js';
 
 export type Plane = 'axial' | 'coronal' | 'sagittal';
 export const PLANES: readonly Plane[] = ['axial', 'coronal', 'sagittal'];
@@ -21,17 +22,19 @@ export interface Volume {
   readonly affine: readonly number[];
   /** How many 3-D volumes the file holds (dim[4] × ... × dim[7]); `data` is the one asked for. */
   readonly volumeCount: number;
+  /** The header's qform and sform as stored (NIfTI files), so that a label map can be written in the same space. */
+  readonly space?: NiftiSpace;
 }
 
 const HEADER_SIZE = 348;
 
-interface DatatypeInfo {
+export interface DatatypeInfo {
   readonly name: string;
   readonly bytes: number;
   readonly read: (v: DataView, o: number, le: boolean) => number;
 }
 
-const DATATYPES: Record<number, DatatypeInfo> = {
+export const DATATYPES: Record<number, DatatypeInfo> = {
   2: { name: 'uint8', bytes: 1, read: (v, o) => v.getUint8(o) },
   4: { name: 'int16', bytes: 2, read: (v, o, le) => v.getInt16(o, le) },
   8: { name: 'int32', bytes: 4, read: (v, o, le) => v.getInt32(o, le) },
@@ -45,31 +48,16 @@ const DATATYPES: Record<number, DatatypeInfo> = {
   128: { name: 'rgb24', bytes: 3, read: (v, o) => luminance(v.getUint8(o), v.getUint8(o + 1), v.getUint8(o + 2)) },
   2304: { name: 'rgba32', bytes: 4, read: (v, o) => luminance(v.getUint8(o), v.getUint8(o + 1), v.getUint8(o + 2)) },
 };
-const UNSUPPORTED: Record<number, string> = { 1: 'binary (1-bit)', 32: 'complex64', 1536: 'float128', 1792: 'complex128', 2048: 'complex256' };
+export const UNSUPPORTED: Record<number, string> = { 1: 'binary (1-bit)', 32: 'complex64', 1536: 'float128', 1792: 'complex128', 2048: 'complex256' };
 
 /** At most this many voxels per volume (4 GiB of float32): a corrupt dim field must not allocate the world. */
-const MAX_VOXELS = 1 << 30;
+export const MAX_VOXELS = 1 << 30;
 
 export const looksLikeNifti = (bytes: Uint8Array): boolean => {
   if (bytes.length < HEADER_SIZE) return false;
   const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   return v.getInt32(0, true) === HEADER_SIZE || v.getInt32(0, false) === HEADER_SIZE;
 };
-
-function quaternAffine(r: ByteReader, dx: number, dy: number, dz: number): number[] {
-  const b = r.f32(256, 'quatern_b');
-  const c = r.f32(260, 'quatern_c');
-  const d = r.f32(264, 'quatern_d');
-  const a = Math.sqrt(Math.max(0, 1 - b * b - c * c - d * d));
-  const qfac = r.f32(76, 'pixdim[0]') < 0 ? -1 : 1;
-  const R = [
-    [a * a + b * b - c * c - d * d, 2 * (b * c - a * d), 2 * (b * d + a * c)],
-    [2 * (b * c + a * d), a * a + c * c - b * b - d * d, 2 * (c * d - a * b)],
-    [2 * (b * d - a * c), 2 * (c * d + a * b), a * a + d * d - c * c - b * b],
-  ];
-  const off = [r.f32(268, 'qoffset_x'), r.f32(272, 'qoffset_y'), r.f32(276, 'qoffset_z')];
-  return [0, 1, 2].flatMap((row) => [R[row][0] * dx, R[row][1] * dy, R[row][2] * dz * qfac, off[row]]);
-}
 
 export interface NiftiOptions {
   /** Which 3-D volume of a 4-D (or higher) file to read (default 0). */
@@ -144,17 +132,22 @@ export function parseNifti(bytes: Uint8Array, file: string, opts: NiftiOptions =
     } else if (!Number.isFinite(inter)) inter = 0;
 
     const px = [1, 2, 3].map((i) => Math.abs(r.f32(76 + 4 * i, `pixdim[${i}]`)) || 1) as [number, number, number];
-    const qformCode = r.i16(252, 'qform_code');
-    const sformCode = r.i16(254, 'sform_code');
-    let affine: number[];
-    if (sformCode > 0) affine = [280, 296, 312].flatMap((base) => [0, 1, 2, 3].map((k) => r.f32(base + 4 * k, 'srow')));
-    else if (qformCode > 0) affine = quaternAffine(r, px[0], px[1], px[2]);
-    else affine = [px[0], 0, 0, 0, 0, px[1], 0, 0, 0, 0, px[2], 0];
+    const space: NiftiSpace = {
+      qformCode: r.i16(252, 'qform_code'),
+      sformCode: r.i16(254, 'sform_code'),
+      quatern: [r.f32(256, 'quatern_b'), r.f32(260, 'quatern_c'), r.f32(264, 'quatern_d')],
+      qoffset: [r.f32(268, 'qoffset_x'), r.f32(272, 'qoffset_y'), r.f32(276, 'qoffset_z')],
+      qfac: r.f32(76, 'pixdim[0]') < 0 ? -1 : 1,
+      pixdim: [1, 2, 3].map((i) => r.f32(76 + 4 * i, `pixdim[${i}]`)) as [number, number, number],
+      sform: [280, 296, 312].flatMap((base) => [0, 1, 2, 3].map((k) => r.f32(base + 4 * k, 'srow'))),
+      xyztUnits: bytes[123],
+    };
+    const affine = bestAffine(space);
 
     const view = r.dataView();
     const data = new Float32Array(voxels);
     for (let n = 0, o = start; n < voxels; n++, o += type.bytes) data[n] = type.read(view, o, r.littleEndian) * slope + inter;
-    return { source: file, dims: [nx, ny, nz], spacing: px, data, affine, volumeCount };
+    return { source: file, dims: [nx, ny, nz], spacing: px, data, affine, volumeCount, space };
   });
 }
 
@@ -260,3 +253,6 @@ export function allSlices(vol: Volume, plane: Plane, opts: SliceOptions = {}): L
   }
   return out;
 }
+
+/** How a plane's slices map to voxels (slice axis, in-plane axes, flips): label-volume.ts writes masks back with it. */
+export { geometry as sliceGeometry, type SliceGeometry };

@@ -158,8 +158,14 @@ export function nodeFlops(op: string, ins: Shapes, outs: Shapes): number {
 /**
  * Run the model once on zeros at the given symbolic dim values and count FLOPs per op type.
  * `bindings` gives values for symbolic input dims (e.g. { B: 1 }); missing ones default to 1.
+ * `groupBy` keys the costs by something else than the op type, e.g. the module of the node's name
+ * (`(op, node) => moduleOf(node, 1)`: how much of a forward is the image encoder).
  */
-export async function profileFlops(bytes: Uint8Array, bindings: Readonly<Record<string, number>> = {}): Promise<Record<string, OpCost>> {
+export async function profileFlops(
+  bytes: Uint8Array,
+  bindings: Readonly<Record<string, number>> = {},
+  groupBy: (op: string, node: string) => string = (op) => op,
+): Promise<Record<string, OpCost>> {
   const summary = summariseModel(bytes);
   const dir = mkdtempSync(join(tmpdir(), 'oneprompt-prof-'));
   try {
@@ -180,7 +186,7 @@ export async function profileFlops(bytes: Uint8Array, bindings: Readonly<Record<
       if (e.cat !== 'Node' || !e.name.endsWith('_kernel_time')) continue;
       const op = String(e.args.op_name);
       const shapes = (k: string): Shapes => ((e.args[k] as Record<string, number[]>[]) ?? []).map((o) => Object.values(o)[0] ?? []);
-      const c = (costs[op] ??= { count: 0, flops: 0, micros: 0 });
+      const c = (costs[groupBy(op, e.name.slice(0, -'_kernel_time'.length))] ??= { count: 0, flops: 0, micros: 0 });
       c.count++;
       c.flops += nodeFlops(op, shapes('input_type_shape'), shapes('output_type_shape'));
       c.micros += e.dur;

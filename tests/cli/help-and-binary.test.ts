@@ -6,7 +6,7 @@ import { MRI, TINY_MODEL, listFiles, runCli, tempDir } from './run-cli.js';
 
 describe('--help', () => {
   const expectations: Record<string, string[]> = {
-    segment: ['--model <file>', '--template <image>', '--prompt <json>', '--query <images...>', '--out <dir>', '--ensemble <k>', '--templates <file>', '--device <device>', '--batch <n>', '--threads <n>', '--plane <plane>', '--slice <n>', 'masks/<query>.png', 'Examples:'],
+    segment: ['--model <file>', '--template <image>', '--prompt <json[:label]>', '--query <images...>', '--out <dir>', '--ensemble <k>', '--templates <file>', '--device <device>', '--batch <n>', '--threads <n>', '--plane <plane>', '--slice <n>', 'masks/<query>.png', 'volumes/<stem>.nii.gz', 'Examples:'],
     everything: ['--model <file>', '--image <file>', '--out <dir>', '--grid <n>', '--iou <x>', '--min-area <fraction>', 'about 50 masks', 'Example:'],
     eval: ['--model <file>', '--data <dir>', '--prompt <type>', 'choices: "click", "bbox", "doodle", "seglab"', '"low", "medium", "high", "oracle"', '--templates <k>', '--tasks <part>', '--json', '--seed <n>', '--batch <n>', '--device <device>', 'Examples:'],
     synth: ['--out <dir>', '--tasks <n>', '--images <m>', '--size <s>', '--seed <x>', '--heldout <fraction>', '--head-tasks <n>', '--force', 'split.json', 'Examples:', '--head-tasks 16'],

@@ -155,23 +155,21 @@ describe('oneprompt segment', () => {
     expect(existsSync(join(dir, 'bad-out'))).toBe(false);
   });
 
-  it('segments every slice of a NIfTI volume query, naming masks by slice', async () => {
+  it('segments every slice of a NIfTI volume query into one label volume of the volume\'s dims', async () => {
     const dir = tempDir('nii');
     const [W, H, D] = [20, 16, 3];
     const values = Array.from({ length: W * H * D }, (_, i) => (i * 37) % 251);
     const vol = join(dir, 'vol.nii');
     writeFileSync(vol, makeNifti({ dims: [3, W, H, D], datatype: 16, bitpix: 32, values }));
     writeFileSync(join(dir, 'p.json'), JSON.stringify({ type: 'click', points: [{ x: 1, y: 1 }] }));
-    const slices = orThrow(readImages(vol, { plane: 'coronal' }));
     const out = join(dir, 'out');
     const r = await runCli('segment', '--model', TINY_MODEL, '--template', vol, '--plane', 'coronal', '--slice', '1', '--prompt', join(dir, 'p.json'), '--query', vol, '--out', out, '--threads', '1');
     expect(r.code, r.stderr).toBe(0);
-    const masks = listFiles(out).filter((f) => f.startsWith('masks/'));
-    expect(masks).toEqual(slices.map((_, i) => `masks/vol-${String(i).padStart(3, '0')}.png`));
-    masks.forEach((f, i) => {
-      const m = readPng(join(out, f));
-      expect([m.width, m.height]).toEqual([slices[i].width, slices[i].height]);
-    });
+    expect(listFiles(out)).toEqual(['labels.json', 'volumes/vol.nii.gz']);
+    const { gunzipSync } = await import('node:zlib');
+    const { parseNiftiFile } = await import('../../src/data/nifti2.js');
+    const labels = orThrow(parseNiftiFile(new Uint8Array(gunzipSync(readFileSync(join(out, 'volumes', 'vol.nii.gz')))), 'vol.nii.gz'));
+    expect(labels.dims).toEqual([3, W, H]);
     const bad = await runCli('segment', '--model', TINY_MODEL, '--template', vol, '--plane', 'coronal', '--slice', '99', '--prompt', join(dir, 'p.json'), '--query', vol, '--out', join(dir, 'bad'));
     expect(bad.stderr).toMatch(/coronal slice 99 is out of range/);
   });

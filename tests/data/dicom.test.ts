@@ -43,12 +43,15 @@ describe('DICOM files', () => {
     expect(frames[2].meta.source).toBe('f.dcm[frame 2]');
   });
 
-  it('refuses compressed transfer syntaxes and encapsulated pixel data with a hint', () => {
-    const jpeg = message(parseDicom(makeDicom({ rows: 1, cols: 1, pixels: [0], transferSyntax: '1.2.840.10008.1.2.4.50' }), 'j.dcm'));
-    expect(jpeg).toContain('j.dcm (tag (0002,0010)): transfer syntax JPEG Baseline (1.2.840.10008.1.2.4.50) is not supported');
-    expect(jpeg).toContain('gdcmconv --raw');
-    expect(message(parseDicom(makeDicom({ rows: 1, cols: 1, pixels: [0], transferSyntax: '1.2.840.10008.1.2.5' }), 'r.dcm'))).toContain('RLE Lossless');
+  it('refuses the compressed transfer syntaxes it cannot decode, naming file and UID, with a hint', () => {
+    const ls = message(parseDicom(makeDicom({ rows: 1, cols: 1, pixels: [0], transferSyntax: '1.2.840.10008.1.2.4.80', encapsulated: true }), 'l.dcm'));
+    expect(ls).toContain('l.dcm (tag (0002,0010)): transfer syntax JPEG-LS Lossless (1.2.840.10008.1.2.4.80) is not supported');
+    expect(ls).toContain('RLE Lossless, JPEG Baseline, JPEG Lossless, JPEG Lossless SV1');
+    expect(ls).toContain('gdcmconv --raw');
+    expect(message(parseDicom(makeDicom({ rows: 1, cols: 1, pixels: [0], transferSyntax: '1.2.840.10008.1.2.4.90', encapsulated: true }), 'k.dcm'))).toContain('JPEG 2000 Lossless (1.2.840.10008.1.2.4.90)');
+    // Encapsulated data under an uncompressed syntax, and native data under a compressed one: both contradictions.
     expect(message(parseDicom(makeDicom({ rows: 1, cols: 1, pixels: [0], encapsulated: true }), 'e.dcm'))).toContain('encapsulated (compressed) pixel data');
+    expect(message(parseDicom(makeDicom({ rows: 1, cols: 1, pixels: [0], transferSyntax: '1.2.840.10008.1.2.5' }), 'r.dcm'))).toContain('RLE Lossless (1.2.840.10008.1.2.5) needs encapsulated Pixel Data');
   });
 
   it('gives a clear error at every truncation point, never an exception', () => {

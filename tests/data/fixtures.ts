@@ -118,11 +118,18 @@ export interface DicomSpec {
   position?: number[];
   orientation?: number[];
   seriesUid?: string;
+  /** PixelSpacing (0028,0030): [row spacing, column spacing]. */
+  pixelSpacing?: number[];
+  /** More elements: [group, element, VR, value] (string VRs; the value is padded to even length). */
+  tags?: [number, number, string, string][];
   frames?: number;
   /** Add an undefined-length sequence with a nested item before the image tags (parsers must skip it). */
   withSequence?: boolean;
   /** Write PixelData with undefined length (encapsulated). */
   encapsulated?: boolean;
+  /** Encapsulated PixelData with these fragments (and this Basic Offset Table, default empty). */
+  fragments?: Uint8Array[];
+  offsetTable?: number[];
 }
 
 export function makeDicom(s: DicomSpec): Uint8Array {
@@ -153,6 +160,8 @@ export function makeDicom(s: DicomSpec): Uint8Array {
   if (s.instanceNumber !== undefined) add(0x0020, 0x0013, 'IS', str(String(s.instanceNumber)));
   if (s.position) add(0x0020, 0x0032, 'DS', str(s.position.join('\\')));
   if (s.orientation) add(0x0020, 0x0037, 'DS', str(s.orientation.join('\\')));
+  if (s.pixelSpacing) add(0x0028, 0x0030, 'DS', str(s.pixelSpacing.join('\\')));
+  for (const [group, element, vr, value] of s.tags ?? []) add(group, element, vr, str(value, vr === 'UI' ? '\0' : ' '));
   add(0x0028, 0x0002, 'US', u16(s.samples ?? 1));
   add(0x0028, 0x0004, 'CS', str(s.photometric ?? ((s.samples ?? 1) === 3 ? 'RGB' : 'MONOCHROME2')));
   if (s.frames !== undefined) add(0x0028, 0x0008, 'IS', str(String(s.frames)));
@@ -165,11 +174,21 @@ export function makeDicom(s: DicomSpec): Uint8Array {
   if (s.windowWidth !== undefined) add(0x0028, 0x1051, 'DS', str(String(s.windowWidth)));
   if (s.intercept !== undefined) add(0x0028, 0x1052, 'DS', str(String(s.intercept)));
   if (s.slope !== undefined) add(0x0028, 0x1053, 'DS', str(String(s.slope)));
-  if (s.encapsulated) {
+  if (s.fragments) {
+    const item = (data: Uint8Array): Uint8Array => {
+      const padded = data.length % 2 ? concat([data, new Uint8Array(1)]) : data;
+      return concat([new Uint8Array([0xfe, 0xff, 0x00, 0xe0]), new Uint8Array(new Uint32Array([padded.length]).buffer), padded]);
+    };
+    const table = new Uint8Array(new Uint32Array(s.offsetTable ?? []).buffer);
+    const seqEnd = new Uint8Array([0xfe, 0xff, 0xdd, 0xe0, 0, 0, 0, 0]);
+    add(0x7fe0, 0x0010, 'OB', concat([item(table), ...s.fragments.map(item), seqEnd]), true);
+  } else if (s.encapsulated) {
     const item = new Uint8Array([0xfe, 0xff, 0x00, 0xe0, 0, 0, 0, 0]);
     const seqEnd = new Uint8Array([0xfe, 0xff, 0xdd, 0xe0, 0, 0, 0, 0]);
     add(0x7fe0, 0x0010, 'OB', concat([item, seqEnd]), true);
   } else add(0x7fe0, 0x0010, bits === 8 ? 'OB' : 'OW', pix.length % 2 ? concat([pix, new Uint8Array(1)]) : pix);
+  // Elements in ascending tag order, as DICOM requires (the extra tags may fall anywhere).
+  els.sort((a, b) => a.group - b.group || a.element - b.element);
   const preamble = new Uint8Array(132);
   preamble.set([0x44, 0x49, 0x43, 0x4d], 128);
   return concat([preamble, groupLength, meta, ...els.map((e) => encode(e, explicit))]);

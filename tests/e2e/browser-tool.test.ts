@@ -237,10 +237,16 @@ describe.skipIf(!existsSync(CHROMIUM) || !existsSync(join(SAMPLES, 'mri')))('bro
     });
   }
 
-  it('draws where the mouse is: a click lands on the pixel under the pointer in the saved prompt JSON', async () => {
+  it('draws where the mouse is; choosing a tool hides nothing; one Undo history goes back across tools', async () => {
     const page = await openWithSample('echo');
+    type Hook = { prompt: { active: string; edits: Record<string, number>; canUndo: boolean }; queries: { masked: number }[] };
+    const hook = (): Promise<Hook> => page.evaluate(() => (window as unknown as { __oneprompt: Hook }).__oneprompt);
     await page.check('input[value=click-fg]');
-    await page.waitForFunction(() => document.body.dataset.state === 'waiting');
+    // The sample's box and every mask stay when another tool is chosen.
+    let h = await hook();
+    expect(h.prompt).toMatchObject({ active: 'bbox', edits: { bbox: 1, click: 0 } });
+    expect(h.queries.every((q) => q.masked === 1)).toBe(true);
+    expect(await page.evaluate(() => document.body.dataset.state)).toBe('ready');
     const n = await runs(page);
     const [x, y] = f(0.23, 0.76);
     await page.mouse.click(...(await at(page, x, y)));
@@ -252,10 +258,13 @@ describe.skipIf(!existsSync(CHROMIUM) || !existsSync(join(SAMPLES, 'mri')))('bro
     expect(prompt.points).toHaveLength(1);
     expect(Math.abs(prompt.points[0].x - x)).toBeLessThan(0.5);
     expect(Math.abs(prompt.points[0].y - y)).toBeLessThan(0.5);
-    // Undo removes it again: no prompt, no masks.
+    // Undo takes the click back, and the box prompt (drawn before, with another tool) is the prompt again.
+    const m = await runs(page);
     await page.click('#undo');
-    await page.waitForFunction(() => document.body.dataset.state === 'waiting');
-    expect(await page.textContent('#status')).toContain('click on the template');
+    await settled(page, m);
+    h = await hook();
+    expect(h.prompt).toMatchObject({ active: 'bbox', edits: { bbox: 1, click: 0 }, canUndo: false });
+    expect(await page.isChecked('input[value=box]')).toBe(true);
     await page.close();
   });
 });

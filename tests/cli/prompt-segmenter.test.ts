@@ -1,0 +1,54 @@
+// The model as encode + decode: segment's ensembles and everything's clicks encode each image once, whatever the
+// batch size, and hand the decoder the encodings of the right images. A counting segmenter stands in for an
+// encoder/decoder pair: its "encoding" is an id, and its logits say which query and template they were decoded from.
+import { describe, expect, it } from 'vitest';
+import * as E from 'fp-ts/lib/Either.js';
+import { clickMasks, gridClicks } from '../../src/cli/everything.js';
+import { segmentQueries } from '../../src/cli/segment-queries.js';
+import { greyImage } from '../../src/data/image.js';
+import type { DecodeItem, PromptSegmenter } from '../../src/data/prompt-segmenter.js';
+
+const g = { size: 8, points: 4 };
+const image = (v: number) => greyImage(8, 8, Float32Array.from({ length: 64 }, (_, i) => (i === 0 ? v : 0)));
+
+function counting() {
+  const encoded: number[] = [];
+  const decoded: DecodeItem<number>[] = [];
+  const seg: PromptSegmenter<number> = {
+    geometry: g,
+    // Each plane gets the next id: the order of encodings says which image it was.
+    encode: async (planes) => planes.map(() => encoded.push(encoded.length) - 1),
+    decode: async (items) => {
+      decoded.push(...items);
+      const out = new Float32Array(items.length * 64);
+      items.forEach((it, b) => out.fill(it.query * 10 + it.template, b * 64, (b + 1) * 64));
+      return out;
+    },
+  };
+  return { seg, encoded, decoded };
+}
+
+describe('encode once, decode per prompt', () => {
+  it('segmentQueries: K templates and Q queries are K + Q encodings for Q × K decodes, in any batch size', async () => {
+    for (const batchSize of [1, 3, 5, 12]) {
+      const c = counting();
+      const templates = [1, 2, 3, 4].map((x) => ({ image: image(x), prompt: { type: 'click' as const, points: [{ x, y: 1, label: 1 as const }] }, source: `t${x}` }));
+      const r = await segmentQueries({ templates, queries: [image(7), image(8), image(9)], geometry: g, segmenter: c.seg as PromptSegmenter, batchSize });
+      expect(E.isRight(r)).toBe(true);
+      expect(c.encoded).toHaveLength(4 + 3);
+      expect(c.decoded).toHaveLength(12);
+      // Encodings 0..3 are the templates, 4.. the queries in order: each decode pairs the right ones.
+      const pairs = c.decoded.map((d) => [d.query, d.template]);
+      expect(pairs).toEqual([4, 5, 6].flatMap((q) => [0, 1, 2, 3].map((t) => [q, t])));
+    }
+  });
+
+  it('everything: one encoding of the image for all 64 clicks', async () => {
+    const c = counting();
+    const img = image(1);
+    const masks = await clickMasks(img, gridClicks(8, 8, 8), g, c.seg as PromptSegmenter, 8);
+    expect(masks).toHaveLength(64);
+    expect(c.encoded).toEqual([0]);
+    expect(c.decoded.every((d) => d.query === 0 && d.template === 0)).toBe(true);
+  });
+});
