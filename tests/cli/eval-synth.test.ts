@@ -11,6 +11,7 @@ import { MRI, TINY_MODEL, listFiles, readPng, runCli, tempDir } from './run-cli.
 interface EvalJson {
   tasks: { task: string; pairs: number; model: { dice: number; std: number }; copy_template: { dice: number; std: number }; region_grow: { dice: number; std: number } }[];
   mean: { model: number; copy_template: number; region_grow: number };
+  selectivity: { model: number; copy_template: number; region_grow: number } | null;
 }
 
 describe('oneprompt synth', () => {
