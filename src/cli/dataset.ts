@@ -32,7 +32,8 @@ const planeOrAll = (v: string): Plane | 'all' => {
 /** "0.2" (a fraction of the structures) or "54,82,label-0037-1037" (structures by label value or name). */
 const holdoutArg = (v: string): number | string[] => {
   const n = Number(v);
-  if (v.trim() !== '' && Number.isFinite(n)) {
+  // A whole number is a label value ("--holdout 7"); any other number must be a fraction.
+  if (v.trim() !== '' && Number.isFinite(n) && !Number.isInteger(n)) {
     if (!(n > 0 && n < 1)) throw new InvalidArgumentError(`expected a fraction in (0, 1) or a comma-separated list of structures, got '${v}'`);
     return n;
   }

@@ -10,6 +10,8 @@ import { readImage, readMask, readVolume } from '../../src/data/load.js';
 import { maskArea } from '../../src/data/image.js';
 import { right, message } from './either.js';
 import { makeNifti } from './fixtures.js';
+import { main } from '../../src/cli/main.js';
+import { recordingIO } from '../../src/cli/io.js';
 
 // A 24×20×16 "brain": a bright ellipsoid with, inside it, a left box (label 5), its mirror twin on the right
 // (label 1005), a midline box (label 7, its own mirror) and a one-voxel label (9), too small to keep.
@@ -137,5 +139,19 @@ describe('dataset from-labels', () => {
     expect(E.isRight(build(out, { force: true }))).toBe(true);
     expect(message(build(join(dir, 'y'), { holdout: ['42'] }))).toContain('--holdout: no usable structure is named or labelled "42"');
     expect(message(build(join(dir, 'z'), { minPixels: 10000 }))).toContain('no structure has 3 slices covering ≥ 10000 pixels at 32×32');
+  });
+
+  it('runs as `oneprompt dataset from-labels`, with a progress line per stage and a summary', async () => {
+    const io = recordingIO();
+    const cliOut = join(dir, 'cli');
+    const code = await main(['dataset', 'from-labels', '--image', imagePath, '--labels', labelsPath, '--out', cliOut, '--plane', 'all', '--size', '32', '--min-pixels', '6', '--min-slices', '3', '--holdout', '7', '--seed', '1'], io);
+    expect(code, io.stderr.join("")).toBe(0);
+    expect(io.stdout.join("\n")).toContain('2 structures (1 too small at 32×32 left out)');
+    expect(io.stdout.join("\n")).toContain('held-out structures: label-0007');
+    expect(io.stderr.join("")).toMatch(/from-labels: measure axial: \d+\/16 slices/);
+    expect(right(readDataset(cliOut)).split!.heldout).toEqual(['label-0007-axial', 'label-0007-coronal', 'label-0007-sagittal']);
+    const bad = recordingIO();
+    expect(await main(['dataset', 'from-labels', '--image', imagePath, '--labels', labelsPath, '--out', cliOut], bad)).toBe(1);
+    expect(bad.stderr.join("")).toContain('the folder is not empty');
   });
 });
