@@ -12,19 +12,12 @@
 //       grow), the held-out slabs of training structures, prompt quality low → oracle, the bundled human slices
 //       (samples/mri), and `everything`'s distinct masks. --quick: click and seglab only, 1 template.
 import { Command } from 'commander';
-import { spawnSync } from 'node:child_process';
+import { cli, run } from './run-command.js';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { BRAIN_DATASET_DIR } from './build-brain-dataset.js';
 
 const MODEL = 'compiled/oneprompt-default.onnx';
-const cli = (...args: string[]) => ['node', 'bin/oneprompt.mjs', ...args];
-function run(cmd: string[], capture = false): string {
-  console.error(`$ ${cmd.join(' ')}`);
-  const r = spawnSync(cmd[0], cmd.slice(1), { stdio: capture ? ['ignore', 'pipe', 'inherit'] : 'inherit', encoding: 'utf8', maxBuffer: 64 << 20 });
-  if (r.status !== 0) throw new Error(`'${cmd.join(' ')}' exited with ${r.status}`);
-  return r.stdout ?? '';
-}
 
 function train(o: { backend: string; steps?: string; epochs: string; batch: string; lr: string; config: string; out: string; init?: string; ship?: boolean; seed: string }): void {
   if (!existsSync(join(BRAIN_DATASET_DIR, 'split.json'))) run(['npx', 'tsx', 'scripts/build-brain-dataset.ts', '--out', BRAIN_DATASET_DIR]);

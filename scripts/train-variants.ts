@@ -14,7 +14,7 @@
 // trained again; one with a checkpoint but no model is resumed. The table goes to stdout (markdown) and
 // OUT/variants.json. A smoke run: --steps 2 --eval-data samples/macaque-heldout --templates 1.
 import { Command } from 'commander';
-import { spawnSync } from 'node:child_process';
+import { cli, run } from './run-command.js';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -37,13 +37,6 @@ const o = new Command()
   .parse()
   .opts<{ config: string; data: string; evalData?: string; steps: string; batch: string; lr: string; seed: string; backend: string; prompts: string; templates: string; out: string; only?: string }>();
 
-const cli = (...args: string[]) => ['node', 'bin/oneprompt.mjs', ...args];
-function run(cmd: string[], capture = false): string {
-  console.error(`$ ${cmd.join(' ')}`);
-  const r = spawnSync(cmd[0], cmd.slice(1), { stdio: capture ? ['ignore', 'pipe', 'inherit'] : 'inherit', encoding: 'utf8', maxBuffer: 64 << 20 });
-  if (r.status !== 0) throw new Error(`'${cmd.join(' ')}' exited with ${r.status}`);
-  return r.stdout ?? '';
-}
 
 interface Row {
   parser: string;

@@ -82,16 +82,11 @@ export async function runEval(o: EvalCliOptions, io: CliIO = processIO): Promise
     let before = 0;
     let current = '';
     let currentDone = 0;
+    const common = { dataset, tasks: names, quality: o.quality, templates: o.templates, seed: o.seed, geometry: model.geometry, batchSize: o.batch };
     const report = await evaluate(
       {
-        dataset,
-        tasks: names,
+        ...common,
         promptType: o.prompt,
-        quality: o.quality,
-        templates: o.templates,
-        seed: o.seed,
-        geometry: model.geometry,
-        batchSize: o.batch,
         onProgress: (p) => {
           if (p.task !== current) [before, current] = [before + currentDone, p.task];
           currentDone = p.done;
@@ -107,14 +102,8 @@ export async function runEval(o: EvalCliOptions, io: CliIO = processIO): Promise
     let tasksDone = 0;
     const sel = await evaluateSelectivity(
       {
-        dataset,
-        tasks: names,
+        ...common,
         promptType: o.prompt,
-        quality: o.quality,
-        templates: o.templates,
-        seed: o.seed,
-        geometry: model.geometry,
-        batchSize: o.batch,
         maxOthers: o.maxOthers ?? DEFAULT_MAX_OTHERS,
         onProgress: (p) => {
           if (p.done >= p.total) selBar.update(++tasksDone, p.task);

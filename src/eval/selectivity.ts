@@ -14,19 +14,17 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import * as E from 'fp-ts/lib/Either.js';
-import { hashSeed, mulberry32 } from '../dsl/rng.js';
-import { type Dataset, pairReadOptions, shuffledIndices, type Task } from '../data/dataset.js';
+import { type Dataset, shuffledIndices, type Task } from '../data/dataset.js';
 import { dataError, type DataError } from '../data/errors.js';
-import { maskArea, type LoadedImage, type Mask } from '../data/image.js';
+import { maskArea } from '../data/image.js';
 import type { Normalisation } from '../data/intensity.js';
-import { readImage, readMask } from '../data/load.js';
-import { imageToInput, itemPlane, logitsToMask, stackBatch, type BatchItem } from '../data/model-inputs.js';
+import { itemPlane, logitsToMask, stackBatch, type BatchItem } from '../data/model-inputs.js';
 import { encodePrompt, type ModelGeometry } from '../data/prompt-tensors.js';
 import type { Prompt, PromptType } from '../data/prompt.js';
-import { simulatePrompt, type Quality } from '../data/simulate.js';
+import type { Quality } from '../data/simulate.js';
 import { copyTemplateMask } from './copy-template.js';
 import { dice, meanStd } from './dice.js';
-import type { Predictor } from './protocol.js';
+import { readEvalSample, templatePrompt, type EvalSample, type Predictor } from './protocol.js';
 import { regionGrow } from './region-grow.js';
 
 export interface SelectivityOptions {
@@ -71,17 +69,7 @@ export interface SelectivityReport {
   readonly mean?: SelectivityScores;
 }
 
-interface Sample {
-  readonly image: LoadedImage;
-  readonly mask: Mask;
-  readonly plane: Float32Array;
-}
-
 export const DEFAULT_MAX_OTHERS = 4;
-
-/** The prompt the protocol simulates on task's image i (the same seed string as protocol.ts). */
-const protocolPrompt = (task: Task, i: number, mask: Mask, o: SelectivityOptions) =>
-  simulatePrompt(mask, o.promptType, o.quality, mulberry32(hashSeed(o.seed, `eval/${task.name}/${i}/${o.promptType}/${o.quality}`)), task.pairs[i].mask);
 
 export async function evaluateSelectivity(o: SelectivityOptions, predict?: Predictor): Promise<E.Either<DataError, SelectivityReport>> {
   if (!Number.isInteger(o.templates) || o.templates < 1) return E.left(dataError(o.dataset.root, `templates must be a positive integer, got ${o.templates}`));
@@ -110,22 +98,14 @@ export async function evaluateSelectivity(o: SelectivityOptions, predict?: Predi
     return E.left(dataError(o.dataset.root, `cannot read an image to compare: ${(e as Error).message}`));
   }
 
-  const cache = new Map<string, Sample>();
-  const load = (task: Task, i: number): E.Either<DataError, Sample> => {
+  const cache = new Map<string, EvalSample>();
+  const load = (task: Task, i: number): E.Either<DataError, EvalSample> => {
     const key = `${task.name}\0${i}`;
     const hit = cache.get(key);
     if (hit) return E.right(hit);
-    const pair = task.pairs[i];
-    const image = readImage(pair.image, pairReadOptions(pair));
-    if (E.isLeft(image)) return image;
-    const mask = readMask(pair.mask, pairReadOptions(pair));
-    if (E.isLeft(mask)) return mask;
-    if (mask.right.width !== image.right.width || mask.right.height !== image.right.height) {
-      return E.left(dataError(pair.mask, `mask is ${mask.right.width}×${mask.right.height}, but its image is ${image.right.width}×${image.right.height}`));
-    }
-    const s = { image: image.right, mask: mask.right, plane: imageToInput(image.right, S, o.normalisation) };
-    cache.set(key, s);
-    return E.right(s);
+    const s = readEvalSample(task, i, S, o.normalisation);
+    if (E.isRight(s)) cache.set(key, s.right);
+    return s;
   };
   const prompts = new Map<string, Prompt>();
   const promptOf = (task: Task, i: number): E.Either<DataError, Prompt> => {
@@ -134,7 +114,7 @@ export async function evaluateSelectivity(o: SelectivityOptions, predict?: Predi
     if (hit) return E.right(hit);
     const s = load(task, i);
     if (E.isLeft(s)) return s;
-    const p = protocolPrompt(task, i, s.right.mask, o);
+    const p = templatePrompt(task, i, s.right.mask, o.promptType, o.quality, o.seed);
     if (E.isRight(p)) prompts.set(key, p.right);
     return p;
   };
