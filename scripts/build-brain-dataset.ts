@@ -34,6 +34,8 @@ export const BRAIN_DATASET: Omit<FromLabelsOptions, 'out'> = {
   holdout: 0.2,
   sliceHoldout: 0.2,
   seed: 14,
+  // Large targets beside the small structures: the pilot trained on the structures alone collapsed to background.
+  coarse: { hemispheres: true, regions: 24 },
 };
 export const BRAIN_DATASET_DIR = 'runs/data/inia19-128';
 /** sha256 of the inputs in Debian's mricron-data 1.2.20211006+dfsg-4 (bookworm). */

@@ -21,8 +21,21 @@ export interface FromLabelsCliOptions {
   readonly holdout: number | string[];
   readonly sliceHoldout: number;
   readonly seed: number;
+  readonly coarse?: { hemispheres?: boolean; regions?: number };
   readonly force?: boolean;
 }
+
+/** "hemispheres,regions=16" → { hemispheres: true, regions: 16 }. */
+const coarseArg = (v: string): { hemispheres?: boolean; regions?: number } => {
+  const out: { hemispheres?: boolean; regions?: number } = {};
+  for (const item of v.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const m = /^regions=(\d+)$/.exec(item);
+    if (item === 'hemispheres') out.hemispheres = true;
+    else if (m && Number(m[1]) >= 1) out.regions = Number(m[1]);
+    else throw new InvalidArgumentError(`expected hemispheres and/or regions=K (K ≥ 1), comma-separated, got '${item}'`);
+  }
+  return out;
+};
 
 const planeOrAll = (v: string): Plane | 'all' => {
   if (v !== 'all' && !(PLANES as readonly string[]).includes(v)) throw new InvalidArgumentError(`expected all or one of ${PLANES.join(', ')}, got '${v}'`);
@@ -66,6 +79,7 @@ export function runFromLabels(o: FromLabelsCliOptions, io: CliIO = processIO) {
       holdout: o.holdout,
       sliceHoldout: o.sliceHoldout,
       seed: o.seed,
+      coarse: o.coarse,
       force: o.force,
       onProgress: (p) => {
         if (p.stage !== stage || !bar) [stage, bar] = [p.stage, progress(io, `from-labels: ${p.stage}`, p.total, 'slices')];
@@ -92,7 +106,8 @@ export function registerDataset(program: Command, io: CliIO = processIO): void {
     .option('--group <how>', 'structures: "mirror" (left-right label pairs merged, found by mirroring the volume), "labels" (each label), or a label-name file (LABEL NAME per line; labels with one name merged, unlisted ones left out)', 'mirror')
     .option('--holdout <f|list>', 'held-out structures: a fraction (stratified by size, seeded) or a comma-separated list of structure names or label values', holdoutArg, 0.2)
     .option('--slice-holdout <f>', "share of each training structure's slices held out as one contiguous slab (0: none)", sliceFraction, 0.2)
-    .option('--seed <n>', 'seed of the held-out draws', nonNegativeInt, 0)
+    .option('--coarse <list>', 'large targets trained beside the structures, never held out: "hemispheres" (whole brain, left, right) and/or "regions=K" (K regions of neighbouring training structures, k-means on their centroids)', coarseArg)
+    .option('--seed <n>', 'seed of the held-out draws (and of the regions)', nonNegativeInt, 0)
     .option('--force', 'replace a non-empty --out folder')
     .addHelpText(
       'after',
@@ -106,8 +121,9 @@ export function registerDataset(program: Command, io: CliIO = processIO): void {
       const r = runFromLabels(o, io);
       const secs = ((performance.now() - t0) / 1000).toFixed(1);
       const held = r.structures.filter((s) => s.heldOut);
-      io.out(`wrote ${r.files} files to ${o.out} in ${secs} s: ${r.structures.length} structures (${r.tooSmall} too small at ${o.size}×${o.size} left out)`);
-      io.out(`tasks: ${r.train.length} training, ${r.heldout.length} held-out (${held.length} structures), ${r.heldoutSlices.length} held-out slabs of training structures`);
+      io.out(`wrote ${r.files} files to ${o.out} in ${secs} s: ${r.structures.filter((x) => !x.coarse).length} structures (${r.tooSmall} too small at ${o.size}×${o.size} left out)`);
+      const large = r.structures.filter((s) => s.coarse).length;
+      io.out(`tasks: ${r.train.length} training${large ? ` (${large} large targets among the structures)` : ''}, ${r.heldout.length} held-out (${held.length} structures), ${r.heldoutSlices.length} held-out slabs of training structures`);
       io.out(`held-out structures: ${held.map((s) => s.name).join(', ') || '(none)'}`);
     });
 }

@@ -35,6 +35,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import { hashSeed, mulberry32 } from '../dsl/rng.js';
 import { dataError, type DataError } from './errors.js';
 import type { GreyImage, Mask } from './image.js';
+import { hemisphereTargets, regionTargets, type CoarseTarget } from './coarse-targets.js';
 import { groupLabels, type Grouping, type LabelGroup } from './label-groups.js';
 import { readBytes, readVolume } from './load.js';
 import { sliceCount, sliceVolume, type Plane, type Volume } from './nifti.js';
@@ -61,6 +62,11 @@ export interface FromLabelsOptions {
   /** Share of each training structure-plane's slices held out as a slab (default 0.2; 0 for none). */
   readonly sliceHoldout?: number;
   readonly seed?: number;
+  /**
+   * Large targets trained beside the structures (coarse-targets.ts): the whole brain and each hemisphere, and K
+   * regions of neighbouring training structures. Never held out. Default: none.
+   */
+  readonly coarse?: { readonly hemispheres?: boolean; readonly regions?: number };
   /** Replace a non-empty OUT. */
   readonly force?: boolean;
   /** Progress: called per plane and pass (pass 1 measures, pass 2 writes). */
@@ -72,6 +78,8 @@ export interface StructureStats {
   readonly labels: readonly number[];
   readonly voxels: number;
   readonly heldOut: boolean;
+  /** A large target (brain, hemisphere, region), not an atlas structure. */
+  readonly coarse?: boolean;
   /** Per plane: slices written (training + slab) and the median structure area and width in output pixels. */
   readonly planes: Record<string, { readonly task: string; readonly slices: number; readonly slabSlices: number; readonly medianArea: number; readonly medianWidth: number }>;
 }
@@ -87,6 +95,13 @@ export interface FromLabelsResult {
 }
 
 export const SLAB_GAP = 2;
+
+/** A structure or large target, as label values of its source volume. */
+type Target = CoarseTarget;
+interface Measured {
+  readonly area: number;
+  readonly width: number;
+}
 export const DATASET_FILE = 'dataset.json';
 
 export const sha256File = (path: string): string => createHash('sha256').update(readFileSync(path)).digest('hex');
@@ -261,31 +276,42 @@ export function datasetFromLabels(o: FromLabelsOptions): E.Either<DataError, Fro
   const seed = o.seed ?? 0;
   const sliceHoldout = o.sliceHoldout ?? 0.2;
   const planes = o.planes ?? ['axial'];
-  const labelGroup = new Map<number, number>();
-  groups.forEach((g, gi) => g.labels.forEach((l) => labelGroup.set(l, gi)));
   const range = intensityRange(iv);
   const progress = o.onProgress ?? (() => {});
-
-  // Pass 1: per plane and slice, the area of each structure at the output size.
   const geometries = planes.map((p) => planeGeometry(iv, lv, p));
-  const areas = geometries.map(() => groups.map(() => new Map<number, { area: number; width: number }>()));
-  geometries.forEach((g, pi) => {
-    for (let k = 0; k < g.count; k++) {
-      const cropped = crop(squareSlice(lv, g.plane, k, true), g);
-      const present = new Set<number>();
-      for (const v of cropped) if (v !== 0 && labelGroup.has(v)) present.add(labelGroup.get(v)!);
-      for (const gi of present) {
-        const m = structureMask(cropped, g.side, new Set(groups[gi].labels), size);
-        let area = 0;
-        for (const v of m.data) area += v;
-        if (area >= minPixels) areas[pi][gi].set(k, { area, width: maskWidth(m) });
+
+  /**
+   * Pass 1: per plane and slice, the area of each target at the output size (targets of one source volume share
+   * its slice).
+   */
+  const measure = (targets: readonly Target[], stage: string): Map<number, Measured>[][] => {
+    const areas = geometries.map(() => targets.map(() => new Map<number, Measured>()));
+    const sources = [...new Set(targets.map((t) => t.source))];
+    geometries.forEach((g, pi) => {
+      for (let k = 0; k < g.count; k++) {
+        for (const source of sources) {
+          const valueTargets = new Map<number, number[]>();
+          targets.forEach((t, ti) => t.source === source && t.group.labels.forEach((l) => valueTargets.set(l, [...(valueTargets.get(l) ?? []), ti])));
+          const cropped = crop(squareSlice(source, g.plane, k, true), g);
+          const present = new Set<number>();
+          for (const v of cropped) if (v !== 0) for (const ti of valueTargets.get(v) ?? []) present.add(ti);
+          for (const ti of present) {
+            const m = structureMask(cropped, g.side, new Set(targets[ti].group.labels), size);
+            let area = 0;
+            for (const v of m.data) area += v;
+            if (area >= minPixels) areas[pi][ti].set(k, { area, width: maskWidth(m) });
+          }
+        }
+        progress({ stage: `${stage} ${g.plane}`, done: k + 1, total: g.count });
       }
-      progress({ stage: `measure ${g.plane}`, done: k + 1, total: g.count });
-    }
-  });
+    });
+    return areas;
+  };
+  const atlas: Target[] = groups.map((group) => ({ group, source: lv }));
+  const atlasAreas = measure(atlas, 'measure');
 
   // Tasks: structure-planes with enough slices; then the held-out structures among the structures with a task.
-  const usable = groups.filter((_, gi) => geometries.some((_, pi) => areas[pi][gi].size >= minSlices));
+  const usable = groups.filter((_, gi) => geometries.some((_, pi) => atlasAreas[pi][gi].size >= minSlices));
   if (usable.length === 0) return E.left(dataError(o.labels, `no structure has ${minSlices} slices covering ≥ ${minPixels} pixels at ${size}×${size}: lower --min-pixels or --min-slices, or raise --size`));
   let heldOut: Set<string>;
   if (Array.isArray(o.holdout)) {
@@ -297,6 +323,16 @@ export function datasetFromLabels(o: FromLabelsOptions): E.Either<DataError, Fro
     }
   } else heldOut = stratifiedHoldout(usable, (o.holdout as number | undefined) ?? 0.2, seed);
 
+  // Large targets: regions only from structures that are not held out (too small ones included: they are anatomy).
+  const coarse: Target[] = [
+    ...(o.coarse?.hemispheres ? hemisphereTargets(lv) : []),
+    ...(o.coarse?.regions ? regionTargets(lv, groups.filter((g) => !heldOut.has(g.name)), o.coarse.regions, seed) : []),
+  ];
+  const coarseAreas = coarse.length ? measure(coarse, 'measure large targets') : geometries.map(() => []);
+  const targets: Target[] = [...atlas, ...coarse];
+  const areas = geometries.map((_, pi) => [...atlasAreas[pi], ...coarseAreas[pi]]);
+  const isCoarse = (ti: number) => ti >= atlas.length;
+
   interface TaskPlan {
     readonly name: string;
     readonly group: number;
@@ -306,11 +342,13 @@ export function datasetFromLabels(o: FromLabelsOptions): E.Either<DataError, Fro
   }
   const plans: TaskPlan[] = [];
   const stats: StructureStats[] = [];
-  for (const g of usable) {
-    const gi = groups.indexOf(g);
+  const chosenTargets = [...usable.map((g) => groups.indexOf(g)), ...coarse.map((_, i) => atlas.length + i)];
+  for (const gi of chosenTargets) {
+    const g = targets[gi].group;
     const planesStats: Record<string, StructureStats['planes'][string]> = {};
     geometries.forEach((geo, pi) => {
       const valid = [...areas[pi][gi].keys()].sort((a, b) => a - b);
+      if (isCoarse(gi) && valid.length < minSlices) return;
       if (valid.length < minSlices) return;
       const name = `${g.name}-${geo.plane}`;
       let trainIdx = valid;
@@ -330,7 +368,7 @@ export function datasetFromLabels(o: FromLabelsOptions): E.Either<DataError, Fro
       const all = [...chosen, ...slabChosen].map((k) => areas[pi][gi].get(k)!);
       planesStats[geo.plane] = { task: name, slices: chosen.length, slabSlices: slabChosen.length, medianArea: median(all.map((a) => a.area)), medianWidth: median(all.map((a) => a.width)) };
     });
-    stats.push({ name: g.name, labels: g.labels, voxels: g.voxels, heldOut: heldOut.has(g.name), planes: planesStats });
+    if (Object.keys(planesStats).length) stats.push({ name: g.name, labels: g.labels, voxels: g.voxels, heldOut: heldOut.has(g.name), ...(isCoarse(gi) ? { coarse: true } : {}), planes: planesStats });
   }
 
   // Pass 2: write into a fresh folder beside OUT, then put it in place (nothing half-written on a crash).
@@ -351,16 +389,18 @@ export function datasetFromLabels(o: FromLabelsOptions): E.Either<DataError, Fro
         const img = crop(squareSlice(iv, g.plane, k, false), g);
         const scaled = resizePlaneBilinear(img, g.side, g.side, size, size).map((v) => (v - range[0]) / (range[1] - range[0]));
         const png = encodeGreyPng({ width: size, height: size, data: scaled });
-        const lab = crop(squareSlice(lv, g.plane, k, true), g);
+        const cropped = new Map<Volume, Float32Array>();
         for (const p of bySlice.get(k)!) {
+          const t = targets[p.group];
+          if (!cropped.has(t.source)) cropped.set(t.source, crop(squareSlice(t.source, g.plane, k, true), g));
           write(join(tmp, p.name, 'images', sliceFile(g.plane, k)), png);
-          write(join(tmp, p.name, 'masks', sliceFile(g.plane, k)), encodeMaskPng(structureMask(lab, g.side, new Set(groups[p.group].labels), size)));
+          write(join(tmp, p.name, 'masks', sliceFile(g.plane, k)), encodeMaskPng(structureMask(cropped.get(t.source)!, g.side, new Set(t.group.labels), size)));
         }
         progress({ stage: `write ${g.plane}`, done: done + 1, total: slices.length });
       });
     });
     for (const p of plans) {
-      const g = groups[p.group];
+      const g = targets[p.group].group;
       const a = p.slices.map((k) => areas[p.plane][p.group].get(k)!);
       write(join(tmp, p.name, 'task.json'), JSON.stringify({ task: p.name, structure: g.name, labels: g.labels, plane: planes[p.plane], part: p.part, slices: p.slices, areas: a.map((x) => x.area), widths: a.map((x) => x.width) }) + '\n');
     }
@@ -381,10 +421,10 @@ export function datasetFromLabels(o: FromLabelsOptions): E.Either<DataError, Fro
         labels: { path: o.labels, sha256: sha256File(o.labels), dims: lv.dims },
         ...(grouping.kind === 'file' ? { groups: { path: grouping.path, sha256: createHash('sha256').update(grouping.text).digest('hex') } } : {}),
       },
-      options: { planes, size, minPixels, minSlices, maxSlices, grouping: grouping.kind, holdout: o.holdout ?? 0.2, sliceHoldout, seed, slabGap: SLAB_GAP },
+      options: { planes, size, minPixels, minSlices, maxSlices, grouping: grouping.kind, holdout: o.holdout ?? 0.2, sliceHoldout, seed, slabGap: SLAB_GAP, coarse: o.coarse ?? {} },
       intensity: { zero: range[0], one: range[1] },
       geometry: geometries.map((g) => ({ plane: g.plane, slices: g.count, crop: { x: g.x0, y: g.y0, side: g.side }, pixelsPerVoxel: size / g.side })),
-      counts: { labels: new Set(lv.data).size - (lv.data.includes(0) ? 1 : 0), structures: groups.length, usable: usable.length, tooSmall: result.tooSmall, heldOutStructures: heldOut.size, tasks: { train: result.train.length, heldout: result.heldout.length, heldout_slices: result.heldoutSlices.length } },
+      counts: { labels: new Set(lv.data).size - (lv.data.includes(0) ? 1 : 0), structures: groups.length, usable: usable.length, tooSmall: result.tooSmall, heldOutStructures: heldOut.size, largeTargets: coarse.length, tasks: { train: result.train.length, heldout: result.heldout.length, heldout_slices: result.heldoutSlices.length } },
       structures: stats,
     };
     write(join(tmp, DATASET_FILE), JSON.stringify(provenance, null, 1) + '\n');

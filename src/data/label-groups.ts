@@ -49,12 +49,13 @@ export function leftRightAxis(vol: Volume): number {
 const pad4 = (l: number): string => String(l).padStart(4, '0');
 export const labelGroupName = (labels: readonly number[]): string => `label-${labels.map(pad4).join('-')}`;
 
-/** Left–right label pairs found by mirroring the volume (see the file comment); each label at most once. */
-export function mirrorPairs(vol: Volume, counts = labelCounts(vol)): [number, number][] {
+/**
+ * The mid-sagittal plane of a label volume: the voxel axis running left–right and twice the labelled voxels' mean
+ * index along it (voxel c mirrors to twice − c). Undefined for an empty volume.
+ */
+export function midSagittal(vol: Volume): { readonly axis: number; readonly twice: number } | undefined {
   const [nx, ny, nz] = vol.dims;
   const axis = leftRightAxis(vol);
-  const strides = [1, nx, nx * ny];
-  const size = vol.dims[axis];
   let sum = 0;
   let n = 0;
   for (let k = 0; k < nz; k++)
@@ -64,8 +65,18 @@ export function mirrorPairs(vol: Volume, counts = labelCounts(vol)): [number, nu
         sum += [i, j, k][axis];
         n++;
       }
-  if (n === 0) return [];
-  const twice = Math.round((2 * sum) / n);
+  return n === 0 ? undefined : { axis, twice: Math.round((2 * sum) / n) };
+}
+
+/** Left–right label pairs found by mirroring the volume (see the file comment); each label at most once. */
+export function mirrorPairs(vol: Volume, counts = labelCounts(vol)): [number, number][] {
+  const [nx, ny] = vol.dims;
+  const nz = vol.dims[2];
+  const mid = midSagittal(vol);
+  if (!mid) return [];
+  const { axis, twice } = mid;
+  const strides = [1, nx, nx * ny];
+  const size = vol.dims[axis];
   const votes = new Map<number, Map<number, number>>();
   for (let k = 0; k < nz; k++)
     for (let j = 0; j < ny; j++)

@@ -154,4 +154,29 @@ describe('dataset from-labels', () => {
     expect(await main(['dataset', 'from-labels', '--image', imagePath, '--labels', labelsPath, '--out', cliOut], bad)).toBe(1);
     expect(bad.stderr.join("")).toContain('the folder is not empty');
   });
+
+  it('adds large targets (brain, hemispheres, regions) as training tasks, regions free of held-out voxels', () => {
+    const big = join(dir, 'coarse');
+    const r = right(build(big, { coarse: { hemispheres: true, regions: 2 }, sliceHoldout: 0 }));
+    expect(r.structures.filter((x) => x.coarse).map((x) => x.name)).toEqual(['brain', 'hemisphere-left', 'hemisphere-right', 'region-01']);
+    expect(r.heldout).toEqual(['label-0007-axial', 'label-0007-coronal']);
+    expect(r.train).toContain('hemisphere-left-axial');
+    const f = 'axial-008.png';
+    const mask = (t: string) => right(readMask(join(big, t, 'masks', f)));
+    const held = mask('label-0007-axial');
+    const pair = mask('label-0005-1005-axial');
+    const region = mask('region-01-axial');
+    const [left, rightSide, brain] = ['hemisphere-left-axial', 'hemisphere-right-axial', 'brain-axial'].map(mask);
+    for (let i = 0; i < held.data.length; i++) {
+      // The region is made of training structures only: it never covers the held-out structure.
+      if (held.data[i]) expect(region.data[i], `pixel ${i}`).toBe(0);
+      // Left and right split the brain; the brain holds every structure.
+      expect(left.data[i] & rightSide.data[i]).toBe(0);
+      if (pair.data[i] || held.data[i]) expect(brain.data[i]).toBe(1);
+    }
+    // Radiological display: the patient's left (label 5, x < 0 in RAS) is on the image's right.
+    let [leftCols, rightCols] = [0, 0];
+    for (let i = 0; i < left.data.length; i++) if (left.data[i]) (i % 32 >= 16 ? (leftCols += 1) : (rightCols += 1));
+    expect(leftCols).toBeGreaterThan(rightCols);
+  });
 });
