@@ -4,7 +4,7 @@
 // written with) and one sha256 over the whole output tree, so two machines can compare builds.
 //
 //   npx tsx scripts/build-brain-dataset.ts [--out runs/data/inia19-128] [--force]
-//   npx tsx scripts/build-brain-dataset.ts --sample samples/macaque-heldout   also (re)write the bundled held-out sample
+//   npx tsx scripts/build-brain-dataset.ts --sample samples-heldout   also (re)write the bundled held-out sample
 //
 // Only the INIA19 files of mricron-data are read. Its human templates (ch2*, aal, brodmann, the MNI-grid label maps)
 // are reserved as an independent test and are never opened here or anywhere in this repository.
@@ -122,7 +122,7 @@ export function writeHeldOutSample(dataset: string, out: string, structures = 4,
       '"The INIA19 template and NeuroMaps atlas for primate brain image parcellation and spatial normalization",',
       'Front. Neuroinform. 6:27 (2012). Debian ships them under the package\'s BSD-3-clause terms.',
       '',
-      'Regenerate: `npx tsx scripts/build-brain-dataset.ts --sample samples/macaque-heldout`.',
+      'Regenerate: `npx tsx scripts/build-brain-dataset.ts --sample samples-heldout`.',
       '',
     ].join('\n'),
   );
@@ -134,7 +134,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const o = new Command()
     .option('--out <dir>', 'dataset folder', BRAIN_DATASET_DIR)
     .option('--force', 'rebuild even when the folder exists')
-    .option('--sample <dir>', 'also write the bundled held-out sample here (e.g. samples/macaque-heldout)')
+    .option('--sample <dir>', 'also write the bundled held-out sample here (e.g. samples-heldout)')
     .parse()
     .opts<{ out: string; force?: boolean; sample?: string }>();
   ensurePackage();

@@ -65,7 +65,7 @@ function evaluate(model: string, o: { templates: string; quick?: boolean }): voi
   console.log('\nThe bundled human MRI slices (samples/mri: brain; each slice the template for the other five), oracle prompts:\n');
   console.log(table(['prompt', 'model', 'copy template', 'region grow'], human.map(([p, j]) => [p, f(j.mean.model), f(j.mean.copy_template), f(j.mean.region_grow)])));
 
-  const sample = readdirFirst('samples/macaque-heldout');
+  const sample = readdirFirst('samples-heldout');
   const rows: string[][] = [];
   for (const image of [sample, 'samples/mri/images/axial-066.png']) {
     const out = run(cli('everything', '--model', model, '--image', image, '--out', `runs/everything-eval/${image.replace(/[/.]/g, '_')}`), true);

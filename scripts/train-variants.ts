@@ -12,7 +12,7 @@
 // --backend is passed to `train` unchanged, so the script runs on whichever training backend `train --backend`
 // offers (tfjs wasm/cpu/node today; the ONNX Runtime one when it lands). A variant whose model.onnx exists is not
 // trained again; one with a checkpoint but no model is resumed. The table goes to stdout (markdown) and
-// OUT/variants.json. A smoke run: --steps 2 --eval-data samples/macaque-heldout --templates 1.
+// OUT/variants.json. A smoke run: --steps 2 --eval-data samples-heldout --templates 1.
 import { Command } from 'commander';
 import { cli, run } from './run-command.js';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';

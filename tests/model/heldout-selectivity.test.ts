@@ -1,4 +1,4 @@
-// The shipped model must segment what the prompt asks for (issue 14): on samples/macaque-heldout (4 NeuroMaps
+// The shipped model must segment what the prompt asks for (issue 14): on samples-heldout (4 NeuroMaps
 // structures that the training set of scripts/build-brain-dataset.ts holds out, on the same 4 slices), prompt
 // selectivity (src/eval/selectivity.ts) must stay at or above SELECTIVITY_FLOOR for every prompt type.
 //
@@ -15,7 +15,7 @@ import { runEval } from '../../src/cli/eval.js';
 import { recordingIO } from '../../src/cli/io.js';
 import { right } from '../data/either.js';
 
-const SAMPLE = 'samples/macaque-heldout';
+const SAMPLE = 'samples-heldout';
 const MODEL = 'compiled/oneprompt-default.onnx';
 /** Dice points; the issue's target on the full held-out set is 30, the floor here leaves room for 4 slices' noise. */
 export const SELECTIVITY_FLOOR = 20;
