@@ -74,7 +74,26 @@ export const base = {
   masking: 'gaussian',
 } as const satisfies OnePromptConfig;
 
-export const configs = { tiny, small, base } as const;
+/**
+ * tiny's widths at 128², with 8-pixel tokens (a 16×16 grid): brain structures of the NeuroMaps atlas span a median
+ * 8–10 pixels here (2–3 tokens) where at 64² they span 4–5 (one token). Issue 14.
+ */
+export const tiny128 = {
+  name: 'tiny128',
+  size: 128,
+  levels: 3,
+  widths: [8, 16, 32, 64],
+  encoder: 'cnn',
+  embed: 32,
+  heads: 2,
+  blocks: 2,
+  ffnRatio: 2,
+  points: 32,
+  parser: 'stack-mlp',
+  masking: 'gaussian',
+} as const satisfies OnePromptConfig;
+
+export const configs = { tiny, small, base, tiny128 } as const;
 export type ConfigName = keyof typeof configs;
 
 /** Tokens on a side of the grid, and in all. */

@@ -8,6 +8,7 @@ import { registerSegment } from './segment.js';
 import { registerEverything } from './everything.js';
 import { registerEval } from './eval.js';
 import { registerSynth } from './synth.js';
+import { registerDataset } from './dataset.js';
 import { registerServe } from './serve.js';
 import { processIO, type CliIO } from './io.js';
 
@@ -29,6 +30,7 @@ export function buildProgram(io: CliIO = processIO): Command {
   registerEverything(program, io);
   registerEval(program, io);
   registerSynth(program, io);
+  registerDataset(program, io);
   registerServe(program);
   return program;
 }

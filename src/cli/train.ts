@@ -1,9 +1,12 @@
 // `oneprompt train --config NAME --data DIR --out RUN_DIR [...]`: train a registered configuration
 // on tfjs, with a progress bar on stderr and a loss log, loss curve, checkpoint and ONNX model in RUN_DIR.
-import { InvalidArgumentError, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { configs, type ConfigName, type EncoderKind, type MaskingStep, type PromptingStep } from '../../graphs/oneprompt/config.js';
 import { BACKEND_NAMES, isBackendName, type BackendName } from '../train/backend.js';
 import { runTrainingJob } from '../train/run.js';
-import { taskNames } from '../train/tasks/index.js';
+import { onePromptTask } from '../train/tasks/one-prompt.js';
+import { getTask, taskNames } from '../train/tasks/index.js';
+import { registerTask } from '../train/task.js';
 
 const positiveInt = (what: string) => (v: string) => {
   const n = Number(v);
@@ -30,6 +33,7 @@ interface TrainCliOptions {
   data: string;
   out: string;
   epochs: number;
+  steps?: number;
   batch: number;
   lr: number;
   backend: BackendName | 'auto';
@@ -39,6 +43,22 @@ interface TrainCliOptions {
   freeze?: string;
   warmup?: number;
   init?: string;
+  parser?: PromptingStep;
+  masking?: MaskingStep;
+  encoder?: EncoderKind;
+  augment?: boolean;
+}
+
+/**
+ * The registered task a run trains: the config itself, or, with --parser/--masking/--encoder/--augment, that
+ * One-Prompt variant, registered on first use under a name that says what it is ("tiny128+masking=binary+augment").
+ */
+export function trainTaskName(o: Pick<TrainCliOptions, 'config' | 'parser' | 'masking' | 'encoder' | 'augment'>): string {
+  if (!o.parser && !o.masking && !o.encoder && !o.augment) return o.config;
+  if (!(o.config in configs)) throw new InvalidArgumentError(`--parser, --masking, --encoder and --augment apply to the One-Prompt configurations (${Object.keys(configs).join(', ')}), not to '${o.config}'`);
+  const task = onePromptTask(o.config as ConfigName, { parser: o.parser, masking: o.masking, encoder: o.encoder, augment: o.augment });
+  if (!taskNames().includes(task.name)) registerTask(task);
+  return getTask(task.name).name;
 }
 
 export function registerTrain(program: Command): void {
@@ -49,6 +69,7 @@ export function registerTrain(program: Command): void {
     .requiredOption('--data <dir>', 'training data folder (the blobs config takes "synthetic" or "synthetic:N")')
     .requiredOption('--out <run_dir>', 'run folder: last.safetensors, loss.jsonl, loss.png, model.onnx, run.json')
     .option('--epochs <n>', 'passes over the data', positiveInt('--epochs'), 1)
+    .option('--steps <n>', 'train exactly N steps (instead of --epochs)', positiveInt('--steps'))
     .option('--batch <b>', 'samples per step', positiveInt('--batch'), 4)
     .option('--lr <x>', 'peak learning rate (linear warm-up, then cosine decay)', positiveNumber, 1e-3)
     .option('--backend <name>', `tfjs backend: auto (node-gpu, node, wasm, cpu in that order) or one of ${BACKEND_NAMES.join(', ')}`, backendArg, 'auto')
@@ -57,13 +78,18 @@ export function registerTrain(program: Command): void {
     .option('--checkpoint-every <n>', 'steps between checkpoints (default: an epoch, at most 100)', positiveInt('--checkpoint-every'))
     .option('--freeze <prefixes>', 'comma-separated parameter-path prefixes to keep fixed, e.g. encoder.')
     .option('--warmup <n>', 'warm-up steps (default 5% of the run)', nonNegativeInt('--warmup'))
+    .addOption(new Option('--parser <step>', 'One-Prompt configs: Prompt-Parser prompting step (as compile)').choices(['add', 'concat-mlp', 'stack-mlp']))
+    .addOption(new Option('--masking <step>', 'One-Prompt configs: Prompt-Parser masking step (as compile)').choices(['add', 'binary', 'norm', 'gaussian']))
+    .addOption(new Option('--encoder <kind>', 'One-Prompt configs: image encoder (as compile)').choices(['cnn', 'vit']))
+    .option('--augment', 'One-Prompt configs: template and query as two patients, each with its own warp and intensity change (src/data/augment.ts)')
     .option('--init <file>', 'fine-tune: start from these weights (.safetensors, or a compiled float32 .onnx of the same config, e.g. compiled/oneprompt-default.onnx) with a fresh optimiser')
     .action(async (o: TrainCliOptions) => {
       await runTrainingJob({
-        config: o.config,
+        config: trainTaskName(o),
         data: o.data,
         out: o.out,
         epochs: o.epochs,
+        steps: o.steps,
         batch: o.batch,
         lr: o.lr,
         backend: o.backend,

@@ -7,6 +7,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import { join } from 'node:path';
 import { hashSeed, mulberry32 } from '../dsl/rng.js';
 import { dataError, DataLoadError, orThrow, type DataError } from './errors.js';
+import { augmentPair, changeIntensity, type AugmentOptions } from './augment.js';
 import { maskArea, type Mask } from './image.js';
 import type { Normalisation } from './intensity.js';
 import { readImage, readMask } from './load.js';
@@ -39,6 +40,12 @@ export interface BatchOptions {
    * template matching is learnt (docs/architecture.md).
    */
   readonly selfTemplateFraction?: number;
+  /**
+   * Template and query as two patients (src/data/augment.ts): each side gets its own random warp and intensity
+   * change, drawn from the batch's rng; the template's prompt is simulated on its warped mask. A templates.json
+   * prompt keeps its template's geometry (intensity only). Default: none.
+   */
+  readonly augment?: AugmentOptions;
 }
 
 export interface SampleInfo {
@@ -124,15 +131,17 @@ export function createBatchProvider(opts: BatchOptions): E.Either<DataError, Bat
       const task = pickOf(tasks);
       const split = splits.get(task.name)!;
       const q = pickOf(split.queries);
-      const query = load(task, q);
+      const loaded = load(task, q);
       let prompt: Prompt | undefined;
       let templateIndex = -1;
+      let templatePlane: Float32Array | undefined;
       const drawnQuality = pickOf(qualities);
       let promptType: PromptType = pickOf(types);
       let quality: Quality | 'given' = drawnQuality;
       let size = { width: S, height: S };
       // Drawn only when asked for, so that runs without it keep their data order.
-      const selfTemplate = (opts.selfTemplateFraction ?? 0) > 0 && !task.templates && rng() < opts.selfTemplateFraction! && maskArea(query.mask) > 0;
+      const selfTemplate = (opts.selfTemplateFraction ?? 0) > 0 && !task.templates && rng() < opts.selfTemplateFraction! && maskArea(loaded.mask) > 0;
+      const query = opts.augment ? augmentPair(loaded.plane, loaded.mask.data, S, rng, opts.augment) : { plane: loaded.plane, mask: loaded.mask.data };
       for (let attempt = 0; attempt < MAX_REDRAWS && !prompt; attempt++) {
         if (task.templates) {
           const k = Math.min(task.templates.length - 1, Math.floor(rng() * task.templates.length));
@@ -147,20 +156,28 @@ export function createBatchProvider(opts: BatchOptions): E.Either<DataError, Bat
             givenPrompts.set(key, resolved);
           }
           [prompt, templateIndex, promptType, quality, size] = [resolved, entry.pair, entry.prompt.type, 'given', { width: tpl.width, height: tpl.height }];
+          templatePlane = opts.augment ? changeIntensity(tpl.plane, S, opts.augment, rng) : tpl.plane;
         } else {
           const t = selfTemplate ? q : pickOf(split.templates);
           const tpl = load(task, t);
           // A template without the structure cannot be prompted; draw another.
           if (maskArea(tpl.mask) === 0) continue;
-          const sim = simulatePrompt(tpl.mask, promptType, drawnQuality, rng, task.pairs[t].mask);
-          if (E.isRight(sim)) [prompt, templateIndex] = [sim.right, t];
+          let side = { plane: tpl.plane, mask: tpl.mask };
+          if (opts.augment) {
+            const a = augmentPair(tpl.plane, tpl.mask.data, S, rng, opts.augment);
+            side = { plane: a.plane, mask: { width: S, height: S, data: a.mask } };
+            // Warped out of view: draw again.
+            if (maskArea(side.mask) === 0) continue;
+          }
+          const sim = simulatePrompt(side.mask, promptType, drawnQuality, rng, task.pairs[t].mask);
+          if (E.isRight(sim)) [prompt, templateIndex, templatePlane] = [sim.right, t, side.plane];
         }
       }
       if (!prompt) throw new DataLoadError(dataError(task.dir, `task ${task.name}: no template in its template split has a non-empty mask`));
       const encoded = encodePrompt(prompt, size, geometry, task.pairs[templateIndex].name);
       if (E.isLeft(encoded)) throw new DataLoadError(encoded.left);
-      items.push({ query: query.plane, template: load(task, templateIndex).plane, prompt: encoded.right });
-      for (let i = 0; i < S * S; i++) target[b * S * S + i] = query.mask.data[i];
+      items.push({ query: query.plane, template: templatePlane ?? load(task, templateIndex).plane, prompt: encoded.right });
+      for (let i = 0; i < S * S; i++) target[b * S * S + i] = query.mask[i];
       samples.push({ task: task.name, query: task.pairs[q].name, template: task.pairs[templateIndex].name, promptType, quality });
     }
     return { ...stackBatch(items, geometry), target, samples };

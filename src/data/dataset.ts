@@ -60,6 +60,8 @@ export interface Task {
 export interface Split {
   readonly train: readonly string[];
   readonly heldout: readonly string[];
+  /** Optional: held-out slices of training structures, as their own tasks (`dataset from-labels` writes them). */
+  readonly heldoutSlices?: readonly string[];
 }
 
 export interface Dataset {
@@ -157,7 +159,7 @@ function readSplit(root: string, tasks: readonly Task[]): E.Either<DataError, Sp
   if (!existsSync(path)) return E.right(undefined);
   return pipe(
     readJsonFile(path),
-    E.chain((json) => {
+    E.chain((json): E.Either<DataError, Split> => {
       const o = json as Record<string, unknown>;
       const names = new Set(tasks.map((t) => t.name));
       for (const key of ['train', 'heldout'] as const) {
@@ -166,7 +168,12 @@ function readSplit(root: string, tasks: readonly Task[]): E.Either<DataError, Sp
         const unknown = list.find((n) => !names.has(n as string));
         if (unknown !== undefined) return E.left(dataError(path, `task ${JSON.stringify(unknown)} is not a folder of the dataset`, key));
       }
-      return E.right({ train: o.train as string[], heldout: o.heldout as string[] });
+      const slab = o.heldout_slices;
+      if (slab === undefined) return E.right({ train: o.train as string[], heldout: o.heldout as string[] });
+      if (!Array.isArray(slab) || slab.some((n) => typeof n !== 'string')) return E.left(dataError(path, '"heldout_slices" must be a list of task names', 'heldout_slices'));
+      const unknown = slab.find((n) => !names.has(n as string));
+      if (unknown !== undefined) return E.left(dataError(path, `task ${JSON.stringify(unknown)} is not a folder of the dataset`, 'heldout_slices'));
+      return E.right({ train: o.train as string[], heldout: o.heldout as string[], heldoutSlices: slab as string[] });
     }),
   );
 }
@@ -195,10 +202,13 @@ export function readDataset(root: string): E.Either<DataError, Dataset> {
   );
 }
 
-/** The tasks of one part of the split (all tasks when the dataset has no split.json, or for 'all'). */
-export function tasksOf(ds: Dataset, part: 'train' | 'heldout' | 'all'): Task[] {
+/**
+ * The tasks of one part of the split (all tasks when the dataset has no split.json, or for 'all'); 'heldout-slices':
+ * the held-out slices of training structures (none when split.json does not list them).
+ */
+export function tasksOf(ds: Dataset, part: 'train' | 'heldout' | 'heldout-slices' | 'all'): Task[] {
   if (part === 'all' || !ds.split) return [...ds.tasks];
-  const names = new Set(ds.split[part]);
+  const names = new Set(part === 'heldout-slices' ? (ds.split.heldoutSlices ?? []) : ds.split[part]);
   return ds.tasks.filter((t) => names.has(t.name));
 }
 

@@ -3,3 +3,4 @@ export * from './dice.js';
 export * from './copy-template.js';
 export * from './region-grow.js';
 export * from './protocol.js';
+export * from './selectivity.js';

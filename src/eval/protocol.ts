@@ -60,11 +60,30 @@ export interface EvalReport {
   readonly mean: { readonly model?: number; readonly copy_template: number; readonly region_grow: number };
 }
 
-interface Sample {
+export interface EvalSample {
   readonly image: LoadedImage;
   readonly mask: Mask;
+  /** The image at the model's S×S input. */
   readonly plane: Float32Array;
 }
+type Sample = EvalSample;
+
+/** A task's image i with its mask (checked to be the same size) and its model input plane. */
+export function readEvalSample(task: Task, i: number, size: number, normalisation?: Normalisation): E.Either<DataError, EvalSample> {
+  const pair = task.pairs[i];
+  const image = readImage(pair.image, pairReadOptions(pair));
+  if (E.isLeft(image)) return image;
+  const mask = readMask(pair.mask, pairReadOptions(pair));
+  if (E.isLeft(mask)) return mask;
+  if (mask.right.width !== image.right.width || mask.right.height !== image.right.height) {
+    return E.left(dataError(pair.mask, `mask is ${mask.right.width}×${mask.right.height}, but its image is ${image.right.width}×${image.right.height}`));
+  }
+  return E.right({ image: image.right, mask: mask.right, plane: imageToInput(image.right, size, normalisation) });
+}
+
+/** The simulated prompt of task's image i as a template: seeded by (seed, task, image, type, quality). */
+export const templatePrompt = (task: Task, i: number, mask: Mask, type: PromptType, quality: Quality, seed: number): E.Either<DataError, Prompt> =>
+  simulatePrompt(mask, type, quality, mulberry32(hashSeed(seed, `eval/${task.name}/${i}/${type}/${quality}`)), task.pairs[i].mask);
 
 const score = (perTemplate: number[]): Score => {
   const m = meanStd(perTemplate);
@@ -77,17 +96,9 @@ async function evaluateTask(task: Task, opts: EvalOptions, predict: Predictor | 
   const load = (i: number): E.Either<DataError, Sample> => {
     const hit = cache.get(i);
     if (hit) return E.right(hit);
-    const pair = task.pairs[i];
-    const image = readImage(pair.image, pairReadOptions(pair));
-    if (E.isLeft(image)) return image;
-    const mask = readMask(pair.mask, pairReadOptions(pair));
-    if (E.isLeft(mask)) return mask;
-    if (mask.right.width !== image.right.width || mask.right.height !== image.right.height) {
-      return E.left(dataError(pair.mask, `mask is ${mask.right.width}×${mask.right.height}, but its image is ${image.right.width}×${image.right.height}`));
-    }
-    const s = { image: image.right, mask: mask.right, plane: imageToInput(image.right, S, opts.normalisation) };
-    cache.set(i, s);
-    return E.right(s);
+    const s = readEvalSample(task, i, S, opts.normalisation);
+    if (E.isRight(s)) cache.set(i, s.right);
+    return s;
   };
   if (task.pairs.length < 2) return E.left(dataError(task.dir, `task ${task.name} needs at least two images (a template and a query)`));
 
@@ -110,8 +121,7 @@ async function evaluateTask(task: Task, opts: EvalOptions, predict: Predictor | 
       const s = load(i);
       if (E.isLeft(s)) return s;
       if (maskArea(s.right.mask) === 0) continue;
-      const rng = mulberry32(hashSeed(opts.seed, `eval/${task.name}/${i}/${opts.promptType}/${opts.quality}`));
-      const p = simulatePrompt(s.right.mask, opts.promptType, opts.quality, rng, task.pairs[i].mask);
+      const p = templatePrompt(task, i, s.right.mask, opts.promptType, opts.quality, opts.seed);
       if (E.isLeft(p)) return p;
       templates.push({ index: i, prompt: p.right });
     }

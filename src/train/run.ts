@@ -24,6 +24,8 @@ export interface TrainJobOptions {
   readonly data: string;
   readonly out: string;
   readonly epochs?: number;
+  /** Train exactly this many steps instead of whole epochs. */
+  readonly steps?: number;
   readonly batch?: number;
   readonly lr?: number;
   readonly backend?: BackendName | 'auto';
@@ -87,7 +89,7 @@ export async function runTrainingJob(o: TrainJobOptions): Promise<TrainJobResult
 
   const task = getTask(o.config);
   const data = await task.data(o.data, batch);
-  const totalSteps = Math.ceil((epochs * data.samplesPerEpoch) / batch);
+  const totalSteps = o.steps !== undefined ? positiveInt(o.steps, '--steps') : Math.ceil((epochs * data.samplesPerEpoch) / batch);
   const stepsPerEpoch = Math.ceil(data.samplesPerEpoch / batch);
   const every = o.checkpointEvery !== undefined ? positiveInt(o.checkpointEvery, '--checkpoint-every') : Math.min(stepsPerEpoch, 100);
   const freeze = o.freeze ?? task.freeze ?? [];
@@ -103,11 +105,11 @@ export async function runTrainingJob(o: TrainJobOptions): Promise<TrainJobResult
   const ex = new TfjsExecutor(backend.tf, model.graph, { freeze });
   const trainable = ex.trainableVariables().reduce((n, v) => n + v.size, 0);
   const total = model.graph.params.reduce((n, p) => n + p.size, 0);
-  say(`train: ${total} parameters (${trainable} trained${freeze.length ? `, frozen: ${freeze.join(', ')}` : ''}); ${epochs} epoch(s) × ${stepsPerEpoch} steps of batch ${batch} = ${totalSteps} steps; checkpoint every ${every}`);
+  say(`train: ${total} parameters (${trainable} trained${freeze.length ? `, frozen: ${freeze.join(', ')}` : ''}); ${o.steps !== undefined ? `${totalSteps} steps of batch ${batch} (${((totalSteps * batch) / data.samplesPerEpoch).toFixed(2)} epochs)` : `${epochs} epoch(s) × ${stepsPerEpoch} steps of batch ${batch} = ${totalSteps} steps`}; checkpoint every ${every}`);
 
   mkdirSync(o.out, { recursive: true });
   // Everything that shapes the trajectory; a resume must match it exactly.
-  const identity = { config: task.name, data: o.data, epochs: String(epochs), batch: String(batch), lr: String(lr), seed: String(seed), freeze: freeze.join(','), warmup: String(o.warmupSteps ?? 'default'), ...(o.init ? { init: o.init } : {}) };
+  const identity = { config: task.name, data: o.data, epochs: String(epochs), ...(o.steps !== undefined ? { steps: String(o.steps) } : {}), batch: String(batch), lr: String(lr), seed: String(seed), freeze: freeze.join(','), warmup: String(o.warmupSteps ?? 'default'), ...(o.init ? { init: o.init } : {}) };
   let log: LogRecord[] = [];
   let bar: ProgressBar | undefined;
   const started = Date.now();

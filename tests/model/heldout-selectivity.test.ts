@@ -1,0 +1,46 @@
+// The shipped model must segment what the prompt asks for (issue 14): on samples-heldout (4 NeuroMaps
+// structures that the training set of scripts/build-brain-dataset.ts holds out, on the same 4 slices), prompt
+// selectivity (src/eval/selectivity.ts) must stay at or above SELECTIVITY_FLOOR for every prompt type.
+//
+// PENDING until the issue-14 default model ships: the bundled compiled/oneprompt-default.onnx is still the 64²
+// synthetic-data model, which ignores the prompt (that is what issue 14 is about), so the floor test is skipped
+// while the shipped manifest says its input is below 128² (the new default is tiny128). Shipping the new model
+// turns the test on by itself.
+import { describe, expect, it } from 'vitest';
+import { existsSync, readFileSync } from 'node:fs';
+import { readDataset } from '../../src/data/dataset.js';
+import { PROMPT_TYPES } from '../../src/data/prompt.js';
+import { evaluateSelectivity } from '../../src/eval/selectivity.js';
+import { runEval } from '../../src/cli/eval.js';
+import { recordingIO } from '../../src/cli/io.js';
+import { right } from '../data/either.js';
+
+const SAMPLE = 'samples-heldout';
+const MODEL = 'compiled/oneprompt-default.onnx';
+/** Dice points; the issue's target on the full held-out set is 30, the floor here leaves room for 4 slices' noise. */
+export const SELECTIVITY_FLOOR = 20;
+
+const manifest = existsSync('compiled/oneprompt-default.json') ? (JSON.parse(readFileSync('compiled/oneprompt-default.json', 'utf8')) as { config: { name: string; size: number } }) : undefined;
+const pending = !manifest || manifest.config.size < 128;
+const PENDING_REASON = `PENDING (issue 14): ${MODEL} is the pre-issue-14 ${manifest?.config.name ?? '(missing)'} model at ${manifest?.config.size ?? '?'}²; this floor applies once the new default (tiny128, trained on runs/data/inia19-128) ships`;
+
+describe('prompt selectivity on held-out macaque structures', () => {
+  it('the bundled held-out set has several structures labelled on every slice', async () => {
+    const ds = right(readDataset(SAMPLE));
+    expect(ds.split!.heldout).toHaveLength(4);
+    // Baselines only: copying the prompted structure's template mask is selective, so the set can measure it.
+    const r = right(await evaluateSelectivity({ dataset: ds, promptType: 'seglab', quality: 'oracle', templates: 4, seed: 0, geometry: { size: 128, points: 32 }, batchSize: 8 }));
+    expect(r.tasks.map((t) => t.task).sort()).toEqual([...ds.split!.heldout].sort());
+    for (const t of r.tasks) expect(t.others).toBe(3);
+    expect(r.mean!.copy_template).toBeGreaterThan(30);
+  });
+
+  if (pending) it.skip(PENDING_REASON, () => {});
+  else
+    for (const prompt of PROMPT_TYPES)
+      it(`${MODEL}: selectivity ≥ ${SELECTIVITY_FLOOR} Dice points with ${prompt} prompts`, async () => {
+        const r = await runEval({ model: MODEL, data: SAMPLE, prompt, quality: 'oracle', templates: 4, tasks: 'heldout', seed: 0, batch: 8, threads: 1 }, recordingIO());
+        expect(r.selectivity, 'selectivity was not measured').not.toBeNull();
+        expect(r.selectivity!.model).toBeGreaterThanOrEqual(SELECTIVITY_FLOOR);
+      }, 120_000);
+});
