@@ -23,8 +23,15 @@ export type OrWide<R> = R extends ShapeError<string> ? Shape : R;
 export type IsTuple<S extends Shape> = number extends S['length'] ? false : true;
 export type IsWideDim<D> = D extends number ? (number extends D ? true : false) : D extends string ? (string extends D ? true : false) : true;
 
-/** Equal dims: literal equality; a wide dim is deferred to build time (true). */
-export type DimsAgree<A, B> = IsWideDim<A> extends true ? true : IsWideDim<B> extends true ? true : [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+/**
+ * Equal dims: literal equality; a wide dim is deferred to build time (true). The same dim agrees with itself first,
+ * through a box the compiler resolves even for a type parameter, so `DimsAgree<N, N>` holds in a generic body.
+ */
+export type DimsAgree<A, B> = SameDim<A, B> extends true ? true : IsWideDim<A> extends true ? true : IsWideDim<B> extends true ? true : [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+interface DimBox<T> {
+  readonly dim: T;
+}
+type SameDim<A, B> = DimBox<A> extends DimBox<B> ? (DimBox<B> extends DimBox<A> ? true : false) : false;
 
 // ---------- axes ----------
 /** Normalise a possibly negative axis against a rank; 'bad' when out of range. */
@@ -51,7 +58,11 @@ export type Broadcast<A extends Shape, B extends Shape, Op extends string, Acc e
     : [...B, ...Acc];
 
 // ---------- sums and products of dims (symbolic dims stay symbolic) ----------
-export type DimAdd<A extends Dim, B extends Dim> = A extends number ? (B extends number ? Add<A, B> : `${A}+${B}`) : `${A}+${B}`;
+export type DimAdd<A extends Dim, B extends Dim> = A extends number ? (B extends number ? Add<A, B> : `${A}+${B}`) : A extends `${infer X}/2` ? ([A] extends [B] ? X : `${A}+${B}`) : `${A}+${B}`;
+/** An exact half (only even numbers halve; a name N halves to 'N/2', and two halves add up to N again). */
+export type HalfDim<A extends Dim> = A extends number
+  ? IsLiteral<A> extends false ? number : Mod<A, 2> extends 0 ? FloorDiv<A, 2> : ShapeError<`half: ${A} is odd`>
+  : string extends A ? string : `${A}/2`;
 export type DimMul<A extends Dim, B extends Dim> = A extends 1 ? B : B extends 1 ? A : A extends number ? (B extends number ? Mul<A, B> : `${A}*${B}`) : `${A}*${B}`;
 
 /** The static part and the symbolic names of a shape, for element-count checks. */
