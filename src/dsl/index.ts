@@ -5,6 +5,7 @@ export { ParamStore, Scope, Param, init, type Init } from './params.js';
 export { defineModule } from './module.js';
 export { build, type Graph } from './build.js';
 export { addDims, mulDims, halfDim, dimValue } from './dim-values.js';
+export { assertShape } from './assert-shape.js';
 export { BuildShapeError } from './graph.js';
 export type { Check, Dim, DimAdd, DimMul, DimsAgree, HalfDim, OrWide, Shape, ShapeError } from './types/shape.js';
 export type { DType } from './dtype.js';

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { configs, withVariant, type EncoderKind, type MaskingStep, type OnePromptConfig, type PromptingStep } from '../../graphs/oneprompt/config.js';
 import { buildOnePrompt, OUTPUT_NAME } from '../../graphs/oneprompt/model.js';
 import { emit } from '../../src/onnx/emit.js';
+import { onnx } from '../../src/onnx/proto.js';
 import { Model } from '../../src/runtime/session.js';
 import { randomModelInputs } from '../../src/testing/random-model-inputs.js';
 
@@ -42,6 +43,15 @@ export interface OutputNumbers {
 export interface VariantNumbers extends ParamNumbers {
   readonly key: string;
   readonly outputs?: OutputNumbers;
+  /** sha256 of the emitted model with each node's source location (its doc string) cleared: the same graph and weights. */
+  readonly graphSha256?: string;
+}
+
+/** sha256 of an ONNX model with the nodes' doc strings (the DSL's source locations, which move with any edit) cleared. */
+export function graphSha256(bytes: Uint8Array): string {
+  const model = onnx.ModelProto.decode(bytes);
+  for (const node of model.graph?.node ?? []) node.docString = '';
+  return createHash('sha256').update(onnx.ModelProto.encode(model).finish()).digest('hex');
 }
 
 const PARSERS: PromptingStep[] = ['add', 'concat-mlp', 'stack-mlp'];
@@ -98,7 +108,7 @@ export async function outputNumbers(c: OnePromptConfig, bytes: Uint8Array): Prom
 export async function variantNumbers(v: Variant & { readonly run: boolean }): Promise<VariantNumbers> {
   const c = variantConfig(v);
   const { numbers, bytes } = paramNumbers(c, v.run);
-  return { key: variantKey(v), ...numbers, ...(bytes ? { outputs: await outputNumbers(c, bytes) } : {}) };
+  return { key: variantKey(v), ...numbers, ...(bytes ? { outputs: await outputNumbers(c, bytes), graphSha256: graphSha256(bytes) } : {}) };
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1] && process.argv[2] === 'write') {

@@ -235,7 +235,7 @@ describe('Prompt-Parser equations (small N)', () => {
           numRuns: 3,
           graph: ({ B, n, l, seed }) => {
             const { eq, et, p1, p2 } = embeddings(n, l);
-            const out = promptParser(new ParamStore(seed).root().at('parser'), wide(p1), wide(p2), wide(eq), wide(et), { prompting, masking, tokens: n, embed: l });
+            const out = promptParser(new ParamStore(seed).root().at('parser'), wide(p1), wide(p2), wide(eq), wide(et), { prompting, masking });
             return { graph: build({ inputs: { eq, et, p1, p2 }, outputs: { out } }), bindings: { B }, feeds: embeddingFeeds(B, n, l, seed) };
           },
           reference: ({ B, n, l }, f, g) => {

@@ -58,12 +58,31 @@ export type Broadcast<A extends Shape, B extends Shape, Op extends string, Acc e
     : [...B, ...Acc];
 
 // ---------- sums and products of dims (symbolic dims stay symbolic) ----------
-export type DimAdd<A extends Dim, B extends Dim> = A extends number ? (B extends number ? Add<A, B> : `${A}+${B}`) : A extends `${infer X}/2` ? ([A] extends [B] ? X : `${A}+${B}`) : `${A}+${B}`;
-/** An exact half (only even numbers halve; a name N halves to 'N/2', and two halves add up to N again). */
-export type HalfDim<A extends Dim> = A extends number
-  ? IsLiteral<A> extends false ? number : Mod<A, 2> extends 0 ? FloorDiv<A, 2> : ShapeError<`half: ${A} is odd`>
-  : string extends A ? string : `${A}/2`;
-export type DimMul<A extends Dim, B extends Dim> = A extends 1 ? B : B extends 1 ? A : A extends number ? (B extends number ? Mul<A, B> : `${A}*${B}`) : `${A}*${B}`;
+// A wide operand (`number`, `string`) gives a wide result: a template such as `${string}*W` would pass for a name.
+type WideOf<A extends Dim, B extends Dim> = [A, B] extends [number, number] ? number : Dim;
+// `any` in gives `any` out: the compiler erases a signature's type parameters to it when it compares the signature
+// with its implementation's (a body checked at named dims, graphs/oneprompt/embedding.ts).
+type IsAny<T> = 0 extends 1 & T ? true : false;
+export type DimAdd<A extends Dim, B extends Dim> = IsAny<A | B> extends true ? any : IsWideDim<A> extends true ? WideOf<A, B> : IsWideDim<B> extends true ? WideOf<A, B>
+  : A extends number ? (B extends number ? Add<A, B> : `${A}+${B}`) : A extends `${infer X}/2` ? ([A] extends [B] ? X : `${A}+${B}`) : `${A}+${B}`;
+/**
+ * An exact half: an even number halves, a name N halves to 'N/2' (and two halves add up to N again). An odd number
+ * gives a wide dim; halfDim throws for it when the graph is built.
+ */
+export type HalfDim<A extends Dim> = IsAny<A> extends true ? any : A extends number ? HalfOf<`${A}`> : string extends A ? string : `${A}/2`;
+// Halving by a digit table keeps the type shallow where A is still a type parameter (the general division is not).
+type HalfOf<D extends string> = D extends `${infer N extends number}` ? (`${N}` extends `${string}.${string}` | `-${string}` ? number : HalfDigits<D> extends `${infer H extends number}` ? H : number) : number;
+type HalfDigits<D extends string, Carry extends 0 | 1 = 0, Acc extends string = ''> = D extends `${infer C extends keyof HalfTable}${infer R}`
+  ? HalfDigits<R, HalfTable[C][Carry][1], `${Acc}${HalfTable[C][Carry][0]}`>
+  : Carry extends 0 ? StripLeadingZeros<Acc> : 'odd';
+// For digit d with a carried 1 (i.e. 10 + d): [half digit, carry out].
+interface HalfTable {
+  '0': [['0', 0], ['5', 0]]; '1': [['0', 1], ['5', 1]]; '2': [['1', 0], ['6', 0]]; '3': [['1', 1], ['6', 1]]; '4': [['2', 0], ['7', 0]];
+  '5': [['2', 1], ['7', 1]]; '6': [['3', 0], ['8', 0]]; '7': [['3', 1], ['8', 1]]; '8': [['4', 0], ['9', 0]]; '9': [['4', 1], ['9', 1]];
+}
+type StripLeadingZeros<S extends string> = S extends `0${infer R}` ? (R extends '' ? '0' : StripLeadingZeros<R>) : S;
+export type DimMul<A extends Dim, B extends Dim> = IsAny<A | B> extends true ? any : A extends 1 ? B : B extends 1 ? A : IsWideDim<A> extends true ? WideOf<A, B> : IsWideDim<B> extends true ? WideOf<A, B>
+  : A extends number ? (B extends number ? Mul<A, B> : `${A}*${B}`) : `${A}*${B}`;
 
 /** The static part and the symbolic names of a shape, for element-count checks. */
 export type StaticDims<S extends Shape, Acc extends number[] = []> = S extends readonly [infer H, ...infer R extends Shape]
