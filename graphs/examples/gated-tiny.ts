@@ -1,24 +1,25 @@
 // An example of a user's own variant, written the way a user would: the tiny configuration with a module of their
-// own (a prompt gate on the template tokens before each Former block), assembled from the library's modules for a
-// literal configuration. Every call below is made at literal dims, so the compiler checks each wire with the DSL's
-// sentences: a level read at the wrong scale, a patch that gives the wrong token grid, a prompt map of another
-// length, a skip list of the template instead of the query... (tests/types/model-mutations.ts tries such mistakes).
+// own (a prompt gate on the template tokens before each Former block) and a plain U-Net head written out level by
+// level, assembled from the library's modules for a literal configuration. Every call below is made at literal dims,
+// so the compiler checks each wire with the DSL's sentences: a level read at the wrong scale, a patch that gives the
+// wrong token grid, a skip connection one level or a few pixels off, tokens passed sequence-first...
+// (tests/types/model-mutations.ts makes such mistakes in this file and checks what the compiler says).
 //
 //   npx tsx graphs/examples/gated-tiny.ts out.onnx     compile it (tests/model/example-variant.test.ts runs it)
 import { writeFileSync } from 'node:fs';
-import { add, build, defineModule, linear, mul, ParamStore, tanh, type Dim, type Scope } from '../../src/dsl/index.js';
+import { add, build, conv2dLayer, defineModule, gelu, linear, mul, ParamStore, reshape, tanh, transpose, type Dim, type Scope } from '../../src/dsl/index.js';
 import { emit } from '../../src/onnx/emit.js';
-import { gridSide, tiny, validateConfig } from '../oneprompt/config.js';
+import { defineConfig, gridSide, tiny } from '../oneprompt/config.js';
 import type { Embedding } from '../oneprompt/embedding.js';
 import { encoderLevel, imageEncoder } from '../oneprompt/encoder.js';
 import { formerBlock } from '../oneprompt/former.js';
-import { maskHead, tokenizer } from '../oneprompt/head.js';
+import { headStage, tokenizer, upsample } from '../oneprompt/head.js';
 import { modelInputs, OUTPUT_NAME } from '../oneprompt/model.js';
 import { densePositionalEncoding, fourierBasis } from '../oneprompt/positional-encoding.js';
 import { promptEncoder } from '../oneprompt/prompt-encoder.js';
 
 /** tiny, two Former blocks on the two deepest levels (8×8 and 16×16 maps, both cut into the 8×8 token grid). */
-export const gatedTiny = { ...tiny, name: 'tiny-gated', blocks: 2 } as const;
+export const gatedTiny = defineConfig({ ...tiny, name: 'tiny-gated', blocks: 2 });
 
 /**
  * The user's own module: the prompt maps gate the template tokens, e_t ⊙ (1 + tanh(W·(p1 + p2))), so a template
@@ -35,7 +36,6 @@ export const promptGate = defineModule(promptGateModule);
 /** The variant's graph: One-Prompt's inputs and output, the library's encoder, prompt encoder, Former and head. */
 export function buildGatedTiny(seed = 0) {
   const c = gatedTiny;
-  validateConfig(c);
   const inputs = modelInputs(c.size, c.points);
   const store = new ParamStore(seed);
   const root = store.root();
@@ -55,8 +55,17 @@ export function buildGatedTiny(seed = 0) {
   const options = { heads: c.heads, ffnRatio: c.ffnRatio, prompting: c.parser, masking: c.masking };
   const e1 = formerBlock(root.at('decoder').at(0), { eq: q3, et: promptGate(root.at('gate').at(0), t3, p1, p2), es: q3, p1, p2 }, options);
   const e2 = formerBlock(root.at('decoder').at(1), { eq: q2, et: promptGate(root.at('gate').at(1), t2, p1, p2), es: e1, p1, p2 }, options);
-  const logits = maskHead(root.at('head'), e2, fq, { grid, size: c.size, levels: c.levels, widths: c.widths }); // (B, 1, 64, 64)
-  const graph = build({ name: c.name, inputs, outputs: { [OUTPUT_NAME]: logits }, doc: 'One-Prompt tiny with a prompt gate on the template tokens (graphs/examples/gated-tiny.ts).' });
+
+  // The head, up tiny's four levels by hand: each rung joins the query's encoder map of its level.
+  const up = root.at('up');
+  const grid8 = reshape(transpose(e2, [0, 2, 1]), ['B', c.embed, grid, grid]); // (B, 32, 8, 8)
+  const r3 = headStage(up.at(3), grid8, encoderLevel(fq, c, 3), c.widths[3]); // (B, 64, 8, 8)
+  const r2 = headStage(up.at(2), upsample(up.at(3), r3, c.widths[2]), encoderLevel(fq, c, 2), c.widths[2]); // (B, 32, 16, 16)
+  const r1 = headStage(up.at(1), upsample(up.at(2), r2, c.widths[1]), encoderLevel(fq, c, 1), c.widths[1]); // (B, 16, 32, 32)
+  const r0 = headStage(up.at(0), upsample(up.at(1), r1, c.widths[0]), encoderLevel(fq, c, 0), c.widths[0]); // (B, 8, 64, 64)
+  const refined = add(r0, gelu(conv2dLayer(root.at('refine'), r0, { out: c.widths[0], kernel: 3, padding: 1 })));
+  const logits = conv2dLayer(root.at('logits'), refined, { out: 1, kernel: 1 }); // (B, 1, 64, 64)
+  const graph = build({ name: c.name, inputs, outputs: { [OUTPUT_NAME]: logits }, doc: 'One-Prompt tiny with a prompt gate on the template tokens and a plain U-Net head (graphs/examples/gated-tiny.ts).' });
   return { graph, store, config: c, inputs, logits };
 }
 

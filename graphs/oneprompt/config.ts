@@ -32,7 +32,16 @@ export interface OnePromptConfig {
   readonly masking: MaskingStep;
 }
 
-export const tiny = {
+/**
+ * A configuration whose numbers stay literal (their dims flow into every module), checked by the compiler (ConfigRule)
+ * where it is written and by validateConfig when the module loads.
+ */
+export function defineConfig<const C extends OnePromptConfig>(c: CheckedConfig<C>): C {
+  validateConfig(c);
+  return c;
+}
+
+export const tiny = defineConfig({
   name: 'tiny',
   size: 64,
   levels: 3,
@@ -45,9 +54,9 @@ export const tiny = {
   points: 32,
   parser: 'stack-mlp',
   masking: 'gaussian',
-} as const satisfies OnePromptConfig;
+});
 
-export const small = {
+export const small = defineConfig({
   name: 'small',
   size: 256,
   levels: 4,
@@ -60,10 +69,10 @@ export const small = {
   points: 64,
   parser: 'stack-mlp',
   masking: 'gaussian',
-} as const satisfies OnePromptConfig;
+});
 
 /** 1024² input, 16-pixel tokens (N = 4096): sized to the paper's 192 M parameters (see docs/architecture.md). */
-export const base = {
+export const base = defineConfig({
   name: 'base',
   size: 1024,
   levels: 4,
@@ -76,7 +85,7 @@ export const base = {
   points: 64,
   parser: 'stack-mlp',
   masking: 'gaussian',
-} as const satisfies OnePromptConfig;
+});
 
 export const configs = { tiny, small, base } as const;
 export type ConfigName = keyof typeof configs;

@@ -76,8 +76,15 @@ export interface HeadOptions<G extends Dim = Dim, S extends Dim = Dim> {
   readonly widths: readonly number[];
 }
 
+/** The decoder's tokens lie on the head's G×G grid. */
+export type HeadTokensRule<E extends Shape, G extends Dim> = number extends E['length'] ? unknown
+  : E extends readonly [Dim, infer N, Dim]
+    ? DimsAgree<N, DimMul<G, G>> extends false ? ShapeError<`head: the decoder gives ${N & Dim} tokens but the ${G}×${G} grid has ${DimMul<G, G>}`> : unknown
+    : ShapeError<'head: the decoder output must be (B, N, L)'>;
+
 /** Tokens (B, G·G, L) → mask logits (B, 1, S, S), joining the query's encoder features at every scale. */
 function maskHeadModule<B extends Dim, G extends Dim, L extends Dim, S extends Dim>(s: Scope, e: Embedding<B, NoInfer<DimMul<G, G>>, L>, skips: readonly FeatureMap<NoInfer<B>>[], o: HeadOptions<G, S>): MaskLogits<B, S>;
+function maskHeadModule<E extends Shape, B extends Dim, G extends Dim, S extends Dim>(s: Scope, e: Tensor<E, 'float32'> & Check<HeadTokensRule<E, G>>, skips: readonly FeatureMap<B>[], o: HeadOptions<G, S>): MaskLogits<B, S>;
 function maskHeadModule(s: Scope, e: Embedding<'B', DimMul<'G', 'G'>, 'L'>, skips: readonly FeatureMap<'B'>[], o: HeadOptions<'G', 'S'>): MaskLogits<'B', 'S'> {
   const [b, , l] = e.shape;
   const grid = reshape(transpose(e, [0, 2, 1]), [b, l, o.grid, o.grid]); // (B, L, G, G)

@@ -17,6 +17,7 @@ describe('example variant graphs/examples/gated-tiny.ts', () => {
     const names = graph.params.map((p) => p.name);
     expect(names).toContain('gate.0.gate.weight');
     expect(names).toContain('gate.1.gate.bias');
+    expect(names).toContain('refine.weight');
     expect(graph.outputs.map((o) => [o.name, o.value.shape])).toEqual([[OUTPUT_NAME, ['B', 1, 64, 64]]]);
     const bytes = emit(graph);
     if (onnxCheckerAvailable()) {

@@ -17,8 +17,11 @@ export interface ShapeError<Msg extends string> {
 export type IsError<T> = T extends ShapeError<string> ? true : false;
 /** `unknown` when the rule holds (no constraint), the error itself when it fails. */
 export type Check<R> = R extends ShapeError<string> ? R : unknown;
-/** Replace an error result by a harmless wide shape so that one mistake reports once. */
-export type OrWide<R> = R extends ShapeError<string> ? Shape : R;
+/**
+ * The result shape of an op whose rule failed: `any`, so that one mistake reports once (the argument already carries
+ * the sentence), even where the result meets a declared type such as a module's return.
+ */
+export type OrWide<R> = R extends ShapeError<string> ? any : R;
 
 export type IsTuple<S extends Shape> = number extends S['length'] ? false : true;
 export type IsWideDim<D> = D extends number ? (number extends D ? true : false) : D extends string ? (string extends D ? true : false) : true;
