@@ -52,7 +52,7 @@ export function buildGatedTiny(seed = 0) {
   const q2 = add(tokenizer(root.at('tokens').at(2), encoderLevel(fq, c, 2), 2, c.embed), pe);
   const t2 = add(tokenizer(root.at('tokens').at(2), encoderLevel(ft, c, 2), 2, c.embed), pe);
 
-  const options = { heads: c.heads, ffnRatio: c.ffnRatio, prompting: c.parser, masking: c.masking };
+  const options = { heads: c.heads, ffnRatio: c.ffnRatio, prompting: c.parser, masking: c.masking } as const;
   const e1 = formerBlock(root.at('decoder').at(0), { eq: q3, et: promptGate(root.at('gate').at(0), t3, p1, p2), es: q3, p1, p2 }, options);
   const e2 = formerBlock(root.at('decoder').at(1), { eq: q2, et: promptGate(root.at('gate').at(1), t2, p1, p2), es: e1, p1, p2 }, options);
 
