@@ -109,7 +109,7 @@ export type TokenCount<C extends OnePromptConfig> = DimMul<GridSide<C>, GridSide
  * computed by the compiler; tests/types compare the two for every configuration.
  */
 export function sideAt<const C extends OnePromptConfig, const J extends number>(c: C, j: J): SideAt<C, J>;
-export function sideAt(c: OnePromptConfig, j: number): number {
+export function sideAt(c: OnePromptConfig, j: number): SideAt<OnePromptConfig, number> {
   return c.size >> j;
 }
 /** Tokens on a side of the grid, G = S / 2^levels, and in all, N = G². */

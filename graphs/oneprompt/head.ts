@@ -17,7 +17,7 @@ export type PatchDivides<H, P extends number> = H extends number ? (number exten
 
 /** Level j's feature map (B, C_j, S/2^j, S/2^j) → tokens (B, N, L): a patch conv with 2^(levels−j)-pixel patches. */
 function tokenizerModule<B extends Dim, C extends Dim, H extends Dim, const P extends number, L extends Dim>(s: Scope, f: FeatureMap<B, C, H>, patch: P & Check<PatchDivides<H, P>>, embed: L): Embedding<B, DimMul<PatchGrid<H, P>, PatchGrid<H, P>>, L>;
-function tokenizerModule(s: Scope, f: FeatureMap<'B', 'C', 'H'>, patch: number, embed: 'L'): Embedding<'B', Dim, 'L'> {
+function tokenizerModule(s: Scope, f: FeatureMap<'B', 'C', 'H'>, patch: number, embed: 'L'): Embedding<'B', DimMul<PatchGrid<'H', number>, PatchGrid<'H', number>>, 'L'> {
   return tokens(conv2dLayer(s, f, { out: embed, kernel: patch, stride: patch }));
 }
 export const tokenizer = defineModule(tokenizerModule);
