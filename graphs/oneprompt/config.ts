@@ -1,4 +1,8 @@
-// Model configurations. Literal types (`as const`) let the compiler check every part's shapes.
+// Model configurations. Literal types (`as const`) let the compiler check every part's shapes: `buildOnePrompt` is
+// generic over the configuration, `ConfigRule` checks its arithmetic at the call, and its dims (S, G, L, K) flow into
+// every module (model.ts).
+import type { Check, Dim, DimMul, HalfDim, ShapeError } from '../../src/dsl/index.js';
+import type { Add, Cmp, IsLiteral, Mod } from '../../src/dsl/types/shape.js';
 
 export type PromptingStep = 'add' | 'concat-mlp' | 'stack-mlp';
 export type MaskingStep = 'add' | 'binary' | 'norm' | 'gaussian';
@@ -28,7 +32,16 @@ export interface OnePromptConfig {
   readonly masking: MaskingStep;
 }
 
-export const tiny = {
+/**
+ * A configuration whose numbers stay literal (their dims flow into every module), checked by the compiler (ConfigRule)
+ * where it is written and by validateConfig when the module loads.
+ */
+export function defineConfig<const C extends OnePromptConfig>(c: CheckedConfig<C>): C {
+  validateConfig(c);
+  return c;
+}
+
+export const tiny = defineConfig({
   name: 'tiny',
   size: 64,
   levels: 3,
@@ -41,9 +54,9 @@ export const tiny = {
   points: 32,
   parser: 'stack-mlp',
   masking: 'gaussian',
-} as const satisfies OnePromptConfig;
+});
 
-export const small = {
+export const small = defineConfig({
   name: 'small',
   size: 256,
   levels: 4,
@@ -56,10 +69,10 @@ export const small = {
   points: 64,
   parser: 'stack-mlp',
   masking: 'gaussian',
-} as const satisfies OnePromptConfig;
+});
 
 /** 1024² input, 16-pixel tokens (N = 4096): sized to the paper's 192 M parameters (see docs/architecture.md). */
-export const base = {
+export const base = defineConfig({
   name: 'base',
   size: 1024,
   levels: 4,
@@ -72,7 +85,7 @@ export const base = {
   points: 64,
   parser: 'stack-mlp',
   masking: 'gaussian',
-} as const satisfies OnePromptConfig;
+});
 
 /**
  * tiny's widths at 128², with 8-pixel tokens (a 16×16 grid): brain structures of the NeuroMaps atlas span a median
@@ -96,12 +109,81 @@ export const tiny128 = {
 export const configs = { tiny, small, base, tiny128 } as const;
 export type ConfigName = keyof typeof configs;
 
-/** Tokens on a side of the grid, and in all. */
-export const gridSide = (c: OnePromptConfig): number => c.size >> c.levels;
-export const tokenCount = (c: OnePromptConfig): number => gridSide(c) ** 2;
+// ---------------- the configuration's dims at the type level ----------------
 
-/** A configuration with the Prompt-Parser ablation options applied. */
-export function withVariant(c: OnePromptConfig, v: { parser?: PromptingStep; masking?: MaskingStep; encoder?: EncoderKind }): OnePromptConfig {
+/** 2^j for the levels a configuration can have (a table: type-level arithmetic needs literals, and levels are few). */
+type Pow2 = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096];
+type LiteralConfig<C extends OnePromptConfig> = IsLiteral<C['size']> extends true ? IsLiteral<C['levels']> : false;
+
+/** The side of encoder level J: S / 2^J, halved J times (`number` unless the configuration is literal). */
+export type SideAt<C extends OnePromptConfig, J extends number> = LiteralConfig<C> extends true ? (IsLiteral<J> extends true ? Halved<C['size'], J> : number) : number;
+type Halved<S extends number, J extends number, Count extends 1[] = []> = Count['length'] extends J ? S : HalfDim<S> extends infer H extends number ? Halved<H, J, [...Count, 1]> : number;
+/** Tokens on a side of the grid, G = S / 2^levels. */
+export type GridSide<C extends OnePromptConfig> = SideAt<C, C['levels']>;
+/** Tokens in all, N = G². */
+export type TokenCount<C extends OnePromptConfig> = DimMul<GridSide<C>, GridSide<C>>;
+
+/**
+ * The side of encoder level j, S / 2^j. Its type is the same arithmetic (`SideAt`) on the configuration's literals,
+ * computed by the compiler; tests/types compare the two for every configuration.
+ */
+export function sideAt<const C extends OnePromptConfig, const J extends number>(c: C, j: J): SideAt<C, J>;
+export function sideAt(c: OnePromptConfig, j: number): SideAt<OnePromptConfig, number> {
+  return c.size >> j;
+}
+/** Tokens on a side of the grid, G = S / 2^levels, and in all, N = G². */
+export const gridSide = <const C extends OnePromptConfig>(c: C): GridSide<C> => sideAt(c, c.levels);
+export const tokenCount = <const C extends OnePromptConfig>(c: C): number => gridSide(c) ** 2;
+
+/** The dims a configuration gives the model: image side S, grid side G (N = G·G tokens), embedding length L, points K. */
+export interface ModelDims<S extends Dim = Dim, G extends Dim = Dim, L extends Dim = Dim, K extends Dim = Dim> {
+  readonly size: S;
+  readonly grid: G;
+  readonly embed: L;
+  readonly points: K;
+}
+export type DimsOf<C extends OnePromptConfig> = ModelDims<C['size'], GridSide<C>, C['embed'], C['points']>;
+export const modelDims = <const C extends OnePromptConfig>(c: C): DimsOf<C> => ({ size: c.size, grid: gridSide(c), embed: c.embed, points: c.points });
+
+type Fails<R> = R extends ShapeError<string> ? R : never;
+type First<Rs extends readonly unknown[]> = Rs extends readonly [infer R, ...infer Rest] ? ([Fails<R>] extends [never] ? First<Rest> : R) : unknown;
+type Lit<N> = IsLiteral<N>;
+/**
+ * The configuration's arithmetic, checked by the compiler when its numbers are literals (as validateConfig checks
+ * every configuration when the model is built): `unknown`, or the first rule it breaks as a sentence.
+ */
+export type ConfigRule<C extends OnePromptConfig> = First<[
+  Lit<C['levels']> extends true ? (Cmp<C['levels'], 13> extends 'l' ? unknown : ShapeError<`config: levels must be at most 12, got ${C['levels']}`>) : unknown,
+  LiteralConfig<C> extends true
+    ? Mod<C['size'], Pow2[C['levels']]> extends 0 ? unknown : ShapeError<`config: size ${C['size']} is not divisible by 2^levels = ${Pow2[C['levels']]}`>
+    : unknown,
+  Lit<C['levels']> extends true
+    ? number extends C['widths']['length'] ? unknown
+    : C['widths']['length'] extends Add<C['levels'], 1> ? unknown : ShapeError<`config: widths has ${C['widths']['length']} entries, needs levels + 1 = ${Add<C['levels'], 1>}`>
+    : unknown,
+  Lit<C['blocks']> extends true
+    ? Lit<C['levels']> extends true
+      ? C['blocks'] extends 0 ? ShapeError<`config: blocks must be in 1..${Add<C['levels'], 1>}, got 0`>
+      : Cmp<C['blocks'], Add<C['levels'], 2>> extends 'l' ? unknown : ShapeError<`config: blocks must be in 1..${Add<C['levels'], 1>}, got ${C['blocks']}`>
+      : unknown
+    : unknown,
+  Lit<C['heads']> extends true ? (Lit<C['embed']> extends true ? (Mod<C['embed'], C['heads']> extends 0 ? unknown : ShapeError<`config: ${C['heads']} heads do not divide the embedding ${C['embed']}`>) : unknown) : unknown,
+  Lit<C['embed']> extends true ? (Mod<C['embed'], 4> extends 0 ? unknown : ShapeError<`config: embedding ${C['embed']} must be a multiple of 4 (Fourier features)`>) : unknown,
+  C['vit'] extends { readonly width: infer W extends number; readonly heads: infer H extends number }
+    ? Lit<W> extends true ? (Lit<H> extends true ? (Mod<W, H> extends 0 ? unknown : ShapeError<`config: ${H} ViT heads do not divide the ViT width ${W}`>) : unknown) : unknown
+    : unknown,
+]>;
+/** A configuration argument checked by `ConfigRule`. */
+export type CheckedConfig<C extends OnePromptConfig> = C & Check<ConfigRule<C>>;
+
+export interface VariantOptions {
+  readonly parser?: PromptingStep;
+  readonly masking?: MaskingStep;
+  readonly encoder?: EncoderKind;
+}
+
+/** A configuration with the Prompt-Parser ablation options applied (its dims stay as they were). */
+export function withVariant<const C extends OnePromptConfig>(c: C, v: VariantOptions): Omit<C, 'parser' | 'masking' | 'encoder' | 'vit'> & Pick<OnePromptConfig, 'parser' | 'masking' | 'encoder' | 'vit'> {
   const encoder = v.encoder ?? c.encoder;
   const vit = encoder === 'vit' ? (c.vit ?? { width: c.embed * 2, depth: 4, heads: c.heads }) : c.vit;
   return { ...c, parser: v.parser ?? c.parser, masking: v.masking ?? c.masking, encoder, vit };
@@ -116,4 +198,5 @@ export function validateConfig(c: OnePromptConfig): void {
   if (c.blocks < 1 || c.blocks > c.levels + 1) fail(`blocks must be in 1..${c.levels + 1}, got ${c.blocks}`);
   if (c.embed % c.heads !== 0) fail(`${c.heads} heads do not divide the embedding ${c.embed}`);
   if (c.embed % 4 !== 0) fail(`embedding ${c.embed} must be a multiple of 4 (Fourier features)`);
+  if (c.vit && c.vit.width % c.vit.heads !== 0) fail(`${c.vit.heads} ViT heads do not divide the ViT width ${c.vit.width}`);
 }

@@ -1,17 +1,21 @@
 // Random Fourier features (SAM's positional encoding): PE(c) = [sin(2π(2c−1)G), cos(2π(2c−1)G)],
-// c ∈ [0, 1]², G a fixed 2 × L/2 Gaussian matrix saved with the weights.
-import { add, concat, constant, cos, defineModule, init, matmul, mul, sin, type Scope, type Shape, type Tensor } from '../../src/dsl/index.js';
+// c ∈ [0, 1]², G a fixed 2 × L/2 Gaussian matrix saved with the weights. The bodies are generic in their dims
+// (P, the leading dims of the coordinates; F = L/2, the frequencies); the DSL's pattern signatures check them.
+import { add, concat, constant, cos, defineModule, dimValue, halfDim, init, matmul, mul, mulDims, sin, type Dim, type DimAdd, type DimMul, type HalfDim, type Scope, type Tensor } from '../../src/dsl/index.js';
 
-/** The fixed Fourier basis, a buffer named `<scope>.gaussian` (not trained). */
-export function fourierBasis<L extends number>(s: Scope, embed: L): Tensor<[2, number], 'float32'> {
-  return s.buffer('gaussian', [2, embed / 2], init.normal(1)) as Tensor<[2, number], 'float32'>;
+/** The fixed Fourier basis G (2 × L/2), a buffer named `<scope>.gaussian` (not trained). */
+export type FourierBasis<F extends Dim = Dim> = Tensor<readonly [2, F], 'float32'>;
+
+/** The basis for embeddings of length L (even): 2 × L/2. */
+export function fourierBasis<L extends Dim>(s: Scope, embed: L): FourierBasis<HalfDim<L>> {
+  return s.buffer('gaussian', [2, halfDim(embed)], init.normal(1));
 }
 
-/** PE of coordinates (…, 2) in [0, 1] → (…, L). Pure: the basis is an argument (tested numerically). */
-export function fourierFeatures(coords: Tensor<Shape, 'float32'>, basis: Tensor<readonly [2, number], 'float32'>): Tensor<Shape, 'float32'> {
+/** PE of coordinates (…, 2) in [0, 1] → (…, 2F): sin and cos halves (F + F = L). Pure: the basis is an argument (tested numerically). */
+export function fourierFeatures<const P extends readonly [Dim, ...Dim[]], F extends Dim>(coords: Tensor<readonly [...P, 2], 'float32'>, basis: FourierBasis<F>): Tensor<[...P, DimAdd<F, F>], 'float32'> {
   const centred = add(mul(coords, 2), -1); // 2c − 1
-  const proj = mul(matmul(centred, basis as Tensor<Shape, 'float32'>), 2 * Math.PI);
-  return concat([sin(proj), cos(proj)], -1) as Tensor<Shape, 'float32'>;
+  const proj = mul(matmul(centred, basis), 2 * Math.PI);
+  return concat([sin(proj), cos(proj)], -1);
 }
 
 /** Centres of a G×G token grid in [0, 1]², row-major (token n = row·G + col), as (N, 2) with (x, y). */
@@ -25,7 +29,7 @@ export function gridCentres(side: number): Float32Array {
   return out;
 }
 
-/** The dense PE of the token grid, (N, L). */
-export const densePositionalEncoding = defineModule(function densePositionalEncoding(s: Scope, side: number, basis: Tensor<readonly [2, number], 'float32'>) {
-  return fourierFeatures(constant(gridCentres(side), [side * side, 2]), basis);
+/** The dense PE of a G×G token grid, (G·G, L). */
+export const densePositionalEncoding = defineModule(function densePositionalEncoding<G extends Dim, F extends Dim>(s: Scope, side: G, basis: FourierBasis<F>): Tensor<[DimMul<G, G>, DimAdd<F, F>], 'float32'> {
+  return fourierFeatures(constant(gridCentres(dimValue(side, 'the grid side')), [mulDims(side, side), 2]), basis);
 });

@@ -1,12 +1,16 @@
 // Constants embedded in the graph (emitted as initializers).
 import type { DType } from './dtype.js';
+import type { Shape } from './types/shape.js';
 import { makeValue } from './graph.js';
 import { Tensor } from './tensor.js';
 import { RuleError } from './dim.js';
 
-/** A float32 constant of the given shape. */
-export function constant<const S extends readonly number[]>(values: ArrayLike<number>, shape: S): Tensor<S, 'float32'> {
-  const n = shape.reduce((a, b) => a * b, 1);
+/** A float32 constant of the given shape (its dims are numbers when the graph is built, possibly named in the type). */
+export function constant<const S extends Shape>(values: ArrayLike<number>, shape: S): Tensor<S, 'float32'> {
+  const n = shape.reduce<number>((a, b) => {
+    if (typeof b !== 'number' || !Number.isInteger(b) || b < 0) throw new RuleError(`constant: dim ${b} is not a size`);
+    return a * b;
+  }, 1);
   if (values.length !== n) throw new RuleError(`constant: ${values.length} values for shape [${shape.join(', ')}] (${n} elements)`);
   return new Tensor(makeValue(shape, 'float32', { kind: 'const', data: Float32Array.from(values) }));
 }

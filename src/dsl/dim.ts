@@ -19,7 +19,14 @@ export function normAxis(axis: number, rank: number, op: string): number {
 export class RuleError extends Error {}
 
 export function dimAdd(a: Dim, b: Dim): Dim {
+  if (typeof a === 'string' && a === b && a.endsWith('/2')) return a.slice(0, -2); // two halves (halfDim) add up
   return typeof a === 'number' && typeof b === 'number' ? a + b : `${fmtDim(a)}+${fmtDim(b)}`;
+}
+/** An exact half: an even number halves, a name N halves to 'N/2' (see dimAdd). */
+export function dimHalf(a: Dim): Dim {
+  if (typeof a === 'string') return `${a}/2`;
+  if (!Number.isInteger(a) || a % 2 !== 0) throw new RuleError(`half: ${a} is odd`);
+  return a / 2;
 }
 export function dimMul(a: Dim, b: Dim): Dim {
   if (a === 1) return b;

@@ -98,21 +98,27 @@ export class Scope {
     return new Scope(this.store, this.path ? `${this.path}.${seg}` : seg);
   }
   /** A fixed, non-trained tensor saved with the weights (PyTorch calls these buffers), e.g. a Fourier basis. */
-  buffer<const S extends readonly number[]>(name: string, shape: S, how: Init): Tensor<S, 'float32'> {
+  buffer<const S extends Shape>(name: string, shape: S, how: Init): Tensor<S, 'float32'> {
     const t = this.param(name, shape, how);
     this.store.params.get(this.path ? `${this.path}.${name}` : name)!.trainable = false;
     return t;
   }
-  /** Declare (or reuse, for weight sharing) the parameter `path.name`. */
-  param<const S extends readonly number[]>(name: string, shape: S, how: Init): Tensor<S, 'float32'> {
+  /**
+   * Declare (or reuse, for weight sharing) the parameter `path.name`. Its dims are numbers when the graph is built;
+   * a body checked with named dims may size it by them (`[N, 'N+N+N']` is then [64, 192]).
+   */
+  param<const S extends Shape>(name: string, shape: S, how: Init): Tensor<S, 'float32'> {
     const full = this.path ? `${this.path}.${name}` : name;
-    for (const d of shape) if (!Number.isInteger(d) || d <= 0) throw new RuleError(`parameter '${full}': dim ${d} must be a positive integer`);
+    const dims = shape.map((d) => {
+      if (typeof d !== 'number' || !Number.isInteger(d) || d <= 0) throw new RuleError(`parameter '${full}': dim ${d} must be a positive integer`);
+      return d;
+    });
     let p = this.store.params.get(full);
     if (p) {
-      if (p.shape.length !== shape.length || p.shape.some((d, i) => d !== shape[i]))
+      if (p.shape.length !== dims.length || p.shape.some((d, i) => d !== dims[i]))
         throw new RuleError(`parameter '${full}' is reused with shape ${fmtShape(shape)} but was declared ${fmtShape(p.shape)}`);
     } else {
-      p = new Param(full, [...shape], how, this.store.seed);
+      p = new Param(full, dims, how, this.store.seed);
       this.store.params.set(full, p);
     }
     return new Tensor(paramValue(p));

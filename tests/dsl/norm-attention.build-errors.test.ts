@@ -10,6 +10,7 @@ import { softmax } from '../../src/dsl/ops/softmax.js';
 import { layerNormalization } from '../../src/dsl/ops/layer-norm.js';
 import { attention } from '../../src/dsl/ops/attention.js';
 import { multiHeadAttention } from '../../src/dsl/layers/attention.js';
+import { layerNorm, layerNorm2d } from '../../src/dsl/layers/norm.js';
 
 // Dims typed as plain `number` pass the compiler; the same rules then run when the graph is built and
 // throw a BuildShapeError naming the op, the input tensors with their shapes, and the caller's line.
@@ -99,5 +100,13 @@ describe('build-time shape errors for dims only known at build time', () => {
     expect(e.op).toBe('Attention in decoder.attn');
     expect(e.tensors).toEqual(["'decoder.attn.q/Add:0' [B, 16, 96]", "'decoder.attn.k/Add:0' [B, 9, 96]", "'decoder.attn.v/Add:0' [B, 9, 96]"]);
     expect(e.source).toMatch(new RegExp(`:${lineOf('@mha')}:\\d+$`));
+  });
+
+  it('a width that stays symbolic cannot size parameters: the compiler lets a named dim through, the build says why', () => {
+    const store = new ParamStore(0);
+    expect(() => layerNorm(store.root().at('ln'), input('x', ['B', 'C']))).toThrow("layerNorm 'ln': the last dim must be static to size its parameters, got 'C'");
+    expect(() => layerNorm2d(store.root().at('ln2d'), input('img', ['B', 'C', 8, 8]))).toThrow("layerNorm2d 'ln2d': the channel dim must be static to size its parameters, got 'C'");
+    const q = input('q', ['B', 16, 'C']);
+    expect(() => multiHeadAttention(store.root().at('attn'), q, q, { heads: 2 })).toThrow("multiHeadAttention 'attn': the query width must be static to size the projections, got 'C'");
   });
 });

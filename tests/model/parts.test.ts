@@ -81,7 +81,7 @@ describe('positional encoding', () => {
         const coords = input('coords', ['B', k, 2]);
         const basis = input('basis', [2, l / 2]);
         return {
-          graph: build({ inputs: { coords, basis }, outputs: { pe: fourierFeatures(wide(coords), basis) } }),
+          graph: build({ inputs: { coords, basis }, outputs: { pe: fourierFeatures(coords, basis) } }),
           bindings: { B },
           feeds: { coords: hostTensor(promptCoordinates(rnd, B * k * 2, 4), [B, k, 2]), basis: hostTensor(uniform(rnd, l, -2, 2), [2, l / 2]) },
         };
@@ -137,7 +137,7 @@ describe('Prompt-Parser equations (small N)', () => {
       params: parserDims,
       graph: ({ B, n, l, seed }) => {
         const { eq, et, p1, p2 } = embeddings(n, l);
-        return { graph: build({ inputs: { eq, et, p1, p2 }, outputs: { etq: queryTemplateMix(eq, et, wide(p1), wide(p2)) } }), bindings: { B }, feeds: embeddingFeeds(B, n, l, seed) };
+        return { graph: build({ inputs: { eq, et, p1, p2 }, outputs: { etq: queryTemplateMix(eq, et, p1, p2) } }), bindings: { B }, feeds: embeddingFeeds(B, n, l, seed) };
       },
       reference: (_p, f) => ({ etq: queryTemplateMixRef(f32(f.eq), f32(f.et), f32(f.p1), f32(f.p2)) }),
     });
@@ -149,7 +149,7 @@ describe('Prompt-Parser equations (small N)', () => {
       graph: ({ B, n, l, seed }) => {
         const { eq, et, p1, p2 } = embeddings(n, l);
         const w = input('w', [n, 3 * n]);
-        const m = stackMlpPrompting(wide(w) as never, et, p1, p2, eq);
+        const m = stackMlpPrompting(w, et, p1, p2, eq);
         return { graph: build({ inputs: { w, eq, et, p1, p2 }, outputs: { m } }), bindings: { B }, feeds: embeddingFeeds(B, n, l, seed, { w: [[n, 3 * n], 1] }) };
       },
       reference: ({ B, n, l }, f) => ({ m: stackMlpRef(f32(f.w), f32(f.et), f32(f.p1), f32(f.p2), f32(f.eq), B, n, l) }),
@@ -161,7 +161,7 @@ describe('Prompt-Parser equations (small N)', () => {
       params: parserDims,
       graph: ({ B, n, l, seed }) => {
         const { eq, et, p1, p2 } = embeddings(n, l);
-        return { graph: build({ inputs: { eq, et, p1, p2 }, outputs: { m: addPrompting(wide(et), wide(p1), wide(p2), wide(eq)) } }), bindings: { B }, feeds: embeddingFeeds(B, n, l, seed) };
+        return { graph: build({ inputs: { eq, et, p1, p2 }, outputs: { m: addPrompting(et, p1, p2, eq) } }), bindings: { B }, feeds: embeddingFeeds(B, n, l, seed) };
       },
       reference: ({ B, n, l }, f) => ({ m: addPromptingRef(f32(f.et), f32(f.p1), f32(f.p2), f32(f.eq), B, n, l) }),
     });
@@ -172,7 +172,7 @@ describe('Prompt-Parser equations (small N)', () => {
       params: parserDims,
       graph: ({ B, n, l, seed }) => {
         const { eq, et, p1, p2 } = embeddings(n, l);
-        const m = concatMlpPrompting(new ParamStore(seed).root().at('mlp'), wide(et), wide(p1), wide(p2), wide(eq));
+        const m = concatMlpPrompting(new ParamStore(seed).root().at('mlp'), et, p1, p2, eq);
         return { graph: build({ inputs: { eq, et, p1, p2 }, outputs: { m } }), bindings: { B }, feeds: embeddingFeeds(B, n, l, seed) };
       },
       reference: ({ B, n, l }, f, g) => ({ m: concatMlpRef(f32(f.et), f32(f.p1), f32(f.p2), f32(f.eq), mlpOf(g, 'mlp'), B, n, l, erfRef) }),
@@ -191,7 +191,7 @@ describe('Prompt-Parser equations (small N)', () => {
           const mv = uniform(rnd, B * n * n).map((v) => (rnd() < 0.1 ? 0 : v));
           for (let j = 0; j < n; j++) mv[j] = -Math.abs(mv[j]);
           return {
-            graph: build({ inputs: { m, etq }, outputs: { eg: simpleMasking(kind, wide(m), wide(etq)) } }),
+            graph: build({ inputs: { m, etq }, outputs: { eg: simpleMasking(kind, m, etq) } }),
             bindings: { B },
             feeds: { m: hostTensor(mv, [B, n, n]), etq: hostTensor(uniform(rnd, B * n * l), [B, n, l]) },
           };
@@ -210,7 +210,7 @@ describe('Prompt-Parser equations (small N)', () => {
         const bias = input('bias', [2]);
         const rnd = mulberry32(seed);
         return {
-          graph: build({ inputs: { m, etq, weight, bias }, outputs: { eg: gaussianMasking(m, etq, weight as never, bias) } }),
+          graph: build({ inputs: { m, etq, weight, bias }, outputs: { eg: gaussianMasking(m, etq, weight, bias) } }),
           bindings: { B },
           feeds: {
             m: hostTensor(uniform(rnd, B * n * n, -2, 2), [B, n, n]),
@@ -235,7 +235,7 @@ describe('Prompt-Parser equations (small N)', () => {
           numRuns: 3,
           graph: ({ B, n, l, seed }) => {
             const { eq, et, p1, p2 } = embeddings(n, l);
-            const out = promptParser(new ParamStore(seed).root().at('parser'), wide(p1), wide(p2), wide(eq), wide(et), { prompting, masking, tokens: n, embed: l });
+            const out = promptParser(new ParamStore(seed).root().at('parser'), p1, p2, eq, et, { prompting, masking });
             return { graph: build({ inputs: { eq, et, p1, p2 }, outputs: { out } }), bindings: { B }, feeds: embeddingFeeds(B, n, l, seed) };
           },
           reference: ({ B, n, l }, f, g) => {
@@ -267,7 +267,7 @@ describe('prompt encoder: cell scattering', () => {
       graph: ({ B, k, side, seed }) => {
         const points = input('points', ['B', k, 2]);
         return {
-          graph: build({ inputs: { points }, outputs: { member: cellMembership(wide(points), side) } }),
+          graph: build({ inputs: { points }, outputs: { member: cellMembership(points, side) } }),
           bindings: { B },
           feeds: { points: hostTensor(promptCoordinates(mulberry32(seed), B * k * 2, side), [B, k, 2]) },
         };
@@ -283,7 +283,7 @@ describe('prompt encoder: cell scattering', () => {
       graph: ({ side }) => {
         const n = side * side;
         const points = input('points', [1, n, 2]);
-        return { graph: build({ inputs: { points }, outputs: { member: cellMembership(wide(points), side) } }), feeds: { points: hostTensor(gridCentres(side), [1, n, 2]) } };
+        return { graph: build({ inputs: { points }, outputs: { member: cellMembership(points, side) } }), feeds: { points: hostTensor(gridCentres(side), [1, n, 2]) } };
       },
       reference: ({ side }) => ({ member: Float64Array.from({ length: side ** 4 }, (_, i) => (Math.floor(i / side ** 2) === i % side ** 2 ? 1 : 0)) }),
     });
@@ -299,7 +299,7 @@ describe('prompt encoder: cell scattering', () => {
         const type = input('type', ['B', 4]);
         const basis = input('basis', [2, l / 2]);
         const unusedMask = input('mask', ['B', 1, 4 * side, 4 * side]); // the SegLab path is not part of the point maps
-        const maps = pointPromptMaps(new ParamStore(seed).root().at('points'), { points: wide(points), labels: wide(labels), mask: wide(unusedMask), type: wide(type) }, side, l, basis);
+        const maps = pointPromptMaps(new ParamStore(seed).root().at('points'), { points, labels, mask: unusedMask, type }, side, l, basis);
         const typeOneHot = new Float32Array(B * 4);
         for (let b = 0; b < B; b++) typeOneHot[b * 4 + Math.floor(rnd() * 4)] = 1;
         return {

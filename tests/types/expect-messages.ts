@@ -2,7 +2,7 @@
 // the message too: the file is copied with the directives turned into plain comments, compiled alone
 // with the project's settings, and every rejected line must fail with a ShapeError whose sentence
 // begins the comment (a comment may add a parenthetical after it); lines without a directive must compile.
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -16,6 +16,8 @@ export interface Expectation {
 export interface MessageReport {
   readonly problems: readonly string[];
   readonly checked: number;
+  /** Errors after the last expected one, when they are allowed (what a mistake breaks further down). */
+  readonly later: number;
 }
 
 const DIRECTIVE = /^(\s*)\/\/ @ts-expect-error\s*(.*)$/;
@@ -23,9 +25,50 @@ const DIRECTIVE = /^(\s*)\/\/ @ts-expect-error\s*(.*)$/;
 const SENTENCE = /^[A-Za-z][A-Za-z0-9]*(?:[ -][A-Za-z0-9]+){0,2}: /;
 
 export function checkExpectedMessages(typesFile: string, repoRoot: string): MessageReport {
-  const src = readFileSync(typesFile, 'utf8').split('\n');
+  return checkExpectedMessagesIn(readFileSync(typesFile, 'utf8'), typesFile, repoRoot);
+}
+
+/** The same check on `text` compiled as if it were the file `asFile` (its relative imports resolve from there). */
+export function checkExpectedMessagesIn(text: string, asFile: string, repoRoot: string): MessageReport {
+  const probe = prepareProbe(text, asFile, repoRoot);
+  try {
+    let out = '';
+    try {
+      execFileSync(probe.tsc, probe.args, { encoding: 'utf8', stdio: 'pipe' });
+    } catch (e) {
+      out = String((e as { stdout?: string }).stdout ?? '');
+    }
+    return evaluate(out, probe.expectations);
+  } finally {
+    rmSync(probe.dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * checkExpectedMessagesIn without blocking, so that several compiles can run at once. With `allowLater`, errors on
+ * lines after the last expected one are counted, not reported: one mistake may break what uses it further down, but
+ * the first thing the compiler says must be the expected sentence.
+ */
+export async function checkExpectedMessagesAsync(text: string, asFile: string, repoRoot: string, allowLater = false): Promise<MessageReport> {
+  const probe = prepareProbe(text, asFile, repoRoot);
+  try {
+    const out = await new Promise<string>((done) => execFile(probe.tsc, probe.args, { encoding: 'utf8' }, (_err, stdout) => done(String(stdout ?? ''))));
+    return evaluate(out, probe.expectations, allowLater);
+  } finally {
+    rmSync(probe.dir, { recursive: true, force: true });
+  }
+}
+
+interface Probe {
+  readonly dir: string;
+  readonly tsc: string;
+  readonly args: string[];
+  readonly expectations: Expectation[];
+}
+
+function prepareProbe(text: string, asFile: string, repoRoot: string): Probe {
   const expectations: Expectation[] = [];
-  const probe = src.map((l, i) => {
+  const probe = text.split('\n').map((l, i) => {
     const m = DIRECTIVE.exec(l);
     if (!m) return l;
     expectations.push({ line: i + 2, comment: m[2].trim() });
@@ -33,50 +76,49 @@ export function checkExpectedMessages(typesFile: string, repoRoot: string): Mess
   });
   // Relative imports are rewritten to absolute paths so that the copy can live outside the tree
   // (a copy inside it would break every colleague's `tsc -p .` while it exists).
-  const fromDir = dirname(typesFile);
-  const text = probe.join('\n').replace(/(from\s+['"])(\.{1,2}\/[^'"]+)(['"])/g, (_, a: string, p: string, b: string) => `${a}${resolve(fromDir, p)}${b}`);
-
+  const fromDir = dirname(asFile);
+  const probeText = probe.join('\n').replace(/(from\s+['"])(\.{1,2}\/[^'"]+)(['"])/g, (_, a: string, p: string, b: string) => `${a}${resolve(fromDir, p)}${b}`);
   const dir = mkdtempSync(join(tmpdir(), 'oneprompt-types-'));
-  try {
-    writeFileSync(join(dir, 'probe.ts'), text);
-    const tsconfig = { extends: join(repoRoot, 'tsconfig.json'), compilerOptions: { typeRoots: [join(repoRoot, 'node_modules/@types')], noEmit: true }, include: [], files: ['probe.ts'] };
-    writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify(tsconfig));
-    let out = '';
-    try {
-      execFileSync(join(repoRoot, 'node_modules/.bin/tsc'), ['-p', join(dir, 'tsconfig.json'), '--pretty', 'false'], { encoding: 'utf8', stdio: 'pipe' });
-    } catch (e) {
-      out = String((e as { stdout?: string }).stdout ?? '');
+  writeFileSync(join(dir, 'probe.ts'), probeText);
+  const tsconfig = { extends: join(repoRoot, 'tsconfig.json'), compilerOptions: { typeRoots: [join(repoRoot, 'node_modules/@types')], noEmit: true }, include: [], files: ['probe.ts'] };
+  writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify(tsconfig));
+  return { dir, tsc: join(repoRoot, 'node_modules/.bin/tsc'), args: ['-p', join(dir, 'tsconfig.json'), '--pretty', 'false'], expectations };
+}
+
+function evaluate(out: string, expectations: readonly Expectation[], allowLater = false): MessageReport {
+  // Errors by line: the first line names the position, indented lines continue it.
+  const errors = new Map<number, string>();
+  let current = -1;
+  for (const l of out.split('\n')) {
+    const m = /probe\.ts\((\d+),\d+\): error/.exec(l);
+    if (m) {
+      current = Number(m[1]);
+      errors.set(current, `${errors.get(current) ?? ''}${l}\n`);
+    } else if (/^\s/.test(l) && current > 0) errors.set(current, `${errors.get(current)}${l}\n`);
+    else if (l.trim()) {
+      current = -1;
+      errors.set(0, `${errors.get(0) ?? ''}${l}\n`);
     }
-    // Errors by line: the first line names the position, indented lines continue it.
-    const errors = new Map<number, string>();
-    let current = -1;
-    for (const l of out.split('\n')) {
-      const m = /probe\.ts\((\d+),\d+\): error/.exec(l);
-      if (m) {
-        current = Number(m[1]);
-        errors.set(current, `${errors.get(current) ?? ''}${l}\n`);
-      } else if (/^\s/.test(l) && current > 0) errors.set(current, `${errors.get(current)}${l}\n`);
-      else if (l.trim()) {
-        current = -1;
-        errors.set(0, `${errors.get(0) ?? ''}${l}\n`);
-      }
-    }
-    const problems: string[] = [];
-    for (const { line, comment } of expectations) {
-      const err = errors.get(line);
-      if (!err) {
-        problems.push(`line ${line}: expected an error (${comment}) but it compiles`);
-        continue;
-      }
-      if (!SENTENCE.test(comment)) continue;
-      const sentences = [...err.matchAll(/ShapeError<"([^"]*)">/g)].map((m) => m[1]);
-      if (!sentences.some((s) => comment.startsWith(s)))
-        problems.push(`line ${line}: expected "${comment}", the compiler says ${sentences.length ? sentences.map((s) => `"${s}"`).join(', ') : `no ShapeError:\n${err}`}`);
-    }
-    const expectedLines = new Set(expectations.map((e) => e.line));
-    for (const [line, err] of errors) if (!expectedLines.has(line)) problems.push(line ? `line ${line}: unexpected error:\n${err}` : `compiler: ${err}`);
-    return { problems, checked: expectations.length };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
   }
+  const problems: string[] = [];
+  for (const { line, comment } of expectations) {
+    const err = errors.get(line);
+    if (!err) {
+      problems.push(`line ${line}: expected an error (${comment}) but it compiles`);
+      continue;
+    }
+    if (!SENTENCE.test(comment)) continue;
+    const sentences = [...err.matchAll(/ShapeError<"([^"]*)">/g)].map((m) => m[1]);
+    if (!sentences.some((s) => comment.startsWith(s)))
+      problems.push(`line ${line}: expected "${comment}", the compiler says ${sentences.length ? sentences.map((s) => `"${s}"`).join(', ') : `no ShapeError:\n${err}`}`);
+  }
+  const expectedLines = new Set(expectations.map((e) => e.line));
+  const lastExpected = Math.max(0, ...expectedLines);
+  let later = 0;
+  for (const [line, err] of errors) {
+    if (expectedLines.has(line)) continue;
+    if (allowLater && line > lastExpected) later++;
+    else problems.push(line ? `line ${line}: unexpected error:\n${err}` : `compiler: ${err}`);
+  }
+  return { problems, checked: expectations.length, later };
 }

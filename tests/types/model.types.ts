@@ -95,9 +95,9 @@ attention(eqTiny, et, et, { heads: 2 });
 const up = input('up', ['B', 64, 128, 128]);
 const skip = input('skip', ['B', 128, 128, 128]);
 const joined = () => skipJoin(up, skip);
-assertType<ShapeOf<ReturnType<typeof joined>>, ['B', 192, 128, 128]>(true);
+assertType<ShapeOf<ReturnType<typeof joined>>, readonly ['B', 192, 128, 128]>(true);
 const joinedTiny = () => skipJoin(input('up_tiny', ['B', 32, 8, 8]), input('skip_tiny', ['B', 64, 8, 8]));
-assertType<ShapeOf<ReturnType<typeof joinedTiny>>, ['B', 96, 8, 8]>(true);
+assertType<ShapeOf<ReturnType<typeof joinedTiny>>, readonly ['B', 96, 8, 8]>(true);
 // @ts-expect-error skip connection: heights differ (128 vs 64)
 skipJoin(up, input('skip_64', ['B', 128, 64, 64]));
 // @ts-expect-error skip connection: widths differ (128 vs 256)

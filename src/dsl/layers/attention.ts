@@ -12,14 +12,16 @@ import { RuleError } from '../dim.js';
 type Parts<S extends Shape> = S extends readonly [...infer B extends Dim[], infer N extends Dim, infer W extends Dim] ? { batch: B; tokens: N; width: W } : undefined;
 type QueryWidth<S extends Shape> = Parts<S> extends { width: infer W extends number } ? W : number;
 
-/** The key/value input against the query: ranks, batch dims, static widths (they size the projections). */
+/**
+ * The key/value input against the query: ranks and batch dims. The widths size the projections, so they must be
+ * numbers when the graph is built; a named width passes here (a module body's name for a number) and a width that
+ * stays symbolic is reported when the graph is built.
+ */
 export type MultiHeadKeyValueCheck<Q extends Shape, KV extends Shape> = IsTuple<Q> extends false ? unknown
   : IsTuple<KV> extends false ? unknown
-  : Parts<Q> extends { batch: infer QB extends Shape; width: infer QW }
-    ? QW extends string ? ShapeError<`multiHeadAttention: the query width must be static to size the projections, got '${QW}'`>
-    : Parts<KV> extends { batch: infer KB extends Shape; width: infer KW }
-      ? KW extends string ? ShapeError<`multiHeadAttention: the key/value width must be static to size the projections, got '${KW}'`>
-      : DimsAllAgree<KB, QB> extends true ? unknown
+  : Parts<Q> extends { batch: infer QB extends Shape }
+    ? Parts<KV> extends { batch: infer KB extends Shape }
+      ? DimsAllAgree<KB, QB> extends true ? unknown
       : ShapeError<`multiHeadAttention: key/value batch dims [${JoinDims<KB>}] differ from query batch dims [${JoinDims<QB>}]`>
     : ShapeError<`multiHeadAttention: key/value needs rank ≥ 2, got rank ${KV['length']}`>
   : ShapeError<`multiHeadAttention: query needs rank ≥ 2, got rank ${Q['length']}`>;

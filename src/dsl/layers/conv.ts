@@ -8,10 +8,11 @@ import { BuildShapeError, describeValue } from '../graph.js';
 import { callerLocation } from '../source.js';
 import { conv2d, convTranspose2d, type Conv2dOptions, type Conv2dShape, type ConvTranspose2dOptions, type ConvTranspose2dShape } from '../ops/conv.js';
 import { toPair, type OptionOf, type Pair, type PairH, type PairW } from '../ops/spatial.js';
+import { dimValue } from '../dim-values.js';
 
 interface LayerOptions {
-  /** Output channels. */
-  readonly out: number;
+  /** Output channels: a number when the graph is built (a module body may name it). */
+  readonly out: Dim;
   readonly kernel: Pair;
   /** Add a learned per-channel bias (default true). */
   readonly bias?: boolean;
@@ -23,15 +24,14 @@ export interface ConvTranspose2dLayerOptions extends ConvTranspose2dOptions, Lay
 
 /** C / groups when it divides (otherwise wide: conv2d's rule then reports the groups error). */
 type PerGroup<C extends Dim, G> = IsLiteral<C> extends true ? (IsLiteral<G> extends true ? (Mod<C & number, G & number> extends 0 ? FloorDiv<C & number, G & number> : number) : number) : number;
-type Out<O> = OptionOf<O, 'out', number> & number;
+type Out<O> = OptionOf<O, 'out', number> & Dim;
 type K<O> = OptionOf<O, 'kernel', number>;
-type StaticChannels<XS extends Shape, Op extends string, Then> = XS extends readonly [Dim, infer C extends Dim, Dim, Dim]
-  ? C extends number ? Then : ShapeError<`${Op}: the input's channel dim must be static, got ${C}`>
-  : Then;
 type Channels<XS extends Shape> = XS extends readonly [Dim, infer C extends Dim, Dim, Dim] ? C : number;
 
-export type Conv2dLayerShape<XS extends Shape, O> = StaticChannels<XS, 'conv2dLayer', Conv2dShape<XS, [Out<O>, PerGroup<Channels<XS>, OptionOf<O, 'groups', 1>>, PairH<K<O>>, PairW<K<O>>], O>>;
-export type ConvTranspose2dLayerShape<XS extends Shape, O> = StaticChannels<XS, 'convTranspose2dLayer', ConvTranspose2dShape<XS, [Channels<XS>, Out<O>, PairH<K<O>>, PairW<K<O>>], O>>;
+// The input's channels size the weight, so they must be a number when the graph is built: a named channel dim passes
+// here (a module body's name for a number), one that stays symbolic is reported when the graph is built.
+export type Conv2dLayerShape<XS extends Shape, O> = Conv2dShape<XS, [Out<O>, PerGroup<Channels<XS>, OptionOf<O, 'groups', 1>>, PairH<K<O>>, PairW<K<O>>], O>;
+export type ConvTranspose2dLayerShape<XS extends Shape, O> = ConvTranspose2dShape<XS, [Channels<XS>, Out<O>, PairH<K<O>>, PairW<K<O>>], O>;
 
 // ---------------- modules ----------------
 
@@ -78,7 +78,7 @@ export const convTranspose2dLayer = defineModule(function convTranspose2dLayer<X
   const xt = x as Tensor<Shape, 'float32'>;
   const c = staticChannels('convTranspose2dLayer', s, xt);
   const [kh, kw] = toPair(opts.kernel, 1);
-  const fanIn = opts.out * kh * kw;
+  const fanIn = dimValue(opts.out, `convTranspose2dLayer '${s.path}': out`) * kh * kw;
   const weight = s.param('weight', [c, opts.out, kh, kw], init.fanIn(fanIn));
   const bias = opts.bias === false ? undefined : s.param('bias', [opts.out], init.fanIn(fanIn));
   const convOpts: ConvTranspose2dOptions = { stride: opts.stride, padding: opts.padding, dilation: opts.dilation, outputPadding: opts.outputPadding };

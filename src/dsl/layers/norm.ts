@@ -7,12 +7,13 @@ import { layerNormalization } from '../ops/layer-norm.js';
 import { transpose } from '../ops/transpose.js';
 import { RuleError } from '../dim.js';
 
-type StaticLast<S extends Shape, Op extends string> = S extends readonly []
-  ? ShapeError<`${Op}: needs rank ≥ 1, got rank 0`>
-  : S extends readonly [...Dim[], infer L extends string] ? ShapeError<`${Op}: the normalised dim must be static to size its parameters, got '${L}'`> : unknown;
+// The normalised dim sizes the parameters, so it must be a number when the graph is built. A named dim passes here:
+// it may be a module body's name for a number (`Embedding<'B', 'N', 'L'>`); a dim that stays symbolic is reported
+// when the graph is built.
+type StaticLast<S extends Shape, Op extends string> = S extends readonly [] ? ShapeError<`${Op}: needs rank ≥ 1, got rank 0`> : unknown;
 
 type Nchw<S extends Shape> = number extends S['length'] ? unknown
-  : S extends readonly [Dim, infer C, Dim, Dim] ? (C extends string ? ShapeError<`layerNorm2d: the channel dim must be static to size its parameters, got '${C}'`> : unknown)
+  : S extends readonly [Dim, Dim, Dim, Dim] ? unknown
   : ShapeError<`layerNorm2d: needs an NCHW tensor (rank 4), got rank ${S['length']}`>;
 
 export interface LayerNormModuleOptions {

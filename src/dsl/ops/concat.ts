@@ -82,8 +82,14 @@ export const concatOp: OpDef<{ readonly axis: number }> = {
   tfjs: (tf, xs, { axis }) => [tf.concat([...xs], normAxis(axis, xs[0].rank, 'concat'))],
 };
 
-/** Join tensors along `axis`; all other dims must agree. */
-export function concat<const T extends readonly AnyTensor[], Ax extends number>(tensors: T & NoInfer<Check<ConcatShape<ShapesOf<T>, Ax>>>, axis: Ax): Tensor<OrWide<ConcatShape<ShapesOf<T>, Ax>>, FirstDType<T>> {
+/**
+ * Join tensors along `axis`; all other dims must agree. The first signature matches two tensors of one shape joined
+ * along the last axis by pattern (the last dim doubles, as DimAdd writes it), so it also checks inside bodies
+ * generic in their dims.
+ */
+export function concat<P extends Shape, F extends Dim, D extends DType>(tensors: readonly [Tensor<readonly [...P, F], D>, NoInfer<Tensor<readonly [...P, F], D>>], axis: -1): Tensor<[...P, DimAdd<F, F>], D>;
+export function concat<const T extends readonly AnyTensor[], Ax extends number>(tensors: T & NoInfer<Check<ConcatShape<ShapesOf<T>, Ax>>>, axis: Ax): Tensor<OrWide<ConcatShape<ShapesOf<T>, Ax>>, FirstDType<T>>;
+export function concat(tensors: readonly AnyTensor[], axis: number): AnyTensor {
   return wrap(apply(concatOp, tensors.map((t) => t.value), { axis })[0]);
 }
 

@@ -1,5 +1,5 @@
 // Element-wise ops with NumPy broadcasting, and unary activations.
-import type { Broadcast, Check, OrWide, Shape } from '../types/shape.js';
+import type { Broadcast, Check, OrWide, Shape, ShapeError } from '../types/shape.js';
 import { onnxElemType, type DType } from '../dtype.js';
 import { apply, type OpDef, type TF, type TFTensor } from '../graph.js';
 import { Tensor, wrap } from '../tensor.js';
@@ -60,21 +60,40 @@ function binary(kind: BinaryKind, a: Operand, b: Operand): Tensor<Shape, DType> 
   return wrap(apply(binaryOp(kind), [operandValue(a, b), operandValue(b, a)], {})[0]);
 }
 
-type Bin<Op extends string> = <A extends Operand, B extends Operand>(a: A, b: B & Check<BinaryResult<A, B, Op>>) => Tensor<OrWide<BinaryResult<A, B, Op>>, DTypeOf<A, B>>;
-type Cmp<Op extends string> = <A extends Operand, B extends Operand>(a: A, b: B & Check<BinaryResult<A, B, Op>>) => Tensor<OrWide<BinaryResult<A, B, Op>>, 'bool'>;
+/** Both tensor operands have one dtype (a plain number takes the other operand's). */
+export type SameDType<A, B, Op extends string> = A extends Tensor<Shape, infer DA>
+  ? B extends Tensor<Shape, infer DB> ? ([DA] extends [DB] ? ([DB] extends [DA] ? unknown : ShapeError<`${Op}: dtypes differ (${DA} vs ${DB})`>) : ShapeError<`${Op}: dtypes differ (${DA} vs ${DB})`>) : unknown
+  : unknown;
+type BinaryCheck<A, B, Op extends string> = SameDType<A, B, Op> extends infer E extends ShapeError<string> ? E : Check<BinaryResult<A, B, Op>>;
 
-export const add: Bin<'add'> = (a, b) => binary('Add', a, b) as never;
-export const sub: Bin<'sub'> = (a, b) => binary('Sub', a, b) as never;
-export const mul: Bin<'mul'> = (a, b) => binary('Mul', a, b) as never;
-export const div: Bin<'div'> = (a, b) => binary('Div', a, b) as never;
-export const pow: Bin<'pow'> = (a, b) => binary('Pow', a, b) as never;
-export const maximum: Bin<'maximum'> = (a, b) => binary('Max', a, b) as never;
-export const minimum: Bin<'minimum'> = (a, b) => binary('Min', a, b) as never;
-export const equal: Cmp<'equal'> = (a, b) => binary('Equal', a, b) as never;
-export const greater: Cmp<'greater'> = (a, b) => binary('Greater', a, b) as never;
-export const less: Cmp<'less'> = (a, b) => binary('Less', a, b) as never;
-export const logicalAnd: Cmp<'logicalAnd'> = (a, b) => binary('And', a, b) as never;
-export const logicalOr: Cmp<'logicalOr'> = (a, b) => binary('Or', a, b) as never;
+/**
+ * A binary element-wise op. The first two signatures match operands of one shape and dtype (or a tensor and a
+ * number) by pattern, so they also check inside bodies generic in their dims (`Tensor<readonly [B, N, L]>`); the last
+ * broadcasts by the rule and says what is wrong (dims or dtypes) when nothing matches.
+ */
+interface Bin<Op extends string> {
+  <S extends Shape, D extends DType>(a: Tensor<S, D>, b: Tensor<NoInfer<S>, NoInfer<D>> | number): Tensor<[...S], D>;
+  <S extends Shape, D extends DType>(a: number, b: Tensor<S, D>): Tensor<[...S], D>;
+  <A extends Operand, B extends Operand>(a: A, b: B & BinaryCheck<A, B, Op>): Tensor<OrWide<BinaryResult<A, B, Op>>, DTypeOf<A, B>>;
+}
+interface Cmp<Op extends string> {
+  <S extends Shape, D extends DType>(a: Tensor<S, D>, b: Tensor<NoInfer<S>, NoInfer<D>> | number): Tensor<[...S], 'bool'>;
+  <S extends Shape, D extends DType>(a: number, b: Tensor<S, D>): Tensor<[...S], 'bool'>;
+  <A extends Operand, B extends Operand>(a: A, b: B & BinaryCheck<A, B, Op>): Tensor<OrWide<BinaryResult<A, B, Op>>, 'bool'>;
+}
+
+export const add: Bin<'add'> = (a: Operand, b: Operand) => binary('Add', a, b) as never;
+export const sub: Bin<'sub'> = (a: Operand, b: Operand) => binary('Sub', a, b) as never;
+export const mul: Bin<'mul'> = (a: Operand, b: Operand) => binary('Mul', a, b) as never;
+export const div: Bin<'div'> = (a: Operand, b: Operand) => binary('Div', a, b) as never;
+export const pow: Bin<'pow'> = (a: Operand, b: Operand) => binary('Pow', a, b) as never;
+export const maximum: Bin<'maximum'> = (a: Operand, b: Operand) => binary('Max', a, b) as never;
+export const minimum: Bin<'minimum'> = (a: Operand, b: Operand) => binary('Min', a, b) as never;
+export const equal: Cmp<'equal'> = (a: Operand, b: Operand) => binary('Equal', a, b) as never;
+export const greater: Cmp<'greater'> = (a: Operand, b: Operand) => binary('Greater', a, b) as never;
+export const less: Cmp<'less'> = (a: Operand, b: Operand) => binary('Less', a, b) as never;
+export const logicalAnd: Cmp<'logicalAnd'> = (a: Operand, b: Operand) => binary('And', a, b) as never;
+export const logicalOr: Cmp<'logicalOr'> = (a: Operand, b: Operand) => binary('Or', a, b) as never;
 
 // ---------------- where (three-way broadcast) ----------------
 const whereOp: OpDef = {

@@ -47,6 +47,15 @@ export const matmulOp: OpDef = {
   },
 };
 
-export function matmul<A extends Shape, B extends Shape, D extends DType>(a: Tensor<A, D>, b: Tensor<B, D> & Check<MatMulShape<A, B>>): Tensor<OrWide<MatMulShape<A, B>>, D> {
+/**
+ * Matrix product of the last two dims, batch dims broadcast (NumPy, ONNX MatMul). The first three signatures match
+ * the common cases by pattern (a batch times a matrix, two equal batches, a matrix times a batch), so they also check
+ * inside bodies generic in their dims; the last applies the rule and says what is wrong when nothing matches.
+ */
+export function matmul<const P extends readonly [Dim, ...Dim[]], K extends Dim, M extends Dim, D extends DType>(a: Tensor<readonly [...P, K], D>, b: Tensor<readonly [NoInfer<K>, M], NoInfer<D>>): Tensor<[...P, M], D>;
+export function matmul<B extends Dim, N extends Dim, K extends Dim, M extends Dim, D extends DType>(a: Tensor<readonly [B, N, K], D>, b: Tensor<readonly [NoInfer<B>, NoInfer<K>, M], NoInfer<D>>): Tensor<[B, N, M], D>;
+export function matmul<N extends Dim, K extends Dim, B extends Dim, M extends Dim, D extends DType>(a: Tensor<readonly [N, K], D>, b: Tensor<readonly [B, NoInfer<K>, M], NoInfer<D>>): Tensor<[B, N, M], D>;
+export function matmul<A extends Shape, B extends Shape, D extends DType>(a: Tensor<A, D>, b: Tensor<B, D> & Check<MatMulShape<A, B>>): Tensor<OrWide<MatMulShape<A, B>>, D>;
+export function matmul(a: Tensor<Shape, DType>, b: Tensor<Shape, DType>): Tensor<Shape, DType> {
   return wrap(apply(matmulOp, [a.value, b.value], {})[0]);
 }

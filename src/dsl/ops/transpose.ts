@@ -36,7 +36,12 @@ export const transposeOp: OpDef<{ readonly perm: readonly number[] }> = {
   tfjs: (tf, [x], { perm }) => [tf.transpose(x, transposeShape(x.shape, perm).perm)],
 };
 
-/** Permute axes: output dim i is input dim perm[i]; [B, C, N] with perm [0, 2, 1] gives [B, N, C]. */
-export function transpose<S extends Shape, D extends DType, const P extends readonly number[]>(x: Tensor<S, D>, perm: P & NoInfer<Check<TransposeShape<S, P>>>): Tensor<OrWide<TransposeShape<S, P>>, D> {
+/**
+ * Permute axes: output dim i is input dim perm[i]; [B, C, N] with perm [0, 2, 1] gives [B, N, C]. The first
+ * signature matches that swap by pattern, so it also checks inside bodies generic in their dims.
+ */
+export function transpose<B extends Dim, N extends Dim, L extends Dim, D extends DType>(x: Tensor<readonly [B, N, L], D>, perm: readonly [0, 2, 1]): Tensor<[B, L, N], D>;
+export function transpose<S extends Shape, D extends DType, const P extends readonly number[]>(x: Tensor<S, D>, perm: P & NoInfer<Check<TransposeShape<S, P>>>): Tensor<OrWide<TransposeShape<S, P>>, D>;
+export function transpose(x: Tensor<Shape, DType>, perm: readonly number[]): Tensor<Shape, DType> {
   return wrap(apply(transposeOp, [x.value], { perm: [...perm] })[0]);
 }

@@ -50,15 +50,16 @@ type BadTargetDim<T extends Shape> = T extends readonly [infer H, ...infer R ext
  * agree; symbolic factors cancel between the two sides; a name only in the target is a new dim
  * (checked by ONNX Runtime when the model runs), but input names may not vanish without one.
  */
-export type ReshapeShape<S extends Shape, T extends Shape> = IsTupleShape<S> extends false ? Shape
-  : IsTupleShape<T> extends false ? Shape
+export type ReshapeShape<S extends Shape, T extends Shape> = IsTupleShape<T> extends false ? Shape
   : NegCount<T> extends infer NC extends number
     ? [BadTargetDim<T>] extends [never] ? ReshapeCounted<S, T, NC>
     : ShapeError<`reshape: target dim ${BadTargetDim<T>} is not a size (use -1 to infer one dim)`>
     : never;
 
+// The target alone decides how many dims are inferred, so two -1 are rejected whatever the input's type.
 type ReshapeCounted<S extends Shape, T extends Shape, NC extends number> = NC extends 0 | 1
-  ? HasWide<S> extends true ? FillNeg<T, number>
+  ? IsTupleShape<S> extends false ? FillNeg<T, number>
+    : HasWide<S> extends true ? FillNeg<T, number>
     : HasWide<WithoutNeg<T>> extends true ? FillNeg<T, number>
     : ReshapeKnown<S, T, NC, CountOf<S>, CountOf<WithoutNeg<T>>>
   : ShapeError<`reshape: at most one dim can be -1, got ${NC}`>;

@@ -17,14 +17,24 @@ export interface ShapeError<Msg extends string> {
 export type IsError<T> = T extends ShapeError<string> ? true : false;
 /** `unknown` when the rule holds (no constraint), the error itself when it fails. */
 export type Check<R> = R extends ShapeError<string> ? R : unknown;
-/** Replace an error result by a harmless wide shape so that one mistake reports once. */
-export type OrWide<R> = R extends ShapeError<string> ? Shape : R;
+/**
+ * The result shape of an op whose rule failed: `any`, so that one mistake reports once (the argument already carries
+ * the sentence), even where the result meets a declared type such as a module's return.
+ */
+export type OrWide<R> = R extends ShapeError<string> ? any : R;
 
 export type IsTuple<S extends Shape> = number extends S['length'] ? false : true;
 export type IsWideDim<D> = D extends number ? (number extends D ? true : false) : D extends string ? (string extends D ? true : false) : true;
 
-/** Equal dims: literal equality; a wide dim is deferred to build time (true). */
-export type DimsAgree<A, B> = IsWideDim<A> extends true ? true : IsWideDim<B> extends true ? true : [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+/**
+ * Equal dims: literal equality; a wide dim is deferred to build time (true). The same dim agrees with itself first,
+ * through a box the compiler resolves even for a type parameter, so `DimsAgree<N, N>` holds in a generic body.
+ */
+export type DimsAgree<A, B> = SameDim<A, B> extends true ? true : IsWideDim<A> extends true ? true : IsWideDim<B> extends true ? true : [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+interface DimBox<T> {
+  readonly dim: T;
+}
+type SameDim<A, B> = DimBox<A> extends DimBox<B> ? (DimBox<B> extends DimBox<A> ? true : false) : false;
 
 // ---------- axes ----------
 /** Normalise a possibly negative axis against a rank; 'bad' when out of range. */
@@ -51,8 +61,31 @@ export type Broadcast<A extends Shape, B extends Shape, Op extends string, Acc e
     : [...B, ...Acc];
 
 // ---------- sums and products of dims (symbolic dims stay symbolic) ----------
-export type DimAdd<A extends Dim, B extends Dim> = A extends number ? (B extends number ? Add<A, B> : `${A}+${B}`) : `${A}+${B}`;
-export type DimMul<A extends Dim, B extends Dim> = A extends 1 ? B : B extends 1 ? A : A extends number ? (B extends number ? Mul<A, B> : `${A}*${B}`) : `${A}*${B}`;
+// A wide operand (`number`, `string`) gives a wide result: a template such as `${string}*W` would pass for a name.
+type WideOf<A extends Dim, B extends Dim> = [A, B] extends [number, number] ? number : Dim;
+// `any` in gives `any` out: the compiler erases a signature's type parameters to it when it compares the signature
+// with its implementation's (a body checked at named dims, graphs/oneprompt/embedding.ts).
+type IsAny<T> = 0 extends 1 & T ? true : false;
+export type DimAdd<A extends Dim, B extends Dim> = IsAny<A | B> extends true ? any : IsWideDim<A> extends true ? WideOf<A, B> : IsWideDim<B> extends true ? WideOf<A, B>
+  : A extends number ? (B extends number ? Add<A, B> : `${A}+${B}`) : A extends `${infer X}/2` ? ([A] extends [B] ? X : `${A}+${B}`) : `${A}+${B}`;
+/**
+ * An exact half: an even number halves, a name N halves to 'N/2' (and two halves add up to N again). An odd number
+ * gives a wide dim; halfDim throws for it when the graph is built.
+ */
+export type HalfDim<A extends Dim> = IsAny<A> extends true ? any : A extends number ? HalfOf<`${A}`> : string extends A ? string : `${A}/2`;
+// Halving by a digit table keeps the type shallow where A is still a type parameter (the general division is not).
+type HalfOf<D extends string> = D extends `${infer N extends number}` ? (`${N}` extends `${string}.${string}` | `-${string}` ? number : HalfDigits<D> extends `${infer H extends number}` ? H : number) : number;
+type HalfDigits<D extends string, Carry extends 0 | 1 = 0, Acc extends string = ''> = D extends `${infer C extends keyof HalfTable}${infer R}`
+  ? HalfDigits<R, HalfTable[C][Carry][1], `${Acc}${HalfTable[C][Carry][0]}`>
+  : Carry extends 0 ? StripLeadingZeros<Acc> : 'odd';
+// For digit d with a carried 1 (i.e. 10 + d): [half digit, carry out].
+interface HalfTable {
+  '0': [['0', 0], ['5', 0]]; '1': [['0', 1], ['5', 1]]; '2': [['1', 0], ['6', 0]]; '3': [['1', 1], ['6', 1]]; '4': [['2', 0], ['7', 0]];
+  '5': [['2', 1], ['7', 1]]; '6': [['3', 0], ['8', 0]]; '7': [['3', 1], ['8', 1]]; '8': [['4', 0], ['9', 0]]; '9': [['4', 1], ['9', 1]];
+}
+type StripLeadingZeros<S extends string> = S extends `0${infer R}` ? (R extends '' ? '0' : StripLeadingZeros<R>) : S;
+export type DimMul<A extends Dim, B extends Dim> = IsAny<A | B> extends true ? any : A extends 1 ? B : B extends 1 ? A : IsWideDim<A> extends true ? WideOf<A, B> : IsWideDim<B> extends true ? WideOf<A, B>
+  : A extends number ? (B extends number ? Mul<A, B> : `${A}*${B}`) : `${A}*${B}`;
 
 /** The static part and the symbolic names of a shape, for element-count checks. */
 export type StaticDims<S extends Shape, Acc extends number[] = []> = S extends readonly [infer H, ...infer R extends Shape]

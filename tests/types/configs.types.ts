@@ -1,0 +1,68 @@
+// Every configuration and variant checks: `buildOnePrompt` takes each literal configuration (tiny, small, base, the
+// 12 Prompt-Parser variants of tiny and its ViT encoder) through ConfigRule, and the model's inputs and output carry
+// its dims. The calls sit in functions that are never run: this file is compiled, not executed.
+import type { Tensor } from '../../src/dsl/tensor.js';
+import { base, configs, gridSide, modelDims, sideAt, small, tiny, withVariant, type GridSide, type OnePromptConfig, type SideAt, type TokenCount } from '../../graphs/oneprompt/config.js';
+import { buildOnePrompt, modelInputs } from '../../graphs/oneprompt/model.js';
+import { encoderLevel, imageEncoder } from '../../graphs/oneprompt/encoder.js';
+import { ParamStore } from '../../src/dsl/params.js';
+import { buildGatedTiny } from '../../graphs/examples/gated-tiny.js';
+
+type Equals<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
+const assertType = <A, B>(_check: Equals<A, B>): void => undefined;
+type ShapeOf<T> = T extends Tensor<infer S, any> ? S : never;
+
+// ---- the configurations' dims, computed by the compiler (and by the code: model-dims test) ----
+assertType<GridSide<typeof tiny>, 8>(true);
+assertType<GridSide<typeof small>, 16>(true);
+assertType<GridSide<typeof base>, 64>(true);
+assertType<TokenCount<typeof tiny>, 64>(true);
+assertType<TokenCount<typeof small>, 256>(true);
+assertType<TokenCount<typeof base>, 4096>(true);
+assertType<SideAt<typeof base, 2>, 256>(true);
+assertType<ReturnType<typeof sideAt<typeof tiny, 1>>, 32>(true);
+assertType<ReturnType<typeof gridSide<typeof small>>, 16>(true);
+assertType<ReturnType<typeof modelDims<typeof base>>['grid'], 64>(true);
+// a configuration known only at run time (a JSON file, the CLI) gives wide dims, checked when the model is built
+assertType<GridSide<OnePromptConfig>, number>(true);
+
+// ---- each configuration builds a model whose output is (B, 1, S, S) ----
+const tinyModel = () => buildOnePrompt(tiny);
+const smallModel = () => buildOnePrompt(small, 3);
+const baseModel = () => buildOnePrompt(configs.base);
+assertType<ShapeOf<ReturnType<typeof tinyModel>['logits']>, readonly ['B', 1, 64, 64]>(true);
+assertType<ShapeOf<ReturnType<typeof smallModel>['logits']>, readonly ['B', 1, 256, 256]>(true);
+assertType<ShapeOf<ReturnType<typeof baseModel>['logits']>, readonly ['B', 1, 1024, 1024]>(true);
+assertType<ShapeOf<ReturnType<typeof tinyModel>['inputs']['prompt_points']>, readonly ['B', 32, 2]>(true);
+assertType<ShapeOf<ReturnType<typeof baseModel>['inputs']['query']>, readonly ['B', 1, 1024, 1024]>(true);
+assertType<ShapeOf<ReturnType<typeof modelInputs<64, 32>>['prompt_mask']>, readonly ['B', 1, 64, 64]>(true);
+
+// ---- all 12 Prompt-Parser variants and the ViT encoder ----
+export const variants = () => [
+  buildOnePrompt(withVariant(tiny, { parser: 'add', masking: 'add' })),
+  buildOnePrompt(withVariant(tiny, { parser: 'add', masking: 'binary' })),
+  buildOnePrompt(withVariant(tiny, { parser: 'add', masking: 'norm' })),
+  buildOnePrompt(withVariant(tiny, { parser: 'add', masking: 'gaussian' })),
+  buildOnePrompt(withVariant(tiny, { parser: 'concat-mlp', masking: 'add' })),
+  buildOnePrompt(withVariant(tiny, { parser: 'concat-mlp', masking: 'binary' })),
+  buildOnePrompt(withVariant(tiny, { parser: 'concat-mlp', masking: 'norm' })),
+  buildOnePrompt(withVariant(tiny, { parser: 'concat-mlp', masking: 'gaussian' })),
+  buildOnePrompt(withVariant(tiny, { parser: 'stack-mlp', masking: 'add' })),
+  buildOnePrompt(withVariant(tiny, { parser: 'stack-mlp', masking: 'binary' })),
+  buildOnePrompt(withVariant(tiny, { parser: 'stack-mlp', masking: 'norm' })),
+  buildOnePrompt(withVariant(tiny, { parser: 'stack-mlp', masking: 'gaussian' })),
+  buildOnePrompt(withVariant(tiny, { encoder: 'vit' })),
+  buildOnePrompt(withVariant(small, { parser: 'concat-mlp', masking: 'binary' })),
+];
+assertType<ShapeOf<ReturnType<typeof variants>[number]['logits']>, readonly ['B', 1, 64, 64] | readonly ['B', 1, 256, 256]>(true);
+
+// ---- an encoder level read with its dims ----
+const levels = () => {
+  const features = imageEncoder(new ParamStore(0).root().at('encoder'), modelInputs(64, 32).query, tiny);
+  return [encoderLevel(features, tiny, 0), encoderLevel(features, tiny, 3)] as const;
+};
+assertType<ShapeOf<ReturnType<typeof levels>[0]>, readonly ['B', 8, 64, 64]>(true);
+assertType<ShapeOf<ReturnType<typeof levels>[1]>, readonly ['B', 64, 8, 8]>(true);
+
+// ---- a user's own variant (graphs/examples/gated-tiny.ts) gets the same checking ----
+assertType<ShapeOf<ReturnType<typeof buildGatedTiny>['logits']>, ['B', 1, 64, 64]>(true);
