@@ -91,7 +91,7 @@ export const base = defineConfig({
  * tiny's widths at 128², with 8-pixel tokens (a 16×16 grid): brain structures of the NeuroMaps atlas span a median
  * 8–10 pixels here (2–3 tokens) where at 64² they span 4–5 (one token). Issue 14.
  */
-export const tiny128 = {
+export const tiny128 = defineConfig({
   name: 'tiny128',
   size: 128,
   levels: 3,
@@ -104,7 +104,7 @@ export const tiny128 = {
   points: 32,
   parser: 'stack-mlp',
   masking: 'gaussian',
-} as const satisfies OnePromptConfig;
+});
 
 export const configs = { tiny, small, base, tiny128 } as const;
 export type ConfigName = keyof typeof configs;
