@@ -47,7 +47,12 @@ export interface GradOps {
   mul(a: Operand, b: Operand): Value;
   div(a: Operand, b: Operand): Value;
   pow(a: Operand, b: Operand): Value;
+  maximum(a: Operand, b: Operand): Value;
+  minimum(a: Operand, b: Operand): Value;
   neg(x: Value): Value;
+  abs(x: Value): Value;
+  relu(x: Value): Value;
+  softplus(x: Value): Value;
   exp(x: Value): Value;
   log(x: Value): Value;
   sqrt(x: Value): Value;
@@ -117,7 +122,12 @@ export const gradOps: GradOps = {
   mul: bin(ew.mul),
   div: bin(ew.div),
   pow: bin(ew.pow),
+  maximum: bin(ew.maximum),
+  minimum: bin(ew.minimum),
   neg: un(ew.neg),
+  abs: un(ew.abs),
+  relu: un(ew.relu),
+  softplus: un(ew.softplus),
   exp: un(ew.exp),
   log: un(ew.log),
   sqrt: un(ew.sqrt),

@@ -1,0 +1,153 @@
+// Training on ONNX Runtime: the training-step model (step-graph.ts) run once per step. The trained
+// parameters and Adam's moments live in two sets of host buffers; each step reads one set and ONNX Runtime
+// writes the updated values into the other (preallocated outputs), then the sets trade places, so a step
+// neither allocates nor copies the state ('bind'). 'copy' lets ONNX Runtime allocate the outputs and keeps
+// them as the next state (bench/train.ts measures both).
+import type { Graph } from '../../dsl/build.js';
+import type { Param } from '../../dsl/params.js';
+import { Model, type Device, type HostTensor } from '../../runtime/session.js';
+import { momentName, OPTIMIZER_PREFIX, type AdamConfig } from '../adam.js';
+import type { Batch, EngineStepReport, TrainEngine } from '../engine.js';
+import type { LossWeights } from '../loss.js';
+import type { WarmupCosine } from '../schedule.js';
+import { emitTrainingStep } from './emit-step.js';
+import { ADAM_STEP_INPUT, buildTrainingStep, REPORT_OUTPUTS, STEP_INPUT, TARGET_INPUT, type TrainingStep } from './step-graph.js';
+
+export interface OrtEngineOptions {
+  readonly graph: Graph;
+  /** The graph output holding mask logits. */
+  readonly logits: string;
+  readonly freeze?: readonly string[];
+  readonly schedule: WarmupCosine;
+  readonly adam?: AdamConfig;
+  readonly lossWeights?: LossWeights;
+  readonly device?: Device;
+  /** ONNX Runtime threads inside an op (default: its choice, the number of cores). */
+  readonly threads?: number;
+  /** The batch size, when fixed: ONNX Runtime then plans the step with static shapes. */
+  readonly batch?: number;
+  /** 'bind' (default): outputs written into preallocated buffers; 'copy': ONNX Runtime allocates them. */
+  readonly io?: 'bind' | 'copy';
+  /** Where the CUDA fallback warning goes. */
+  readonly warn?: (message: string) => void;
+}
+
+export class OrtEngineError extends Error {
+  override name = 'OrtEngineError';
+}
+
+/** The ONNX training-step model for a graph and its settings (what OrtEngine runs). */
+export function trainingStepModel(o: Omit<OrtEngineOptions, 'device' | 'threads' | 'batch' | 'io' | 'warn'>): { step: TrainingStep; bytes: Uint8Array } {
+  const step = buildTrainingStep({ graph: o.graph, logits: o.logits, freeze: o.freeze, schedule: o.schedule, adam: o.adam, lossWeights: o.lossWeights });
+  return { step, bytes: emitTrainingStep(step, { metadata: { purpose: 'training step', model: o.graph.name } }) };
+}
+
+const symbolicDims = (graph: Graph): Set<string> => new Set(graph.inputs.flatMap((i) => i.value.shape.filter((d): d is string => typeof d === 'string')));
+
+export class OrtEngine implements TrainEngine {
+  /** The state the next step reads: trained parameters and moments by input name. */
+  private front = new Map<string, Float32Array>();
+  /** Where the next step writes ('bind'). */
+  private back = new Map<string, Float32Array>();
+  private adamStep = 0;
+
+  private constructor(
+    private readonly o: OrtEngineOptions,
+    private readonly model: Model,
+    private readonly stepModel: TrainingStep,
+    private readonly shapes: ReadonlyMap<string, readonly number[]>,
+  ) {
+    for (const p of stepModel.trainable) {
+      const zeros = () => new Float32Array(p.size);
+      this.front.set(p.name, Float32Array.from(p.values()));
+      this.front.set(momentName('m', p.name), zeros());
+      this.front.set(momentName('v', p.name), zeros());
+    }
+    if (this.io === 'bind') for (const [name, data] of this.front) this.back.set(name, new Float32Array(data.length));
+  }
+
+  static async create(o: OrtEngineOptions): Promise<OrtEngine> {
+    const { step, bytes } = trainingStepModel(o);
+    const dims = o.batch !== undefined ? Object.fromEntries([...symbolicDims(o.graph)].filter((d) => d === 'B').map((d) => [d, o.batch!])) : undefined;
+    const model = await Model.load(bytes, { device: o.device ?? 'cpu', threads: o.threads, optimization: 'all', dims, warn: o.warn });
+    const shapes = new Map<string, readonly number[]>();
+    for (const p of step.trainable) for (const name of [p.name, momentName('m', p.name), momentName('v', p.name)]) shapes.set(name, p.shape);
+    return new OrtEngine(o, model, step, shapes);
+  }
+
+  private get io(): 'bind' | 'copy' {
+    return this.o.io ?? 'bind';
+  }
+
+  /** The device the step runs on (after any CUDA fallback). */
+  get device(): Device {
+    return this.model.device;
+  }
+
+  get trainable(): readonly Param[] {
+    return this.stepModel.trainable;
+  }
+
+  get optimizerStep(): number {
+    return this.adamStep;
+  }
+
+  async step(batch: Batch, step: number): Promise<EngineStepReport> {
+    const feeds: Record<string, HostTensor> = { ...batch.inputs, [TARGET_INPUT]: batch.target };
+    feeds[STEP_INPUT] = { dtype: 'int64', dims: [], data: BigInt64Array.of(BigInt(step)) };
+    feeds[ADAM_STEP_INPUT] = { dtype: 'int64', dims: [], data: BigInt64Array.of(BigInt(this.adamStep)) };
+    const tensor = (name: string, data: Float32Array): HostTensor => ({ dtype: 'float32', dims: this.shapes.get(name)!, data });
+    for (const [name, data] of this.front) feeds[name] = tensor(name, data);
+    let into: Record<string, HostTensor> | undefined;
+    if (this.io === 'bind') {
+      into = {};
+      for (const [name, data] of this.back) into[this.stepModel.updates.get(name)!] = tensor(name, data);
+    }
+    const out = await this.model.run(feeds, into);
+    if (this.io === 'bind') [this.front, this.back] = [this.back, this.front];
+    else for (const name of this.front.keys()) this.front.set(name, out[this.stepModel.updates.get(name)!].data as Float32Array);
+    this.adamStep++;
+    const [loss, crossEntropy, diceLoss, dice, lr] = REPORT_OUTPUTS.map((n) => (out[n].data as Float32Array)[0]);
+    return { loss, crossEntropy, diceLoss, dice, lr };
+  }
+
+  readParams(): Map<string, Float32Array> {
+    const out = new Map<string, Float32Array>();
+    for (const p of this.o.graph.params) out.set(p.name, Float32Array.from(this.front.get(p.name) ?? p.values()));
+    return out;
+  }
+
+  optimizerState(): Map<string, Float32Array> {
+    const out = new Map<string, Float32Array>();
+    for (const [name, data] of this.front) if (name.startsWith(OPTIMIZER_PREFIX)) out.set(name, Float32Array.from(data));
+    return out;
+  }
+
+  loadState(params: ReadonlyMap<string, Float32Array>, optimizer: ReadonlyMap<string, Float32Array>, optimizerStep: number): void {
+    if (!Number.isInteger(optimizerStep) || optimizerStep < 0) throw new OrtEngineError(`loadState: the optimiser step must be a non-negative integer, got ${optimizerStep}`);
+    const trained = new Set(this.stepModel.trainable.map((p) => p.name));
+    for (const p of this.o.graph.params) {
+      const data = params.get(p.name);
+      if (!data) throw new OrtEngineError(`loadState: no values for parameter '${p.name}'`);
+      if (data.length !== p.size) throw new OrtEngineError(`loadState: parameter '${p.name}' has ${p.size} values, got ${data.length}`);
+      // Frozen parameters are constants of the step model: they must be the values it was built with.
+      if (!trained.has(p.name) && !Buffer.from(data.buffer, data.byteOffset, data.byteLength).equals(Buffer.from(p.values().buffer, p.values().byteOffset, p.values().byteLength)))
+        throw new OrtEngineError(`loadState: frozen parameter '${p.name}' differs from the value the training step was built with`);
+    }
+    for (const name of this.front.keys()) {
+      const data = trained.has(name) ? params.get(name)! : optimizer.get(name);
+      if (!data) throw new OrtEngineError(`loadState: the checkpoint has no '${name}' (was '${name.slice(OPTIMIZER_PREFIX.length + 2)}' frozen or renamed?)`);
+      if (data.length !== this.front.get(name)!.length) throw new OrtEngineError(`loadState: '${name}' has ${data.length} values, expected ${this.front.get(name)!.length}`);
+      this.front.set(name, Float32Array.from(data));
+    }
+    this.adamStep = optimizerStep;
+  }
+
+  syncParams(): void {
+    for (const p of this.stepModel.trainable) p.set(Float32Array.from(this.front.get(p.name)!));
+  }
+
+  async dispose(): Promise<void> {
+    await this.model.release();
+  }
+}
