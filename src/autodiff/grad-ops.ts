@@ -19,6 +19,8 @@ import { softmaxOp } from '../dsl/ops/softmax.js';
 import { conv2dOp, convTranspose2dOp } from '../dsl/ops/conv.js';
 import { expandOp } from '../dsl/ops/expand.js';
 import { padOp } from '../dsl/ops/pad.js';
+import { flipOp } from '../dsl/ops/flip.js';
+import { layerNormPartsOp } from '../dsl/ops/layer-norm-parts.js';
 import { reshapeLikeOp } from '../dsl/ops/reshape-like.js';
 import { conv2dFilterGradOp, type ConvFilterGradAttrs } from '../dsl/ops/conv-grad.js';
 import { avgPool2dGradOp, maxPool2dGradOp, type PoolGradAttrs } from '../dsl/ops/pool-grad.js';
@@ -70,6 +72,8 @@ export interface GradOps {
   /** The last two axes swapped. */
   transposeLast(x: Value): Value;
   transpose(x: Value, perm: readonly number[]): Value;
+  /** Reversed along `axes`. */
+  flip(x: Value, axes: readonly number[]): Value;
   reshape(x: Value, shape: readonly Dim[]): Value;
   /** `x` in `like`'s shape, read at run time. */
   reshapeLike(x: Value, like: Value): Value;
@@ -93,6 +97,8 @@ export interface GradOps {
   maxPool2dGrad(x: Value, dy: Value, attrs: PoolGradAttrs): Value;
   avgPool2dGrad(x: Value, dy: Value, attrs: PoolGradAttrs): Value;
   avgPool2d(x: Value, attrs: PoolGradAttrs): Value;
+  /** [x̂, 1/√(σ² + ε)] of layer normalisation over x.shape[axis:] (static normalised dims). */
+  layerNormParts(x: Value, axis: number, epsilon: number): [Value, Value];
 }
 
 type AnyTensor = Tensor<readonly Dim[], DType>;
@@ -147,6 +153,7 @@ export const gradOps: GradOps = {
     return one(transposeOp, [x], { perm: [...Array.from({ length: r - 2 }, (_, i) => i), r - 1, r - 2] });
   },
   transpose: (x, perm) => one(transposeOp, [x], { perm }),
+  flip: (x, axes) => one(flipOp, [x], { axes }),
   reshape: (x, shape) => (x.shape.length === shape.length && x.shape.every((d, i) => d === shape[i]) ? x : one(reshapeOp, [x], { shape })),
   reshapeLike: (x, like) => one(reshapeLikeOp, [x, like], {}),
   reduceSum: (x, axes, keepdims) => one(reduceOp('ReduceSum'), [x], { axes, keepdims }),
@@ -166,4 +173,5 @@ export const gradOps: GradOps = {
   maxPool2dGrad: (x, dy, attrs) => one(maxPool2dGradOp, [x, dy], attrs),
   avgPool2dGrad: (x, dy, attrs) => one(avgPool2dGradOp, [x, dy], attrs),
   avgPool2d: (x, attrs) => one(avgPool2dOp, [x], attrs),
+  layerNormParts: (x, axis, epsilon) => apply(layerNormPartsOp, [x], { axis, epsilon }) as [Value, Value],
 };

@@ -48,6 +48,8 @@ export interface TfjsEngineOptions {
   readonly lr: LrSchedule;
   readonly adam?: AdamConfig;
   readonly lossWeights?: LossWeights;
+  /** Dispose the executor with the engine. */
+  readonly ownsExecutor?: boolean;
 }
 
 /** The graph on tfjs: gradients from tfjs autodiff through each op's kernel, Adam on the trainable variables. */
@@ -114,5 +116,6 @@ export class TfjsEngine implements TrainEngine {
   }
   dispose(): void {
     this.adam.dispose();
+    if (this.o.ownsExecutor) this.o.executor.dispose();
   }
 }

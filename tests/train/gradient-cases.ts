@@ -11,6 +11,9 @@ import { mulberry32 } from '../../src/dsl/rng.js';
 import type { HostTensor } from '../../src/runtime/session.js';
 import { expand } from '../../src/dsl/ops/expand.js';
 import { pad } from '../../src/dsl/ops/pad.js';
+import { flip } from '../../src/dsl/ops/flip.js';
+import { reshapeLike } from '../../src/dsl/ops/reshape-like.js';
+import { layerNormParts } from '../../src/dsl/ops/layer-norm-parts.js';
 import { conv2dFilterGrad } from '../../src/dsl/ops/conv-grad.js';
 import { avgPool2dGrad, maxPool2dGrad } from '../../src/dsl/ops/pool-grad.js';
 
@@ -160,9 +163,16 @@ export const gradientCases: Record<string, () => GradientCase> = {
     const y = f.attention(q, k, v, { heads: 2 });
     return { graph: build({ inputs: { q, k, v }, outputs: { y } }), feeds: { q: values([2, 3, 4], 32), k: values([2, 5, 4], 33), v: values([2, 5, 6], 34) } };
   },
-  // The ops gradients are made of (src/dsl/ops/{expand,pad,conv-grad,pool-grad}.ts), each linear in its float inputs.
+    // The ops gradients are made of (src/dsl/ops/{expand,pad,flip,reshape-like,conv-grad,pool-grad,layer-norm-parts}.ts).
   'expand (broadcast like another tensor)': () => ({ ...twoInputs((a, b) => expand(a, b) as T, [3, 1], [2, 3, 4], values([3, 1], 39), values([2, 3, 4], 40)), wrt: ['a'] }),
   pad: () => oneInput((x) => pad(x, 1, 2, 1) as T, [2, 3], values([2, 3], 41)),
+  flip: () => oneInput((x) => flip(x, [0, 2]) as T, [2, 3, 4], values([2, 3, 4], 47)),
+  'reshapeLike (a shape read at run time)': () => ({ ...twoInputs((a, b) => reshapeLike(a, b) as T, [2, 6], [3, 4], values([2, 6], 48), values([3, 4], 49)), wrt: ['a'] }),
+  'layerNormParts (x̂ and 1/√(σ² + ε))': () => {
+    const x = input('x', [2, 3, 4]);
+    const [xhat, r] = layerNormParts(x, 1, 1e-5);
+    return { graph: build({ inputs: { x }, outputs: { xhat: xhat as T, r: r as T } }), feeds: { x: values([2, 3, 4], 50) }, noVjp: 'layerNormParts has no gradient of its own (used only inside layerNormalization’s)' };
+  },
   conv2dFilterGrad: () =>
     twoInputs((x, dy) => conv2dFilterGrad(x, dy, { kernel: [3, 2], stride: [2, 1], padding: [1, 0], dilation: [1, 2] }) as T, [2, 3, 6, 5], [2, 4, 3, 3], values([2, 3, 6, 5], 42), values([2, 4, 3, 3], 43)),
   'maxPool2dGrad (in dy; x only picks the windows’ maxima)': () => {

@@ -1,7 +1,11 @@
 // The filter gradient of a 2-D convolution as an op of its own (conv2d's input gradient is convTranspose2d):
 //   ∂W[o, c, i, j] = Σ_{n, a, b} dy[n, o, a, b] · x[n, c, a·s − p + i·d, b·s − p + j·d]
-// which is itself a convolution with the batch as channels: x as [C, N, H, W] convolved with dy as a
-// [O, N, OH, OW] kernel, the stride and dilation trading places, cropped to kh × kw, then [O, C, kh, kw].
+// Lowered per kernel tap (i, j): the tap's strided window of the padded x, [N, C, OH·OW], times dy as
+// [N, O, OH·OW] transposed — one MatMul of inner length OH·OW (ONNX Runtime fuses the transpose into it),
+// summed over the batch; the kh·kw [O, C] results stacked. A tap at a time keeps one copy of x alive.
+// With symbolic spatial dims (window ends unknown) it is a convolution instead, with the batch as channels:
+// x as [C, N, H, W] convolved with dy as a [O, N, OH, OW] kernel, the stride and dilation trading places,
+// cropped to kh × kw — correct, but ONNX Runtime runs such huge, thin kernels slowly.
 // The same op gives convTranspose2d's filter gradient (dy and x trade places).
 import type { Shape } from '../types/shape.js';
 import type { FloatType } from '../dtype.js';
@@ -10,6 +14,7 @@ import { Tensor, wrap } from '../tensor.js';
 import { convOutDim, fmtDim, RuleError, sameDim } from '../dim.js';
 import { checkFloat, checkPair, checkRank4, staticDim, toNHWC, type Pair2 } from './spatial.js';
 import { convNHWC } from './tfjs-conv.js';
+import type { OnnxNodeWriter } from '../../onnx/node-writer.js';
 
 export interface ConvFilterGradAttrs {
   readonly kernel: Pair2;
@@ -38,10 +43,53 @@ function filterGradRule([x, dy]: readonly Value[], a: ConvFilterGradAttrs) {
   return [{ shape: [o, c, a.kernel[0], a.kernel[1]], dtype: x.dtype }];
 }
 
+/** The per-tap MatMul lowering (static spatial dims): see the file's head. */
+function lowerByTaps(w: OnnxNodeWriter, x: string, dy: string, dw: string, a: ConvFilterGradAttrs, o: number, c: number, [h, wd, oh, ow]: number[]): void {
+  const [kh, kw] = a.kernel;
+  const [ph, pw] = a.padding;
+  let xp = x;
+  if (ph || pw) {
+    // The conv's own padding is enough: (OH−1)·s + (k−1)·d ≤ H + 2p − 1 for every tap.
+    xp = w.tmp('x_padded');
+    w.node('Pad', [x, w.int64([0, 0, ph, pw, 0, 0, ph, pw])], [xp], { mode: 'constant' });
+  }
+  const dyRows = w.tmp('dy_rows');
+  w.node('Reshape', [dy, w.int64([0, o, oh * ow])], [dyRows]);
+  const taps: string[] = [];
+  for (let i = 0; i < kh; i++)
+    for (let j = 0; j < kw; j++) {
+      const [window, rows, rowsT, perBatch, tap] = ['window', 'rows', 'rows_t', 'per_batch', 'tap'].map((h) => w.tmp(h));
+      const start = [i * a.dilation[0], j * a.dilation[1]];
+      const end = [start[0] + (oh - 1) * a.stride[0] + 1, start[1] + (ow - 1) * a.stride[1] + 1];
+      const whole = xp === x && start[0] === 0 && start[1] === 0 && end[0] === h && end[1] === wd && a.stride[0] === 1 && a.stride[1] === 1;
+      // A 1×1 kernel at stride 1 without padding: the tap is x itself. Unit steps are left out (Slice's plain copy).
+      if (!whole) w.node('Slice', [xp, w.int64(start), w.int64(end), w.int64([2, 3]), ...(a.stride[0] === 1 && a.stride[1] === 1 ? [] : [w.int64([...a.stride])])], [window]);
+      w.node('Reshape', [whole ? x : window, w.int64([0, c, oh * ow])], [rows]);
+      w.node('Transpose', [rows], [rowsT], { perm: [0, 2, 1] });
+      w.node('MatMul', [dyRows, rowsT], [perBatch]); // [N, O, C]
+      w.node('ReduceSum', [perBatch, w.int64([0])], [tap], { keepdims: 0 }); // [O, C]
+      taps.push(tap);
+    }
+  const stacked = w.tmp('stacked');
+  if (taps.length === 1) w.node('Reshape', [taps[0], w.int64([o, c, kh, kw])], [dw]);
+  else {
+    // [O, C] each → [O, C, kh·kw] → [O, C, kh, kw].
+    const lifted = taps.map((t) => {
+      const u = w.tmp('tap_lifted');
+      w.node('Unsqueeze', [t, w.int64([2])], [u]);
+      return u;
+    });
+    w.node('Concat', lifted, [stacked], { axis: 2 });
+    w.node('Reshape', [stacked, w.int64([o, c, kh, kw])], [dw]);
+  }
+}
+
 export const conv2dFilterGradOp: OpDef<ConvFilterGradAttrs> = {
   type: 'ConvFilterGrad',
   infer: filterGradRule,
   onnx(w, [x, dy], [dw], a, node) {
+    const spatial = [...node.inputs[0].shape.slice(2), ...node.inputs[1].shape.slice(2)];
+    if (spatial.every((n) => typeof n === 'number')) return lowerByTaps(w, x, dy, dw, a, node.inputs[1].shape[1] as number, node.inputs[0].shape[1] as number, spatial as number[]);
     const [kh, kw] = a.kernel;
     const xt = w.tmp('x_t');
     const dyt = w.tmp('dy_t');

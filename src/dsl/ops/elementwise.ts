@@ -237,9 +237,10 @@ const geluOp: OpDef = {
     w.node('Mul', [half, e1], [y]);
   },
   tfjs: (tf, [x]) => [tf.mul(tf.mul(x, 0.5), tf.add(tf.erf(tf.div(x, Math.SQRT2)), 1))],
-  // Φ(x) + x·φ(x): the normal CDF and density.
+  // Φ(x) + x·φ(x): the normal CDF and density. x·(1/√2), not the lowering's x/√2: ONNX Runtime would merge
+  // the same subexpression with the forward's and then could not fuse the forward into one Gelu kernel.
   vjp: (d, { inputs: [x], dys: [g] }) => [
-    g && d.mul(g, d.add(d.mul(d.add(d.erf(d.div(x, Math.SQRT2)), 1), 0.5), d.mul(x, d.mul(d.exp(d.mul(d.mul(x, x), -0.5)), 1 / Math.sqrt(2 * Math.PI))))),
+    g && d.mul(g, d.add(d.mul(d.add(d.erf(d.mul(x, Math.SQRT1_2)), 1), 0.5), d.mul(x, d.mul(d.exp(d.mul(d.mul(x, x), -0.5)), 1 / Math.sqrt(2 * Math.PI))))),
   ],
 };
 export const gelu = <S extends Shape, D extends DType>(x: Tensor<S, D>): Tensor<S, D> => wrap(apply(geluOp, [x.value], {})[0]);

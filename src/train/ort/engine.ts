@@ -24,7 +24,10 @@ export interface OrtEngineOptions {
   readonly device?: Device;
   /** ONNX Runtime threads inside an op (default: its choice, the number of cores). */
   readonly threads?: number;
-  /** The batch size, when fixed: ONNX Runtime then plans the step with static shapes. */
+  /**
+   * The batch size the step is planned for with static shapes (ONNX Runtime's free-dimension override of
+   * 'B'); a batch of another size gets a session of its own. Default: symbolic.
+   */
   readonly batch?: number;
   /** 'bind' (default): outputs written into preallocated buffers; 'copy': ONNX Runtime allocates them. */
   readonly io?: 'bind' | 'copy';
@@ -51,12 +54,17 @@ export class OrtEngine implements TrainEngine {
   private back = new Map<string, Float32Array>();
   private adamStep = 0;
 
+  /** Sessions by the batch size they are planned for (0: symbolic). */
+  private readonly models = new Map<number, Model>();
+
   private constructor(
     private readonly o: OrtEngineOptions,
-    private readonly model: Model,
+    model: Model,
+    private readonly bytes: Uint8Array,
     private readonly stepModel: TrainingStep,
     private readonly shapes: ReadonlyMap<string, readonly number[]>,
   ) {
+    this.models.set(o.batch ?? 0, model);
     for (const p of stepModel.trainable) {
       const zeros = () => new Float32Array(p.size);
       this.front.set(p.name, Float32Array.from(p.values()));
@@ -68,11 +76,22 @@ export class OrtEngine implements TrainEngine {
 
   static async create(o: OrtEngineOptions): Promise<OrtEngine> {
     const { step, bytes } = trainingStepModel(o);
-    const dims = o.batch !== undefined ? Object.fromEntries([...symbolicDims(o.graph)].filter((d) => d === 'B').map((d) => [d, o.batch!])) : undefined;
-    const model = await Model.load(bytes, { device: o.device ?? 'cpu', threads: o.threads, optimization: 'all', dims, warn: o.warn });
+    const model = await OrtEngine.session(o, bytes, o.batch ?? 0);
     const shapes = new Map<string, readonly number[]>();
     for (const p of step.trainable) for (const name of [p.name, momentName('m', p.name), momentName('v', p.name)]) shapes.set(name, p.shape);
-    return new OrtEngine(o, model, step, shapes);
+    return new OrtEngine(o, model, bytes, step, shapes);
+  }
+
+  private static session(o: OrtEngineOptions, bytes: Uint8Array, batch: number): Promise<Model> {
+    const dims = batch && symbolicDims(o.graph).has('B') ? { B: batch } : undefined;
+    return Model.load(bytes, { device: o.device ?? 'cpu', threads: o.threads, optimization: 'all', dims, warn: o.warn });
+  }
+
+  private async modelFor(batch: number): Promise<Model> {
+    const key = this.o.batch === undefined ? 0 : batch;
+    let m = this.models.get(key);
+    if (!m) this.models.set(key, (m = await OrtEngine.session(this.o, this.bytes, key)));
+    return m;
   }
 
   private get io(): 'bind' | 'copy' {
@@ -81,7 +100,7 @@ export class OrtEngine implements TrainEngine {
 
   /** The device the step runs on (after any CUDA fallback). */
   get device(): Device {
-    return this.model.device;
+    return [...this.models.values()][0].device;
   }
 
   get trainable(): readonly Param[] {
@@ -103,7 +122,7 @@ export class OrtEngine implements TrainEngine {
       into = {};
       for (const [name, data] of this.back) into[this.stepModel.updates.get(name)!] = tensor(name, data);
     }
-    const out = await this.model.run(feeds, into);
+    const out = await (await this.modelFor(batch.target.dims[0])).run(feeds, into);
     if (this.io === 'bind') [this.front, this.back] = [this.back, this.front];
     else for (const name of this.front.keys()) this.front.set(name, out[this.stepModel.updates.get(name)!].data as Float32Array);
     this.adamStep++;
@@ -148,6 +167,7 @@ export class OrtEngine implements TrainEngine {
   }
 
   async dispose(): Promise<void> {
-    await this.model.release();
+    for (const m of this.models.values()) await m.release();
+    this.models.clear();
   }
 }
