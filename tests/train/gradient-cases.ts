@@ -163,7 +163,7 @@ export const gradientCases: Record<string, () => GradientCase> = {
     const y = f.attention(q, k, v, { heads: 2 });
     return { graph: build({ inputs: { q, k, v }, outputs: { y } }), feeds: { q: values([2, 3, 4], 32), k: values([2, 5, 4], 33), v: values([2, 5, 6], 34) } };
   },
-    // The ops gradients are made of (src/dsl/ops/{expand,pad,flip,reshape-like,conv-grad,pool-grad,layer-norm-parts}.ts).
+  // The ops gradients are made of (src/dsl/ops/{expand,pad,flip,reshape-like,conv-grad,pool-grad,layer-norm-parts}.ts).
   'expand (broadcast like another tensor)': () => ({ ...twoInputs((a, b) => expand(a, b) as T, [3, 1], [2, 3, 4], values([3, 1], 39), values([2, 3, 4], 40)), wrt: ['a'] }),
   pad: () => oneInput((x) => pad(x, 1, 2, 1) as T, [2, 3], values([2, 3], 41)),
   flip: () => oneInput((x) => flip(x, [0, 2]) as T, [2, 3, 4], values([2, 3, 4], 47)),
