@@ -1,0 +1,173 @@
+// Training on ONNX Runtime (`train --backend ort`): the emitted training-step model passes Debian's ONNX checker
+// and strict shape inference; the loss falls; a run killed by SIGKILL resumes to exactly the weights and log of
+// an uninterrupted one; frozen parameters stay; --init, --device cuda's fallback and auto's choice.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PNG } from 'pngjs';
+import { ParamStore } from '../../src/dsl/params.js';
+import { checkModels, onnxCheckerAvailable } from '../../src/onnx/check.js';
+import { Model } from '../../src/runtime/session.js';
+import { useBackend } from '../../src/train/backend.js';
+import { loadCheckpoint, loadWeights } from '../../src/train/checkpoint.js';
+import { TfjsExecutor } from '../../src/train/executor.js';
+import { DataRng } from '../../src/train/rng.js';
+import { readSafetensors } from '../../src/train/safetensors.js';
+import { runTrainingJob } from '../../src/train/run.js';
+import { registerTask, taskNames } from '../../src/train/task.js';
+import { blobsImageBatch } from '../../src/train/tasks/blobs.js';
+import { getTask } from '../../src/train/tasks/index.js';
+import { trainingStepModel } from '../../src/train/ort/engine.js';
+import { momentName } from '../../src/train/adam.js';
+import { slowBlobsTask } from './fixtures/slow-blobs.js';
+
+beforeAll(() => {
+  if (!taskNames().includes('blobs-slow')) registerTask(slowBlobsTask(0));
+});
+
+const quiet = { write: () => true, isTTY: false };
+const tmp = (p: string) => mkdtempSync(join(tmpdir(), p));
+const readLog = (dir: string) =>
+  readFileSync(join(dir, 'loss.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, number>);
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+const sameBytes = (a: ArrayBufferView, b: ArrayBufferView) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+
+describe('the training-step model', () => {
+  it.skipIf(!onnxCheckerAvailable())('of One-Prompt tiny passes the ONNX checker (full) and strict shape inference, with the declared shapes', () => {
+    const task = getTask('tiny');
+    const model = task.model(new ParamStore(0));
+    const { step, bytes } = trainingStepModel({ graph: model.graph, logits: model.logits, freeze: ['encoder.stem.'], schedule: { lr: 1e-3, totalSteps: 10 } });
+    const path = join(tmp('step-'), 'tiny-step.onnx');
+    writeFileSync(path, bytes);
+    const [r] = checkModels([path]);
+    expect(r.error).toBeNull();
+    expect(r.ok).toBe(true);
+    for (const name of ['loss', 'ce', 'dice_loss', 'dice', 'lr']) expect(r.outputs[name]).toEqual([]);
+    const w = step.trainable.find((p) => p.name === 'decoder.0.ffn.fc1.weight')!;
+    expect(r.outputs[`new:${w.name}`]).toEqual([...w.shape]);
+    expect(r.outputs[`new:${momentName('v', w.name)}`]).toEqual([...w.shape]);
+    // Frozen parameters are constants of the step: neither inputs nor updated.
+    expect(step.trainable.some((p) => p.name.startsWith('encoder.stem.'))).toBe(false);
+    expect(step.trainable.length).toBeGreaterThan(100);
+  });
+});
+
+describe('training on ONNX Runtime', () => {
+  it('the loss falls and Dice rises on the conv blobs task; the run leaves its files and its ONNX model holds the trained weights', async () => {
+    const out = tmp('ort-run-');
+    const lines: string[] = [];
+    const r = await runTrainingJob({ config: 'blobs-conv', data: 'synthetic:256', epochs: 3, batch: 8, lr: 0.02, backend: 'ort', out, stderr: { write: (s: string) => lines.push(s), isTTY: false } });
+    expect(r.backend).toBe('ort');
+    expect(lines.join('')).toMatch(/train: backend ort \(ONNX Runtime cpu/);
+    const log = readLog(out);
+    expect(log.map((l) => l.step)).toEqual(Array.from({ length: 96 }, (_, i) => i + 1));
+    expect(mean(log.slice(-10).map((l) => l.loss))).toBeLessThan(0.8 * mean(log.slice(0, 10).map((l) => l.loss)));
+    expect(mean(log.slice(-10).map((l) => l.dice))).toBeGreaterThan(0.6);
+    // The schedule ran in the graph: warm-up to the peak, then the cosine down to 1% of it.
+    expect(Math.max(...log.map((l) => l.lr))).toBeCloseTo(0.02, 6);
+    expect(log.at(-1)!.lr).toBeCloseTo(0.0002, 6);
+    expect(PNG.sync.read(readFileSync(r.files.curve)).width).toBe(720);
+    expect(loadCheckpoint(r.files.checkpoint).step).toBe(96);
+
+    // model.onnx holds the checkpoint's weights: its ONNX Runtime forward equals tfjs's on them.
+    const model = getTask('blobs-conv').model(new ParamStore(0));
+    loadWeights(r.files.checkpoint, model.graph.params);
+    const { tf } = await useBackend('wasm');
+    const ex = new TfjsExecutor(tf, model.graph);
+    const batch = blobsImageBatch(new DataRng(5), 2, 16);
+    const mine = (await ex.runHost(batch.inputs))[model.logits].data as Float32Array;
+    ex.dispose();
+    const ort = await Model.load(r.files.onnx, { threads: 1 });
+    const theirs = (await ort.run(batch.inputs))[model.logits].data as Float32Array;
+    await ort.release();
+    const scale = Math.max(...Array.from(theirs, Math.abs));
+    expect(Math.max(...Array.from(mine, (v, i) => Math.abs(v - theirs[i]))) / scale).toBeLessThan(1e-4);
+    expect(sameBytes(model.graph.params[0].values(), getTask('blobs-conv').model(new ParamStore(0)).graph.params[0].values())).toBe(false);
+  });
+
+  it('a run killed by SIGKILL resumes with --resume to the weights, moments and log of an uninterrupted run, bit for bit', async () => {
+    const common = ['train', '--config', 'blobs-slow', '--data', 'synthetic:120', '--epochs', '2', '--batch', '4', '--lr', '0.01', '--backend', 'ort', '--threads', '2', '--checkpoint-every', '6'];
+    const killed = tmp('ort-sigkill-');
+    const fixture = fileURLToPath(new URL('./fixtures/train-cli.ts', import.meta.url));
+    const child = spawn(process.execPath, ['--import', 'tsx', fixture, ...common, '--out', killed], { env: { ...process.env, STEP_DELAY_MS: '40' }, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
+    // Kill once a checkpoint past the first exists: 60 steps at ≥ 40 ms each leave a wide window.
+    const ckPath = join(killed, 'last.safetensors');
+    const started = await Promise.race([
+      (async () => {
+        while (child.exitCode === null && !(existsSync(ckPath) && safeStep(ckPath) >= 12)) await new Promise((r) => setTimeout(r, 20));
+        return existsSync(ckPath);
+      })(),
+      exited.then(() => false),
+    ]);
+    child.kill('SIGKILL');
+    await exited;
+    expect(started, `the child never wrote a checkpoint:\n${stderr}`).toBe(true);
+    const atKill = loadCheckpoint(ckPath).step;
+    expect(atKill).toBeGreaterThan(0);
+    expect(atKill).toBeLessThan(60);
+
+    const opts = { config: 'blobs-slow', data: 'synthetic:120', epochs: 2, batch: 4, lr: 0.01, backend: 'ort' as const, threads: 2, checkpointEvery: 6, stderr: quiet };
+    const resumed = await runTrainingJob({ ...opts, resume: true, out: killed });
+    expect(resumed.startStep).toBe(atKill);
+    const straight = tmp('ort-straight-');
+    await runTrainingJob({ ...opts, out: straight });
+
+    const x = readSafetensors(join(straight, 'last.safetensors'));
+    const y = readSafetensors(join(killed, 'last.safetensors'));
+    expect([...y.tensors.keys()].sort()).toEqual([...x.tensors.keys()].sort());
+    expect([...x.tensors.keys()].some((k) => k.startsWith('__optimizer__.adam.v.'))).toBe(true);
+    for (const [name, t] of x.tensors) expect(sameBytes(y.tensors.get(name)!.data, t.data), name).toBe(true);
+    expect(y.metadata).toEqual(x.metadata);
+    const strip = (l: Record<string, number>) => ({ ...l, time_s: 0 });
+    expect(readLog(killed).map(strip)).toEqual(readLog(straight).map(strip));
+  });
+
+  it('frozen parameters stay as initialised and have no moments', async () => {
+    const out = tmp('ort-freeze-');
+    await runTrainingJob({ config: 'blobs', data: 'synthetic:32', batch: 4, backend: 'ort', out, freeze: ['segmenter.fc1.'], stderr: quiet });
+    const trained = readSafetensors(join(out, 'last.safetensors')).tensors;
+    for (const p of getTask('blobs').model(new ParamStore(0)).graph.params) expect(sameBytes(trained.get(p.name)!.data, p.values()), p.name).toBe(p.name.startsWith('segmenter.fc1.'));
+    expect([...trained.keys()].some((k) => k.includes('adam.m.segmenter.fc1'))).toBe(false);
+    expect([...trained.keys()].some((k) => k.includes('adam.m.segmenter.fc2'))).toBe(true);
+  });
+
+  it('--init starts from given weights: at a vanishing learning rate they come out unchanged', async () => {
+    const first = tmp('ort-init-a-');
+    await runTrainingJob({ config: 'blobs', data: 'synthetic:32', batch: 4, lr: 0.05, backend: 'ort', out: first, stderr: quiet });
+    const tuned = tmp('ort-init-b-');
+    await runTrainingJob({ config: 'blobs', data: 'synthetic:32', batch: 4, lr: 1e-12, warmupSteps: 0, backend: 'ort', out: tuned, init: join(first, 'last.safetensors'), stderr: quiet });
+    const a = readSafetensors(join(first, 'last.safetensors')).tensors;
+    const b = readSafetensors(join(tuned, 'last.safetensors')).tensors;
+    for (const p of getTask('blobs').model(new ParamStore(0)).graph.params) {
+      const [x, y] = [a.get(p.name)!.data as Float32Array, b.get(p.name)!.data as Float32Array];
+      expect(Math.max(...Array.from(x, (v, i) => Math.abs(v - y[i]))), p.name).toBeLessThan(1e-6);
+    }
+  });
+
+  it('auto trains on ONNX Runtime; --device cuda without CUDA warns and runs on the CPU; tfjs-only settings are refused', async () => {
+    const lines: string[] = [];
+    const r = await runTrainingJob({ config: 'blobs', data: 'synthetic:16', batch: 4, device: 'cuda', out: tmp('ort-auto-'), stderr: { write: (s: string) => lines.push(s), isTTY: false } });
+    expect(r.backend).toBe('ort');
+    const text = lines.join('');
+    expect(text).toMatch(/CUDA is not available/);
+    expect(text).toMatch(/train: backend ort \(ONNX Runtime cpu/);
+    await expect(runTrainingJob({ config: 'blobs', data: 'synthetic:16', batch: 4, backend: 'wasm', device: 'cuda', out: tmp('ort-x-'), stderr: quiet })).rejects.toThrow(/--device cuda runs the ONNX Runtime step/);
+  });
+});
+
+function safeStep(path: string): number {
+  try {
+    return loadCheckpoint(path).step;
+  } catch {
+    return 0;
+  }
+}
