@@ -1,8 +1,8 @@
 // Training throughput: ONNX Runtime (the emitted training-step model, src/train/ort) against tfjs-wasm on the
 // One-Prompt tiny and small configurations at a few batch sizes, all in one run; the effective training rate
 // (3 × forward FLOPs × samples/s) as a share of ONNX Runtime's own forward rate on the same model and batch;
-// the step's I/O with preallocated, double-buffered outputs ('bind') against ONNX Runtime allocating them
-// ('copy'); peak memory of a training step for small and base (each alone in a child process); and the
+// the step's state I/O: outputs ONNX Runtime allocates ('copy', the default) against preallocated,
+// double-buffered ones ('bind'); peak memory of a training step for small and base (each alone in a child process); and the
 // tfjs-wasm / ONNX Runtime forward-time ratio on the tiny model and two graphs shaped like its bulk.
 // Prints numbers and ratios; asserts nothing.
 //   npx tsx bench/train.ts            (ONEPROMPT_BENCH_DATA=DIR: a dataset folder for tiny/small; default synthetic)
@@ -57,13 +57,14 @@ async function samplesPerSecond(engine: TrainEngine, model: TrainModel, nextBatc
   return batch / (median(times) / 1000);
 }
 
-const ortEngine = (model: TrainModel, batch: number, io: 'bind' | 'copy' = 'bind') =>
+const ortEngine = (model: TrainModel, batch: number, io: 'bind' | 'copy' = 'copy') =>
   OrtEngine.create({ graph: model.graph, logits: model.logits, schedule: { lr: 1e-4, totalSteps: 1000 }, batch, threads: THREADS, io });
 const tfjsEngine = (tf: TF, model: TrainModel) => new TfjsEngine({ executor: new TfjsExecutor(tf, model.graph), logits: model.logits, lr: constantLr(1e-4), ownsExecutor: true });
 
 /** ONNX Runtime forward seconds per call of `graph` at batch B (median of a few, after a warm-up). */
 async function forwardSeconds(graph: Graph, B: number, reps: number): Promise<number> {
-  const m = await Model.load(emit(graph), { threads: THREADS, dims: { B } });
+  // The training step's own session settings: static batch, no spin-waiting.
+  const m = await Model.load(emit(graph), { threads: THREADS, dims: { B }, spinning: false });
   const feeds = randomFeeds(graph, { B });
   await m.run(feeds);
   const times: number[] = [];
@@ -144,7 +145,7 @@ async function main(): Promise<void> {
     ['tiny', 8, 6, 3],
     ...(QUICK ? [] : ([['small', 1, 4, 2], ['small', 4, 3, 2]] as [ConfigName, number, number, number][])),
   ];
-  console.log(`One-Prompt training (Adam; samples/s from the median step after one warm-up step; ONNX Runtime on ${THREADS} threads, tfjs-wasm on its one);`);
+  console.log(`One-Prompt training (Adam; samples/s from the median step after one warm-up step; ONNX Runtime on ${THREADS} threads without spin-waiting, tfjs-wasm on its one);`);
   console.log(`data: ${process.env.ONEPROMPT_BENCH_DATA ?? 'synthetic (3 tasks × 6 images)'}; forward FLOPs counted by ONNX Runtime's profile (src/onnx/inspect.ts)\n`);
   console.log('config  batch   ORT samples/s   tfjs-wasm samples/s   ORT / tfjs   ORT fwd ms   fwd GFLOP/s   train GFLOP/s (3×fwd)   train / fwd rate');
   const dirs = new Map<ConfigName, string>();
@@ -175,11 +176,11 @@ async function main(): Promise<void> {
   const ioTask = getTask(ioConfig[0]);
   const ioData = await ioTask.data(dirs.get(ioConfig[0])!, ioConfig[1]);
   const io: Record<string, number> = {};
-  for (const mode of ['bind', 'copy', 'bind'] as const) {
+  for (const mode of ['copy', 'bind', 'copy'] as const) {
     const m = ioTask.model(new ParamStore(0));
     io[mode] = await samplesPerSecond(await ortEngine(m, ioConfig[1], mode), m, ioData.nextBatch, ioConfig[1], QUICK ? 8 : 3, 1);
   }
-  console.log(`\nstep I/O on ${ioConfig[0]} (batch ${ioConfig[1]}): preallocated double buffers ${io.bind.toFixed(2)} samples/s, ONNX Runtime-allocated outputs ${io.copy.toFixed(2)} (bind / copy = ${(io.bind / io.copy).toFixed(2)})`);
+  console.log(`\nstep state I/O on ${ioConfig[0]} (batch ${ioConfig[1]}): ONNX Runtime-allocated outputs ${io.copy.toFixed(2)} samples/s, preallocated double buffers ${io.bind.toFixed(2)} (bind / copy = ${(io.bind / io.copy).toFixed(2)})`);
 
   // Peak memory of a training step, each configuration alone in a process.
   console.log('\npeak memory of ONNX Runtime training steps (a child process per row; peak RSS of the whole process):');

@@ -16,6 +16,11 @@ export interface SessionOptions {
   readonly warn?: (message: string) => void;
   /** Values for symbolic dims (e.g. { B: 8 }), so that ONNX Runtime plans with static shapes. */
   readonly dims?: Readonly<Record<string, number>>;
+  /**
+   * Whether idle pool threads spin-wait for work (ONNX Runtime's default: fastest on an idle machine; on a busy
+   * one they take the cores the working threads need — a training step on 2 shared cores ran 2–3× slower).
+   */
+  readonly spinning?: boolean;
 }
 
 export interface HostTensor {
@@ -51,6 +56,7 @@ export class Model {
     if (opts.threads !== undefined) base.intraOpNumThreads = opts.threads;
     if (opts.interOpThreads !== undefined) base.interOpNumThreads = opts.interOpThreads;
     if (opts.dims !== undefined) base.freeDimensionOverrides = { ...opts.dims };
+    if (opts.spinning !== undefined) base.extra = { session: { intra_op: { allow_spinning: opts.spinning ? '1' : '0' }, inter_op: { allow_spinning: opts.spinning ? '1' : '0' } } };
     if (opts.device === 'cuda') {
       const warn = (reason: string) => (opts.warn ?? console.warn)(`warning: CUDA is not available (${reason}); running on CPU. See docs/cuda.md to enable it.`);
       // Without the provider libraries ONNX Runtime would fail anyway, after logging its own error.

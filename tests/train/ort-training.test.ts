@@ -20,7 +20,7 @@ import { runTrainingJob } from '../../src/train/run.js';
 import { registerTask, taskNames } from '../../src/train/task.js';
 import { blobsImageBatch } from '../../src/train/tasks/blobs.js';
 import { getTask } from '../../src/train/tasks/index.js';
-import { trainingStepModel } from '../../src/train/ort/engine.js';
+import { OrtEngine, trainingStepModel } from '../../src/train/ort/engine.js';
 import { momentName } from '../../src/train/adam.js';
 import { slowBlobsTask } from './fixtures/slow-blobs.js';
 
@@ -129,6 +129,21 @@ describe('training on ONNX Runtime', () => {
     expect(y.metadata).toEqual(x.metadata);
     const strip = (l: Record<string, number>) => ({ ...l, time_s: 0 });
     expect(readLog(killed).map(strip)).toEqual(readLog(straight).map(strip));
+  });
+
+  it("the step's state I/O: ONNX Runtime-allocated outputs and preallocated double buffers give the same bits", async () => {
+    const run = async (io: 'bind' | 'copy') => {
+      const model = getTask('blobs-conv').model(new ParamStore(0));
+      const engine = await OrtEngine.create({ graph: model.graph, logits: model.logits, schedule: { lr: 0.01, totalSteps: 5 }, batch: 4, threads: 1, io });
+      const rng = new DataRng(2);
+      for (let s = 0; s < 5; s++) await engine.step(blobsImageBatch(rng, 4, 16), s);
+      const out = [...engine.readParams(), ...engine.optimizerState()];
+      await engine.dispose();
+      return out;
+    };
+    const [a, b] = [await run('copy'), await run('bind')];
+    expect(b.map(([n]) => n)).toEqual(a.map(([n]) => n));
+    a.forEach(([name, data], i) => expect(sameBytes(b[i][1], data), name).toBe(true));
   });
 
   it('frozen parameters stay as initialised and have no moments', async () => {

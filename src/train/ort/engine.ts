@@ -1,8 +1,9 @@
-// Training on ONNX Runtime: the training-step model (step-graph.ts) run once per step. The trained
-// parameters and Adam's moments live in two sets of host buffers; each step reads one set and ONNX Runtime
-// writes the updated values into the other (preallocated outputs), then the sets trade places, so a step
-// neither allocates nor copies the state ('bind'). 'copy' lets ONNX Runtime allocate the outputs and keeps
-// them as the next state (bench/train.ts measures both).
+// Training on ONNX Runtime: the training-step model (step-graph.ts) run once per step, the trained parameters
+// and Adam's moments fed in and their updates read out. Two ways to hold that state, measured by bench/train.ts:
+// 'copy' (default) keeps the output arrays ONNX Runtime allocates as the next step's inputs (no copy by us);
+// 'bind' keeps two sets of buffers and has ONNX Runtime write into the other set (preallocated outputs), the
+// sets trading places each step. In onnxruntime-node 1.30 'bind' was the slower (7–13% per step on tiny and
+// small): its binding copies into preallocated outputs rather than letting the kernels write there.
 import type { Graph } from '../../dsl/build.js';
 import type { Param } from '../../dsl/params.js';
 import { Model, type Device, type HostTensor } from '../../runtime/session.js';
@@ -24,12 +25,14 @@ export interface OrtEngineOptions {
   readonly device?: Device;
   /** ONNX Runtime threads inside an op (default: its choice, the number of cores). */
   readonly threads?: number;
+  /** Idle threads spin-wait (default false: a training step usually shares its cores; see SessionOptions.spinning). */
+  readonly spinning?: boolean;
   /**
    * The batch size the step is planned for with static shapes (ONNX Runtime's free-dimension override of
    * 'B'); a batch of another size gets a session of its own. Default: symbolic.
    */
   readonly batch?: number;
-  /** 'bind' (default): outputs written into preallocated buffers; 'copy': ONNX Runtime allocates them. */
+  /** 'copy' (default): ONNX Runtime allocates the outputs, kept as the next state; 'bind': preallocated double buffers. */
   readonly io?: 'bind' | 'copy';
   /** Where the CUDA fallback warning goes. */
   readonly warn?: (message: string) => void;
@@ -84,7 +87,7 @@ export class OrtEngine implements TrainEngine {
 
   private static session(o: OrtEngineOptions, bytes: Uint8Array, batch: number): Promise<Model> {
     const dims = batch && symbolicDims(o.graph).has('B') ? { B: batch } : undefined;
-    return Model.load(bytes, { device: o.device ?? 'cpu', threads: o.threads, optimization: 'all', dims, warn: o.warn });
+    return Model.load(bytes, { device: o.device ?? 'cpu', threads: o.threads, optimization: 'all', dims, spinning: o.spinning ?? false, warn: o.warn });
   }
 
   private async modelFor(batch: number): Promise<Model> {
@@ -95,7 +98,7 @@ export class OrtEngine implements TrainEngine {
   }
 
   private get io(): 'bind' | 'copy' {
-    return this.o.io ?? 'bind';
+    return this.o.io ?? 'copy';
   }
 
   /** The device the step runs on (after any CUDA fallback). */
