@@ -7,8 +7,8 @@
 // Prints numbers and ratios; asserts nothing.
 //   npx tsx bench/train.ts            (ONEPROMPT_BENCH_DATA=DIR: a dataset folder for tiny/small; default synthetic)
 //   TRAIN_BENCH=quick npx tsx bench/train.ts   (tiny only, no base)
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build, type Graph } from '../src/dsl/build.js';
@@ -33,6 +33,8 @@ import type { TrainModel } from '../src/train/task.js';
 import type { TF } from '../src/dsl/graph.js';
 
 const QUICK = process.env.TRAIN_BENCH === 'quick';
+/** A step child using more than this is stopped (others share this machine's memory); BENCH_MEMORY_LIMIT_GB overrides. */
+const MEMORY_LIMIT_MIB = Number(process.env.BENCH_MEMORY_LIMIT_GB ?? 14) * 1024;
 const THREADS = 2;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
@@ -126,8 +128,38 @@ async function forwardRatio(tf: TF, graph: Graph, B: number, flops: number, what
   }
 }
 
-function stepChild(config: ConfigName, batch: number, steps: number): { createSecs: number; secs: number[]; afterModelMiB: number; afterSessionMiB: number; peakMiB: number; trainable: number } {
-  const out = execFileSync(process.execPath, ['--import', 'tsx', 'bench/lib/train-step-child.ts', config, String(batch), String(steps)], { encoding: 'utf8', maxBuffer: 1 << 20 });
+interface StepChildResult {
+  readonly createSecs: number;
+  readonly secs: number[];
+  readonly afterModelMiB: number;
+  readonly afterSessionMiB: number;
+  readonly peakMiB: number;
+  readonly trainable: number;
+}
+
+/** The child's result, or (stopped at the memory limit: this machine is shared) the phase it had reached. */
+async function stepChild(config: ConfigName, batch: number, steps: number): Promise<StepChildResult | { stoppedAtMiB: number; lastPhase: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/lib/train-step-child.ts', config, String(batch), String(steps)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let [out, err] = ['', ''];
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (err += d));
+  const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
+  let stoppedAt = 0;
+  const watch = setInterval(() => {
+    try {
+      const kib = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1] ?? 0);
+      if (kib / 1024 > MEMORY_LIMIT_MIB && !stoppedAt) {
+        stoppedAt = kib / 1024;
+        child.kill('SIGKILL');
+      }
+    } catch {
+      // exited between polls
+    }
+  }, 500);
+  const code = await exited;
+  clearInterval(watch);
+  if (stoppedAt) return { stoppedAtMiB: stoppedAt, lastPhase: err.trim().split('\n').pop() ?? 'start' };
+  if (code !== 0) throw new Error(`train-step-child ${config} exited with ${code}:\n${err}`);
   return JSON.parse(out.trim().split('\n').pop()!);
 }
 
@@ -186,7 +218,11 @@ async function main(): Promise<void> {
   console.log('\npeak memory of ONNX Runtime training steps (a child process per row; peak RSS of the whole process):');
   console.log('config  batch   trainable   after model   after session   after steps   session   step');
   for (const [config, batch, steps] of (QUICK ? [['tiny', 8, 2]] : [['small', 1, 2], ['small', 4, 2], ['base', 1, 1]]) as [ConfigName, number, number][]) {
-    const r = stepChild(config, batch, steps);
+    const r = await stepChild(config, batch, steps);
+    if ('stoppedAtMiB' in r) {
+      console.log(`${config.padEnd(6)} ${String(batch).padStart(5)}   stopped at ${r.stoppedAtMiB.toFixed(0)} MiB (the limit: ${MEMORY_LIMIT_MIB} MiB), after "${r.lastPhase}"`);
+      continue;
+    }
     console.log(
       `${config.padEnd(6)} ${String(batch).padStart(5)} ${(r.trainable / 1e6).toFixed(2).padStart(9)} M ${r.afterModelMiB.toFixed(0).padStart(9)} MiB ${r.afterSessionMiB.toFixed(0).padStart(11)} MiB ${r.peakMiB.toFixed(0).padStart(9)} MiB ${r.createSecs.toFixed(1).padStart(7)} s ${median(r.secs).toFixed(1).padStart(5)} s`,
     );

@@ -4,6 +4,8 @@
 import { fmtShape, sameDim } from '../dsl/dim.js';
 import { describeValue, freshId, withPath, type Node, type Value } from '../dsl/graph.js';
 import { scalar } from '../dsl/const.js';
+import type { Graph } from '../dsl/build.js';
+import type { Param } from '../dsl/params.js';
 import { gradOps } from './grad-ops.js';
 
 export class AutodiffError extends Error {
@@ -35,6 +37,13 @@ export function nodesBehind(roots: readonly Value[]): Node[] {
     }
   }
   return order;
+}
+
+/** Every parameter Value a graph reads, in graph order: what `gradients` takes to differentiate parameters. */
+export function paramValues(graph: Graph): Map<Param, Value> {
+  const out = new Map<Param, Value>();
+  for (const n of graph.nodes) for (const v of n.inputs) if (v.origin.kind === 'param' && !out.has(v.origin.param)) out.set(v.origin.param, v);
+  return out;
 }
 
 export interface GradientOptions {

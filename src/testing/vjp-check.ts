@@ -11,7 +11,7 @@ import { fmtShape } from '../dsl/dim.js';
 import { emit } from '../onnx/emit.js';
 import { Model, type HostTensor } from '../runtime/session.js';
 import { TfjsExecutor, toTfTensor } from '../train/executor.js';
-import { gradients } from '../autodiff/grad.js';
+import { gradients, paramValues } from '../autodiff/grad.js';
 import { gradOps } from '../autodiff/grad-ops.js';
 
 export interface VjpCheckSpec {
@@ -37,13 +37,6 @@ export interface VjpCheckResult {
 
 export class VjpCheckFailure extends Error {
   override name = 'VjpCheckFailure';
-}
-
-/** Every parameter Value the graph reads, by name. */
-function paramValues(graph: Graph): Map<string, Value> {
-  const out = new Map<string, Value>();
-  for (const n of graph.nodes) for (const v of n.inputs) if (v.origin.kind === 'param') out.set(v.origin.param.name, v);
-  return out;
 }
 
 const gradName = (what: string) => `grad:${what}`;
@@ -73,7 +66,7 @@ export async function checkVjp(spec: VjpCheckSpec): Promise<VjpCheckResult> {
     const terms = floatOutputs.map((o, i) => gradOps.reduceSum(gradOps.mul(o.value, shaped(o.value, rs[i].value)), [...o.value.shape.keys()], false));
     const loss = terms.reduce((a, b) => gradOps.add(a, b));
     const inputsWrt = graph.inputs.filter((i) => i.value.dtype === 'float32');
-    const params = paramValues(graph);
+    const params = new Map([...paramValues(graph)].map(([p, v]) => [p.name, v]));
     const wrt = [...inputsWrt.map((i) => ({ name: `input '${i.name}'`, value: i.value })), ...[...params].map(([name, value]) => ({ name: `parameter '${name}'`, value }))];
     const grads = gradients(loss, wrt.map((w) => w.value));
     const outputs: Record<string, Tensor> = {};

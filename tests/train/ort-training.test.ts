@@ -2,11 +2,9 @@
 // and strict shape inference; the loss falls; a run killed by SIGKILL resumes to exactly the weights and log of
 // an uninterrupted one; frozen parameters stay; --init, --device cuda's fallback and auto's choice.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { PNG } from 'pngjs';
 import { ParamStore } from '../../src/dsl/params.js';
 import { checkModels, onnxCheckerAvailable } from '../../src/onnx/check.js';
@@ -23,6 +21,7 @@ import { getTask } from '../../src/train/tasks/index.js';
 import { OrtEngine, trainingStepModel } from '../../src/train/ort/engine.js';
 import { momentName } from '../../src/train/adam.js';
 import { slowBlobsTask } from './fixtures/slow-blobs.js';
+import { expectKilledRunResumesExactly } from './fixtures/kill-resume.js';
 
 beforeAll(() => {
   if (!taskNames().includes('blobs-slow')) registerTask(slowBlobsTask(0));
@@ -92,43 +91,8 @@ describe('training on ONNX Runtime', () => {
   });
 
   it('a run killed by SIGKILL resumes with --resume to the weights, moments and log of an uninterrupted run, bit for bit', async () => {
-    const common = ['train', '--config', 'blobs-slow', '--data', 'synthetic:120', '--epochs', '2', '--batch', '4', '--lr', '0.01', '--backend', 'ort', '--threads', '2', '--checkpoint-every', '6'];
-    const killed = tmp('ort-sigkill-');
-    const fixture = fileURLToPath(new URL('./fixtures/train-cli.ts', import.meta.url));
-    const child = spawn(process.execPath, ['--import', 'tsx', fixture, ...common, '--out', killed], { env: { ...process.env, STEP_DELAY_MS: '40' }, stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (d) => (stderr += d));
-    const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
-    // Kill once a checkpoint past the first exists: 60 steps at ≥ 40 ms each leave a wide window.
-    const ckPath = join(killed, 'last.safetensors');
-    const started = await Promise.race([
-      (async () => {
-        while (child.exitCode === null && !(existsSync(ckPath) && safeStep(ckPath) >= 12)) await new Promise((r) => setTimeout(r, 20));
-        return existsSync(ckPath);
-      })(),
-      exited.then(() => false),
-    ]);
-    child.kill('SIGKILL');
-    await exited;
-    expect(started, `the child never wrote a checkpoint:\n${stderr}`).toBe(true);
-    const atKill = loadCheckpoint(ckPath).step;
-    expect(atKill).toBeGreaterThan(0);
-    expect(atKill).toBeLessThan(60);
-
-    const opts = { config: 'blobs-slow', data: 'synthetic:120', epochs: 2, batch: 4, lr: 0.01, backend: 'ort' as const, threads: 2, checkpointEvery: 6, stderr: quiet };
-    const resumed = await runTrainingJob({ ...opts, resume: true, out: killed });
-    expect(resumed.startStep).toBe(atKill);
-    const straight = tmp('ort-straight-');
-    await runTrainingJob({ ...opts, out: straight });
-
-    const x = readSafetensors(join(straight, 'last.safetensors'));
-    const y = readSafetensors(join(killed, 'last.safetensors'));
-    expect([...y.tensors.keys()].sort()).toEqual([...x.tensors.keys()].sort());
-    expect([...x.tensors.keys()].some((k) => k.startsWith('__optimizer__.adam.v.'))).toBe(true);
-    for (const [name, t] of x.tensors) expect(sameBytes(y.tensors.get(name)!.data, t.data), name).toBe(true);
-    expect(y.metadata).toEqual(x.metadata);
-    const strip = (l: Record<string, number>) => ({ ...l, time_s: 0 });
-    expect(readLog(killed).map(strip)).toEqual(readLog(straight).map(strip));
+    // Killed once a checkpoint past the first exists (60 steps at ≥ 40 ms each leave a wide window).
+    await expectKilledRunResumesExactly('ort', ['--threads', '2'], 12, 40);
   });
 
   it("the step's state I/O: ONNX Runtime-allocated outputs and preallocated double buffers give the same bits", async () => {
@@ -178,11 +142,3 @@ describe('training on ONNX Runtime', () => {
     await expect(runTrainingJob({ config: 'blobs', data: 'synthetic:16', batch: 4, backend: 'wasm', device: 'cuda', out: tmp('ort-x-'), stderr: quiet })).rejects.toThrow(/--device cuda runs the ONNX Runtime step/);
   });
 });
-
-function safeStep(path: string): number {
-  try {
-    return loadCheckpoint(path).step;
-  } catch {
-    return 0;
-  }
-}

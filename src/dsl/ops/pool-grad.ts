@@ -9,7 +9,7 @@ import type { FloatType } from '../dtype.js';
 import { apply, type OpDef, type TF, type TFTensor, type Value } from '../graph.js';
 import { Tensor, wrap } from '../tensor.js';
 import { convOutDim, fmtShape, RuleError, sameDim } from '../dim.js';
-import { checkFloat, checkRank4, toNCHW, toNHWC, windowTaps, type Pair2 } from './spatial.js';
+import { checkFloat, checkRank4, toNHWC, windowTaps, type Pair2 } from './spatial.js';
 import { convTransposeNHWC } from './tfjs-conv.js';
 
 export interface PoolGradAttrs {

@@ -13,7 +13,7 @@ import type { Value } from '../../dsl/graph.js';
 import type { Param } from '../../dsl/params.js';
 import { input, wrap, type Tensor } from '../../dsl/tensor.js';
 import { gradOps as d } from '../../autodiff/grad-ops.js';
-import { gradients } from '../../autodiff/grad.js';
+import { gradients, paramValues } from '../../autodiff/grad.js';
 import { momentName, type AdamConfig } from '../adam.js';
 import type { LossWeights } from '../loss.js';
 import type { WarmupCosine } from '../schedule.js';
@@ -77,13 +77,6 @@ export function warmupCosineGraph(step: Value, s: WarmupCosine): Value {
       : d.add(d.mul(d.add(d.cos(d.mul(d.minimum(d.div(d.sub(step, warm), decaySteps - 1), 1), Math.PI)), 1), 0.5 * (s.lr - floor)), floor);
   if (warm === 0) return cosine;
   return d.where(d.less(step, warm), d.mul(d.add(step, 1), s.lr / warm), cosine);
-}
-
-/** Every parameter Value the graph reads, in graph order. */
-function paramValues(graph: Graph): Map<Param, Value> {
-  const out = new Map<Param, Value>();
-  for (const n of graph.nodes) for (const v of n.inputs) if (v.origin.kind === 'param' && !out.has(v.origin.param)) out.set(v.origin.param, v);
-  return out;
 }
 
 export function buildTrainingStep(spec: TrainingStepSpec): TrainingStep {
