@@ -1,4 +1,4 @@
-// Training throughput: ONNX Runtime (the emitted training-step model, src/train/ort) against tfjs-wasm on the
+// Training throughput, each run in a process of its own: ONNX Runtime (the emitted training-step model, src/train/ort) against tfjs-wasm on the
 // One-Prompt tiny and small configurations at a few batch sizes, all in one run; the effective training rate
 // (3 × forward FLOPs × samples/s) as a share of ONNX Runtime's own forward rate on the same model and batch;
 // the step's state I/O: outputs ONNX Runtime allocates ('copy', the default) against preallocated,
@@ -21,15 +21,10 @@ import { profileFlops } from '../src/onnx/inspect.js';
 import { Model } from '../src/runtime/session.js';
 import { randomFeeds } from '../src/testing/shape-property.js';
 import { useBackend } from '../src/train/backend.js';
-import { TfjsEngine, type TrainEngine } from '../src/train/engine.js';
 import { TfjsExecutor } from '../src/train/executor.js';
-import { train, type NextBatch } from '../src/train/loop.js';
-import { OrtEngine } from '../src/train/ort/engine.js';
-import { constantLr } from '../src/train/schedule.js';
 import { getTask } from '../src/train/tasks/index.js';
 import { synthesize } from '../src/data/synth.js';
 import { configs, type ConfigName } from '../graphs/oneprompt/config.js';
-import type { TrainModel } from '../src/train/task.js';
 import type { TF } from '../src/dsl/graph.js';
 
 const QUICK = process.env.TRAIN_BENCH === 'quick';
@@ -38,30 +33,16 @@ const MEMORY_LIMIT_MIB = Number(process.env.BENCH_MEMORY_LIMIT_GB ?? 14) * 1024;
 const THREADS = 2;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-/** Samples/s over `steps` steps after `warmup` (median of per-step times, robust to other load on the machine). */
-async function samplesPerSecond(engine: TrainEngine, model: TrainModel, nextBatch: NextBatch, batch: number, steps: number, warmup: number): Promise<number> {
-  const times: number[] = [];
-  let t = 0;
-  await train({
-    engine,
-    paramShapes: new Map(model.graph.params.map((p) => [p.name, p.shape])),
-    nextBatch,
-    totalSteps: warmup + steps,
-    seed: 1,
-    onStart: () => void (t = performance.now()),
-    onStep: (r) => {
-      const now = performance.now();
-      if (r.step > warmup) times.push(now - t);
-      t = now;
-    },
-  });
-  await engine.dispose();
-  return batch / (median(times) / 1000);
+/** Training samples/s in a child process of its own (bench/lib/train-throughput-child.ts); undefined when it fails. */
+async function throughput(config: ConfigName, batch: number, backend: 'ort' | 'wasm', steps: number, dir: string, io: 'copy' | 'bind' = 'copy'): Promise<{ value?: number; error?: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/lib/train-throughput-child.ts', config, String(batch), backend, String(steps), dir], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, IO: io } });
+  let [out, err] = ['', ''];
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (err += d));
+  const code = await new Promise<number | null>((res) => child.on('exit', (c) => res(c)));
+  if (code !== 0) return { error: /Aborted\(\)/.test(err) ? 'wasm aborted (its 4 GB heap)' : `exit ${code}: ${err.trim().split('\n').pop()}` };
+  return { value: (JSON.parse(out.trim().split('\n').pop()!) as { samplesPerSecond: number }).samplesPerSecond };
 }
-
-const ortEngine = (model: TrainModel, batch: number, io: 'bind' | 'copy' = 'copy') =>
-  OrtEngine.create({ graph: model.graph, logits: model.logits, schedule: { lr: 1e-4, totalSteps: 1000 }, batch, threads: THREADS, io });
-const tfjsEngine = (tf: TF, model: TrainModel) => new TfjsEngine({ executor: new TfjsExecutor(tf, model.graph), logits: model.logits, lr: constantLr(1e-4), ownsExecutor: true });
 
 /** ONNX Runtime forward seconds per call of `graph` at batch B (median of a few, after a warm-up). */
 async function forwardSeconds(graph: Graph, B: number, reps: number): Promise<number> {
@@ -171,13 +152,14 @@ async function main(): Promise<void> {
     synthesize({ out: dir, tasks: 3, images: 6, size, seed: 1 });
     return dir;
   };
-  // [config, batch, measured steps on ONNX Runtime, on tfjs-wasm] (one warm-up step each).
+  // [config, batch, measured steps on ONNX Runtime, on tfjs-wasm] (one warm-up step each, each run a process of its own).
   const runs: [ConfigName, number, number, number][] = [
     ['tiny', 2, 10, 6],
     ['tiny', 8, 6, 3],
-    ...(QUICK ? [] : ([['small', 1, 4, 2], ['small', 4, 3, 2]] as [ConfigName, number, number, number][])),
+    ...(QUICK ? [] : ([['small', 1, 4, 2], ['small', 2, 3, 2], ['small', 4, 3, 2]] as [ConfigName, number, number, number][])),
   ];
-  console.log(`One-Prompt training (Adam; samples/s from the median step after one warm-up step; ONNX Runtime on ${THREADS} threads without spin-waiting, tfjs-wasm on its one);`);
+  console.log(`One-Prompt training (Adam; samples/s from the median step after one warm-up step, each run in a process of its own;`);
+  console.log(`ONNX Runtime on ${THREADS} threads without spin-waiting, tfjs-wasm on its one thread);`);
   console.log(`data: ${process.env.ONEPROMPT_BENCH_DATA ?? 'synthetic (3 tasks × 6 images)'}; forward FLOPs counted by ONNX Runtime's profile (src/onnx/inspect.ts)\n`);
   console.log('config  batch   ORT samples/s   tfjs-wasm samples/s   ORT / tfjs   ORT fwd ms   fwd GFLOP/s   train GFLOP/s (3×fwd)   train / fwd rate');
   const dirs = new Map<ConfigName, string>();
@@ -189,29 +171,24 @@ async function main(): Promise<void> {
       const f = await profileFlops(emit(task.model(new ParamStore(0)).graph), { B: 1 });
       flopsPerImage.set(config, Object.values(f).reduce((a, x) => a + x.flops, 0));
     }
-    const data = await task.data(dirs.get(config)!, batch);
-    const ortModel = task.model(new ParamStore(0));
-    const ort = await samplesPerSecond(await ortEngine(ortModel, batch), ortModel, data.nextBatch, batch, ortSteps, 1);
-    const tfModel = task.model(new ParamStore(0));
-    const tfjs = await samplesPerSecond(tfjsEngine(tf, tfModel), tfModel, (await task.data(dirs.get(config)!, batch)).nextBatch, batch, tfSteps, 1);
+    const ortRun = await throughput(config, batch, 'ort', ortSteps, dirs.get(config)!);
+    if (ortRun.value === undefined) throw new Error(`ONNX Runtime training of ${config} at batch ${batch} failed: ${ortRun.error}`);
+    const ort = ortRun.value;
+    const tfRun = await throughput(config, batch, 'wasm', tfSteps, dirs.get(config)!);
+    const tfjs = tfRun.value ?? NaN;
     const fwd = await forwardSeconds(task.model(new ParamStore(0)).graph, batch, config === 'tiny' ? 10 : 3);
     const flops = flopsPerImage.get(config)!;
     const fwdRate = (flops * batch) / fwd / 1e9;
     const trainRate = (3 * flops * ort) / 1e9;
     console.log(
-      `${config.padEnd(6)} ${String(batch).padStart(5)} ${ort.toFixed(2).padStart(15)} ${tfjs.toFixed(2).padStart(21)} ${(ort / tfjs).toFixed(1).padStart(11)}× ${(fwd * 1000).toFixed(0).padStart(11)} ${fwdRate.toFixed(1).padStart(13)} ${trainRate.toFixed(1).padStart(23)} ${(trainRate / fwdRate).toFixed(2).padStart(18)}`,
+      `${config.padEnd(6)} ${String(batch).padStart(5)} ${ort.toFixed(2).padStart(15)} ${(tfRun.value !== undefined ? tfjs.toFixed(2) : tfRun.error!).padStart(21)} ${(tfRun.value !== undefined ? `${(ort / tfjs).toFixed(1)}×` : '—').padStart(12)} ${(fwd * 1000).toFixed(0).padStart(11)} ${fwdRate.toFixed(1).padStart(13)} ${trainRate.toFixed(1).padStart(23)} ${(trainRate / fwdRate).toFixed(2).padStart(18)}`,
     );
   }
 
   // The step's state I/O: preallocated double buffers against outputs ONNX Runtime allocates.
   const ioConfig: [ConfigName, number] = QUICK ? ['tiny', 8] : ['small', 1];
-  const ioTask = getTask(ioConfig[0]);
-  const ioData = await ioTask.data(dirs.get(ioConfig[0])!, ioConfig[1]);
   const io: Record<string, number> = {};
-  for (const mode of ['copy', 'bind', 'copy'] as const) {
-    const m = ioTask.model(new ParamStore(0));
-    io[mode] = await samplesPerSecond(await ortEngine(m, ioConfig[1], mode), m, ioData.nextBatch, ioConfig[1], QUICK ? 8 : 3, 1);
-  }
+  for (const mode of ['copy', 'bind'] as const) io[mode] = (await throughput(ioConfig[0], ioConfig[1], 'ort', QUICK ? 8 : 5, dirs.get(ioConfig[0])!, mode)).value ?? NaN;
   console.log(`\nstep state I/O on ${ioConfig[0]} (batch ${ioConfig[1]}): ONNX Runtime-allocated outputs ${io.copy.toFixed(2)} samples/s, preallocated double buffers ${io.bind.toFixed(2)} (bind / copy = ${(io.bind / io.copy).toFixed(2)})`);
 
   // Peak memory of a training step, each configuration alone in a process.
