@@ -2,8 +2,9 @@
 // and Adam's moments fed in and their updates read out. Two ways to hold that state, measured by bench/train.ts:
 // 'copy' (default) keeps the output arrays ONNX Runtime allocates as the next step's inputs (no copy by us);
 // 'bind' keeps two sets of buffers and has ONNX Runtime write into the other set (preallocated outputs), the
-// sets trading places each step. In onnxruntime-node 1.30 'bind' was the slower (7–13% per step on tiny and
-// small): its binding copies into preallocated outputs rather than letting the kernels write there.
+// sets trading places each step. In onnxruntime-node 1.30 the two measured within the noise of this shared
+// machine (bind/copy from 0.9 to 1.07 across runs on tiny and small): its binding copies into preallocated
+// outputs rather than letting the kernels write there, so binding saves nothing; 'copy' is the simpler.
 import type { Graph } from '../../dsl/build.js';
 import type { Param } from '../../dsl/params.js';
 import { Model, type Device, type HostTensor } from '../../runtime/session.js';
