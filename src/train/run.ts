@@ -116,6 +116,8 @@ export async function runTrainingJob(o: TrainJobOptions): Promise<TrainJobResult
   const schedule = { lr, totalSteps, warmupSteps: o.warmupSteps };
   const { engine, backend } = await makeEngine(o, model, { freeze, schedule, batch, say, summary: `config ${task.name}; data: ${data.summary}` });
   const trainedNames = engine instanceof OrtEngine ? new Set(engine.trainable.map((p) => p.name)) : undefined;
+  if (engine instanceof OrtEngine && engine.untouched.length)
+    say(`train: warning: the loss does not reach ${engine.untouched.length} trained parameter(s) through differentiable ops (${engine.untouched.slice(0, 3).map((p) => p.name).join(', ')}${engine.untouched.length > 3 ? ', …' : ''}); they keep their values`);
   const trainable = model.graph.params.filter((p) => (trainedNames ? trainedNames.has(p.name) : p.trainable && !freeze.some((f) => p.name.startsWith(f)))).reduce((n, p) => n + p.size, 0);
   const total = model.graph.params.reduce((n, p) => n + p.size, 0);
   say(`train: ${total} parameters (${trainable} trained${freeze.length ? `, frozen: ${freeze.join(', ')}` : ''}); ${epochs} epoch(s) × ${stepsPerEpoch} steps of batch ${batch} = ${totalSteps} steps; checkpoint every ${every}`);

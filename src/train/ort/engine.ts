@@ -103,6 +103,11 @@ export class OrtEngine implements TrainEngine {
     return this.stepModel.trainable;
   }
 
+  /** Trained parameters the loss does not reach (no gradient): they keep their values. */
+  get untouched(): readonly Param[] {
+    return this.stepModel.untouched;
+  }
+
   get optimizerStep(): number {
     return this.adamStep;
   }

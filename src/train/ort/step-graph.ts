@@ -34,6 +34,8 @@ export interface TrainingStep {
   readonly graph: Graph;
   /** Parameters whose values are inputs and whose updates are outputs, in graph order. */
   readonly trainable: readonly Param[];
+  /** Trained parameters the loss does not reach through differentiable ops: they keep their values. */
+  readonly untouched: readonly Param[];
   /** Output name of each updated state tensor (trained parameters and moments), by input name. */
   readonly updates: ReadonlyMap<string, string>;
   /** Model inputs, then `target`. */
@@ -136,6 +138,7 @@ export function buildTrainingStep(spec: TrainingStepSpec): TrainingStep {
   return {
     graph: build({ name: `${graph.name}_train_step`, inputs, outputs, doc: `one training step of ${graph.name}: forward, cross-entropy + soft Dice, backward, Adam` }),
     trainable,
+    untouched: trainable.filter((_, k) => !grads[k]),
     updates,
     dataInputs: [...graph.inputs.map((i) => i.name), TARGET_INPUT],
   };
