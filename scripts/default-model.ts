@@ -48,7 +48,8 @@ function train(): void {
       run(cli('synth', '--out', d.out, '--tasks', String(d.tasks), '--head-tasks', String(d.headTasks), '--head-targets', String(d.headTargets), '--images', String(d.images), '--size', String(d.size), '--seed', String(d.seed)));
     const resume = existsSync(`${t.out}/last.safetensors`) ? ['--resume'] : [];
     const init = t.init && resume.length === 0 ? ['--init', t.init] : [];
-    run(cli('train', '--config', CONFIG, '--data', d.out, '--epochs', String(t.epochs), '--batch', String(BATCH), '--lr', String(t.lr), '--seed', String(SEED), '--checkpoint-every', '50', '--out', t.out, ...init, ...resume));
+    // The shipped model was trained on tfjs-wasm: pinned, so that this reproduces it (train's default is now ONNX Runtime).
+    run(cli('train', '--config', CONFIG, '--data', d.out, '--epochs', String(t.epochs), '--batch', String(BATCH), '--lr', String(t.lr), '--seed', String(SEED), '--checkpoint-every', '50', '--backend', 'wasm', '--out', t.out, ...init, ...resume));
   }
   console.error(`trained in ${((Date.now() - t0) / 60000).toFixed(1)} min`);
   run(cli('compile', '--config', CONFIG, '--weights', `${STAGES[STAGES.length - 1].train.out}/last.safetensors`, '--out', MODEL));

@@ -1,9 +1,11 @@
-// `oneprompt train --config NAME --data DIR --out RUN_DIR [...]`: train a registered configuration
-// on tfjs, with a progress bar on stderr and a loss log, loss curve, checkpoint and ONNX model in RUN_DIR.
+// `oneprompt train --config NAME --data DIR --out RUN_DIR [...]`: train a registered configuration on
+// ONNX Runtime (the emitted training-step model) or tfjs, with a progress bar on stderr and a loss log,
+// loss curve, checkpoint and ONNX model in RUN_DIR.
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { configs, type ConfigName, type EncoderKind, type MaskingStep, type PromptingStep } from '../../graphs/oneprompt/config.js';
-import { BACKEND_NAMES, isBackendName, type BackendName } from '../train/backend.js';
-import { runTrainingJob } from '../train/run.js';
+import { BACKEND_NAMES, isBackendName } from '../train/backend.js';
+import { runTrainingJob, type TrainBackend } from '../train/run.js';
+import type { Device } from '../runtime/session.js';
 import { onePromptTask } from '../train/tasks/one-prompt.js';
 import { getTask, taskNames } from '../train/tasks/index.js';
 import { registerTask } from '../train/task.js';
@@ -23,8 +25,12 @@ const positiveNumber = (v: string) => {
   if (!(n > 0) || !Number.isFinite(n)) throw new InvalidArgumentError('must be a positive number');
   return n;
 };
-const backendArg = (v: string): BackendName | 'auto' => {
-  if (v !== 'auto' && !isBackendName(v)) throw new InvalidArgumentError(`choose one of auto, ${BACKEND_NAMES.join(', ')}`);
+const backendArg = (v: string): TrainBackend => {
+  if (v !== 'auto' && v !== 'ort' && v !== 'tfjs' && !isBackendName(v)) throw new InvalidArgumentError(`choose one of auto, ort, tfjs, ${BACKEND_NAMES.join(', ')}`);
+  return v;
+};
+const deviceArg = (v: string): Device => {
+  if (v !== 'cpu' && v !== 'cuda') throw new InvalidArgumentError('choose cpu or cuda');
   return v;
 };
 
@@ -36,7 +42,9 @@ interface TrainCliOptions {
   steps?: number;
   batch: number;
   lr: number;
-  backend: BackendName | 'auto';
+  backend: TrainBackend;
+  device: Device;
+  threads?: number;
   resume?: boolean;
   seed: number;
   checkpointEvery?: number;
@@ -64,7 +72,7 @@ export function trainTaskName(o: Pick<TrainCliOptions, 'config' | 'parser' | 'ma
 export function registerTrain(program: Command): void {
   program
     .command('train')
-    .description('train a model configuration on tfjs; writes checkpoints, a loss log and curve, and the trained ONNX model to --out')
+    .description('train a model configuration on ONNX Runtime or tfjs; writes checkpoints, a loss log and curve, and the trained ONNX model to --out')
     .requiredOption('--config <name>', `model configuration (registered: ${taskNames().join(', ')})`)
     .requiredOption('--data <dir>', 'training data folder (the blobs config takes "synthetic" or "synthetic:N")')
     .requiredOption('--out <run_dir>', 'run folder: last.safetensors, loss.jsonl, loss.png, model.onnx, run.json')
@@ -72,7 +80,9 @@ export function registerTrain(program: Command): void {
     .option('--steps <n>', 'train exactly N steps (instead of --epochs)', positiveInt('--steps'))
     .option('--batch <b>', 'samples per step', positiveInt('--batch'), 4)
     .option('--lr <x>', 'peak learning rate (linear warm-up, then cosine decay)', positiveNumber, 1e-3)
-    .option('--backend <name>', `tfjs backend: auto (node-gpu, node, wasm, cpu in that order) or one of ${BACKEND_NAMES.join(', ')}`, backendArg, 'auto')
+    .option('--backend <name>', `ort (ONNX Runtime runs one emitted training-step model per step), tfjs (the first of ${BACKEND_NAMES.join(', ')} that starts) or one of those by name; auto: ort, else tfjs`, backendArg, 'auto')
+    .option('--device <device>', 'ONNX Runtime device: cpu or cuda (falls back to cpu with a warning; see docs/cuda.md)', deviceArg, 'cpu')
+    .option('--threads <n>', 'ONNX Runtime threads (default: the number of cores)', positiveInt('--threads'))
     .option('--resume', 'continue RUN_DIR from its last checkpoint (same weights, optimiser state and data order)')
     .option('--seed <n>', 'seed of the initial weights and of the data order', nonNegativeInt('--seed'), 0)
     .option('--checkpoint-every <n>', 'steps between checkpoints (default: an epoch, at most 100)', positiveInt('--checkpoint-every'))
@@ -93,6 +103,8 @@ export function registerTrain(program: Command): void {
         batch: o.batch,
         lr: o.lr,
         backend: o.backend,
+        device: o.device,
+        threads: o.threads,
         resume: o.resume,
         seed: o.seed,
         checkpointEvery: o.checkpointEvery,

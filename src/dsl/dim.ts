@@ -86,3 +86,21 @@ export function evalDim(d: Dim, bindings: Readonly<Record<string, number>>): num
 }
 
 export const evalShape = (s: RuntimeShape, bindings: Readonly<Record<string, number>>): number[] => s.map((d) => evalDim(d, bindings));
+
+/**
+ * Two spellings of one dim ('H*1' and 'H', 'H-2+2' and 'H') are the same dim when they agree under a few
+ * bindings of their names (the rules above write expressions without simplifying them).
+ */
+export function sameDim(a: Dim, b: Dim): boolean {
+  if (a === b) return true;
+  if (typeof a === 'number' && typeof b === 'number') return false;
+  const names = [...new Set(`${a} ${b}`.match(/[A-Za-z_][A-Za-z0-9_]*/g)?.filter((n) => n !== 'floor') ?? [])];
+  try {
+    return [3, 7, 64].every((k) => {
+      const bindings = Object.fromEntries(names.map((n, i) => [n, k * (i + 2) + i]));
+      return evalDim(a, bindings) === evalDim(b, bindings);
+    });
+  } catch {
+    return false;
+  }
+}

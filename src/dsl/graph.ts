@@ -7,6 +7,7 @@ import { RuleError, fmtShape } from './dim.js';
 import { callerLocation } from './source.js';
 import type { Param } from './params.js';
 import type { OnnxNodeWriter } from '../onnx/node-writer.js';
+import type { GradOps } from '../autodiff/grad-ops.js';
 
 export type TF = typeof tfjs;
 export type TFTensor = tfjs.Tensor;
@@ -41,7 +42,27 @@ export interface OpDef<A = Record<string, never>> {
   onnx(w: OnnxNodeWriter, inputs: readonly string[], outputs: readonly string[], attrs: A, node: Node): void;
   /** The same computation with tfjs (differentiable). */
   tfjs(tf: TF, inputs: readonly TFTensor[], attrs: A, node: Node): TFTensor[];
+  /**
+   * The vector-Jacobian product, written as graph ops with `d` (src/autodiff): the cotangent of each input
+   * from the node and the cotangents of its outputs. Absent: the op is not differentiable (its outputs are
+   * not float, or it takes no float inputs). See src/autodiff/grad.ts.
+   */
+  vjp?(d: GradOps, args: VjpArgs<A>): VjpResult;
 }
+
+export interface VjpArgs<A> {
+  readonly node: Node;
+  readonly attrs: A;
+  readonly inputs: readonly Value[];
+  readonly outputs: readonly Value[];
+  /** The cotangent of each output, shaped like it; undefined where none flows (zero). */
+  readonly dys: readonly (Value | undefined)[];
+  /** Which inputs need a cotangent; the rule may leave the others undefined (and skip their work). */
+  readonly needs: readonly boolean[];
+}
+
+/** One cotangent per input, shaped like it; undefined: zero, or not asked for. */
+export type VjpResult = readonly (Value | undefined)[];
 
 export interface Node {
   readonly id: number;

@@ -1,22 +1,17 @@
-// The training loop, generic over a graph with named inputs and a mask-logits output.
+// The training loop, generic over a graph with named inputs and a mask-logits output, and over the engine
+// that trains it (tfjs, or ONNX Runtime's training-step model: src/train/engine.ts).
 // Data comes from a `nextBatch(step, rng)` callback (see its contract below); the loop owns the
-// optimiser, the data-order RNG and checkpoints, so that a killed run resumes exactly.
+// data-order RNG and checkpoints, so that a killed run resumes exactly.
 import { existsSync } from 'node:fs';
-import type { TFTensor } from '../dsl/graph.js';
-import type { HostTensor } from '../runtime/session.js';
-import { Adam, type AdamConfig } from './adam.js';
+import type { AdamConfig } from './adam.js';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
-import { toTfTensor, type TfjsExecutor } from './executor.js';
-import { diceScore, segmentationLoss, type LossWeights } from './loss.js';
+import { TfjsEngine, type Batch, type TrainEngine } from './engine.js';
+import type { TfjsExecutor } from './executor.js';
+import type { LossWeights } from './loss.js';
 import { DataRng } from './rng.js';
 import type { LrSchedule } from './schedule.js';
 
-export interface Batch {
-  /** Every graph input by name; the batch dim may be any size ≥ 1 (the same for all inputs). */
-  readonly inputs: Readonly<Record<string, HostTensor>>;
-  /** Target masks in {0, 1} (float32), shaped like the logits output. */
-  readonly target: HostTensor;
-}
+export type { Batch } from './engine.js';
 
 /**
  * Where training data comes from.
@@ -55,15 +50,22 @@ export interface CheckpointPlan {
 }
 
 export interface TrainOptions {
-  /** Executor of the graph to train; parameters frozen there stay fixed. */
-  readonly executor: TfjsExecutor;
-  /** The graph output holding mask logits. */
-  readonly logits: string;
+  /**
+   * tfjs: the executor of the graph to train (parameters frozen there stay fixed), with `logits`, `lr`,
+   * `adam` and `lossWeights`. Or `engine`, which has all of those built in (src/train/ort/engine.ts).
+   */
+  readonly executor?: TfjsExecutor;
+  readonly engine?: TrainEngine;
+  /** The graph output holding mask logits (tfjs). */
+  readonly logits?: string;
   readonly nextBatch: NextBatch;
   readonly totalSteps: number;
-  readonly lr: LrSchedule;
+  /** The learning rate by step (tfjs). */
+  readonly lr?: LrSchedule;
   readonly adam?: AdamConfig;
   readonly lossWeights?: LossWeights;
+  /** Parameter shapes by module path, for checkpoints (needed with `engine`; default: the executor graph's). */
+  readonly paramShapes?: ReadonlyMap<string, readonly number[]>;
   /** Seed of the data-order RNG on a fresh start. */
   readonly seed: number;
   readonly checkpoint?: CheckpointPlan;
@@ -88,22 +90,26 @@ export class ResumeMismatchError extends Error {
   override name = 'ResumeMismatchError';
 }
 
-export async function train(opts: TrainOptions): Promise<TrainResult> {
+function engineOf(opts: TrainOptions): { engine: TrainEngine; shapes: ReadonlyMap<string, readonly number[]>; owned: boolean } {
+  if (opts.engine) {
+    if (!opts.paramShapes) throw new Error('train: an engine needs paramShapes (parameter shapes for checkpoints)');
+    return { engine: opts.engine, shapes: opts.paramShapes, owned: false };
+  }
   const ex = opts.executor;
-  const tf = ex.tf;
-  if (!ex.graph.outputs.some((o) => o.name === opts.logits)) throw new Error(`train: graph '${ex.graph.name}' has no output '${opts.logits}'`);
-  const trainable = new Map([...ex.variables].filter(([, v]) => v.trainable));
-  if (trainable.size === 0) throw new Error(`train: every parameter of graph '${ex.graph.name}' is frozen; nothing to train`);
-  const byVarName = new Map([...trainable].map(([path, v]) => [v.name, path]));
-  const adam = new Adam(tf, trainable, opts.adam);
-  const shapes = new Map(ex.graph.params.map((p) => [p.name, p.shape]));
+  if (!ex || !opts.logits || !opts.lr) throw new Error('train: give an engine, or a tfjs executor with logits and lr');
+  const engine = new TfjsEngine({ executor: ex, logits: opts.logits, lr: opts.lr, adam: opts.adam, lossWeights: opts.lossWeights });
+  return { engine, shapes: opts.paramShapes ?? new Map(ex.graph.params.map((p) => [p.name, p.shape])), owned: true };
+}
+
+export async function train(opts: TrainOptions): Promise<TrainResult> {
+  const { engine, shapes, owned } = engineOf(opts);
   let rng = new DataRng(opts.seed);
   let step = 0;
 
   const ck = opts.checkpoint;
   const save = () => {
     if (!ck) return;
-    saveCheckpoint(ck.path, { step, rngState: rng.state, optimizerStep: adam.step, params: ex.readParams(), optimizer: adam.state(), extra: ck.metadata ?? {} }, shapes);
+    saveCheckpoint(ck.path, { step, rngState: rng.state, optimizerStep: engine.optimizerStep, params: engine.readParams(), optimizer: engine.optimizerState(), extra: ck.metadata ?? {} }, shapes);
     opts.onCheckpoint?.(step, ck.path);
   };
   let startStep = 0;
@@ -113,49 +119,22 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       const state = loadCheckpoint(ck.path);
       for (const [k, v] of Object.entries(ck.metadata ?? {}))
         if (state.extra[k] !== v) throw new ResumeMismatchError(`resume: ${ck.path} was written with ${k} = ${JSON.stringify(state.extra[k])}, this run has ${JSON.stringify(v)}`);
-      ex.loadParams(state.params);
-      adam.loadState(state.optimizer, state.optimizerStep);
+      engine.loadState(state.params, state.optimizer, state.optimizerStep);
       rng = DataRng.fromState(state.rngState);
       step = startStep = state.step;
     }
     await opts.onStart?.(startStep);
     while (step < opts.totalSteps) {
       const batch = await opts.nextBatch(step, rng);
-      const lr = opts.lr(step);
-      last = trainStep(batch, lr);
+      const r = await engine.step(batch, step);
+      if (!Number.isFinite(r.loss)) throw new Error(`train: the loss became ${r.loss} at step ${step} (lr ${r.lr}); lower the learning rate`);
       step++;
-      await opts.onStep?.({ ...last, step });
+      last = { ...r, step, totalSteps: opts.totalSteps, batchSize: batch.target.dims[0] ?? 1 };
+      await opts.onStep?.(last);
       if (ck && (step % ck.every === 0 || step === opts.totalSteps)) save();
     }
   } finally {
-    adam.dispose();
+    if (owned) await engine.dispose();
   }
   return { startStep, steps: step - startStep, last };
-
-  function trainStep(batch: Batch, lr: number): StepReport {
-    const feeds: Record<string, TFTensor> = {};
-    const made: TFTensor[] = [];
-    try {
-      for (const [name, t] of Object.entries(batch.inputs)) made.push((feeds[name] = toTfTensor(tf, t, `batch input '${name}'`)));
-      const target = toTfTensor(tf, batch.target, 'batch target');
-      made.push(target);
-      let parts: TFTensor[] = [];
-      const { value, grads } = tf.variableGrads(() => {
-        const logits = ex.run(feeds, [opts.logits])[opts.logits];
-        const l = segmentationLoss(tf, logits, target, opts.lossWeights);
-        // Kept past the gradient's tidy for the report; freed below.
-        parts = [tf.keep(l.crossEntropy), tf.keep(l.dice), tf.keep(diceScore(tf, logits, target))];
-        return l.loss as never;
-      }, [...trainable.values()]);
-      made.push(value, ...parts, ...Object.values(grads));
-      const named = new Map<string, TFTensor>();
-      for (const [varName, g] of Object.entries(grads)) named.set(byVarName.get(varName)!, g);
-      adam.apply(named, lr);
-      const [loss, ce, diceLoss, dice] = [value, ...parts].map((t) => t.dataSync()[0]);
-      if (!Number.isFinite(loss)) throw new Error(`train: the loss became ${loss} at step ${step} (lr ${lr}); lower the learning rate`);
-      return { step, totalSteps: opts.totalSteps, loss, crossEntropy: ce, diceLoss, dice, lr, batchSize: batch.target.dims[0] ?? 1 };
-    } finally {
-      for (const t of made) t.dispose();
-    }
-  }
 }

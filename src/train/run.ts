@@ -11,11 +11,15 @@ import { ParamStore } from '../dsl/params.js';
 import { saveModel } from '../onnx/save.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { useBackend, type BackendName } from './backend.js';
+import { TfjsEngine, type TrainEngine } from './engine.js';
 import { TfjsExecutor } from './executor.js';
 import { train, type StepReport, type TrainResult } from './loop.js';
+import { OrtEngine } from './ort/engine.js';
+import type { Device } from '../runtime/session.js';
 import { lossCurvePng, type CurvePoint } from './plot.js';
 import { ProgressBar, type ProgressStream } from './progress.js';
-import { warmupCosine } from './schedule.js';
+import { warmupCosine, type WarmupCosine } from './schedule.js';
+import type { TrainModel } from './task.js';
 import { getTask } from './tasks/index.js';
 import { loadInitialWeights } from './init-weights.js';
 
@@ -28,7 +32,15 @@ export interface TrainJobOptions {
   readonly steps?: number;
   readonly batch?: number;
   readonly lr?: number;
-  readonly backend?: BackendName | 'auto';
+  /**
+   * 'ort': the emitted training-step model on ONNX Runtime; 'tfjs' (the first tfjs backend that starts) or a
+   * tfjs backend by name; 'auto' (default): ONNX Runtime, or tfjs when the graph cannot be trained there.
+   */
+  readonly backend?: TrainBackend;
+  /** ONNX Runtime's device (default cpu; cuda falls back to cpu with a warning). */
+  readonly device?: Device;
+  /** ONNX Runtime threads (default: its choice, the number of cores). */
+  readonly threads?: number;
   readonly resume?: boolean;
   readonly seed?: number;
   /** Steps between checkpoints (default: one epoch, at most 100 steps). */
@@ -42,8 +54,11 @@ export interface TrainJobOptions {
   readonly stderr?: ProgressStream;
 }
 
+export type TrainBackend = 'auto' | 'ort' | 'tfjs' | BackendName;
+
 export interface TrainJobResult extends TrainResult {
-  readonly backend: BackendName;
+  /** 'ort' or the tfjs backend that trained. */
+  readonly backend: 'ort' | BackendName;
   readonly totalSteps: number;
   readonly files: { readonly checkpoint: string; readonly log: string; readonly curve: string; readonly onnx: string };
 }
@@ -94,16 +109,18 @@ export async function runTrainingJob(o: TrainJobOptions): Promise<TrainJobResult
   const every = o.checkpointEvery !== undefined ? positiveInt(o.checkpointEvery, '--checkpoint-every') : Math.min(stepsPerEpoch, 100);
   const freeze = o.freeze ?? task.freeze ?? [];
 
-  const backend = await useBackend(o.backend ?? 'auto');
-  say(`train: backend ${backend.name}${backend.skipped.length ? ` (skipped ${backend.skipped.map((s) => s.split(':')[0]).join(', ')})` : ''}; config ${task.name}; data: ${data.summary}`);
   const model = task.model(new ParamStore(seed));
   // A resumed run takes its weights from its own checkpoint; these are only the starting point of a fresh one.
   if (o.init) {
     loadInitialWeights(o.init, model.graph.params);
     say(`train: starting from the weights in ${o.init}`);
   }
-  const ex = new TfjsExecutor(backend.tf, model.graph, { freeze });
-  const trainable = ex.trainableVariables().reduce((n, v) => n + v.size, 0);
+  const schedule = { lr, totalSteps, warmupSteps: o.warmupSteps };
+  const { engine, backend } = await makeEngine(o, model, { freeze, schedule, batch, say, summary: `config ${task.name}; data: ${data.summary}` });
+  const trainedNames = engine instanceof OrtEngine ? new Set(engine.trainable.map((p) => p.name)) : undefined;
+  if (engine instanceof OrtEngine && engine.untouched.length)
+    say(`train: warning: the loss does not reach ${engine.untouched.length} trained parameter(s) through differentiable ops (${engine.untouched.slice(0, 3).map((p) => p.name).join(', ')}${engine.untouched.length > 3 ? ', …' : ''}); they keep their values`);
+  const trainable = model.graph.params.filter((p) => (trainedNames ? trainedNames.has(p.name) : p.trainable && !freeze.some((f) => p.name.startsWith(f)))).reduce((n, p) => n + p.size, 0);
   const total = model.graph.params.reduce((n, p) => n + p.size, 0);
   say(`train: ${total} parameters (${trainable} trained${freeze.length ? `, frozen: ${freeze.join(', ')}` : ''}); ${o.steps !== undefined ? `${totalSteps} steps of batch ${batch} (${((totalSteps * batch) / data.samplesPerEpoch).toFixed(2)} epochs)` : `${epochs} epoch(s) × ${stepsPerEpoch} steps of batch ${batch} = ${totalSteps} steps`}; checkpoint every ${every}`);
 
@@ -117,11 +134,10 @@ export async function runTrainingJob(o: TrainJobOptions): Promise<TrainJobResult
 
   try {
     const result = await train({
-      executor: ex,
-      logits: model.logits,
+      engine,
+      paramShapes: new Map(model.graph.params.map((p) => [p.name, p.shape])),
       nextBatch: data.nextBatch,
       totalSteps,
-      lr: warmupCosine({ lr, totalSteps, warmupSteps: o.warmupSteps }),
       seed,
       resume: o.resume,
       checkpoint: { path: files.checkpoint, every, metadata: identity },
@@ -131,7 +147,7 @@ export async function runTrainingJob(o: TrainJobOptions): Promise<TrainJobResult
         // Steps after the checkpoint were lost with the killed process; their log lines go too.
         log = readLog(files.log).filter((r) => r.step <= startStep);
         writeFileAtomic(files.log, log.map((r) => JSON.stringify(r) + '\n').join(''));
-        if (startStep === 0) writeFileAtomic(join(o.out, 'run.json'), JSON.stringify({ ...identity, backend: backend.name, totalSteps, checkpointEvery: every }, null, 2) + '\n');
+        if (startStep === 0) writeFileAtomic(join(o.out, 'run.json'), JSON.stringify({ ...identity, backend, totalSteps, checkpointEvery: every }, null, 2) + '\n');
         bar = new ProgressBar(err, totalSteps, startStep);
       },
       onStep: (r: StepReport) => {
@@ -143,12 +159,41 @@ export async function runTrainingJob(o: TrainJobOptions): Promise<TrainJobResult
       onCheckpoint: drawCurve,
     });
     // What was trained is what is deployed: the same graph, emitted with the trained weights.
-    ex.syncParams();
+    engine.syncParams();
     saveModel(model.graph, files.onnx, { metadata: { trained_steps: String(totalSteps), config: task.name } });
     drawCurve();
     if (result.last) say(`train: done, ${totalSteps} steps; last loss ${result.last.loss.toFixed(4)}, dice ${result.last.dice.toFixed(3)}; wrote ${files.checkpoint}, ${files.onnx}, ${files.log}, ${files.curve}`);
-    return { ...result, backend: backend.name, totalSteps, files };
+    return { ...result, backend, totalSteps, files };
   } finally {
-    ex.dispose();
+    await engine.dispose();
   }
+}
+
+interface EngineSettings {
+  readonly freeze: readonly string[];
+  readonly schedule: WarmupCosine;
+  readonly batch: number;
+  readonly say: (s: string) => void;
+  /** The rest of the first log line. */
+  readonly summary: string;
+}
+
+/** The engine for --backend (and --device): ONNX Runtime's training step, or the graph on a tfjs backend. */
+async function makeEngine(o: TrainJobOptions, model: TrainModel, s: EngineSettings): Promise<{ engine: TrainEngine; backend: 'ort' | BackendName }> {
+  const choice = o.backend ?? 'auto';
+  if (o.device === 'cuda' && choice !== 'ort' && choice !== 'auto') throw new TrainJobError(`--device cuda runs the ONNX Runtime step (--backend ort); tfjs reaches a GPU only through --backend node-gpu`);
+  if (choice === 'ort' || choice === 'auto') {
+    try {
+      const engine = await OrtEngine.create({ graph: model.graph, logits: model.logits, freeze: s.freeze, schedule: s.schedule, batch: s.batch, device: o.device, threads: o.threads, warn: s.say });
+      s.say(`train: backend ort (ONNX Runtime ${engine.device}, one training-step model per step); ${s.summary}`);
+      return { engine, backend: 'ort' };
+    } catch (e) {
+      if (choice === 'ort') throw e;
+      s.say(`train: ONNX Runtime cannot train this graph (${String((e as Error).message).split('\n')[0]}); using tfjs`);
+    }
+  }
+  const tfjs = await useBackend(choice === 'auto' || choice === 'tfjs' ? 'auto' : choice);
+  s.say(`train: backend ${tfjs.name}${tfjs.skipped.length ? ` (skipped ${tfjs.skipped.map((x) => x.split(':')[0]).join(', ')})` : ''}; ${s.summary}`);
+  const executor = new TfjsExecutor(tfjs.tf, model.graph, { freeze: s.freeze });
+  return { engine: new TfjsEngine({ executor, logits: model.logits, lr: warmupCosine(s.schedule), ownsExecutor: true }), backend: tfjs.name };
 }

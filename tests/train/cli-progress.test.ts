@@ -79,7 +79,7 @@ describe('oneprompt train (argument parsing)', () => {
     await expect(parse(['train', '--data', 'd', '--out', 'o'])).rejects.toThrow(/required option '--config <name>' not specified/);
     await expect(parse(['train', '--config', 'blobs', '--data', 'd', '--out', 'o', '--batch', '0'])).rejects.toThrow(/--batch must be a positive integer/);
     await expect(parse(['train', '--config', 'blobs', '--data', 'd', '--out', 'o', '--lr', '-1'])).rejects.toThrow(/must be a positive number/);
-    await expect(parse(['train', '--config', 'blobs', '--data', 'd', '--out', 'o', '--backend', 'webgpu'])).rejects.toThrow(/choose one of auto, node-gpu, node, wasm, cpu/);
+    await expect(parse(['train', '--config', 'blobs', '--data', 'd', '--out', 'o', '--backend', 'webgpu'])).rejects.toThrow(/choose one of auto, ort, tfjs, node-gpu, node, wasm, cpu/);
     await expect(parse(['train', '--config', 'blobs', '--data', 'd', '--out', 'o', '--batch', '0'])).rejects.toBeInstanceOf(CommanderError);
   });
 });

@@ -1,11 +1,9 @@
 // Training end to end: the loss falls on the toy task; a killed run resumes to exactly the weights,
 // losses and optimiser state of an uninterrupted one; the trained ONNX model computes what tfjs does.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { PNG } from 'pngjs';
 import type { TF } from '../../src/dsl/graph.js';
 import { ParamStore } from '../../src/dsl/params.js';
@@ -20,6 +18,7 @@ import { warmupCosine } from '../../src/train/schedule.js';
 import { registerTask, taskNames } from '../../src/train/task.js';
 import { blobsBatch, blobsModel } from '../../src/train/tasks/blobs.js';
 import { slowBlobsTask } from './fixtures/slow-blobs.js';
+import { expectKilledRunResumesExactly } from './fixtures/kill-resume.js';
 
 let tf: TF;
 beforeAll(async () => {
@@ -128,40 +127,8 @@ describe('training on tfjs', () => {
   });
 
   it('a run killed by SIGKILL resumes with --resume to the weights and log of an uninterrupted run', async () => {
-    const common = ['train', '--config', 'blobs-slow', '--data', 'synthetic:120', '--epochs', '2', '--batch', '4', '--lr', '0.01', '--backend', 'wasm', '--checkpoint-every', '6'];
-    const killed = tmp('sigkill-');
-    const fixture = fileURLToPath(new URL('./fixtures/train-cli.ts', import.meta.url));
-    const child = spawn(process.execPath, ['--import', 'tsx', fixture, ...common, '--out', killed], { env: { ...process.env, STEP_DELAY_MS: '25' }, stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (d) => (stderr += d));
-    const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
-    // Kill as soon as the first checkpoint exists (60 steps at ≥ 25 ms each leave a wide window).
-    const ckPath = join(killed, 'last.safetensors');
-    const started = await Promise.race([
-      (async () => {
-        while (!existsSync(ckPath) && child.exitCode === null) await new Promise((r) => setTimeout(r, 20));
-        return existsSync(ckPath);
-      })(),
-      exited.then(() => false),
-    ]);
-    child.kill('SIGKILL');
-    await exited;
-    expect(started, `the child never wrote a checkpoint:\n${stderr}`).toBe(true);
-    const atKill = loadCheckpoint(ckPath).step;
-    expect(atKill).toBeGreaterThan(0);
-    expect(atKill).toBeLessThan(60);
-
-    const resumed = await runTrainingJob({ config: 'blobs-slow', data: 'synthetic:120', epochs: 2, batch: 4, lr: 0.01, backend: 'wasm', checkpointEvery: 6, resume: true, out: killed, stderr: quiet });
-    expect(resumed.startStep).toBe(atKill);
-    const straight = tmp('straight-');
-    await runTrainingJob({ config: 'blobs-slow', data: 'synthetic:120', epochs: 2, batch: 4, lr: 0.01, backend: 'wasm', checkpointEvery: 6, out: straight, stderr: quiet });
-
-    const x = readSafetensors(join(straight, 'last.safetensors'));
-    const y = readSafetensors(join(killed, 'last.safetensors'));
-    for (const [name, t] of x.tensors) expect(Buffer.from(y.tensors.get(name)!.data.buffer).equals(Buffer.from(t.data.buffer)), name).toBe(true);
-    // The log lost the killed process's steps after the checkpoint and has each step once, as the straight run.
-    const strip = (l: Record<string, number>) => ({ ...l, time_s: 0 });
-    expect(readLog(killed).map(strip)).toEqual(readLog(straight).map(strip));
+    // Killed as soon as the first checkpoint exists (60 steps at ≥ 25 ms each leave a wide window).
+    await expectKilledRunResumesExactly('wasm', [], 1, 25);
   });
 
   it('refuses to resume with different settings, or to overwrite a run without --resume', async () => {

@@ -4,7 +4,8 @@
 import type { Check, Dim, DimsAgree, IsLiteral, IsTuple, Mod, Shape, ShapeError } from '../types/shape.js';
 import type { DimsAllAgree, JoinDims } from '../types/dim-lists.js';
 import type { FloatType } from '../dtype.js';
-import { apply, type OpDef, type TF, type TFTensor } from '../graph.js';
+import { apply, type OpDef, type TF, type TFTensor, type Value } from '../graph.js';
+import type { GradOps } from '../../autodiff/grad-ops.js';
 import type { OnnxNodeWriter } from '../../onnx/node-writer.js';
 import { Tensor, wrap } from '../tensor.js';
 import { fmtDim, fmtShape, RuleError, type RuntimeShape } from '../dim.js';
@@ -151,6 +152,28 @@ function attentionKernel(tf: TF, q: TFTensor, k: TFTensor, v: TFTensor, heads: n
   });
 }
 
+// ---------------- gradient ----------------
+/**
+ * Per head, with P = softmax(s·q·kᵀ) recomputed (not stored between passes):
+ *   dv = Pᵀ·dy,  dP = dy·vᵀ,  dS = P ⊙ (dP − Σ_k dP ⊙ P),  dq = s·dS·k,  dk = s·dSᵀ·q.
+ */
+function attentionVjp(d: GradOps, [q, k, v]: readonly Value[], g: Value, needs: readonly boolean[], heads: number, scale: number): (Value | undefined)[] {
+  const nb = q.shape.length - 2;
+  const batch = q.shape.slice(0, nb);
+  const batchAxes = Array.from({ length: nb }, (_, i) => i);
+  const headWidth = (x: Value) => (x.shape[nb + 1] as number) / heads;
+  // (…, N, W) ↔ (…, H, N, W/H); one head needs no moves.
+  const split = (x: Value) => (heads === 1 ? x : d.transpose(d.reshape(x, [...batch, x.shape[nb], heads, headWidth(x)]), [...batchAxes, nb + 1, nb, nb + 2]));
+  const merge = (x: Value, like: Value) => (heads === 1 ? x : d.reshape(d.transpose(x, [...batchAxes, nb + 1, nb, nb + 2]), like.shape));
+  const [qh, kh, vh, gh] = [q, k, v, g].map(split);
+  const p = d.softmax(d.matmul(d.mul(qh, scale), d.transposeLast(kh)), -1);
+  const dv = needs[2] ? merge(d.matmul(d.transposeLast(p), gh), v) : undefined;
+  if (!needs[0] && !needs[1]) return [undefined, undefined, dv];
+  const dp = d.matmul(gh, d.transposeLast(vh));
+  const ds = d.mul(d.mul(p, d.sub(dp, d.reduceSum(d.mul(dp, p), [-1], true))), scale);
+  return [needs[0] ? merge(d.matmul(ds, kh), q) : undefined, needs[1] ? merge(d.matmul(d.transposeLast(ds), qh), k) : undefined, dv];
+}
+
 export const attentionOp: OpDef<AttentionAttrs> = {
   type: 'Attention',
   infer([q, k, v], attrs) {
@@ -166,6 +189,11 @@ export const attentionOp: OpDef<AttentionAttrs> = {
   tfjs(tf, [q, k, v], attrs) {
     const { scale } = attentionRule(q.shape, k.shape, v.shape, attrs);
     return [attentionKernel(tf, q, k, v, attrs.heads, scale)];
+  },
+  vjp(d, { inputs, dys: [g], needs, attrs }) {
+    if (!g) return [];
+    const [q, k, v] = inputs;
+    return attentionVjp(d, inputs, g, needs, attrs.heads, attentionRule(q.shape, k.shape, v.shape, attrs).scale);
   },
 };
 

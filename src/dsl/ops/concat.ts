@@ -80,6 +80,21 @@ export const concatOp: OpDef<{ readonly axis: number }> = {
   infer: (xs, { axis }) => [{ shape: concatShape(xs, axis), dtype: xs[0].dtype }],
   onnx: (w, ins, outs, { axis }, node) => w.node('Concat', ins, outs, { axis: normAxis(axis, node.inputs[0].shape.length, 'concat') }),
   tfjs: (tf, xs, { axis }) => [tf.concat([...xs], normAxis(axis, xs[0].rank, 'concat'))],
+  // dy cut back into the parts: one Split when their lengths are static, else a slice each.
+  vjp(d, { inputs, dys: [g], attrs: { axis } }) {
+    if (!g) return [];
+    const a = normAxis(axis, inputs[0].shape.length, 'concat');
+    const sizes = inputs.map((x) => x.shape[a]);
+    if (sizes.every((n): n is number => typeof n === 'number')) return d.split(g, a, sizes);
+    let start = 0;
+    return inputs.map((x, i) => {
+      const n = sizes[i];
+      if (typeof n !== 'number' && i < inputs.length - 1) throw new RuleError(`concat gradient: part ${i} has symbolic length ${n} along axis ${a}; only the last part may`);
+      const part = d.slice(g, a, start, typeof n === 'number' ? start + n : undefined);
+      start += typeof n === 'number' ? n : 0;
+      return d.reshape(part, x.shape);
+    });
+  },
 };
 
 /**
@@ -114,6 +129,11 @@ export const stackOp: OpDef<{ readonly axis: number }> = {
     w.node('Concat', parts, [y], { axis: a });
   },
   tfjs: (tf, xs, { axis }) => [tf.stack([...xs], normAxis(axis, xs[0].rank + 1, 'stack'))],
+  vjp(d, { inputs, dys: [g], attrs: { axis } }) {
+    if (!g) return [];
+    const a = normAxis(axis, inputs[0].shape.length + 1, 'stack');
+    return d.split(g, a, inputs.map(() => 1)).map((part, i) => d.reshape(part, inputs[i].shape));
+  },
 };
 
 /** Stack equal-shaped tensors along a new axis `axis` of the result. */

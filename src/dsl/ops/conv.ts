@@ -2,7 +2,8 @@
 import type { Check, Cmp, Dim, DimMul, DimsAgree, IsLiteral, IsTuple, Mod, OrWide, Shape, ShapeError } from '../types/shape.js';
 import type { ConvTransposeOutLen } from '../types/shape.js';
 import type { FloatType } from '../dtype.js';
-import { apply, type OpDef, type TF, type TFTensor, type Value } from '../graph.js';
+import { apply, type OpDef, type TF, type TFTensor, type Value, type VjpResult } from '../graph.js';
+import type { GradOps } from '../../autodiff/grad-ops.js';
 import { Tensor, wrap } from '../tensor.js';
 import { convNHWC, convTransposeNHWC } from './tfjs-conv.js';
 import { convOutDim, convTransposeOutDim, fmtDim, RuleError } from '../dim.js';
@@ -212,6 +213,54 @@ function convTranspose2dTf(tf: TF, [x, w, b]: readonly TFTensor[], a: ConvTransp
   ];
 }
 
+// ---------------- gradients ----------------
+// conv2d:           dx = convTranspose2d(dy, W) with the output padding that restores x's length; at stride 1
+//                   the same as conv2d(dy, W flipped, channels swapped, padding d(k−1) − p), which ONNX Runtime
+//                   runs faster; dW = conv2dFilterGrad(x, dy), db = Σ dy over N, H, W.
+// convTranspose2d:  dx = conv2d(dy, W) (W [C, O, kh, kw] is the weight of that conv from O to C channels),
+//                   dW = conv2dFilterGrad(dy, x) (the conv's input is dy, its output gradient x).
+// Groups run group by group on the channel slices.
+
+/** The output padding that makes convTranspose2d of a conv's output give back the conv's input length. */
+function restoringOutputPadding(x: Value, y: Value, k: readonly Dim[], a: ConvAttrs): Pair2 {
+  return [0, 1].map((i) => {
+    if (a.stride[i] === 1) return 0;
+    const [h, oh] = [x.shape[2 + i], y.shape[2 + i]];
+    if (typeof h !== 'number' || typeof oh !== 'number') throw new RuleError(`conv2d gradient: a stride of ${a.stride[i]} on symbolic spatial dim ${fmtDim(h)} leaves the input length ambiguous`);
+    return h - ((oh - 1) * a.stride[i] - 2 * a.padding[i] + a.dilation[i] * ((k[i] as number) - 1) + 1);
+  }) as unknown as Pair2;
+}
+
+function conv2dVjp(d: GradOps, [x, w, b]: readonly Value[], y: Value, g: Value, needs: readonly boolean[], a: ConvAttrs): VjpResult {
+  const kernel: Pair2 = [w.shape[2] as number, w.shape[3] as number];
+  const geometry = { stride: a.stride, padding: a.padding, dilation: a.dilation };
+  const groups = a.groups;
+  const [c, o] = [x.shape[1] as number, w.shape[0] as number];
+  const parts = (v: Value, n: number) => d.split(v, 1, new Array<number>(groups).fill(n / groups));
+  const [gs, ws, xs] = [parts(g, o), groups === 1 ? [w] : d.split(w, 0, new Array<number>(groups).fill(o / groups)), needs[1] ? parts(x, c) : []];
+  const unitStride = a.stride[0] === 1 && a.stride[1] === 1 && [0, 1].every((i) => a.padding[i] <= a.dilation[i] * (kernel[i] - 1));
+  const inputGrad = (gi: Value, wi: Value): Value => {
+    if (unitStride) {
+      const flipped = d.flip(d.transpose(wi, [1, 0, 2, 3]), [2, 3]);
+      const padding = [0, 1].map((i) => a.dilation[i] * (kernel[i] - 1) - a.padding[i]) as unknown as Pair2;
+      return d.conv2d(gi, flipped, { stride: a.stride, padding, dilation: a.dilation, groups: 1 });
+    }
+    return d.convTranspose2d(gi, wi, { ...geometry, outputPadding: restoringOutputPadding(x, y, kernel, a) });
+  };
+  const dx = needs[0] ? d.concat(gs.map((gi, i) => inputGrad(gi, ws[i])), 1) : undefined;
+  const dw = needs[1] ? d.concat(gs.map((gi, i) => d.conv2dFilterGrad(xs[i], gi, { ...geometry, kernel })), 0) : undefined;
+  return [dx, dw, b && needs[2] ? d.reduceSum(g, [0, 2, 3], false) : undefined];
+}
+
+function convTranspose2dVjp(d: GradOps, [x, w, b]: readonly Value[], g: Value, needs: readonly boolean[], a: ConvTransposeAttrs): VjpResult {
+  const geometry = { stride: a.stride, padding: a.padding, dilation: a.dilation };
+  return [
+    needs[0] ? d.conv2d(g, w, { ...geometry, groups: 1 }) : undefined,
+    needs[1] ? d.conv2dFilterGrad(g, x, { ...geometry, kernel: [w.shape[2] as number, w.shape[3] as number] }) : undefined,
+    b && needs[2] ? d.reduceSum(g, [0, 2, 3], false) : undefined,
+  ];
+}
+
 // ---------------- ops ----------------
 
 const onnxWindowAttrs = (kernel: readonly Dim[], a: { stride: Pair2; padding: Pair2; dilation: Pair2 }) => ({
@@ -226,6 +275,7 @@ export const conv2dOp: OpDef<ConvAttrs> = {
   infer: conv2dRule,
   onnx: (w, ins, outs, a, node) => w.node('Conv', ins, outs, { ...onnxWindowAttrs(node.inputs[1].shape.slice(2), a), group: a.groups }),
   tfjs: conv2dTf,
+  vjp: (d, { inputs, outputs: [y], dys: [g], needs, attrs }) => (g ? conv2dVjp(d, inputs, y, g, needs, attrs) : []),
 };
 
 export const convTranspose2dOp: OpDef<ConvTransposeAttrs> = {
@@ -233,6 +283,7 @@ export const convTranspose2dOp: OpDef<ConvTransposeAttrs> = {
   infer: convTranspose2dRule,
   onnx: (w, ins, outs, a, node) => w.node('ConvTranspose', ins, outs, { ...onnxWindowAttrs(node.inputs[1].shape.slice(2), a), output_padding: [...a.outputPadding], group: 1 }),
   tfjs: convTranspose2dTf,
+  vjp: (d, { inputs, dys: [g], needs, attrs }) => (g ? convTranspose2dVjp(d, inputs, g, needs, attrs) : []),
 };
 
 /**

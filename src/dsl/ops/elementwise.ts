@@ -1,7 +1,8 @@
 // Element-wise ops with NumPy broadcasting, and unary activations.
 import type { Broadcast, Check, OrWide, Shape, ShapeError } from '../types/shape.js';
 import { onnxElemType, type DType } from '../dtype.js';
-import { apply, type OpDef, type TF, type TFTensor } from '../graph.js';
+import { apply, type OpDef, type TF, type TFTensor, type Value, type VjpResult } from '../graph.js';
+import type { GradOps } from '../../autodiff/grad-ops.js';
 import { Tensor, wrap } from '../tensor.js';
 import { broadcastShapes, RuleError } from '../dim.js';
 import { scalar } from '../const.js';
@@ -31,6 +32,31 @@ const tfBinary: Record<BinaryKind, (tf: TF, a: TFTensor, b: TFTensor) => TFTenso
   Or: (tf, a, b) => tf.logicalOr(a, b),
 };
 
+/**
+ * Gradients of the float binaries: dy through the local derivative, summed back over the axes broadcasting
+ * stretched (`sumTo`). Max/min send dy to the operand that won, a tie to the first (as tfjs).
+ */
+type BinaryVjp = (d: GradOps, a: Value, b: Value, y: Value, g: Value) => [Value | undefined, Value | undefined];
+const binaryVjp: Partial<Record<BinaryKind, BinaryVjp>> = {
+  Add: (d, a, b, _y, g) => [d.sumTo(g, a.shape), d.sumTo(g, b.shape)],
+  Sub: (d, a, b, _y, g) => [d.sumTo(g, a.shape), d.sumTo(d.neg(g), b.shape)],
+  Mul: (d, a, b, _y, g) => [d.sumTo(d.mul(g, b), a.shape), d.sumTo(d.mul(g, a), b.shape)],
+  Div: (d, a, b, y, g) => {
+    const q = d.div(g, b);
+    return [d.sumTo(q, a.shape), d.sumTo(d.neg(d.mul(q, y)), b.shape)];
+  },
+  // ∂/∂b = y·log a, taken as 0 where a ≤ 0 (as tfjs).
+  Pow: (d, a, b, y, g) => [d.sumTo(d.mul(g, d.mul(b, d.pow(a, d.sub(b, 1)))), a.shape), d.sumTo(d.mul(g, d.where(d.greater(a, 0), d.mul(y, d.log(a)), 0)), b.shape)],
+  Max: (d, a, b, _y, g) => {
+    const bWins = d.less(a, b);
+    return [d.sumTo(d.where(bWins, 0, g), a.shape), d.sumTo(d.where(bWins, g, 0), b.shape)];
+  },
+  Min: (d, a, b, _y, g) => {
+    const bWins = d.greater(a, b);
+    return [d.sumTo(d.where(bWins, 0, g), a.shape), d.sumTo(d.where(bWins, g, 0), b.shape)];
+  },
+};
+
 const binaryOps = new Map<BinaryKind, OpDef>();
 function binaryOp(kind: BinaryKind): OpDef {
   let op = binaryOps.get(kind);
@@ -44,6 +70,7 @@ function binaryOp(kind: BinaryKind): OpDef {
       },
       onnx: (w, ins, outs) => w.node(kind, ins, outs),
       tfjs: (tf, [a, b]) => [tfBinary[kind](tf, a, b)],
+      vjp: binaryVjp[kind] && ((d, { inputs: [a, b], outputs: [y], dys: [g] }): VjpResult => (g ? binaryVjp[kind]!(d, a, b, y, g) : [])),
     };
     binaryOps.set(kind, op);
   }
@@ -109,6 +136,8 @@ const whereOp: OpDef = {
     const shape = broadcastShapes(broadcastShapes(c.shape, a.shape, 'where'), b.shape, 'where') as number[];
     return [tf.where(tf.broadcastTo(c, shape), tf.broadcastTo(a, shape), tf.broadcastTo(b, shape))];
   },
+  // dy to the branch chosen at each element; none to the condition.
+  vjp: (d, { inputs: [c, a, b], dys: [g] }) => (g ? [undefined, d.sumTo(d.where(c, g, 0), a.shape), d.sumTo(d.where(c, 0, g), b.shape)] : []),
 };
 type Where3<C extends Shape, A extends Shape, B extends Shape> = Broadcast<OrWide<Broadcast<C, A, 'where'>>, B, 'where'>;
 export function where<C extends Shape, A extends Operand, B extends Operand>(
@@ -138,6 +167,25 @@ const tfUnary: Record<UnaryKind, (tf: TF, x: TFTensor) => TFTensor> = {
   Floor: (tf, x) => tf.floor(x),
   Not: (tf, x) => tf.logicalNot(x),
 };
+/** dL/dx from x, y = f(x) and dy; Floor's derivative is 0 (no cotangent), Not is not differentiable. */
+type UnaryVjp = (d: GradOps, x: Value, y: Value, g: Value) => Value | undefined;
+const unaryVjp: Partial<Record<UnaryKind, UnaryVjp>> = {
+  Relu: (d, x, _y, g) => d.where(d.greater(x, 0), g, 0),
+  Sigmoid: (d, _x, y, g) => d.mul(g, d.mul(y, d.sub(1, y))),
+  Tanh: (d, _x, y, g) => d.mul(g, d.sub(1, d.mul(y, y))),
+  Exp: (d, _x, y, g) => d.mul(g, y),
+  Log: (d, x, _y, g) => d.div(g, x),
+  Sqrt: (d, _x, y, g) => d.div(g, d.mul(y, 2)),
+  Sin: (d, x, _y, g) => d.mul(g, d.cos(x)),
+  Cos: (d, x, _y, g) => d.neg(d.mul(g, d.sin(x))),
+  Neg: (d, _x, _y, g) => d.neg(g),
+  // sign(x), with −1 at 0 (as tfjs).
+  Abs: (d, x, _y, g) => d.where(d.greater(x, 0), g, d.neg(g)),
+  Erf: (d, x, _y, g) => d.mul(g, d.mul(d.exp(d.neg(d.mul(x, x))), 2 / Math.sqrt(Math.PI))),
+  Softplus: (d, x, _y, g) => d.mul(g, d.sigmoid(x)),
+  Reciprocal: (d, _x, y, g) => d.neg(d.mul(g, d.mul(y, y))),
+  Floor: () => undefined,
+};
 const unaryOps = new Map<UnaryKind, OpDef>();
 function unaryOp(kind: UnaryKind): OpDef {
   let op = unaryOps.get(kind);
@@ -150,6 +198,7 @@ function unaryOp(kind: UnaryKind): OpDef {
       },
       onnx: (w, ins, outs) => w.node(kind, ins, outs),
       tfjs: (tf, [x]) => [tfUnary[kind](tf, x)],
+      vjp: unaryVjp[kind] && ((d, { inputs: [x], outputs: [y], dys: [g] }): VjpResult => [g && unaryVjp[kind]!(d, x, y, g)]),
     };
     unaryOps.set(kind, op);
   }
@@ -179,6 +228,7 @@ const leakyReluOp: OpDef<{ alpha: number }> = {
   infer: ([x]) => [{ shape: x.shape, dtype: x.dtype }],
   onnx: (w, ins, outs, a) => w.node('LeakyRelu', ins, outs, { alpha: { float: a.alpha } }),
   tfjs: (tf, [x], a) => [tf.leakyRelu(x, a.alpha)],
+  vjp: (d, { inputs: [x], dys: [g], attrs }) => [g && d.where(d.greater(x, 0), g, d.mul(g, attrs.alpha))],
 };
 export const leakyRelu = <S extends Shape, D extends DType>(x: Tensor<S, D>, alpha = 0.01): Tensor<S, D> => wrap(apply(leakyReluOp, [x.value], { alpha })[0]);
 
@@ -206,6 +256,11 @@ const geluOp: OpDef = {
     w.node('Mul', [half, e1], [y]);
   },
   tfjs: (tf, [x]) => [tf.mul(tf.mul(x, 0.5), tf.add(tf.erf(tf.div(x, Math.SQRT2)), 1))],
+  // Φ(x) + x·φ(x): the normal CDF and density. x·(1/√2), not the lowering's x/√2: ONNX Runtime would merge
+  // the same subexpression with the forward's and then could not fuse the forward into one Gelu kernel.
+  vjp: (d, { inputs: [x], dys: [g] }) => [
+    g && d.mul(g, d.add(d.mul(d.add(d.erf(d.mul(x, Math.SQRT1_2)), 1), 0.5), d.mul(x, d.mul(d.exp(d.mul(d.mul(x, x), -0.5)), 1 / Math.sqrt(2 * Math.PI))))),
+  ],
 };
 export const gelu = <S extends Shape, D extends DType>(x: Tensor<S, D>): Tensor<S, D> => wrap(apply(geluOp, [x.value], {})[0]);
 
@@ -215,6 +270,8 @@ const castOp: OpDef<{ to: DType }> = {
   infer: ([x], a) => [{ shape: x.shape, dtype: a.to }],
   onnx: (w, ins, outs, a) => w.node('Cast', ins, outs, { to: { int: onnxCode(a.to) } }),
   tfjs: (tf, [x], a) => [tf.cast(x, a.to === 'bool' ? 'bool' : a.to === 'float32' || a.to === 'float16' ? 'float32' : 'int32')],
+  // Between float types the cotangent is cast back; casts from or to integers carry none (never asked for).
+  vjp: (d, { inputs: [x], dys: [g] }) => [g && d.cast(g, x.dtype)],
 };
 const onnxCode = (d: DType) => onnxElemType[d];
 export const cast = <S extends Shape, To extends DType>(x: Tensor<S, DType>, to: To): Tensor<S, To> => wrap(apply(castOp, [x.value], { to })[0]);

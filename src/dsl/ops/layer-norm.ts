@@ -51,6 +51,26 @@ export const layerNormOp: OpDef<LayerNormAttrs> = {
     const normed = tf.reshape(tf.mul(tf.sub(x2, mean), tf.rsqrt(tf.add(variance, epsilon))), x.shape);
     return [tf.add(tf.mul(normed, scale), bias)];
   },
+  // With x̂ = (x − μ)·r, r = 1/√(σ² + ε) recomputed (one LayerNormalization when the normalised dims are
+  // static), and ĝ = dy ⊙ scale: dx = r·(ĝ − mean ĝ − x̂ · mean(ĝ ⊙ x̂)), dscale = Σ dy ⊙ x̂, dbias = Σ dy.
+  vjp(d, { inputs: [x, scale, bias], dys: [g], needs, attrs: { axis, epsilon } }) {
+    if (!g) return [];
+    const a = normAxis(axis, x.shape.length, 'layerNormalization');
+    const axes = Array.from({ length: x.shape.length - a }, (_, i) => a + i);
+    let xhat, r;
+    if (x.shape.slice(a).every((n) => typeof n === 'number')) [xhat, r] = d.layerNormParts(x, a, epsilon);
+    else {
+      const centred = d.sub(x, d.reduceMean(x, axes, true));
+      r = d.reciprocal(d.sqrt(d.add(d.reduceMean(d.mul(centred, centred), axes, true), epsilon)));
+      xhat = d.mul(centred, r);
+    }
+    let dx;
+    if (needs[0]) {
+      const gs = d.mul(g, scale);
+      dx = d.mul(r, d.sub(d.sub(gs, d.reduceMean(gs, axes, true)), d.mul(xhat, d.reduceMean(d.mul(gs, xhat), axes, true))));
+    }
+    return [dx, needs[1] ? d.sumTo(d.mul(g, xhat), scale.shape) : undefined, needs[2] ? d.sumTo(g, bias.shape) : undefined];
+  },
 };
 
 export interface LayerNormOptions<A extends number> {

@@ -45,6 +45,18 @@ export const matmulOp: OpDef = {
     const y = tf.matMul(a3 as never, b3 as never);
     return [tf.reshape(y, [...batch, a.shape[a.rank - 2], b.shape[b.rank - 1]])];
   },
+  // da = dy·bᵀ, db = aᵀ·dy, each summed over the batch dims it was broadcast along. A batch times a
+  // matrix (a linear layer) folds the batch into rows instead: one product, no reduction.
+  vjp(d, { inputs: [a, b], dys: [g], needs }) {
+    if (!g) return [];
+    const da = needs[0] ? d.sumTo(d.matmul(g, d.transposeLast(b)), a.shape) : undefined;
+    if (!needs[1]) return [da];
+    if (b.shape.length === 2 && a.shape.length > 2) {
+      const [k, m] = b.shape;
+      return [da, d.matmul(d.transposeLast(d.reshape(a, [-1, k])), d.reshape(g, [-1, m]))];
+    }
+    return [da, d.sumTo(d.matmul(d.transposeLast(a), g), b.shape)];
+  },
 };
 
 /**

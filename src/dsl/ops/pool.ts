@@ -76,6 +76,8 @@ export const maxPool2dOp: OpDef<PoolAttrs> = {
       return toNCHW(tf, taps.reduce((m, t) => tf.maximum(m, t)));
     }),
   ],
+  // dy to each window's first maximum (src/dsl/ops/pool-grad.ts).
+  vjp: (d, { inputs: [x], dys: [g], attrs }) => [g && d.maxPool2dGrad(x, g, attrs)],
 };
 
 export const avgPool2dOp: OpDef<PoolAttrs> = {
@@ -95,6 +97,7 @@ export const avgPool2dOp: OpDef<PoolAttrs> = {
       return toNCHW(tf, tf.div(meanWithPad, share));
     }),
   ],
+  vjp: (d, { inputs: [x], dys: [g], attrs }) => [g && d.avgPool2dGrad(x, g, attrs)],
 };
 
 type PoolFn<Op extends string> = <XS extends Shape, D extends FloatType, const O extends Pool2dOptions>(x: Tensor<XS, D>, opts: O & Check<Pool2dShape<XS, O, Op>>) => Tensor<OrWide<Pool2dShape<XS, O, Op>>, D>;

@@ -1,7 +1,8 @@
 // Reductions over a list of axes (ONNX ReduceMean/Sum/Max/Min, tf.mean/sum/max/min).
 import type { AxisError, Check, Dim, IsLiteral, IsTuple, NormAxis, OrWide, Shape, ShapeError } from '../types/shape.js';
 import type { DType } from '../dtype.js';
-import { apply, type OpDef, type TF, type TFTensor } from '../graph.js';
+import { apply, type OpDef, type TF, type TFTensor, type Value, type VjpArgs, type VjpResult } from '../graph.js';
+import type { GradOps } from '../../autodiff/grad-ops.js';
 import { Tensor, wrap } from '../tensor.js';
 import { normAxis, RuleError, type Dim as RDim, type RuntimeShape } from '../dim.js';
 
@@ -66,6 +67,31 @@ const tfReduce: Record<ReduceKind, (tf: TF, x: TFTensor, axes: number[], keepdim
   ReduceMin: (tf, x, axes, k) => tf.min(x, axes, k),
 };
 
+/**
+ * Sum: dy spread back over the reduced axes. Mean: the same over the element count (counted at run time
+ * when a reduced dim is symbolic). Max/min: dy to every element equal to the result (as tfjs).
+ */
+function reduceVjp(kind: ReduceKind) {
+  return (d: GradOps, { inputs: [x], outputs: [y], dys: [g], attrs }: VjpArgs<ReduceAttrs>): VjpResult => {
+    if (!g) return [];
+    const axes = reduceAxes(x.shape.length, attrs.axes, opName(kind));
+    if (axes.length === 0) return [g];
+    const kept = (v: Value) => d.reshape(v, reduceShape(x.shape, axes, true, opName(kind)));
+    const gk = kept(g);
+    switch (kind) {
+      case 'ReduceSum':
+        return [d.expand(gk, x)];
+      case 'ReduceMean': {
+        const dims = axes.map((a) => x.shape[a]);
+        const count = dims.every((n): n is number => typeof n === 'number') ? dims.reduce((p, n) => p * n, 1) : d.reduceSum(d.expand(d.cast(d.constant(Float32Array.of(1), []), x.dtype), x), axes, true);
+        return [d.expand(d.div(gk, count), x)];
+      }
+      default:
+        return [d.where(d.equal(x, kept(y)), gk, 0)];
+    }
+  };
+}
+
 const reduceOps = new Map<ReduceKind, OpDef<ReduceAttrs>>();
 export function reduceOp(kind: ReduceKind): OpDef<ReduceAttrs> {
   let op = reduceOps.get(kind);
@@ -90,6 +116,7 @@ export function reduceOp(kind: ReduceKind): OpDef<ReduceAttrs> {
         const axes = reduceAxes(x.rank, a.axes, name);
         return [axes.length === 0 ? tf.clone(x) : tfReduce[kind](tf, x, axes, a.keepdims)];
       },
+      vjp: reduceVjp(kind),
     };
     reduceOps.set(kind, op);
   }

@@ -3,7 +3,8 @@ import type { Check, Cmp, Dim, IsLiteral, IsTuple, NormAxis, OrWide, Shape, Shap
 import type { DimProduct, ReshapeShape } from '../types/element-count.js';
 import type { Drop, Inc, Take } from '../types/tuple.js';
 import type { DType } from '../dtype.js';
-import { apply, type Node, type OpDef, type TF, type TFTensor } from '../graph.js';
+import { apply, BuildShapeError, type Node, type OpDef, type TF, type TFTensor, type Value } from '../graph.js';
+import type { GradOps } from '../../autodiff/grad-ops.js';
 import { Tensor, wrap } from '../tensor.js';
 import { fmtShape, normAxis, RuleError, type RuntimeShape } from '../dim.js';
 import { dimFactors, dimProduct, reshapeShape } from '../element-count.js';
@@ -120,6 +121,16 @@ export function tfReshape(tf: TF, x: TFTensor, plan: ReshapePlan): TFTensor {
 
 // ---------------- reshape ----------------
 
+/** A cotangent back in the input's shape: a planned Reshape, or (symbolic dims it cannot write) the shape read from x. */
+function reshapeBack(d: GradOps, g: Value, x: Value): Value {
+  try {
+    return d.reshape(g, x.shape);
+  } catch (e) {
+    if (e instanceof BuildShapeError) return d.reshapeLike(g, x);
+    throw e;
+  }
+}
+
 export const reshapeOp: OpDef<{ readonly shape: RuntimeShape }> = {
   type: 'Reshape',
   infer([x], { shape }) {
@@ -129,6 +140,7 @@ export const reshapeOp: OpDef<{ readonly shape: RuntimeShape }> = {
   },
   onnx: (w, [x], [y], _a, node) => lowerReshape(w, x, y, planOf(node)),
   tfjs: (tf, [x], _a, node) => [tfReshape(tf, x, planOf(node))],
+  vjp: (d, { inputs: [x], dys: [g] }) => [g && reshapeBack(d, g, x)],
 };
 
 /**
@@ -175,6 +187,7 @@ export const flattenOp: OpDef<{ readonly start: number; readonly end: number }> 
   // A Reshape rather than ONNX Flatten, which only makes 2-D results.
   onnx: (w, [x], [y], _a, node) => lowerReshape(w, x, y, planOf(node)),
   tfjs: (tf, [x], _a, node) => [tfReshape(tf, x, planOf(node))],
+  vjp: (d, { inputs: [x], dys: [g] }) => [g && reshapeBack(d, g, x)],
 };
 
 /** Merge dims start..end (inclusive, default all) into one, like torch.flatten. */

@@ -98,7 +98,23 @@ export const resizeOp: OpDef<ResizeAttrs> = {
       }),
     ];
   },
+  // y = A_h · x · A_wᵀ with constant interpolation matrices, so dx = A_hᵀ · dy · A_w: two MatMuls.
+  vjp(d, { inputs: [x], outputs: [y], dys: [g], attrs }) {
+    if (!g) return [];
+    const [h, w] = x.shape.slice(2).map((n) => staticLen(n, 'input'));
+    const [oh, ow] = y.shape.slice(2).map((n) => staticLen(n, 'output'));
+    const awT = interpolationT(attrs.mode, w, ow);
+    const aw = new Float32Array(ow * w);
+    for (let i = 0; i < w; i++) for (let o = 0; o < ow; o++) aw[o * w + i] = awT[i * ow + o];
+    const rows = d.matmul(g, d.constant(aw, [ow, w])); // [N, C, OH, W]
+    return [d.matmul(d.constant(interpolationT(attrs.mode, h, oh), [h, oh]), rows)];
+  },
 };
+
+function staticLen(n: Dim, what: string): number {
+  if (typeof n !== 'number') throw new RuleError(`resize gradient: the interpolation matrices need static spatial dims; the ${what} has symbolic '${n}'`);
+  return n;
+}
 
 /**
  * [in, out] interpolation weights along one axis, as ONNX Runtime computes them: linear with

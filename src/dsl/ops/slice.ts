@@ -104,6 +104,19 @@ export const sliceOp: OpDef<SliceAttrs> = {
     const size = x.shape.map((n, i) => (i === a ? (sliceLen(d, start, end, a) as number) : n));
     return [tf.slice(x, begin, size)];
   },
+  // dy padded back with zeros to the input's length (static pads: a symbolic dim needs a non-negative start).
+  vjp(d, { inputs: [x], dys: [g], attrs: { axis, start, end } }) {
+    if (!g) return [];
+    const a = normAxis(axis, x.shape.length, 'slice');
+    const n = x.shape[a];
+    if (typeof n === 'number') {
+      const s = start < 0 ? n + start : start;
+      const e = end === undefined ? n : end < 0 ? n + end : end;
+      return [d.pad(g, a, s, n - e)];
+    }
+    if (start < 0 || (end !== undefined && end >= 0)) throw new RuleError(`slice gradient: [${start}:${end ?? ''}] on symbolic dim ${a} (${n}) leaves a symbolic amount of padding`);
+    return [d.pad(g, a, start, end === undefined ? 0 : -end)];
+  },
 };
 
 /**
@@ -164,6 +177,8 @@ export const splitOp: OpDef<{ readonly axis: number; readonly sizes: readonly nu
   infer: ([x], { axis, sizes }) => splitShapes(x.shape, axis, sizes).map((shape) => ({ shape, dtype: x.dtype })),
   onnx: (w, [x], outs, { axis, sizes }, node) => w.node('Split', [x, w.int64(sizes)], outs, { axis: normAxis(axis, node.inputs[0].shape.length, 'split') }),
   tfjs: (tf, [x], { axis, sizes }) => tf.split(x, [...sizes], normAxis(axis, x.rank, 'split')),
+  // The parts' cotangents joined again, zeros for parts nothing flowed into.
+  vjp: (d, { dys, outputs, attrs: { axis } }) => (dys.some(Boolean) ? [d.concat(dys.map((g, i) => g ?? d.zerosLike(outputs[i])), axis)] : []),
 };
 
 /** Cut `x` along `axis` into parts of the given sizes (which must sum to that dim); returns one tensor per size. */

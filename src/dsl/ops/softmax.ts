@@ -30,6 +30,8 @@ export const softmaxOp: OpDef<SoftmaxAttrs> = {
     const e = tf.exp(tf.sub(x, tf.max(x, a, true)));
     return [tf.div(e, tf.sum(e, a, true))];
   },
+  // y ⊙ (dy − Σ dy ⊙ y) along the axis.
+  vjp: (d, { outputs: [y], dys: [g], attrs: { axis } }) => [g && d.mul(y, d.sub(g, d.reduceSum(d.mul(g, y), [axis], true)))],
 };
 
 /** exp(x) / Σ exp(x) along `axis` (default: the last). */

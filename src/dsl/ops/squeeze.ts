@@ -40,6 +40,7 @@ export const squeezeOp: OpDef<{ readonly axes: Axes }> = {
     const drop = squeezeShape(node.inputs[0].shape, axes).axes;
     return [tf.reshape(x, x.shape.filter((_, i) => !drop.includes(i)))];
   },
+  vjp: (d, { inputs: [x], dys: [g] }) => [g && d.reshape(g, x.shape)],
 };
 
 /** Remove size-1 dims at `axes` (one axis or a list; negative counts from the end). */
@@ -74,6 +75,7 @@ export const unsqueezeOp: OpDef<{ readonly axes: Axes }> = {
   infer: ([x], { axes }) => [{ shape: unsqueezeShape(x.shape, axes).shape, dtype: x.dtype }],
   onnx: (w, [x], outs, { axes }, node) => w.node('Unsqueeze', [x, w.int64(unsqueezeShape(node.inputs[0].shape, axes).axes)], outs),
   tfjs: (tf, [x], { axes }) => [tf.reshape(x, unsqueezeShape(x.shape, axes).shape as number[])],
+  vjp: (d, { inputs: [x], dys: [g] }) => [g && d.reshape(g, x.shape)],
 };
 
 /** Insert size-1 dims so that they are at `axes` of the result, e.g. [B, C] with axes [1, 2] → [B, 1, 1, C]. */

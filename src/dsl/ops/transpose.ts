@@ -34,6 +34,12 @@ export const transposeOp: OpDef<{ readonly perm: readonly number[] }> = {
   infer: ([x], { perm }) => [{ shape: transposeShape(x.shape, perm).shape, dtype: x.dtype }],
   onnx: (w, ins, outs, { perm }, node) => w.node('Transpose', ins, outs, { perm: transposeShape(node.inputs[0].shape, perm).perm }),
   tfjs: (tf, [x], { perm }) => [tf.transpose(x, transposeShape(x.shape, perm).perm)],
+  // The inverse permutation.
+  vjp(d, { inputs: [x], dys: [g], attrs: { perm } }) {
+    if (!g) return [];
+    const p = transposeShape(x.shape, perm).perm;
+    return [d.transpose(g, p.map((_, i) => p.indexOf(i)))];
+  },
 };
 
 /**
