@@ -16,7 +16,10 @@ const SENTENCE = /^[A-Za-z][A-Za-z0-9]*(?:[ -][A-Za-z0-9]+){0,2}: /;
 /** The file's text with the mistake made and an `@ts-expect-error <sentence>` above the line where it must show. */
 export function mutate(m: Mutation): string {
   const lines = readFileSync(join(ROOT, m.file), 'utf8').split('\n');
-  const found = lines.flatMap((l, i) => (l.includes(m.from) ? [i] : []));
+  let found = lines.flatMap((l, i) => (l.includes(m.from) ? [i] : []));
+  // A line shared by several blocks (two configurations with the same widths) is taken from the block `at` opens.
+  const block = m.at === undefined ? -1 : lines.findIndex((l) => l.includes(m.at!));
+  if (found.length > 1 && block >= 0) found = found.filter((k) => k > block).slice(0, 1);
   if (found.length !== 1) throw new Error(`mutation '${m.what}': '${m.from}' is on ${found.length} lines of ${m.file}, not one (did the model change?)`);
   const i = found[0];
   lines[i] = lines[i].replace(m.from, m.to);
