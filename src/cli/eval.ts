@@ -8,13 +8,13 @@ import { QUALITIES, type Quality } from '../data/simulate.js';
 import { evaluate, type EvalReport, type Score } from '../eval/protocol.js';
 import { table } from './format.js';
 import { processIO, type CliIO } from './io.js';
-import { nonNegativeInt, positiveInt, withRuntimeOptions, type RuntimeCliOptions } from './options.js';
+import { nonNegativeInt, positiveInt, withLimitOptions, withLimits, withRuntimeOptions, type LimitCliOptions, type RuntimeCliOptions } from './options.js';
 import { progress } from './progress.js';
 import { loadSegmenter } from './segmenter.js';
 
 export const TASK_PARTS = ['heldout', 'train', 'all'] as const;
 
-export interface EvalCliOptions extends RuntimeCliOptions {
+export interface EvalCliOptions extends RuntimeCliOptions, LimitCliOptions {
   readonly model: string;
   readonly data: string;
   readonly prompt: PromptType | 'given';
@@ -104,10 +104,11 @@ export function registerEval(program: Command, io: CliIO = processIO): void {
     .option('--json', 'print one JSON object {"tasks": [...], "mean": {...}} instead of the table')
     .option('--seed <n>', 'seed of the template draw and the prompt simulation', nonNegativeInt, 0);
   withRuntimeOptions(command, 'pairs per model run');
+  withLimitOptions(command);
   command
     .addHelpText('after', '\nExamples:\n  oneprompt synth --out data/synth && oneprompt eval --model compiled/oneprompt-default.onnx --data data/synth --prompt bbox\n  oneprompt eval --model M.onnx --data samples --tasks all --prompt click --quality low --json')
     .action(async (o: EvalCliOptions) => {
-      const r = await runEval(o, io);
+      const r = await withLimits(o, () => runEval(o, io));
       if (o.json) {
         io.out(JSON.stringify(r));
         return;

@@ -16,13 +16,14 @@ import { writeFileAtomic } from '../util/atomic-write.js';
 import { dedupeMasks } from './dedupe-masks.js';
 import { table } from './format.js';
 import { processIO, type CliIO } from './io.js';
-import { fraction, positiveInt, withImageOptions, withRuntimeOptions, type ImageCliOptions, type RuntimeCliOptions } from './options.js';
+import { fraction, positiveInt, withImageOptions, withLimitOptions, withLimits, withRuntimeOptions, type ImageCliOptions, type LimitCliOptions, type RuntimeCliOptions } from './options.js';
 import { overlayPng, palette } from './overlay.js';
 import { progress } from './progress.js';
 import { maskConfidence } from './segment-queries.js';
 import { loadSegmenter } from './segmenter.js';
+import { warnNonFinite } from './non-finite-warning.js';
 
-export interface EverythingOptions extends RuntimeCliOptions, ImageCliOptions {
+export interface EverythingOptions extends RuntimeCliOptions, ImageCliOptions, LimitCliOptions {
   readonly model: string;
   readonly image: string;
   readonly out: string;
@@ -81,6 +82,7 @@ export interface EverythingResult {
 export async function runEverything(o: EverythingOptions, io: CliIO = processIO): Promise<EverythingResult> {
   if (existsSync(o.out) && !statSync(o.out).isDirectory()) throw new Error(`everything: --out ${o.out} is a file, expected a folder`);
   const image = orThrow(readImage(o.image, { plane: o.plane, slice: o.slice }));
+  warnNonFinite([image], io);
   const model = await loadSegmenter(o.model, { device: o.device, threads: o.threads, warn: (l) => io.err(l + '\n') });
   const clicks = gridClicks(image.width, image.height, o.grid);
   let candidates: ClickMask[];
@@ -128,10 +130,11 @@ export function registerEverything(program: Command, io: CliIO = processIO): voi
     .option('--min-area <fraction>', 'drop masks smaller than this fraction of the image', fraction, 0.001);
   withRuntimeOptions(command, 'clicks per run');
   withImageOptions(command, 'volumes and series: which slice (default: the middle one)');
+  withLimitOptions(command);
   command
     .addHelpText('after', '\nExample:\n  oneprompt everything --model compiled/oneprompt-default.onnx --image samples/mri/images/axial-056.png --out out/everything')
     .action(async (o: EverythingOptions) => {
-      const r = await runEverything(o, io);
+      const r = await withLimits(o, () => runEverything(o, io));
       io.out(table(['mask', 'click', 'confidence', 'area', 'duplicates'], r.masks.map((m) => [m.file, `(${m.click.x.toFixed(1)}, ${m.click.y.toFixed(1)})`, m.confidence.toFixed(3), String(m.area), String(m.duplicates)])));
       io.out(`${r.clicks} clicks → ${r.masks.length} distinct masks in ${join(o.out, 'masks')}; overlay ${r.overlayFile}`);
     });

@@ -11,15 +11,16 @@ import { readPromptFile } from '../data/prompt-file.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { table } from './format.js';
 import { processIO, type CliIO } from './io.js';
-import { positiveInt, withImageOptions, withRuntimeOptions, type ImageCliOptions, type RuntimeCliOptions } from './options.js';
+import { positiveInt, withImageOptions, withLimitOptions, withLimits, withRuntimeOptions, type ImageCliOptions, type LimitCliOptions, type RuntimeCliOptions } from './options.js';
 import { OUTLINE, overlayPng } from './overlay.js';
 import { progress } from './progress.js';
 import { readQueries, type NamedImage } from './query-images.js';
 import { segmentQueries, type PromptedTemplate } from './segment-queries.js';
 import { loadSegmenter } from './segmenter.js';
+import { warnNonFinite } from './non-finite-warning.js';
 import { readTemplatesFile } from './templates-file.js';
 
-export interface SegmentOptions extends RuntimeCliOptions, ImageCliOptions {
+export interface SegmentOptions extends RuntimeCliOptions, ImageCliOptions, LimitCliOptions {
   readonly model: string;
   readonly template?: string;
   readonly prompt?: string;
@@ -66,6 +67,7 @@ export async function runSegment(o: SegmentOptions, io: CliIO = processIO): Prom
   if (existsSync(o.out) && !statSync(o.out).isDirectory()) throw new Error(`segment: --out ${o.out} is a file, expected a folder`);
   const templates = gatherTemplates(o);
   const queries: NamedImage[] = orThrow(readQueries(o.query, { plane: o.plane }));
+  warnNonFinite([...templates.map((t) => t.image), ...queries.map((q) => q.image)], io);
   const model = await loadSegmenter(o.model, { device: o.device, threads: o.threads, warn: (l) => io.err(l + '\n') });
   let masks;
   try {
@@ -108,11 +110,12 @@ export function registerSegment(program: Command, io: CliIO = processIO): void {
     .option('--templates <file>', 'prompted templates for the ensemble: [{"image", "prompt"}, ...] (templates.json format)');
   withRuntimeOptions(command, 'model inputs per run');
   withImageOptions(command, 'template volume or series: which slice (default: the middle one)');
+  withLimitOptions(command);
   command
     .addHelpText('after', '\nExamples:\n  oneprompt segment --model compiled/oneprompt-default.onnx --template samples/mri/images/axial-066.png \\\n    --prompt samples/mri/prompt.json --query samples/mri/images/axial-046.png --out out/seg\n  oneprompt segment --model M.onnx --templates task/templates.json --ensemble 50 --query scan.nii.gz --out out/vol')
     .action(async (o: SegmentOptions) => {
       const t0 = performance.now();
-      const results = await runSegment(o, io);
+      const results = await withLimits(o, () => runSegment(o, io));
       const secs = ((performance.now() - t0) / 1000).toFixed(1);
       io.out(table(['query', 'size', 'foreground', 'confidence'], results.map((r) => [r.name, `${r.mask.width}×${r.mask.height}`, `${((100 * maskArea(r.mask)) / r.mask.data.length).toFixed(1)}%`, r.confidence.toFixed(3)])));
       io.out(`wrote ${results.length} masks to ${join(o.out, 'masks')} and ${results.length} overlays to ${join(o.out, 'overlays')} in ${secs} s`);

@@ -4,6 +4,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { BACKEND_NAMES, isBackendName, type BackendName } from '../train/backend.js';
 import { runTrainingJob } from '../train/run.js';
 import { taskNames } from '../train/tasks/index.js';
+import { maxPixelsOption, maxVoxelsOption, withLimits, type LimitCliOptions } from './options.js';
 
 const positiveInt = (what: string) => (v: string) => {
   const n = Number(v);
@@ -25,7 +26,7 @@ const backendArg = (v: string): BackendName | 'auto' => {
   return v;
 };
 
-interface TrainCliOptions {
+interface TrainCliOptions extends LimitCliOptions {
   config: string;
   data: string;
   out: string;
@@ -58,8 +59,10 @@ export function registerTrain(program: Command): void {
     .option('--freeze <prefixes>', 'comma-separated parameter-path prefixes to keep fixed, e.g. encoder.')
     .option('--warmup <n>', 'warm-up steps (default 5% of the run)', nonNegativeInt('--warmup'))
     .option('--init <file>', 'fine-tune: start from these weights (.safetensors, or a compiled float32 .onnx of the same config, e.g. compiled/oneprompt-default.onnx) with a fresh optimiser')
+    .addOption(maxPixelsOption())
+    .addOption(maxVoxelsOption())
     .action(async (o: TrainCliOptions) => {
-      await runTrainingJob({
+      await withLimits(o, () => runTrainingJob({
         config: o.config,
         data: o.data,
         out: o.out,
@@ -73,6 +76,6 @@ export function registerTrain(program: Command): void {
         freeze: o.freeze === undefined ? undefined : o.freeze.split(',').map((s) => s.trim()).filter(Boolean),
         warmupSteps: o.warmup,
         init: o.init,
-      });
+      }));
     });
 }
