@@ -155,7 +155,7 @@ export function readDicomSeries(dir: string): E.Either<DataError, DicomImage[]> 
     if (E.isLeft(parsed)) return parsed;
     images.push(...parsed.right);
   }
-  if (images.length === 0) return E.left(dataError(dir, 'no DICOM files (with "DICM" at offset 128) in this folder'));
+  if (images.length === 0) return E.left(dataError(dir, 'is a folder, read as a DICOM series, but it holds no DICOM files (with "DICM" at offset 128)'));
   const series = new Map<string, number>();
   for (const im of images) series.set(im.dicom.seriesUid ?? '(none)', (series.get(im.dicom.seriesUid ?? '(none)') ?? 0) + 1);
   if (series.size > 1) {
