@@ -1,18 +1,21 @@
 // `oneprompt everything`: "segment everything" (paper §4.2, after SAM): the image is its own template, prompted by
 // a regular grid of single foreground clicks; each click gives a mask, duplicates (clicks on the same structure)
-// are merged, and what is left is written as masks plus one overlay with every outline in its own colour.
+// are merged, and what is left is written as masks plus one overlay with every outline in its own colour. The
+// outputs are one run (src/util/output-run.ts) listed in DIR/masks.json: only files that listing names are ever
+// replaced or removed, so pointing --out at a dataset folder loses none of its masks.
 import { join, relative } from 'node:path';
-import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import type { Command } from 'commander';
 import { orThrow } from '../data/errors.js';
 import { maskArea, type GreyImage, type Mask } from '../data/image.js';
 import type { Normalisation } from '../data/intensity.js';
-import { readImage, saveMaskPng } from '../data/load.js';
+import { readImage } from '../data/load.js';
+import { encodeMaskPng } from '../data/png.js';
+import { OutputRun } from '../util/output-run.js';
 import { imageToInput, itemPlane, logitsToMask, stackBatch } from '../data/model-inputs.js';
 import { encodePrompt, type ModelGeometry } from '../data/prompt-tensors.js';
 import type { ClickPrompt } from '../data/prompt.js';
 import type { Predictor } from '../eval/protocol.js';
-import { writeFileAtomic } from '../util/atomic-write.js';
 import { dedupeMasks } from './dedupe-masks.js';
 import { table } from './format.js';
 import { processIO, type CliIO } from './io.js';
@@ -95,28 +98,33 @@ export async function runEverything(o: EverythingOptions, io: CliIO = processIO)
   const minPixels = o.minArea * image.width * image.height;
   const kept = dedupeMasks(candidates.filter((c) => maskArea(c.mask) >= Math.max(1, minPixels)), o.iou);
   const digits = Math.max(2, String(kept.length - 1).length);
-  removeStaleMasks(join(o.out, 'masks'));
-  const masks = kept.map((k, i) => {
-    const file = join(o.out, 'masks', `${String(i).padStart(digits, '0')}.png`);
-    saveMaskPng(file, k.candidate.mask);
-    return { file, click: k.candidate.click, confidence: k.candidate.confidence, area: k.area, duplicates: k.duplicates };
-  });
-  const colours = palette(kept.length);
-  // Most confident last, so its outline is on top.
-  const overlayFile = join(o.out, 'overlay.png');
-  writeFileAtomic(overlayFile, overlayPng(image, kept.map((k, i) => ({ mask: k.candidate.mask, colour: colours[i] })).reverse(), o.window));
-  const result = { clicks: clicks.length, masks, overlayFile };
-  // The listing names files relative to DIR, so the folder can be moved.
-  const listing = { image: o.image, width: image.width, height: image.height, grid: o.grid, iou: o.iou, clicks: clicks.length, overlay: 'overlay.png', masks: masks.map((m) => ({ ...m, file: relative(o.out, m.file) })) };
-  writeFileAtomic(join(o.out, 'masks.json'), JSON.stringify(listing, null, 1) + '\n');
-  return result;
+  const run = new OutputRun({ dir: o.out, manifest: 'masks.json', command: 'everything', legacyFiles: listedBefore });
+  try {
+    const names = kept.map((_, i) => join('masks', `${String(i).padStart(digits, '0')}.png`));
+    run.checkTargets([...names, 'overlay.png']);
+    const masks = kept.map((k, i) => {
+      run.write(names[i], encodeMaskPng(k.candidate.mask));
+      return { file: join(o.out, names[i]), click: k.candidate.click, confidence: k.candidate.confidence, area: k.area, duplicates: k.duplicates };
+    });
+    const colours = palette(kept.length);
+    // Most confident last, so its outline is on top.
+    run.write('overlay.png', overlayPng(image, kept.map((k, i) => ({ mask: k.candidate.mask, colour: colours[i] })).reverse(), o.window));
+    // The listing names files relative to DIR, so the folder can be moved; it is the run's manifest, written last.
+    const listing = { image: o.image, width: image.width, height: image.height, grid: o.grid, iou: o.iou, clicks: clicks.length, overlay: 'overlay.png', masks: masks.map((m) => ({ ...m, file: relative(o.out, m.file) })) };
+    run.commit(listing);
+    return { clicks: clicks.length, masks, overlayFile: join(o.out, 'overlay.png') };
+  } finally {
+    run.abort();
+  }
 }
 
-/** A previous run's NN.png files would mix with this run's (masks.json lists only the new ones): remove them. */
-function removeStaleMasks(dir: string): void {
-  if (!existsSync(dir)) return;
-  for (const f of readdirSync(dir)) if (/^\d+\.png$/.test(f)) rmSync(join(dir, f));
-}
+/** masks.json of a version that did not list its files: its masks and overlay are what it wrote. */
+const listedBefore = (json: Record<string, unknown>): string[] | undefined => {
+  const masks = json.masks;
+  if (!Array.isArray(masks) || typeof json.overlay !== 'string') return undefined;
+  const files = masks.map((m) => (m as { file?: unknown })?.file);
+  return files.every((f): f is string => typeof f === 'string') ? [...files, json.overlay] : undefined;
+};
 
 export function registerEverything(program: Command, io: CliIO = processIO): void {
   const command = program

@@ -1,14 +1,17 @@
 // `oneprompt segment`: one prompted template (or an ensemble of K) → a mask PNG and an overlay PNG per query.
 // Everything that can be wrong with the inputs (template, prompt, templates file, queries, model) is checked before
-// the first file is written, so a bad prompt leaves DIR as it was.
+// the first file is written, so a bad prompt leaves DIR as it was. The outputs are one run (src/util/output-run.ts):
+// staged, moved into place together, listed last in DIR/segment.json; files there that segment did not write are
+// never replaced.
 import { join } from 'node:path';
 import { existsSync, statSync } from 'node:fs';
+import { encodeMaskPng } from '../data/png.js';
+import { OutputRun } from '../util/output-run.js';
 import type { Command } from 'commander';
 import { orThrow } from '../data/errors.js';
 import { maskArea, type Mask } from '../data/image.js';
-import { readImage, saveMaskPng } from '../data/load.js';
+import { readImage } from '../data/load.js';
 import { readPromptFile } from '../data/prompt-file.js';
-import { writeFileAtomic } from '../util/atomic-write.js';
 import { table } from './format.js';
 import { processIO, type CliIO } from './io.js';
 import { positiveInt, withImageOptions, withLimitOptions, withLimits, withRuntimeOptions, type ImageCliOptions, type LimitCliOptions, type RuntimeCliOptions } from './options.js';
@@ -68,6 +71,26 @@ export async function runSegment(o: SegmentOptions, io: CliIO = processIO): Prom
   const templates = gatherTemplates(o);
   const queries: NamedImage[] = orThrow(readQueries(o.query, { plane: o.plane }));
   warnNonFinite([...templates.map((t) => t.image), ...queries.map((q) => q.image)], io);
+  const names = queries.flatMap((q) => [join('masks', `${q.name}.png`), join('overlays', `${q.name}.png`)]);
+  const run = new OutputRun({ dir: o.out, manifest: SEGMENT_MANIFEST, command: 'segment', legacyOwned: segmentedBefore });
+  try {
+    run.checkTargets(names);
+    return await segmentInto(run, o, templates, queries, io);
+  } finally {
+    run.abort(); // nothing left staged if anything failed (a no-op after commit)
+  }
+}
+
+/** The manifest of a segment run: every file it wrote, and per query its files and confidence. */
+export const SEGMENT_MANIFEST = 'segment.json';
+
+/** Output folders of versions that wrote no manifest: a mask with its overlay beside it is a previous run's. */
+const segmentedBefore = (dir: string, rel: string): boolean => {
+  const m = /^(masks|overlays)[\\/](.+\.png)$/.exec(rel);
+  return m !== null && existsSync(join(dir, m[1] === 'masks' ? 'overlays' : 'masks', m[2]));
+};
+
+async function segmentInto(run: OutputRun, o: SegmentOptions, templates: PromptedTemplate[], queries: NamedImage[], io: CliIO): Promise<SegmentedQuery[]> {
   const model = await loadSegmenter(o.model, { device: o.device, threads: o.threads, warn: (l) => io.err(l + '\n') });
   let masks;
   try {
@@ -86,14 +109,15 @@ export async function runSegment(o: SegmentOptions, io: CliIO = processIO): Prom
   } finally {
     await model.release();
   }
-  // Only now, with every mask computed, is anything written.
+  // Only now, with every mask computed, is anything written: staged, then moved into place with the manifest last.
   const results = queries.map((q, i): SegmentedQuery => {
-    const maskFile = join(o.out, 'masks', `${q.name}.png`);
-    const overlayFile = join(o.out, 'overlays', `${q.name}.png`);
-    saveMaskPng(maskFile, masks[i].mask);
-    writeFileAtomic(overlayFile, overlayPng(q.image, [{ mask: masks[i].mask, colour: OUTLINE }], o.window));
-    return { name: q.name, source: q.image.meta.source, mask: masks[i].mask, confidence: masks[i].confidence, maskFile, overlayFile };
+    const mask = join('masks', `${q.name}.png`);
+    const overlay = join('overlays', `${q.name}.png`);
+    run.write(mask, encodeMaskPng(masks[i].mask));
+    run.write(overlay, overlayPng(q.image, [{ mask: masks[i].mask, colour: OUTLINE }], o.window));
+    return { name: q.name, source: q.image.meta.source, mask: masks[i].mask, confidence: masks[i].confidence, maskFile: join(o.out, mask), overlayFile: join(o.out, overlay) };
   });
+  run.commit({ queries: results.map((r) => ({ query: r.name, source: r.source, mask: join('masks', `${r.name}.png`), overlay: join('overlays', `${r.name}.png`), confidence: r.confidence })) });
   return results;
 }
 
