@@ -39,6 +39,8 @@ export interface ManifestHead {
   readonly files: readonly string[];
 }
 
+/** The manifest's name while staged (write() refuses it as an output name). */
+const MANIFEST_STAGED = '.manifest';
 const STAGING = /^\.oneprompt-(.+)-(\d+)\.partial$/;
 const stagingName = (command: string, pid = process.pid): string => `.oneprompt-${command}-${pid}.partial`;
 
@@ -138,6 +140,7 @@ export class OutputRun {
   /** Write one output (relative to the folder) into the staging folder. */
   write(rel: string, data: Uint8Array | string): void {
     if (!isInside(resolve(this.opts.dir), rel)) throw new Error(`${this.opts.command}: output name ${clipName(rel)} leaves the output folder`);
+    if (rel === MANIFEST_STAGED || rel === this.opts.manifest) throw new Error(`${this.opts.command}: output name ${rel} is reserved for the run's manifest`);
     try {
       writeFileAtomic(join(this.staging, rel), data);
     } catch (e) {
@@ -162,13 +165,18 @@ export class OutputRun {
         renameSync(this.staging, dir);
       } else {
         const stale = [...this.owned].filter((f) => !files.includes(f));
-        writeFileAtomic(join(dir, this.opts.manifest), manifest(false, [...this.owned]));
+        // Manifests are written in the staging folder and renamed into place: a kill leaves no temp file in DIR.
+        const putManifest = (text: string): void => {
+          writeFileAtomic(join(this.staging, MANIFEST_STAGED), text);
+          renameSync(join(this.staging, MANIFEST_STAGED), join(dir, this.opts.manifest));
+        };
+        putManifest(manifest(false, [...this.owned]));
         for (const rel of files) {
           makeDirs(dirname(join(dir, rel)));
           renameSync(join(this.staging, rel), join(dir, rel));
         }
         for (const rel of stale) if (lstatSync(join(dir, rel), { throwIfNoEntry: false })?.isFile()) rmSync(join(dir, rel));
-        writeFileAtomic(join(dir, this.opts.manifest), manifest(true));
+        putManifest(manifest(true));
         rmSync(this.staging, { recursive: true, force: true });
       }
     } catch (e) {

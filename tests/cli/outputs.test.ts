@@ -1,0 +1,123 @@
+// issue 16 items 5 and 11: a command's outputs are one run. Only files its previous run listed are replaced or
+// removed (a dataset folder as --out loses nothing), and a kill at any moment leaves either the old run, the new
+// one, or files marked by a manifest that says "complete": false; never stray temp files outside the staging
+// folder, which the next run removes.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { OutputRun } from '../../src/util/output-run.js';
+import { MRI, TINY_MODEL, listFiles, runCli, tempDir } from './run-cli.js';
+
+const read = (p: string): string => readFileSync(p, 'utf8');
+const manifest = (dir: string, name: string) => JSON.parse(read(join(dir, name))) as { oneprompt: string; complete: boolean; files: string[]; previous?: string[] };
+
+describe('command outputs as one run (issue 16)', () => {
+  it('everything into a dataset task folder keeps the task\'s masks, and a second run removes only its own', async () => {
+    const ds = tempDir('outputs-ds');
+    expect((await runCli('synth', '--out', ds, '--tasks', '1', '--images', '8', '--size', '32')).code).toBe(0);
+    const task = join(ds, readdirSync(ds).find((n) => n.startsWith('task-'))!);
+    const before = Object.fromEntries(listFiles(task).map((f) => [f, read(join(task, f))]));
+    expect(Object.keys(before).filter((f) => f.startsWith('masks/'))).toHaveLength(8);
+    const image = join(task, 'images', '0003.png');
+    const r = await runCli('everything', '--model', TINY_MODEL, '--image', image, '--out', task, '--grid', '3', '--threads', '1');
+    expect(r.code, r.stderr).toBe(0);
+    for (const [f, text] of Object.entries(before)) expect(read(join(task, f)), f).toBe(text);
+    const first = manifest(task, 'masks.json');
+    expect(first.oneprompt).toBe('everything');
+    expect(first.complete).toBe(true);
+    expect(listFiles(task).sort()).toEqual([...Object.keys(before), ...first.files, 'masks.json'].sort());
+    // Again with a smaller grid: its own old masks go, the task's stay.
+    expect((await runCli('everything', '--model', TINY_MODEL, '--image', image, '--out', task, '--grid', '1', '--threads', '1')).code).toBe(0);
+    const second = manifest(task, 'masks.json');
+    expect(listFiles(task).sort()).toEqual([...Object.keys(before), ...second.files, 'masks.json'].sort());
+    for (const [f, text] of Object.entries(before)) expect(read(join(task, f)), f).toBe(text);
+  });
+
+  it('refuses to replace a file it did not write, before writing anything', async () => {
+    const out = tempDir('outputs-clash');
+    mkdirSync(join(out, 'masks'));
+    writeFileSync(join(out, 'masks', 'axial-046.png'), 'ground truth');
+    const r = await runCli('segment', '--model', TINY_MODEL, '--template', MRI.template, '--prompt', MRI.prompt, '--query', MRI.queries[1], '--out', out);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/masks\/axial-046\.png exists and was not written by oneprompt segment .*nothing was written/);
+    expect(listFiles(out)).toEqual(['masks/axial-046.png']);
+    expect(read(join(out, 'masks', 'axial-046.png'))).toBe('ground truth');
+    // A masks.json someone else wrote is not taken for everything's listing.
+    writeFileSync(join(out, 'masks.json'), '{"labels": [1, 2]}');
+    const e = await runCli('everything', '--model', TINY_MODEL, '--image', MRI.template, '--out', out, '--grid', '1');
+    expect(e.code).toBe(1);
+    expect(e.stderr).toContain('masks.json exists and was not written by oneprompt everything');
+  });
+
+  it('segment replaces its previous run\'s files and removes the ones it does not write again', async () => {
+    const out = tempDir('outputs-rerun');
+    const seg = (...queries: string[]) => runCli('segment', '--model', TINY_MODEL, '--template', MRI.template, '--prompt', MRI.prompt, '--query', ...queries, '--out', out, '--threads', '1');
+    expect((await seg(MRI.queries[0], MRI.queries[1])).code).toBe(0);
+    expect(manifest(out, 'segment.json').files).toHaveLength(4);
+    expect((await seg(MRI.queries[2])).code).toBe(0);
+    expect(listFiles(out)).toEqual(['masks/axial-056.png', 'overlays/axial-056.png', 'segment.json']);
+    const m = manifest(out, 'segment.json') as unknown as { queries: { query: string; confidence: number }[] };
+    expect(m.queries.map((q) => q.query)).toEqual(['axial-056']);
+  });
+
+  it('a folder from a version without manifests: a mask beside its overlay counts as segment\'s own', async () => {
+    const out = tempDir('outputs-legacy');
+    mkdirSync(join(out, 'masks'));
+    mkdirSync(join(out, 'overlays'));
+    writeFileSync(join(out, 'masks', 'axial-046.png'), 'old');
+    writeFileSync(join(out, 'overlays', 'axial-046.png'), 'old');
+    const r = await runCli('segment', '--model', TINY_MODEL, '--template', MRI.template, '--prompt', MRI.prompt, '--query', MRI.queries[1], '--out', out, '--threads', '1');
+    expect(r.code, r.stderr).toBe(0);
+    expect(read(join(out, 'masks', 'axial-046.png'))).not.toBe('old');
+  });
+
+  it('a failed run changes nothing and leaves no staging folder', () => {
+    const out = tempDir('outputs-fail');
+    writeFileSync(join(out, 'keep.txt'), 'mine');
+    const run = new OutputRun({ dir: out, manifest: 'run.json', command: 'test-run' });
+    run.write('a/b.txt', 'x');
+    expect(existsSync(run.stagingDir)).toBe(true);
+    run.abort();
+    expect(listFiles(out)).toEqual(['keep.txt']);
+    expect(() => new OutputRun({ dir: out, manifest: 'run.json', command: 'test-run' }).write('../escape.txt', 'x')).toThrow(/leaves the output folder/);
+  });
+
+  it('killed (SIGKILL) at every step of moving files into place: old, new, or marked mixed; the next run cleans up', () => {
+    const script = join(import.meta.dirname, 'output-run-kill.ts');
+    const tsx = join(process.cwd(), 'node_modules', '.bin', 'tsx');
+    const files = ['masks/a.png', 'masks/b.png', 'overlays/a.png', 'overlays/b.png'];
+    for (const fresh of [true, false]) {
+      // Renames (each atomic write is one): 4 files staged, then for a new folder the manifest and the folder itself;
+      // for an existing one the manifest (complete: false), 4 moves and the manifest again.
+      for (let k = 0; k < (fresh ? 6 : 10); k++) {
+        const base = tempDir(`outputs-kill-${k}`);
+        const dir = join(base, 'out');
+        if (!fresh) {
+          execFileSync(tsx, [script, dir, '99', 'old', 'masks/a.png', 'masks/old.png']);
+          writeFileSync(join(dir, 'mine.txt'), 'user');
+        }
+        const killed = spawnSync(tsx, [script, dir, String(k), 'new', ...files]);
+        expect(killed.signal ?? killed.status, `k=${k}`).not.toBe(0);
+        const left = existsSync(dir) ? listFiles(dir) : [];
+        const outside = left.filter((f) => !f.startsWith('.oneprompt-'));
+        expect(outside.filter((f) => f.endsWith('.tmp')), `k=${k}: temp files outside staging`).toEqual([]);
+        if (fresh) expect(outside, `k=${k}: a new folder appears whole or not at all`).toEqual([]);
+        else {
+          expect(read(join(dir, 'mine.txt'))).toBe('user');
+          const m = manifest(dir, 'run.json');
+          const tags = outside.filter((f) => f !== 'run.json' && f !== 'mine.txt').map((f) => read(join(dir, f)).split(' ')[0]);
+          if (m.complete) expect(new Set(tags), `k=${k}`).toEqual(new Set([(m as unknown as { tag: string }).tag]));
+          else expect([...m.files, ...(m.previous ?? [])].sort()).toEqual(expect.arrayContaining(outside.filter((f) => f !== 'run.json' && f !== 'mine.txt')));
+        }
+        // The next run (any other process) removes the dead run's staging folder and finishes cleanly.
+        execFileSync(tsx, [script, dir, '99', 'again', ...files]);
+        const after = listFiles(dir);
+        expect(after.filter((f) => f.startsWith('.oneprompt-') || f.endsWith('.tmp')), `k=${k}`).toEqual([]);
+        expect(after).toEqual([...files, ...(fresh ? [] : ['mine.txt']), 'run.json'].sort());
+        expect(readdirSync(base)).toEqual(['out']);
+        expect(manifest(dir, 'run.json').complete).toBe(true);
+      }
+    }
+  });
+});
