@@ -5,7 +5,7 @@
 // replaced or removed, so pointing --out at a dataset folder loses none of its masks.
 import { join, relative } from 'node:path';
 import { existsSync, statSync } from 'node:fs';
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import { orThrow } from '../data/errors.js';
 import { maskArea, type GreyImage, type Mask } from '../data/image.js';
 import type { Normalisation } from '../data/intensity.js';
@@ -34,6 +34,17 @@ export interface EverythingOptions extends RuntimeCliOptions, ImageCliOptions, L
   readonly iou: number;
   readonly minArea: number;
 }
+
+/** Largest --grid: 64×64 = 4096 clicks, already 64 times the default. */
+export const MAX_GRID = 64;
+/** The candidate masks (one byte per pixel each) are held together for de-duplication: at most this many bytes. */
+export const EVERYTHING_MASK_BUDGET = 512 * 2 ** 20;
+
+const gridSize = (v: string): number => {
+  const n = positiveInt(v);
+  if (n > MAX_GRID) throw new InvalidArgumentError(`expected at most ${MAX_GRID} (${MAX_GRID}×${MAX_GRID} = ${MAX_GRID ** 2} clicks), got '${v}'`);
+  return n;
+};
 
 export interface ClickMask {
   readonly click: { readonly x: number; readonly y: number };
@@ -86,6 +97,13 @@ export async function runEverything(o: EverythingOptions, io: CliIO = processIO)
   if (existsSync(o.out) && !statSync(o.out).isDirectory()) throw new Error(`everything: --out ${o.out} is a file, expected a folder`);
   const image = orThrow(readImage(o.image, { plane: o.plane, slice: o.slice }));
   warnNonFinite([image], io);
+  const maskBytes = o.grid ** 2 * image.width * image.height;
+  if (o.grid > MAX_GRID || maskBytes > EVERYTHING_MASK_BUDGET) {
+    throw new Error(
+      `everything: --grid ${o.grid} on a ${image.width}×${image.height} image keeps ${o.grid ** 2} masks of ${image.width * image.height} bytes in memory ` +
+        `(${(maskBytes / 2 ** 20).toFixed(0)} MiB), over the ${EVERYTHING_MASK_BUDGET / 2 ** 20} MiB budget${o.grid > MAX_GRID ? ` and the ${MAX_GRID} grid limit` : ''}: use a smaller --grid`,
+    );
+  }
   const model = await loadSegmenter(o.model, { device: o.device, threads: o.threads, warn: (l) => io.err(l + '\n') });
   const clicks = gridClicks(image.width, image.height, o.grid);
   let candidates: ClickMask[];
@@ -133,7 +151,7 @@ export function registerEverything(program: Command, io: CliIO = processIO): voi
     .requiredOption('--model <file>', 'compiled One-Prompt model (.onnx)')
     .requiredOption('--image <file>', 'the image (PNG, JPEG, NIfTI, DICOM file or series folder)')
     .requiredOption('--out <dir>', 'output folder')
-    .option('--grid <n>', 'N×N clicks (the paper reports about 50 masks per image)', positiveInt, 8)
+    .option('--grid <n>', `N×N clicks, N up to ${MAX_GRID} (the paper reports about 50 masks per image)`, gridSize, 8)
     .option('--iou <x>', 'masks overlapping a more confident one by more than this IoU are duplicates', fraction, 0.7)
     .option('--min-area <fraction>', 'drop masks smaller than this fraction of the image', fraction, 0.001);
   withRuntimeOptions(command, 'clicks per run');
