@@ -10,6 +10,7 @@ const all: Record<string, string> = {
   train: 'bench/train.ts',
   'attention-tfjs': 'bench/attention-tfjs.ts',
   'conv-tfjs': 'bench/conv-tfjs.ts',
+  bombs: 'bench/bombs.ts',
 };
 const chosen = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(all);
 for (const name of chosen) {
