@@ -39,6 +39,11 @@ function checkStructure(bytes: Uint8Array): { width: number; height: number } {
   if (size.width * size.height > loadLimits().maxPixels) {
     throw new ParseFailure(`JPEG size ${size.width}×${size.height} (${size.width * size.height} pixels) exceeds the pixel limit: ${pixelLimitHint()}`);
   }
+  // Every 8×8 block of the first scan takes at least one bit, so a file codes at most 512 pixels per byte: a header
+  // declaring more (here with 8× to spare) is truncated, and is refused before the decoder allocates for it.
+  if (size.width * size.height > 512 * 8 * bytes.length) {
+    throw new ParseFailure(`truncated JPEG: ${bytes.length} bytes cannot code the ${size.width}×${size.height} pixels the frame header declares`);
+  }
   if (findEndOfImage(bytes, o) < 0) throw new ParseFailure('truncated JPEG: no end-of-image marker (FF D9) after the image data', `offset ${bytes.length}`);
   return size;
 }
