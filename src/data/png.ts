@@ -30,7 +30,7 @@ function readHeader(bytes: Uint8Array): PngHeader {
   if (!isPng(bytes)) throw new ParseFailure('not a PNG file: the 8-byte PNG signature is missing', 'offset 0');
   const r = new ByteReader(bytes, 'PNG', false);
   const type = r.ascii(12, 4, 'IHDR chunk type');
-  if (type !== 'IHDR') throw new ParseFailure(`first chunk is "${type}", expected "IHDR"`, 'offset 12');
+  if (type !== 'IHDR') throw new ParseFailure(`first chunk is ${JSON.stringify(type)}, expected "IHDR"`, 'offset 12');
   if (r.u32(8, 'IHDR length') !== 13) throw new ParseFailure(`IHDR chunk has ${r.u32(8, 'IHDR length')} bytes, expected 13`, 'offset 8');
   const width = r.u32(16, 'IHDR width');
   const height = r.u32(20, 'IHDR height');
