@@ -31,7 +31,7 @@ describe('--help', () => {
 
 describe('the real binary', () => {
   const bin = 'bin/oneprompt.mjs';
-  const run = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', timeout: 120_000 });
+  const run = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', timeout: 600_000 });
 
   it('segments the bundled slices, and exits non-zero with the message and no files on a bad prompt', () => {
     const dir = tempDir('bin');

@@ -35,7 +35,7 @@ describe('a training run folder (issue 16)', () => {
     const out = tmp('locked-');
     const common = ['train', '--config', 'blobs-slow', '--data', 'synthetic:400', '--epochs', '1', '--batch', '4', '--backend', 'wasm', '--checkpoint-every', '5'];
     const fixture = fileURLToPath(new URL('./fixtures/train-cli.ts', import.meta.url));
-    const child = spawn(process.execPath, ['--import', 'tsx', fixture, ...common, '--out', out], { env: { ...process.env, STEP_DELAY_MS: '200' }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', fixture, ...common, '--out', out], { env: { ...process.env, STEP_DELAY_MS: '50', LATE_FROM_STEP: '5', LATE_STEP_DELAY_MS: '2000' }, stdio: ['ignore', 'ignore', 'pipe'] });
     const exited = new Promise<void>((ok) => child.on('exit', () => ok()));
     try {
       while (!existsSync(join(out, LOCK_FILE)) && child.exitCode === null) await new Promise((r) => setTimeout(r, 20));
