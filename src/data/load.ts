@@ -16,7 +16,7 @@ import { writeFileAtomic } from '../util/atomic-write.js';
 import { inflateStream, InflateError, maxInflatedBytes } from '../util/inflate.js';
 import { asFileReadError, FileReadError, fileChunks, notRegularReason, openRegularFile, readRegularFile } from '../util/safe-read.js';
 import { ParseFailure } from './errors.js';
-import { maxImageFileBytes } from './limits.js';
+import { loadLimits, maxImageFileBytes, voxelLimitHint } from './limits.js';
 import type { GreyImage } from './image.js';
 
 export interface ReadOptions {
@@ -138,6 +138,7 @@ export function readDicomSeries(dir: string): E.Either<DataError, DicomImage[]> 
     return E.left(dataError(dir, `cannot list the folder: ${(e as Error).message}`));
   }
   const images: DicomImage[] = [];
+  let voxels = 0;
   for (const name of names) {
     const path = join(dir, name);
     let kind: string | undefined;
@@ -154,6 +155,9 @@ export function readDicomSeries(dir: string): E.Either<DataError, DicomImage[]> 
     const parsed = parseDicom(bytes.right, path);
     if (E.isLeft(parsed)) return parsed;
     images.push(...parsed.right);
+    // A series is a volume: its slices together are held to the voxel limit.
+    voxels += parsed.right.reduce((n, im) => n + im.width * im.height, 0);
+    if (voxels > loadLimits().maxVoxels) return E.left(dataError(dir, `the series holds more than ${loadLimits().maxVoxels} voxels (at ${name}): ${voxelLimitHint()}`));
   }
   if (images.length === 0) return E.left(dataError(dir, 'is a folder, read as a DICOM series, but it holds no DICOM files (with "DICM" at offset 128)'));
   const series = new Map<string, number>();

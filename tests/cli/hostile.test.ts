@@ -206,3 +206,19 @@ describe('hostile inputs on the command line (issue 16)', () => {
     expect(readPng(join(out, 'overlays', 'axial-036.png')).colorType).toBe(2);
   });
 });
+
+describe('a DICOM series is a volume (issue 16)', () => {
+  it('is held to the voxel limit as a whole', async () => {
+    const { setLoadLimits } = await import('../../src/data/limits.js');
+    const series = join(tempDir('series-limit'), 's');
+    mkdirSync(series);
+    for (let i = 0; i < 4; i++) writeFileSync(join(series, `${i}.dcm`), makeDicom({ rows: 4, cols: 4, pixels: Array.from({ length: 16 }, (_, k) => k + i) }));
+    const before = setLoadLimits({ maxVoxels: 40 });
+    try {
+      expect(message(readDicomSeries(series))).toBe(`${series}: the series holds more than 40 voxels (at 2.dcm): the limit is 40 voxels (40); raise it with --max-voxels if the volume is real`);
+    } finally {
+      setLoadLimits(before);
+    }
+    expect(E.isRight(readDicomSeries(series))).toBe(true);
+  });
+});
