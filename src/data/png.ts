@@ -178,7 +178,12 @@ function decodePixels(h: PngHeader, chunks: Chunks): Float32Array {
         throw new ParseFailure(`corrupt PNG data: filter type ${type} in scanline ${row}${h.interlaced ? ` of interlace pass ${passIndex + 1}` : ''} (0 to 4 exist)`);
     }
     const y = p.y0 + row * p.dy;
-    for (let x = 0; x < p.width; x++) {
+    const base = y * h.width + p.x0;
+    if (h.bitDepth === 8 && h.colorType !== 3) {
+      // The common case, without the per-sample helper: 8-bit grey (+alpha) or RGB(A).
+      if (h.colorType === 0 || h.colorType === 4) for (let x = 0, i = 1; x < p.width; x++, i += channels) out[base + x * p.dx] = cur[i];
+      else for (let x = 0, i = 1; x < p.width; x++, i += channels) out[base + x * p.dx] = luminance(cur[i], cur[i + 1], cur[i + 2]);
+    } else for (let x = 0; x < p.width; x++) {
       let v: number;
       if (h.colorType === 0 || h.colorType === 4) v = sample(x, 0);
       else if (h.colorType === 3) {
@@ -186,7 +191,7 @@ function decodePixels(h: PngHeader, chunks: Chunks): Float32Array {
         if (idx >= palGrey!.length) throw new ParseFailure(`corrupt PNG data: palette index ${idx} in scanline ${row}, but the palette has ${palGrey!.length} entries`);
         v = palGrey![idx];
       } else v = luminance(sample(x, 0), sample(x, 1), sample(x, 2));
-      out[y * h.width + p.x0 + x * p.dx] = v;
+      out[base + x * p.dx] = v;
     }
     [cur, prev] = [prev, cur];
     row++;

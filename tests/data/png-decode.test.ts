@@ -90,7 +90,7 @@ function encode(s: Spec): Uint8Array {
     }
   }
   const z = deflateSync(Uint8Array.from(raw));
-  const parts = [Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])];
+  const parts: Uint8Array[] = [Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])];
   const ihdr = Buffer.alloc(13);
   ihdr.writeUInt32BE(s.width, 0);
   ihdr.writeUInt32BE(s.height, 4);
