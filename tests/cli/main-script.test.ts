@@ -10,7 +10,7 @@ describe('npm run main (scripts/main.ts)', () => {
     const r = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/main.ts', '--out', out], { encoding: 'utf8', timeout: 600_000 });
     expect(r.status, r.stderr).toBe(0);
     const queries = ['036', '046', '056', '076', '086'].map((n) => `axial-${n}.png`);
-    expect(listFiles(out)).toEqual([...queries.map((q) => `masks/${q}`), ...queries.map((q) => `overlays/${q}`)]);
+    expect(listFiles(out)).toEqual([...queries.map((q) => `masks/${q}`), ...queries.map((q) => `overlays/${q}`), 'segment.json']);
     expect(r.stdout).toContain('$ oneprompt segment --model compiled/oneprompt-');
     // One row per query slice and the mean, each with three Dice values in 0..100.
     const dice = r.stdout.slice(r.stdout.indexOf('Dice (%) against the bundled brain masks'));
