@@ -10,7 +10,7 @@ import { ByteReader } from './byte-reader.js';
 import { type DataError, ParseFailure, parseWith } from './errors.js';
 import { greyImage, luminance, type GreyImage, type LoadedImage, type Mask } from './image.js';
 import { loadLimits, pixelLimitHint } from './limits.js';
-import { inflateStream, InflateError, maxInflatedBytes } from '../util/inflate.js';
+import { crc32 as crc32Of, inflateStream, InflateError, maxInflatedBytes } from '../util/inflate.js';
 
 const SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 
@@ -251,21 +251,8 @@ export function decodePng(bytes: Uint8Array, file: string): E.Either<DataError, 
 
 // ---------- encoding ----------
 
-const CRC_TABLE = (() => {
-  const t = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    t[n] = c >>> 0;
-  }
-  return t;
-})();
-
-function crc32(parts: readonly Uint8Array[]): number {
-  let c = 0xffffffff;
-  for (const p of parts) for (let i = 0; i < p.length; i++) c = CRC_TABLE[(c ^ p[i]) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
+/** CRC-32 over several parts, as if concatenated. */
+const crc32 = (parts: readonly Uint8Array[]): number => parts.reduce((c, p) => crc32Of(p, c), 0);
 
 function chunk(type: string, data: Uint8Array): Uint8Array {
   const out = new Uint8Array(12 + data.length);

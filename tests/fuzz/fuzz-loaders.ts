@@ -22,7 +22,7 @@ import { parseDicom } from '../../src/data/dicom.js';
 import { decodePng, encodePngRaw } from '../../src/data/png.js';
 import { decodePromptSpec, parsePromptSpec, validatePrompt } from '../../src/data/prompt.js';
 import { readTemplatesFile } from '../../src/cli/templates-file.js';
-import { bufferSource, inflateStream, InflateError } from '../../src/util/inflate.js';
+import { bufferSource, crc32, inflateStream, InflateError } from '../../src/util/inflate.js';
 import { makeDicom, makeNifti } from '../data/fixtures.js';
 
 const REPO = join(import.meta.dirname, '..', '..');
@@ -32,14 +32,6 @@ const corpus = (ext: RegExp): Uint8Array[] => readdirSync(HOSTILE).filter((f) =>
 
 // ---------- seeds ----------
 
-const crc = (b: Uint8Array): number => {
-  let c = ~0;
-  for (const x of b) {
-    c ^= x;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-  }
-  return ~c >>> 0;
-};
 const pngSeeds: Uint8Array[] = [
   ...['036', '066', '086'].map((n) => new Uint8Array(readFileSync(join(REPO, 'samples', 'mri', 'images', `axial-${n}.png`)))),
   encodePngRaw({ width: 5, height: 3, colorType: 2, bitDepth: 16, scanlines: Uint8Array.from({ length: 90 }, (_, i) => i * 37) }),
@@ -53,7 +45,7 @@ function fixPngCrcs(b: Uint8Array): Uint8Array {
   for (let o = 8; o + 12 <= b.length; ) {
     const len = v.getUint32(o);
     if (o + 12 + len > b.length) break;
-    v.setUint32(o + 8 + len, crc(b.subarray(o + 4, o + 8 + len)));
+    v.setUint32(o + 8 + len, crc32(b.subarray(o + 4, o + 8 + len)));
     o += 12 + len;
   }
   return b;
