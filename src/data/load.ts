@@ -6,7 +6,7 @@ import { closeSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import { pipe } from 'fp-ts/lib/function.js';
-import { dataError, type DataError } from './errors.js';
+import { dataError, type DataError, ParseFailure } from './errors.js';
 import { maskFromImage, maskFromLabel, type LoadedImage, type Mask } from './image.js';
 import { decodePng, encodeGreyPng, encodeMaskPng, isPng } from './png.js';
 import { decodeJpeg, isJpeg } from './jpeg.js';
@@ -14,8 +14,7 @@ import { allSlices, looksLikeNifti, NiftiStreamDecoder, sliceCount, sliceVolume,
 import { isDicom, parseDicom, sortSeries, type DicomImage } from './dicom.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { inflateStream, InflateError, maxInflatedBytes } from '../util/inflate.js';
-import { asFileReadError, FileReadError, fileChunks, notRegularReason, openRegularFile, readRegularFile } from '../util/safe-read.js';
-import { ParseFailure } from './errors.js';
+import { asFileReadError, fileChunks, notRegularReason, openRegularFile, readRegularFile } from '../util/safe-read.js';
 import { loadLimits, maxImageFileBytes, voxelLimitHint } from './limits.js';
 import type { GreyImage } from './image.js';
 
@@ -35,8 +34,7 @@ export function readBytes(path: string, maxBytes = maxImageFileBytes()): E.Eithe
   try {
     return E.right(readRegularFile(path, maxBytes, 'an image file at the pixel limit (--max-pixels)'));
   } catch (e) {
-    const err = e instanceof FileReadError ? e : asFileReadError(e, path);
-    return E.left(dataError(path, err.reason === 'is a folder, expected a file' ? 'is a folder, expected a file' : err.reason));
+    return E.left(dataError(path, asFileReadError(e, path).reason));
   }
 }
 
@@ -94,7 +92,7 @@ function readVolumeFile(path: string, opts: { volume?: number }): E.Either<DataE
   }
   try {
     const next = fileChunks(file);
-    const first = next() ?? new Uint8Array(0);
+    let first: Uint8Array | undefined = next() ?? new Uint8Array(0);
     const gz = first.length >= 2 && first[0] === 0x1f && first[1] === 0x8b;
     const decoder = new NiftiStreamDecoder(path, {
       ...opts,
@@ -102,14 +100,11 @@ function readVolumeFile(path: string, opts: { volume?: number }): E.Either<DataE
       maxBytesWhy: gz ? `${file.size} bytes of gzip data cannot hold more than ${maxInflatedBytes(file.size)}` : `the file has ${file.size} bytes`,
     });
     if (gz) {
-      let pending: Uint8Array | undefined = first;
+      // The first chunk (already read to see the gzip signature), then the rest of the file.
       const source = (): Uint8Array | undefined => {
-        if (pending) {
-          const p = pending;
-          pending = undefined;
-          return p;
-        }
-        return next();
+        const chunk = first ?? next();
+        first = undefined;
+        return chunk;
       };
       try {
         inflateStream('gzip', source, (chunk) => decoder.push(chunk));
