@@ -6,11 +6,11 @@
 //   RUN_DIR/last.safetensors  the latest checkpoint (weights under module paths + Adam state + data RNG)
 //   RUN_DIR/model.onnx        the trained graph with its weights, written at the end
 //   RUN_DIR/train.lock        while the run lasts: a second run on the same folder is refused (src/util/run-lock.ts)
-import { appendFileSync, existsSync, mkdirSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ParamStore } from '../dsl/params.js';
 import { saveModel } from '../onnx/save.js';
-import { writeFileAtomic } from '../util/atomic-write.js';
+import { appendToFile, writeFileAtomic } from '../util/atomic-write.js';
 import { useBackend, type BackendName } from './backend.js';
 import { TfjsExecutor } from './executor.js';
 import { train, type StepReport, type TrainResult } from './loop.js';
@@ -185,7 +185,7 @@ async function runTrainingJobLocked(o: TrainJobOptions): Promise<TrainJobResult>
         bar!.update(r);
         const rec = { step: r.step, loss: r.loss, ce: r.crossEntropy, dice_loss: r.diceLoss, dice: r.dice, lr: r.lr, batch: r.batchSize, time_s: (Date.now() - started) / 1000 };
         log.push(rec);
-        appendFileSync(files.log, JSON.stringify(rec) + '\n');
+        appendToFile(files.log, JSON.stringify(rec) + '\n');
       },
       onCheckpoint: drawCurve,
     });

@@ -1,7 +1,7 @@
 // Nothing half-written on disk: write a temp file beside the target, flush it, then rename over. A temp file left by a
 // killed process (its pid no longer running) is removed by the next write of the same target, and every failure
 // names the file it was writing (ENOSPC, EROFS, EACCES...).
-import { closeSync, fsyncSync, openSync, readdirSync, renameSync, rmSync, writeSync, existsSync } from 'node:fs';
+import { appendFileSync, closeSync, fsyncSync, openSync, readdirSync, renameSync, rmSync, writeSync, existsSync } from 'node:fs';
 import { dirname, basename, join } from 'node:path';
 import { clipName } from '../data/errors.js';
 import { fsReason } from './safe-read.js';
@@ -122,4 +122,13 @@ export function writeFilesTogether(files: readonly { readonly path: string; read
     }
   }
   for (const f of files) removeOrphanTemps(f.path);
+}
+
+/** Append to a log file; a failure (ENOSPC, EROFS) names the file. */
+export function appendToFile(path: string, text: string): void {
+  try {
+    appendFileSync(path, text);
+  } catch (e) {
+    throw asFileWriteError(e, path);
+  }
 }
