@@ -1,6 +1,7 @@
 // `oneprompt serve`: the browser prompting tool on a local web server (docs/browser.md).
 import type { Command } from 'commander';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
+import { notRegularReason } from '../util/safe-read.js';
 import { resolve } from 'node:path';
 import { LOOPBACK } from '../serve/static-server.js';
 
@@ -44,6 +45,8 @@ export function registerServe(program: Command): void {
 async function modelFile(given: string | undefined): Promise<string> {
   if (given) {
     if (!existsSync(given)) throw new Error(`serve: no such model file '${given}'`);
+    const why = notRegularReason(statSync(given));
+    if (why) throw new Error(`serve: --model ${given} ${why}`);
     return resolve(given);
   }
   if (existsSync(TRAINED_MODEL)) return resolve(TRAINED_MODEL);
