@@ -23,7 +23,7 @@ import { decodePng, encodePngRaw } from '../../src/data/png.js';
 import { decodePromptSpec, parsePromptSpec, validatePrompt } from '../../src/data/prompt.js';
 import { readTemplatesFile } from '../../src/cli/templates-file.js';
 import { bufferSource, crc32, inflateStream, InflateError } from '../../src/util/inflate.js';
-import { makeDicom, makeNifti } from '../data/fixtures.js';
+import { makeDicom, makeNifti, makeNifti2 } from '../data/fixtures.js';
 
 const REPO = join(import.meta.dirname, '..', '..');
 const RUNS = Number(process.argv[2] ?? process.env.ONEPROMPT_FUZZ_RUNS ?? 1500);
@@ -68,10 +68,32 @@ const niftiSeeds: Uint8Array[] = [
   makeNifti({ dims: [2, 3, 1], datatype: 64, bitpix: 64, values: [1, 2, 3, 4, 5, 6], littleEndian: false, sform: [0, -1, 0, 5, 1, 0, 0, 2, 0, 0, 3, 1] }),
   ...corpus(/\.nii$/),
 ];
+// NIfTI-2 (540-byte header): the same reader after its own layout; and the all-zero NIfTI-2 header of the corpus.
+const nifti2Seeds: Uint8Array[] = [
+  makeNifti2({ dims: [4, 3, 2], datatype: 4, bitpix: 16, values: Array.from({ length: 24 }, (_, i) => i - 5) }),
+  makeNifti2({ dims: [3, 3, 2], datatype: 16, bitpix: 32, values: Array.from({ length: 18 }, (_, i) => (i === 4 ? NaN : i / 3)), slope: 2, inter: 1 }),
+  makeNifti2({ dims: [2, 2, 2, 3], datatype: 2, bitpix: 8, values: Array.from({ length: 24 }, (_, i) => i) }),
+  makeNifti2({ dims: [2, 3, 1], datatype: 64, bitpix: 64, values: [1, 2, 3, 4, 5, 6], littleEndian: false, sform: [0, -1, 0, 5, 1, 0, 0, 2, 0, 0, 3, 1] }),
+  new Uint8Array(readFileSync(join(HOSTILE, 'nifti2.nii'))),
+];
+/** An 8-bit grey RLE Lossless frame: the 64-byte header, then one segment of literal runs (PS3.5 annex G). */
+function rleLiteralFrame(plane: Uint8Array): Uint8Array {
+  const runs: number[] = [];
+  for (let i = 0; i < plane.length; i += 128) runs.push(Math.min(128, plane.length - i) - 1, ...plane.subarray(i, i + 128));
+  const frame = new Uint8Array(64 + runs.length);
+  const v = new DataView(frame.buffer);
+  v.setUint32(0, 1, true);
+  v.setUint32(4, 64, true);
+  frame.set(runs, 64);
+  return frame;
+}
 const dicomSeeds: Uint8Array[] = [
   makeDicom({ rows: 3, cols: 4, pixels: Array.from({ length: 12 }, (_, i) => i * 100), windowCenter: 40, windowWidth: 400, slope: 2, intercept: -1024 }),
   makeDicom({ rows: 2, cols: 2, pixels: Array.from({ length: 12 }, (_, i) => i), samples: 3, photometric: 'RGB', bitsAllocated: 8, withSequence: true }),
   makeDicom({ rows: 2, cols: 3, pixels: Array.from({ length: 12 }, (_, i) => i), frames: 2, transferSyntax: '1.2.840.10008.1.2', signed: true, bitsStored: 12 }),
+  // Encapsulated: an RLE Lossless frame (one segment of literal runs) and a JPEG Baseline frame (jpeg-js).
+  makeDicom({ rows: 4, cols: 4, pixels: [], bitsAllocated: 8, transferSyntax: '1.2.840.10008.1.2.5', fragments: [rleLiteralFrame(Uint8Array.from({ length: 16 }, (_, i) => i * 9))] }),
+  makeDicom({ rows: 16, cols: 16, pixels: [], bitsAllocated: 8, samples: 3, photometric: 'YBR_FULL_422', transferSyntax: '1.2.840.10008.1.2.4.50', fragments: [jpegSeeds[0]] }),
 ];
 const promptSeeds: string[] = [
   '{"type": "click", "points": [{"x": 60, "y": 40, "label": 1}, {"x": 10, "y": 12, "label": 0}]}',
@@ -137,6 +159,20 @@ const floatField = (offsets: readonly number[]): fc.Arbitrary<Mutation> =>
     return c;
   });
 const NIFTI_FIELDS = [0, 40, 42, 44, 46, 48, 70, 72, 252, 254];
+/** NIfTI-2's int64 fields (dim[0..4], vox_offset) set to edge values, beyond 2^31 and beyond 2^53 included. */
+const int64Field = (offsets: readonly number[]): fc.Arbitrary<Mutation> =>
+  fc.tuple(fc.constantFrom(...offsets), fc.constantFrom(0n, 1n, -1n, 3n, 7n, 8n, 540n, 543n, 544n, 2n ** 31n, 2n ** 40n, 2n ** 53n + 1n, -(2n ** 63n)), fc.boolean()).map(([o, v, le]): Mutation => (b) => {
+    const c = b.slice();
+    if (o + 8 <= c.length) new DataView(c.buffer).setBigInt64(o, v, le);
+    return c;
+  });
+const float64Field = (offsets: readonly number[]): fc.Arbitrary<Mutation> =>
+  fc.tuple(fc.constantFrom(...offsets), fc.constantFrom(NaN, Infinity, -Infinity, 0, -0, 1e300, -1e-300, 2 ** 31)).map(([o, v]): Mutation => (b) => {
+    const c = b.slice();
+    if (o + 8 <= c.length) new DataView(c.buffer).setFloat64(o, v, true);
+    return c;
+  });
+const NIFTI2_MUTATIONS = [fieldMutation([0, 12, 14, 344, 348]), int64Field([16, 24, 32, 40, 48, 168]), float64Field([104, 112, 120, 128, 176, 184, 352, 400, 408, 432])];
 const NIFTI_FLOATS = [76, 80, 84, 88, 108, 112, 116, 256, 280, 284, 296, 312];
 /** IHDR fields (width, height, depth, colour type, interlace) of a PNG, CRCs fixed afterwards. */
 const pngHeaderMutation: fc.Arbitrary<Mutation> = fc
@@ -248,6 +284,8 @@ add('NIfTI', mutated(niftiSeeds, [fieldMutation(NIFTI_FIELDS), floatField(NIFTI_
 add('NIfTI streamed in chunks = whole', fc.tuple(mutated(niftiSeeds, [fieldMutation(NIFTI_FIELDS), floatField(NIFTI_FLOATS)]), fc.integer({ min: 1, max: 64 })), ([b, cut]) =>
   noThrow(() => niftiStreamAgrees(b, cut)),
 );
+add('NIfTI-2', mutated(nifti2Seeds, NIFTI2_MUTATIONS), (b) => expectVolume(noThrow(() => parseNifti(b, 'f.nii'))));
+add('NIfTI-2 streamed in chunks = whole', fc.tuple(mutated(nifti2Seeds, NIFTI2_MUTATIONS), fc.integer({ min: 1, max: 64 })), ([b, cut]) => noThrow(() => niftiStreamAgrees(b, cut)));
 add('DICOM', mutated(dicomSeeds), (b) => expectLoaded(noThrow(() => parseDicom(b, 'f.dcm')), 'f.dcm'));
 add('JSON parser', fc.oneof(fc.string({ maxLength: 300 }), fc.json({ maxDepth: 6 }), fc.constantFrom(...promptSeeds).chain((s) => fc.tuple(fc.nat(), fc.string({ maxLength: 8 })).map(([at, ins]) => s.slice(0, at % (s.length + 1)) + ins + s.slice(at % (s.length + 1))))), (t) =>
   noThrow(() => parseJson(t)),
@@ -284,7 +322,7 @@ add('inflate (gzip, zlib, raw)', fc.tuple(fc.oneof(fc.uint8Array({ maxLength: 60
 const fileRuns = Math.max(20, Math.round(RUNS / 10));
 add(
   'image files (readImages: format detection, .nii.gz streaming)',
-  fc.tuple(fc.oneof(mutated(pngSeeds), mutated(jpegSeeds), mutated(niftiSeeds, [fieldMutation(NIFTI_FIELDS)]), mutated(niftiSeeds).map((b) => new Uint8Array(gzipSync(b))), mutated(niftiSeeds.map((s) => new Uint8Array(gzipSync(s)))), mutated(dicomSeeds)), fc.constantFrom('x.png', 'x.nii', 'x.nii.gz', 'x.dcm', 'x')),
+  fc.tuple(fc.oneof(mutated(pngSeeds), mutated(jpegSeeds), mutated(niftiSeeds, [fieldMutation(NIFTI_FIELDS)]), mutated(niftiSeeds).map((b) => new Uint8Array(gzipSync(b))), mutated(nifti2Seeds, NIFTI2_MUTATIONS).map((b) => new Uint8Array(gzipSync(b))), mutated(niftiSeeds.map((s) => new Uint8Array(gzipSync(s)))), mutated(dicomSeeds)), fc.constantFrom('x.png', 'x.nii', 'x.nii.gz', 'x.dcm', 'x')),
   ([b, name]) => {
     const p = writeTemp(name, b);
     expectLoaded(noThrow(() => readImages(p)), p);

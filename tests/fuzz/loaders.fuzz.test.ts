@@ -1,6 +1,6 @@
 // issue 16: the fuzz suite (tests/fuzz/fuzz-loaders.ts) in a child process under a memory cap: a 512 MiB JS heap
 // (--max-old-space-size) and a peak resident memory under 1 GiB for the whole run. Every loader (PNG, JPEG, NIfTI
-// whole and streamed, DICOM, image files by format detection, templates.json, dataset folders), the JSON and prompt
+// whole and streamed, NIfTI-2 likewise, DICOM, image files by format detection, templates.json, dataset folders), the JSON and prompt
 // parsers and the inflater get mutated inputs; none may throw, hang or return a malformed image.
 // ONEPROMPT_FUZZ_RUNS=N sets the cases per target (default 4000; 300 with ONEPROMPT_QUICK=1), ONEPROMPT_FUZZ_SEED the seed.
 import { join } from 'node:path';
@@ -24,7 +24,7 @@ describe('fuzzing the loaders and the prompt parser (issue 16)', () => {
     const line = r.stdout.trim().split('\n').pop()!;
     const { results } = JSON.parse(line) as { results: Record<string, { cases: number; ms: number }> };
     const targets = Object.keys(results);
-    expect(targets).toEqual(expect.arrayContaining(['PNG', 'JPEG', 'NIfTI', 'NIfTI streamed in chunks = whole', 'DICOM', 'JSON parser', 'prompt parser and validation', 'image files (readImages: format detection, .nii.gz streaming)', 'templates.json (readTemplatesFile)', 'dataset folders (readDataset)']));
+    expect(targets).toEqual(expect.arrayContaining(['PNG', 'JPEG', 'NIfTI', 'NIfTI streamed in chunks = whole', 'NIfTI-2', 'NIfTI-2 streamed in chunks = whole', 'DICOM', 'JSON parser', 'prompt parser and validation', 'image files (readImages: format detection, .nii.gz streaming)', 'templates.json (readTemplatesFile)', 'dataset folders (readDataset)']));
     const cases = Object.values(results).reduce((a, t) => a + t.cases, 0);
     const peak = Number(/max-rss-kib (\d+)/.exec(r.stderr)?.[1]);
     expect(peak).toBeLessThan(2 ** 20);
