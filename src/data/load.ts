@@ -6,14 +6,13 @@ import { closeSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import { pipe } from 'fp-ts/lib/function.js';
-import { dataError, type DataError, ParseFailure } from './errors.js';
+import { dataError, type DataError } from './errors.js';
 import { maskFromImage, maskFromLabel, type LoadedImage, type Mask } from './image.js';
 import { decodePng, encodeGreyPng, encodeMaskPng, isPng } from './png.js';
 import { decodeJpeg, isJpeg } from './jpeg.js';
-import { allSlices, niftiHeaderSize, NiftiStreamDecoder, sliceCount, sliceVolume, type Plane, type Volume } from './nifti.js';
+import { allSlices, decodeNiftiSource, niftiHeaderSize, sliceCount, sliceVolume, type Plane, type Volume } from './nifti.js';
 import { isDicom, parseDicom, sortSeries, type DicomImage } from './dicom.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
-import { inflateStream, InflateError, maxInflatedBytes } from '../util/inflate.js';
 import { asFileReadError, fileChunks, notRegularReason, openRegularFile, readRegularFile } from '../util/safe-read.js';
 import { loadLimits, maxImageFileBytes, voxelLimitHint } from './limits.js';
 import type { GreyImage } from './image.js';
@@ -85,33 +84,8 @@ function readVolumeFile(path: string, opts: { volume?: number }): E.Either<DataE
     return E.left(dataError(path, asFileReadError(e, path).reason));
   }
   try {
-    const next = fileChunks(file);
-    let first: Uint8Array | undefined = next() ?? new Uint8Array(0);
-    const gz = first.length >= 2 && first[0] === 0x1f && first[1] === 0x8b;
-    const decoder = new NiftiStreamDecoder(path, {
-      ...opts,
-      maxBytes: gz ? maxInflatedBytes(file.size) : file.size,
-      maxBytesWhy: gz ? `${file.size} bytes of gzip data cannot hold more than ${maxInflatedBytes(file.size)}` : `the file has ${file.size} bytes`,
-    });
-    if (gz) {
-      // The first chunk (already read to see the gzip signature), then the rest of the file.
-      const source = (): Uint8Array | undefined => {
-        const chunk = first ?? next();
-        first = undefined;
-        return chunk;
-      };
-      try {
-        inflateStream('gzip', source, (chunk) => decoder.push(chunk));
-      } catch (e) {
-        if (e instanceof InflateError) return E.left(dataError(path, `the gzip stream is truncated or corrupt (${e.message})`));
-        throw e;
-      }
-    } else {
-      for (let chunk: Uint8Array | undefined = first; chunk && chunk.length > 0 && decoder.push(chunk); chunk = next());
-    }
-    return E.right(decoder.finish());
+    return decodeNiftiSource(path, fileChunks(file), file.size, opts);
   } catch (e) {
-    if (e instanceof ParseFailure) return E.left(dataError(path, e.message, e.where));
     return E.left(dataError(path, asFileReadError(e, path).reason));
   } finally {
     closeSync(file.fd);

@@ -1,18 +1,20 @@
-// NIfTI-1 and NIfTI-2 single-file volumes (.nii; .nii.gz inflated as it is read, in load.ts). The version comes from
-// sizeof_hdr (348 or 540, in either byte order); each version's header layout is read into the same fields (NIfTI-1
-// here, NIfTI-2 in nifti2.ts), and from there one path serves both: dim, datatype/bitpix, vox_offset and
-// scl_slope/inter checked, the declared size checked against the voxel limit before anything is allocated, qform and
-// sform kept as stored (nifti-space.ts), and NaN/±Inf voxels replaced (and counted) so that one of them cannot blank
-// a slice. Browser-safe (takes decompressed bytes, whole or as a stream of chunks: NiftiStreamDecoder).
+// NIfTI-1 and NIfTI-2 single-file volumes (.nii, and .nii.gz inflated as it is read: decodeNiftiSource). The
+// version comes from sizeof_hdr (348 or 540, in either byte order); each version's header layout is read into the
+// same fields (NIfTI-1 here, NIfTI-2 in nifti2.ts), and from there one path serves both: dim, datatype/bitpix,
+// vox_offset and scl_slope/inter checked, the declared size checked against the voxel limit before anything is
+// allocated, qform and sform kept as stored (nifti-space.ts), and NaN/±Inf voxels replaced (and counted) so that one
+// of them cannot blank a slice. Browser-safe (takes decompressed bytes, whole or as a stream of chunks:
+// NiftiStreamDecoder; or a file's bytes, gzipped or not: decodeNiftiSource).
 import * as E from 'fp-ts/lib/Either.js';
 import { ByteReader } from './byte-reader.js';
-import { type DataError, ParseFailure, parseWith } from './errors.js';
+import { dataError, type DataError, ParseFailure, parseWith } from './errors.js';
 import { greyImage, luminance, type LoadedImage } from './image.js';
 import { loadLimits, voxelLimitHint } from './limits.js';
 import { bestAffine, type NiftiSpace } from './nifti-space.js';
 // nifti2.ts imports this module too (for its entry points); neither uses the other while loading, so the cycle is safe.
 import { NIFTI2_HEADER_SIZE, nifti2Fields } from './nifti2.js';
 import { replaceNonFinite } from './non-finite.js';
+import { inflateStream, InflateError, maxInflatedBytes, type InflateSource } from '../util/inflate.js';
 
 export type Plane = 'axial' | 'coronal' | 'sagittal';
 export const PLANES: readonly Plane[] = ['axial', 'coronal', 'sagittal'];
@@ -337,6 +339,44 @@ export class NiftiStreamDecoder {
     }
     this.header = h;
     this.data = new Float32Array(h.dims[0] * h.dims[1] * h.dims[2]);
+  }
+}
+
+/**
+ * A .nii or .nii.gz (either version) from `source`, the file's bytes in chunks (`size` in all): a gzip stream is
+ * inflated only as far as the volume asked for goes, and neither may declare more than the file can hold. Errors
+ * name the file; an error of the source itself (a read failing) is thrown. Used by load.ts on files and by the page
+ * on picked files.
+ */
+export function decodeNiftiSource(file: string, source: InflateSource, size: number, opts: NiftiOptions = {}): E.Either<DataError, Volume> {
+  let first: Uint8Array | undefined = source() ?? new Uint8Array(0);
+  const gz = first.length >= 2 && first[0] === 0x1f && first[1] === 0x8b;
+  const decoder = new NiftiStreamDecoder(file, {
+    ...opts,
+    maxBytes: gz ? maxInflatedBytes(size) : size,
+    maxBytesWhy: gz ? `${size} bytes of gzip data cannot hold more than ${maxInflatedBytes(size)}` : `the file has ${size} bytes`,
+  });
+  try {
+    if (gz) {
+      // The first chunk (already read to see the gzip signature), then the rest.
+      const rest = (): Uint8Array | undefined => {
+        const chunk = first ?? source();
+        first = undefined;
+        return chunk;
+      };
+      try {
+        inflateStream('gzip', rest, (chunk) => decoder.push(chunk));
+      } catch (e) {
+        if (e instanceof InflateError) return E.left(dataError(file, `the gzip stream is truncated or corrupt (${e.message})`));
+        throw e;
+      }
+    } else {
+      for (let chunk: Uint8Array | undefined = first; chunk && chunk.length > 0 && decoder.push(chunk); chunk = source());
+    }
+    return E.right(decoder.finish());
+  } catch (e) {
+    if (e instanceof ParseFailure) return E.left(dataError(file, e.message, e.where));
+    throw e;
   }
 }
 
