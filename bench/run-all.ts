@@ -11,6 +11,7 @@ const all: Record<string, string> = {
   'attention-tfjs': 'bench/attention-tfjs.ts',
   'conv-tfjs': 'bench/conv-tfjs.ts',
   'prompt-reuse': 'bench/prompt-reuse.ts',
+  bombs: 'bench/bombs.ts',
 };
 const chosen = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(all);
 for (const name of chosen) {

@@ -1,6 +1,7 @@
 // Image files → grey images in the page, choosing the format from the bytes as the CLI's readImage does, with the
-// same decoders wherever they run in a browser: JPEG (jpeg-js), DICOM and NIfTI (our parsers; .nii.gz through the
-// browser's gzip DecompressionStream). Volumes and multi-frame files give their middle (axial) slice, as on the CLI.
+// same decoders wherever they run in a browser: JPEG (jpeg-js), DICOM and NIfTI (our parsers; .nii.gz through our
+// streaming inflater, header first and held to the same voxel limit as on the CLI: decodeNiftiSource). Volumes and
+// multi-frame files give their middle (axial) slice, as on the CLI.
 // PNG is decoded by the browser (pngjs needs node's zlib): grey PNGs keep the grey value and colour PNGs become
 // BT.601 luminance, as in decodePng; 16-bit PNGs arrive as 8 bits, which min–max normalisation makes a rounding
 // difference of at most 1/255.
@@ -9,8 +10,8 @@ import { dataError, type DataError } from '../src/data/errors.js';
 import { greyImage, luminance, maskFromImage, type LoadedImage, type Mask } from '../src/data/image.js';
 import { decodeJpeg, isJpeg } from '../src/data/jpeg.js';
 import { isDicom, parseDicom } from '../src/data/dicom.js';
-import { sliceCount, sliceVolume } from '../src/data/nifti.js';
-import { isNifti, parseNiftiFile } from '../src/data/nifti2.js';
+import { decodeNiftiSource, niftiHeaderSize, sliceCount, sliceVolume, type Volume } from '../src/data/nifti.js';
+import { bufferSource } from '../src/util/inflate.js';
 
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 const isPng = (b: Uint8Array): boolean => b.length >= 33 && PNG_SIGNATURE.every((v, i) => b[i] === v);
@@ -37,14 +38,9 @@ async function decodePngInBrowser(bytes: Uint8Array, file: string): Promise<E.Ei
   return E.right({ ...greyImage(width, height, out), meta: { source: file } });
 }
 
-export async function gunzip(bytes: Uint8Array, file: string): Promise<E.Either<DataError, Uint8Array>> {
-  try {
-    const stream = new Blob([bytes as BlobPart]).stream().pipeThrough(new DecompressionStream('gzip'));
-    return E.right(new Uint8Array(await new Response(stream).arrayBuffer()));
-  } catch (e) {
-    return E.left(dataError(file, `the gzip stream is truncated or corrupt (${(e as Error).message})`));
-  }
-}
+/** A NIfTI file (.nii or .nii.gz, either version) the way the CLI reads one: header first, voxel limit, NaN counts. */
+export const isNiftiFile = (b: Uint8Array): boolean => isGzip(b) || niftiHeaderSize(b) !== undefined;
+export const decodeNiftiFile = (bytes: Uint8Array, file: string): E.Either<DataError, Volume> => decodeNiftiSource(file, bufferSource(bytes), bytes.length);
 
 const middle = <T>(xs: readonly T[]): T => xs[Math.floor(xs.length / 2)];
 
@@ -53,14 +49,8 @@ export async function decodeImage(bytes: Uint8Array, file: string): Promise<E.Ei
   if (isPng(bytes)) return decodePngInBrowser(bytes, file);
   if (isJpeg(bytes)) return decodeJpeg(bytes, file);
   if (isDicom(bytes)) return E.map((frames: LoadedImage[]) => middle(frames))(parseDicom(bytes, file));
-  let raw = bytes;
-  if (isGzip(bytes)) {
-    const un = await gunzip(bytes, file);
-    if (E.isLeft(un)) return un;
-    raw = un.right;
-  }
-  if (isNifti(raw)) {
-    const vol = parseNiftiFile(raw, file);
+  if (isNiftiFile(bytes)) {
+    const vol = decodeNiftiFile(bytes, file);
     if (E.isLeft(vol)) return vol;
     return sliceVolume(vol.right, 'axial', Math.floor(sliceCount(vol.right, 'axial') / 2));
   }

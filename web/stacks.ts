@@ -12,10 +12,9 @@ import { slicesToVolume, type SliceLayout } from '../src/data/label-volume.js';
 import { allSlices, sliceCount, sliceVolume, type Plane, type Volume } from '../src/data/nifti.js';
 import { completeSpace, spaceFromAffine, XFORM, type NiftiSpace } from '../src/data/nifti-space.js';
 import { encodeNifti, niftiFormatFor } from '../src/data/nifti-write.js';
-import { isNifti, parseNiftiFile } from '../src/data/nifti2.js';
 import { formatSliceRef } from '../src/data/slice-ref.js';
 import { intensityStats, type IntensityStats } from './display-window.js';
-import { decodeImage, gunzip, isGzip } from './image-decode.js';
+import { decodeImage, decodeNiftiFile, isNiftiFile } from './image-decode.js';
 
 export interface PickedFile {
   readonly name: string;
@@ -67,14 +66,8 @@ export async function readSources(files: readonly PickedFile[]): Promise<E.Eithe
       }
       continue;
     }
-    let raw = f.bytes;
-    if (isGzip(raw)) {
-      const un = await gunzip(raw, f.name);
-      if (E.isLeft(un)) return un;
-      raw = un.right;
-    }
-    if (isNifti(raw)) {
-      const vol = parseNiftiFile(raw, f.name);
+    if (isNiftiFile(f.bytes)) {
+      const vol = decodeNiftiFile(f.bytes, f.name);
       if (E.isLeft(vol)) return vol;
       picked.push({ kind: 'volume', name: f.name, volume: vol.right });
       continue;

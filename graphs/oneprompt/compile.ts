@@ -5,7 +5,7 @@ import { emitChunks, toModelProto, DEFAULT_IR_VERSION, DEFAULT_OPSET } from '../
 import { onnx } from '../../src/onnx/proto.js';
 import { toFloat16 } from '../../src/onnx/float16.js';
 import { writeTritonRepository } from '../../src/serve/triton.js';
-import { writeFileAtomic } from '../../src/util/atomic-write.js';
+import { writeFilesTogether } from '../../src/util/atomic-write.js';
 import { moduleOf } from '../../src/onnx/inspect.js';
 import { configs, withVariant, type ConfigName, type EncoderKind, type MaskingStep, type OnePromptConfig, type PromptingStep } from './config.js';
 import { buildOnePrompt, type OnePromptModel } from './model.js';
@@ -86,7 +86,6 @@ export function compileOnePrompt(o: CompileOptions): { path: string; manifest: M
     hash.update(c);
     bytes += c.byteLength;
   }
-  writeFileAtomic(o.out, chunks);
   const manifest: Manifest = {
     name,
     config,
@@ -100,7 +99,10 @@ export function compileOnePrompt(o: CompileOptions): { path: string; manifest: M
     bytes,
     sha256: hash.digest('hex'),
   };
-  writeFileAtomic(join(dirname(o.out), `${name}.json`), JSON.stringify(manifest, null, 2) + '\n');
+  // The model and its manifest (which holds the model's sha256) land together: a kill never leaves a manifest that
+  // describes other bytes, at worst a model without one.
+  const manifestPath = join(dirname(o.out), `${name}.json`);
+  writeFilesTogether([{ path: o.out, data: chunks }, { path: manifestPath, data: JSON.stringify(manifest, null, 2) + '\n' }], manifestPath);
   if (o.triton) {
     const modelBytes = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
     writeTritonRepository(o.triton.dir, { name, modelBytes, manifest, device: o.triton.device, maxBatch: o.triton.maxBatch ?? 8, instances: o.triton.instances ?? 1 });

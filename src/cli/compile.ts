@@ -1,7 +1,8 @@
 // `oneprompt compile`: a configuration (and variant) → ONNX file + manifest JSON.
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { compileOnePrompt } from '../../graphs/oneprompt/compile.js';
+import { compileOnePrompt, resolveConfig } from '../../graphs/oneprompt/compile.js';
+import type { OnePromptConfig } from '../../graphs/oneprompt/config.js';
 import { fmtCount, table } from './format.js';
 
 export function registerCompile(program: Command): void {
@@ -21,7 +22,7 @@ export function registerCompile(program: Command): void {
     .option('--triton-max-batch <n>', 'max_batch_size for dynamic batching', '8')
     .option('--triton-instances <n>', 'model instances per device', '1')
     .action(async (o: { config: 'tiny' | 'small' | 'base' | 'tiny128'; parser?: never; masking?: never; encoder?: never; weights?: string; seed: string; out?: string; dtype: 'float32' | 'float16'; triton?: string; tritonDevice: 'gpu' | 'cpu'; tritonMaxBatch: string; tritonInstances: string }) => {
-      const weights = o.weights ? await loadWeightsFile(o.weights) : undefined;
+      const weights = o.weights ? await loadWeightsFile(o.weights, resolveConfig(o)) : undefined;
       const out = o.out ?? `compiled/oneprompt-${o.config}.onnx`;
       const t0 = performance.now();
       const triton = o.triton ? { dir: o.triton, device: o.tritonDevice, maxBatch: Number(o.tritonMaxBatch), instances: Number(o.tritonInstances) } : undefined;
@@ -33,9 +34,15 @@ export function registerCompile(program: Command): void {
     });
 }
 
-async function loadWeightsFile(path: string): Promise<Map<string, Float32Array>> {
-  const { readSafetensors } = await import('../train/safetensors.js');
-  const out = new Map<string, Float32Array>();
-  for (const [name, t] of readSafetensors(path).tensors) if (t.dtype === 'F32' && !name.startsWith('__')) out.set(name, t.data as Float32Array);
-  return out;
+/**
+ * The weights of a safetensors file by parameter name, checked against the parameters of the configuration being
+ * compiled: every one present, with its shape and dtype (the check `train --init` makes; an element count alone
+ * let a transposed tensor through). Building the graph allocates no weights (parameters are lazy).
+ */
+async function loadWeightsFile(path: string, config: OnePromptConfig): Promise<Map<string, Float32Array>> {
+  const { buildOnePrompt } = await import('../../graphs/oneprompt/model.js');
+  const { loadWeights } = await import('../train/checkpoint.js');
+  const params = buildOnePrompt(config, 0).graph.params;
+  loadWeights(path, params);
+  return new Map(params.map((p) => [p.name, p.values()]));
 }

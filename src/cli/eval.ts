@@ -9,13 +9,13 @@ import { evaluate, type EvalReport, type Score } from '../eval/protocol.js';
 import { DEFAULT_MAX_OTHERS, evaluateSelectivity, type SelectivityReport, type SelectivityScores } from '../eval/selectivity.js';
 import { table } from './format.js';
 import { processIO, type CliIO } from './io.js';
-import { nonNegativeInt, positiveInt, withRuntimeOptions, type RuntimeCliOptions } from './options.js';
+import { nonNegativeInt, positiveInt, withLimitOptions, withLimits, withRuntimeOptions, type LimitCliOptions, type RuntimeCliOptions } from './options.js';
 import { progress } from './progress.js';
 import { loadSegmenter } from './segmenter.js';
 
 export const TASK_PARTS = ['heldout', 'train', 'heldout-slices', 'all'] as const;
 
-export interface EvalCliOptions extends RuntimeCliOptions {
+export interface EvalCliOptions extends RuntimeCliOptions, LimitCliOptions {
   readonly model: string;
   readonly data: string;
   readonly prompt: PromptType | 'given';
@@ -132,10 +132,11 @@ export function registerEval(program: Command, io: CliIO = processIO): void {
     .option('--no-selectivity', 'skip prompt selectivity (measured where several tasks label the same images: Dice for the prompted structure minus Dice when other structures on the same template are prompted)')
     .option('--max-others <n>', 'selectivity: other structures prompted per template', positiveInt, DEFAULT_MAX_OTHERS);
   withRuntimeOptions(command, 'pairs per model run');
+  withLimitOptions(command);
   command
     .addHelpText('after', '\nExamples:\n  oneprompt synth --out data/synth && oneprompt eval --model compiled/oneprompt-default.onnx --data data/synth --prompt bbox\n  oneprompt eval --model M.onnx --data samples --tasks all --prompt click --quality low --json')
     .action(async (o: EvalCliOptions) => {
-      const r = await runEval(o, io);
+      const r = await withLimits(o, () => runEval(o, io));
       if (o.json) {
         io.out(JSON.stringify(r));
         return;

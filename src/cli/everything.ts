@@ -1,30 +1,34 @@
 // `oneprompt everything`: "segment everything" (paper §4.2, after SAM): the image is its own template, prompted by
 // a regular grid of single foreground clicks; each click gives a mask, duplicates (clicks on the same structure)
-// are merged, and what is left is written as masks plus one overlay with every outline in its own colour.
+// are merged, and what is left is written as masks plus one overlay with every outline in its own colour. The
+// outputs are one run (src/util/output-run.ts) listed in DIR/masks.json: only files that listing names are ever
+// replaced or removed, so pointing --out at a dataset folder loses none of its masks.
 import { join, relative } from 'node:path';
-import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
-import type { Command } from 'commander';
+import { existsSync, statSync } from 'node:fs';
+import { InvalidArgumentError, type Command } from 'commander';
 import { orThrow } from '../data/errors.js';
 import { maskArea, type GreyImage, type Mask } from '../data/image.js';
 import type { Normalisation } from '../data/intensity.js';
-import { readImage, saveMaskPng } from '../data/load.js';
+import { readImage } from '../data/load.js';
+import { encodeMaskPng } from '../data/png.js';
 import { parseSliceRef } from '../data/slice-ref.js';
+import { OutputRun } from '../util/output-run.js';
 import { imageToInput, itemPlane, logitsToMask } from '../data/model-inputs.js';
 import { oneFileSegmenter, type PromptSegmenter } from '../data/prompt-segmenter.js';
 import { encodePrompt, type ModelGeometry } from '../data/prompt-tensors.js';
 import type { ClickPrompt } from '../data/prompt.js';
 import type { Predictor } from '../eval/protocol.js';
-import { writeFileAtomic } from '../util/atomic-write.js';
 import { dedupeMasks } from './dedupe-masks.js';
 import { table } from './format.js';
 import { processIO, type CliIO } from './io.js';
-import { fraction, positiveInt, withImageOptions, withRuntimeOptions, type ImageCliOptions, type RuntimeCliOptions } from './options.js';
+import { fraction, positiveInt, withImageOptions, withLimitOptions, withLimits, withRuntimeOptions, type ImageCliOptions, type LimitCliOptions, type RuntimeCliOptions } from './options.js';
 import { overlayPng, palette } from './overlay.js';
 import { progress } from './progress.js';
 import { maskConfidence } from './segment-queries.js';
 import { loadSegmenter } from './segmenter.js';
+import { warnNonFinite } from './non-finite-warning.js';
 
-export interface EverythingOptions extends RuntimeCliOptions, ImageCliOptions {
+export interface EverythingOptions extends RuntimeCliOptions, ImageCliOptions, LimitCliOptions {
   readonly model: string;
   readonly image: string;
   readonly out: string;
@@ -32,6 +36,17 @@ export interface EverythingOptions extends RuntimeCliOptions, ImageCliOptions {
   readonly iou: number;
   readonly minArea: number;
 }
+
+/** Largest --grid: 64×64 = 4096 clicks, already 64 times the default. */
+export const MAX_GRID = 64;
+/** The candidate masks (one byte per pixel each) are held together for de-duplication: at most this many bytes. */
+export const EVERYTHING_MASK_BUDGET = 512 * 2 ** 20;
+
+const gridSize = (v: string): number => {
+  const n = positiveInt(v);
+  if (n > MAX_GRID) throw new InvalidArgumentError(`expected at most ${MAX_GRID} (${MAX_GRID}×${MAX_GRID} = ${MAX_GRID ** 2} clicks), got '${v}'`);
+  return n;
+};
 
 export interface ClickMask {
   readonly click: { readonly x: number; readonly y: number };
@@ -90,6 +105,14 @@ export async function runEverything(o: EverythingOptions, io: CliIO = processIO)
   // "scan.nii.gz#axial=40" names a volume slice, as for segment's --template.
   const ref = parseSliceRef(o.image, existsSync);
   const image = orThrow(readImage(ref.path, { plane: ref.plane ?? o.plane, slice: ref.slice ?? o.slice }));
+  warnNonFinite([image], io);
+  const maskBytes = o.grid ** 2 * image.width * image.height;
+  if (o.grid > MAX_GRID || maskBytes > EVERYTHING_MASK_BUDGET) {
+    throw new Error(
+      `everything: --grid ${o.grid} on a ${image.width}×${image.height} image keeps ${o.grid ** 2} masks of ${image.width * image.height} bytes in memory ` +
+        `(${(maskBytes / 2 ** 20).toFixed(0)} MiB), over the ${EVERYTHING_MASK_BUDGET / 2 ** 20} MiB budget${o.grid > MAX_GRID ? ` and the ${MAX_GRID} grid limit` : ''}: use a smaller --grid`,
+    );
+  }
   const model = await loadSegmenter(o.model, { device: o.device, threads: o.threads, warn: (l) => io.err(l + '\n') });
   const clicks = gridClicks(image.width, image.height, o.grid);
   let candidates: ClickMask[];
@@ -102,28 +125,33 @@ export async function runEverything(o: EverythingOptions, io: CliIO = processIO)
   const minPixels = o.minArea * image.width * image.height;
   const kept = dedupeMasks(candidates.filter((c) => maskArea(c.mask) >= Math.max(1, minPixels)), o.iou);
   const digits = Math.max(2, String(kept.length - 1).length);
-  removeStaleMasks(join(o.out, 'masks'));
-  const masks = kept.map((k, i) => {
-    const file = join(o.out, 'masks', `${String(i).padStart(digits, '0')}.png`);
-    saveMaskPng(file, k.candidate.mask);
-    return { file, click: k.candidate.click, confidence: k.candidate.confidence, area: k.area, duplicates: k.duplicates };
-  });
-  const colours = palette(kept.length);
-  // Most confident last, so its outline is on top.
-  const overlayFile = join(o.out, 'overlay.png');
-  writeFileAtomic(overlayFile, overlayPng(image, kept.map((k, i) => ({ mask: k.candidate.mask, colour: colours[i] })).reverse(), o.window));
-  const result = { clicks: clicks.length, masks, overlayFile };
-  // The listing names files relative to DIR, so the folder can be moved.
-  const listing = { image: o.image, width: image.width, height: image.height, grid: o.grid, iou: o.iou, clicks: clicks.length, overlay: 'overlay.png', masks: masks.map((m) => ({ ...m, file: relative(o.out, m.file) })) };
-  writeFileAtomic(join(o.out, 'masks.json'), JSON.stringify(listing, null, 1) + '\n');
-  return result;
+  const run = new OutputRun({ dir: o.out, manifest: 'masks.json', command: 'everything', legacyFiles: listedBefore });
+  try {
+    const names = kept.map((_, i) => join('masks', `${String(i).padStart(digits, '0')}.png`));
+    run.checkTargets([...names, 'overlay.png']);
+    const masks = kept.map((k, i) => {
+      run.write(names[i], encodeMaskPng(k.candidate.mask));
+      return { file: join(o.out, names[i]), click: k.candidate.click, confidence: k.candidate.confidence, area: k.area, duplicates: k.duplicates };
+    });
+    const colours = palette(kept.length);
+    // Most confident last, so its outline is on top.
+    run.write('overlay.png', overlayPng(image, kept.map((k, i) => ({ mask: k.candidate.mask, colour: colours[i] })).reverse(), o.window));
+    // The listing names files relative to DIR, so the folder can be moved; it is the run's manifest, written last.
+    const listing = { image: o.image, width: image.width, height: image.height, grid: o.grid, iou: o.iou, clicks: clicks.length, overlay: 'overlay.png', masks: masks.map((m) => ({ ...m, file: relative(o.out, m.file) })) };
+    run.commit(listing);
+    return { clicks: clicks.length, masks, overlayFile: join(o.out, 'overlay.png') };
+  } finally {
+    run.abort();
+  }
 }
 
-/** A previous run's NN.png files would mix with this run's (masks.json lists only the new ones): remove them. */
-function removeStaleMasks(dir: string): void {
-  if (!existsSync(dir)) return;
-  for (const f of readdirSync(dir)) if (/^\d+\.png$/.test(f)) rmSync(join(dir, f));
-}
+/** masks.json of a version that did not list its files: its masks and overlay are what it wrote. */
+const listedBefore = (json: Record<string, unknown>): string[] | undefined => {
+  const masks = json.masks;
+  if (!Array.isArray(masks) || typeof json.overlay !== 'string') return undefined;
+  const files = masks.map((m) => (m as { file?: unknown })?.file);
+  return files.every((f): f is string => typeof f === 'string') ? [...files, json.overlay] : undefined;
+};
 
 export function registerEverything(program: Command, io: CliIO = processIO): void {
   const command = program
@@ -132,15 +160,16 @@ export function registerEverything(program: Command, io: CliIO = processIO): voi
     .requiredOption('--model <file>', 'compiled One-Prompt model (.onnx)')
     .requiredOption('--image <file>', 'the image (PNG, JPEG, NIfTI, DICOM file or series folder); a volume slice as scan.nii.gz#axial=40')
     .requiredOption('--out <dir>', 'output folder')
-    .option('--grid <n>', 'N×N clicks (the paper reports about 50 masks per image)', positiveInt, 8)
+    .option('--grid <n>', `N×N clicks, N up to ${MAX_GRID} (the paper reports about 50 masks per image)`, gridSize, 8)
     .option('--iou <x>', 'masks overlapping a more confident one by more than this IoU are duplicates', fraction, 0.7)
     .option('--min-area <fraction>', 'drop masks smaller than this fraction of the image', fraction, 0.001);
   withRuntimeOptions(command, 'clicks per run');
   withImageOptions(command, 'volumes and series: which slice (default: the middle one)');
+  withLimitOptions(command);
   command
     .addHelpText('after', '\nExample:\n  oneprompt everything --model compiled/oneprompt-default.onnx --image samples/mri/images/axial-056.png --out out/everything')
     .action(async (o: EverythingOptions) => {
-      const r = await runEverything(o, io);
+      const r = await withLimits(o, () => runEverything(o, io));
       io.out(table(['mask', 'click', 'confidence', 'area', 'duplicates'], r.masks.map((m) => [m.file, `(${m.click.x.toFixed(1)}, ${m.click.y.toFixed(1)})`, m.confidence.toFixed(3), String(m.area), String(m.duplicates)])));
       io.out(`${r.clicks} clicks → ${r.masks.length} distinct masks in ${join(o.out, 'masks')}; overlay ${r.overlayFile}`);
     });

@@ -1,7 +1,10 @@
-// `oneprompt inspect FILE.onnx`: inputs, outputs, parameters per module, FLOPs per op type.
+// `oneprompt inspect FILE.onnx`: inputs, outputs, parameters per module, FLOPs per op type. The FLOP count runs the
+// model once on zeros at the given dims; a run that would not fit the memory budget (src/onnx/run-memory.ts) is
+// refused unless --force.
 import type { Command } from 'commander';
-import { existsSync } from 'node:fs';
-import { profileFlops, readModelFile, summariseModel } from '../onnx/inspect.js';
+import { profileFlops, summariseModel, type ModelSummary } from '../onnx/inspect.js';
+import { estimateRunMemory, fmtBytes, INSPECT_MEMORY_BUDGET } from '../onnx/run-memory.js';
+import { asFileReadError, readRegularFile } from '../util/safe-read.js';
 import { parseBindings, fmtCount, table } from './format.js';
 
 export function registerInspect(program: Command): void {
@@ -13,12 +16,23 @@ export function registerInspect(program: Command): void {
     .option('--depth <n>', 'module path depth for the parameter breakdown', '2')
     .option('--no-flops', 'skip the profiled run that counts FLOPs')
     .option('--json', 'print one JSON object instead of tables')
-    .action(async (file: string, opts: { dims: string; depth: string; flops: boolean; json?: boolean }) => {
-      if (!existsSync(file)) throw new Error(`inspect: no such file '${file}'`);
-      const bytes = readModelFile(file);
-      const s = summariseModel(bytes, Number(opts.depth));
+    .option('--force', `run the FLOP count even when its estimated memory exceeds the ${fmtBytes(INSPECT_MEMORY_BUDGET)} budget`)
+    .action(async (file: string, opts: { dims: string; depth: string; flops: boolean; json?: boolean; force?: boolean }) => {
+      const bytes = readModelBytes(file);
+      let s: ModelSummary;
+      try {
+        s = summariseModel(bytes, Number(opts.depth));
+      } catch (e) {
+        throw new Error(`inspect: ${file}: not a readable ONNX model (${(e as Error).message})`);
+      }
       const bindings = parseBindings(opts.dims);
-      const flops = opts.flops ? await profileFlops(bytes, bindings) : undefined;
+      if (opts.flops && !opts.force) checkRunMemory(file, bytes, bindings);
+      let flops;
+      try {
+        flops = opts.flops ? await profileFlops(bytes, bindings) : undefined;
+      } catch (e) {
+        throw new Error(`inspect: ${file}: ONNX Runtime could not run the model at ${opts.dims}: ${String((e as Error).message ?? e).split('\n')[0]}`);
+      }
       if (opts.json) {
         console.log(JSON.stringify({ ...s, flops, dims: bindings }, null, 2));
         return;
@@ -38,4 +52,26 @@ export function registerInspect(program: Command): void {
         console.log(table(['op', 'nodes', 'FLOPs', 'share'], rows.map(([op, c]) => [op, String(c.count), fmtCount(c.flops), `${((100 * c.flops) / Math.max(1, total)).toFixed(1)}%`])));
       }
     });
+}
+
+/** ONNX files are protobuf messages, which cannot exceed 2 GiB (larger models keep weights in external files). */
+const MAX_ONNX_BYTES = 2 * 2 ** 30;
+
+export function readModelBytes(file: string): Uint8Array {
+  try {
+    return readRegularFile(file, MAX_ONNX_BYTES, 'an ONNX file (the protobuf limit)');
+  } catch (e) {
+    throw new Error(`inspect: ${asFileReadError(e, file).message}`);
+  }
+}
+
+function checkRunMemory(file: string, bytes: Uint8Array, bindings: Readonly<Record<string, number>>): void {
+  const m = estimateRunMemory(bytes, bindings);
+  if (m.total <= INSPECT_MEMORY_BUDGET) return;
+  const dims = Object.entries(bindings).map(([k, v]) => `${k}=${v}`).join(',') || 'the declared sizes';
+  throw new Error(
+    `inspect: counting FLOPs runs ${file} once at ${dims}, which needs about ${fmtBytes(m.total)} (weights ${fmtBytes(m.weights)}, inputs ${fmtBytes(m.inputs)}, ` +
+      `intermediate tensors ${fmtBytes(m.intermediates)}${m.undeclared ? `, ${m.undeclared} of them without a declared shape, counted as large as the largest input` : ''}), ` +
+      `over the ${fmtBytes(INSPECT_MEMORY_BUDGET)} budget: use smaller --dims, --no-flops to skip the run, or --force to run it anyway`,
+  );
 }

@@ -4,6 +4,7 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import { PLANES, type Plane } from '../data/nifti.js';
 import { ctWindows, type Normalisation } from '../data/intensity.js';
 import type { Device } from '../runtime/session.js';
+import { DEFAULT_MAX_PIXELS, DEFAULT_MAX_VOXELS, setLoadLimits, type LoadLimits } from '../data/limits.js';
 
 export const positiveInt = (v: string): number => {
   const n = Number(v);
@@ -72,4 +73,29 @@ export function withImageOptions(cmd: Command, sliceHelp: string): Command {
     .option('--plane <plane>', 'volumes: axial, coronal or sagittal', plane)
     .option('--slice <n>', sliceHelp, nonNegativeInt)
     .option('--window <w>', WINDOW_HELP, windowOption);
+}
+
+/** What withLimitOptions declares, as the parsed options hold it. */
+export interface LimitCliOptions {
+  readonly maxPixels?: number;
+  readonly maxVoxels?: number;
+}
+
+/** --max-pixels and --max-voxels: the largest image and volume the loaders accept (docs/limits.md). */
+export function withLimitOptions(cmd: Command): Command {
+  return cmd.addOption(maxPixelsOption()).addOption(maxVoxelsOption());
+}
+export const maxPixelsOption = (): Option =>
+  new Option('--max-pixels <n>', `largest image the loaders accept, in pixels (default ${DEFAULT_MAX_PIXELS}, e.g. 8192×4096); docs/limits.md`).argParser(positiveInt);
+export const maxVoxelsOption = (): Option =>
+  new Option('--max-voxels <n>', `largest volume the loaders accept, in voxels (default ${DEFAULT_MAX_VOXELS}, e.g. 512×512×256); docs/limits.md`).argParser(positiveInt);
+
+/** Run `f` with the command's limits in force, and the previous ones back afterwards. */
+export async function withLimits<T>(o: LimitCliOptions, f: () => Promise<T>): Promise<T> {
+  const before: LoadLimits = setLoadLimits({ maxPixels: o.maxPixels, maxVoxels: o.maxVoxels });
+  try {
+    return await f();
+  } finally {
+    setLoadLimits(before);
+  }
 }

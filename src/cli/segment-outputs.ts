@@ -7,7 +7,9 @@
 //     DIR/volumes/<stem>.seg.dcm for a DICOM series, a DICOM-SEG referencing its slices (when a writer is given)
 //   DIR/labels.json              the legend (with several prompts or any volume): label → prompt, template, colour;
 //                                and per output file its labels' voxel/pixel counts
-import { basename, join, relative } from 'node:path';
+// Every file goes through the run's sink (src/util/output-run.ts): staged, moved into place together, listed in
+// DIR/segment.json.
+import { basename, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import * as E from 'fp-ts/lib/Either.js';
 import { pipe } from 'fp-ts/lib/function.js';
@@ -18,7 +20,8 @@ import type { Normalisation } from '../data/intensity.js';
 import { layoutDims, slicesToVolume, type Labels } from '../data/label-volume.js';
 import { encodeNifti, niftiFormatFor } from '../data/nifti-write.js';
 import { encodeMaskPng, encodePngRaw } from '../data/png.js';
-import { writeFileAtomic } from '../util/atomic-write.js';
+import { parseJson } from '../data/json.js';
+import { MAX_JSON_BYTES, readRegularText } from '../util/safe-read.js';
 import { OUTLINE, overlayPng, palette, type Rgb } from './overlay.js';
 import type { QuerySource, QueryVolume } from './query-images.js';
 
@@ -80,8 +83,51 @@ function labelPng(labels: Labels, width: number, height: number): Uint8Array {
   return encodePngRaw({ width, height, colorType: 0, bitDepth: wide ? 16 : 8, scanlines: bytes });
 }
 
+/** The legend's file name in DIR. */
+export const LABELS_FILE = 'labels.json';
+
+/** Where one output goes: `rel` inside DIR (the run stages it and moves it into place with the others). */
+export type OutputSink = (rel: string, data: Uint8Array | string) => void;
+
+const maskName = (name: string): string => join('masks', `${name}.png`);
+const overlayName = (name: string): string => join('overlays', `${name}.png`);
+const volumeName = (stem: string): string => join('volumes', `${stem}.nii.gz`);
+const segName = (stem: string): string => join('volumes', `${stem}.seg.dcm`);
+const needsLegend = (sources: readonly QuerySource[], labelCount: number): boolean => labelCount > 1 || sources.some((s) => s.volume);
+
+/** Every file writeSegmentOutputs may write for these queries, relative to DIR (checked before the model runs). */
+export function segmentOutputNames(sources: readonly QuerySource[], labelCount: number): string[] {
+  const names = sources.flatMap((src) =>
+    !src.volume ? src.images.flatMap((q) => [maskName(q.name), overlayName(q.name)]) : [volumeName(src.stem), ...(src.volume.series ? [segName(src.stem)] : [])],
+  );
+  return needsLegend(sources, labelCount) ? [...names, LABELS_FILE] : names;
+}
+
+/**
+ * The files a labels.json written without a segment.json (an earlier version's) lists, '/'-separated and relative to
+ * DIR; undefined when there is none or it is not a legend of ours.
+ */
+export function readLegacyLegend(dir: string): string[] | undefined {
+  let json: unknown;
+  try {
+    const parsed = parseJson(readRegularText(join(dir, LABELS_FILE), MAX_JSON_BYTES, 'a legend'));
+    json = E.isRight(parsed) ? parsed.right : undefined;
+  } catch {
+    return undefined;
+  }
+  const o = json as { labels?: unknown; outputs?: unknown } | undefined;
+  if (!o || typeof o !== 'object' || !Array.isArray(o.labels) || !Array.isArray(o.outputs)) return undefined;
+  return o.outputs.flatMap((f: unknown) => {
+    const file = (f as { file?: unknown } | null)?.file;
+    return typeof file === 'string' ? [file.split('\\').join('/')] : [];
+  });
+}
+
 export interface SegmentOutputOptions {
+  /** DIR, for the paths reported (OutputFile.file). */
   readonly out: string;
+  /** Where each file goes (the run's staging). */
+  readonly write: OutputSink;
   readonly sources: readonly QuerySource[];
   /** Per query name: its label image at its own size. */
   readonly labels: ReadonlyMap<string, Labels>;
@@ -94,46 +140,42 @@ export interface SegmentOutputOptions {
 }
 
 export function writeSegmentOutputs(o: SegmentOutputOptions): OutputFile[] {
-  const files: OutputFile[] = [];
+  const files: (OutputFile & { readonly rel: string })[] = [];
+  const put = (rel: string, data: Uint8Array | string, file: Omit<OutputFile, 'file'>): void => {
+    o.write(rel, data);
+    files.push({ ...file, file: join(o.out, rel), rel });
+  };
   const single = o.legend.length === 1;
   for (const src of o.sources) {
     if (!src.volume) {
       for (const q of src.images) {
         const labels = o.labels.get(q.name)!;
         const { width, height } = q.image as GreyImage;
-        const file = join(o.out, 'masks', `${q.name}.png`);
-        writeFileAtomic(file, single ? encodeMaskPng(maskOf(labels, width, height, o.legend[0].value)) : labelPng(labels, width, height));
         const outlines = o.legend.map((l) => ({ mask: maskOf(labels, width, height, l.value), colour: l.colour }));
-        writeFileAtomic(join(o.out, 'overlays', `${q.name}.png`), overlayPng(q.image, outlines, o.window));
-        files.push({ query: q.image.meta.source, kind: 'image', file, counts: counts(labels, o.legend) });
+        put(maskName(q.name), single ? encodeMaskPng(maskOf(labels, width, height, o.legend[0].value)) : labelPng(labels, width, height), { query: q.image.meta.source, kind: 'image', counts: counts(labels, o.legend) });
+        o.write(overlayName(q.name), overlayPng(q.image, outlines, o.window));
       }
       continue;
     }
     const v = src.volume;
     const labels = slicesToVolume(v.layout, src.images.map((q) => o.labels.get(q.name)!));
     const dims = layoutDims(v.layout);
-    const file = join(o.out, 'volumes', `${src.stem}.nii.gz`);
     const description = `oneprompt labels of ${src.stem}`.slice(0, 79);
-    writeFileAtomic(file, gzipSync(encodeNifti({ dims, data: labels, space: v.space, description }, niftiFormatFor(dims))));
     const c = counts(labels, o.legend);
-    files.push({ query: src.path, kind: 'volume', file, counts: c });
+    put(volumeName(src.stem), gzipSync(encodeNifti({ dims, data: labels, space: v.space, description }, niftiFormatFor(dims))), { query: src.path, kind: 'volume', counts: c });
     if (v.series && o.seg) {
       const bytes = o.seg(v, labels, o.legend);
       if (E.isLeft(bytes)) o.warn?.(`${src.path}: no DICOM-SEG written: ${bytes.left}`);
-      else {
-        const seg = join(o.out, 'volumes', `${src.stem}.seg.dcm`);
-        writeFileAtomic(seg, bytes.right);
-        files.push({ query: src.path, kind: 'dicom-seg', file: seg, counts: c });
-      }
+      else put(segName(src.stem), bytes.right, { query: src.path, kind: 'dicom-seg', counts: c });
     }
   }
-  if (!single || files.some((f) => f.kind !== 'image')) {
-    // File names relative to DIR, so the folder can be moved.
+  if (needsLegend(o.sources, o.legend.length)) {
+    // File names relative to DIR ('/'-separated), so the folder can be moved.
     const legend = {
       labels: o.legend.map((l) => ({ value: l.value, prompt: l.prompt, template: l.template, colour: l.colour })),
-      outputs: files.map((f) => ({ ...f, file: relative(o.out, f.file) })),
+      outputs: files.map(({ rel, ...f }) => ({ ...f, file: rel.split('\\').join('/') })),
     };
-    writeFileAtomic(join(o.out, 'labels.json'), JSON.stringify(legend, null, 1) + '\n');
+    o.write(LABELS_FILE, JSON.stringify(legend, null, 1) + '\n');
   }
-  return files;
+  return files.map(({ rel: _, ...f }) => f);
 }

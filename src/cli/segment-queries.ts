@@ -90,7 +90,17 @@ export async function segmentQueries(opts: SegmentQueriesOptions): Promise<E.Eit
       const p = Math.min(1 - EPS, Math.max(EPS, s / K));
       return Math.log(p / (1 - p));
     });
-    results[q] = { mask: logitsToMask(logits, S, queries[q].width, queries[q].height), confidence: maskConfidence(logits), logits };
+    // The mask at the query's size is made when first asked for: a label map (segment) merges the logits instead, and
+    // a volume's slices would otherwise hold one more byte per voxel until the end.
+    const { width, height } = queries[q];
+    let mask: Mask | undefined;
+    results[q] = {
+      get mask() {
+        return (mask ??= logitsToMask(logits, S, width, height));
+      },
+      confidence: maskConfidence(logits),
+      logits,
+    };
   };
   const queryCodes = new Map<number, unknown>();
   for (let start = 0; start < total; start += batchSize) {

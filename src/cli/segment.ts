@@ -2,9 +2,12 @@
 // label volume in the scan's own space per query volume (NIfTI, DICOM series; + DICOM-SEG for a series); several
 // prompts (`--prompt a.json:1 --prompt b.json:2`) give one label map with a legend (segment-outputs.ts).
 // Everything that can be wrong with the inputs (template, prompt, templates file, queries, model) is checked before
-// the first file is written, so a bad prompt leaves DIR as it was.
-import { join } from 'node:path';
+// the first file is written, so a bad prompt leaves DIR as it was. The outputs are one run (src/util/output-run.ts):
+// staged, moved into place together, listed last in DIR/segment.json; files there that segment did not write are
+// never replaced.
+import { join, relative, sep } from 'node:path';
 import { existsSync, statSync } from 'node:fs';
+import { OutputRun } from '../util/output-run.js';
 import type { Command } from 'commander';
 import * as E from 'fp-ts/lib/Either.js';
 import { orThrow } from '../data/errors.js';
@@ -16,15 +19,16 @@ import { parseSliceRef } from '../data/slice-ref.js';
 import { table } from './format.js';
 import { processIO, type CliIO } from './io.js';
 import { mergeLabels, parseLabelledPrompts } from './label-map.js';
-import { positiveInt, withImageOptions, withRuntimeOptions, type ImageCliOptions, type RuntimeCliOptions } from './options.js';
+import { positiveInt, withImageOptions, withLimitOptions, withLimits, withRuntimeOptions, type ImageCliOptions, type LimitCliOptions, type RuntimeCliOptions } from './options.js';
 import { progress } from './progress.js';
-import { readQuerySources } from './query-images.js';
-import { dicomSegWriter, labelColours, writeSegmentOutputs, type LabelLegend, type OutputFile, type SegWriter } from './segment-outputs.js';
+import { readQuerySources, type QuerySource } from './query-images.js';
+import { dicomSegWriter, LABELS_FILE, labelColours, readLegacyLegend, segmentOutputNames, writeSegmentOutputs, type LabelLegend, type OutputFile, type SegWriter } from './segment-outputs.js';
 import { segmentQueries, type PromptedTemplate, type QueryMask } from './segment-queries.js';
 import { loadSegmenter } from './segmenter.js';
+import { warnNonFinite } from './non-finite-warning.js';
 import { readTemplatesFile } from './templates-file.js';
 
-export interface SegmentOptions extends RuntimeCliOptions, ImageCliOptions {
+export interface SegmentOptions extends RuntimeCliOptions, ImageCliOptions, LimitCliOptions {
   readonly model: string;
   /** The template image; "scan.nii.gz#axial=40" picks a slice of a volume. */
   readonly template?: string;
@@ -108,6 +112,31 @@ export async function runSegment(o: SegmentOptions, io: CliIO = processIO): Prom
   if (existsSync(o.out) && !statSync(o.out).isDirectory()) throw new Error(`segment: --out ${o.out} is a file, expected a folder`);
   const groups = gatherTemplates(o);
   const sources = orThrow(readQuerySources(o.query, { plane: o.plane }));
+  warnNonFinite([...new Set(groups.flatMap((g) => g.templates.map((t) => t.image))), ...sources.flatMap((s) => s.images.map((q) => q.image))], io);
+  const run = new OutputRun({ dir: o.out, manifest: SEGMENT_MANIFEST, command: 'segment', legacyOwned: segmentedBefore });
+  try {
+    run.checkTargets(segmentOutputNames(sources, groups.length));
+    return await segmentInto(run, o, groups, sources, io);
+  } finally {
+    run.abort(); // nothing left staged if anything failed (a no-op after commit)
+  }
+}
+
+/** The manifest of a segment run: every file it wrote, and per query its files and confidence. */
+export const SEGMENT_MANIFEST = 'segment.json';
+
+/**
+ * Output folders of versions that wrote no manifest: a mask with its overlay beside it is a previous run's, and so
+ * are labels.json (a legend: "labels" and "outputs") and the volumes its "outputs" list.
+ */
+const segmentedBefore = (dir: string, rel: string): boolean => {
+  const m = /^(masks|overlays)[\\/](.+\.png)$/.exec(rel);
+  if (m) return existsSync(join(dir, m[1] === 'masks' ? 'overlays' : 'masks', m[2]));
+  const legend = readLegacyLegend(dir);
+  return legend !== undefined && (rel === LABELS_FILE || legend.includes(rel.split(sep).join('/')));
+};
+
+async function segmentInto(run: OutputRun, o: SegmentOptions, groups: LabelTemplates[], sources: QuerySource[], io: CliIO): Promise<SegmentResult> {
   const queries = sources.flatMap((s) => s.images.map((q) => ({ ...q, from: s.path })));
   const model = await loadSegmenter(o.model, { device: o.device, threads: o.threads, warn: (l) => io.err(l + '\n') });
   const perLabel: QueryMask[][] = [];
@@ -145,9 +174,40 @@ export async function runSegment(o: SegmentOptions, io: CliIO = processIO): Prom
   });
   const notes = sources.flatMap((s) => (s.volume?.notes ?? []).map((n) => `${s.path}: ${n}`));
   for (const n of notes) io.err(`warning: ${n}\n`);
-  // Only now, with every mask computed, is anything written.
-  const files = writeSegmentOutputs({ out: o.out, sources, labels: new Map(results.map((r) => [r.name, r.labels])), legend, window: o.window, seg: o.seg ?? dicomSegWriter, warn: (l) => io.err(`warning: ${l}\n`) });
+  // Only now, with every mask computed, is anything written: staged, then moved into place with the manifest last.
+  const files = writeSegmentOutputs({
+    out: o.out,
+    write: (rel, data) => run.write(rel, data),
+    sources,
+    labels: new Map(results.map((r) => [r.name, r.labels])),
+    legend,
+    window: o.window,
+    seg: o.seg ?? dicomSegWriter,
+    warn: (l) => io.err(`warning: ${l}\n`),
+  });
+  run.commit(manifestEntries(o.out, sources, results, files, legend));
   return { legend, queries: results, files, notes };
+}
+
+/**
+ * segment.json's own keys (beside "oneprompt", "complete" and "files"): per 2-D query its mask, overlay and
+ * confidence (one prompt: a number; several: per label value), per query volume its label volume (and DICOM-SEG),
+ * and the legend's file when there is one. Paths relative to DIR.
+ */
+function manifestEntries(out: string, sources: readonly QuerySource[], results: readonly SegmentedQuery[], files: readonly OutputFile[], legend: readonly LabelLegend[]): Record<string, unknown> {
+  const rel = (file: string): string => relative(out, file);
+  const confidence = (q: SegmentedQuery): number | Readonly<Record<number, number>> => (legend.length === 1 ? q.confidence[legend[0].value] : q.confidence);
+  const flat = new Set(sources.filter((s) => !s.volume).map((s) => s.path));
+  const queries = results.filter((q) => flat.has(q.from)).map((q) => ({ query: q.name, source: q.source, mask: join('masks', `${q.name}.png`), overlay: join('overlays', `${q.name}.png`), confidence: confidence(q) }));
+  const volumes = sources
+    .filter((s) => s.volume)
+    .map((s) => {
+      const of = (kind: OutputFile['kind']) => files.find((f) => f.query === s.path && f.kind === kind);
+      const seg = of('dicom-seg');
+      return { query: s.path, slices: s.images.length, volume: rel(of('volume')!.file), ...(seg ? { seg: rel(seg.file) } : {}) };
+    });
+  const labels = files.some((f) => f.kind !== 'image') || legend.length > 1 ? { labels: LABELS_FILE } : {};
+  return { queries, ...(volumes.length ? { volumes } : {}), ...labels };
 }
 
 /** A template's name for the legend: its image's source (a volume slice: "scan.nii.gz[axial 40]"), else its entry. */
@@ -184,11 +244,12 @@ export function registerSegment(program: Command, io: CliIO = processIO): void {
     .option('--templates <file>', 'prompted templates for the ensemble: [{"image", "prompt"}, ...] (templates.json format)');
   withRuntimeOptions(command, 'model inputs per run');
   withImageOptions(command, 'template volume or series: which slice (default: the middle one)');
+  withLimitOptions(command);
   command
     .addHelpText('after', '\nExamples:\n  oneprompt segment --model compiled/oneprompt-default.onnx --template samples/mri/images/axial-066.png \\\n    --prompt samples/mri/prompt.json --query samples/mri/images/axial-046.png --out out/seg\n  oneprompt segment --model M.onnx --templates task/templates.json --ensemble 50 --query scan.nii.gz --out out/vol')
     .action(async (o: SegmentOptions) => {
       const t0 = performance.now();
-      const r = await runSegment(o, io);
+      const r = await withLimits(o, () => runSegment(o, io));
       const secs = ((performance.now() - t0) / 1000).toFixed(1);
       const labelCols = r.legend.length === 1 ? ['foreground', 'confidence'] : r.legend.flatMap((l) => [`label ${l.value}`, 'confidence']);
       io.out(table(['query', 'size', ...labelCols], summaryRows(r)));

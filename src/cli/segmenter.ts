@@ -1,7 +1,6 @@
 // A compiled One-Prompt model as the CLI uses it: its geometry (S, K) read from the file's declared inputs, and a
 // batched predictor (ModelInputs → mask_logits) over ONNX Runtime. Shared by segment, everything, eval and the
 // main script.
-import { existsSync, readFileSync } from 'node:fs';
 import * as E from 'fp-ts/lib/Either.js';
 import { geometryFromInputs } from '../data/model-geometry.js';
 import { INPUT_NAMES, inputDims, type ModelInputs } from '../data/model-inputs.js';
@@ -9,6 +8,12 @@ import type { ModelGeometry } from '../data/prompt-tensors.js';
 import { oneFileSegmenter, type PromptSegmenter } from '../data/prompt-segmenter.js';
 import { summariseModel } from '../onnx/inspect.js';
 import { Model, hostTensor, type Device } from '../runtime/session.js';
+import { asFileReadError, readRegularFile } from '../util/safe-read.js';
+
+/** ONNX files are protobuf messages, which cannot exceed 2 GiB. */
+const MAX_MODEL_BYTES = 2 * 2 ** 30;
+/** ONNX Runtime's first line, which says what is wrong; the rest is its stack. */
+const ortMessage = (e: unknown): string => String((e as Error)?.message ?? e).split('\n')[0].trim();
 
 export interface Segmenter {
   readonly file: string;
@@ -48,12 +53,22 @@ export function modelGeometry(file: string, bytes: Uint8Array): E.Either<string,
 }
 
 export async function loadSegmenter(file: string, opts: SegmenterOptions = {}): Promise<Segmenter> {
-  if (!existsSync(file)) throw new Error(`no such model file '${file}'`);
-  const bytes = new Uint8Array(readFileSync(file));
+  let bytes: Uint8Array;
+  try {
+    bytes = readRegularFile(file, MAX_MODEL_BYTES, 'an ONNX model (the protobuf limit)');
+  } catch (e) {
+    const err = asFileReadError(e, file);
+    throw new Error(err.reason === 'file not found' ? `no such model file '${file}'` : `model ${err.message}`);
+  }
   const g = modelGeometry(file, bytes);
   if (E.isLeft(g)) throw new Error(g.left);
   const geometry = g.right;
-  const model = await Model.load(bytes, { device: opts.device, threads: opts.threads, warn: opts.warn });
+  let model: Model;
+  try {
+    model = await Model.load(bytes, { device: opts.device, threads: opts.threads, warn: opts.warn });
+  } catch (e) {
+    throw new Error(`${file}: ONNX Runtime could not load the model: ${ortMessage(e)}`);
+  }
   if (!model.outputNames.includes('mask_logits')) {
     await model.release();
     throw new Error(`${file}: the model has no output mask_logits (it gives ${model.outputNames.join(', ')})`);
@@ -61,8 +76,18 @@ export async function loadSegmenter(file: string, opts: SegmenterOptions = {}): 
   const predict = async (inputs: ModelInputs): Promise<Float32Array> => {
     const dims = inputDims(inputs.batch, geometry);
     const feeds = Object.fromEntries(INPUT_NAMES.map((n) => [n, hostTensor(inputs[n], dims[n])]));
-    const out = await model.run(feeds);
-    return out.mask_logits.data as Float32Array;
+    let out;
+    try {
+      out = await model.run(feeds);
+    } catch (e) {
+      throw new Error(`${file}: ONNX Runtime could not run the model on a batch of ${inputs.batch}: ${ortMessage(e)}`);
+    }
+    const logits = out.mask_logits;
+    const expected = inputs.batch * geometry.size * geometry.size;
+    if (!logits || logits.data.length !== expected) {
+      throw new Error(`${file}: mask_logits has shape [${logits?.dims.join(', ')}], expected [${inputs.batch}, 1, ${geometry.size}, ${geometry.size}] (the model's declared output)`);
+    }
+    return logits.data as Float32Array;
   };
   return { file, geometry, device: model.device, predict, prompts: oneFileSegmenter(geometry, predict), release: () => model.release() };
 }

@@ -2,11 +2,12 @@
 // dataset layout (docs/prompts.md), a list of {"image", "prompt"}. `image` is relative to the file's folder, or
 // to its images/ subfolder (so a task's own DIR/<task>/templates.json works as it is); a SegLab mask is relative to
 // the file's folder. Errors point into the list: `templates.json ([1].prompt.mask): ...`. Node-only.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import { pipe } from 'fp-ts/lib/function.js';
-import { dataError, type DataError } from '../data/errors.js';
+import { clipName, dataError, type DataError } from '../data/errors.js';
+import { asFileReadError, MAX_JSON_BYTES, readRegularText } from '../util/safe-read.js';
 import { parseJson } from '../data/json.js';
 import { readImage, type ReadOptions } from '../data/load.js';
 import { resolvePrompt } from '../data/prompt-file.js';
@@ -25,16 +26,16 @@ function readEntry(entry: unknown, i: number, file: string, baseDir: string, rea
   const where = `[${i}]`;
   if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) return E.left(dataError(file, 'each entry must be {"image", "prompt"}', where));
   const extra = Object.keys(entry).find((k) => k !== 'image' && k !== 'prompt');
-  if (extra !== undefined) return E.left(dataError(file, `unexpected key ${JSON.stringify(extra)} (expected "image", "prompt")`, where));
+  if (extra !== undefined) return E.left(dataError(file, `unexpected key ${JSON.stringify(clipName(extra, 80))} (expected "image", "prompt")`, where));
   const { image, prompt } = entry as Record<string, unknown>;
-  if (typeof image !== 'string' || image === '') return E.left(dataError(file, `"image" must be a file name, got ${JSON.stringify(image)}`, `${where}.image`));
+  if (typeof image !== 'string' || image === '') return E.left(dataError(file, `"image" must be a file name, got ${JSON.stringify(image)?.slice(0, 80)}`, `${where}.image`));
   // "scan.nii.gz#axial=40": that slice of the volume (the dataset layout's names for volume samples).
   const ref = parseSliceRef(image, (p) => imagePath(p, baseDir) !== undefined);
   const path = imagePath(ref.path, baseDir);
-  if (!path) return E.left(dataError(file, `image ${ref.path} not found (looked in ${baseDir} and ${join(baseDir, 'images')})`, `${where}.image`));
+  if (!path) return E.left(dataError(file, `image ${clipName(ref.path)} not found (looked in ${baseDir} and ${join(baseDir, 'images')})`, `${where}.image`));
   return pipe(
     readImage(path, ref.plane ? { ...read, plane: ref.plane, slice: ref.slice } : read),
-    E.mapLeft((e) => dataError(file, `image ${image}: ${e.where ? `${e.message} (${e.where})` : e.message}`, `${where}.image`)),
+    E.mapLeft((e) => dataError(file, `image ${clipName(image)}: ${e.where ? `${e.message} (${e.where})` : e.message}`, `${where}.image`)),
     E.chain((img) =>
       pipe(
         decodePromptSpec(prompt, file),
@@ -50,10 +51,9 @@ function readEntry(entry: unknown, i: number, file: string, baseDir: string, rea
 export function readTemplatesFile(file: string, read: ReadOptions = {}, limit?: number): E.Either<DataError, PromptedTemplate[]> {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readRegularText(file, MAX_JSON_BYTES, 'a templates file');
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    return E.left(dataError(file, code === 'ENOENT' ? 'file not found' : `cannot read: ${(e as Error).message}`));
+    return E.left(dataError(file, asFileReadError(e, file).reason));
   }
   const json = parseJson(text);
   if (E.isLeft(json)) return E.left(dataError(file, `malformed JSON: ${json.left.message}`, `line ${json.left.line}, column ${json.left.column}, offset ${json.left.offset}`));

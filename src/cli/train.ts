@@ -9,6 +9,7 @@ import type { Device } from '../runtime/session.js';
 import { onePromptTask } from '../train/tasks/one-prompt.js';
 import { getTask, taskNames } from '../train/tasks/index.js';
 import { registerTask } from '../train/task.js';
+import { maxPixelsOption, maxVoxelsOption, withLimits, type LimitCliOptions } from './options.js';
 
 const positiveInt = (what: string) => (v: string) => {
   const n = Number(v);
@@ -34,7 +35,7 @@ const deviceArg = (v: string): Device => {
   return v;
 };
 
-interface TrainCliOptions {
+interface TrainCliOptions extends LimitCliOptions {
   config: string;
   data: string;
   out: string;
@@ -93,8 +94,10 @@ export function registerTrain(program: Command): void {
     .addOption(new Option('--encoder <kind>', 'One-Prompt configs: image encoder (as compile)').choices(['cnn', 'vit']))
     .option('--augment', 'One-Prompt configs: template and query as two patients, each with its own warp and intensity change (src/data/augment.ts)')
     .option('--init <file>', 'fine-tune: start from these weights (.safetensors, or a compiled float32 .onnx of the same config, e.g. compiled/oneprompt-default.onnx) with a fresh optimiser')
+    .addOption(maxPixelsOption())
+    .addOption(maxVoxelsOption())
     .action(async (o: TrainCliOptions) => {
-      await runTrainingJob({
+      await withLimits(o, () => runTrainingJob({
         config: trainTaskName(o),
         data: o.data,
         out: o.out,
@@ -111,6 +114,6 @@ export function registerTrain(program: Command): void {
         freeze: o.freeze === undefined ? undefined : o.freeze.split(',').map((s) => s.trim()).filter(Boolean),
         warmupSteps: o.warmup,
         init: o.init,
-      });
+      }));
     });
 }

@@ -7,13 +7,14 @@
 //                                (image: a file in images/; a SegLab prompt's mask is relative to the task folder)
 //   DIR/split.json               optional {"train": [task...], "heldout": [task...]}
 // Listing and validation only; images are read later (batches.ts, eval), except mask volumes. Node-only.
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import { pipe } from 'fp-ts/lib/function.js';
 import * as A from 'fp-ts/lib/Array.js';
 import { hashSeed, mulberry32 } from '../dsl/rng.js';
-import { dataError, type DataError } from './errors.js';
+import { clipName, dataError, type DataError } from './errors.js';
+import { asFileReadError, MAX_JSON_BYTES, notRegularReason, readRegularText } from '../util/safe-read.js';
 import { parseJson } from './json.js';
 import { readImages } from './load.js';
 import { decodePromptSpec, type PromptSpec } from './prompt.js';
@@ -71,17 +72,36 @@ export interface Dataset {
 }
 
 const stem = (name: string): string => name.replace(/(\.nii)?\.gz$/i, '').replace(/\.[^.]*$/, '');
-const listFiles = (dir: string): string[] =>
-  readdirSync(dir)
-    .filter((n) => !n.startsWith('.') && statSync(join(dir, n)).isFile())
-    .sort();
+/** The regular files of a folder, sorted; a dangling link, pipe or device there is an error naming it. */
+function listFiles(dir: string): E.Either<DataError, string[]> {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch (e) {
+    return E.left(dataError(dir, `cannot list the folder: ${asFileReadError(e, dir).reason}`));
+  }
+  const out: string[] = [];
+  for (const n of names.filter((x) => !x.startsWith('.')).sort()) {
+    const path = join(dir, n);
+    try {
+      const st = statSync(path);
+      if (st.isDirectory()) continue; // sub-folders are not samples
+      const why = notRegularReason(st);
+      if (why) return E.left(dataError(path, why));
+    } catch (e) {
+      return E.left(dataError(path, asFileReadError(e, path).reason));
+    }
+    out.push(n);
+  }
+  return E.right(out);
+}
 
 function readJsonFile(path: string): E.Either<DataError, unknown> {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = readRegularText(path, MAX_JSON_BYTES, 'a JSON listing');
   } catch (e) {
-    return E.left(dataError(path, `cannot read: ${(e as Error).message}`));
+    return E.left(dataError(path, asFileReadError(e, path).reason));
   }
   return pipe(
     parseJson(text),
@@ -94,8 +114,12 @@ function pairFiles(taskDir: string, task: string): E.Either<DataError, Pair[]> {
   const masksDir = join(taskDir, 'masks');
   if (!existsSync(imagesDir)) return E.left(dataError(taskDir, `task ${task} has no images/ folder`));
   if (!existsSync(masksDir)) return E.left(dataError(taskDir, `task ${task} has no masks/ folder`));
-  const images = listFiles(imagesDir);
-  const masks = listFiles(masksDir);
+  const imageList = listFiles(imagesDir);
+  if (E.isLeft(imageList)) return imageList;
+  const maskList = listFiles(masksDir);
+  if (E.isLeft(maskList)) return maskList;
+  const images = imageList.right;
+  const masks = maskList.right;
   if (images.length === 0) return E.left(dataError(imagesDir, `task ${task} has no images`));
   const byName = new Set(masks);
   const byStem = new Map<string, string[]>();
@@ -140,7 +164,7 @@ function readTemplates(taskDir: string, pairs: readonly Pair[]): E.Either<DataEr
           if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) return E.left(dataError(path, 'each entry must be {"image", "prompt"}', where));
           const { image, prompt } = entry as Record<string, unknown>;
           const pair = pairs.findIndex((p) => p.name === image);
-          if (typeof image !== 'string' || pair < 0) return E.left(dataError(path, `image ${JSON.stringify(image)} is not a file in images/`, `${where}.image`));
+          if (typeof image !== 'string' || pair < 0) return E.left(dataError(path, `image ${typeof image === 'string' ? JSON.stringify(clipName(image)) : JSON.stringify(image)?.slice(0, 80)} is not a file in images/`, `${where}.image`));
           return pipe(
             decodePromptSpec(prompt, path),
             E.mapLeft((e) => ({ ...e, where: `${where}.prompt${e.where ? `.${e.where}` : ''}` })),
@@ -186,7 +210,14 @@ export function readDataset(root: string): E.Either<DataError, Dataset> {
   } catch (e) {
     return E.left(dataError(root, `cannot list the dataset folder: ${(e as Error).message}`));
   }
-  const taskNames = entries.filter((n) => !n.startsWith('.') && statSync(join(root, n)).isDirectory());
+  const taskNames: string[] = [];
+  for (const n of entries.filter((x) => !x.startsWith('.'))) {
+    try {
+      if (statSync(join(root, n)).isDirectory()) taskNames.push(n);
+    } catch (e) {
+      return E.left(dataError(join(root, n), asFileReadError(e, join(root, n)).reason));
+    }
+  }
   if (taskNames.length === 0) return E.left(dataError(root, 'no task folders (expected DIR/<task>/images and DIR/<task>/masks)'));
   return pipe(
     taskNames,

@@ -90,9 +90,24 @@ function splitFrames(table: readonly number[], fragments: readonly Fragment[], f
   throw new ParseFailure(`cannot split ${fragments.length} fragments into ${frames} frames: no Basic Offset Table`, 'tag (7FE0,0010)');
 }
 
+/**
+ * A JPEG frame's own header must declare the size the DICOM header does, checked before a decoder allocates for it
+ * (a 16×16 image whose frame claims 65535² would otherwise take gigabytes); also the JPEG reader's structure checks.
+ */
+function checkJpegFrame(frame: Uint8Array, layout: FrameLayout, where: string): void {
+  let size: { width: number; height: number };
+  try {
+    size = checkJpegStructure(frame);
+  } catch (e) {
+    if (e instanceof ParseFailure) throw new ParseFailure(e.message, e.where ? `${where}, ${e.where}` : where);
+    throw e;
+  }
+  if (size.width !== layout.cols || size.height !== layout.rows) throw new ParseFailure(`JPEG frame is ${size.width}×${size.height}, the header says ${layout.cols}×${layout.rows}`, where);
+}
+
 function decodeJpegBaseline(frame: Uint8Array, layout: FrameLayout, where: string): Uint8Array {
   if (layout.bitsAllocated !== 8) throw new ParseFailure(`JPEG Baseline with BitsAllocated ${layout.bitsAllocated}: baseline JPEG holds 8-bit samples`, where);
-  checkJpegStructure(frame);
+  checkJpegFrame(frame, layout, where);
   let raw: { width: number; height: number; data: Uint8Array };
   try {
     raw = jpeg.decode(frame, { useTArray: true, formatAsRGBA: false, tolerantDecoding: false, maxMemoryUsageInMB: 1024 });
@@ -106,6 +121,7 @@ function decodeJpegBaseline(frame: Uint8Array, layout: FrameLayout, where: strin
 }
 
 function decodeJpegLossless(frame: Uint8Array, layout: FrameLayout, where: string): Uint8Array {
+  checkJpegFrame(frame, layout, where);
   let out: Uint8Array | Uint16Array;
   try {
     const own = frame.slice(); // the decoder reads an ArrayBuffer from offset 0

@@ -6,8 +6,9 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { ByteReader } from './byte-reader.js';
 import { type DataError, ParseFailure, parseWith } from './errors.js';
-import { greyImage, luminance, MAX_PIXELS, type IntensityWindow, type LoadedImage } from './image.js';
+import { greyImage, luminance, type IntensityWindow, type LoadedImage } from './image.js';
 import { DECODABLE_SYNTAXES, decodeEncapsulated, isJpegSyntax } from './dicom-codecs.js';
+import { loadLimits, pixelLimitHint } from './limits.js';
 
 const tag = (group: number, element: number): number => ((group << 16) | element) >>> 0;
 export const formatTag = (t: number): string =>
@@ -257,7 +258,9 @@ function decodePixels(ds: DataSetParser, file: string, ts: string): DicomImage[]
   const photometric = ds.string('PhotometricInterpretation') ?? 'MONOCHROME2';
   const frames = ds.numbers('NumberOfFrames')?.[0] ?? 1;
   if (rows === 0 || cols === 0) throw new ParseFailure(`image size ${cols}×${rows} is empty`, 'tag (0028,0010)');
-  if (rows * cols * frames > MAX_PIXELS) throw new ParseFailure(`image ${cols}×${rows}×${frames} frames exceeds the ${MAX_PIXELS}-pixel limit`);
+  if (rows * cols * frames > loadLimits().maxPixels) {
+    throw new ParseFailure(`image ${cols}×${rows}×${frames} frame(s) (${rows * cols * frames} pixels) exceeds the pixel limit: ${pixelLimitHint()}`, 'tag (0028,0008)');
+  }
   if (![8, 16, 32].includes(bitsAllocated)) throw new ParseFailure(`BitsAllocated ${bitsAllocated} is not supported (8, 16 or 32)`, 'tag (0028,0100)');
   if (bitsStored < 1 || bitsStored > bitsAllocated) throw new ParseFailure(`BitsStored ${bitsStored} must be between 1 and BitsAllocated ${bitsAllocated}`, 'tag (0028,0101)');
   if (!Number.isInteger(frames) || frames < 1) throw new ParseFailure(`NumberOfFrames ${frames} must be a positive integer`, 'tag (0028,0008)');

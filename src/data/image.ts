@@ -28,6 +28,8 @@ export interface ImageMeta {
   readonly window?: IntensityWindow;
   /** Physical size of one pixel (x, y) in mm, if known. */
   readonly pixelSpacing?: readonly [number, number];
+  /** NaN/±Inf values the loader replaced in the file this image came from (src/data/non-finite.ts). */
+  readonly nonFinite?: { readonly file: string; readonly count: number; readonly of: number };
 }
 
 export interface LoadedImage extends GreyImage {
@@ -78,5 +80,3 @@ export const thresholdImage = (img: GreyImage, above: number): Mask => {
   return { width: img.width, height: img.height, data: out };
 };
 
-/** Larger images than this are refused up front: a corrupt header must not make a loader allocate gigabytes. */
-export const MAX_PIXELS = 1 << 28;

@@ -4,7 +4,8 @@
 import jpeg from 'jpeg-js';
 import * as E from 'fp-ts/lib/Either.js';
 import { type DataError, ParseFailure, parseWith } from './errors.js';
-import { greyImage, luminance, MAX_PIXELS, type LoadedImage } from './image.js';
+import { greyImage, luminance, type LoadedImage } from './image.js';
+import { loadLimits, pixelLimitHint } from './limits.js';
 
 export const isJpeg = (bytes: Uint8Array): boolean => bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff;
 
@@ -35,17 +36,44 @@ export function checkStructure(bytes: Uint8Array): { width: number; height: numb
   }
   if (!size) throw new ParseFailure('corrupt JPEG: no frame header (SOFn) before the first scan', `offset ${o}`);
   if (size.width === 0 || size.height === 0) throw new ParseFailure(`JPEG frame size ${size.width}×${size.height} is empty`);
-  if (size.width * size.height > MAX_PIXELS) throw new ParseFailure(`JPEG size ${size.width}×${size.height} exceeds the ${MAX_PIXELS}-pixel limit`);
-  // The image ends with EOI (FF D9); a few writers add padding after it, so look near the end, not at it.
-  let eoi = -1;
-  for (let i = bytes.length - 2; i >= Math.max(o, bytes.length - 4096); i--) {
-    if (bytes[i] === 0xff && bytes[i + 1] === 0xd9) {
-      eoi = i;
-      break;
+  if (size.width * size.height > loadLimits().maxPixels) {
+    throw new ParseFailure(`JPEG size ${size.width}×${size.height} (${size.width * size.height} pixels) exceeds the pixel limit: ${pixelLimitHint()}`);
+  }
+  // Every 8×8 block of the first scan takes at least one bit, so a file codes at most 512 pixels per byte: a header
+  // declaring more (here with 8× to spare) is truncated, and is refused before the decoder allocates for it.
+  if (size.width * size.height > 512 * 8 * bytes.length) {
+    throw new ParseFailure(`truncated JPEG: ${bytes.length} bytes cannot code the ${size.width}×${size.height} pixels the frame header declares`);
+  }
+  if (findEndOfImage(bytes, o) < 0) throw new ParseFailure('truncated JPEG: no end-of-image marker (FF D9) after the image data', `offset ${bytes.length}`);
+  return size;
+}
+
+/**
+ * The offset of the end-of-image marker (FF D9), walking the scans from the first start-of-scan at `sos`: inside
+ * entropy-coded data a 0xFF byte is followed by 00 (stuffing), FF (fill) or a restart marker, so the first other
+ * marker ends the scan; segments between the scans of a progressive file are skipped by their length. Anything after
+ * the EOI (thumbnails, padding, vendor data of any size) is not the image's concern. -1 when the file ends first.
+ */
+function findEndOfImage(bytes: Uint8Array, sos: number): number {
+  let o = sos;
+  for (;;) {
+    // o is at a marker segment (FF xx len...): skip it.
+    if (o + 4 > bytes.length) return -1;
+    o += 2 + ((bytes[o + 2] << 8) | bytes[o + 3]);
+    // Entropy-coded data (after SOS) or the next marker (after other segments).
+    for (;;) {
+      if (o + 1 >= bytes.length) return -1;
+      if (bytes[o] !== 0xff) {
+        o++;
+        continue;
+      }
+      const m = bytes[o + 1];
+      if (m === 0x00 || (m >= 0xd0 && m <= 0xd7)) o += 2;
+      else if (m === 0xff) o++;
+      else if (m === 0xd9) return o;
+      else break;
     }
   }
-  if (eoi < 0) throw new ParseFailure('truncated JPEG: no end-of-image marker (FF D9) after the image data', `offset ${bytes.length}`);
-  return size;
 }
 
 /** Decode to grey (colour → luminance); values 0..255. */
@@ -54,7 +82,7 @@ export function decodeJpeg(bytes: Uint8Array, file: string): E.Either<DataError,
     const size = checkStructure(bytes);
     let raw: { width: number; height: number; data: Uint8Array };
     try {
-      raw = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: false, tolerantDecoding: false, maxMemoryUsageInMB: 1024 });
+      raw = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: false, tolerantDecoding: false, maxMemoryUsageInMB: Math.max(64, Math.ceil((loadLimits().maxPixels * 16) / 2 ** 20)) });
     } catch (e) {
       throw new ParseFailure(`corrupt JPEG data: ${e instanceof Error ? e.message : String(e)}`);
     }

@@ -24,11 +24,19 @@ class Failure extends Error {
 const MAX_DEPTH = 512;
 
 export function parseJson(text: string): E.Either<JsonSyntaxError, Json> {
-  let i = 0;
+  // A UTF-8 byte-order mark (Windows editors write one) is not part of the value.
+  let i = text.charCodeAt(0) === 0xfeff ? 1 : 0;
   const ws = (): void => {
     while (i < text.length && (text[i] === ' ' || text[i] === '\n' || text[i] === '\r' || text[i] === '\t')) i++;
   };
-  const describe = (): string => (i >= text.length ? 'end of input' : `${JSON.stringify(text[i])}`);
+  const describe = (): string => {
+    if (i >= text.length) return 'end of input';
+    const c = text.codePointAt(i)!;
+    // Invisible characters (byte-order marks, zero-width spaces, controls) are named by code point.
+    return c < 0x20 || c === 0x7f || (c >= 0x80 && c < 0xa0) || c === 0xfeff || (c >= 0x200b && c <= 0x200f) || c === 0x2028 || c === 0x2029
+      ? `the invisible character U+${c.toString(16).toUpperCase().padStart(4, '0')}`
+      : JSON.stringify(String.fromCodePoint(c));
+  };
   const expect = (what: string): never => {
     throw new Failure(`expected ${what}, found ${describe()}`, i);
   };
@@ -67,7 +75,8 @@ export function parseJson(text: string): E.Either<JsonSyntaxError, Json> {
       ws();
       if (text[i] !== ':') expect('":" after the key');
       i++;
-      out[key] = value(depth + 1);
+      // defineProperty, not assignment: a "__proto__" key must be an ordinary key (seen by key checks), not a prototype.
+      Object.defineProperty(out, key, { value: value(depth + 1), enumerable: true, writable: true, configurable: true });
       ws();
       if (text[i] === ',') {
         i++;
@@ -136,8 +145,10 @@ export function parseJson(text: string): E.Either<JsonSyntaxError, Json> {
   const number = (): number => {
     const m = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/.exec(text.slice(i, i + 400));
     if (!m) return expect('a number');
+    const n = Number(m[0]);
+    if (!Number.isFinite(n)) throw new Failure(`the number ${m[0].length > 40 ? `${m[0].slice(0, 40)}…` : m[0]} is too large (beyond ±1.8e308)`, i);
     i += m[0].length;
-    return Number(m[0]);
+    return n;
   };
 
   try {

@@ -1,18 +1,20 @@
 // Reading images and masks from disk, whatever the format: PNG, JPEG, NIfTI (.nii, .nii.gz), DICOM (a file or a
-// series folder). The format is found from the bytes (signatures), not the extension. Node-only.
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+// series folder). The format is found from the bytes (signatures), not the extension. Only regular files are read
+// (src/util/safe-read.ts), image files up to a size that follows the pixel limit, and volumes as a stream: a
+// .nii.gz is inflated only as far as its header says the volume asked for goes. Node-only.
+import { closeSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import * as E from 'fp-ts/lib/Either.js';
 import { pipe } from 'fp-ts/lib/function.js';
 import { dataError, type DataError } from './errors.js';
 import { maskFromImage, maskFromLabel, type LoadedImage, type Mask } from './image.js';
 import { decodePng, encodeGreyPng, encodeMaskPng, isPng } from './png.js';
 import { decodeJpeg, isJpeg } from './jpeg.js';
-import { allSlices, sliceCount, sliceVolume, type Plane, type Volume } from './nifti.js';
-import { isNifti, parseNiftiFile } from './nifti2.js';
+import { allSlices, decodeNiftiSource, niftiHeaderSize, sliceCount, sliceVolume, type Plane, type Volume } from './nifti.js';
 import { isDicom, parseDicom, sortSeries, type DicomImage } from './dicom.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
+import { asFileReadError, fileChunks, notRegularReason, openRegularFile, readRegularFile } from '../util/safe-read.js';
+import { loadLimits, maxImageFileBytes, voxelLimitHint } from './limits.js';
 import type { GreyImage } from './image.js';
 
 export interface ReadOptions {
@@ -26,12 +28,12 @@ export interface ReadOptions {
 
 export type ImageFormat = 'png' | 'jpeg' | 'nifti' | 'nifti-gz' | 'dicom';
 
-export function readBytes(path: string): E.Either<DataError, Uint8Array> {
+/** A regular file's bytes, at most `maxBytes` (default: what an image at the pixel limit may take); errors name the file. */
+export function readBytes(path: string, maxBytes = maxImageFileBytes()): E.Either<DataError, Uint8Array> {
   try {
-    return E.right(new Uint8Array(readFileSync(path)));
+    return E.right(readRegularFile(path, maxBytes, 'an image file at the pixel limit (--max-pixels)'));
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    return E.left(dataError(path, code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? 'is a folder, expected a file' : `cannot read: ${(e as Error).message}`));
+    return E.left(dataError(path, asFileReadError(e, path).reason));
   }
 }
 
@@ -40,16 +42,9 @@ export function detectFormat(bytes: Uint8Array): ImageFormat | undefined {
   if (isJpeg(bytes)) return 'jpeg';
   if (isDicom(bytes)) return 'dicom';
   if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) return 'nifti-gz';
-  if (isNifti(bytes)) return 'nifti';
+  // sizeof_hdr alone (348 or 540): a NIfTI file cut short is read as one, and named truncated.
+  if (niftiHeaderSize(bytes)) return 'nifti';
   return undefined;
-}
-
-export function gunzip(bytes: Uint8Array, file: string): E.Either<DataError, Uint8Array> {
-  try {
-    return E.right(new Uint8Array(gunzipSync(bytes, { maxOutputLength: 2 ** 32 - 1 })));
-  } catch (e) {
-    return E.left(dataError(file, `the gzip stream is truncated or corrupt (${(e as Error).message})`));
-  }
 }
 
 /**
@@ -77,14 +72,24 @@ export function readVolume(path: string, opts: { volume?: number } = {}): E.Eith
   return read;
 }
 
+/**
+ * Decode a .nii or .nii.gz (NIfTI-1 or NIfTI-2) as it is read: the header first, checked against the voxel limit and
+ * against what the file can hold, then only as many bytes (inflated) as the volume asked for needs.
+ */
 function readVolumeFile(path: string, opts: { volume?: number }): E.Either<DataError, Volume> {
-  return pipe(
-    readBytes(path),
-    E.chain((bytes) => (detectFormat(bytes) === 'nifti-gz' ? gunzip(bytes, path) : E.right(bytes))),
-    E.chain((bytes) =>
-      isNifti(bytes) ? parseNiftiFile(bytes, path, opts) : E.left(dataError(path, 'not a NIfTI file: no 348-byte (NIfTI-1) or 540-byte (NIfTI-2) header', 'offset 0')),
-    ),
-  );
+  let file;
+  try {
+    file = openRegularFile(path);
+  } catch (e) {
+    return E.left(dataError(path, asFileReadError(e, path).reason));
+  }
+  try {
+    return decodeNiftiSource(path, fileChunks(file), file.size, opts);
+  } catch (e) {
+    return E.left(dataError(path, asFileReadError(e, path).reason));
+  } finally {
+    closeSync(file.fd);
+  }
 }
 
 /** Every file in the folder that starts like a DICOM file, parsed, checked to be one series, and sorted. */
@@ -96,17 +101,28 @@ export function readDicomSeries(dir: string): E.Either<DataError, DicomImage[]> 
     return E.left(dataError(dir, `cannot list the folder: ${(e as Error).message}`));
   }
   const images: DicomImage[] = [];
+  let voxels = 0;
   for (const name of names) {
     const path = join(dir, name);
-    if (!statSync(path).isFile()) continue;
+    let kind: string | undefined;
+    try {
+      kind = notRegularReason(statSync(path));
+    } catch (e) {
+      // A dangling link, or a file removed while we list: say which.
+      return E.left(dataError(path, asFileReadError(e, path).reason));
+    }
+    if (kind) continue; // sub-folders, pipes and devices are not slices of the series
     const bytes = readBytes(path);
     if (E.isLeft(bytes)) return bytes;
     if (!isDicom(bytes.right)) continue; // DICOMDIR readers, notes, thumbnails: not slices of the series
     const parsed = parseDicom(bytes.right, path);
     if (E.isLeft(parsed)) return parsed;
     images.push(...parsed.right);
+    // A series is a volume: its slices together are held to the voxel limit.
+    voxels += parsed.right.reduce((n, im) => n + im.width * im.height, 0);
+    if (voxels > loadLimits().maxVoxels) return E.left(dataError(dir, `the series holds more than ${loadLimits().maxVoxels} voxels (at ${name}): ${voxelLimitHint()}`));
   }
-  if (images.length === 0) return E.left(dataError(dir, 'no DICOM files (with "DICM" at offset 128) in this folder'));
+  if (images.length === 0) return E.left(dataError(dir, 'is a folder, read as a DICOM series, but it holds no DICOM files (with "DICM" at offset 128)'));
   const series = new Map<string, number>();
   for (const im of images) series.set(im.dicom.seriesUid ?? '(none)', (series.get(im.dicom.seriesUid ?? '(none)') ?? 0) + 1);
   if (series.size > 1) {
@@ -132,8 +148,8 @@ export function readContents(path: string, opts: ReadOptions): E.Either<DataErro
   let isDir = false;
   try {
     isDir = statSync(path).isDirectory();
-  } catch {
-    return E.left(dataError(path, 'file not found'));
+  } catch (e) {
+    return E.left(dataError(path, asFileReadError(e, path).reason));
   }
   const images = (r: E.Either<DataError, LoadedImage[]>): E.Either<DataError, Contents> => pipe(r, E.map((list) => ({ kind: 'images' as const, images: list })));
   if (isDir) return images(readDicomSeries(path));

@@ -1,11 +1,20 @@
-// NIfTI-1 single-file volumes (.nii; .nii.gz after gunzip in load.ts). The 348-byte header is parsed here:
-// endianness from sizeof_hdr, dim, datatype/bitpix, pixdim, vox_offset, scl_slope/inter, qform/sform.
-// Browser-safe (takes decompressed bytes).
+// NIfTI-1 and NIfTI-2 single-file volumes (.nii, and .nii.gz inflated as it is read: decodeNiftiSource). The
+// version comes from sizeof_hdr (348 or 540, in either byte order); each version's header layout is read into the
+// same fields (NIfTI-1 here, NIfTI-2 in nifti2.ts), and from there one path serves both: dim, datatype/bitpix,
+// vox_offset and scl_slope/inter checked, the declared size checked against the voxel limit before anything is
+// allocated, qform and sform kept as stored (nifti-space.ts), and NaN/±Inf voxels replaced (and counted) so that one
+// of them cannot blank a slice. Browser-safe (takes decompressed bytes, whole or as a stream of chunks:
+// NiftiStreamDecoder; or a file's bytes, gzipped or not: decodeNiftiSource).
 import * as E from 'fp-ts/lib/Either.js';
 import { ByteReader } from './byte-reader.js';
-import { type DataError, ParseFailure, parseWith } from './errors.js';
+import { dataError, type DataError, ParseFailure, parseWith } from './errors.js';
 import { greyImage, luminance, type LoadedImage } from './image.js';
+import { loadLimits, voxelLimitHint } from './limits.js';
 import { bestAffine, type NiftiSpace } from './nifti-space.js';
+// nifti2.ts imports this module too (for its entry points); neither uses the other while loading, so the cycle is safe.
+import { NIFTI2_HEADER_SIZE, nifti2Fields } from './nifti2.js';
+import { replaceNonFinite } from './non-finite.js';
+import { inflateStream, InflateError, maxInflatedBytes, type InflateSource } from '../util/inflate.js';
 
 export type Plane = 'axial' | 'coronal' | 'sagittal';
 export const PLANES: readonly Plane[] = ['axial', 'coronal', 'sagittal'];
@@ -24,6 +33,8 @@ export interface Volume {
   readonly volumeCount: number;
   /** The header's qform and sform as stored (NIfTI files), so that a label map can be written in the same space. */
   readonly space?: NiftiSpace;
+  /** Voxels that were NaN or ±Inf (after scaling) and were replaced: NaN by 0, ±Inf by the largest/smallest finite value. */
+  readonly nonFinite?: number;
 }
 
 const HEADER_SIZE = 348;
@@ -50,89 +61,83 @@ export const DATATYPES: Record<number, DatatypeInfo> = {
 };
 export const UNSUPPORTED: Record<number, string> = { 1: 'binary (1-bit)', 32: 'complex64', 1536: 'float128', 1792: 'complex128', 2048: 'complex256' };
 
-/** At most this many voxels per volume (4 GiB of float32): a corrupt dim field must not allocate the world. */
-export const MAX_VOXELS = 1 << 30;
+/** sizeof_hdr in either byte order: 348 (NIfTI-1), 540 (NIfTI-2), or undefined (not NIfTI, or fewer than 4 bytes). */
+export function niftiHeaderSize(bytes: Uint8Array): { size: 348 | 540; littleEndian: boolean } | undefined {
+  if (bytes.length < 4) return undefined;
+  const v = new DataView(bytes.buffer, bytes.byteOffset, 4);
+  for (const littleEndian of [true, false]) {
+    const size = v.getInt32(0, littleEndian);
+    if (size === HEADER_SIZE || size === NIFTI2_HEADER_SIZE) return { size, littleEndian };
+  }
+  return undefined;
+}
 
-export const looksLikeNifti = (bytes: Uint8Array): boolean => {
-  if (bytes.length < HEADER_SIZE) return false;
-  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  return v.getInt32(0, true) === HEADER_SIZE || v.getInt32(0, false) === HEADER_SIZE;
-};
+/** A NIfTI-1 file (sizeof_hdr 348) with its whole header. */
+export const looksLikeNifti = (bytes: Uint8Array): boolean => bytes.length >= HEADER_SIZE && niftiHeaderSize(bytes)?.size === HEADER_SIZE;
 
 export interface NiftiOptions {
   /** Which 3-D volume of a 4-D (or higher) file to read (default 0). */
   readonly volume?: number;
 }
 
-export function parseNifti(bytes: Uint8Array, file: string, opts: NiftiOptions = {}): E.Either<DataError, Volume> {
-  return parseWith(file, () => {
-    const r = new ByteReader(bytes, 'NIfTI header');
-    const le = r.i32(0, 'sizeof_hdr');
-    r.littleEndian = true;
-    if (le !== HEADER_SIZE) {
-      r.littleEndian = false;
-      const be = r.i32(0, 'sizeof_hdr');
-      if (be !== HEADER_SIZE) {
-        r.littleEndian = true;
-        if (le === 540 || be === 540) throw new ParseFailure('NIfTI-2 files (540-byte header) are not supported; save as NIfTI-1', 'offset 0');
-        throw new ParseFailure(`not a NIfTI-1 file: sizeof_hdr is ${le} (expected 348)`, 'offset 0');
-      }
-    }
-    r.need(0, HEADER_SIZE, 'the 348-byte header');
-    const magic = r.ascii(344, 4, 'magic');
-    if (magic === 'ni1\0') throw new ParseFailure('this is the header of a .hdr/.img pair; only single-file .nii is supported', 'offset 344');
-    if (magic !== 'n+1\0') throw new ParseFailure(`bad magic ${JSON.stringify(magic)} (expected "n+1")`, 'offset 344');
+/**
+ * A header's fields as its version stores them (NIfTI-1: 348 bytes, int16 dims, float32 geometry; NIfTI-2: 540 bytes,
+ * int64 dims and offsets, float64 geometry), before any is checked; `at` says where each lives, for messages.
+ */
+export interface NiftiFields {
+  readonly version: 1 | 2;
+  readonly headerSize: number;
+  readonly littleEndian: boolean;
+  /** dim[0] (the number of dimensions) as stored. */
+  readonly ndim: number;
+  /** dim[1..7]: as stored up to dim[0], 1 beyond. */
+  readonly dim: readonly number[];
+  readonly datatype: number;
+  readonly bitpix: number;
+  readonly voxOffset: number;
+  readonly slope: number;
+  readonly inter: number;
+  readonly space: NiftiSpace;
+  readonly at: { readonly dim: (i: number) => number; readonly datatype: number; readonly bitpix: number; readonly voxOffset: number };
+}
 
-    const ndim = r.i16(40, 'dim[0]');
-    if (ndim < 1 || ndim > 7) throw new ParseFailure(`dim[0] = ${ndim} must be between 1 and 7`, 'offset 40');
-    const dim: number[] = [];
-    for (let i = 1; i <= 7; i++) {
-      const d = i <= ndim ? r.i16(40 + 2 * i, `dim[${i}]`) : 1;
-      if (d < 1) throw new ParseFailure(`dim[${i}] = ${d} must be at least 1`, `offset ${40 + 2 * i}`);
-      dim.push(d);
-    }
-    const [nx, ny, nz] = dim;
-    const volumeCount = dim.slice(3).reduce((a, b) => a * b, 1);
-    const voxels = nx * ny * nz;
-    if (voxels > MAX_VOXELS) throw new ParseFailure(`volume ${nx}×${ny}×${nz} exceeds the ${MAX_VOXELS}-voxel limit`, 'offset 42');
+/** What the header says: geometry, scaling, and where the voxels of the volume asked for are. */
+export interface NiftiHeader {
+  readonly version: 1 | 2;
+  readonly dims: readonly [number, number, number];
+  readonly spacing: readonly [number, number, number];
+  readonly affine: readonly number[];
+  readonly space: NiftiSpace;
+  readonly volumeCount: number;
+  readonly type: DatatypeInfo;
+  readonly littleEndian: boolean;
+  readonly slope: number;
+  readonly inter: number;
+  /** Byte offset of the first voxel of the volume asked for, and its size in bytes. */
+  readonly start: number;
+  readonly needed: number;
+}
 
-    const code = r.i16(70, 'datatype');
-    const type = DATATYPES[code];
-    if (!type) {
-      const known = UNSUPPORTED[code];
-      throw new ParseFailure(known ? `datatype ${known} (${code}) is not supported` : `unknown datatype code ${code}`, 'offset 70');
-    }
-    const bitpix = r.i16(72, 'bitpix');
-    if (bitpix !== type.bytes * 8) throw new ParseFailure(`bitpix ${bitpix} does not match datatype ${type.name} (${type.bytes * 8} bits)`, 'offset 72');
-
-    const volume = opts.volume ?? 0;
-    if (!Number.isInteger(volume) || volume < 0 || volume >= volumeCount) {
-      throw new ParseFailure(`volume ${volume} asked for, but the file holds ${volumeCount} volume(s)`);
-    }
-    const voxOffset = r.f32(108, 'vox_offset');
-    if (!Number.isFinite(voxOffset) || voxOffset < HEADER_SIZE || Math.floor(voxOffset) !== voxOffset) {
-      throw new ParseFailure(`vox_offset ${voxOffset} must be a whole number of bytes >= 348`, 'offset 108');
-    }
-    const start = voxOffset + volume * voxels * type.bytes;
-    const needed = voxels * type.bytes;
-    if (start + needed > bytes.length) {
-      throw new ParseFailure(
-        `truncated voxel data: the header declares ${nx}×${ny}×${nz}${volumeCount > 1 ? `×${volumeCount}` : ''} ${type.name} voxels ` +
-          `(${needed} bytes for volume ${volume} from offset ${start}), but only ${Math.max(0, bytes.length - start)} bytes follow`,
-        `offset ${start}`,
-      );
-    }
-
-    let slope = r.f32(112, 'scl_slope');
-    let inter = r.f32(116, 'scl_inter');
-    // The standard: slope 0 means "no scaling".
-    if (slope === 0 || !Number.isFinite(slope)) {
-      slope = 1;
-      inter = 0;
-    } else if (!Number.isFinite(inter)) inter = 0;
-
-    const px = [1, 2, 3].map((i) => Math.abs(r.f32(76 + 4 * i, `pixdim[${i}]`)) || 1) as [number, number, number];
-    const space: NiftiSpace = {
+/** NIfTI-1's 348-byte layout; throws ParseFailure. */
+function nifti1Fields(bytes: Uint8Array, littleEndian: boolean): NiftiFields {
+  const r = new ByteReader(bytes, 'NIfTI header', littleEndian);
+  r.need(0, HEADER_SIZE, 'the 348-byte header');
+  const magic = r.ascii(344, 4, 'magic');
+  if (magic === 'ni1\0') throw new ParseFailure('this is the header of a .hdr/.img pair; only single-file .nii is supported', 'offset 344');
+  if (magic !== 'n+1\0') throw new ParseFailure(`bad magic ${JSON.stringify(magic)} (expected "n+1")`, 'offset 344');
+  const ndim = r.i16(40, 'dim[0]');
+  return {
+    version: 1,
+    headerSize: HEADER_SIZE,
+    littleEndian,
+    ndim,
+    dim: [1, 2, 3, 4, 5, 6, 7].map((i) => (i <= ndim ? r.i16(40 + 2 * i, `dim[${i}]`) : 1)),
+    datatype: r.i16(70, 'datatype'),
+    bitpix: r.i16(72, 'bitpix'),
+    voxOffset: r.f32(108, 'vox_offset'),
+    slope: r.f32(112, 'scl_slope'),
+    inter: r.f32(116, 'scl_inter'),
+    space: {
       qformCode: r.i16(252, 'qform_code'),
       sformCode: r.i16(254, 'sform_code'),
       quatern: [r.f32(256, 'quatern_b'), r.f32(260, 'quatern_c'), r.f32(264, 'quatern_d')],
@@ -141,14 +146,245 @@ export function parseNifti(bytes: Uint8Array, file: string, opts: NiftiOptions =
       pixdim: [1, 2, 3].map((i) => r.f32(76 + 4 * i, `pixdim[${i}]`)) as [number, number, number],
       sform: [280, 296, 312].flatMap((base) => [0, 1, 2, 3].map((k) => r.f32(base + 4 * k, 'srow'))),
       xyztUnits: bytes[123],
-    };
-    const affine = bestAffine(space);
+    },
+    at: { dim: (i) => 40 + 2 * i, datatype: 70, bitpix: 72, voxOffset: 108 },
+  };
+}
 
-    const view = r.dataView();
-    const data = new Float32Array(voxels);
-    for (let n = 0, o = start; n < voxels; n++, o += type.bytes) data[n] = type.read(view, o, r.littleEndian) * slope + inter;
-    return { source: file, dims: [nx, ny, nz], spacing: px, data, affine, volumeCount, space };
+/** The fields of either version's header, from sizeof_hdr; throws ParseFailure. */
+function readFields(bytes: Uint8Array): NiftiFields {
+  const found = niftiHeaderSize(bytes);
+  if (!found) {
+    if (bytes.length < 4) new ByteReader(bytes, 'NIfTI header').need(0, 4, 'sizeof_hdr');
+    const v = new DataView(bytes.buffer, bytes.byteOffset, 4);
+    throw new ParseFailure(`not a NIfTI file: sizeof_hdr is ${v.getInt32(0, true)} (expected 348 for NIfTI-1 or 540 for NIfTI-2)`, 'offset 0');
+  }
+  return found.size === HEADER_SIZE ? nifti1Fields(bytes, found.littleEndian) : nifti2Fields(bytes, found.littleEndian);
+}
+
+/** The checks every header gets, whatever its version: the rules of the standard, and the voxel limit. */
+function checkFields(f: NiftiFields, opts: NiftiOptions): NiftiHeader {
+  const v2 = f.version === 2 ? 'NIfTI-2 ' : '';
+  if (f.ndim < 1 || f.ndim > 7) throw new ParseFailure(`${v2}dim[0] = ${f.ndim} must be between 1 and 7`, `offset ${f.at.dim(0)}`);
+  f.dim.forEach((d, k) => {
+    if (d < 1) throw new ParseFailure(`${v2}dim[${k + 1}] = ${d} must be at least 1`, `offset ${f.at.dim(k + 1)}`);
   });
+  const [nx, ny, nz] = f.dim;
+  const volumeCount = f.dim.slice(3).reduce((a, b) => a * b, 1);
+  const voxels = nx * ny * nz;
+  if (voxels > loadLimits().maxVoxels) throw new ParseFailure(`volume ${nx}×${ny}×${nz} (${voxels} voxels) exceeds the voxel limit: ${voxelLimitHint()}`, `offset ${f.at.dim(1)}`);
+
+  const type = DATATYPES[f.datatype];
+  if (!type) {
+    const known = UNSUPPORTED[f.datatype];
+    throw new ParseFailure(known ? `datatype ${known} (${f.datatype}) is not supported` : `unknown datatype code ${f.datatype}`, `offset ${f.at.datatype}`);
+  }
+  if (f.bitpix !== type.bytes * 8) throw new ParseFailure(`bitpix ${f.bitpix} does not match datatype ${type.name} (${type.bytes * 8} bits)`, `offset ${f.at.bitpix}`);
+
+  const volume = opts.volume ?? 0;
+  if (!Number.isInteger(volume) || volume < 0 || volume >= volumeCount) {
+    throw new ParseFailure(`volume ${volume} asked for, but the file holds ${volumeCount} volume(s)`);
+  }
+  if (!Number.isSafeInteger(f.voxOffset) || f.voxOffset < f.headerSize) {
+    throw new ParseFailure(`vox_offset ${f.voxOffset} must be a whole number of bytes >= ${f.headerSize}`, `offset ${f.at.voxOffset}`);
+  }
+  const start = f.voxOffset + volume * voxels * type.bytes;
+  const needed = voxels * type.bytes;
+
+  // The standard: slope 0 means "no scaling".
+  let slope = f.slope;
+  let inter = f.inter;
+  if (slope === 0 || !Number.isFinite(slope)) {
+    slope = 1;
+    inter = 0;
+  } else if (!Number.isFinite(inter)) inter = 0;
+
+  const spacing = f.space.pixdim.map((p) => {
+    const v = Math.abs(p);
+    return Number.isFinite(v) && v > 0 ? v : 1;
+  }) as [number, number, number];
+  let affine = bestAffine(f.space);
+  // A corrupt sform/qform (NaN, Inf) would make slicing meaningless: fall back to the voxel grid.
+  if (!affine.every(Number.isFinite)) affine = [spacing[0], 0, 0, 0, 0, spacing[1], 0, 0, 0, 0, spacing[2], 0];
+  return { version: f.version, dims: [nx, ny, nz], spacing, affine, space: f.space, volumeCount, type, littleEndian: f.littleEndian, slope, inter, start, needed };
+}
+
+/** The header from its first bytes (348 or 540; the voxels need not follow); throws ParseFailure. */
+const readHeader = (bytes: Uint8Array, opts: NiftiOptions): NiftiHeader => checkFields(readFields(bytes), opts);
+
+function truncated(h: NiftiHeader, volume: number, have: number): ParseFailure {
+  const [nx, ny, nz] = h.dims;
+  return new ParseFailure(
+    `truncated voxel data: the header declares ${nx}×${ny}×${nz}${h.volumeCount > 1 ? `×${h.volumeCount}` : ''} ${h.type.name} voxels ` +
+      `(${h.needed} bytes for volume ${volume} from offset ${h.start}), but only ${Math.max(0, have - h.start)} bytes follow`,
+    `offset ${h.start}`,
+  );
+}
+
+const finishVolume = (file: string, h: NiftiHeader, data: Float32Array): Volume => {
+  const nonFinite = replaceNonFinite(data);
+  return { source: file, dims: h.dims, spacing: h.spacing, data, affine: h.affine, volumeCount: h.volumeCount, space: h.space, ...(nonFinite ? { nonFinite } : {}) };
+};
+
+/** A NIfTI-1 or NIfTI-2 file's volume from its (decompressed) bytes. */
+export function parseNifti(bytes: Uint8Array, file: string, opts: NiftiOptions = {}): E.Either<DataError, Volume> {
+  return parseWith(file, () => {
+    const h = readHeader(bytes, opts);
+    if (h.start + h.needed > bytes.length) throw truncated(h, opts.volume ?? 0, bytes.length);
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const voxels = h.dims[0] * h.dims[1] * h.dims[2];
+    const data = new Float32Array(voxels);
+    for (let n = 0, o = h.start; n < voxels; n++, o += h.type.bytes) data[n] = h.type.read(view, o, h.littleEndian) * h.slope + h.inter;
+    return finishVolume(file, h, data);
+  });
+}
+
+/**
+ * A NIfTI file (either version) decoded as its bytes arrive (from a file or an inflater): the header is parsed from
+ * its first 348 or 540 bytes and checked (voxel limit, and `maxBytes`, the most the stream can hold) before the voxel
+ * array is allocated; `push` returns false once the volume asked for is complete, so nothing after it is read or
+ * inflated.
+ */
+export class NiftiStreamDecoder {
+  private readonly head = new Uint8Array(NIFTI2_HEADER_SIZE);
+  private headLength = 0;
+  /** 348 or 540, once sizeof_hdr has arrived. */
+  private headerSize: number | undefined;
+  private header: NiftiHeader | undefined;
+  private data: Float32Array | undefined;
+  /** Bytes of the stream seen so far. */
+  private position = 0;
+  private voxel = 0;
+  /** A voxel split between two chunks. */
+  private readonly carry = new Uint8Array(8);
+  private carryLength = 0;
+  private readonly carryView = new DataView(this.carry.buffer);
+
+  constructor(
+    readonly file: string,
+    readonly opts: NiftiOptions & {
+      /** The most bytes the stream can hold (a file's size, or what its compressed bytes can inflate to). */
+      readonly maxBytes?: number;
+      /** What to call the limit on maxBytes in the refusal. */
+      readonly maxBytesWhy?: string;
+    } = {},
+  ) {}
+
+  /** Feed the next bytes; false when the volume is complete (stop reading). Throws ParseFailure. */
+  push(chunk: Uint8Array): boolean {
+    let at = 0;
+    if (!this.header) {
+      // sizeof_hdr (the first 4 bytes) says how long the header is, or that this is not NIfTI at all.
+      while (at < chunk.length && (this.headerSize === undefined || this.headLength < this.headerSize)) {
+        const want = this.headerSize ?? 4;
+        const take = Math.min(want - this.headLength, chunk.length - at);
+        this.head.set(chunk.subarray(at, at + take), this.headLength);
+        this.headLength += take;
+        at += take;
+        if (this.headerSize === undefined && this.headLength >= 4) this.headerSize = readSize(this.head.subarray(0, 4));
+      }
+      this.position += at;
+      if (this.headerSize === undefined || this.headLength < this.headerSize) return true;
+      this.start();
+    }
+    const h = this.header!;
+    const data = this.data!;
+    const end = h.start + h.needed;
+    const chunkStart = this.position - at; // stream offset of chunk[0]
+    const from = Math.max(at, h.start - chunkStart);
+    const to = Math.min(chunk.length, end - chunkStart);
+    this.position = chunkStart + chunk.length;
+    if (from >= to) return this.position < end;
+    const size = h.type.bytes;
+    let i = from;
+    if (this.carryLength > 0) {
+      const take = Math.min(size - this.carryLength, to - i);
+      this.carry.set(chunk.subarray(i, i + take), this.carryLength);
+      this.carryLength += take;
+      i += take;
+      if (this.carryLength === size) {
+        data[this.voxel++] = h.type.read(this.carryView, 0, h.littleEndian) * h.slope + h.inter;
+        this.carryLength = 0;
+      }
+    }
+    const whole = Math.floor((to - i) / size);
+    if (whole > 0) {
+      const view = new DataView(chunk.buffer, chunk.byteOffset + i, whole * size);
+      for (let k = 0, o = 0; k < whole; k++, o += size) data[this.voxel++] = h.type.read(view, o, h.littleEndian) * h.slope + h.inter;
+      i += whole * size;
+    }
+    if (i < to) {
+      this.carry.set(chunk.subarray(i, to), 0);
+      this.carryLength = to - i;
+    }
+    return this.position < end;
+  }
+
+  /** The volume, once every voxel has arrived; throws ParseFailure for a truncated header or voxel data. */
+  finish(): Volume {
+    if (!this.header) {
+      const size = this.headerSize ?? HEADER_SIZE;
+      new ByteReader(this.head.subarray(0, this.headLength), this.headerSize === NIFTI2_HEADER_SIZE ? 'NIfTI-2 header' : 'NIfTI header').need(0, size, `the ${size}-byte header`);
+    }
+    const h = this.header!;
+    if (this.voxel < this.data!.length) throw truncated(h, this.opts.volume ?? 0, this.position);
+    return finishVolume(this.file, h, this.data!);
+  }
+
+  private start(): void {
+    const h = readHeader(this.head.subarray(0, this.headerSize), this.opts);
+    const limit = this.opts.maxBytes;
+    if (limit !== undefined && h.start + h.needed > limit) {
+      throw new ParseFailure(`${truncated(h, this.opts.volume ?? 0, limit).message}${this.opts.maxBytesWhy ? ` (${this.opts.maxBytesWhy})` : ''}`, `offset ${h.start}`);
+    }
+    this.header = h;
+    this.data = new Float32Array(h.dims[0] * h.dims[1] * h.dims[2]);
+  }
+}
+
+/**
+ * A .nii or .nii.gz (either version) from `source`, the file's bytes in chunks (`size` in all): a gzip stream is
+ * inflated only as far as the volume asked for goes, and neither may declare more than the file can hold. Errors
+ * name the file; an error of the source itself (a read failing) is thrown. Used by load.ts on files and by the page
+ * on picked files.
+ */
+export function decodeNiftiSource(file: string, source: InflateSource, size: number, opts: NiftiOptions = {}): E.Either<DataError, Volume> {
+  let first: Uint8Array | undefined = source() ?? new Uint8Array(0);
+  const gz = first.length >= 2 && first[0] === 0x1f && first[1] === 0x8b;
+  const decoder = new NiftiStreamDecoder(file, {
+    ...opts,
+    maxBytes: gz ? maxInflatedBytes(size) : size,
+    maxBytesWhy: gz ? `${size} bytes of gzip data cannot hold more than ${maxInflatedBytes(size)}` : `the file has ${size} bytes`,
+  });
+  try {
+    if (gz) {
+      // The first chunk (already read to see the gzip signature), then the rest.
+      const rest = (): Uint8Array | undefined => {
+        const chunk = first ?? source();
+        first = undefined;
+        return chunk;
+      };
+      try {
+        inflateStream('gzip', rest, (chunk) => decoder.push(chunk));
+      } catch (e) {
+        if (e instanceof InflateError) return E.left(dataError(file, `the gzip stream is truncated or corrupt (${e.message})`));
+        throw e;
+      }
+    } else {
+      for (let chunk: Uint8Array | undefined = first; chunk && chunk.length > 0 && decoder.push(chunk); chunk = source());
+    }
+    return E.right(decoder.finish());
+  } catch (e) {
+    if (e instanceof ParseFailure) return E.left(dataError(file, e.message, e.where));
+    throw e;
+  }
+}
+
+/** The header size sizeof_hdr declares; throws ParseFailure when it is neither version's. */
+function readSize(first4: Uint8Array): number {
+  const found = niftiHeaderSize(first4);
+  if (!found) readFields(first4); // throws, naming sizeof_hdr
+  return found!.size;
 }
 
 // ---------- slicing ----------
@@ -239,7 +475,11 @@ export function sliceVolume(vol: Volume, plane: Plane, index: number, opts: Slic
   }
   return E.right({
     ...greyImage(width, height, out),
-    meta: { source: `${vol.source}[${plane} ${index}]`, pixelSpacing: [vol.spacing[g.colAxis], vol.spacing[g.rowAxis]] },
+    meta: {
+      source: `${vol.source}[${plane} ${index}]`,
+      pixelSpacing: [vol.spacing[g.colAxis], vol.spacing[g.rowAxis]],
+      ...(vol.nonFinite ? { nonFinite: { file: vol.source, count: vol.nonFinite, of: vol.data.length } } : {}),
+    },
   });
 }
 

@@ -1,9 +1,9 @@
 // Reading a prompt JSON file and, for SegLab, its mask (relative to the prompt file's folder). Node-only.
-import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import { pipe } from 'fp-ts/lib/function.js';
-import { dataError, type DataError } from './errors.js';
+import { clipName, dataError, type DataError } from './errors.js';
+import { asFileReadError, MAX_JSON_BYTES, readRegularText } from '../util/safe-read.js';
 import { readMask } from './load.js';
 import { parsePromptSpec, validatePrompt, type ImageSize, type Prompt, type PromptSpec } from './prompt.js';
 
@@ -16,7 +16,7 @@ export function resolvePrompt(spec: PromptSpec, size: ImageSize, source: string,
   const path = resolveMaskPath(spec.mask, baseDir);
   return pipe(
     readMask(path),
-    E.mapLeft((e) => dataError(source, `SegLab mask ${spec.mask}: ${e.where ? `${e.message} (${e.where})` : e.message}`, 'mask')),
+    E.mapLeft((e) => dataError(source, `SegLab mask ${clipName(spec.mask)}: ${e.where ? `${e.message} (${e.where})` : e.message}`, 'mask')),
     E.chain((mask) => validatePrompt(spec, size, source, mask)),
   );
 }
@@ -24,10 +24,9 @@ export function resolvePrompt(spec: PromptSpec, size: ImageSize, source: string,
 export function readPromptFile(path: string, templateSize: ImageSize): E.Either<DataError, Prompt> {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = readRegularText(path, MAX_JSON_BYTES, 'a prompt file');
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    return E.left(dataError(path, code === 'ENOENT' ? 'file not found' : `cannot read: ${(e as Error).message}`));
+    return E.left(dataError(path, asFileReadError(e, path).reason));
   }
   return pipe(
     parsePromptSpec(text, path),

@@ -4,7 +4,7 @@
 // 0 = background. Browser-safe: no node imports (file reading lives in prompt-file.ts).
 import * as E from 'fp-ts/lib/Either.js';
 import { pipe } from 'fp-ts/lib/function.js';
-import { dataError, type DataError, ParseFailure, parseWith } from './errors.js';
+import { clipName, dataError, type DataError, ParseFailure, parseWith } from './errors.js';
 import type { Mask } from './image.js';
 import { parseJson, type Json } from './json.js';
 
@@ -62,12 +62,23 @@ export interface ImageSize {
 const fail = (where: string, message: string): never => {
   throw new ParseFailure(message, where || undefined);
 };
-const typeName = (v: unknown): string => (v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v === 'object' ? 'an object' : `${typeof v} ${JSON.stringify(v)}`);
+const typeName = (v: unknown): string =>
+  v === null
+    ? 'null'
+    : Array.isArray(v)
+      ? 'an array'
+      : typeof v === 'object'
+        ? 'an object'
+        : typeof v === 'number'
+          ? `number ${String(v)}`
+          : typeof v === 'string'
+            ? `string ${JSON.stringify(clipName(v, 80))}`
+            : `${typeof v} ${String(v)}`;
 
 function object(v: unknown, where: string, keys: readonly string[], what: string): Record<string, unknown> {
   if (v === null || typeof v !== 'object' || Array.isArray(v)) return fail(where, `${what} must be an object, got ${typeName(v)}`);
   for (const k of Object.keys(v)) {
-    if (!keys.includes(k)) fail(where, `unexpected key ${JSON.stringify(k)} in ${what} (expected ${keys.map((x) => JSON.stringify(x)).join(', ')})`);
+    if (!keys.includes(k)) fail(where, `unexpected key ${JSON.stringify(clipName(k, 80))} in ${what} (expected ${keys.map((x) => JSON.stringify(x)).join(', ')})`);
   }
   return v as Record<string, unknown>;
 }
@@ -138,7 +149,7 @@ function decode(json: unknown): PromptSpec {
       return { type: 'seglab', mask: o.mask };
     }
     default:
-      return fail('type', `unknown prompt type ${JSON.stringify(t)} (expected ${PROMPT_TYPES.join(', ')})`);
+      return fail('type', `unknown prompt type ${typeof t === 'string' ? JSON.stringify(clipName(t, 80)) : typeName(t)} (expected ${PROMPT_TYPES.join(', ')})`);
   }
 }
 
@@ -183,8 +194,8 @@ export function validatePrompt(spec: PromptSpec | Prompt, size: ImageSize, sourc
         return spec;
       case 'seglab': {
         const m = typeof spec.mask === 'string' ? mask : spec.mask;
-        const name = typeof spec.mask === 'string' ? spec.mask : 'the mask';
-        if (!m) return fail('mask', `the mask ${JSON.stringify(name)} has not been read`);
+        const name = typeof spec.mask === 'string' ? clipName(spec.mask) : 'the mask';
+        if (!m) return fail('mask', `the mask ${name} has not been read`);
         if (m.width !== size.width || m.height !== size.height) {
           fail('mask', `mask ${name} is ${m.width}×${m.height}, but the template is ${size.width}×${size.height}`);
         }

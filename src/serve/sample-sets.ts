@@ -2,10 +2,12 @@
 // at least two images, in images/ (the dataset layout, src/data/dataset.ts) or in the folder itself. The template
 // is the one templates.json or prompt.json gives a prompt for, else a file called template.*, else the first image
 // by name; the other images are the queries. Read on each request (cheap: names and two small JSON files).
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import { decodePromptSpec, promptToJson } from '../data/prompt.js';
+import { parseJson } from '../data/json.js';
+import { MAX_JSON_BYTES, readRegularText } from '../util/safe-read.js';
 
 export interface SampleSet {
   readonly name: string;
@@ -28,10 +30,27 @@ const isDir = (p: string): boolean => {
     return false;
   }
 };
+const isFile = (p: string): boolean => {
+  try {
+    return statSync(p).isFile();
+  } catch {
+    return false;
+  }
+};
+/** Regular files only: a pipe or device named like an image is not offered (nor served: static-server.ts). */
 const images = (dir: string): string[] =>
   readdirSync(dir)
-    .filter((f) => IMAGE.test(f) && !f.startsWith('.') && !isDir(join(dir, f)))
+    .filter((f) => IMAGE.test(f) && !f.startsWith('.') && isFile(join(dir, f)))
     .sort();
+/**
+ * A small JSON file of the set; never blocks: a FIFO named templates.json would otherwise freeze the server's one
+ * thread (every later request, and its SIGTERM handler). Throws on anything wrong; the caller ignores the file then.
+ */
+const readJson = (path: string): unknown => {
+  const parsed = parseJson(readRegularText(path, MAX_JSON_BYTES, 'a sample set\'s prompt file'));
+  if (E.isLeft(parsed)) throw new Error(parsed.left.message);
+  return parsed.right;
+};
 const url = (prefix: string, ...parts: string[]): string => prefix + parts.map(encodeURIComponent).join('/');
 
 interface GivenTemplate {
@@ -52,14 +71,14 @@ function givenTemplate(dir: string, files: readonly string[]): GivenTemplate | u
   try {
     const list = join(dir, 'templates.json');
     if (existsSync(list)) {
-      const entries = JSON.parse(readFileSync(list, 'utf8')) as unknown;
+      const entries = readJson(list);
       const first = Array.isArray(entries) ? (entries[0] as Partial<GivenTemplate> | undefined) : undefined;
       const prompt = first && typeof first.image === 'string' ? readPrompt(first.prompt, list) : undefined;
       return prompt ? { image: first!.image!, prompt } : undefined;
     }
     const single = join(dir, 'prompt.json');
     if (existsSync(single) && files.length > 0) {
-      const prompt = readPrompt(JSON.parse(readFileSync(single, 'utf8')), single);
+      const prompt = readPrompt(readJson(single), single);
       return prompt ? { image: files[Math.floor(files.length / 2)], prompt } : undefined;
     }
   } catch {

@@ -1,6 +1,8 @@
 // A static file server on node:http for the browser tool. It only serves files: GET and HEAD, no request bodies
 // (bounded, then refused), no directory listings, nothing outside its mounts (safe-path.ts refuses traversal before
-// any file system call; symlinks that leave a mount are refused after realpath). Binds to loopback unless told.
+// any file system call; symlinks that leave a mount are refused after realpath). Binds to loopback unless told, and
+// answers only requests whose Host header names it (allowedHosts): a page on evil.example that rebinds its DNS name
+// to 127.0.0.1 sends "Host: evil.example" and is refused, so it cannot read what the server serves.
 import { createReadStream, realpathSync, statSync, type Stats } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -61,6 +63,11 @@ export interface StaticServerOptions {
   readonly headers?: Readonly<Record<string, string>>;
   /** One line per refused request (default: silent). */
   readonly log?: (line: string) => void;
+  /**
+   * Host names (without port) the server answers to, e.g. ['localhost', '127.0.0.1', '[::1]']; requests naming any
+   * other host get 403. Default: any host (no check).
+   */
+  readonly allowedHosts?: readonly string[];
 }
 
 export interface RunningServer {
@@ -139,8 +146,12 @@ export function startStaticServer(opts: StaticServerOptions): Promise<RunningSer
     send(res, status, reason, extra);
   };
 
+  const allowed = opts.allowedHosts && new Set(opts.allowedHosts.map((h) => h.toLowerCase()));
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = req.url ?? '';
+    if (allowed && req.headers.host !== undefined && !allowed.has(hostName(req.headers.host))) {
+      return refuse(req, res, 403, `Host ${JSON.stringify(req.headers.host.slice(0, 100))} is not a name of this server (it answers to ${[...allowed].join(', ')})`, { Connection: 'close' });
+    }
     if (Buffer.byteLength(url) > limits.maxUrlBytes) return refuse(req, res, 414, `request target longer than ${limits.maxUrlBytes} bytes`, { Connection: 'close' });
     const declared = Number(req.headers['content-length'] ?? 0);
     if (!Number.isFinite(declared) || declared > limits.maxBodyBytes) {
@@ -208,6 +219,14 @@ export function startStaticServer(opts: StaticServerOptions): Promise<RunningSer
       });
     });
   });
+}
+
+/** The host name of a Host header, lower case, without the port: "LocalHost:8080" → "localhost", "[::1]:80" → "[::1]". */
+export function hostName(header: string): string {
+  const h = header.trim().toLowerCase();
+  if (h.startsWith('[')) return h.slice(0, h.indexOf(']') + 1 || h.length);
+  const colon = h.lastIndexOf(':');
+  return (colon >= 0 ? h.slice(0, colon) : h).replace(/\.$/, '');
 }
 
 /** Read and drop a request body; false as soon as it passes `max` bytes. */

@@ -2,6 +2,7 @@
 // the sample images, nothing else. /tool.json tells the page where the model and the samples are. The
 // Content-Security-Policy keeps the page from sending anything anywhere but this server (connect-src 'self').
 import { createRequire } from 'node:module';
+import { hostname, networkInterfaces } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { bundleApp, REPO_ROOT } from './app-bundle.js';
 import { findSampleSets } from './sample-sets.js';
@@ -41,6 +42,27 @@ export interface ToolServerOptions {
   readonly host?: string;
   readonly port?: number;
   readonly log?: (line: string) => void;
+  /** More host names to answer to (a reverse proxy's, a DNS name of this machine). */
+  readonly allowHosts?: readonly string[];
+}
+
+const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '[::1]'];
+const WILDCARDS = new Set(['0.0.0.0', '::', '[::]']);
+
+/** An IPv6 address as it appears in a Host header: in brackets. */
+const asHostName = (address: string): string => (address.includes(':') && !address.startsWith('[') ? `[${address}]` : address).toLowerCase();
+
+/**
+ * The names the tool answers to: loopback names, the address it is bound to, and when bound to every interface
+ * (0.0.0.0, ::) this machine's interface addresses and host name; plus any the caller adds.
+ */
+export function toolHostNames(bound: string, extra: readonly string[] = []): string[] {
+  const names = new Set([...LOOPBACK_NAMES, asHostName(bound), ...extra.map(asHostName)]);
+  if (WILDCARDS.has(bound)) {
+    names.add(hostname().toLowerCase());
+    for (const list of Object.values(networkInterfaces())) for (const a of list ?? []) names.add(asHostName(a.address));
+  }
+  return [...names];
 }
 
 export interface ToolServer extends RunningServer {
@@ -73,6 +95,7 @@ export async function startToolServer(o: ToolServerOptions): Promise<ToolServer>
     },
     { kind: 'dir', prefix: '/samples/', dir: samples },
   ];
-  const server = await startStaticServer({ mounts, host: o.host, port: o.port, log: o.log, headers: { 'Content-Security-Policy': CONTENT_SECURITY_POLICY, ...CROSS_ORIGIN_ISOLATION } });
+  const allowedHosts = toolHostNames(o.host ?? '127.0.0.1', o.allowHosts);
+  const server = await startStaticServer({ mounts, host: o.host, port: o.port, log: o.log, allowedHosts, headers: { 'Content-Security-Policy': CONTENT_SECURITY_POLICY, ...CROSS_ORIGIN_ISOLATION } });
   return { ...server, bundleBytes: bundle.bytes };
 }

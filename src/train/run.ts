@@ -5,11 +5,12 @@
 //   RUN_DIR/loss.png          the loss curve, redrawn at each checkpoint
 //   RUN_DIR/last.safetensors  the latest checkpoint (weights under module paths + Adam state + data RNG)
 //   RUN_DIR/model.onnx        the trained graph with its weights, written at the end
-import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+//   RUN_DIR/train.lock        while the run lasts: a second run on the same folder is refused (src/util/run-lock.ts)
+import { existsSync, mkdirSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ParamStore } from '../dsl/params.js';
 import { saveModel } from '../onnx/save.js';
-import { writeFileAtomic } from '../util/atomic-write.js';
+import { appendToFile, writeFileAtomic } from '../util/atomic-write.js';
 import { useBackend, type BackendName } from './backend.js';
 import { TfjsEngine, type TrainEngine } from './engine.js';
 import { TfjsExecutor } from './executor.js';
@@ -22,6 +23,7 @@ import { warmupCosine, type WarmupCosine } from './schedule.js';
 import type { TrainModel } from './task.js';
 import { getTask } from './tasks/index.js';
 import { loadInitialWeights } from './init-weights.js';
+import { acquireRunLock, RunLockError } from '../util/run-lock.js';
 
 export interface TrainJobOptions {
   readonly config: string;
@@ -78,19 +80,66 @@ function positiveInt(v: number, what: string): number {
 
 function readLog(path: string): LogRecord[] {
   if (!existsSync(path)) return [];
-  return readFileSync(path, 'utf8')
-    .split('\n')
-    .filter((l) => l.trim())
-    .map((l, i) => {
-      try {
-        return JSON.parse(l) as LogRecord;
-      } catch {
-        throw new TrainJobError(`${path}: line ${i + 1} is not JSON`);
-      }
-    });
+  const text = readFileSync(path, 'utf8');
+  const lines = text.split('\n');
+  const out: LogRecord[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    if (!lines[i].trim()) continue;
+    try {
+      out.push(JSON.parse(lines[i]) as LogRecord);
+    } catch {
+      // A last line without its newline was torn by a kill mid-write: that step is redone on resume, drop it.
+      if (i === lines.length - 1 && !text.endsWith('\n')) break;
+      throw new TrainJobError(`${path}: line ${i + 1} is not JSON`);
+    }
+  }
+  return out;
 }
 
+/**
+ * Train with RUN_DIR locked against a second run. A fresh run that fails before its first step is logged (a bad
+ * first batch, say) leaves nothing behind: not run.json, nor an empty loss.jsonl, nor the folder if it made it.
+ */
 export async function runTrainingJob(o: TrainJobOptions): Promise<TrainJobResult> {
+  const existed = existsSync(o.out);
+  let lock;
+  try {
+    lock = acquireRunLock(o.out, 'train');
+  } catch (e) {
+    throw e instanceof RunLockError ? new TrainJobError(`train: ${e.message}`) : e;
+  }
+  if (lock.tookOverFrom !== undefined) (o.stderr ?? process.stderr).write(`train: ${o.out}: took over the lock of pid ${lock.tookOverFrom}, which is no longer running\n`);
+  try {
+    return await runTrainingJobLocked(o);
+  } catch (e) {
+    const logged = (): number => {
+      try {
+        return readLog(join(o.out, 'loss.jsonl')).length;
+      } catch {
+        return 1; // a log we cannot read is not ours to delete
+      }
+    };
+    if (!o.resume && !existsSync(join(o.out, 'last.safetensors')) && logged() === 0) {
+      for (const f of ['run.json', 'loss.jsonl', 'loss.png']) rmSync(join(o.out, f), { force: true });
+      lock.release();
+      if (!existed) rmdirQuietly(o.out);
+    }
+    throw e;
+  } finally {
+    lock.release();
+  }
+}
+
+/** Remove a folder if it is empty (this run made it and wrote nothing that stays). */
+function rmdirQuietly(dir: string): void {
+  try {
+    rmdirSync(dir);
+  } catch {
+    /* not empty, or gone: leave it */
+  }
+}
+
+async function runTrainingJobLocked(o: TrainJobOptions): Promise<TrainJobResult> {
   const err = o.stderr ?? process.stderr;
   const say = (s: string) => err.write(s + '\n');
   const epochs = positiveInt(o.epochs ?? 1, '--epochs');
@@ -154,7 +203,7 @@ export async function runTrainingJob(o: TrainJobOptions): Promise<TrainJobResult
         bar!.update(r);
         const rec = { step: r.step, loss: r.loss, ce: r.crossEntropy, dice_loss: r.diceLoss, dice: r.dice, lr: r.lr, batch: r.batchSize, time_s: (Date.now() - started) / 1000 };
         log.push(rec);
-        appendFileSync(files.log, JSON.stringify(rec) + '\n');
+        appendToFile(files.log, JSON.stringify(rec) + '\n');
       },
       onCheckpoint: drawCurve,
     });

@@ -1,7 +1,10 @@
 // The safetensors format, read and written here: an 8-byte little-endian header length N, N bytes of
 // JSON header { name: { dtype, shape, data_offsets: [begin, end] }, "__metadata__": { str: str } },
 // then the raw little-endian tensor bytes, offsets relative to the end of the header, no holes.
-import { readFileSync } from 'node:fs';
+import { asFileReadError, readRegularFile } from '../util/safe-read.js';
+
+/** The largest file read whole (a Uint8Array's limit). */
+const MAX_SAFETENSORS_BYTES = 2 ** 32 - 1;
 import { endianness } from 'node:os';
 import * as E from 'fp-ts/lib/Either.js';
 import { pipe } from 'fp-ts/lib/function.js';
@@ -175,7 +178,13 @@ export function decodeSafetensors(bytes: Uint8Array): E.Either<string, Safetenso
 
 /** Read a file; throws SafetensorsError naming the file and what is wrong. */
 export function readSafetensors(path: string): SafetensorsFile {
-  const result = decodeSafetensors(readFileSync(path));
+  let bytes: Uint8Array;
+  try {
+    bytes = readRegularFile(path, MAX_SAFETENSORS_BYTES, 'a safetensors file');
+  } catch (e) {
+    throw new SafetensorsError(asFileReadError(e, path).message);
+  }
+  const result = decodeSafetensors(bytes);
   if (E.isLeft(result)) throw new SafetensorsError(`${path}: ${result.left}`);
   return result.right;
 }

@@ -77,10 +77,14 @@ beforeAll(async () => {
 describe('segment on a DICOM series: DICOM-SEG', () => {
   it('writes the NIfTI label volume and a DICOM-SEG beside it, and lists both in labels.json', () => {
     expect(cli.code, cli.stderr).toBe(0);
-    expect(listFiles(out)).toEqual(['labels.json', 'volumes/ct.nii.gz', 'volumes/ct.seg.dcm']);
+    expect(listFiles(out)).toEqual(['labels.json', 'segment.json', 'volumes/ct.nii.gz', 'volumes/ct.seg.dcm']);
     expect(cli.stdout).toContain(`wrote 1 label volume(s) and 1 DICOM-SEG to ${join(out, 'volumes')}`);
     const legend = JSON.parse(readFileSync(join(out, 'labels.json'), 'utf8'));
     expect(legend.outputs.map((o: { kind: string }) => o.kind)).toEqual(['volume', 'dicom-seg']);
+    // segment.json lists both with the legend: the run's files, moved into place together.
+    const manifest = JSON.parse(readFileSync(join(out, 'segment.json'), 'utf8'));
+    expect([...manifest.files].sort()).toEqual(['labels.json', 'volumes/ct.nii.gz', 'volumes/ct.seg.dcm']);
+    expect(manifest.volumes).toEqual([{ query: series, slices: N, volume: 'volumes/ct.nii.gz', seg: 'volumes/ct.seg.dcm' }]);
     const labels = orThrow(parseNiftiFile(new Uint8Array(gunzipSync(readFileSync(join(out, 'volumes', 'ct.nii.gz')))), 'ct'));
     let inBox = 0;
     labels.data.forEach((v, n) => (inBox += v === 5 && bright(n % W, Math.floor(n / W) % H, Math.floor(n / (W * H))) ? 1 : 0));
@@ -192,7 +196,7 @@ describe('a series without SOP instance UIDs', () => {
     writeFileSync(join(d, 'p.json'), JSON.stringify({ type: 'click', points: [{ x: 2, y: 2, label: 1 }] }));
     const r = await runCli('segment', '--model', model, '--template', s, '--prompt', join(d, 'p.json'), '--query', s, '--out', join(d, 'out'));
     expect(r.code, r.stderr).toBe(0);
-    expect(listFiles(join(d, 'out'))).toEqual(['labels.json', 'volumes/bare.nii.gz']);
+    expect(listFiles(join(d, 'out'))).toEqual(['labels.json', 'segment.json', 'volumes/bare.nii.gz']);
     expect(r.stderr).toMatch(/warning: .*bare: no DICOM-SEG written: .*b0\.dcm: no SOPInstanceUID\/SOPClassUID/);
   });
 });

@@ -31,14 +31,14 @@ describe('--help', () => {
 
 describe('the real binary', () => {
   const bin = 'bin/oneprompt.mjs';
-  const run = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', timeout: 120_000 });
+  const run = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', timeout: 600_000 });
 
   it('segments the bundled slices, and exits non-zero with the message and no files on a bad prompt', () => {
     const dir = tempDir('bin');
     const out = join(dir, 'out');
     const ok = run('segment', '--model', TINY_MODEL, '--template', MRI.template, '--prompt', MRI.prompt, '--query', ...MRI.queries.slice(0, 2), '--out', out, '--threads', '1');
     expect(ok.status, ok.stderr).toBe(0);
-    expect(listFiles(out)).toEqual(['masks/axial-036.png', 'masks/axial-046.png', 'overlays/axial-036.png', 'overlays/axial-046.png']);
+    expect(listFiles(out)).toEqual(['masks/axial-036.png', 'masks/axial-046.png', 'overlays/axial-036.png', 'overlays/axial-046.png', 'segment.json']);
     expect(ok.stdout).toContain('wrote 2 masks');
     writeFileSync(join(dir, 'bad.json'), '{"type": "bbox", "box": [10, 10, 5, 20]}');
     const bad = run('segment', '--model', TINY_MODEL, '--template', MRI.template, '--prompt', join(dir, 'bad.json'), '--query', MRI.queries[0], '--out', join(dir, 'bad'));

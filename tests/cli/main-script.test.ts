@@ -7,10 +7,10 @@ import { listFiles, tempDir } from './run-cli.js';
 describe('npm run main (scripts/main.ts)', () => {
   it('segments the bundled MRI slices into masks and overlays and prints Dice against the bundled masks', () => {
     const out = join(tempDir('main'), 'mri');
-    const r = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/main.ts', '--out', out], { encoding: 'utf8', timeout: 120_000 });
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/main.ts', '--out', out], { encoding: 'utf8', timeout: 600_000 });
     expect(r.status, r.stderr).toBe(0);
     const queries = ['036', '046', '056', '076', '086'].map((n) => `axial-${n}.png`);
-    expect(listFiles(out)).toEqual([...queries.map((q) => `masks/${q}`), ...queries.map((q) => `overlays/${q}`)]);
+    expect(listFiles(out)).toEqual([...queries.map((q) => `masks/${q}`), ...queries.map((q) => `overlays/${q}`), 'segment.json']);
     expect(r.stdout).toContain('$ oneprompt segment --model compiled/oneprompt-');
     // One row per query slice and the mean, each with three Dice values in 0..100.
     const dice = r.stdout.slice(r.stdout.indexOf('Dice (%) against the bundled brain masks'));
@@ -26,7 +26,7 @@ describe('npm run main (scripts/main.ts)', () => {
 
   it('runs another model with --model, and refuses one that does not exist', () => {
     const out = join(tempDir('main-model'), 'mri');
-    const run = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'scripts/main.ts', '--out', out, ...args], { encoding: 'utf8', timeout: 120_000 });
+    const run = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'scripts/main.ts', '--out', out, ...args], { encoding: 'utf8', timeout: 600_000 });
     const missing = run('--model', 'compiled/no-such-model.onnx');
     expect(missing.status).toBe(2);
     expect(missing.stderr).toContain('error: --model compiled/no-such-model.onnx does not exist');

@@ -69,7 +69,7 @@ describe('segment: a NIfTI query volume gives one label volume on the scan', () 
         const r = await runCli('segment', '--model', thresholdFile, '--template', scan, '--prompt', join(dir, 'click.json'), '--query', scan, '--plane', plane, '--out', out, '--threads', '1');
         expect(r.code, r.stderr).toBe(0);
         const stem = name.split(',')[0];
-        expect(listFiles(out)).toEqual(['labels.json', `volumes/${stem}.nii.gz`]);
+        expect(listFiles(out)).toEqual(['labels.json', 'segment.json', `volumes/${stem}.nii.gz`]);
         const labels = readLabels(join(out, 'volumes', `${stem}.nii.gz`));
         expect(labels.dims).toEqual([...DIMS]);
         expect(labels.affine.map((v) => +v.toFixed(4))).toEqual(sform);
@@ -113,7 +113,7 @@ describe('segment: several prompts make one label map with a legend', () => {
     const out = join(dir, 'multi');
     const r = await runCli('segment', '--model', echoFile, '--template', q, '--prompt', `${join(dir, 'left.json')}:3`, '--prompt', join(dir, 'right.json'), '--query', q, join(dir, 'RAS.nii'), '--out', out);
     expect(r.code, r.stderr).toBe(0);
-    expect(listFiles(out)).toEqual(['labels.json', 'masks/q.png', 'overlays/q.png', 'volumes/RAS.nii.gz']);
+    expect(listFiles(out)).toEqual(['labels.json', 'masks/q.png', 'overlays/q.png', 'segment.json', 'volumes/RAS.nii.gz']);
     const png = orThrow(readImage(join(out, 'masks', 'q.png')));
     // Label 3 around the left click, label 1 (the first free value) around the right one.
     expect(png.data[32 * 64 + 12]).toBe(3);

@@ -24,7 +24,7 @@ describe('oneprompt segment', () => {
     const r = await runCli(...segmentArgs(out, '--batch', '2'));
     expect(r.code, r.stderr).toBe(0);
     const names = MRI.queries.map((q) => q.split('/').pop()!);
-    expect(listFiles(out)).toEqual([...names.map((n) => `masks/${n}`), ...names.map((n) => `overlays/${n}`)]);
+    expect(listFiles(out)).toEqual([...names.map((n) => `masks/${n}`), ...names.map((n) => `overlays/${n}`), 'segment.json']);
     for (const n of names) {
       const mask = readPng(join(out, 'masks', n));
       expect([mask.width, mask.height, mask.colorType]).toEqual([MRI.width, MRI.height, 0]);
@@ -145,7 +145,7 @@ describe('oneprompt segment', () => {
     const r = await runCli(...base, '--ensemble', '3');
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain('segment: 6/6 predictions (2 queries × 3 templates)');
-    expect(listFiles(out)).toEqual(['masks/axial-036.png', 'masks/axial-086.png', 'overlays/axial-036.png', 'overlays/axial-086.png']);
+    expect(listFiles(out)).toEqual(['masks/axial-036.png', 'masks/axial-086.png', 'overlays/axial-036.png', 'overlays/axial-086.png', 'segment.json']);
     const tooMany = await runCli(...base, '--ensemble', '5');
     expect(tooMany.stderr).toContain(`--ensemble 5 needs 4 templates from ${join(dir, 'templates.json')}, it lists 3`);
     writeFileSync(join(dir, 'bad.json'), JSON.stringify([list[0], { image: 'axial-076.png', prompt: { type: 'seglab', mask: 'masks/none.png' } }]));
@@ -165,7 +165,7 @@ describe('oneprompt segment', () => {
     const out = join(dir, 'out');
     const r = await runCli('segment', '--model', TINY_MODEL, '--template', vol, '--plane', 'coronal', '--slice', '1', '--prompt', join(dir, 'p.json'), '--query', vol, '--out', out, '--threads', '1');
     expect(r.code, r.stderr).toBe(0);
-    expect(listFiles(out)).toEqual(['labels.json', 'volumes/vol.nii.gz']);
+    expect(listFiles(out)).toEqual(['labels.json', 'segment.json', 'volumes/vol.nii.gz']);
     const { gunzipSync } = await import('node:zlib');
     const { parseNiftiFile } = await import('../../src/data/nifti2.js');
     const labels = orThrow(parseNiftiFile(new Uint8Array(gunzipSync(readFileSync(join(out, 'volumes', 'vol.nii.gz')))), 'vol.nii.gz'));
@@ -181,7 +181,7 @@ describe('oneprompt segment', () => {
     const warnings = r.stderr.split('\n').filter((l) => l.startsWith('warning:'));
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatch(/^warning: CUDA is not available \(.+\); running on CPU/);
-    expect(listFiles(out)).toHaveLength(2 * MRI.queries.length);
+    expect(listFiles(out)).toHaveLength(2 * MRI.queries.length + 1);
   });
 });
 

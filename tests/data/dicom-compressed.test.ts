@@ -145,6 +145,24 @@ describe.skipIf(!DCMTK)('files compressed by dcmtk (an independent encoder)', ()
     }
   }
 
+  it('a JPEG frame whose own header declares another size is refused before it is decoded', () => {
+    const input = source('in-sof.dcm', 1, 16);
+    const out = join(dir, 'sof.dcm');
+    run('dcmcjpeg', ['+e1'], input, out);
+    const bytes = new Uint8Array(readFileSync(out));
+    const sof = bytes.findIndex((b, i) => b === 0xff && bytes[i + 1] === 0xc3);
+    expect(sof).toBeGreaterThan(132);
+    const withSize = (w: number, h: number): Uint8Array => {
+      const b = bytes.slice();
+      new DataView(b.buffer).setUint16(sof + 5, h);
+      new DataView(b.buffer).setUint16(sof + 7, w);
+      return b;
+    };
+    expect(message(parseDicom(withSize(100, 50), 'odd.dcm'))).toBe('odd.dcm (frame 0, tag (7FE0,0010)): JPEG frame is 100×50, the header says 37×23');
+    // A frame claiming 60000² (3.6 G pixels) is refused by the pixel limit, not handed to the decoder to allocate.
+    expect(message(parseDicom(withSize(60000, 60000), 'big.dcm'))).toContain('big.dcm (frame 0, tag (7FE0,0010)): JPEG size 60000×60000 (3600000000 pixels) exceeds the pixel limit');
+  });
+
   it('JPEG Baseline (dcmcjpeg +eb), 8-bit: the original pixels within JPEG\'s error', () => {
     const input = source('in8.dcm', 1, 8);
     const out = join(dir, 'baseline.dcm');

@@ -52,6 +52,43 @@ export function makeNifti(s: NiftiSpec): Uint8Array {
   return out;
 }
 
+/** The same spec as a NIfTI-2 file (540-byte header: int64 dims and vox_offset, float64 geometry; voxels at 544). */
+export function makeNifti2(s: NiftiSpec & { voxOffset?: number }): Uint8Array {
+  const le = s.littleEndian ?? true;
+  const bytesPer = s.bitpix / 8;
+  const voxOffset = s.voxOffset ?? 544;
+  const out = new Uint8Array(voxOffset + s.values.length * bytesPer);
+  const v = new DataView(out.buffer);
+  v.setInt32(0, 540, le);
+  const magic = s.magic ?? 'n+2\0\r\n\x1a\n';
+  for (let i = 0; i < 8; i++) out[4 + i] = magic.charCodeAt(i);
+  v.setInt16(12, s.datatype, le);
+  v.setInt16(14, s.bitpix, le);
+  v.setBigInt64(16, BigInt(s.dims.length), le);
+  s.dims.forEach((d, i) => v.setBigInt64(24 + 8 * i, BigInt(d), le));
+  v.setFloat64(104, 1, le);
+  (s.pixdim ?? [1, 1, 1]).forEach((p, i) => v.setFloat64(112 + 8 * i, p, le));
+  v.setBigInt64(168, BigInt(voxOffset), le);
+  v.setFloat64(176, s.slope ?? 0, le);
+  v.setFloat64(184, s.inter ?? 0, le);
+  if (s.sform) {
+    v.setInt32(348, 1, le);
+    s.sform.forEach((x, i) => v.setFloat64(400 + 8 * i, x, le));
+  }
+  s.values.forEach((x, i) => {
+    const o = voxOffset + i * bytesPer;
+    switch (s.datatype) {
+      case 2: v.setUint8(o, x); break;
+      case 4: v.setInt16(o, x, le); break;
+      case 16: v.setFloat32(o, x, le); break;
+      case 64: v.setFloat64(o, x, le); break;
+      case 512: v.setUint16(o, x, le); break;
+      default: throw new Error(`fixture: datatype ${s.datatype}`);
+    }
+  });
+  return out;
+}
+
 // ---------- DICOM ----------
 
 const LONG = new Set(['OB', 'OW', 'SQ', 'UN', 'UT']);

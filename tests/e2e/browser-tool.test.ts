@@ -64,6 +64,8 @@ describe.skipIf(!existsSync(CHROMIUM) || !existsSync(join(SAMPLES, 'mri')))('bro
       height: size.height,
     };
     context = await chromium.launchPersistentContext(join(tmp, 'chromium-profile'), { executablePath: CHROMIUM, args: ARGS, acceptDownloads: true, viewport: { width: 1400, height: 1000 } });
+    // Playwright's 30 s default fails on a busy machine, not on a broken page.
+    context.setDefaultTimeout(180_000);
   });
 
   afterAll(async () => {
@@ -76,7 +78,7 @@ describe.skipIf(!existsSync(CHROMIUM) || !existsSync(join(SAMPLES, 'mri')))('bro
   /** Wait until the page has shown masks for its latest prompt (more runs than `before`); a timeout says why. */
   const settled = async (page: Page, before: number): Promise<void> => {
     try {
-      await page.waitForFunction((b) => document.body.dataset.state === 'ready' && Number(document.body.dataset.runs) > b, before, { timeout: 30_000 });
+      await page.waitForFunction((b) => document.body.dataset.state === 'ready' && Number(document.body.dataset.runs) > b, before, { timeout: 180_000 });
     } catch (e) {
       await page.screenshot({ path: join(ARTIFACTS, 'timeout.png') });
       const why = await page.evaluate(() => `state ${document.body.dataset.state}, runs ${document.body.dataset.runs}, status "${document.getElementById('status')?.textContent}"`);
@@ -130,7 +132,7 @@ describe.skipIf(!existsSync(CHROMIUM) || !existsSync(join(SAMPLES, 'mri')))('bro
 
   async function saveDownload(page: Page, button: string, file: string): Promise<string> {
     try {
-      const [dl] = await Promise.all([page.waitForEvent('download', { timeout: 15_000 }), page.click(button)]);
+      const [dl] = await Promise.all([page.waitForEvent('download', { timeout: 120_000 }), page.click(button)]);
       await dl.saveAs(file);
       return file;
     } catch (e) {

@@ -40,7 +40,7 @@ describe("device 'cuda' on a machine without CUDA", () => {
 
   it.skipIf(providersInstalled)('prints exactly its one-line warning on stderr and nothing else (provider libraries absent)', () => {
     const main = fileURLToPath(new URL('./cuda-fallback-main.ts', import.meta.url));
-    const r = spawnSync(process.execPath, ['--import', 'tsx', main], { encoding: 'utf8', timeout: 60_000 });
+    const r = spawnSync(process.execPath, ['--import', 'tsx', main], { encoding: 'utf8', timeout: 600_000 });
     expect(r.status, r.stderr).toBe(0);
     const errLines = r.stderr.split('\n').filter((l) => l.trim() !== '');
     expect(errLines).toHaveLength(1);

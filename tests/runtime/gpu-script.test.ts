@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 
 // bench/gpu.sh needs a GPU for its point (CPU vs CUDA); its CPU half and its refusal run anywhere.
 const hasGpu = spawnSync('nvidia-smi', ['-L']).status === 0;
-const gpuSh = (...args: string[]) => spawnSync('bash', ['bench/gpu.sh', ...args], { encoding: 'utf8', timeout: 120_000 });
+const gpuSh = (...args: string[]) => spawnSync('bash', ['bench/gpu.sh', ...args], { encoding: 'utf8', timeout: 600_000 });
 
 describe('bench/gpu.sh', () => {
   it.skipIf(hasGpu)('says it needs a GPU and exits 3 where there is none', () => {

@@ -1,6 +1,8 @@
 // The pure parts of the page's volume tools: zoom/pan arithmetic, the one undo history, display windows, and files →
 // stacks (NIfTI volumes, DICOM series grouped and sorted) with their label-volume export equal to what the CLI's
 // writer produces for the same masks.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import * as E from 'fp-ts/lib/Either.js';
 import { describe, expect, it } from 'vitest';
@@ -11,7 +13,7 @@ import { canUndoLast, commit, startHistory, undoLast, HISTORY_LIMIT } from '../.
 import { greyToRgba, greyToRgbaWindow } from '../../web/pixels.js';
 import { labelVolumeNifti, readSources, stackOf, type ImageStack } from '../../web/stacks.js';
 import { canvasToPixel, FIT, panBy, pixelToCanvas, placement, zoomAt } from '../../web/view-transform.js';
-import { makeDicom, makeNifti } from '../data/fixtures.js';
+import { makeDicom, makeNifti, makeNifti2 } from '../data/fixtures.js';
 import { greyImage } from '../../src/data/image.js';
 
 describe('view transform', () => {
@@ -124,6 +126,25 @@ describe('files → stacks', () => {
     }
     const partial = masks(stackOf(sources.right[0], 'axial'));
     expect(labelVolumeNifti(stackOf(sources.right[0], 'axial'), [partial[0], undefined, partial[2], partial[3]])).toEqual(E.left('scan.nii.gz: slice 1 has no mask yet'));
+  });
+
+  it('a picked .nii.gz is read as the CLI reads it: inflated header first, held to the voxel limit, NaN replaced', async () => {
+    const H = join(import.meta.dirname, '..', 'fixtures', 'hostile');
+    // 1 MiB of a 1024×1024×512 volume (1090 bytes gzipped): refused from its header, nothing inflated past it.
+    const big = await readSources([{ name: 'big-volume.nii.gz', bytes: new Uint8Array(readFileSync(join(H, 'big-volume.nii.gz'))) }]);
+    expect(E.isLeft(big) && big.left).toMatchObject({ file: 'big-volume.nii.gz', where: 'offset 42' });
+    expect(E.isLeft(big) && big.left.message).toContain('volume 1024×1024×512 (536870912 voxels) exceeds the voxel limit');
+    const zeros = await readSources([{ name: 'zeros.nii.gz', bytes: new Uint8Array(readFileSync(join(H, 'zeros.nii.gz'))) }]);
+    expect(E.isLeft(zeros) && zeros.left.message).toContain('not a NIfTI file: sizeof_hdr is 0');
+    const nan = await readSources([{ name: 'nan.nii.gz', bytes: gzipSync(readFileSync(join(H, 'nan-inf.nii'))) }]);
+    if (E.isLeft(nan)) throw new Error(nan.left.message);
+    const vol = nan.right[0].kind === 'volume' ? nan.right[0].volume : undefined;
+    expect(vol?.nonFinite).toBe(3);
+    expect(vol?.data.every(Number.isFinite)).toBe(true);
+    // NIfTI-2, gzipped.
+    const n2 = await readSources([{ name: 'n2.nii.gz', bytes: gzipSync(makeNifti2({ dims, datatype: 4, bitpix: 16, values })) }]);
+    if (E.isLeft(n2)) throw new Error(n2.left.message);
+    expect(n2.right[0].kind === 'volume' && Array.from(n2.right[0].volume.data)).toEqual(values);
   });
 
   it('DICOM files of one series become one stack sorted along the normal; other files stay apart', async () => {
