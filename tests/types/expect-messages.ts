@@ -44,21 +44,6 @@ export function checkExpectedMessagesIn(text: string, asFile: string, repoRoot: 
   }
 }
 
-/**
- * checkExpectedMessagesIn without blocking, so that several compiles can run at once. With `allowLater`, errors on
- * lines after the last expected one are counted, not reported: one mistake may break what uses it further down, but
- * the first thing the compiler says must be the expected sentence.
- */
-export async function checkExpectedMessagesAsync(text: string, asFile: string, repoRoot: string, allowLater = false): Promise<MessageReport> {
-  const probe = prepareProbe(text, asFile, repoRoot);
-  try {
-    const out = await new Promise<string>((done) => execFile(probe.tsc, probe.args, { encoding: 'utf8' }, (_err, stdout) => done(String(stdout ?? ''))));
-    return evaluate(out, probe.expectations, allowLater);
-  } finally {
-    rmSync(probe.dir, { recursive: true, force: true });
-  }
-}
-
 interface Probe {
   readonly dir: string;
   readonly tsc: string;
@@ -66,7 +51,13 @@ interface Probe {
   readonly expectations: Expectation[];
 }
 
-function prepareProbe(text: string, asFile: string, repoRoot: string): Probe {
+interface ProbeText {
+  readonly text: string;
+  readonly expectations: Expectation[];
+}
+
+/** The file's text with its directives turned into plain comments and its relative imports made absolute. */
+function probeText(text: string, asFile: string): ProbeText {
   const expectations: Expectation[] = [];
   const probe = text.split('\n').map((l, i) => {
     const m = DIRECTIVE.exec(l);
@@ -77,12 +68,51 @@ function prepareProbe(text: string, asFile: string, repoRoot: string): Probe {
   // Relative imports are rewritten to absolute paths so that the copy can live outside the tree
   // (a copy inside it would break every colleague's `tsc -p .` while it exists).
   const fromDir = dirname(asFile);
-  const probeText = probe.join('\n').replace(/(from\s+['"])(\.{1,2}\/[^'"]+)(['"])/g, (_, a: string, p: string, b: string) => `${a}${resolve(fromDir, p)}${b}`);
+  return {
+    text: probe.join('\n').replace(/(from\s+['"])(\.{1,2}\/[^'"]+)(['"])/g, (_, a: string, p: string, b: string) => `${a}${resolve(fromDir, p)}${b}`),
+    expectations,
+  };
+}
+
+/** A temporary project holding `files` (name → text), compiled with the repository's settings. */
+function probeProject(files: ReadonlyMap<string, string>, repoRoot: string): { dir: string; tsc: string; args: string[] } {
   const dir = mkdtempSync(join(tmpdir(), 'oneprompt-types-'));
-  writeFileSync(join(dir, 'probe.ts'), probeText);
-  const tsconfig = { extends: join(repoRoot, 'tsconfig.json'), compilerOptions: { typeRoots: [join(repoRoot, 'node_modules/@types')], noEmit: true }, include: [], files: ['probe.ts'] };
+  for (const [name, text] of files) writeFileSync(join(dir, name), text);
+  const tsconfig = { extends: join(repoRoot, 'tsconfig.json'), compilerOptions: { typeRoots: [join(repoRoot, 'node_modules/@types')], noEmit: true }, include: [], files: [...files.keys()] };
   writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify(tsconfig));
-  return { dir, tsc: join(repoRoot, 'node_modules/.bin/tsc'), args: ['-p', join(dir, 'tsconfig.json'), '--pretty', 'false'], expectations };
+  return { dir, tsc: join(repoRoot, 'node_modules/.bin/tsc'), args: ['-p', join(dir, 'tsconfig.json'), '--pretty', 'false'] };
+}
+
+function prepareProbe(text: string, asFile: string, repoRoot: string): Probe {
+  const p = probeText(text, asFile);
+  return { ...probeProject(new Map([['probe.ts', p.text]]), repoRoot), expectations: p.expectations };
+}
+
+/**
+ * The same check for many texts in one compile: each is its own file of one project (they import only real files, so
+ * one text's mistakes cannot reach another's), and the shared real files are checked once instead of once per text.
+ * With `allowLater`, errors on lines after the last expected one are counted, not reported: one mistake may break
+ * what uses it further down, but the first thing the compiler says must be the expected sentence.
+ */
+export async function checkExpectedMessagesBatch(texts: readonly { text: string; asFile: string }[], repoRoot: string, allowLater = false): Promise<MessageReport[]> {
+  const probes = texts.map((t) => probeText(t.text, t.asFile));
+  const project = probeProject(new Map(probes.map((p, i) => [`probe${i}.ts`, p.text])), repoRoot);
+  try {
+    const out = await new Promise<string>((done) => execFile(project.tsc, project.args, { encoding: 'utf8', maxBuffer: 64 << 20 }, (_err, stdout) => done(String(stdout ?? ''))));
+    // Split the compiler's output by file: a located error starts a block, indented lines continue it.
+    const byFile = probes.map(() => [] as string[]);
+    let current = -1;
+    for (const l of out.split('\n')) {
+      const m = /probe(\d+)\.ts\(\d+,\d+\): error/.exec(l);
+      if (m) current = Number(m[1]);
+      else if (!/^\s/.test(l)) current = -1;
+      if (current >= 0) byFile[current].push(l.replace(/probe\d+\.ts\(/, 'probe.ts('));
+      else if (l.trim()) byFile.forEach((f) => f.push(l)); // a project-wide error concerns every text
+    }
+    return probes.map((p, i) => evaluate(byFile[i].join('\n'), p.expectations, allowLater));
+  } finally {
+    rmSync(project.dir, { recursive: true, force: true });
+  }
 }
 
 function evaluate(out: string, expectations: readonly Expectation[], allowLater = false): MessageReport {

@@ -1,13 +1,12 @@
 // The mutation suite: each mistake of model-mutations.ts, made alone in a copy of the real file, is rejected by the
 // compiler with the DSL's sentence on the line of the mistake or of the call that uses it, and nothing is reported
 // before it (what the mistake breaks further down may be reported after it). The real files compile (npm run
-// typecheck). One compile per mistake; a few run at once.
+// typecheck). All the mistakes are compiled together, each in a file of its own.
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
-import { checkExpectedMessagesAsync, type MessageReport } from './expect-messages.js';
+import { checkExpectedMessagesBatch, type MessageReport } from './expect-messages.js';
 import { MUTATIONS, type Mutation } from './model-mutations.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -32,25 +31,6 @@ export function mutate(m: Mutation): string {
   return lines.join('\n');
 }
 
-/** Run `jobs` with at most `n` at a time; the results in order. */
-function pooled<T>(jobs: (() => Promise<T>)[], n: number): Promise<T>[] {
-  const settle: { resolve: (t: T) => void; reject: (e: unknown) => void }[] = [];
-  const results = jobs.map(() => new Promise<T>((resolve, reject) => settle.push({ resolve, reject })));
-  let next = 0;
-  const worker = async () => {
-    while (next < jobs.length) {
-      const i = next++;
-      try {
-        settle[i].resolve(await jobs[i]());
-      } catch (e) {
-        settle[i].reject(e);
-      }
-    }
-  };
-  for (let k = 0; k < n; k++) void worker();
-  return results;
-}
-
 describe(`mutation suite: ${MUTATIONS.length} realistic mistakes in the model and in a user's variant`, () => {
   it('has at least 40 mistakes, each stated as a rule sentence, each in a line of a real file', () => {
     expect(MUTATIONS.length).toBeGreaterThanOrEqual(40);
@@ -60,14 +40,12 @@ describe(`mutation suite: ${MUTATIONS.length} realistic mistakes in the model an
     }
   });
 
-  const reports = pooled(
-    MUTATIONS.map((m) => () => checkExpectedMessagesAsync(mutate(m), join(ROOT, m.file), ROOT, true)),
-    Math.max(1, Math.min(4, availableParallelism())),
-  );
-  reports.forEach((r) => r.catch(() => undefined)); // reported by the test that awaits it
+  // One compile for all of them (each mistake in a file of its own): the real model files are checked once.
+  const batch = checkExpectedMessagesBatch(MUTATIONS.map((m) => ({ text: mutate(m), asFile: join(ROOT, m.file) })), ROOT, true);
+  batch.catch(() => undefined); // reported by the tests that await it
   MUTATIONS.forEach((m, i) =>
     it(`${m.kind}: ${m.what} (${m.file})`, async () => {
-      const report: MessageReport = await reports[i];
+      const report: MessageReport = (await batch)[i];
       expect(report.problems).toEqual([]);
       expect(report.checked).toBe(1);
     }, 300_000),
