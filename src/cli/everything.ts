@@ -22,7 +22,7 @@ import { fraction, positiveInt, withImageOptions, withRuntimeOptions, type Image
 import { overlayPng, palette } from './overlay.js';
 import { progress } from './progress.js';
 import { maskConfidence } from './segment-queries.js';
-import { loadSegmenter } from './segmenter.js';
+import { describeUsage, loadSegmenter } from './segmenter.js';
 
 export interface EverythingOptions extends RuntimeCliOptions, ImageCliOptions {
   readonly model: string;
@@ -83,6 +83,8 @@ export interface EverythingResult {
   readonly clicks: number;
   readonly masks: { readonly file: string; readonly click: { x: number; y: number }; readonly confidence: number; readonly area: number; readonly duplicates: number }[];
   readonly overlayFile: string;
+  /** What ran: the encoder/decoder pair or the one-file model, and how much (describeUsage). */
+  readonly model: string;
 }
 
 export async function runEverything(o: EverythingOptions, io: CliIO = processIO): Promise<EverythingResult> {
@@ -93,9 +95,11 @@ export async function runEverything(o: EverythingOptions, io: CliIO = processIO)
   const model = await loadSegmenter(o.model, { device: o.device, threads: o.threads, warn: (l) => io.err(l + '\n') });
   const clicks = gridClicks(image.width, image.height, o.grid);
   let candidates: ClickMask[];
+  let usage: string;
   try {
     const bar = progress(io, 'everything', clicks.length, 'clicks');
     candidates = await clickMasks(image, clicks, model.geometry, model.prompts, o.batch ?? 8, o.window, (done) => bar.update(done));
+    usage = describeUsage(model);
   } finally {
     await model.release();
   }
@@ -112,7 +116,7 @@ export async function runEverything(o: EverythingOptions, io: CliIO = processIO)
   // Most confident last, so its outline is on top.
   const overlayFile = join(o.out, 'overlay.png');
   writeFileAtomic(overlayFile, overlayPng(image, kept.map((k, i) => ({ mask: k.candidate.mask, colour: colours[i] })).reverse(), o.window));
-  const result = { clicks: clicks.length, masks, overlayFile };
+  const result = { clicks: clicks.length, masks, overlayFile, model: usage };
   // The listing names files relative to DIR, so the folder can be moved.
   const listing = { image: o.image, width: image.width, height: image.height, grid: o.grid, iou: o.iou, clicks: clicks.length, overlay: 'overlay.png', masks: masks.map((m) => ({ ...m, file: relative(o.out, m.file) })) };
   writeFileAtomic(join(o.out, 'masks.json'), JSON.stringify(listing, null, 1) + '\n');
@@ -143,5 +147,6 @@ export function registerEverything(program: Command, io: CliIO = processIO): voi
       const r = await runEverything(o, io);
       io.out(table(['mask', 'click', 'confidence', 'area', 'duplicates'], r.masks.map((m) => [m.file, `(${m.click.x.toFixed(1)}, ${m.click.y.toFixed(1)})`, m.confidence.toFixed(3), String(m.area), String(m.duplicates)])));
       io.out(`${r.clicks} clicks → ${r.masks.length} distinct masks in ${join(o.out, 'masks')}; overlay ${r.overlayFile}`);
+      io.out(`model: ${r.model}`);
     });
 }

@@ -20,8 +20,8 @@ import { positiveInt, withImageOptions, withRuntimeOptions, type ImageCliOptions
 import { progress } from './progress.js';
 import { readQuerySources } from './query-images.js';
 import { dicomSegWriter, labelColours, writeSegmentOutputs, type LabelLegend, type OutputFile, type SegWriter } from './segment-outputs.js';
-import { segmentQueries, type PromptedTemplate, type QueryMask } from './segment-queries.js';
-import { loadSegmenter } from './segmenter.js';
+import { segmentQueriesByGroup, type PromptedTemplate, type QueryMask } from './segment-queries.js';
+import { describeUsage, loadSegmenter } from './segmenter.js';
 import { readTemplatesFile } from './templates-file.js';
 
 export interface SegmentOptions extends RuntimeCliOptions, ImageCliOptions {
@@ -58,6 +58,8 @@ export interface SegmentResult {
   readonly files: readonly OutputFile[];
   /** Notes on the geometry of query volumes (also printed as warnings). */
   readonly notes: readonly string[];
+  /** What ran: the encoder/decoder pair or the one-file model, and how much (describeUsage). */
+  readonly model: string;
 }
 
 interface LabelTemplates {
@@ -110,28 +112,25 @@ export async function runSegment(o: SegmentOptions, io: CliIO = processIO): Prom
   const sources = orThrow(readQuerySources(o.query, { plane: o.plane }));
   const queries = sources.flatMap((s) => s.images.map((q) => ({ ...q, from: s.path })));
   const model = await loadSegmenter(o.model, { device: o.device, threads: o.threads, warn: (l) => io.err(l + '\n') });
-  const perLabel: QueryMask[][] = [];
+  let perLabel: QueryMask[][];
+  let usage: string;
   try {
     const K = groups.reduce((a, g) => a + g.templates.length, 0);
     const what = K > 1 ? `predictions (${queries.length} queries × ${K} ${groups.length > 1 ? 'prompts' : 'templates'})` : 'queries';
     const bar = progress(io, 'segment', queries.length * K, what);
-    let before = 0;
-    for (const g of groups) {
-      perLabel.push(
-        orThrow(
-          await segmentQueries({
-            templates: g.templates,
-            queries: queries.map((q) => q.image),
-            geometry: model.geometry,
-            segmenter: model.prompts,
-            batchSize: o.batch ?? 8,
-            normalisation: o.window,
-            onBatch: (done) => bar.update(before + done),
-          }),
-        ),
-      );
-      before += queries.length * g.templates.length;
-    }
+    // All labels' templates in one pass: each query is encoded once for every prompt.
+    perLabel = orThrow(
+      await segmentQueriesByGroup({
+        groups: groups.map((g) => g.templates),
+        queries: queries.map((q) => q.image),
+        geometry: model.geometry,
+        segmenter: model.prompts,
+        batchSize: o.batch ?? 8,
+        normalisation: o.window,
+        onBatch: (done) => bar.update(done),
+      }),
+    );
+    usage = describeUsage(model);
   } finally {
     await model.release();
   }
@@ -147,7 +146,7 @@ export async function runSegment(o: SegmentOptions, io: CliIO = processIO): Prom
   for (const n of notes) io.err(`warning: ${n}\n`);
   // Only now, with every mask computed, is anything written.
   const files = writeSegmentOutputs({ out: o.out, sources, labels: new Map(results.map((r) => [r.name, r.labels])), legend, window: o.window, seg: o.seg ?? dicomSegWriter, warn: (l) => io.err(`warning: ${l}\n`) });
-  return { legend, queries: results, files, notes };
+  return { legend, queries: results, files, notes, model: usage };
 }
 
 /** A template's name for the legend: its image's source (a volume slice: "scan.nii.gz[axial 40]"), else its entry. */
@@ -198,5 +197,6 @@ export function registerSegment(program: Command, io: CliIO = processIO): void {
         count('volume') ? `${count('volume')} label volume(s)${count('dicom-seg') ? ` and ${count('dicom-seg')} DICOM-SEG` : ''} to ${join(o.out, 'volumes')}` : '',
       ].filter(Boolean);
       io.out(`wrote ${parts.join(', ')} in ${secs} s`);
+      io.out(`model: ${r.model}`);
     });
 }

@@ -1,35 +1,58 @@
-// A compiled One-Prompt model as the CLI uses it: its geometry (S, K) read from the file's declared inputs, and a
-// batched predictor (ModelInputs → mask_logits) over ONNX Runtime. Shared by segment, everything, eval and the
-// main script.
-import { existsSync, readFileSync } from 'node:fs';
+// A compiled One-Prompt model as the CLI uses it: its geometry (S, K) read from the file's declared inputs, a
+// batched predictor (ModelInputs → mask_logits) and the model as encode + decode, over ONNX Runtime. When an
+// encoder/decoder pair compiled with the model lies beside it (`compile --split`: NAME.encoder.onnx,
+// NAME.decoder.onnx; model-pair.ts), that pair runs instead, so each image is encoded once and a prompt costs only
+// the decoder; else the one-file model. Shared by segment, everything, eval and the main script.
+import { readFileSync } from 'node:fs';
 import * as E from 'fp-ts/lib/Either.js';
 import { geometryFromInputs } from '../data/model-geometry.js';
 import { INPUT_NAMES, inputDims, type ModelInputs } from '../data/model-inputs.js';
+import { pairContract } from '../data/pair-contract.js';
 import type { ModelGeometry } from '../data/prompt-tensors.js';
-import { oneFileSegmenter, type PromptSegmenter } from '../data/prompt-segmenter.js';
+import { oneFileSegmenter, pairSegmenter, type FloatTensor, type PromptSegmenter, type SessionRunner } from '../data/prompt-segmenter.js';
 import { summariseModel } from '../onnx/inspect.js';
 import { Model, hostTensor, type Device } from '../runtime/session.js';
+import { modelFiles } from './model-pair.js';
+
+/** What a segmenter has run so far. */
+export interface ModelUsage {
+  /** Encoder runs and the images they encoded (a pair). */
+  encoderRuns: number;
+  imagesEncoded: number;
+  /** Decoder runs and the prompts they decoded (a pair). */
+  decoderRuns: number;
+  promptsDecoded: number;
+  /** Whole-model runs and their batch items (the one-file model). */
+  forwardRuns: number;
+  forwardItems: number;
+}
 
 export interface Segmenter {
   readonly file: string;
+  /** 'pair': the image encoder and prompt decoder beside the model; 'one-file': the model itself. */
+  readonly kind: 'one-file' | 'pair';
+  /** The ONNX files it runs. */
+  readonly files: readonly string[];
   readonly geometry: ModelGeometry;
   /** The device the session runs on (after any CUDA → CPU fallback). */
   readonly device: Device;
-  /** mask_logits (B, 1, S, S) for a batch. */
+  /** mask_logits (B, 1, S, S) for a batch of full inputs (a pair encodes query and template, then decodes). */
   predict(inputs: ModelInputs): Promise<Float32Array>;
-  /**
-   * The model as encode + decode (src/data/prompt-segmenter.ts). Today the one-file model around `predict`; an
-   * encoder/decoder pair of ONNX files plugs in here, and segment, everything and ensembles use it as they are.
-   */
+  /** The model as encode + decode (src/data/prompt-segmenter.ts): segment, everything and ensembles use this. */
   readonly prompts: PromptSegmenter;
+  readonly usage: Readonly<ModelUsage>;
   release(): Promise<void>;
 }
 
 export interface SegmenterOptions {
   readonly device?: Device;
   readonly threads?: number;
-  /** Where the one-line CUDA fallback warning goes. */
+  /** Where one-line warnings go (the CUDA fallback, a stale pair passed over). */
   readonly warn?: (line: string) => void;
+  /** 'auto' (default): the pair beside the model when it was compiled with it; 'one-file' or 'pair' to insist. */
+  readonly use?: 'auto' | 'one-file' | 'pair';
+  /** Images per encoder run (a pair; default 8). */
+  readonly encodeBatch?: number;
 }
 
 /** Read the model's declared inputs and check it is a float32-IO One-Prompt model; errors name the file. */
@@ -47,22 +70,96 @@ export function modelGeometry(file: string, bytes: Uint8Array): E.Either<string,
   return g;
 }
 
+const newUsage = (): ModelUsage => ({ encoderRuns: 0, imagesEncoded: 0, decoderRuns: 0, promptsDecoded: 0, forwardRuns: 0, forwardItems: 0 });
+
 export async function loadSegmenter(file: string, opts: SegmenterOptions = {}): Promise<Segmenter> {
-  if (!existsSync(file)) throw new Error(`no such model file '${file}'`);
-  const bytes = new Uint8Array(readFileSync(file));
-  const g = modelGeometry(file, bytes);
+  const found = modelFiles(file, opts.use);
+  if (found.note) (opts.warn ?? console.warn)(`warning: ${found.note}`);
+  const load = (bytes: Uint8Array) => Model.load(bytes, { device: opts.device, threads: opts.threads, warn: opts.warn });
+  const usage = newUsage();
+
+  if (found.pair) {
+    const { encoder, decoder } = found.pair;
+    for (const part of [encoder, decoder]) {
+      const odd = [...part.summary.inputs, ...part.summary.outputs].find((t) => t.dtype !== 'float32');
+      if (odd) throw new Error(`${part.file}: ${odd.name} is ${odd.dtype}; the CLI feeds float32 (compile with float32 inputs and outputs)`);
+    }
+    const contract = pairContract(encoder.summary, decoder.summary);
+    if (E.isLeft(contract)) throw new Error(`${encoder.file} + ${decoder.file}: ${contract.left}`);
+    const enc = await load(encoder.bytes);
+    const dec = await load(decoder.bytes).catch(async (e: unknown) => {
+      await enc.release();
+      throw e;
+    });
+    const runner = (m: Model): SessionRunner => async (feeds, outputs) => {
+      const host = Object.fromEntries(Object.entries(feeds).map(([n, t]) => [n, hostTensor(t.data, t.dims)]));
+      const out = await m.run(host, outputs);
+      return Object.fromEntries(Object.entries(out).map(([n, t]): [string, FloatTensor] => [n, { data: t.data as Float32Array, dims: t.dims }]));
+    };
+    const prompts = pairSegmenter(contract.right, runner(enc), runner(dec), {
+      batch: opts.encodeBatch,
+      onRun: (which, n) => {
+        if (which === 'encoder') (usage.encoderRuns++, (usage.imagesEncoded += n));
+        else (usage.decoderRuns++, (usage.promptsDecoded += n));
+      },
+    });
+    const S = contract.right.geometry.size;
+    const predict = async (inputs: ModelInputs): Promise<Float32Array> => {
+      const B = inputs.batch;
+      const planes = (all: Float32Array) => Array.from({ length: B }, (_, b) => all.subarray(b * S * S, (b + 1) * S * S));
+      const qs = await prompts.encode(planes(inputs.query), 'query');
+      const ts = await prompts.encode(planes(inputs.template), 'template');
+      const K = inputs.geometry.points;
+      const prompt = (b: number) => ({
+        points: inputs.prompt_points.subarray(b * K * 2, (b + 1) * K * 2),
+        labels: inputs.prompt_labels.subarray(b * K, (b + 1) * K),
+        mask: inputs.prompt_mask.subarray(b * S * S, (b + 1) * S * S),
+        type: inputs.prompt_type.subarray(b * 4, (b + 1) * 4),
+      });
+      return prompts.decode(qs.map((q, b) => ({ query: q, template: ts[b], prompt: prompt(b) })));
+    };
+    return {
+      file: found.oneFile ?? file,
+      kind: 'pair',
+      files: [encoder.file, decoder.file],
+      geometry: contract.right.geometry,
+      device: enc.device,
+      predict,
+      prompts,
+      usage,
+      release: async () => {
+        await enc.release();
+        await dec.release();
+      },
+    };
+  }
+
+  const oneFile = found.oneFile!;
+  const bytes = new Uint8Array(readFileSync(oneFile));
+  const g = modelGeometry(oneFile, bytes);
   if (E.isLeft(g)) throw new Error(g.left);
   const geometry = g.right;
-  const model = await Model.load(bytes, { device: opts.device, threads: opts.threads, warn: opts.warn });
+  const model = await load(bytes);
   if (!model.outputNames.includes('mask_logits')) {
     await model.release();
-    throw new Error(`${file}: the model has no output mask_logits (it gives ${model.outputNames.join(', ')})`);
+    throw new Error(`${oneFile}: the model has no output mask_logits (it gives ${model.outputNames.join(', ')})`);
   }
   const predict = async (inputs: ModelInputs): Promise<Float32Array> => {
     const dims = inputDims(inputs.batch, geometry);
     const feeds = Object.fromEntries(INPUT_NAMES.map((n) => [n, hostTensor(inputs[n], dims[n])]));
     const out = await model.run(feeds);
+    usage.forwardRuns++;
+    usage.forwardItems += inputs.batch;
     return out.mask_logits.data as Float32Array;
   };
-  return { file, geometry, device: model.device, predict, prompts: oneFileSegmenter(geometry, predict), release: () => model.release() };
+  return { file: oneFile, kind: 'one-file', files: [oneFile], geometry, device: model.device, predict, prompts: oneFileSegmenter(geometry, predict), usage, release: () => model.release() };
+}
+
+/** One line on what ran: "encoder/decoder pair (A.encoder.onnx, A.decoder.onnx): 6 images encoded, 50 prompts decoded". */
+export function describeUsage(s: Pick<Segmenter, 'kind' | 'files' | 'usage'>): string {
+  const u = s.usage;
+  const n = (k: number, what: string) => `${k} ${what}${k === 1 ? '' : 's'}`;
+  return s.kind === 'pair'
+    ? `encoder/decoder pair (${s.files.join(', ')}): ${n(u.imagesEncoded, 'image')} encoded, ${n(u.promptsDecoded, 'prompt')} decoded`
+    : `one-file model (${s.files[0]}): ${n(u.forwardItems, 'forward')} (image encoder included in each)`;
 }

@@ -71,15 +71,17 @@ export class Model {
     return this.session.outputNames;
   }
 
-  /** Run with named inputs; returns every output by name. */
-  async run(feeds: Readonly<Record<string, HostTensor>>): Promise<Record<string, HostTensor>> {
+  /** Run with named inputs; returns every output by name, or those named in `outputs`. */
+  async run(feeds: Readonly<Record<string, HostTensor>>, outputs?: readonly string[]): Promise<Record<string, HostTensor>> {
     const missing = this.session.inputNames.filter((n) => !(n in feeds));
     if (missing.length) throw new Error(`run: missing input(s) ${missing.map((m) => `'${m}'`).join(', ')}; the model takes ${this.session.inputNames.join(', ')}`);
     const unknown = Object.keys(feeds).filter((n) => !this.session.inputNames.includes(n));
     if (unknown.length) throw new Error(`run: unknown input(s) ${unknown.map((m) => `'${m}'`).join(', ')}; the model takes ${this.session.inputNames.join(', ')}`);
     const ortFeeds: Record<string, ort.Tensor> = {};
     for (const [name, t] of Object.entries(feeds)) ortFeeds[name] = new ort.Tensor(ortType[t.dtype], t.data as never, [...t.dims]);
-    const res = await this.session.run(ortFeeds);
+    const odd = (outputs ?? []).filter((n) => !this.session.outputNames.includes(n));
+    if (odd.length) throw new Error(`run: unknown output(s) ${odd.map((m) => `'${m}'`).join(', ')}; the model gives ${this.session.outputNames.join(', ')}`);
+    const res = outputs ? await this.session.run(ortFeeds, [...outputs]) : await this.session.run(ortFeeds);
     const out: Record<string, HostTensor> = {};
     for (const [name, t] of Object.entries(res)) {
       const dtype = fromOrt[t.type];

@@ -24,6 +24,7 @@ function counting() {
       items.forEach((it, b) => out.fill(it.query * 10 + it.template, b * 64, (b + 1) * 64));
       return out;
     },
+    bytes: () => 8,
   };
   return { seg, encoded, decoded };
 }
