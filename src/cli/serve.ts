@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { LOOPBACK } from '../serve/static-server.js';
+import { modelFiles } from './model-pair.js';
 
 /** The trained default model; the untrained tiny model when it is absent. */
 export const TRAINED_MODEL = 'compiled/oneprompt-default.onnx';
@@ -21,9 +22,13 @@ export function registerServe(program: Command): void {
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`serve: --port must be an integer in 0..65535, got '${o.port}'`);
       const model = await modelFile(o.model);
       if (o.samples && !existsSync(o.samples)) throw new Error(`serve: no such samples folder '${o.samples}'`);
+      // Its encoder/decoder pair, when one compiled with it lies beside it: the page then encodes each slice once.
+      const found = modelFiles(model);
+      if (found.note) console.error(`warning: ${found.note}`);
+      const pair = found.pair && { encoder: found.pair.encoder.file, decoder: found.pair.decoder.file };
       const { startToolServer } = await import('../serve/tool-server.js');
-      const srv = await startToolServer({ model, samples: o.samples && resolve(o.samples), host: o.host, port, log: (l) => console.error(l) });
-      console.log(`serving the One-Prompt browser tool at ${srv.url}/ (model ${model}; press Ctrl+C to stop)`);
+      const srv = await startToolServer({ model, pair, samples: o.samples && resolve(o.samples), host: o.host, port, log: (l) => console.error(l) });
+      console.log(`serving the One-Prompt browser tool at ${srv.url}/ (model ${model}${pair ? ', as its encoder/decoder pair' : ''}; press Ctrl+C to stop)`);
       if (o.host !== LOOPBACK && o.host !== 'localhost' && o.host !== '::1') console.log(`note: bound to ${o.host}, so other machines on your network can open it`);
       await new Promise<void>((done) => {
         const stop = (): void => void srv.close().then(done);
