@@ -241,7 +241,11 @@ describe.skipIf(!existsSync(CHROMIUM) || !existsSync(join(SAMPLES, 'mri')))('bro
   it('tiny as its encoder/decoder pair (picked as two files): each image encoded once, a new prompt runs only the decoder, the CLI\'s masks', async () => {
     const page = await openWithSample('echo');
     type Usage = { kind: string; imagesEncoded: number; promptsDecoded: number; forwards: number };
-    const usage = (): Promise<Usage> => page.evaluate(() => (window as unknown as { __oneprompt: { model: Usage } }).__oneprompt.model);
+    const usage = (): Promise<Usage> =>
+      page.evaluate(() => {
+        const m = (window as unknown as { __oneprompt: { model: Usage } }).__oneprompt.model;
+        return { kind: m.kind, imagesEncoded: m.imagesEncoded, promptsDecoded: m.promptsDecoded, forwards: m.forwards };
+      });
     let n = await runs(page);
     await page.setInputFiles('#model-file', [tinyPair.encoder.path, tinyPair.decoder.path]);
     await settled(page, n);
