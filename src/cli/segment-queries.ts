@@ -109,10 +109,16 @@ export async function segmentQueriesByGroup(opts: Omit<SegmentQueriesOptions, 't
   const queryCodes = new Map<number, unknown>();
   for (let start = 0; start < total; start += batchSize) {
     const jobs = Array.from({ length: Math.min(batchSize, total - start) }, (_, j) => ({ q: Math.floor((start + j) / K), k: (start + j) % K }));
-    // Each query of this batch encoded once (a query's K jobs may span two batches: it is kept until done).
-    const fresh = [...new Set(jobs.map((j) => j.q))].filter((q) => !queryCodes.has(q));
-    const codes = await model.encode(fresh.map((q) => imageToInput(queries[q], S, normalisation)), 'query');
-    fresh.forEach((q, i) => queryCodes.set(q, codes[i]));
+    // Each query encoded once and kept until its K jobs are done. A query not encoded yet is encoded with the ones
+    // after it, a batch at a time: one encoder run per batchSize queries however many templates each has (an
+    // ensemble's decode batch holds few queries), and at most about 2 × batchSize query encodings held at once.
+    const needed = jobs.map((j) => j.q).filter((q) => !queryCodes.has(q));
+    if (needed.length) {
+      const from = Math.min(...needed);
+      const fresh = Array.from({ length: Math.max(Math.max(...needed) + 1, Math.min(queries.length, from + batchSize)) - from }, (_, i) => from + i).filter((q) => !queryCodes.has(q));
+      const codes = await model.encode(fresh.map((q) => imageToInput(queries[q], S, normalisation)), 'query');
+      fresh.forEach((q, i) => queryCodes.set(q, codes[i]));
+    }
     const items: DecodeItem<unknown>[] = jobs.map(({ q, k }) => ({ query: queryCodes.get(q), template: templateCodes[k], prompt: prompts[k] }));
     const logits = await model.decode(items);
     jobs.forEach(({ q, k }, b) => {
