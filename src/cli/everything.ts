@@ -133,7 +133,7 @@ export function registerEverything(program: Command, io: CliIO = processIO): voi
   const command = program
     .command('everything')
     .description('"segment everything": prompt the image with a grid of foreground clicks (as its own template), merge duplicate masks; writes DIR/masks/NN.png, DIR/overlay.png and DIR/masks.json')
-    .requiredOption('--model <file>', 'compiled One-Prompt model (.onnx)')
+    .requiredOption('--model <file>', 'compiled One-Prompt model (.onnx); its encoder/decoder pair beside it (NAME.encoder.onnx, NAME.decoder.onnx from compile --split) runs instead when present, encoding each image once')
     .requiredOption('--image <file>', 'the image (PNG, JPEG, NIfTI, DICOM file or series folder); a volume slice as scan.nii.gz#axial=40')
     .requiredOption('--out <dir>', 'output folder')
     .option('--grid <n>', 'N×N clicks (the paper reports about 50 masks per image)', positiveInt, 8)

@@ -174,7 +174,7 @@ export function registerSegment(program: Command, io: CliIO = processIO): void {
   const command = program
     .command('segment')
     .description('segment query images with a prompted template: writes DIR/masks/<query>.png (0/255, the query\'s size) and DIR/overlays/<query>.png for 2-D queries, DIR/volumes/<stem>.nii.gz (+ .seg.dcm for a DICOM series) for volumes, DIR/labels.json (legend)')
-    .requiredOption('--model <file>', 'compiled One-Prompt model (.onnx)')
+    .requiredOption('--model <file>', 'compiled One-Prompt model (.onnx); its encoder/decoder pair beside it (NAME.encoder.onnx, NAME.decoder.onnx from compile --split) runs instead when present, encoding each image once')
     .option('--template <image>', 'template image (PNG, JPEG, NIfTI, DICOM file or series folder); a volume slice as scan.nii.gz#axial=40 (or coronal=, sagittal=)')
     .option('--prompt <json[:label]>', 'prompt drawn on the template (click, bbox, doodle or seglab; docs/prompts.md); repeat it for a label map: --prompt a.json:1 --prompt b.json:2', (v: string, all: string[] = []) => [...all, v])
     .requiredOption('--query <images...>', 'query images; a volume (NIfTI) or DICOM series folder is segmented slice by slice into one label volume')
