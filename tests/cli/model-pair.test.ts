@@ -1,11 +1,14 @@
 // The CLI runs the encoder/decoder pair beside a model (`compile --split`) and encodes each image once: `everything`
 // one encoding for 64 clicks, an ensemble K + Q encodings for Q × K prompts, a label map each query once for all its
 // prompts, a volume each slice once; the masks are the one-file model's. A pair compiled with another NAME.onnx is
-// passed over with a warning; half a pair, or halves of two models, are refused with the files named.
+// passed over with a warning; half a pair, or halves of two models, are refused with the files named. The pair's runs
+// get the one-file model's checks: ONNX Runtime's errors and outputs of the wrong size name the file.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadSegmenter } from '../../src/cli/segmenter.js';
+import { onnx, type OnnxTypes } from '../../src/onnx/proto.js';
 import { makeNifti } from '../data/fixtures.js';
 import { MRI, listFiles, runCli, tempDir } from './run-cli.js';
 
@@ -110,5 +113,62 @@ describe('the CLI encodes each image once with an encoder/decoder pair', () => {
     copyFileSync(join(dir, 's.decoder.onnx'), join(dir, 'm.decoder.onnx'));
     rmSync(model);
     await expect(loadSegmenter(model, { threads: 1 })).rejects.toThrow(/m\.encoder\.onnx and .*m\.decoder\.onnx were compiled from different models/);
+  });
+});
+
+describe("the pair's runs are checked as the one-file model's (issue 16)", () => {
+  /** A tiny model compiled with its pair into a fresh folder; `edit` rewrites the decoder (its pair link kept). */
+  async function pairWithDecoder(label: string, edit?: (m: OnnxTypes.ModelProto) => void): Promise<{ model: string; decoder: string; out: string }> {
+    const dir = tempDir(label);
+    const model = join(dir, 'm.onnx');
+    expect((await runCli('compile', '--config', 'tiny', '--split', '--out', model)).code).toBe(0);
+    const decoder = join(dir, 'm.decoder.onnx');
+    if (edit) {
+      const m = onnx.ModelProto.decode(readFileSync(decoder));
+      edit(m);
+      writeFileSync(decoder, onnx.ModelProto.encode(m).finish());
+    }
+    return { model, decoder, out: join(dir, 'out') };
+  }
+  const segment = (model: string, out: string) => runCli('segment', '--model', model, '--template', MRI.template, '--prompt', MRI.prompt, '--query', MRI.queries[0], '--out', out, '--threads', '1');
+
+  it("ONNX Runtime's error names the decoder, and nothing is written", async () => {
+    // The decoder's prompt inputs fixed at batch 2: a batch of 1 is refused by ONNX Runtime.
+    const { model, decoder, out } = await pairWithDecoder('pair-ort', (m) => {
+      for (const i of m.graph!.input!) if (i.name!.startsWith('prompt_')) i.type!.tensorType!.shape!.dim![0] = { dimValue: 2 } as never;
+    });
+    const r = await segment(model, out);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(new RegExp(`^oneprompt: ${decoder}: ONNX Runtime could not run the model on a batch of 1: .*(dimension|Expected).*\\n$`));
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('a decoder output of another size than the contract declares is refused, naming the file', async () => {
+    // mask_logits max-pooled to half the side (and declared so): ONNX Runtime runs it, the CLI must not use it.
+    const { model, decoder, out } = await pairWithDecoder('pair-shape', (m) => {
+      const g = m.graph!;
+      for (const n of g.node!) n.output = n.output!.map((o: string) => (o === 'mask_logits' ? 'mask_logits_full' : o));
+      g.node!.push({ opType: 'MaxPool', input: ['mask_logits_full'], output: ['mask_logits'], attribute: [{ name: 'kernel_shape', type: onnx.AttributeProto.AttributeType.INTS, ints: [2, 2] }, { name: 'strides', type: onnx.AttributeProto.AttributeType.INTS, ints: [2, 2] }] } as never);
+      const dims = g.output!.find((o: OnnxTypes.IValueInfoProto) => o.name === 'mask_logits')!.type!.tensorType!.shape!.dim!;
+      dims[2] = { dimValue: 32 } as never;
+      dims[3] = { dimValue: 32 } as never;
+    });
+    const r = await segment(model, out);
+    expect(r.stderr).toBe(`oneprompt: ${decoder}: mask_logits has shape [1, 1, 32, 32], expected [1, 1, 64, 64] (the model's declared output)\n`);
+    expect(r.code).toBe(1);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('a half that is a folder or a FIFO is refused by name, without hanging', async () => {
+    const { model, decoder, out } = await pairWithDecoder('pair-fifo');
+    rmSync(decoder);
+    execFileSync('mkfifo', [decoder]);
+    const fifo = await segment(model, out);
+    expect(fifo.stderr).toBe(`oneprompt: model ${decoder}: is a named pipe (FIFO), not a regular file; refusing to read it (it could block forever)\n`);
+    rmSync(decoder);
+    mkdirSync(decoder);
+    const folder = await segment(model, out);
+    expect(folder.stderr).toBe(`oneprompt: model ${decoder}: is a folder, expected a file\n`);
+    expect(existsSync(out)).toBe(false);
   });
 });
