@@ -63,7 +63,7 @@ describe('compile under kills and bad weights (issue 16)', () => {
     }
   }, 600_000);
 
-  it('--weights from a compiled .onnx is checked as a safetensors file is: a transposed or float16 tensor is refused by name', async () => {
+  it('--weights from a compiled .onnx is checked as a safetensors file is: a transposed or float16 tensor, or a FIFO, is refused by name', async () => {
     const dir = tempDir('onnx-weights');
     const source = join(dir, 'src.onnx');
     expect((await runCli('compile', '--config', 'tiny', '--seed', '3', '--out', source)).code).toBe(0);
@@ -89,6 +89,12 @@ describe('compile under kills and bad weights (issue 16)', () => {
     expect(other.code).toBe(1);
     expect(other.stderr).toContain(join(dir, 'small.onnx'));
     expect(existsSync(join(dir, 'm.onnx'))).toBe(false);
+    // Only a regular file is read: a FIFO is refused by name instead of blocking.
+    const fifo = join(dir, 'pipe.onnx');
+    execFileSync('mkfifo', [fifo]);
+    const piped = await runCli('compile', '--config', 'tiny', '--weights', fifo, '--out', join(dir, 'm.onnx'));
+    expect(piped.code).toBe(1);
+    expect(piped.stderr).toContain(`${fifo}: is a named pipe (FIFO)`);
     // The untouched file re-emits the same weights, with the pair beside it.
     const ok = await runCli('compile', '--config', 'tiny', '--weights', source, '--split', '--out', join(dir, 'm.onnx'));
     expect(ok.code, ok.stderr).toBe(0);
