@@ -7,15 +7,13 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { pairFiles, PAIR_OF_KEY } from '../../graphs/oneprompt/compile.js';
 import { summariseModel, type ModelSummary } from '../onnx/inspect.js';
+import { MAX_ONNX_BYTES } from '../onnx/proto.js';
 import { asFileReadError, readRegularFile } from '../util/safe-read.js';
-
-/** ONNX files are protobuf messages, which cannot exceed 2 GiB. */
-const MAX_MODEL_BYTES = 2 * 2 ** 30;
 
 /** A model file's bytes: only a regular file, at most 2 GiB; errors name it ("no such model file 'X'", "model X: is a folder…"). */
 export function readModelFile(file: string): Uint8Array {
   try {
-    return readRegularFile(file, MAX_MODEL_BYTES, 'an ONNX model (the protobuf limit)');
+    return readRegularFile(file, MAX_ONNX_BYTES, 'an ONNX model (the protobuf limit)');
   } catch (e) {
     const err = asFileReadError(e, file);
     throw new Error(err.reason === 'file not found' ? `no such model file '${file}'` : `model ${err.message}`);

@@ -2,14 +2,12 @@
 // file of the same configuration) or a compiled float32 ONNX model, whose initializers carry the parameters under
 // the same module paths. Either way every parameter must be there with its shape; the optimiser starts fresh.
 import type { Param } from '../dsl/params.js';
-import { onnx } from '../onnx/proto.js';
+import { MAX_ONNX_BYTES, onnx } from '../onnx/proto.js';
 import { asFileReadError, readRegularFile } from '../util/safe-read.js';
 import { loadWeights } from './checkpoint.js';
 import { SafetensorsError } from './safetensors.js';
 
 const FLOAT = 1;
-/** ONNX files are protobuf messages, which cannot exceed 2 GiB. */
-const MAX_ONNX_BYTES = 2 * 2 ** 30;
 
 /** Parameter values from a compiled ONNX model's float32 initializers named like the parameters. */
 function loadOnnxWeights(path: string, params: readonly Param[]): void {
