@@ -2,11 +2,13 @@
 // series — draw a prompt of any of the four types on a template slice, and see the query masks on every slice after
 // every change. Volumes scroll (wheel, keys, slider), zoom and pan (volume-view.ts) under a window/level preset;
 // a query volume's masks export as a NIfTI label volume in the scan's space, the file `oneprompt segment` writes.
-// The model runs in the page (onnxruntime-web, wasm) as encode + decode: each slice is encoded once and kept.
+// The model runs in the page (onnxruntime-web, wasm) as encode + decode: each slice is encoded once and kept, so with
+// the encoder/decoder pair (`compile --split`, served beside the model) a new prompt costs only the decoder.
 // Preprocessing is the CLI's own code (src/data/).
 import * as E from 'fp-ts/lib/Either.js';
 import { formatDataError } from '../src/data/errors.js';
 import type { Mask } from '../src/data/image.js';
+import { EncodingCache } from '../src/data/encoding-cache.js';
 import { imageToInput, itemPlane, logitsToMask } from '../src/data/model-inputs.js';
 import type { Plane } from '../src/data/nifti.js';
 import { encodePrompt } from '../src/data/prompt-tensors.js';
@@ -16,7 +18,8 @@ import { canUndoLast, commit, startHistory, undoLast, type History } from './his
 import { decodeMask } from './image-decode.js';
 import { maskPngRgba, type Rgb } from './pixels.js';
 import { addEdit, currentPrompt, editsFromPrompt, emptyEditor, seglabMask, snapToTemplate, type Edit, type EditorState, type Point } from './prompt-editor.js';
-import { loadSegmenter, type Segmenter } from './segmenter.js';
+import { loadPairSegmenter, loadSegmenter, type Segmenter } from './segmenter.js';
+import type { EncodeRole } from '../src/data/prompt-segmenter.js';
 import { labelVolumeName, labelVolumeNifti, readSources, stackOf, type ImageStack, type PickedFile, type Source } from './stacks.js';
 import { pixelToCanvas, type Placement } from './view-transform.js';
 import { SliceView } from './volume-view.js';
@@ -30,7 +33,8 @@ interface SampleSet {
   readonly prompt?: unknown;
 }
 interface ToolInfo {
-  readonly model: { readonly url: string; readonly name: string };
+  /** The model; `pair`: its encoder and decoder, which the page then runs instead. */
+  readonly model: { readonly url: string; readonly name: string; readonly pair?: { readonly encoder: string; readonly decoder: string } };
   readonly samples: readonly SampleSet[];
 }
 
@@ -80,8 +84,8 @@ const S = {
   allMs: undefined as number | undefined,
   /** The view keys act on: the one under the pointer last. */
   focused: undefined as SliceView | undefined,
-  /** Encodings per stack and slice (prompt-segmenter.ts), kept across prompts; new model or plane, new cache. */
-  codes: new WeakMap<ImageStack, Map<number, Float32Array>>(),
+  /** Encodings per stack, slice and role (prompt-segmenter.ts), kept across prompts within a budget; new model, new cache. */
+  codes: undefined as EncodingCache<unknown> | undefined,
 };
 
 const editor = (): EditorState | undefined => S.history?.present;
@@ -94,6 +98,11 @@ const TEMPLATE_VIEW = 384;
 const QUERY_VIEW = 300;
 /** Model inputs per run while masks of a volume are computed. */
 const BATCH = 8;
+/**
+ * Bytes of slice encodings kept across prompts. A pair's query encoding is the encoder's feature maps: 256 KiB a slice
+ * for tiny (a 300-slice volume: 75 MiB), 8.1 MiB for small; slices beyond the budget are encoded again on each prompt.
+ */
+const ENCODING_BUDGET = 512 * 2 ** 20;
 
 const $ = <T extends HTMLElement>(id: string): T => {
   const el = document.getElementById(id);
@@ -120,7 +129,7 @@ function publish(state: 'empty' | 'pending' | 'running' | 'ready' | 'waiting'): 
     runs: S.runs,
     lastMs: S.lastMs,
     allMs: S.allMs,
-    model: S.segmenter ? { name: S.segmenter.name, ...S.segmenter.geometry, ...S.segmenter.runtime } : undefined,
+    model: S.segmenter ? { name: S.segmenter.name, kind: S.segmenter.kind, ...S.segmenter.geometry, ...S.segmenter.runtime, ...S.segmenter.usage } : undefined,
     plane: S.plane,
     window: S.window,
     template: S.template ? { name: S.template.stack.name, ref: S.template.stack.templateRef(S.template.view.index), ...viewFacts(S.template.view) } : undefined,
@@ -298,19 +307,35 @@ async function pump(): Promise<void> {
   publish(outcome);
 }
 
-/** Encodings of (stack, slice) pairs, computing the missing ones in one call. */
-async function encodings(seg: Segmenter, wanted: readonly (readonly [ImageStack, number])[]): Promise<Float32Array[]> {
-  const cacheOf = (s: ImageStack): Map<number, Float32Array> => {
-    let m = S.codes.get(s);
-    if (!m) S.codes.set(s, (m = new Map()));
-    return m;
-  };
-  const missing = wanted.filter(([s, i], k) => !cacheOf(s).has(i) && wanted.findIndex(([s2, i2]) => s2 === s && i2 === i) === k);
+/** A stable id per image stack, for cache keys (a new plane or new files make new stacks). */
+const stackIds = new WeakMap<ImageStack, number>();
+let nextStackId = 0;
+const stackId = (s: ImageStack): number => {
+  let id = stackIds.get(s);
+  if (id === undefined) stackIds.set(s, (id = nextStackId++));
+  return id;
+};
+
+/** Encodings of (stack, slice) pairs for one role, computing the missing ones in one call. */
+async function encodings(seg: Segmenter, wanted: readonly (readonly [ImageStack, number])[], role: EncodeRole): Promise<unknown[]> {
+  const cache = (S.codes ??= new EncodingCache<unknown>(ENCODING_BUDGET, (e) => seg.prompts.bytes(e)));
+  const key = ([s, i]: readonly [ImageStack, number]): string => `${stackId(s)}:${i}:${role}`;
+  const made = new Map<string, unknown>();
+  const missing = wanted.filter((w, k) => cache.get(key(w)) === undefined && wanted.findIndex((v) => key(v) === key(w)) === k);
   if (missing.length) {
-    const codes = await seg.prompts.encode(missing.map(([s, i]) => imageToInput(s.slice(i), seg.geometry.size)));
-    missing.forEach(([s, i], k) => cacheOf(s).set(i, codes[k]));
+    const codes = await seg.prompts.encode(missing.map(([s, i]) => imageToInput(s.slice(i), seg.geometry.size)), role);
+    missing.forEach((w, k) => {
+      made.set(key(w), codes[k]);
+      cache.set(key(w), codes[k]);
+    });
   }
-  return wanted.map(([s, i]) => cacheOf(s).get(i)!);
+  return wanted.map((w) => cache.get(key(w)) ?? made.get(key(w)));
+}
+
+/** Forget encodings of stacks no longer shown (another plane, other files). */
+function retainShownEncodings(): void {
+  const shown = new Set([S.template?.stack, ...S.queries.map((q) => q.stack)].filter((x): x is ImageStack => x !== undefined).map(stackId));
+  S.codes?.retain((k) => shown.has(Number(k.split(':')[0])));
 }
 
 async function segment(since: number): Promise<'ready' | 'waiting' | 'superseded'> {
@@ -336,13 +361,14 @@ async function segment(since: number): Promise<'ready' | 'waiting' | 'superseded
   const jobs: { q: QueryView; i: number }[] = S.queries.map((q) => ({ q, i: q.view.index }));
   if (!onlyVisible) for (const q of S.queries) for (let i = 0; i < q.stack.count; i++) if (i !== q.view.index) jobs.push({ q, i });
   const size = seg.geometry.size;
-  const [templateCode] = await encodings(seg, [[t.stack, t.view.index]]);
+  retainShownEncodings();
+  const [templateCode] = await encodings(seg, [[t.stack, t.view.index]], 'template');
   let shown = false;
   for (let start = 0; start < jobs.length; start += BATCH) {
     // A newer prompt: stop here, pump() starts its run (masks not recomputed yet stay as they were).
     if (S.dirtySince !== undefined) return 'superseded';
     const batch = jobs.slice(start, start + BATCH);
-    const codes = await encodings(seg, batch.map(({ q, i }) => [q.stack, i] as const));
+    const codes = await encodings(seg, batch.map(({ q, i }) => [q.stack, i] as const), 'query');
     const logits = await seg.prompts.decode(batch.map((_, k) => ({ query: codes[k], template: templateCode, prompt: tensors.right })));
     batch.forEach(({ q, i }, b) => {
       const img = q.stack.slice(i);
@@ -374,17 +400,44 @@ async function fetchBytes(url: string): Promise<Uint8Array> {
   return new Uint8Array(await r.arrayBuffer());
 }
 
-async function useModel(bytes: Uint8Array, name: string): Promise<boolean> {
+/** Load a model (the one-file model or its encoder/decoder pair) and make it the page's. */
+async function useModel(name: string, load: () => Promise<E.Either<string, Segmenter>>): Promise<boolean> {
   status(`loading model ${name}…`);
-  const seg = await loadSegmenter(bytes, name);
+  const seg = await load();
   if (E.isLeft(seg)) return status(seg.left, true), false;
   await S.segmenter?.release();
   S.segmenter = seg.right;
-  S.codes = new WeakMap();
+  S.codes = undefined;
   const g = seg.right.geometry;
   const rt = seg.right.runtime;
-  $('model-info').textContent = `${name}: ${g.size}×${g.size} input, ${g.points} prompt points, onnxruntime-web (wasm, ${rt.threads} thread${rt.threads === 1 ? '' : 's'}${rt.worker ? ', in a worker' : ''})`;
+  const kind = seg.right.kind === 'pair' ? 'encoder/decoder pair, ' : '';
+  $('model-info').textContent = `${name}: ${g.size}×${g.size} input, ${g.points} prompt points, ${kind}onnxruntime-web (wasm, ${rt.threads} thread${rt.threads === 1 ? '' : 's'}${rt.worker ? ', in a worker' : ''})`;
   return true;
+}
+
+/** The server's model: its encoder/decoder pair when it serves one, else the one-file model. */
+async function useServerModel(model: ToolInfo['model']): Promise<boolean> {
+  const pair = model.pair;
+  const ok = pair
+    ? await useModel(model.name, async () => loadPairSegmenter(await fetchBytes(pair.encoder), await fetchBytes(pair.decoder), model.name))
+    : await useModel(model.name, async () => loadSegmenter(await fetchBytes(model.url), model.name));
+  if (ok) S.modelUrl = model.url;
+  return ok;
+}
+
+/** Picked model files: one .onnx, or NAME.encoder.onnx and NAME.decoder.onnx (NAME.onnx may come along; the pair is used). */
+async function usePickedModel(files: readonly File[]): Promise<boolean> {
+  const encoder = files.find((f) => f.name.endsWith('.encoder.onnx'));
+  const decoder = files.find((f) => f.name.endsWith('.decoder.onnx'));
+  if (encoder || decoder) {
+    if (!encoder || !decoder) return status(`pick both halves of the pair: ${encoder ? 'no NAME.decoder.onnx' : 'no NAME.encoder.onnx'} among ${files.map((f) => f.name).join(', ')}`, true), false;
+    const stem = (f: File, half: string) => f.name.slice(0, -`.${half}.onnx`.length);
+    if (stem(encoder, 'encoder') !== stem(decoder, 'decoder')) return status(`${encoder.name} and ${decoder.name} are not one model's pair`, true), false;
+    const name = `${stem(encoder, 'encoder')}.onnx`;
+    return useModel(name, async () => loadPairSegmenter((await fileBytes(encoder)).bytes, (await fileBytes(decoder)).bytes, name));
+  }
+  if (files.length !== 1) return status(`pick one model file, or a model's NAME.encoder.onnx and NAME.decoder.onnx (got ${files.length} files)`, true), false;
+  return useModel(files[0].name, async () => loadSegmenter((await fileBytes(files[0])).bytes, files[0].name));
 }
 
 async function toolInfo(): Promise<ToolInfo> {
@@ -394,10 +447,7 @@ async function toolInfo(): Promise<ToolInfo> {
 }
 
 async function loadDefaultModel(): Promise<boolean> {
-  const info = await toolInfo();
-  const ok = await useModel(await fetchBytes(info.model.url), info.model.name);
-  if (ok) S.modelUrl = info.model.url;
-  return ok;
+  return useServerModel((await toolInfo()).model);
 }
 
 async function sourcesOrThrow(files: readonly PickedFile[]): Promise<Source[]> {
@@ -434,7 +484,7 @@ async function loadSample(): Promise<void> {
   const info = await toolInfo();
   const set = info.samples[0];
   if (!set) return status('the server has no sample images (see docs/browser.md: --samples)', true);
-  if (S.modelUrl !== info.model.url && (await useModel(await fetchBytes(info.model.url), info.model.name))) S.modelUrl = info.model.url;
+  if (S.modelUrl !== info.model.url) await useServerModel(info.model);
   status(`loading sample ${set.name}…`);
   const picked = await Promise.all([set.template, ...set.queries].map(async (u) => ({ name: baseName(u), bytes: await fetchBytes(u) })));
   const [template, ...queries] = await sourcesOrThrow(picked);
@@ -653,8 +703,8 @@ function wire(): void {
   $<HTMLInputElement>('model-file').addEventListener(
     'change',
     guard(async (e: Event) => {
-      const f = (e.target as HTMLInputElement).files?.[0];
-      if (f && (await useModel((await fileBytes(f)).bytes, f.name))) {
+      const files = [...((e.target as HTMLInputElement).files ?? [])];
+      if (files.length && (await usePickedModel(files))) {
         S.modelUrl = undefined;
         promptChanged();
       }

@@ -4,14 +4,16 @@
 // `buildOnePrompt` is generic over the configuration: a literal one (`as const`, config.ts) is checked by the compiler
 // at the call (ConfigRule), and its dims S (image side), G (grid side, N = G·G tokens), L (embedding length) and
 // K (points) type the model's inputs and output. `assembleOnePrompt` wires the modules; its body is checked once at
-// those dims' names, which holds for every configuration (embedding.ts says how).
-import { add, build, input, ParamStore, type Dim, type DimMul, type Graph, type Tensor } from '../../src/dsl/index.js';
+// those dims' names, which holds for every configuration (embedding.ts says how). It is two halves, `encodeImage` (one
+// image → its features and tokens) and `decodePrompt` (the query's encoding, the template's tokens and the prompt →
+// mask logits): the one-file model wires them together, split.ts builds each as a graph of its own.
+import { add, build, input, ParamStore, type Dim, type DimMul, type Graph, type Scope, type Tensor } from '../../src/dsl/index.js';
 import { modelDims, validateConfig, type CheckedConfig, type ModelDims, type OnePromptConfig } from './config.js';
 import type { Embedding } from './embedding.js';
-import { imageEncoder } from './encoder.js';
+import { imageEncoder, type EncoderFeatures, type Image } from './encoder.js';
 import { formerBlock } from './former.js';
 import { maskHead, tokenizer, type MaskLogits } from './head.js';
-import { onTokenGrid, promptEncoder } from './prompt-encoder.js';
+import { onTokenGrid, promptEncoder, type PromptWires } from './prompt-encoder.js';
 import { densePositionalEncoding, fourierBasis } from './positional-encoding.js';
 
 export const INPUT_NAMES = ['query', 'template', 'prompt_points', 'prompt_labels', 'prompt_mask', 'prompt_type'] as const;
@@ -22,6 +24,13 @@ export function modelInputs<S extends Dim, K extends Dim>(S: S, K: K) {
   return {
     query: input('query', ['B', 1, S, S]),
     template: input('template', ['B', 1, S, S]),
+    ...promptInputs(S, K),
+  };
+}
+
+/** The prompt's four inputs (docs/model-io.md), the model's and the prompt decoder's (split.ts). */
+export function promptInputs<S extends Dim, K extends Dim>(S: S, K: K) {
+  return {
     prompt_points: input('prompt_points', ['B', K, 2]),
     prompt_labels: input('prompt_labels', ['B', K]),
     prompt_mask: input('prompt_mask', ['B', 1, S, S]),
@@ -53,31 +62,9 @@ export function assembleOnePrompt(c: OnePromptConfig, d: ModelDims<'S', 'G', 'L'
 
   const store = new ParamStore(seed);
   const root = store.root();
-  const fq = imageEncoder(root.at('encoder'), query, c);
-  const ft = imageEncoder(root.at('encoder'), template, c); // same scope: same weights
-  const patchOf = (level: number) => 1 << (c.levels - level);
-  const prompt = promptEncoder(root.at('prompt'), { points, labels, mask, type }, { side: d.grid, patch: patchOf(0), embed: d.embed });
-
-  // Query and template tokens carry the grid's dense PE (the prompt maps' own): attention can then match
-  // positions as well as content, which is how a prompt on the template reaches the same place in the query.
-  const peScope = root.at('prompt').at('pe');
-  const gridPE = densePositionalEncoding(peScope, d.grid, fourierBasis(peScope, d.embed)); // (G·G, L)
-  const tokensOf = (f: (typeof fq)[number], level: number): Embedding<'B', DimMul<'G', 'G'>, 'L'> =>
-    add(onTokenGrid(tokenizer(root.at('tokens').at(level), f, patchOf(level), d.embed), d.grid), gridPE);
-  let es: Embedding<'B', DimMul<'G', 'G'>, 'L'> | undefined;
-  for (let i = 0; i < c.blocks; i++) {
-    const level = c.levels - i;
-    const eq = tokensOf(fq[level], level);
-    const et = tokensOf(ft[level], level);
-    es = formerBlock(root.at('decoder').at(i), { eq, et, es: es ?? eq, p1: prompt.p1, p2: prompt.p2 }, {
-      heads: c.heads,
-      ffnRatio: c.ffnRatio,
-      prompting: c.parser,
-      masking: c.masking,
-    });
-  }
-  if (!es) throw new Error(`config '${c.name}': blocks must be at least 1`);
-  const logits = maskHead(root.at('head'), es, fq, { grid: d.grid, size: d.size, levels: c.levels, widths: c.widths });
+  const fq = encodeImage(root, query, c, d);
+  const ft = encodeImage(root, template, c, d); // same scope: same weights
+  const logits = decodePrompt(root, fq, ft, { points, labels, mask, type }, c, d);
   const graph = build({
     name: `oneprompt-${c.name}`,
     inputs,
@@ -85,6 +72,81 @@ export function assembleOnePrompt(c: OnePromptConfig, d: ModelDims<'S', 'G', 'L'
     doc: `One-Prompt segmentation model, configuration ${c.name} (${c.encoder} encoder, ${c.parser} prompting, ${c.masking} masking).`,
   });
   return { graph, store, config: c, inputs, logits };
+}
+
+/** Pixels per token on a side at encoder level j: 2^(levels − j), so that every level gives the G×G grid. */
+const patchOf = (c: OnePromptConfig, level: number): number => 1 << (c.levels - level);
+
+/** The encoder levels the Former blocks read, block i reading level levels − i (the deepest first). */
+export const blockLevels = (c: OnePromptConfig): number[] => Array.from({ length: c.blocks }, (_, i) => c.levels - i);
+
+/**
+ * What the image encoder makes of an image, all the decoder needs of it: the levels f_0 … f_levels (the query's
+ * skips in the mask head) and, for each Former block i, level (levels − i) cut into the G×G grid's tokens (B, N, L),
+ * before the grid's PE is added. The same for query and template; the decoder reads only the tokens of a template.
+ */
+export interface ImageEncoding<B extends Dim = Dim, N extends Dim = Dim, L extends Dim = Dim> {
+  readonly features: EncoderFeatures<B>;
+  /** Block i's tokens (level levels − i), the deepest first. */
+  readonly tokens: readonly Embedding<B, N, L>[];
+}
+/** The part of a template's encoding the decoder reads. */
+export type TemplateTokens<B extends Dim = Dim, N extends Dim = Dim, L extends Dim = Dim> = Pick<ImageEncoding<B, N, L>, 'tokens'>;
+
+/** The image encoder on an image batch (B, 1, S, S): parameters `encoder.*` and `tokens.<level>.*`. */
+export function encodeImage<B extends Dim, S extends Dim, G extends Dim, L extends Dim, K extends Dim>(root: Scope, image: Image<B, S>, c: OnePromptConfig, d: ModelDims<S, G, L, K>): ImageEncoding<B, DimMul<G, G>, L>;
+export function encodeImage(root: Scope, image: Image<'B', 'S'>, c: OnePromptConfig, d: ModelDims<'S', 'G', 'L', 'K'>): ImageEncoding<'B', DimMul<'G', 'G'>, 'L'> {
+  const features = imageEncoder(root.at('encoder'), image, c);
+  const tokens = blockLevels(c).map((level) => onTokenGrid(tokenizer(root.at('tokens').at(level), features[level], patchOf(c, level), d.embed), d.grid));
+  return { features, tokens };
+}
+
+/**
+ * The prompt decoder: the prompt encoder, one Former block per level from the deepest, the mask head on the query's
+ * levels. Parameters `prompt.*`, `decoder.*`, `head.*`. Mask logits (B, 1, S, S).
+ */
+export function decodePrompt<B extends Dim, S extends Dim, G extends Dim, L extends Dim, K extends Dim>(
+  root: Scope,
+  query: ImageEncoding<B, DimMul<G, G>, L>,
+  template: TemplateTokens<NoInfer<B>, DimMul<G, G>, L>,
+  prompt: PromptWires<NoInfer<B>, K, S>,
+  c: OnePromptConfig,
+  d: ModelDims<S, G, L, K>,
+): MaskLogits<B, S>;
+export function decodePrompt(
+  root: Scope,
+  query: ImageEncoding<'B', DimMul<'G', 'G'>, 'L'>,
+  template: TemplateTokens<'B', DimMul<'G', 'G'>, 'L'>,
+  prompt: PromptWires<'B', 'K', 'S'>,
+  c: OnePromptConfig,
+  d: ModelDims<'S', 'G', 'L', 'K'>,
+): MaskLogits<'B', 'S'> {
+  const p = promptEncoder(root.at('prompt'), prompt, { side: d.grid, patch: patchOf(c, 0), embed: d.embed });
+
+  // Query and template tokens carry the grid's dense PE (the prompt maps' own): attention can then match
+  // positions as well as content, which is how a prompt on the template reaches the same place in the query.
+  const peScope = root.at('prompt').at('pe');
+  const gridPE = densePositionalEncoding(peScope, d.grid, fourierBasis(peScope, d.embed)); // (G·G, L)
+  let es: Embedding<'B', DimMul<'G', 'G'>, 'L'> | undefined;
+  for (let i = 0; i < c.blocks; i++) {
+    const eq = add(blockTokens(query, i, c), gridPE);
+    const et = add(blockTokens(template, i, c), gridPE);
+    es = formerBlock(root.at('decoder').at(i), { eq, et, es: es ?? eq, p1: p.p1, p2: p.p2 }, {
+      heads: c.heads,
+      ffnRatio: c.ffnRatio,
+      prompting: c.parser,
+      masking: c.masking,
+    });
+  }
+  if (!es) throw new Error(`config '${c.name}': blocks must be at least 1`);
+  return maskHead(root.at('head'), es, query.features, { grid: d.grid, size: d.size, levels: c.levels, widths: c.widths });
+}
+
+/** Block i's tokens of an encoding; an encoding made for another configuration is named as such. */
+function blockTokens<B extends Dim, N extends Dim, L extends Dim>(e: TemplateTokens<B, N, L>, i: number, c: OnePromptConfig): Embedding<B, N, L> {
+  const t = e.tokens[i];
+  if (!t) throw new RangeError(`config '${c.name}': block ${i} reads tokens of level ${c.levels - i}, but the encoding has ${e.tokens.length} token level(s)`);
+  return t;
 }
 
 /** A configuration's output type, (B, 1, S, S). */

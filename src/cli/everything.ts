@@ -25,7 +25,7 @@ import { fraction, positiveInt, withImageOptions, withLimitOptions, withLimits, 
 import { overlayPng, palette } from './overlay.js';
 import { progress } from './progress.js';
 import { maskConfidence } from './segment-queries.js';
-import { loadSegmenter } from './segmenter.js';
+import { describeUsage, loadSegmenter } from './segmenter.js';
 import { warnNonFinite } from './non-finite-warning.js';
 
 export interface EverythingOptions extends RuntimeCliOptions, ImageCliOptions, LimitCliOptions {
@@ -98,6 +98,8 @@ export interface EverythingResult {
   readonly clicks: number;
   readonly masks: { readonly file: string; readonly click: { x: number; y: number }; readonly confidence: number; readonly area: number; readonly duplicates: number }[];
   readonly overlayFile: string;
+  /** What ran: the encoder/decoder pair or the one-file model, and how much (describeUsage). */
+  readonly model: string;
 }
 
 export async function runEverything(o: EverythingOptions, io: CliIO = processIO): Promise<EverythingResult> {
@@ -116,9 +118,11 @@ export async function runEverything(o: EverythingOptions, io: CliIO = processIO)
   const model = await loadSegmenter(o.model, { device: o.device, threads: o.threads, warn: (l) => io.err(l + '\n') });
   const clicks = gridClicks(image.width, image.height, o.grid);
   let candidates: ClickMask[];
+  let usage: string;
   try {
     const bar = progress(io, 'everything', clicks.length, 'clicks');
     candidates = await clickMasks(image, clicks, model.geometry, model.prompts, o.batch ?? 8, o.window, (done) => bar.update(done));
+    usage = describeUsage(model);
   } finally {
     await model.release();
   }
@@ -139,7 +143,7 @@ export async function runEverything(o: EverythingOptions, io: CliIO = processIO)
     // The listing names files relative to DIR, so the folder can be moved; it is the run's manifest, written last.
     const listing = { image: o.image, width: image.width, height: image.height, grid: o.grid, iou: o.iou, clicks: clicks.length, overlay: 'overlay.png', masks: masks.map((m) => ({ ...m, file: relative(o.out, m.file) })) };
     run.commit(listing);
-    return { clicks: clicks.length, masks, overlayFile: join(o.out, 'overlay.png') };
+    return { clicks: clicks.length, masks, overlayFile: join(o.out, 'overlay.png'), model: usage };
   } finally {
     run.abort();
   }
@@ -157,7 +161,7 @@ export function registerEverything(program: Command, io: CliIO = processIO): voi
   const command = program
     .command('everything')
     .description('"segment everything": prompt the image with a grid of foreground clicks (as its own template), merge duplicate masks; writes DIR/masks/NN.png, DIR/overlay.png and DIR/masks.json')
-    .requiredOption('--model <file>', 'compiled One-Prompt model (.onnx)')
+    .requiredOption('--model <file>', 'compiled One-Prompt model (.onnx); its encoder/decoder pair beside it (NAME.encoder.onnx, NAME.decoder.onnx from compile --split) runs instead when present, encoding each image once')
     .requiredOption('--image <file>', 'the image (PNG, JPEG, NIfTI, DICOM file or series folder); a volume slice as scan.nii.gz#axial=40')
     .requiredOption('--out <dir>', 'output folder')
     .option('--grid <n>', `N×N clicks, N up to ${MAX_GRID} (the paper reports about 50 masks per image)`, gridSize, 8)
@@ -172,5 +176,6 @@ export function registerEverything(program: Command, io: CliIO = processIO): voi
       const r = await withLimits(o, () => runEverything(o, io));
       io.out(table(['mask', 'click', 'confidence', 'area', 'duplicates'], r.masks.map((m) => [m.file, `(${m.click.x.toFixed(1)}, ${m.click.y.toFixed(1)})`, m.confidence.toFixed(3), String(m.area), String(m.duplicates)])));
       io.out(`${r.clicks} clicks → ${r.masks.length} distinct masks in ${join(o.out, 'masks')}; overlay ${r.overlayFile}`);
+      io.out(`model: ${r.model}`);
     });
 }

@@ -4,6 +4,7 @@
 import type { Command } from 'commander';
 import { profileFlops, summariseModel, type ModelSummary } from '../onnx/inspect.js';
 import { estimateRunMemory, fmtBytes, INSPECT_MEMORY_BUDGET } from '../onnx/run-memory.js';
+import { MAX_ONNX_BYTES } from '../onnx/proto.js';
 import { asFileReadError, readRegularFile } from '../util/safe-read.js';
 import { parseBindings, fmtCount, table } from './format.js';
 
@@ -53,9 +54,6 @@ export function registerInspect(program: Command): void {
       }
     });
 }
-
-/** ONNX files are protobuf messages, which cannot exceed 2 GiB (larger models keep weights in external files). */
-const MAX_ONNX_BYTES = 2 * 2 ** 30;
 
 export function readModelBytes(file: string): Uint8Array {
   try {

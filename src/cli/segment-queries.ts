@@ -64,12 +64,22 @@ export function maskConfidence(logits: Float32Array): number {
 }
 
 export async function segmentQueries(opts: SegmentQueriesOptions): Promise<E.Either<DataError, QueryMask[]>> {
-  const { templates, queries, geometry, batchSize, normalisation } = opts;
+  return E.map((byGroup: QueryMask[][]) => byGroup[0])(await segmentQueriesByGroup({ ...opts, groups: [opts.templates] }));
+}
+
+/**
+ * Several groups of prompted templates (a label map's prompts, each maybe an ensemble) on the same queries in one
+ * pass: each query is encoded once for all groups' templates. Masks per group, then per query.
+ */
+export async function segmentQueriesByGroup(opts: Omit<SegmentQueriesOptions, 'templates'> & { readonly groups: readonly (readonly PromptedTemplate[])[] }): Promise<E.Either<DataError, QueryMask[][]>> {
+  const { groups, queries, geometry, batchSize, normalisation } = opts;
   const S = geometry.size;
-  if (templates.length === 0) throw new RangeError('segmentQueries: no templates');
+  if (groups.length === 0 || groups.some((g) => g.length === 0)) throw new RangeError('segmentQueries: no templates');
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`segmentQueries: batch size must be a positive integer, got ${batchSize}`);
   const model = opts.segmenter ?? (opts.predict ? oneFileSegmenter(geometry, opts.predict) : undefined);
   if (!model) throw new RangeError('segmentQueries: give predict or segmenter');
+  const templates = groups.flat();
+  const groupOf = groups.flatMap((g, i) => g.map(() => i));
   // Every prompt is encoded (and so checked against the model's point budget) before the first run.
   const prompts: PromptTensors[] = [];
   for (const t of templates) {
@@ -77,48 +87,57 @@ export async function segmentQueries(opts: SegmentQueriesOptions): Promise<E.Eit
     if (E.isLeft(p)) return p;
     prompts.push(p.right);
   }
-  const templateCodes = await model.encode(templates.map((t) => imageToInput(t.image, S, normalisation)));
+  const templateCodes = await model.encode(templates.map((t) => imageToInput(t.image, S, normalisation)), 'template');
   const K = templates.length;
   const total = queries.length * K;
-  const results: QueryMask[] = new Array(queries.length);
-  // Per query, the running sum of probabilities (K > 1) or the logits (K = 1), dropped once the query is done.
-  const acc = new Map<number, Float32Array>();
+  const results: QueryMask[][] = groups.map(() => new Array(queries.length));
+  // Per query and group, the running sum of probabilities (an ensemble) or the logits (one template), dropped once
+  // the query is done.
+  const acc = new Map<number, Float32Array[]>();
   const finish = (q: number): void => {
-    const sum = acc.get(q)!;
+    const sums = acc.get(q)!;
     acc.delete(q);
-    const logits = K === 1 ? sum : sum.map((s) => {
-      const p = Math.min(1 - EPS, Math.max(EPS, s / K));
-      return Math.log(p / (1 - p));
+    sums.forEach((sum, g) => {
+      const n = groups[g].length;
+      const logits = n === 1 ? sum : sum.map((s) => {
+        const p = Math.min(1 - EPS, Math.max(EPS, s / n));
+        return Math.log(p / (1 - p));
+      });
+      // The mask at the query's size is made when first asked for: a label map (segment) merges the logits instead,
+      // and a volume's slices would otherwise hold one more byte per voxel until the end.
+      const { width, height } = queries[q];
+      let mask: Mask | undefined;
+      results[g][q] = {
+        get mask() {
+          return (mask ??= logitsToMask(logits, S, width, height));
+        },
+        confidence: maskConfidence(logits),
+        logits,
+      };
     });
-    // The mask at the query's size is made when first asked for: a label map (segment) merges the logits instead, and
-    // a volume's slices would otherwise hold one more byte per voxel until the end.
-    const { width, height } = queries[q];
-    let mask: Mask | undefined;
-    results[q] = {
-      get mask() {
-        return (mask ??= logitsToMask(logits, S, width, height));
-      },
-      confidence: maskConfidence(logits),
-      logits,
-    };
   };
   const queryCodes = new Map<number, unknown>();
   for (let start = 0; start < total; start += batchSize) {
     const jobs = Array.from({ length: Math.min(batchSize, total - start) }, (_, j) => ({ q: Math.floor((start + j) / K), k: (start + j) % K }));
-    // Each query of this batch encoded once (a query's K jobs may span two batches: it is kept until done).
-    const fresh = [...new Set(jobs.map((j) => j.q))].filter((q) => !queryCodes.has(q));
-    const codes = await model.encode(fresh.map((q) => imageToInput(queries[q], S, normalisation)));
-    fresh.forEach((q, i) => queryCodes.set(q, codes[i]));
+    // Each query encoded once and kept until its K jobs are done. A query not encoded yet is encoded with the ones
+    // after it, a batch at a time: one encoder run per batchSize queries however many templates each has (an
+    // ensemble's decode batch holds few queries), and at most about 2 × batchSize query encodings held at once.
+    const needed = jobs.map((j) => j.q).filter((q) => !queryCodes.has(q));
+    if (needed.length) {
+      const from = Math.min(...needed);
+      const fresh = Array.from({ length: Math.max(Math.max(...needed) + 1, Math.min(queries.length, from + batchSize)) - from }, (_, i) => from + i).filter((q) => !queryCodes.has(q));
+      const codes = await model.encode(fresh.map((q) => imageToInput(queries[q], S, normalisation)), 'query');
+      fresh.forEach((q, i) => queryCodes.set(q, codes[i]));
+    }
     const items: DecodeItem<unknown>[] = jobs.map(({ q, k }) => ({ query: queryCodes.get(q), template: templateCodes[k], prompt: prompts[k] }));
     const logits = await model.decode(items);
     jobs.forEach(({ q, k }, b) => {
       const plane = itemPlane(logits, b, S);
-      if (K === 1) acc.set(q, plane.slice());
-      else {
-        const sum = acc.get(q) ?? new Float32Array(S * S);
-        for (let i = 0; i < sum.length; i++) sum[i] += sigmoid(plane[i]);
-        acc.set(q, sum);
-      }
+      const g = groupOf[k];
+      const sums = acc.get(q) ?? groups.map(() => new Float32Array(S * S));
+      acc.set(q, sums);
+      if (groups[g].length === 1) sums[g].set(plane);
+      else for (let i = 0; i < plane.length; i++) sums[g][i] += sigmoid(plane[i]);
       if (k === K - 1) {
         finish(q);
         queryCodes.delete(q);

@@ -23,8 +23,8 @@ import { positiveInt, withImageOptions, withLimitOptions, withLimits, withRuntim
 import { progress } from './progress.js';
 import { readQuerySources, type QuerySource } from './query-images.js';
 import { dicomSegWriter, LABELS_FILE, labelColours, readLegacyLegend, segmentOutputNames, writeSegmentOutputs, type LabelLegend, type OutputFile, type SegWriter } from './segment-outputs.js';
-import { segmentQueries, type PromptedTemplate, type QueryMask } from './segment-queries.js';
-import { loadSegmenter } from './segmenter.js';
+import { segmentQueriesByGroup, type PromptedTemplate, type QueryMask } from './segment-queries.js';
+import { describeUsage, loadSegmenter } from './segmenter.js';
 import { warnNonFinite } from './non-finite-warning.js';
 import { readTemplatesFile } from './templates-file.js';
 
@@ -62,6 +62,8 @@ export interface SegmentResult {
   readonly files: readonly OutputFile[];
   /** Notes on the geometry of query volumes (also printed as warnings). */
   readonly notes: readonly string[];
+  /** What ran: the encoder/decoder pair or the one-file model, and how much (describeUsage). */
+  readonly model: string;
 }
 
 interface LabelTemplates {
@@ -139,28 +141,25 @@ const segmentedBefore = (dir: string, rel: string): boolean => {
 async function segmentInto(run: OutputRun, o: SegmentOptions, groups: LabelTemplates[], sources: QuerySource[], io: CliIO): Promise<SegmentResult> {
   const queries = sources.flatMap((s) => s.images.map((q) => ({ ...q, from: s.path })));
   const model = await loadSegmenter(o.model, { device: o.device, threads: o.threads, warn: (l) => io.err(l + '\n') });
-  const perLabel: QueryMask[][] = [];
+  let perLabel: QueryMask[][];
+  let usage: string;
   try {
     const K = groups.reduce((a, g) => a + g.templates.length, 0);
     const what = K > 1 ? `predictions (${queries.length} queries × ${K} ${groups.length > 1 ? 'prompts' : 'templates'})` : 'queries';
     const bar = progress(io, 'segment', queries.length * K, what);
-    let before = 0;
-    for (const g of groups) {
-      perLabel.push(
-        orThrow(
-          await segmentQueries({
-            templates: g.templates,
-            queries: queries.map((q) => q.image),
-            geometry: model.geometry,
-            segmenter: model.prompts,
-            batchSize: o.batch ?? 8,
-            normalisation: o.window,
-            onBatch: (done) => bar.update(before + done),
-          }),
-        ),
-      );
-      before += queries.length * g.templates.length;
-    }
+    // All labels' templates in one pass: each query is encoded once for every prompt.
+    perLabel = orThrow(
+      await segmentQueriesByGroup({
+        groups: groups.map((g) => g.templates),
+        queries: queries.map((q) => q.image),
+        geometry: model.geometry,
+        segmenter: model.prompts,
+        batchSize: o.batch ?? 8,
+        normalisation: o.window,
+        onBatch: (done) => bar.update(done),
+      }),
+    );
+    usage = describeUsage(model);
   } finally {
     await model.release();
   }
@@ -186,7 +185,7 @@ async function segmentInto(run: OutputRun, o: SegmentOptions, groups: LabelTempl
     warn: (l) => io.err(`warning: ${l}\n`),
   });
   run.commit(manifestEntries(o.out, sources, results, files, legend));
-  return { legend, queries: results, files, notes };
+  return { legend, queries: results, files, notes, model: usage };
 }
 
 /**
@@ -235,7 +234,7 @@ export function registerSegment(program: Command, io: CliIO = processIO): void {
   const command = program
     .command('segment')
     .description('segment query images with a prompted template: writes DIR/masks/<query>.png (0/255, the query\'s size) and DIR/overlays/<query>.png for 2-D queries, DIR/volumes/<stem>.nii.gz (+ .seg.dcm for a DICOM series) for volumes, DIR/labels.json (legend)')
-    .requiredOption('--model <file>', 'compiled One-Prompt model (.onnx)')
+    .requiredOption('--model <file>', 'compiled One-Prompt model (.onnx); its encoder/decoder pair beside it (NAME.encoder.onnx, NAME.decoder.onnx from compile --split) runs instead when present, encoding each image once')
     .option('--template <image>', 'template image (PNG, JPEG, NIfTI, DICOM file or series folder); a volume slice as scan.nii.gz#axial=40 (or coronal=, sagittal=)')
     .option('--prompt <json[:label]>', 'prompt drawn on the template (click, bbox, doodle or seglab; docs/prompts.md); repeat it for a label map: --prompt a.json:1 --prompt b.json:2', (v: string, all: string[] = []) => [...all, v])
     .requiredOption('--query <images...>', 'query images; a volume (NIfTI) or DICOM series folder is segmented slice by slice into one label volume')
@@ -259,5 +258,6 @@ export function registerSegment(program: Command, io: CliIO = processIO): void {
         count('volume') ? `${count('volume')} label volume(s)${count('dicom-seg') ? ` and ${count('dicom-seg')} DICOM-SEG` : ''} to ${join(o.out, 'volumes')}` : '',
       ].filter(Boolean);
       io.out(`wrote ${parts.join(', ')} in ${secs} s`);
+      io.out(`model: ${r.model}`);
     });
 }

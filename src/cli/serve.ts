@@ -4,6 +4,7 @@ import { existsSync, statSync } from 'node:fs';
 import { notRegularReason } from '../util/safe-read.js';
 import { resolve } from 'node:path';
 import { LOOPBACK } from '../serve/static-server.js';
+import { modelFiles } from './model-pair.js';
 
 /** Loopback addresses and names: only this machine can connect (all of 127.0.0.0/8, ::1, localhost). */
 export const isLoopback = (host: string): boolean => {
@@ -30,9 +31,13 @@ export function registerServe(program: Command): void {
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`serve: --port must be an integer in 0..65535, got '${o.port}'`);
       const model = await modelFile(o.model);
       if (o.samples && !existsSync(o.samples)) throw new Error(`serve: no such samples folder '${o.samples}'`);
+      // Its encoder/decoder pair, when one compiled with it lies beside it: the page then encodes each slice once.
+      const found = modelFiles(model);
+      if (found.note) console.error(`warning: ${found.note}`);
+      const pair = found.pair && { encoder: found.pair.encoder.file, decoder: found.pair.decoder.file };
       const { startToolServer } = await import('../serve/tool-server.js');
-      const srv = await startToolServer({ model, samples: o.samples && resolve(o.samples), host: o.host, port, log: (l) => console.error(l), allowHosts: o.allowHost });
-      console.log(`serving the One-Prompt browser tool at ${srv.url}/ (model ${model}; press Ctrl+C to stop)`);
+      const srv = await startToolServer({ model, pair, samples: o.samples && resolve(o.samples), host: o.host, port, log: (l) => console.error(l), allowHosts: o.allowHost });
+      console.log(`serving the One-Prompt browser tool at ${srv.url}/ (model ${model}${pair ? ', as its encoder/decoder pair' : ''}; press Ctrl+C to stop)`);
       if (!isLoopback(o.host)) console.log(`note: bound to ${o.host}, so other machines on your network can open it`);
       await new Promise<void>((done) => {
         const stop = (): void => void srv.close().then(done);

@@ -87,22 +87,28 @@ export class Model {
   }
 
   /**
-   * Run with named inputs; returns every output by name. `into` gives outputs a preallocated tensor each
-   * (ONNX Runtime writes there; the returned ones hold the same values).
+   * Run with named inputs; returns every output by name, or those named in `outputs`. `into` gives outputs a
+   * preallocated tensor each (ONNX Runtime writes there; the returned ones hold the same values).
    */
-  async run(feeds: Readonly<Record<string, HostTensor>>, into?: Readonly<Record<string, HostTensor>>): Promise<Record<string, HostTensor>> {
+  async run(
+    feeds: Readonly<Record<string, HostTensor>>,
+    outputs?: readonly string[],
+    into?: Readonly<Record<string, HostTensor>>,
+  ): Promise<Record<string, HostTensor>> {
     const missing = this.session.inputNames.filter((n) => !(n in feeds));
     if (missing.length) throw new Error(`run: missing input(s) ${missing.map((m) => `'${m}'`).join(', ')}; the model takes ${this.session.inputNames.join(', ')}`);
     const unknown = Object.keys(feeds).filter((n) => !this.session.inputNames.includes(n));
     if (unknown.length) throw new Error(`run: unknown input(s) ${unknown.map((m) => `'${m}'`).join(', ')}; the model takes ${this.session.inputNames.join(', ')}`);
     const ortFeeds: Record<string, ort.Tensor> = {};
     for (const [name, t] of Object.entries(feeds)) ortFeeds[name] = new ort.Tensor(ortType[t.dtype], t.data as never, [...t.dims]);
+    const odd = (outputs ?? []).filter((n) => !this.session.outputNames.includes(n));
+    if (odd.length) throw new Error(`run: unknown output(s) ${odd.map((m) => `'${m}'`).join(', ')}; the model gives ${this.session.outputNames.join(', ')}`);
     let res: ort.InferenceSession.ReturnType;
     if (into) {
       const fetches: Record<string, ort.Tensor | null> = {};
-      for (const name of this.session.outputNames) fetches[name] = name in into ? new ort.Tensor(ortType[into[name].dtype], into[name].data as never, [...into[name].dims]) : null;
+      for (const name of outputs ?? this.session.outputNames) fetches[name] = name in into ? new ort.Tensor(ortType[into[name].dtype], into[name].data as never, [...into[name].dims]) : null;
       res = await this.session.run(ortFeeds, fetches);
-    } else res = await this.session.run(ortFeeds);
+    } else res = outputs ? await this.session.run(ortFeeds, [...outputs]) : await this.session.run(ortFeeds);
     const out: Record<string, HostTensor> = {};
     for (const [name, t] of Object.entries(res)) {
       const dtype = fromOrt[t.type];

@@ -37,6 +37,8 @@ export const CROSS_ORIGIN_ISOLATION = {
 export interface ToolServerOptions {
   /** The ONNX model the page loads by default. */
   readonly model: string;
+  /** Its encoder/decoder pair (`compile --split`), which the page then loads instead: each slice encoded once. */
+  readonly pair?: { readonly encoder: string; readonly decoder: string };
   /** Folder of sample sets (default: the repository's samples/). */
   readonly samples?: string;
   readonly host?: string;
@@ -80,6 +82,12 @@ export async function startToolServer(o: ToolServerOptions): Promise<ToolServer>
   const samples = o.samples ?? join(REPO_ROOT, 'samples');
   const bundle = await bundleApp();
   const modelName = basename(o.model);
+  const pairMounts: Mount[] = o.pair
+    ? [
+        { kind: 'file', path: '/model.encoder.onnx', file: o.pair.encoder },
+        { kind: 'file', path: '/model.decoder.onnx', file: o.pair.decoder },
+      ]
+    : [];
   const mounts: Mount[] = [
     { kind: 'file', path: '/', file: join(web, 'index.html') },
     { kind: 'file', path: '/index.html', file: join(web, 'index.html') },
@@ -87,11 +95,16 @@ export async function startToolServer(o: ToolServerOptions): Promise<ToolServer>
     { kind: 'bytes', path: '/app.js', type: 'text/javascript; charset=utf-8', body: () => bundle.code },
     { kind: 'dir', prefix: '/ort/', dir: ortDistDir(), only: ORT_FILES, cache: CACHE.day },
     { kind: 'file', path: '/model.onnx', file: o.model },
+    ...pairMounts,
     {
       kind: 'bytes',
       path: '/tool.json',
       type: 'application/json; charset=utf-8',
-      body: () => JSON.stringify({ model: { url: '/model.onnx', name: modelName }, samples: findSampleSets(samples, '/samples/') }),
+      body: () =>
+        JSON.stringify({
+          model: { url: '/model.onnx', name: modelName, ...(o.pair ? { pair: { encoder: '/model.encoder.onnx', decoder: '/model.decoder.onnx' } } : {}) },
+          samples: findSampleSets(samples, '/samples/'),
+        }),
     },
     { kind: 'dir', prefix: '/samples/', dir: samples },
   ];

@@ -1,9 +1,9 @@
 // Starting weights for fine-tuning (`oneprompt train --init FILE`): a safetensors file (a checkpoint or weights
 // file of the same configuration) or a compiled float32 ONNX model, whose initializers carry the parameters under
 // the same module paths. Either way every parameter must be there with its shape; the optimiser starts fresh.
-import { readFileSync } from 'node:fs';
 import type { Param } from '../dsl/params.js';
-import { onnx } from '../onnx/proto.js';
+import { MAX_ONNX_BYTES, onnx } from '../onnx/proto.js';
+import { asFileReadError, readRegularFile } from '../util/safe-read.js';
 import { loadWeights } from './checkpoint.js';
 import { SafetensorsError } from './safetensors.js';
 
@@ -11,9 +11,16 @@ const FLOAT = 1;
 
 /** Parameter values from a compiled ONNX model's float32 initializers named like the parameters. */
 function loadOnnxWeights(path: string, params: readonly Param[]): void {
+  let bytes: Uint8Array;
+  try {
+    // Only a regular file (a FIFO would block, /dev/zero never end), as every other input.
+    bytes = readRegularFile(path, MAX_ONNX_BYTES, 'an ONNX model (the protobuf limit)');
+  } catch (e) {
+    throw new SafetensorsError(asFileReadError(e, path).message);
+  }
   let model: ReturnType<typeof onnx.ModelProto.decode>;
   try {
-    model = onnx.ModelProto.decode(readFileSync(path));
+    model = onnx.ModelProto.decode(bytes);
   } catch (e) {
     throw new SafetensorsError(`${path}: not a readable ONNX model (${(e as Error).message})`);
   }

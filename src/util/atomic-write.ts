@@ -92,11 +92,16 @@ export function writeFileAtomic(path: string, data: Uint8Array | string | readon
 
 /**
  * Several files that belong together, one of them (`manifest`) describing the others (a model and its JSON with the
- * model's sha256): all are written to temp files first; then the old manifest is removed, the others renamed into
- * place, and the manifest renamed last. A kill at any point leaves either the old pair, or files without a manifest
- * (the sign of an unfinished write), never a manifest that describes other bytes.
+ * model's sha256), or several such manifests (a model, its encoder and decoder, each with its JSON): all are written to
+ * temp files first; then the old manifests are removed, the others renamed into place, and the manifests renamed last.
+ * A kill at any point leaves either the old files, or files without a manifest (the sign of an unfinished write),
+ * never a manifest that describes other bytes.
  */
-export function writeFilesTogether(files: readonly { readonly path: string; readonly data: Uint8Array | string | readonly Uint8Array[] }[], manifest: string): void {
+export function writeFilesTogether(
+  files: readonly { readonly path: string; readonly data: Uint8Array | string | readonly Uint8Array[] }[],
+  manifest: string | readonly string[],
+): void {
+  const manifests: readonly string[] = typeof manifest === 'string' ? [manifest] : manifest;
   const temps: { tmp: string; path: string }[] = [];
   try {
     for (const f of files) temps.push({ tmp: writeTemp(f.path, f.data), path: f.path });
@@ -104,15 +109,16 @@ export function writeFilesTogether(files: readonly { readonly path: string; read
     for (const t of temps) rmSync(t.tmp, { force: true });
     throw e;
   }
-  if (existsSync(manifest)) {
-    try {
-      rmSync(manifest);
-    } catch (e) {
-      for (const t of temps) rmSync(t.tmp, { force: true });
-      throw asFileWriteError(e, manifest);
+  for (const m of manifests)
+    if (existsSync(m)) {
+      try {
+        rmSync(m);
+      } catch (e) {
+        for (const t of temps) rmSync(t.tmp, { force: true });
+        throw asFileWriteError(e, m);
+      }
     }
-  }
-  const ordered = [...temps.filter((t) => t.path !== manifest), ...temps.filter((t) => t.path === manifest)];
+  const ordered = [...temps.filter((t) => !manifests.includes(t.path)), ...temps.filter((t) => manifests.includes(t.path))];
   for (let i = 0; i < ordered.length; i++) {
     try {
       renameInto(ordered[i].tmp, ordered[i].path);

@@ -34,6 +34,7 @@ const SAMPLES = join(REPO_ROOT, 'samples');
 let tmp: string;
 let echoFile: string;
 let tinyFile: string;
+let tinyPair: NonNullable<ReturnType<typeof compileOnePrompt>['pair']>;
 let srv: ToolServer;
 let context: BrowserContext;
 /** The sample set "Load sample" opens, as files on disk for the CLI side. */
@@ -49,7 +50,7 @@ describe.skipIf(!existsSync(CHROMIUM) || !existsSync(join(SAMPLES, 'mri')))('bro
     echoFile = join(tmp, 'echo.onnx');
     writeFileSync(echoFile, echoModel());
     tinyFile = join(tmp, 'oneprompt-tiny.onnx');
-    compileOnePrompt({ config: 'tiny', out: tinyFile });
+    tinyPair = compileOnePrompt({ config: 'tiny', out: tinyFile, split: true }).pair!;
     mkdirSync(ARTIFACTS, { recursive: true });
     srv = await startToolServer({ model: echoFile, samples: SAMPLES });
     const set = findSampleSets(SAMPLES, '/samples/')[0];
@@ -238,6 +239,41 @@ describe.skipIf(!existsSync(CHROMIUM) || !existsSync(join(SAMPLES, 'mri')))('bro
       timings.push(`${model}: ${perType.join(', ')}`);
     });
   }
+
+  it('tiny as its encoder/decoder pair (picked as two files): each image encoded once, a new prompt runs only the decoder, the CLI\'s masks', async () => {
+    const page = await openWithSample('echo');
+    type Usage = { kind: string; imagesEncoded: number; promptsDecoded: number; forwards: number };
+    const usage = (): Promise<Usage> =>
+      page.evaluate(() => {
+        const m = (window as unknown as { __oneprompt: { model: Usage } }).__oneprompt.model;
+        return { kind: m.kind, imagesEncoded: m.imagesEncoded, promptsDecoded: m.promptsDecoded, forwards: m.forwards };
+      });
+    let n = await runs(page);
+    await page.setInputFiles('#model-file', [tinyPair.encoder.path, tinyPair.decoder.path]);
+    await settled(page, n);
+    expect(await page.textContent('#model-info')).toContain('oneprompt-tiny.onnx: 64×64 input, 32 prompt points, encoder/decoder pair');
+    const first = await usage();
+    // The sample's prompt: the template and each query encoded once, one decode per query.
+    expect(first).toEqual({ kind: 'pair', imagesEncoded: 1 + sample.queries.length, promptsDecoded: sample.queries.length, forwards: 0 });
+    await page.check('input[value=click-fg]');
+    for (const [k, point] of [f(0.48, 0.5), f(0.3, 0.6)].entries()) {
+      n = await runs(page);
+      await page.mouse.click(...(await at(page, ...point)));
+      await settled(page, n);
+      // A new prompt: no image encoded again, one decode per query.
+      expect(await usage()).toEqual({ ...first, promptsDecoded: first.promptsDecoded + (k + 1) * sample.queries.length });
+    }
+    const dir = join(tmp, 'tiny-pair');
+    mkdirSync(dir, { recursive: true });
+    const saved = await saveDownload(page, '#download-prompt', join(dir, 'prompt.json'));
+    const cli = await cliMasks(tinyFile, saved);
+    for (let i = 0; i < sample.queries.length; i++) {
+      const m = orThrow(readMask(await saveDownload(page, `#download-mask-${i}`, join(dir, `query-${i + 1}-mask.png`))));
+      expect(dice(m, cli[i]), `query ${i + 1} Dice page (pair) vs CLI (one-file model)`).toBeGreaterThanOrEqual(99);
+    }
+    await page.screenshot({ path: join(ARTIFACTS, 'tiny-pair-click.png') });
+    await page.close();
+  });
 
   it('draws where the mouse is; choosing a tool hides nothing; one Undo history goes back across tools', async () => {
     const page = await openWithSample('echo');

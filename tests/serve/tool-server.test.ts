@@ -83,6 +83,22 @@ describe('the tool server', () => {
     expect((await get(srv.port, '/samples/mri/a.png')).body.toString()).toBe('a.png');
     expect((await get(srv.port, '/samples/mri/')).status).toBe(404);
     expect((await get(srv.port, '/samples/../tiny.onnx')).status).toBe(403);
+    // No pair given: none served, none announced.
+    expect((await get(srv.port, '/model.encoder.onnx')).status).toBe(404);
+  });
+
+  it('serves the encoder/decoder pair beside the model and announces it', async () => {
+    const pairDir = join(tmp, 'pair');
+    const r = compileOnePrompt({ config: 'tiny', out: join(pairDir, 'm.onnx'), split: true });
+    const s = await startToolServer({ model: r.path, pair: { encoder: r.pair!.encoder.path, decoder: r.pair!.decoder.path }, samples });
+    try {
+      const info = JSON.parse((await get(s.port, '/tool.json')).body.toString());
+      expect(info.model).toEqual({ url: '/model.onnx', name: 'm.onnx', pair: { encoder: '/model.encoder.onnx', decoder: '/model.decoder.onnx' } });
+      expect((await get(s.port, '/model.encoder.onnx')).body.equals(readFileSync(r.pair!.encoder.path))).toBe(true);
+      expect((await get(s.port, '/model.decoder.onnx')).body.equals(readFileSync(r.pair!.decoder.path))).toBe(true);
+    } finally {
+      await s.close();
+    }
   });
 });
 

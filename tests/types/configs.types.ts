@@ -7,6 +7,7 @@ import { buildOnePrompt, modelInputs } from '../../graphs/oneprompt/model.js';
 import { encoderLevel, imageEncoder } from '../../graphs/oneprompt/encoder.js';
 import { ParamStore } from '../../src/dsl/params.js';
 import { buildGatedTiny } from '../../graphs/examples/gated-tiny.js';
+import { buildOnePromptPair } from '../../graphs/oneprompt/split.js';
 
 type Equals<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
 const assertType = <A, B>(_check: Equals<A, B>): void => undefined;
@@ -70,3 +71,16 @@ assertType<ShapeOf<ReturnType<typeof levels>[1]>, readonly ['B', 64, 8, 8]>(true
 
 // ---- a user's own variant (graphs/examples/gated-tiny.ts) gets the same checking ----
 assertType<ShapeOf<ReturnType<typeof buildGatedTiny>['logits']>, ['B', 1, 64, 64]>(true);
+
+// ---- the encoder/decoder pair (split.ts) carries the same dims: image (B, 1, S, S), tokens (B, N, L), logits ----
+const tinyPair = () => buildOnePromptPair(tiny);
+const basePair = () => buildOnePromptPair(base);
+type TinyPair = ReturnType<typeof tinyPair>;
+type BasePair = ReturnType<typeof basePair>;
+assertType<ShapeOf<TinyPair['encoder']['image']>, readonly ['B', 1, 64, 64]>(true);
+assertType<ShapeOf<TinyPair['encoder']['encoding']['tokens'][number]>, readonly ['B', 64, 32]>(true);
+assertType<ShapeOf<TinyPair['decoder']['template']['tokens'][number]>, readonly ['B', 64, 32]>(true);
+assertType<ShapeOf<TinyPair['decoder']['prompt']['prompt_points']>, readonly ['B', 32, 2]>(true);
+assertType<ShapeOf<TinyPair['decoder']['logits']>, readonly ['B', 1, 64, 64]>(true);
+assertType<ShapeOf<BasePair['decoder']['query']['tokens'][number]>, readonly ['B', 4096, 256]>(true);
+assertType<ShapeOf<BasePair['decoder']['logits']>, readonly ['B', 1, 1024, 1024]>(true);

@@ -171,20 +171,20 @@ export const MUTATIONS: readonly Mutation[] = [
   },
   {
     kind: 'token grid size', what: 'the prompt maps are made on an S × S grid', file: model,
-    from: '  const prompt = promptEncoder(root.at(\'prompt\'), { points, labels, mask, type }, { side: d.grid, patch: patchOf(0), embed: d.embed });',
-    to: '  const prompt = promptEncoder(root.at(\'prompt\'), { points, labels, mask, type }, { side: d.size, patch: patchOf(0), embed: d.embed });',
+    from: '  const p = promptEncoder(root.at(\'prompt\'), prompt, { side: d.grid, patch: patchOf(c, 0), embed: d.embed });',
+    to: '  const p = promptEncoder(root.at(\'prompt\'), prompt, { side: d.size, patch: patchOf(c, 0), embed: d.embed });',
     says: 'former: the query has G*G tokens but the p1 has S*S', at: "es = formerBlock(root.at('decoder').at(i),",
   },
   {
     kind: 'attention widths', what: "the tokens' positional encoding is G long, not L", file: model,
     from: '  const gridPE = densePositionalEncoding(peScope, d.grid, fourierBasis(peScope, d.embed)); // (G·G, L)',
     to: '  const gridPE = densePositionalEncoding(peScope, d.grid, fourierBasis(peScope, d.grid)); // (G·G, L)',
-    says: 'add: cannot broadcast L with G', at: 'add(onTokenGrid(',
+    says: 'add: cannot broadcast L with G', at: 'add(blockTokens(query',
   },
   {
     kind: 'token grid size', what: 'the head is told the image side as its token grid', file: model,
-    from: '  const logits = maskHead(root.at(\'head\'), es, fq, { grid: d.grid, size: d.size, levels: c.levels, widths: c.widths });',
-    to: '  const logits = maskHead(root.at(\'head\'), es, fq, { grid: d.size, size: d.size, levels: c.levels, widths: c.widths });',
+    from: '  return maskHead(root.at(\'head\'), es, query.features, { grid: d.grid, size: d.size, levels: c.levels, widths: c.widths });',
+    to: '  return maskHead(root.at(\'head\'), es, query.features, { grid: d.size, size: d.size, levels: c.levels, widths: c.widths });',
     says: 'head: the decoder gives G*G tokens but the S×S grid has S*S',
   },
 

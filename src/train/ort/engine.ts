@@ -123,7 +123,7 @@ export class OrtEngine implements TrainEngine {
       into = {};
       for (const [name, data] of this.back) into[this.stepModel.updates.get(name)!] = tensor(name, data);
     }
-    const out = await (await this.modelFor(batch.target.dims[0])).run(feeds, into);
+    const out = await (await this.modelFor(batch.target.dims[0])).run(feeds, undefined, into);
     if (this.io === 'bind') [this.front, this.back] = [this.back, this.front];
     else for (const name of this.front.keys()) this.front.set(name, out[this.stepModel.updates.get(name)!].data as Float32Array);
     this.adamStep++;
