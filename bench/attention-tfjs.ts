@@ -2,7 +2,8 @@
 // chosen over, forward and forward+backward, printed as times, GFLOP/s and ratios to our kernel.
 //   npx tsx bench/attention-tfjs.ts [variant name filter]   (ROUNDS=3: medians over interleaved rounds)
 import type * as tfjs from '@tensorflow/tfjs';
-import { useBackend } from '../src/train/backend.js';
+import { useBackend } from '../src/train/tfjs/backend.js';
+import { tfjsKernels } from '../src/train/tfjs/kernels.js';
 import { attentionOp } from '../src/dsl/ops/attention.js';
 
 const { tf } = await useBackend('wasm');
@@ -41,7 +42,7 @@ const variants: Record<string, Attention> = {
     return mergeHeads(tf.stack(outs), q.shape[0], heads);
   },
   /** Ours: per-head 2-D matMuls whose gradients are plain 2-D matMuls too (src/dsl/ops/attention.ts). */
-  'oneprompt kernel': (q, k, v, heads) => attentionOp.tfjs(tf, [q, k, v], { heads }, undefined as never)[0],
+  'oneprompt kernel': (q, k, v, heads) => attentionOp.tfjs(tf, [q, k, v], { heads }, undefined as never, tfjsKernels(tf))[0],
 };
 
 /** Milliseconds of one run (its tensors read back, then freed). */

@@ -1,9 +1,10 @@
-// conv2d / convTranspose2d on tfjs-wasm (the training backend): our kernels (src/dsl/ops/tfjs-conv.ts) against
+// conv2d / convTranspose2d on tfjs-wasm (the training backend): our kernels (src/train/tfjs/conv.ts) against
 // tfjs's own conv ops (forward only: wasm has no Conv2DBackpropFilter, so tf.conv2d cannot train there),
 // printed as times, GFLOP/s and ratios to our kernel.
 //   npx tsx bench/conv-tfjs.ts
 import type * as tfjs from '@tensorflow/tfjs';
-import { useBackend } from '../src/train/backend.js';
+import { useBackend } from '../src/train/tfjs/backend.js';
+import { tfjsKernels } from '../src/train/tfjs/kernels.js';
 import { conv2dOp, convTranspose2dOp } from '../src/dsl/ops/conv.js';
 
 const { tf } = await useBackend('wasm');
@@ -43,7 +44,7 @@ for (const c of configs) {
   const oh = Math.floor((c.h + 2 * c.p - c.k) / c.s) + 1;
   const flop = 2 * c.n * c.o * oh * oh * c.c * c.k * c.k;
   const a = convAttrs(c.s, c.p);
-  const ours = (xx: T, ww: T) => conv2dOp.tfjs(tf, [xx, ww], a, undefined as never)[0];
+  const ours = (xx: T, ww: T) => conv2dOp.tfjs(tf, [xx, ww], a, undefined as never, tfjsKernels(tf))[0];
   const builtin = (xx: T, ww: T) => nchw(tf.conv2d(nhwc(xx), tf.transpose(ww, [2, 3, 1, 0]) as tfjs.Tensor4D, c.s, [[0, 0], [c.p, c.p], [c.p, c.p], [0, 0]]));
   const diff = tf.tidy(() => tf.max(tf.abs(tf.sub(ours(x, w), builtin(x, w)))).dataSync()[0]);
   const fwd = time(() => ours(x, w));
@@ -62,7 +63,7 @@ for (const c of configs) {
   const w = tf.randomNormal([c, o, 2, 2]);
   const flop = 2 * n * c * h * h * o * 4;
   const a = { stride: [2, 2] as const, padding: [0, 0] as const, dilation: one, outputPadding: [0, 0] as const };
-  const ours = (xx: T, ww: T) => convTranspose2dOp.tfjs(tf, [xx, ww], a, undefined as never)[0];
+  const ours = (xx: T, ww: T) => convTranspose2dOp.tfjs(tf, [xx, ww], a, undefined as never, tfjsKernels(tf))[0];
   const builtin = (xx: T, ww: T) => nchw(tf.conv2dTranspose(nhwc(xx), tf.transpose(ww, [2, 3, 1, 0]) as tfjs.Tensor4D, [n, 2 * h, 2 * h, o], 2, 'valid'));
   const diff = tf.tidy(() => tf.max(tf.abs(tf.sub(ours(x, w), builtin(x, w)))).dataSync()[0]);
   const fwd = time(() => ours(x, w));

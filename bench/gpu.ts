@@ -12,7 +12,7 @@ import { onnx } from '../src/onnx/proto.js';
 import { toFloat16 } from '../src/onnx/float16.js';
 import { Model, type Device, type HostTensor } from '../src/runtime/session.js';
 import { cudaProviderStatus } from '../src/runtime/cuda-libs.js';
-import { mulberry32 } from '../src/dsl/rng.js';
+import { mulberry32 } from '../src/util/rng.js';
 
 const { values: opt, positionals } = parseArgs({
   allowPositionals: true,

@@ -16,7 +16,7 @@ import { simulatePrompt } from '../src/data/simulate.js';
 import { promptToJson } from '../src/data/prompt.js';
 import { formatDataError, type DataError } from '../src/data/errors.js';
 import { writeFileAtomic } from '../src/util/atomic-write.js';
-import { mulberry32 } from '../src/dsl/rng.js';
+import { mulberry32 } from '../src/util/rng.js';
 
 const program = new Command()
   .option('--data <dir>', 'ITK example data folder', '/usr/share/doc/insighttoolkit5-examples/examples/Data')

@@ -2,9 +2,9 @@
 // (tfjs-wasm's heap only grows, and aborts when a run needs more than its 4 GB). Prints one JSON line.
 //   node --import tsx bench/lib/train-throughput-child.ts CONFIG BATCH ort|wasm STEPS DATA_DIR
 import { ParamStore } from '../../src/dsl/params.js';
-import { useBackend } from '../../src/train/backend.js';
+import { useBackend } from '../../src/train/tfjs/backend.js';
 import { TfjsEngine, type TrainEngine } from '../../src/train/engine.js';
-import { TfjsExecutor } from '../../src/train/executor.js';
+import { TfjsExecutor } from '../../src/train/tfjs/executor.js';
 import { train } from '../../src/train/loop.js';
 import { OrtEngine } from '../../src/train/ort/engine.js';
 import { constantLr } from '../../src/train/schedule.js';

@@ -6,7 +6,7 @@ import type { Graph } from '../../src/dsl/index.js';
 import { emitChunks, toModelProto, DEFAULT_IR_VERSION, DEFAULT_OPSET } from '../../src/onnx/emit.js';
 import { onnx } from '../../src/onnx/proto.js';
 import { toFloat16 } from '../../src/onnx/float16.js';
-import { writeTritonRepository } from '../../src/serve/triton.js';
+import { writeTritonRepository } from '../../src/compile/triton.js';
 import { writeFilesTogether } from '../../src/util/atomic-write.js';
 import { moduleOf } from '../../src/onnx/inspect.js';
 import { configs, withVariant, type ConfigName, type EncoderKind, type MaskingStep, type OnePromptConfig, type PromptingStep } from './config.js';

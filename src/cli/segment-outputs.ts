@@ -20,7 +20,7 @@ import type { Normalisation } from '../data/intensity.js';
 import { layoutDims, slicesToVolume, type Labels } from '../data/label-volume.js';
 import { encodeNifti, niftiFormatFor } from '../data/nifti-write.js';
 import { encodeMaskPng, encodePngRaw } from '../data/png.js';
-import { parseJson } from '../data/json.js';
+import { parseJson } from '../util/json.js';
 import { MAX_JSON_BYTES, readRegularText } from '../util/safe-read.js';
 import { OUTLINE, overlayPng, palette, type Rgb } from './overlay.js';
 import type { QuerySource, QueryVolume } from './query-images.js';

@@ -8,7 +8,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import { pipe } from 'fp-ts/lib/function.js';
 import { clipName, dataError, type DataError } from '../data/errors.js';
 import { asFileReadError, MAX_JSON_BYTES, readRegularText } from '../util/safe-read.js';
-import { parseJson } from '../data/json.js';
+import { parseJson } from '../util/json.js';
 import { readImage, type ReadOptions } from '../data/load.js';
 import { resolvePrompt } from '../data/prompt-file.js';
 import { decodePromptSpec } from '../data/prompt.js';

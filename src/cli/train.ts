@@ -3,7 +3,7 @@
 // loss curve, checkpoint and ONNX model in RUN_DIR.
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { configs, type ConfigName, type EncoderKind, type MaskingStep, type PromptingStep } from '../../graphs/oneprompt/config.js';
-import { BACKEND_NAMES, isBackendName } from '../train/backend.js';
+import { BACKEND_NAMES, isBackendName } from '../train/tfjs/backend.js';
 import { runTrainingJob, type TrainBackend } from '../train/run.js';
 import type { Device } from '../runtime/session.js';
 import { onePromptTask } from '../train/tasks/one-prompt.js';

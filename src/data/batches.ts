@@ -5,7 +5,7 @@
 // Images are read once, on first use, and kept at S×S. Node-only.
 import * as E from 'fp-ts/lib/Either.js';
 import { join } from 'node:path';
-import { hashSeed, mulberry32 } from '../dsl/rng.js';
+import { hashSeed, mulberry32 } from '../util/rng.js';
 import { dataError, DataLoadError, orThrow, type DataError } from './errors.js';
 import { augmentPair, changeIntensity, type AugmentOptions } from './augment.js';
 import { maskArea, type Mask } from './image.js';

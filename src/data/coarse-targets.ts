@@ -13,7 +13,7 @@
 //    bilateral like the mirror-paired structures. Only the structures given take part: leaving the held-out ones out
 //    keeps every region free of held-out voxels.
 // Browser-safe.
-import { hashSeed, mulberry32 } from '../dsl/rng.js';
+import { hashSeed, mulberry32 } from '../util/rng.js';
 import type { LabelGroup } from './label-groups.js';
 import { midSagittal } from './label-groups.js';
 import type { Volume } from './nifti.js';

@@ -32,7 +32,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
-import { hashSeed, mulberry32 } from '../dsl/rng.js';
+import { hashSeed, mulberry32 } from '../util/rng.js';
 import { dataError, type DataError } from './errors.js';
 import type { GreyImage, Mask } from './image.js';
 import { hemisphereTargets, regionTargets, type CoarseTarget } from './coarse-targets.js';

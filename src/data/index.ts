@@ -9,7 +9,7 @@ export * from './dicom.js';
 export * from './load.js';
 export * from './intensity.js';
 export * from './resize.js';
-export * from './json.js';
+export * from '../util/json.js';
 export * from './prompt.js';
 export * from './prompt-file.js';
 export * from './prompt-tensors.js';

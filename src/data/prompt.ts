@@ -6,7 +6,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import { pipe } from 'fp-ts/lib/function.js';
 import { clipName, dataError, type DataError, ParseFailure, parseWith } from './errors.js';
 import type { Mask } from './image.js';
-import { parseJson, type Json } from './json.js';
+import { parseJson, type Json } from '../util/json.js';
 
 export const PROMPT_TYPES = ['click', 'bbox', 'doodle', 'seglab'] as const;
 export type PromptType = (typeof PROMPT_TYPES)[number];

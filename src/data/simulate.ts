@@ -26,7 +26,7 @@ import type { BoxPrompt, ClickPrompt, DoodlePrompt, DoodleStroke, Prompt, Prompt
 export const QUALITIES = ['low', 'medium', 'high', 'oracle'] as const;
 export type Quality = (typeof QUALITIES)[number];
 
-/** Uniform [0, 1) source, e.g. mulberry32(seed) from src/dsl/rng.ts. */
+/** Uniform [0, 1) source, e.g. mulberry32(seed) from src/util/rng.ts. */
 export type Rng = () => number;
 
 const gaussian = (rng: Rng): number => Math.sqrt(-2 * Math.log(1 - rng())) * Math.cos(2 * Math.PI * rng());

@@ -5,7 +5,7 @@
 // images of a task vary in size, position, pose and in how much of the inner space the brain fills (the slice
 // level). Why: the shape scenes hold only compact structures, and a model trained on them alone segments small
 // bright things in an MR slice instead of the brain that fills it (docs/architecture.md). Browser-safe.
-import { hashSeed, mulberry32 } from '../dsl/rng.js';
+import { hashSeed, mulberry32 } from '../util/rng.js';
 import { greyImage } from './image.js';
 import { boxBlur } from './box-blur.js';
 import { between, choose, gauss, textureField, TEXTURES, type Rng, type Texture } from './synth-fields.js';

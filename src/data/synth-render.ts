@@ -2,7 +2,7 @@
 // parameters, placement, intensity style, texture, noise and distractor structures); images of a task differ by
 // per-image variation. Tasks split into training and held-out ones. Deterministic in the seed: the same
 // (seed, task, image) always gives the same pixels. Rendering only (browser-safe); synth.ts writes datasets.
-import { hashSeed, mulberry32 } from '../dsl/rng.js';
+import { hashSeed, mulberry32 } from '../util/rng.js';
 import { greyImage, type GreyImage, type Mask } from './image.js';
 import { boxBlur } from './box-blur.js';
 import { between, choose, gauss, textureField, type Rng, type Texture } from './synth-fields.js';

@@ -12,6 +12,27 @@ import type { GradOps } from '../autodiff/grad-ops.js';
 export type TF = typeof tfjs;
 export type TFTensor = tfjs.Tensor;
 
+/** Stride, padding and dilation of a 2-D window op, per spatial axis. */
+export interface WindowGeometry {
+  readonly stride: readonly [number, number];
+  readonly padding: readonly [number, number];
+  readonly dilation: readonly [number, number];
+}
+
+/**
+ * The tfjs backend's differentiable fast paths (src/train/tfjs/kernels.ts), handed to every tfjs kernel entry: an
+ * op's entry stays in its op file and calls these where tfjs's own form is slow or wrong on the training backend
+ * (wasm has no Conv2DBackpropFilter; batched or transposed matMuls run 10–20× slower than plain 2-D ones).
+ */
+export interface TfjsKernels {
+  /** x [N, H, W, Cin] ⋆ K [kh, kw, Cin, Cout] → [N, OH, OW, Cout]. */
+  conv(x: TFTensor, k: TFTensor, g: WindowGeometry): TFTensor;
+  /** The adjoint of `conv` with the same K: y [N, OH, OW, Cout] → [N, size…, Cin]. */
+  convTranspose(y: TFTensor, k: TFTensor, g: WindowGeometry, size: readonly [number, number]): TFTensor;
+  /** a [n, k] · b [k, m] → [n, m], its gradient made of plain 2-D matMuls too. */
+  matMul2d(a: TFTensor, b: TFTensor): TFTensor;
+}
+
 export type Origin =
   | { readonly kind: 'input'; readonly name: string }
   | { readonly kind: 'param'; readonly param: Param }
@@ -31,7 +52,7 @@ export interface OutSpec {
 }
 
 /**
- * One primitive: its runtime shape rule, its ONNX lowering and its tfjs kernel, side by side.
+ * One primitive: its runtime shape rule, its ONNX lowering, its tfjs kernel entry and its gradient rule, side by side.
  * The type-level rule lives with the op's public function in the same file.
  */
 export interface OpDef<A = Record<string, never>> {
@@ -40,8 +61,8 @@ export interface OpDef<A = Record<string, never>> {
   infer(inputs: readonly Value[], attrs: A): OutSpec[];
   /** Emit ONNX nodes computing `outputs` from `inputs` (tensor names). */
   onnx(w: OnnxNodeWriter, inputs: readonly string[], outputs: readonly string[], attrs: A, node: Node): void;
-  /** The same computation with tfjs (differentiable). */
-  tfjs(tf: TF, inputs: readonly TFTensor[], attrs: A, node: Node): TFTensor[];
+  /** The same computation with tfjs (differentiable); `kernels`: the tfjs backend's fast paths. */
+  tfjs(tf: TF, inputs: readonly TFTensor[], attrs: A, node: Node, kernels: TfjsKernels): TFTensor[];
   /**
    * The vector-Jacobian product, written as graph ops with `d` (src/autodiff): the cotangent of each input
    * from the node and the cotangents of its outputs. Absent: the op is not differentiable (its outputs are

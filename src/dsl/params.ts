@@ -3,7 +3,7 @@ import type { Shape } from './types/shape.js';
 import { makeValue } from './graph.js';
 import { Tensor } from './tensor.js';
 import { RuleError, fmtShape } from './dim.js';
-import { fillNormal, fillUniform, hashSeed } from './rng.js';
+import { fillNormal, fillUniform, hashSeed } from '../util/rng.js';
 
 /** How a parameter's values are made. */
 export type Init =

@@ -5,7 +5,7 @@
 // mean over its queries), and the mean over tasks. The model is a callback over batches (B > 1), so this file does
 // not depend on a runtime. Node-only (reads the dataset).
 import * as E from 'fp-ts/lib/Either.js';
-import { hashSeed, mulberry32 } from '../dsl/rng.js';
+import { hashSeed, mulberry32 } from '../util/rng.js';
 import { type Dataset, pairReadOptions, shuffledIndices, type Task } from '../data/dataset.js';
 import { dataError, type DataError } from '../data/errors.js';
 import { join } from 'node:path';

@@ -6,7 +6,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import { decodePromptSpec, promptToJson } from '../data/prompt.js';
-import { parseJson } from '../data/json.js';
+import { parseJson } from '../util/json.js';
 import { MAX_JSON_BYTES, readRegularText } from '../util/safe-read.js';
 
 export interface SampleSet {

@@ -3,9 +3,9 @@
 // wrong gradient cannot hide behind a sum of ones). Inputs and parameters both get checked.
 import type { Graph } from '../dsl/build.js';
 import type { TF, TFTensor } from '../dsl/graph.js';
-import { mulberry32 } from '../dsl/rng.js';
+import { mulberry32 } from '../util/rng.js';
 import type { HostTensor } from '../runtime/session.js';
-import { TfjsExecutor, toTfTensor } from '../train/executor.js';
+import { TfjsExecutor, toTfTensor } from '../train/tfjs/executor.js';
 
 export interface GradCheckSpec {
   readonly tf: TF;

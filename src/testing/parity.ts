@@ -8,7 +8,7 @@ import type { Graph } from '../dsl/build.js';
 import type { TF } from '../dsl/graph.js';
 import { emit } from '../onnx/emit.js';
 import { Model, type HostTensor } from '../runtime/session.js';
-import { TfjsExecutor } from '../train/executor.js';
+import { TfjsExecutor } from '../train/tfjs/executor.js';
 import { randomFeeds, type GraphInstance } from './shape-property.js';
 
 export interface ParityInstance extends GraphInstance {

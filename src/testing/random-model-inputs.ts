@@ -1,6 +1,6 @@
 // Random One-Prompt model inputs (docs/model-io.md) for tests and benchmarks.
 import type { OnePromptConfig } from '../../graphs/oneprompt/config.js';
-import { mulberry32 } from '../dsl/rng.js';
+import { mulberry32 } from '../util/rng.js';
 import { hostTensor, type HostTensor } from '../runtime/session.js';
 
 /** Random inputs following docs/model-io.md, with a random prompt type per batch item. */

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { Graph } from '../dsl/build.js';
 import { evalShape, fmtShape } from '../dsl/dim.js';
 import type { DType } from '../dsl/dtype.js';
-import { mulberry32 } from '../dsl/rng.js';
+import { mulberry32 } from '../util/rng.js';
 import { emit } from '../onnx/emit.js';
 import { checkModels, onnxCheckerAvailable } from '../onnx/check.js';
 import { Model, type HostTensor } from '../runtime/session.js';

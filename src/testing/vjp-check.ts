@@ -6,11 +6,11 @@ import type { Graph } from '../dsl/build.js';
 import { build } from '../dsl/build.js';
 import type { TF, TFTensor, Value } from '../dsl/graph.js';
 import { input, wrap, type Tensor } from '../dsl/tensor.js';
-import { mulberry32 } from '../dsl/rng.js';
+import { mulberry32 } from '../util/rng.js';
 import { fmtShape } from '../dsl/dim.js';
 import { emit } from '../onnx/emit.js';
 import { Model, type HostTensor } from '../runtime/session.js';
-import { TfjsExecutor, toTfTensor } from '../train/executor.js';
+import { TfjsExecutor, toTfTensor } from '../train/tfjs/executor.js';
 import { gradients, paramValues } from '../autodiff/grad.js';
 import { gradOps } from '../autodiff/grad-ops.js';
 

@@ -3,7 +3,7 @@
 // step, optimiser step and data-order RNG state in `__metadata__`.
 import type { Param } from '../dsl/params.js';
 import { OPTIMIZER_PREFIX } from './adam.js';
-import { f32, readSafetensors, writeSafetensors, SafetensorsError, type SafeTensor } from './safetensors.js';
+import { f32, readSafetensors, writeSafetensors, SafetensorsError, type SafeTensor } from '../util/safetensors.js';
 
 export const CHECKPOINT_FORMAT = 'oneprompt-checkpoint/1';
 

@@ -4,7 +4,7 @@
 import type { TFTensor } from '../dsl/graph.js';
 import type { HostTensor } from '../runtime/session.js';
 import { Adam, type AdamConfig } from './adam.js';
-import { toTfTensor, type TfjsExecutor } from './executor.js';
+import { toTfTensor, type TfjsExecutor } from './tfjs/executor.js';
 import { diceScore, segmentationLoss, type LossWeights } from './loss.js';
 import type { LrSchedule } from './schedule.js';
 

@@ -5,7 +5,7 @@ import type { Param } from '../dsl/params.js';
 import { MAX_ONNX_BYTES, onnx } from '../onnx/proto.js';
 import { asFileReadError, readRegularFile } from '../util/safe-read.js';
 import { loadWeights } from './checkpoint.js';
-import { SafetensorsError } from './safetensors.js';
+import { SafetensorsError } from '../util/safetensors.js';
 
 const FLOAT = 1;
 

@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import type { AdamConfig } from './adam.js';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { TfjsEngine, type Batch, type TrainEngine } from './engine.js';
-import type { TfjsExecutor } from './executor.js';
+import type { TfjsExecutor } from './tfjs/executor.js';
 import type { LossWeights } from './loss.js';
 import { DataRng } from './rng.js';
 import type { LrSchedule } from './schedule.js';

@@ -3,7 +3,7 @@
 // names the file it was writing (ENOSPC, EROFS, EACCES...).
 import { appendFileSync, closeSync, fsyncSync, openSync, readdirSync, renameSync, rmSync, writeSync, existsSync } from 'node:fs';
 import { dirname, basename, join } from 'node:path';
-import { clipName } from '../data/errors.js';
+import { clipName } from './clip-name.js';
 import { fsReason } from './safe-read.js';
 import { isProcessAlive } from './process-alive.js';
 import { makeDirs } from './make-dirs.js';

@@ -9,8 +9,8 @@
 // A new output folder is staged beside it and renamed into place whole. Node-only.
 import { existsSync, lstatSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
-import { clipName } from '../data/errors.js';
-import { parseJson } from '../data/json.js';
+import { clipName } from './clip-name.js';
+import { parseJson } from './json.js';
 import { asFileWriteError, FileWriteError, writeFileAtomic } from './atomic-write.js';
 import { isProcessAlive } from './process-alive.js';
 import { makeDirs } from './make-dirs.js';

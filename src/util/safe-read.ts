@@ -5,7 +5,7 @@
 // refuse anything that is not a regular file with a message naming the file and what it is, refuse files over the
 // cap before reading a byte, and read at most the size fstat saw. Node-only.
 import { closeSync, constants, fstatSync, lstatSync, openSync, readlinkSync, readSync, type Stats } from 'node:fs';
-import { clipName } from '../data/errors.js';
+import { clipName } from './clip-name.js';
 
 /** A file that cannot or may not be read; the message names it. `code` is the system error code, if any. */
 export class FileReadError extends Error {

@@ -9,7 +9,7 @@ import { build } from '../../src/dsl/build.js';
 import { input } from '../../src/dsl/tensor.js';
 import type { Dim, Shape } from '../../src/dsl/types/shape.js';
 import * as dsl from '../../src/dsl/index.js';
-import { useBackend } from '../../src/train/backend.js';
+import { useBackend } from '../../src/train/tfjs/backend.js';
 import { randomFeeds, type GraphInstance } from '../../src/testing/shape-property.js';
 import { checkVjp } from '../../src/testing/vjp-check.js';
 import { AutodiffError } from '../../src/autodiff/grad.js';

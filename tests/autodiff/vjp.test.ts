@@ -3,7 +3,7 @@
 // autodiff through the forward kernels and central differences. The cases are gradients.test.ts's.
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { TF } from '../../src/dsl/graph.js';
-import { useBackend } from '../../src/train/backend.js';
+import { useBackend } from '../../src/train/tfjs/backend.js';
 import { checkVjp } from '../../src/testing/vjp-check.js';
 import { gradientCases } from '../train/gradient-cases.js';
 

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { buildOnePrompt } from '../../graphs/oneprompt/model.js';
 import { configs } from '../../graphs/oneprompt/config.js';
 import { onnx } from '../../src/onnx/proto.js';
-import { f32, writeSafetensors, type SafeTensor } from '../../src/train/safetensors.js';
+import { f32, writeSafetensors, type SafeTensor } from '../../src/util/safetensors.js';
 import { runCli, tempDir } from './run-cli.js';
 
 const sha = (p: string): string => createHash('sha256').update(readFileSync(p)).digest('hex');

@@ -11,7 +11,7 @@ import { onnx } from '../../src/onnx/proto.js';
 import { readDataset } from '../../src/data/dataset.js';
 import { formatDataError } from '../../src/data/errors.js';
 import { readDicomSeries, readImage } from '../../src/data/load.js';
-import { parseJson } from '../../src/data/json.js';
+import { parseJson } from '../../src/util/json.js';
 import { parsePromptSpec } from '../../src/data/prompt.js';
 import { makeDicom } from '../data/fixtures.js';
 import { MRI, TINY_MODEL, listFiles, readPng, runCli, tempDir } from './run-cli.js';

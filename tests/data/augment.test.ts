@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { augmentPair, changeIntensity, DEFAULT_AUGMENT, NO_AUGMENT, warpPair, type AugmentOptions } from '../../src/data/augment.js';
 import { createBatchProvider } from '../../src/data/batches.js';
 import { readDataset } from '../../src/data/dataset.js';
-import { mulberry32 } from '../../src/dsl/rng.js';
+import { mulberry32 } from '../../src/util/rng.js';
 import { dice } from '../../src/eval/dice.js';
 import { encodeGreyPng, encodeMaskPng } from '../../src/data/png.js';
 import { right } from './either.js';

@@ -9,7 +9,7 @@ import { createBatchProvider } from '../../src/data/batches.js';
 import { encodeGreyPng, encodeMaskPng } from '../../src/data/png.js';
 import { greyImage, maskArea } from '../../src/data/image.js';
 import { dilate } from '../../src/data/distance.js';
-import { mulberry32 } from '../../src/dsl/rng.js';
+import { mulberry32 } from '../../src/util/rng.js';
 import { message, right } from './either.js';
 
 describe('synthetic tasks', () => {

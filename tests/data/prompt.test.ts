@@ -8,7 +8,7 @@ import { parsePromptSpec, validatePrompt, promptToJson, type Prompt, type Prompt
 import { readPromptFile } from '../../src/data/prompt-file.js';
 import { encodePrompt, resampleStrokes, stackPrompts } from '../../src/data/prompt-tensors.js';
 import { encodeMaskPng } from '../../src/data/png.js';
-import { parseJson } from '../../src/data/json.js';
+import { parseJson } from '../../src/util/json.js';
 import { type DataError } from '../../src/data/errors.js';
 import { message, right } from './either.js';
 

@@ -4,7 +4,7 @@ import { simulatePrompt, QUALITIES, type Quality } from '../../src/data/simulate
 import { insideDistance, outsideDistance, dilate, erode } from '../../src/data/distance.js';
 import { PROMPT_TYPES, validatePrompt, type Prompt, type PromptType } from '../../src/data/prompt.js';
 import { resampleStrokes } from '../../src/data/prompt-tensors.js';
-import { mulberry32 } from '../../src/dsl/rng.js';
+import { mulberry32 } from '../../src/util/rng.js';
 import { dice } from '../../src/eval/dice.js';
 import { maskArea, type Mask } from '../../src/data/image.js';
 import { disk, lShape, maskOf, ring, rotatedEllipse } from './shapes.js';

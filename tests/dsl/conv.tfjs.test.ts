@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { useBackend } from '../../src/train/backend.js';
-import { TfjsExecutor } from '../../src/train/executor.js';
+import { useBackend } from '../../src/train/tfjs/backend.js';
+import { TfjsExecutor } from '../../src/train/tfjs/executor.js';
 import type { TF, TFTensor } from '../../src/dsl/graph.js';
 import { emit } from '../../src/onnx/emit.js';
 import { Model } from '../../src/runtime/session.js';
@@ -10,7 +10,7 @@ import { randomFeeds } from '../../src/testing/shape-property.js';
 import { windowOpCases } from './conv.cases.js';
 
 // The window ops' tfjs kernels on wasm (the training backend, which lacks Conv2DBackpropFilter, so the
-// convs carry their own gradients, see src/dsl/ops/tfjs-conv.ts): the same random instances as the
+// convs carry their own gradients, see src/train/tfjs/conv.ts): the same random instances as the
 // ONNX Runtime property test, compared with ONNX Runtime's output, and their gradients checked by the
 // adjoint identity (linear ops) or directional differences (max pooling).
 let tf: TF;

@@ -6,7 +6,7 @@ import { evalShape } from '../../src/dsl/dim.js';
 import type { TF } from '../../src/dsl/graph.js';
 import type { HostTensor } from '../../src/runtime/session.js';
 import { randomFeeds, type GraphInstance } from '../../src/testing/shape-property.js';
-import { TfjsExecutor } from '../../src/train/executor.js';
+import { TfjsExecutor } from '../../src/train/tfjs/executor.js';
 
 export interface OpCase<P> {
   readonly params: fc.Arbitrary<P>;

@@ -6,7 +6,7 @@ import { build, type Graph } from '../../src/dsl/build.js';
 import { input, type Tensor } from '../../src/dsl/tensor.js';
 import type { Dim, Shape } from '../../src/dsl/types/shape.js';
 import { ParamStore } from '../../src/dsl/params.js';
-import { fillUniform, hashSeed } from '../../src/dsl/rng.js';
+import { fillUniform, hashSeed } from '../../src/util/rng.js';
 import { reduceMax, reduceMean, reduceMin, reduceSum } from '../../src/dsl/ops/reduce.js';
 import { softmax } from '../../src/dsl/ops/softmax.js';
 import { layerNormalization } from '../../src/dsl/ops/layer-norm.js';

@@ -1,8 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import type * as tfjs from '@tensorflow/tfjs';
-import { useBackend } from '../../src/train/backend.js';
+import { useBackend } from '../../src/train/tfjs/backend.js';
 import type { TF } from '../../src/dsl/graph.js';
+import { tfjsKernels } from '../../src/train/tfjs/kernels.js';
 import { attentionOp } from '../../src/dsl/ops/attention.js';
 import { attentionParams, nnCases } from './reduce-softmax-norm-attention.cases.js';
 import { checkCaseOnTfjs } from './op-cases.js';
@@ -56,7 +57,7 @@ describe('attention kernel gradient (per-head 2-D matMuls with explicit-transpos
           const v = tf.randomUniform([b, p.nk, dv], -1, 1, 'float32', seed + 2);
           // A random cotangent, so every output element's gradient path counts.
           const w = tf.randomUniform([b, p.nq, dv], -1, 1, 'float32', seed + 3);
-          const viaKernel = tf.grads((x: tfjs.Tensor, y: tfjs.Tensor, z: tfjs.Tensor) => tf.sum(tf.mul(attentionOp.tfjs(tf, [x, y, z], { heads: p.heads, scale: p.scale }, undefined as never)[0], w)));
+          const viaKernel = tf.grads((x: tfjs.Tensor, y: tfjs.Tensor, z: tfjs.Tensor) => tf.sum(tf.mul(attentionOp.tfjs(tf, [x, y, z], { heads: p.heads, scale: p.scale }, undefined as never, tfjsKernels(tf))[0], w)));
           const viaPlain = tf.grads((x: tfjs.Tensor, y: tfjs.Tensor, z: tfjs.Tensor) => tf.sum(tf.mul(plainAttention(x, y, z, p.heads, scale), w)));
           return [...viaKernel([q, k, v]), ...viaPlain([q, k, v])];
         });

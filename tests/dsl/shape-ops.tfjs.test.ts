@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { useBackend } from '../../src/train/backend.js';
+import { useBackend } from '../../src/train/tfjs/backend.js';
 import type { TF } from '../../src/dsl/graph.js';
 import { shapeOpCases } from './shape-ops.cases.js';
 import { checkCaseOnTfjs } from './op-cases.js';

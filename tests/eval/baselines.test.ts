@@ -3,7 +3,7 @@ import { copyTemplateMask } from '../../src/eval/copy-template.js';
 import { regionGrow } from '../../src/eval/region-grow.js';
 import { dice } from '../../src/eval/dice.js';
 import { greyImage, type GreyImage, type Mask } from '../../src/data/image.js';
-import { mulberry32 } from '../../src/dsl/rng.js';
+import { mulberry32 } from '../../src/util/rng.js';
 import { simulatePrompt } from '../../src/data/simulate.js';
 import type { Prompt, PromptType } from '../../src/data/prompt.js';
 import { disk, maskOf } from '../data/shapes.js';

@@ -14,7 +14,7 @@ import jpeg from 'jpeg-js';
 import { readDataset } from '../../src/data/dataset.js';
 import type { DataError } from '../../src/data/errors.js';
 import type { LoadedImage } from '../../src/data/image.js';
-import { parseJson } from '../../src/data/json.js';
+import { parseJson } from '../../src/util/json.js';
 import { decodeJpeg } from '../../src/data/jpeg.js';
 import { readImages } from '../../src/data/load.js';
 import { NiftiStreamDecoder, parseNifti, type Volume } from '../../src/data/nifti.js';

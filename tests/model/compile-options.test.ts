@@ -7,7 +7,7 @@ import { compileOnePrompt } from '../../graphs/oneprompt/compile.js';
 import { configs } from '../../graphs/oneprompt/config.js';
 import { summariseModel } from '../../src/onnx/inspect.js';
 import { checkModels, onnxCheckerAvailable } from '../../src/onnx/check.js';
-import { readTritonConfig } from '../../src/serve/triton.js';
+import { readTritonConfig } from '../../src/compile/triton.js';
 import { Model } from '../../src/runtime/session.js';
 import { randomModelInputs } from '../../src/testing/random-model-inputs.js';
 

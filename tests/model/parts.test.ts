@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { build, input, ParamStore, type Graph, type Shape, type Tensor } from '../../src/dsl/index.js';
 import { attention, multiHeadAttention } from '../../src/dsl/index.js';
-import { mulberry32 } from '../../src/dsl/rng.js';
+import { mulberry32 } from '../../src/util/rng.js';
 import { hostTensor, type HostTensor } from '../../src/runtime/session.js';
 import { checkShapes, type GraphInstance } from '../../src/testing/shape-property.js';
 import { densePositionalEncoding, fourierFeatures, gridCentres } from '../../graphs/oneprompt/positional-encoding.js';

@@ -3,7 +3,7 @@
 // LayerNormalization, Softmax and ReduceMean (kept float32), Shape/ConstantOfShape/Cast/Where.
 import type { onnx as P } from 'onnx-proto';
 import { OnnxNodeWriter } from '../../src/onnx/node-writer.js';
-import { mulberry32 } from '../../src/dsl/rng.js';
+import { mulberry32 } from '../../src/util/rng.js';
 
 const FLOAT = 1;
 const valueInfo = (name: string, dims: (number | string)[], elemType = FLOAT): P.IValueInfoProto => ({

@@ -8,7 +8,7 @@ import { add, gelu, matmul, exp } from '../../src/dsl/index.js';
 import { build } from '../../src/dsl/build.js';
 import { ParamStore } from '../../src/dsl/params.js';
 import { linear } from '../../src/dsl/layers/linear.js';
-import { mulberry32 } from '../../src/dsl/rng.js';
+import { mulberry32 } from '../../src/util/rng.js';
 import { toModelProto } from '../../src/onnx/emit.js';
 import { onnx } from '../../src/onnx/proto.js';
 import { Float16Error, modelDtype, toFloat16, toHalfSaturated } from '../../src/onnx/float16.js';

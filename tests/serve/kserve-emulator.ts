@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import type { DType } from '../../src/dsl/dtype.js';
 import { Model, type HostTensor } from '../../src/runtime/session.js';
-import { readTritonConfig } from '../../src/serve/triton.js';
-import { arrayFromBytes, arrayFromJson, HEADER_LENGTH, jsonData, kserveDatatype, tensorBytes } from '../../src/serve/triton-client.js';
+import { readTritonConfig } from '../../src/compile/triton.js';
+import { arrayFromBytes, arrayFromJson, HEADER_LENGTH, jsonData, kserveDatatype, tensorBytes } from '../../src/runtime/triton-client.js';
 
 interface TensorConfig {
   name: string;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import protobuf from 'protobufjs';
-import { parseTextFormat, TextFormatError } from '../../src/serve/pbtext.js';
-import { tritonModelConfigType } from '../../src/serve/triton.js';
+import { parseTextFormat, TextFormatError } from '../../src/compile/pbtext.js';
+import { tritonModelConfigType } from '../../src/compile/triton.js';
 
 // A small schema covering what Triton's does not: bytes, floats, uint, maps with scalar values, nested enums.
 const SCHEMA = `

@@ -6,7 +6,7 @@ import { emit, toModelProto } from '../../src/onnx/emit.js';
 import { onnx } from '../../src/onnx/proto.js';
 import { toFloat16 } from '../../src/onnx/float16.js';
 import { Model, hostTensor } from '../../src/runtime/session.js';
-import { manifestFromModel, readTritonConfig, tritonConfigText, TritonConfigError, writeTritonRepository, type ModelManifest } from '../../src/serve/triton.js';
+import { manifestFromModel, readTritonConfig, tritonConfigText, TritonConfigError, writeTritonRepository, type ModelManifest } from '../../src/compile/triton.js';
 import { buildOnePrompt } from '../../graphs/oneprompt/model.js';
 import { configs } from '../../graphs/oneprompt/config.js';
 import { manifestTensors } from '../../graphs/oneprompt/compile.js';

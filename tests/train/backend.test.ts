@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
-import { BackendUnavailableError, useBackend, wasmFilePaths } from '../../src/train/backend.js';
+import { BackendUnavailableError, useBackend, wasmFilePaths } from '../../src/train/tfjs/backend.js';
 
 const installed = (pkg: string) => {
   try {

@@ -7,7 +7,7 @@ import * as dsl from '../../src/dsl/index.js';
 import { input, type Tensor } from '../../src/dsl/tensor.js';
 import { ParamStore } from '../../src/dsl/params.js';
 import type { Shape } from '../../src/dsl/types/shape.js';
-import { mulberry32 } from '../../src/dsl/rng.js';
+import { mulberry32 } from '../../src/util/rng.js';
 import type { HostTensor } from '../../src/runtime/session.js';
 import { expand } from '../../src/dsl/ops/expand.js';
 import { pad } from '../../src/dsl/ops/pad.js';

@@ -7,7 +7,7 @@ import { input, type Tensor } from '../../src/dsl/tensor.js';
 import type { Shape } from '../../src/dsl/types/shape.js';
 import type { TF } from '../../src/dsl/graph.js';
 import type { Graph } from '../../src/dsl/build.js';
-import { useBackend } from '../../src/train/backend.js';
+import { useBackend } from '../../src/train/tfjs/backend.js';
 import { checkGradients, GradCheckFailure } from '../../src/testing/gradcheck.js';
 import { segmentationLoss } from '../../src/train/loss.js';
 import { gradientCases, values } from './gradient-cases.js';

@@ -6,9 +6,9 @@ import { join } from 'node:path';
 import { synthesize } from '../../src/data/synth.js';
 import { onnx } from '../../src/onnx/proto.js';
 import { toFloat16 } from '../../src/onnx/float16.js';
-import { useBackend } from '../../src/train/backend.js';
+import { useBackend } from '../../src/train/tfjs/backend.js';
 import { runTrainingJob } from '../../src/train/run.js';
-import { readSafetensors } from '../../src/train/safetensors.js';
+import { readSafetensors } from '../../src/util/safetensors.js';
 
 const DEFAULT_MODEL = 'compiled/oneprompt-default.onnx';
 const quiet = { write: () => true };

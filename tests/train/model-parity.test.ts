@@ -9,7 +9,7 @@ import { configs, withVariant, type MaskingStep, type OnePromptConfig, type Prom
 import { buildOnePrompt } from '../../graphs/oneprompt/model.js';
 import type { TF } from '../../src/dsl/graph.js';
 import { synthesize } from '../../src/data/synth.js';
-import { useBackend } from '../../src/train/backend.js';
+import { useBackend } from '../../src/train/tfjs/backend.js';
 import { DataRng } from '../../src/train/rng.js';
 import { onePromptTask } from '../../src/train/tasks/one-prompt.js';
 import { checkParity, seedsAndBatches } from '../../src/testing/parity.js';

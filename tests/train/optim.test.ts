@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { TF } from '../../src/dsl/graph.js';
-import { useBackend } from '../../src/train/backend.js';
+import { useBackend } from '../../src/train/tfjs/backend.js';
 import { Adam } from '../../src/train/adam.js';
 import { diceScore, sigmoidCrossEntropy, softDiceLoss } from '../../src/train/loss.js';
 import { warmupCosine } from '../../src/train/schedule.js';

@@ -7,8 +7,8 @@ import * as dsl from '../../src/dsl/index.js';
 import { input, type Tensor } from '../../src/dsl/tensor.js';
 import { ParamStore } from '../../src/dsl/params.js';
 import type { Shape } from '../../src/dsl/types/shape.js';
-import type { TF } from '../../src/dsl/graph.js';
-import { useBackend } from '../../src/train/backend.js';
+import type { TF, TfjsKernels } from '../../src/dsl/graph.js';
+import { useBackend } from '../../src/train/tfjs/backend.js';
 import { blobsModel } from '../../src/train/tasks/blobs.js';
 import { checkParity, compareForwards, seedsAndBatches } from '../../src/testing/parity.js';
 
@@ -143,7 +143,7 @@ describe('tfjs forward == ONNX Runtime forward', () => {
     const y = f.relu(x);
     const g = build({ inputs: { x }, outputs: { y } });
     const node = g.nodes[0];
-    const wrong = { ...node.op, tfjs: (t: TF, ins: never[], a: unknown, n: never) => node.op.tfjs(t, ins, a, n).map((o) => t.add(o, 1e-2)) };
+    const wrong = { ...node.op, tfjs: (t: TF, ins: never[], a: unknown, n: never, k: TfjsKernels) => node.op.tfjs(t, ins, a, n, k).map((o) => t.add(o, 1e-2)) };
     const bent = { ...g, nodes: [{ ...node, op: wrong }] };
     const feeds = { x: { dtype: 'float32' as const, dims: [3, 4], data: Float32Array.from({ length: 12 }, (_, i) => i / 12) } };
     const [d] = await compareForwards(bent as never, feeds, { tf });

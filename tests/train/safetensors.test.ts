@@ -4,7 +4,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { decodeSafetensors, encodeSafetensors, readSafetensors, writeSafetensors, type SafeTensor } from '../../src/train/safetensors.js';
+import { decodeSafetensors, encodeSafetensors, readSafetensors, writeSafetensors, type SafeTensor } from '../../src/util/safetensors.js';
 import { loadCheckpoint, loadWeights, saveCheckpoint } from '../../src/train/checkpoint.js';
 import { Param, init } from '../../src/dsl/params.js';
 

@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { synthesize } from '../../src/data/synth.js';
-import { useBackend } from '../../src/train/backend.js';
+import { useBackend } from '../../src/train/tfjs/backend.js';
 import type { Batch } from '../../src/train/loop.js';
 import { DataRng } from '../../src/train/rng.js';
 import { runTrainingJob } from '../../src/train/run.js';

@@ -8,7 +8,7 @@ import { InvalidArgumentError } from 'commander';
 import { synthesize } from '../../src/data/synth.js';
 import { ParamStore } from '../../src/dsl/params.js';
 import { trainTaskName } from '../../src/cli/train.js';
-import { useBackend } from '../../src/train/backend.js';
+import { useBackend } from '../../src/train/tfjs/backend.js';
 import { runTrainingJob } from '../../src/train/run.js';
 import { getTask } from '../../src/train/tasks/index.js';
 

@@ -4,12 +4,11 @@
 import type { Check, Dim, DimsAgree, IsLiteral, IsTuple, Mod, Shape, ShapeError } from '../types/shape.js';
 import type { DimsAllAgree, JoinDims } from '../types/dim-lists.js';
 import type { FloatType } from '../dtype.js';
-import { apply, type OpDef, type TF, type TFTensor, type Value } from '../graph.js';
+import { apply, type OpDef, type TF, type TFTensor, type TfjsKernels, type Value } from '../graph.js';
 import type { GradOps } from '../../autodiff/grad-ops.js';
 import type { OnnxNodeWriter } from '../../onnx/node-writer.js';
 import { Tensor, wrap } from '../tensor.js';
 import { fmtDim, fmtShape, RuleError, type RuntimeShape } from '../dim.js';
-import { matMul2d } from './tfjs-matmul2d.js';
 
 // ---------------- type-level rule ----------------
 type Parts<S extends Shape> = S extends readonly [...infer B extends Dim[], infer N extends Dim, infer W extends Dim] ? { batch: B; tokens: N; width: W } : undefined;
@@ -130,11 +129,11 @@ function lowerAttention(w: OnnxNodeWriter, [q, k, v]: readonly string[], out: st
 /**
  * Batched matMul on wasm runs at ~1 GFLOP/s against ~15 for plain 2-D products, and tf.matMul's
  * gradient uses transposed products, so: bring all heads to (batch·H, N, w) with three transposes,
- * then per (batch, head) two plain 2-D products via matMul2d (whose gradient is plain too). Each head
+ * then per (batch, head) two plain 2-D products via the backend's matMul2d (whose gradient is plain too). Each head
  * runs in its own tidy so that only one head's N×N scores are alive at a time (autodiff keeps what
  * it needs). bench/attention-tfjs.ts measures the alternatives.
  */
-function attentionKernel(tf: TF, q: TFTensor, k: TFTensor, v: TFTensor, heads: number, scale: number): TFTensor {
+function attentionKernel(tf: TF, kernels: TfjsKernels, q: TFTensor, k: TFTensor, v: TFTensor, heads: number, scale: number): TFTensor {
   return tf.tidy(() => {
     const batch = q.shape.slice(0, -2);
     const bt = batch.reduce((a, b) => a * b, 1);
@@ -146,7 +145,7 @@ function attentionKernel(tf: TF, q: TFTensor, k: TFTensor, v: TFTensor, heads: n
     const qs = unstack(tf.reshape(tf.transpose(tf.reshape(tf.mul(q, scale), [bt, nq, heads, dh]), [0, 2, 1, 3]), [bt * heads, nq, dh]));
     const kts = unstack(tf.reshape(tf.transpose(tf.reshape(k, [bt, nk, heads, dh]), [0, 2, 3, 1]), [bt * heads, dh, nk]));
     const vs = unstack(tf.reshape(tf.transpose(tf.reshape(v, [bt, nk, heads, dvh]), [0, 2, 1, 3]), [bt * heads, nk, dvh]));
-    const outs = qs.map((qi, i) => tf.tidy(() => matMul2d(tf, tf.softmax(matMul2d(tf, qi, kts[i])), vs[i])));
+    const outs = qs.map((qi, i) => tf.tidy(() => kernels.matMul2d(tf.softmax(kernels.matMul2d(qi, kts[i])), vs[i])));
     const o = tf.transpose(tf.reshape(tf.stack(outs), [bt, heads, nq, dvh]), [0, 2, 1, 3]);
     return tf.reshape(o, [...batch, nq, dv]);
   });
@@ -186,9 +185,9 @@ export const attentionOp: OpDef<AttentionAttrs> = {
     const { scale } = attentionRule(q.shape, k.shape, v.shape, attrs);
     lowerAttention(w, ins, out, q.shape, v.shape, attrs.heads, scale, q.dtype === 'float16');
   },
-  tfjs(tf, [q, k, v], attrs) {
+  tfjs(tf, [q, k, v], attrs, _node, kernels) {
     const { scale } = attentionRule(q.shape, k.shape, v.shape, attrs);
-    return [attentionKernel(tf, q, k, v, attrs.heads, scale)];
+    return [attentionKernel(tf, kernels, q, k, v, attrs.heads, scale)];
   },
   vjp(d, { inputs, dys: [g], needs, attrs }) {
     if (!g) return [];

@@ -13,7 +13,6 @@ import { apply, type OpDef, type TF, type TFTensor, type Value } from '../graph.
 import { Tensor, wrap } from '../tensor.js';
 import { convOutDim, fmtDim, RuleError, sameDim } from '../dim.js';
 import { checkFloat, checkPair, checkRank4, staticDim, toNHWC, type Pair2 } from './spatial.js';
-import { convNHWC } from './tfjs-conv.js';
 import type { OnnxNodeWriter } from '../../onnx/node-writer.js';
 
 export interface ConvFilterGradAttrs {
@@ -112,14 +111,14 @@ export const conv2dFilterGradOp: OpDef<ConvFilterGradAttrs> = {
     }
     w.node('Transpose', [cropped], [dw], { perm: [1, 0, 2, 3] });
   },
-  tfjs(tf: TF, [x, dy]: readonly TFTensor[], a) {
-    // conv2d's filter gradient is what tfjs-conv.ts's convNHWC gives its kernel (plain 2-D matMuls on wasm).
+  tfjs(tf: TF, [x, dy]: readonly TFTensor[], a, _node, kernels) {
+    // conv2d's filter gradient is what the backend's conv (src/train/tfjs/conv.ts) gives its kernel (plain 2-D matMuls on wasm).
     const [c, o] = [x.shape[1] as number, dy.shape[1] as number];
     return [
       tf.tidy(() => {
         const k0 = tf.zeros([a.kernel[0], a.kernel[1], c, o]);
         const dyh = toNHWC(tf, dy);
-        const g = tf.grad((k: TFTensor) => tf.sum(tf.mul(convNHWC(tf, toNHWC(tf, x), k, a), dyh)))(k0);
+        const g = tf.grad((k: TFTensor) => tf.sum(tf.mul(kernels.conv(toNHWC(tf, x), k, a), dyh)))(k0);
         return tf.transpose(g, [3, 2, 0, 1]);
       }),
     ];

@@ -2,10 +2,9 @@
 import type { Check, Cmp, Dim, DimMul, DimsAgree, IsLiteral, IsTuple, Mod, OrWide, Shape, ShapeError } from '../types/shape.js';
 import type { ConvTransposeOutLen } from '../types/shape.js';
 import type { FloatType } from '../dtype.js';
-import { apply, type OpDef, type TF, type TFTensor, type Value, type VjpResult } from '../graph.js';
+import { apply, type OpDef, type TF, type TFTensor, type TfjsKernels, type Value, type VjpResult } from '../graph.js';
 import type { GradOps } from '../../autodiff/grad-ops.js';
 import { Tensor, wrap } from '../tensor.js';
-import { convNHWC, convTransposeNHWC } from './tfjs-conv.js';
 import { convOutDim, convTransposeOutDim, fmtDim, RuleError } from '../dim.js';
 import {
   checkFloat,
@@ -173,11 +172,12 @@ const convTranspose2dRule = ([x, w, b]: readonly Value[], a: ConvTransposeAttrs)
 };
 
 // ---------------- tfjs kernels ----------------
-// Both run through tfjs-conv.ts (XNNPACK convolutions with their own gradients; see there why).
+// Both run through the tfjs backend's conv paths (src/train/tfjs/conv.ts: XNNPACK convolutions with their own
+// gradients; see there why).
 // Weights map to tfjs's [kh, kw, Cin, Cout] by one transpose: a ConvTranspose weight [C, O, kh, kw]
 // is the kernel of the conv from O to C channels whose adjoint it computes.
 
-function conv2dTf(tf: TF, [x, w, b]: readonly TFTensor[], a: ConvAttrs): TFTensor[] {
+function conv2dTf(tf: TF, [x, w, b]: readonly TFTensor[], a: ConvAttrs, _node: unknown, kernels: TfjsKernels): TFTensor[] {
   return [
     tf.tidy(() => {
       const xh = toNHWC(tf, x);
@@ -186,12 +186,12 @@ function conv2dTf(tf: TF, [x, w, b]: readonly TFTensor[], a: ConvAttrs): TFTenso
       const [kh, kw, cg, o] = k.shape as number[];
       const g = a.groups;
       let y: TFTensor;
-      if (g === 1) y = convNHWC(tf, xh, k, a);
+      if (g === 1) y = kernels.conv(xh, k, a);
       else {
         // One conv per group on its slice of channels and of output channels.
         const og = o / g;
         const parts: TFTensor[] = [];
-        for (let gi = 0; gi < g; gi++) parts.push(convNHWC(tf, tf.slice(xh, [0, 0, 0, gi * cg], [n, h, wd, cg]), tf.slice(k, [0, 0, 0, gi * og], [kh, kw, cg, og]), a));
+        for (let gi = 0; gi < g; gi++) parts.push(kernels.conv(tf.slice(xh, [0, 0, 0, gi * cg], [n, h, wd, cg]), tf.slice(k, [0, 0, 0, gi * og], [kh, kw, cg, og]), a));
         y = tf.concat(parts, 3);
       }
       if (b) y = tf.add(y, b);
@@ -200,13 +200,13 @@ function conv2dTf(tf: TF, [x, w, b]: readonly TFTensor[], a: ConvAttrs): TFTenso
   ];
 }
 
-function convTranspose2dTf(tf: TF, [x, w, b]: readonly TFTensor[], a: ConvTransposeAttrs): TFTensor[] {
+function convTranspose2dTf(tf: TF, [x, w, b]: readonly TFTensor[], a: ConvTransposeAttrs, _node: unknown, kernels: TfjsKernels): TFTensor[] {
   return [
     tf.tidy(() => {
       const [, , h, wd] = x.shape as number[];
       const [, , kh, kw] = w.shape as number[];
       const size: Pair2 = [0, 1].map((i) => ([h, wd][i] - 1) * a.stride[i] - 2 * a.padding[i] + a.dilation[i] * ([kh, kw][i] - 1) + a.outputPadding[i] + 1) as unknown as Pair2;
-      let y = convTransposeNHWC(tf, toNHWC(tf, x), tf.transpose(w, [2, 3, 1, 0]), a, size);
+      let y = kernels.convTranspose(toNHWC(tf, x), tf.transpose(w, [2, 3, 1, 0]), a, size);
       if (b) y = tf.add(y, b);
       return toNCHW(tf, y);
     }),

@@ -10,7 +10,6 @@ import { apply, type OpDef, type TF, type TFTensor, type Value } from '../graph.
 import { Tensor, wrap } from '../tensor.js';
 import { convOutDim, fmtShape, RuleError, sameDim } from '../dim.js';
 import { checkFloat, checkRank4, toNHWC, windowTaps, type Pair2 } from './spatial.js';
-import { convTransposeNHWC } from './tfjs-conv.js';
 
 export interface PoolGradAttrs {
   readonly kernel: Pair2;
@@ -105,14 +104,14 @@ export const avgPool2dGradOp: OpDef<PoolGradAttrs> = {
     w.node('Shape', [xName], [shape]);
     w.node('Reshape', [spread, shape], [dx]);
   },
-  tfjs(tf: TF, [x, dy]: readonly TFTensor[], a) {
-    // As the lowering: dy over the counts, spread by a transposed conv with a ones kernel (tfjs-conv.ts, differentiable).
+  tfjs(tf: TF, [x, dy]: readonly TFTensor[], a, _node, kernels) {
+    // As the lowering: dy over the counts, spread by a transposed conv with a ones kernel (the backend's, differentiable).
     const [n, c, h, w] = x.shape as number[];
     const [oh, ow] = dy.shape.slice(2) as number[];
     return [
       tf.tidy(() => {
         const folded = tf.reshape(tf.div(dy, tf.tensor(windowCounts([h, w], [oh, ow], a), [oh, ow])), [n * c, oh, ow, 1]);
-        const spread = convTransposeNHWC(tf, folded, tf.ones([a.kernel[0], a.kernel[1], 1, 1]), { ...a, dilation: [1, 1] }, [h, w]);
+        const spread = kernels.convTranspose(folded, tf.ones([a.kernel[0], a.kernel[1], 1, 1]), { ...a, dilation: [1, 1] }, [h, w]);
         return tf.reshape(spread, [n, c, h, w]);
       }),
     ];

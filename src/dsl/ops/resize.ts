@@ -12,7 +12,6 @@ import { apply, type OpDef, type Value } from '../graph.js';
 import { Tensor, wrap } from '../tensor.js';
 import { dimMul, RuleError } from '../dim.js';
 import { checkFloat, checkRank4, type RankError } from './spatial.js';
-import { matMul2d } from './tfjs-matmul2d.js';
 
 /** Either an output size [h, w] or a whole scale factor for both spatial axes. */
 export type ResizeTarget = { readonly size: readonly [number, number] } | { readonly scale: number };
@@ -80,7 +79,7 @@ export const resizeOp: OpDef<ResizeAttrs> = {
     }
     w.node('Resize', [x, '', '', sizes], outs, attrs);
   },
-  tfjs(tf, [x], a) {
+  tfjs(tf, [x], a, _node, kernels) {
     const [n, c, h, w] = x.shape as number[];
     const [oh, ow] = a.size ? a.size : [h * (a.scale as number), w * (a.scale as number)];
     return [
@@ -91,9 +90,9 @@ export const resizeOp: OpDef<ResizeAttrs> = {
         // interpolation matrices, two 2-D matMuls (made [in, out]: no transposed products on wasm).
         const awT = tf.tensor2d(interpolationT(a.mode, w, ow), [w, ow]);
         const ahT = tf.tensor2d(interpolationT(a.mode, h, oh), [h, oh]);
-        const rows = matMul2d(tf, tf.reshape(x, [n * c * h, w]), awT); // [NCH, OW]
+        const rows = kernels.matMul2d(tf.reshape(x, [n * c * h, w]), awT); // [NCH, OW]
         const cols = tf.reshape(tf.transpose(tf.reshape(rows, [n * c, h, ow]), [0, 2, 1]), [n * c * ow, h]);
-        const y = matMul2d(tf, cols, ahT); // [NC·OW, OH]
+        const y = kernels.matMul2d(cols, ahT); // [NC·OW, OH]
         return tf.reshape(tf.transpose(tf.reshape(y, [n * c, ow, oh]), [0, 2, 1]), [n, c, oh, ow]);
       }),
     ];

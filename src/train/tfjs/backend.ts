@@ -5,7 +5,7 @@ import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { TF } from '../dsl/graph.js';
+import type { TF } from '../../dsl/graph.js';
 
 export type BackendName = 'wasm' | 'cpu' | 'node' | 'node-gpu';
 export const BACKEND_NAMES: readonly BackendName[] = ['node-gpu', 'node', 'wasm', 'cpu'];

@@ -1,14 +1,15 @@
 // Runs a built Graph on tfjs with each op's own `tfjs` kernel: the same IR that compiles to ONNX.
 // Parameters live in tf.Variables (trainable unless frozen); intermediates are freed as soon as the
 // last node reading them has run, so a training step's memory is the tape's, not the graph's.
-import type { Graph } from '../dsl/build.js';
-import { describeValue, type Node, type TF, type TFTensor, type Value } from '../dsl/graph.js';
-import type { DType } from '../dsl/dtype.js';
-import type { Param } from '../dsl/params.js';
-import { fmtShape } from '../dsl/dim.js';
-import { fromHalfArray } from '../util/float16.js';
-import type { HostTensor } from '../runtime/session.js';
+import type { Graph } from '../../dsl/build.js';
+import { describeValue, type Node, type TF, type TFTensor, type Value } from '../../dsl/graph.js';
+import type { DType } from '../../dsl/dtype.js';
+import type { Param } from '../../dsl/params.js';
+import { fmtShape } from '../../dsl/dim.js';
+import { fromHalfArray } from '../../util/float16.js';
+import type { HostTensor } from '../../runtime/session.js';
 import type * as tfjs from '@tensorflow/tfjs';
+import { tfjsKernels } from './kernels.js';
 
 export interface ExecutorOptions {
   /** Parameter-name prefixes kept fixed in training (e.g. 'encoder.'); `Param.trainable = false` also freezes. */
@@ -292,7 +293,7 @@ const carriesNoGradient = (node: Node, ins: readonly TFTensor[]): boolean => ins
 function withZeroGradient(tf: TF, node: Node, ins: readonly TFTensor[]): TFTensor {
   const f = tf.customGrad(((...args: TFTensor[]) => {
     const xs = args.slice(0, ins.length);
-    return { value: node.op.tfjs(tf, xs, node.attrs, node)[0], gradFunc: () => xs.map((x) => tf.zeros(x.shape, 'float32')) };
+    return { value: node.op.tfjs(tf, xs, node.attrs, node, tfjsKernels(tf))[0], gradFunc: () => xs.map((x) => tf.zeros(x.shape, 'float32')) };
   }) as never);
   return f(...(ins as TFTensor[])) as TFTensor;
 }
@@ -301,7 +302,7 @@ function runKernel(tf: TF, node: Node, ins: TFTensor[]): TFTensor[] {
   let outs: TFTensor[];
   try {
     // tidy frees a kernel's own temporaries; the returned tensors survive.
-    outs = tf.tidy(() => (carriesNoGradient(node, ins) ? [withZeroGradient(tf, node, ins)] : node.op.tfjs(tf, ins, node.attrs, node)));
+    outs = tf.tidy(() => (carriesNoGradient(node, ins) ? [withZeroGradient(tf, node, ins)] : node.op.tfjs(tf, ins, node.attrs, node, tfjsKernels(tf))));
   } catch (e) {
     const msg = String((e as Error)?.message ?? e).split('\n')[0];
     throw new ExecutorError(

@@ -1,14 +1,14 @@
 // The safetensors format, read and written here: an 8-byte little-endian header length N, N bytes of
 // JSON header { name: { dtype, shape, data_offsets: [begin, end] }, "__metadata__": { str: str } },
 // then the raw little-endian tensor bytes, offsets relative to the end of the header, no holes.
-import { asFileReadError, readRegularFile } from '../util/safe-read.js';
+import { asFileReadError, readRegularFile } from './safe-read.js';
 
 /** The largest file read whole (a Uint8Array's limit). */
 const MAX_SAFETENSORS_BYTES = 2 ** 32 - 1;
 import { endianness } from 'node:os';
 import * as E from 'fp-ts/lib/Either.js';
 import { pipe } from 'fp-ts/lib/function.js';
-import { writeFileAtomic } from '../util/atomic-write.js';
+import { writeFileAtomic } from './atomic-write.js';
 
 export type SafeDType = 'F64' | 'F32' | 'F16' | 'I64' | 'I32' | 'I16' | 'I8' | 'U8' | 'BOOL';
 export type SafeArray = Float64Array | Float32Array | Uint16Array | BigInt64Array | Int32Array | Int16Array | Int8Array | Uint8Array;

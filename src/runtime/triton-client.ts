@@ -2,7 +2,7 @@
 // health, model metadata, and inference with tensors as JSON or with the binary tensor data extension
 // (tensors appended to the body after the JSON header; needed for FP16, and faster for images).
 import type { DType, HostArray } from '../dsl/dtype.js';
-import type { HostTensor } from '../runtime/session.js';
+import type { HostTensor } from './session.js';
 
 export interface TritonClientOptions {
   /** Server base URL, e.g. http://localhost:8000 */

@@ -3,7 +3,7 @@
 // (bench/attention-tfjs.ts); tf.matMul's own gradient uses the transposed forms, so this one
 // transposes explicitly (cheap) and multiplies plainly.
 import type * as tfjs from '@tensorflow/tfjs';
-import type { TF, TFTensor } from '../graph.js';
+import type { TF, TFTensor } from '../../dsl/graph.js';
 
 type MatMul2d = (a: TFTensor, b: TFTensor) => TFTensor;
 const byTf = new WeakMap<TF, MatMul2d>();

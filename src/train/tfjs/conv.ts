@@ -13,14 +13,11 @@
 // transposed conv: value adjoint,  gradients [forward(dy), filterGrad(dy, x)]
 // All tensors are NHWC; K is [kh, kw, Cin, Cout] (Cin on the conv's input side).
 import type * as tfjs from '@tensorflow/tfjs';
-import type { TF, TFTensor } from '../graph.js';
-import { padHW, stridedWindow, type Pair2 } from './spatial.js';
+import type { TF, TFTensor, WindowGeometry } from '../../dsl/graph.js';
+import { padHW, stridedWindow, type Pair2 } from '../../dsl/ops/spatial.js';
 
-export interface ConvGeometry {
-  readonly stride: Pair2;
-  readonly padding: Pair2;
-  readonly dilation: Pair2;
-}
+/** Stride, padding and dilation per spatial axis (the ops' WindowGeometry). */
+export type ConvGeometry = WindowGeometry;
 
 type Pad4 = [[number, number], [number, number], [number, number], [number, number]];
 const pad4 = (top: number, bottom: number, left: number, right: number): Pad4 => [[0, 0], [top, bottom], [left, right], [0, 0]];
