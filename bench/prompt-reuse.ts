@@ -11,16 +11,16 @@ import * as E from 'fp-ts/lib/Either.js';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pairFiles } from '../graphs/oneprompt/compile.js';
 import type { ConfigName } from '../graphs/oneprompt/config.js';
 import { clickMasks, gridClicks, type ClickMask } from '../src/cli/everything.js';
 import { segmentQueries, type PromptedTemplate, type QueryMask } from '../src/cli/segment-queries.js';
 import { loadSegmenter, type Segmenter } from '../src/cli/segmenter.js';
 import { orThrow } from '../src/data/errors.js';
 import { readImage } from '../src/data/load.js';
-import { pairContract } from '../src/data/pair-contract.js';
 import { readPromptFile } from '../src/data/prompt-file.js';
 import { moduleOf, profileFlops, summariseModel } from '../src/onnx/inspect.js';
+import { pairContract } from '../graphs/oneprompt/contract.js';
+import { pairFiles } from '../graphs/oneprompt/contract.js';
 
 const names = (process.env.CONFIGS ?? 'tiny,small').split(',') as ConfigName[];
 const reps = Number(process.env.REPS ?? 3);

@@ -6,11 +6,12 @@
 // decoder (src/data/prompt-segmenter.ts).
 import * as ort from 'onnxruntime-web/wasm';
 import * as E from 'fp-ts/lib/Either.js';
-import { geometryFromInputs } from '../src/data/model-geometry.js';
-import { INPUT_NAMES, inputDims, type ModelInputs } from '../src/data/model-inputs.js';
-import { pairContract, type Declared } from '../src/data/pair-contract.js';
-import type { ModelGeometry } from '../src/data/prompt-tensors.js';
+import { type ModelInputs } from '../src/data/model-inputs.js';
 import { oneFileSegmenter, pairSegmenter, type FloatTensor, type PromptSegmenter, type SessionRunner } from '../src/data/prompt-segmenter.js';
+import { geometryFromInputs } from '../graphs/oneprompt/contract.js';
+import { pairContract, type Declared } from '../graphs/oneprompt/contract.js';
+import { INPUT_NAMES, inputDims } from '../graphs/oneprompt/contract.js';
+import { type ModelGeometry } from '../graphs/oneprompt/contract.js';
 
 /** What the model has run since it was loaded (the page publishes it for tests and the curious). */
 export interface ModelUsage {

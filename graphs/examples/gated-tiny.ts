@@ -14,9 +14,10 @@ import type { Embedding } from '../oneprompt/embedding.js';
 import { encoderLevel, imageEncoder } from '../oneprompt/encoder.js';
 import { formerBlock } from '../oneprompt/former.js';
 import { headStage, tokenizer, upsample } from '../oneprompt/head.js';
-import { modelInputs, OUTPUT_NAME } from '../oneprompt/model.js';
+import { modelInputs } from '../oneprompt/model.js';
 import { densePositionalEncoding, fourierBasis } from '../oneprompt/positional-encoding.js';
 import { promptEncoder } from '../oneprompt/prompt-encoder.js';
+import { OUTPUT_NAME } from '../oneprompt/contract.js';
 
 /** tiny, two Former blocks on the two deepest levels (8×8 and 16×16 maps, both cut into the 8×8 token grid). */
 export const gatedTiny = defineConfig({ ...tiny, name: 'tiny-gated', blocks: 2 });

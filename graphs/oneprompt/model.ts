@@ -15,9 +15,9 @@ import { formerBlock } from './former.js';
 import { maskHead, tokenizer, type MaskLogits } from './head.js';
 import { onTokenGrid, promptEncoder, type PromptWires } from './prompt-encoder.js';
 import { densePositionalEncoding, fourierBasis } from './positional-encoding.js';
+import { OUTPUT_NAME } from './contract.js';
 
-export const INPUT_NAMES = ['query', 'template', 'prompt_points', 'prompt_labels', 'prompt_mask', 'prompt_type'] as const;
-export const OUTPUT_NAME = 'mask_logits';
+// Its inputs and output are named in contract.ts, the model's I/O contract (INPUT_NAMES, OUTPUT_NAME).
 
 /** The model's six inputs (docs/model-io.md) for input size S and point budget K; any model with this interface fits the CLI and the page. */
 export function modelInputs<S extends Dim, K extends Dim>(S: S, K: K) {

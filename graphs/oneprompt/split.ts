@@ -12,16 +12,8 @@ import { modelDims, validateConfig, type CheckedConfig, type GridSide, type Mode
 import type { Embedding, FeatureMap } from './embedding.js';
 import type { Image } from './encoder.js';
 import type { MaskLogits } from './head.js';
-import { blockLevels, decodePrompt, encodeImage, OUTPUT_NAME, promptInputs, type ImageEncoding, type TemplateTokens } from './model.js';
-
-/** The encoder's input. */
-export const IMAGE_NAME = 'image';
-/** The encoder's output for level j's feature map f_j. */
-export const featuresName = (j: number): string => `features_${j}`;
-/** The encoder's output for the tokens of level l. */
-export const tokensName = (level: number): string => `tokens_${level}`;
-/** The decoder's input for encoder output `name` of the query or of the template. */
-export const partName = (role: 'query' | 'template', name: string): string => `${role}_${name}`;
+import { blockLevels, decodePrompt, encodeImage, promptInputs, type ImageEncoding, type TemplateTokens } from './model.js';
+import { featuresName, IMAGE_NAME, OUTPUT_NAME, partName, tokensName } from './contract.js';
 
 export interface ImageEncoderGraph<S extends Dim = Dim, N extends Dim = Dim, L extends Dim = Dim> {
   readonly graph: Graph;

@@ -15,7 +15,7 @@ import { parseSliceRef } from '../data/slice-ref.js';
 import { OutputRun } from '../util/output-run.js';
 import { imageToInput, itemPlane, logitsToMask } from '../data/model-inputs.js';
 import { oneFileSegmenter, type PromptSegmenter } from '../data/prompt-segmenter.js';
-import { encodePrompt, type ModelGeometry } from '../data/prompt-tensors.js';
+import { encodePrompt } from '../data/prompt-tensors.js';
 import type { ClickPrompt } from '../data/prompt.js';
 import type { Predictor } from '../eval/protocol.js';
 import { dedupeMasks } from './dedupe-masks.js';
@@ -27,6 +27,7 @@ import { progress } from './progress.js';
 import { maskConfidence } from './segment-queries.js';
 import { describeUsage, loadSegmenter } from './segmenter.js';
 import { warnNonFinite } from './non-finite-warning.js';
+import { type ModelGeometry } from '../../graphs/oneprompt/contract.js';
 
 export interface EverythingOptions extends RuntimeCliOptions, ImageCliOptions, LimitCliOptions {
   readonly model: string;

@@ -5,10 +5,10 @@
 // asks for the pair itself.
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { pairFiles, PAIR_OF_KEY } from '../../graphs/oneprompt/compile.js';
 import { summariseModel, type ModelSummary } from '../onnx/inspect.js';
 import { MAX_ONNX_BYTES } from '../onnx/proto.js';
 import { asFileReadError, readRegularFile } from '../util/safe-read.js';
+import { pairFiles, PAIR_OF_KEY } from '../../graphs/oneprompt/contract.js';
 
 /** A model file's bytes: only a regular file, at most 2 GiB; errors name it ("no such model file 'X'", "model X: is a folder…"). */
 export function readModelFile(file: string): Uint8Array {

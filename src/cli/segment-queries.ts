@@ -10,10 +10,11 @@ import type { DataError } from '../data/errors.js';
 import type { GreyImage, Mask } from '../data/image.js';
 import type { Normalisation } from '../data/intensity.js';
 import { imageToInput, itemPlane, logitsToMask } from '../data/model-inputs.js';
-import { encodePrompt, type ModelGeometry, type PromptTensors } from '../data/prompt-tensors.js';
+import { encodePrompt, type PromptTensors } from '../data/prompt-tensors.js';
 import type { Prompt } from '../data/prompt.js';
 import type { Predictor } from '../eval/protocol.js';
 import { oneFileSegmenter, type DecodeItem, type PromptSegmenter } from '../data/prompt-segmenter.js';
+import { type ModelGeometry } from '../../graphs/oneprompt/contract.js';
 
 export interface PromptedTemplate {
   readonly image: GreyImage;

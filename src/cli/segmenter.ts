@@ -5,14 +5,15 @@
 // the decoder; else the one-file model. Every run is checked: ONNX Runtime's errors and outputs of the wrong size name
 // the file. Shared by segment, everything, eval and the main script.
 import * as E from 'fp-ts/lib/Either.js';
-import { geometryFromInputs } from '../data/model-geometry.js';
-import { INPUT_NAMES, inputDims, type ModelInputs } from '../data/model-inputs.js';
-import { pairContract } from '../data/pair-contract.js';
-import type { ModelGeometry } from '../data/prompt-tensors.js';
+import { type ModelInputs } from '../data/model-inputs.js';
 import { oneFileSegmenter, pairSegmenter, type FloatTensor, type PromptSegmenter, type SessionRunner } from '../data/prompt-segmenter.js';
 import { summariseModel } from '../onnx/inspect.js';
 import { Model, hostTensor, type Device } from '../runtime/session.js';
 import { modelFiles, readModelFile } from './model-pair.js';
+import { geometryFromInputs } from '../../graphs/oneprompt/contract.js';
+import { pairContract } from '../../graphs/oneprompt/contract.js';
+import { INPUT_NAMES, inputDims } from '../../graphs/oneprompt/contract.js';
+import { type ModelGeometry } from '../../graphs/oneprompt/contract.js';
 
 /** ONNX Runtime's first line, which says what is wrong; the rest is its stack. */
 const ortMessage = (e: unknown): string => String((e as Error)?.message ?? e).split('\n')[0].trim();

@@ -13,12 +13,13 @@ import type { Normalisation } from './intensity.js';
 import { readImage, readMask } from './load.js';
 import { imageToInput, stackBatch, type ModelInputs } from './model-inputs.js';
 import { resolvePrompt } from './prompt-file.js';
-import { encodePrompt, type ModelGeometry } from './prompt-tensors.js';
+import { encodePrompt } from './prompt-tensors.js';
 import { PROMPT_TYPES, type Prompt, type PromptType } from './prompt.js';
 import { resizeMask } from './resize.js';
 import { QUALITIES, simulatePrompt, type Quality } from './simulate.js';
 import { pairReadOptions, templateSplit, type Dataset, type Task, type TemplateSplit } from './dataset.js';
 import { formatSliceRef } from './slice-ref.js';
+import { type ModelGeometry } from '../../graphs/oneprompt/contract.js';
 
 export interface BatchOptions {
   readonly dataset: Dataset;

@@ -4,7 +4,8 @@
 import { greyImage, type GreyImage, type Mask } from './image.js';
 import { normalise, type Normalisation } from './intensity.js';
 import { resizePlaneBilinear } from './resize.js';
-import { stackPrompts, type ModelGeometry, type PromptTensors } from './prompt-tensors.js';
+import { stackPrompts, type PromptTensors } from './prompt-tensors.js';
+import { type ModelGeometry } from '../../graphs/oneprompt/contract.js';
 
 /** Normalise (default per-image min–max) then resize (bilinear) to S×S: one (1, S, S) plane. */
 export function imageToInput(img: GreyImage, size: number, how: Normalisation = { kind: 'minmax' }): Float32Array {
@@ -29,21 +30,6 @@ export interface ModelInputs {
   readonly prompt_labels: Float32Array;
   readonly prompt_mask: Float32Array;
   readonly prompt_type: Float32Array;
-}
-
-export const INPUT_NAMES = ['query', 'template', 'prompt_points', 'prompt_labels', 'prompt_mask', 'prompt_type'] as const;
-export type InputName = (typeof INPUT_NAMES)[number];
-
-export function inputDims(batch: number, g: ModelGeometry): Record<InputName, number[]> {
-  const { size: S, points: K } = g;
-  return {
-    query: [batch, 1, S, S],
-    template: [batch, 1, S, S],
-    prompt_points: [batch, K, 2],
-    prompt_labels: [batch, K],
-    prompt_mask: [batch, 1, S, S],
-    prompt_type: [batch, 4],
-  };
 }
 
 export function stackBatch(items: readonly BatchItem[], geometry: ModelGeometry): ModelInputs {

@@ -8,8 +8,9 @@
 //   forward.
 // `segment`, `everything`, ensembles, volumes and the page use either as they are. Browser-safe.
 import { stackBatch, type ModelInputs } from './model-inputs.js';
-import type { PairContract } from './pair-contract.js';
-import { stackPrompts, type ModelGeometry, type PromptTensors } from './prompt-tensors.js';
+import { stackPrompts, type PromptTensors } from './prompt-tensors.js';
+import { type PairContract } from '../../graphs/oneprompt/contract.js';
+import { type ModelGeometry } from '../../graphs/oneprompt/contract.js';
 
 export interface DecodeItem<Encoding> {
   readonly query: Encoding;

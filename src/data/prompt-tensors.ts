@@ -4,12 +4,9 @@ import * as E from 'fp-ts/lib/Either.js';
 import { dataError, type DataError } from './errors.js';
 import { resizePlaneNearest } from './resize.js';
 import { PROMPT_TYPES, type DoodleStroke, type ImageSize, type Prompt, type PromptType } from './prompt.js';
+import type { ModelGeometry } from '../../graphs/oneprompt/contract.js';
 
-/** The model's input geometry: S (square input size) and K (point budget). */
-export interface ModelGeometry {
-  readonly size: number;
-  readonly points: number;
-}
+export type { ModelGeometry };
 
 /** Role values in prompt_labels. */
 export const ROLE = { padding: 0, first: 1, second: 2 } as const;

@@ -7,8 +7,9 @@ import { dataError, type DataError } from './errors.js';
 import type { GreyImage, Mask } from './image.js';
 import type { Normalisation } from './intensity.js';
 import { imageToInput, itemPlane, logitsToMask, stackBatch, type ModelInputs } from './model-inputs.js';
-import { encodePrompt, type ModelGeometry } from './prompt-tensors.js';
+import { encodePrompt } from './prompt-tensors.js';
 import type { Prompt } from './prompt.js';
+import { type ModelGeometry } from '../../graphs/oneprompt/contract.js';
 
 export interface PromptedBatch {
   readonly template: GreyImage;

@@ -14,12 +14,13 @@ import type { Normalisation } from '../data/intensity.js';
 import { readImage, readMask } from '../data/load.js';
 import { resolvePrompt } from '../data/prompt-file.js';
 import { imageToInput, itemPlane, logitsToMask, stackBatch, type BatchItem, type ModelInputs } from '../data/model-inputs.js';
-import { encodePrompt, type ModelGeometry } from '../data/prompt-tensors.js';
+import { encodePrompt } from '../data/prompt-tensors.js';
 import type { Prompt, PromptType } from '../data/prompt.js';
 import { simulatePrompt, type Quality } from '../data/simulate.js';
 import { copyTemplateMask } from './copy-template.js';
 import { dice, meanStd } from './dice.js';
 import { regionGrow } from './region-grow.js';
+import { type ModelGeometry } from '../../graphs/oneprompt/contract.js';
 
 /** Runs the model on a batch; returns mask_logits, (B, 1, S, S). */
 export type Predictor = (inputs: ModelInputs) => Promise<Float32Array>;

@@ -19,13 +19,14 @@ import { dataError, type DataError } from '../data/errors.js';
 import { maskArea } from '../data/image.js';
 import type { Normalisation } from '../data/intensity.js';
 import { itemPlane, logitsToMask, stackBatch, type BatchItem } from '../data/model-inputs.js';
-import { encodePrompt, type ModelGeometry } from '../data/prompt-tensors.js';
+import { encodePrompt } from '../data/prompt-tensors.js';
 import type { Prompt, PromptType } from '../data/prompt.js';
 import type { Quality } from '../data/simulate.js';
 import { copyTemplateMask } from './copy-template.js';
 import { dice, meanStd } from './dice.js';
 import { readEvalSample, templatePrompt, type EvalSample, type Predictor } from './protocol.js';
 import { regionGrow } from './region-grow.js';
+import { type ModelGeometry } from '../../graphs/oneprompt/contract.js';
 
 export interface SelectivityOptions {
   readonly dataset: Dataset;

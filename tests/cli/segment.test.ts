@@ -44,7 +44,7 @@ describe('oneprompt segment', () => {
     const out = tempDir('same');
     expect((await runCli(...segmentArgs(out, '--batch', '3'))).code).toBe(0);
     const { Model, hostTensor } = await import('../../src/runtime/session.js');
-    const { INPUT_NAMES, inputDims } = await import('../../src/data/model-inputs.js');
+    const { INPUT_NAMES, inputDims } = await import('../../graphs/oneprompt/contract.js');
     const template = orThrow(readImage(MRI.template));
     const queries = MRI.queries.map((q) => orThrow(readImage(q)));
     const { readPromptFile } = await import('../../src/data/prompt-file.js');

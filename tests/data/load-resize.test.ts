@@ -8,12 +8,13 @@ import { encodeGreyPng, encodeMaskPng } from '../../src/data/png.js';
 import { greyImage } from '../../src/data/image.js';
 import { resizeBilinear, resizeMask, resizePlaneBilinear, squarePixelSize } from '../../src/data/resize.js';
 import { normaliseMinMax, normaliseWindow, ctWindows } from '../../src/data/intensity.js';
-import { imageToInput, logitsToMask, stackBatch, inputDims, itemPlane } from '../../src/data/model-inputs.js';
+import { imageToInput, logitsToMask, stackBatch, itemPlane } from '../../src/data/model-inputs.js';
 import { encodePrompt } from '../../src/data/prompt-tensors.js';
 import { readPromptFile } from '../../src/data/prompt-file.js';
 import { readDataset } from '../../src/data/dataset.js';
 import { message, right } from './either.js';
 import { makeDicom, makeNifti } from './fixtures.js';
+import { inputDims } from '../../graphs/oneprompt/contract.js';
 
 describe('reading any format', () => {
   it('finds the format from the bytes, not the name', () => {

@@ -6,7 +6,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import { configs } from '../../graphs/oneprompt/config.js';
 import { buildOnePromptPair } from '../../graphs/oneprompt/split.js';
 import type { Graph } from '../../src/dsl/index.js';
-import { pairContract, type Declared } from '../../src/data/pair-contract.js';
+import { pairContract, type Declared } from '../../graphs/oneprompt/contract.js';
 
 const declared = (xs: Graph['inputs']): Declared[] => xs.map((x) => ({ name: x.name, shape: [...x.value.shape] }));
 const io = (g: Graph) => ({ inputs: declared(g.inputs), outputs: declared(g.outputs) });

@@ -17,14 +17,14 @@ import { orThrow } from '../../src/data/errors.js';
 import { maskArea, type Mask } from '../../src/data/image.js';
 import { readImage, readMask } from '../../src/data/load.js';
 import { readPromptFile } from '../../src/data/prompt-file.js';
-import { geometryFromInputs } from '../../src/data/model-geometry.js';
 import { masksFromLogits, promptedInputs } from '../../src/data/prompted-inputs.js';
-import { INPUT_NAMES, inputDims } from '../../src/data/model-inputs.js';
 import { dice } from '../../src/eval/dice.js';
 import { REPO_ROOT } from '../../src/serve/app-bundle.js';
 import { findSampleSets } from '../../src/serve/sample-sets.js';
 import { startToolServer, type ToolServer } from '../../src/serve/tool-server.js';
 import { echoModel } from './echo-model.js';
+import { geometryFromInputs } from '../../graphs/oneprompt/contract.js';
+import { INPUT_NAMES, inputDims } from '../../graphs/oneprompt/contract.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];

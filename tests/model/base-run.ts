@@ -11,9 +11,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { configs } from '../../graphs/oneprompt/config.js';
-import { buildOnePrompt, OUTPUT_NAME } from '../../graphs/oneprompt/model.js';
+import { buildOnePrompt } from '../../graphs/oneprompt/model.js';
 import { saveModel } from '../../src/onnx/save.js';
 import { randomModelInputs } from '../../src/testing/random-model-inputs.js';
+import { OUTPUT_NAME } from '../../graphs/oneprompt/contract.js';
 
 const batches = process.argv.slice(2).map(Number);
 /** Peak resident memory so far (KiB), from /proc where there is one. */

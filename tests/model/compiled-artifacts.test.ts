@@ -5,13 +5,14 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { compileOnePrompt, PAIR_OF_KEY, type Manifest } from '../../graphs/oneprompt/compile.js';
+import { compileOnePrompt, type Manifest } from '../../graphs/oneprompt/compile.js';
 import { configs } from '../../graphs/oneprompt/config.js';
 import { buildOnePrompt } from '../../graphs/oneprompt/model.js';
 import { onnx } from '../../src/onnx/proto.js';
 import { summariseModel } from '../../src/onnx/inspect.js';
 import { loadInitialWeights } from '../../src/train/init-weights.js';
 import { graphSha256 } from './model-numbers.js';
+import { PAIR_OF_KEY } from '../../graphs/oneprompt/contract.js';
 
 const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 const initializers = (b: Uint8Array) => new Map((onnx.ModelProto.decode(b).graph!.initializer ?? []).map((t) => [t.name!, Buffer.from(t.rawData!)]));

@@ -5,11 +5,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildGatedTiny, gatedTiny } from '../../graphs/examples/gated-tiny.js';
-import { OUTPUT_NAME } from '../../graphs/oneprompt/model.js';
 import { emit } from '../../src/onnx/emit.js';
 import { checkModels, onnxCheckerAvailable } from '../../src/onnx/check.js';
 import { Model } from '../../src/runtime/session.js';
 import { randomModelInputs } from '../../src/testing/random-model-inputs.js';
+import { OUTPUT_NAME } from '../../graphs/oneprompt/contract.js';
 
 describe('example variant graphs/examples/gated-tiny.ts', () => {
   it('builds with its own gate parameters, checks and runs at B = 1 and B = 2', async () => {

@@ -7,11 +7,12 @@ import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { configs, withVariant, type EncoderKind, type MaskingStep, type OnePromptConfig, type PromptingStep } from '../../graphs/oneprompt/config.js';
-import { buildOnePrompt, OUTPUT_NAME } from '../../graphs/oneprompt/model.js';
+import { buildOnePrompt } from '../../graphs/oneprompt/model.js';
 import { emit } from '../../src/onnx/emit.js';
 import { onnx } from '../../src/onnx/proto.js';
 import { Model } from '../../src/runtime/session.js';
 import { randomModelInputs } from '../../src/testing/random-model-inputs.js';
+import { OUTPUT_NAME } from '../../graphs/oneprompt/contract.js';
 
 export const FIXTURE = fileURLToPath(new URL('./fixtures/model-numbers.json', import.meta.url));
 

@@ -5,13 +5,15 @@
 // PE and the prompt encoder share, in the decoder).
 import { describe, expect, it } from 'vitest';
 import { configs } from '../../graphs/oneprompt/config.js';
-import { buildOnePrompt, OUTPUT_NAME } from '../../graphs/oneprompt/model.js';
-import { buildOnePromptPair, IMAGE_NAME } from '../../graphs/oneprompt/split.js';
+import { buildOnePrompt } from '../../graphs/oneprompt/model.js';
+import { buildOnePromptPair } from '../../graphs/oneprompt/split.js';
 import { emit } from '../../src/onnx/emit.js';
 import { onnx } from '../../src/onnx/proto.js';
 import { Model, type HostTensor } from '../../src/runtime/session.js';
 import { randomModelInputs } from '../../src/testing/random-model-inputs.js';
 import { VARIANTS, variantConfig, variantKey } from './model-numbers.js';
+import { OUTPUT_NAME } from '../../graphs/oneprompt/contract.js';
+import { IMAGE_NAME } from '../../graphs/oneprompt/contract.js';
 
 const TOLERANCE = 1e-5;
 

@@ -7,12 +7,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { configs, withVariant, type MaskingStep, type OnePromptConfig, type PromptingStep } from '../../graphs/oneprompt/config.js';
-import { buildOnePrompt, OUTPUT_NAME } from '../../graphs/oneprompt/model.js';
+import { buildOnePrompt } from '../../graphs/oneprompt/model.js';
 import { emit } from '../../src/onnx/emit.js';
 import { saveModel } from '../../src/onnx/save.js';
 import { checkModels, onnxCheckerAvailable } from '../../src/onnx/check.js';
 import { Model } from '../../src/runtime/session.js';
 import { randomModelInputs } from '../../src/testing/random-model-inputs.js';
+import { OUTPUT_NAME } from '../../graphs/oneprompt/contract.js';
 
 const PARSERS: PromptingStep[] = ['add', 'concat-mlp', 'stack-mlp'];
 const MASKINGS: MaskingStep[] = ['add', 'binary', 'norm', 'gaussian'];

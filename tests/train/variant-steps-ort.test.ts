@@ -4,7 +4,7 @@
 // steps on ONNX Runtime give tfjs's losses.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { configs, withVariant, type EncoderKind, type MaskingStep, type PromptingStep } from '../../graphs/oneprompt/config.js';
-import { buildOnePrompt, OUTPUT_NAME } from '../../graphs/oneprompt/model.js';
+import { buildOnePrompt } from '../../graphs/oneprompt/model.js';
 import type { TF } from '../../src/dsl/graph.js';
 import { DataRng } from '../../src/train/rng.js';
 import { randomModelInputs } from '../../src/testing/random-model-inputs.js';
@@ -14,6 +14,7 @@ import { TfjsExecutor } from '../../src/train/tfjs/executor.js';
 import { OrtEngine } from '../../src/train/ort/engine.js';
 import { buildTrainingStep } from '../../src/train/ort/step-graph.js';
 import { warmupCosine } from '../../src/train/schedule.js';
+import { OUTPUT_NAME } from '../../graphs/oneprompt/contract.js';
 
 let tf: TF;
 beforeAll(async () => {

@@ -8,10 +8,10 @@ import * as E from 'fp-ts/lib/Either.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileOnePrompt } from '../../graphs/oneprompt/compile.js';
 import { greyImage } from '../../src/data/image.js';
-import { geometryFromInputs } from '../../src/data/model-geometry.js';
 import { imageToInput } from '../../src/data/model-inputs.js';
 import { masksFromLogits, promptedInputs } from '../../src/data/prompted-inputs.js';
 import { greyToRgba, maskOverlayRgba, maskPngRgba } from '../../web/pixels.js';
+import { geometryFromInputs } from '../../graphs/oneprompt/contract.js';
 
 let dir: string;
 let session: ort.InferenceSession;

@@ -3,13 +3,14 @@
 // prompt drawn from the same task's template split), with every random draw taken from the loop's DataRng.
 import { configs, withVariant, type ConfigName, type EncoderKind, type MaskingStep, type PromptingStep } from '../../../graphs/oneprompt/config.js';
 import { DEFAULT_AUGMENT } from '../../data/augment.js';
-import { buildOnePrompt, OUTPUT_NAME } from '../../../graphs/oneprompt/model.js';
+import { buildOnePrompt } from '../../../graphs/oneprompt/model.js';
 import { createBatchProvider, type TrainingBatch } from '../../data/batches.js';
 import { readDataset, templateSplit } from '../../data/dataset.js';
 import { orThrow } from '../../data/errors.js';
-import { inputDims, INPUT_NAMES } from '../../data/model-inputs.js';
 import type { Batch } from '../loop.js';
 import type { TrainTask } from '../task.js';
+import { inputDims, INPUT_NAMES } from '../../../graphs/oneprompt/contract.js';
+import { OUTPUT_NAME } from '../../../graphs/oneprompt/contract.js';
 
 /** Fixed, so that which images are templates does not change with the run's seed. */
 const SPLIT_SEED = 0;
