@@ -6,8 +6,8 @@ import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
-import { encodePngRaw } from '../src/data/png.js';
-import { DEFAULT_MAX_PIXELS, DEFAULT_MAX_VOXELS } from '../src/data/limits.js';
+import { encodePngRaw } from '../src/app/data/png.js';
+import { DEFAULT_MAX_PIXELS, DEFAULT_MAX_VOXELS } from '../src/app/data/limits.js';
 import { gzipTo, niftiHeader, repeat, runChild } from '../tests/fuzz/bombs.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'oneprompt-bombs-'));

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { configs, type ConfigName } from '../graphs/oneprompt/config.js';
 import { profileFlops } from '../src/onnx/inspect.js';
 import { Model } from '../src/runtime/session.js';
-import { randomModelInputs } from '../src/testing/random-model-inputs.js';
+import { randomModelInputs } from '../graphs/oneprompt/random-inputs.js';
 import { measureFmaPeak } from './lib/peak.js';
 
 const names = (process.env.CONFIGS ?? 'tiny,small,base').split(',') as ConfigName[];

@@ -22,8 +22,8 @@ import { Model } from '../src/runtime/session.js';
 import { randomFeeds } from '../src/testing/shape-property.js';
 import { useBackend } from '../src/train/tfjs/backend.js';
 import { TfjsExecutor } from '../src/train/tfjs/executor.js';
-import { getTask } from '../src/train/tasks/index.js';
-import { synthesize } from '../src/data/synth.js';
+import { getTask } from '../src/app/train/tasks.js';
+import { synthesize } from '../src/app/data/synth.js';
 import { configs, type ConfigName } from '../graphs/oneprompt/config.js';
 import type { TF } from '../src/dsl/graph.js';
 

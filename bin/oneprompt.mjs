@@ -8,6 +8,6 @@ process.stdout.on('error', (e) => {
   if (e.code === 'EPIPE') process.exit(0);
   throw e;
 });
-const { main } = await import('../src/cli/main.ts');
+const { main } = await import('../src/app/cli/main.ts');
 const code = await main(process.argv.slice(2));
 if (code !== 0) process.exit(code);

@@ -18,8 +18,8 @@ import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
-import { DATASET_FILE, datasetFromLabels, evenlySpaced, sha256File, type FromLabelsOptions } from '../src/data/from-labels.js';
-import { formatDataError } from '../src/data/errors.js';
+import { DATASET_FILE, datasetFromLabels, evenlySpaced, sha256File, type FromLabelsOptions } from '../src/app/data/from-labels.js';
+import { formatDataError } from '../src/app/data/errors.js';
 
 const TEMPLATES = '/usr/share/mricron/templates';
 export const BRAIN_DATASET: Omit<FromLabelsOptions, 'out'> = {

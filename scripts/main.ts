@@ -4,14 +4,14 @@
 // masks, next to the two baselines (copy the template's mask; region-grow from the prompt) on the same slices.
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { main } from '../src/cli/main.js';
-import { table } from '../src/cli/format.js';
-import { orThrow } from '../src/data/errors.js';
-import { readImage, readMask } from '../src/data/load.js';
-import { readPromptFile } from '../src/data/prompt-file.js';
-import { copyTemplateMask } from '../src/eval/copy-template.js';
-import { dice, formatMeanStd, meanStd } from '../src/eval/dice.js';
-import { regionGrow } from '../src/eval/region-grow.js';
+import { main } from '../src/app/cli/main.js';
+import { table } from '../src/app/cli/format.js';
+import { orThrow } from '../src/app/data/errors.js';
+import { readImage, readMask } from '../src/app/data/load.js';
+import { readPromptFile } from '../src/app/data/prompt-file.js';
+import { copyTemplateMask } from '../src/app/eval/copy-template.js';
+import { dice, formatMeanStd, meanStd } from '../src/app/eval/dice.js';
+import { regionGrow } from '../src/app/eval/region-grow.js';
 
 const DEFAULT_MODEL = 'compiled/oneprompt-default.onnx';
 const FALLBACK_MODEL = 'compiled/oneprompt-tiny.onnx';

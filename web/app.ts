@@ -4,27 +4,27 @@
 // a query volume's masks export as a NIfTI label volume in the scan's space, the file `oneprompt segment` writes.
 // The model runs in the page (onnxruntime-web, wasm) as encode + decode: each slice is encoded once and kept, so with
 // the encoder/decoder pair (`compile --split`, served beside the model) a new prompt costs only the decoder.
-// Preprocessing is the CLI's own code (src/data/).
+// Preprocessing is the CLI's own code (src/app/data/).
 import * as E from 'fp-ts/lib/Either.js';
-import { formatDataError } from '../src/data/errors.js';
-import type { Mask } from '../src/data/image.js';
-import { EncodingCache } from '../src/data/encoding-cache.js';
-import { imageToInput, itemPlane, logitsToMask } from '../src/data/model-inputs.js';
-import type { Plane } from '../src/data/nifti.js';
-import { encodePrompt } from '../src/data/prompt-tensors.js';
-import { decodePromptSpec, promptToJson, validatePrompt, type Prompt, type PromptSpec, type PromptType } from '../src/data/prompt.js';
+import { formatDataError } from '../src/app/data/errors.js';
+import type { Mask } from '../src/app/data/image.js';
+import { EncodingCache } from '../src/app/inference/encoding-cache.js';
+import { imageToInput, logitsToMask } from '../src/app/inference/model-inputs.js';
+import { decodePairs } from '../src/app/inference/segment-queries.js';
+import type { Plane } from '../src/app/data/nifti.js';
+import { encodePrompt } from '../src/app/data/prompt-tensors.js';
+import { decodePromptSpec, promptToJson, validatePrompt, type Prompt, type PromptSpec, type PromptType } from '../src/app/data/prompt.js';
 import { displayRange, WINDOW_PRESETS } from './display-window.js';
 import { canUndoLast, commit, startHistory, undoLast, type History } from './history.js';
 import { decodeMask } from './image-decode.js';
 import { maskPngRgba, type Rgb } from './pixels.js';
 import { addEdit, currentPrompt, editsFromPrompt, emptyEditor, seglabMask, snapToTemplate, type Edit, type EditorState, type Point } from './prompt-editor.js';
 import { loadPairSegmenter, loadSegmenter, type Segmenter } from './segmenter.js';
-import type { EncodeRole } from '../src/data/prompt-segmenter.js';
 import { labelVolumeName, labelVolumeNifti, readSources, stackOf, type ImageStack, type PickedFile, type Source } from './stacks.js';
 import { pixelToCanvas, type Placement } from './view-transform.js';
 import { SliceView } from './volume-view.js';
 
-// ---------- what the server tells us (/tool.json, written by src/serve/tool-server.ts) ----------
+// ---------- what the server tells us (/tool.json, written by src/app/serve/tool-server.ts) ----------
 
 interface SampleSet {
   readonly name: string;
@@ -129,7 +129,7 @@ function publish(state: 'empty' | 'pending' | 'running' | 'ready' | 'waiting'): 
     runs: S.runs,
     lastMs: S.lastMs,
     allMs: S.allMs,
-    model: S.segmenter ? { name: S.segmenter.name, kind: S.segmenter.kind, ...S.segmenter.geometry, ...S.segmenter.runtime, ...S.segmenter.usage } : undefined,
+    model: S.segmenter ? { name: S.segmenter.name, kind: S.segmenter.kind, ...S.segmenter.geometry, ...S.segmenter.runtime, ...S.segmenter.usage, forwards: S.segmenter.usage.forwardItems } : undefined,
     plane: S.plane,
     window: S.window,
     template: S.template ? { name: S.template.stack.name, ref: S.template.stack.templateRef(S.template.view.index), ...viewFacts(S.template.view) } : undefined,
@@ -316,22 +316,6 @@ const stackId = (s: ImageStack): number => {
   return id;
 };
 
-/** Encodings of (stack, slice) pairs for one role, computing the missing ones in one call. */
-async function encodings(seg: Segmenter, wanted: readonly (readonly [ImageStack, number])[], role: EncodeRole): Promise<unknown[]> {
-  const cache = (S.codes ??= new EncodingCache<unknown>(ENCODING_BUDGET, (e) => seg.prompts.bytes(e)));
-  const key = ([s, i]: readonly [ImageStack, number]): string => `${stackId(s)}:${i}:${role}`;
-  const made = new Map<string, unknown>();
-  const missing = wanted.filter((w, k) => cache.get(key(w)) === undefined && wanted.findIndex((v) => key(v) === key(w)) === k);
-  if (missing.length) {
-    const codes = await seg.prompts.encode(missing.map(([s, i]) => imageToInput(s.slice(i), seg.geometry.size)), role);
-    missing.forEach((w, k) => {
-      made.set(key(w), codes[k]);
-      cache.set(key(w), codes[k]);
-    });
-  }
-  return wanted.map((w) => cache.get(key(w)) ?? made.get(key(w)));
-}
-
 /** Forget encodings of stacks no longer shown (another plane, other files). */
 function retainShownEncodings(): void {
   const shown = new Set([S.template?.stack, ...S.queries.map((q) => q.stack)].filter((x): x is ImageStack => x !== undefined).map(stackId));
@@ -360,29 +344,44 @@ async function segment(since: number): Promise<'ready' | 'waiting' | 'superseded
   const onlyVisible = S.draft !== undefined;
   const jobs: { q: QueryView; i: number }[] = S.queries.map((q) => ({ q, i: q.view.index }));
   if (!onlyVisible) for (const q of S.queries) for (let i = 0; i < q.stack.count; i++) if (i !== q.view.index) jobs.push({ q, i });
-  const size = seg.geometry.size;
   retainShownEncodings();
-  const [templateCode] = await encodings(seg, [[t.stack, t.view.index]], 'template');
+  // The one inference pipeline (decodePairs, as the CLI's): each slice encoded once and kept across prompts in S.codes.
+  const codes = (S.codes ??= new EncodingCache<unknown>(ENCODING_BUDGET, (e) => seg.prompts.bytes(e)));
+  const slice = (key: string): { stack: ImageStack; i: number } => {
+    const [id, i] = key.split(':').map(Number);
+    const stack = [t.stack, ...S.queries.map((q) => q.stack)].find((st) => stackId(st) === id)!;
+    return { stack, i };
+  };
+  const templateKey = `${stackId(t.stack)}:${t.view.index}`;
   let shown = false;
-  for (let start = 0; start < jobs.length; start += BATCH) {
+  const outcome = await decodePairs({
+    model: seg.prompts,
+    plane: (key) => {
+      const { stack, i } = slice(key);
+      return imageToInput(stack.slice(i), seg.geometry.size);
+    },
+    jobs: jobs.map(({ q, i }) => ({ query: `${stackId(q.stack)}:${i}`, template: templateKey, prompt: tensors.right })),
+    batchSize: BATCH,
+    cache: codes,
     // A newer prompt: stop here, pump() starts its run (masks not recomputed yet stay as they were).
-    if (S.dirtySince !== undefined) return 'superseded';
-    const batch = jobs.slice(start, start + BATCH);
-    const codes = await encodings(seg, batch.map(({ q, i }) => [q.stack, i] as const), 'query');
-    const logits = await seg.prompts.decode(batch.map((_, k) => ({ query: codes[k], template: templateCode, prompt: tensors.right })));
-    batch.forEach(({ q, i }, b) => {
+    stop: () => S.dirtySince !== undefined,
+    onLogits: (k, logits) => {
+      const { q, i } = jobs[k];
       const img = q.stack.slice(i);
-      q.masks[i] = logitsToMask(itemPlane(logits, b, size), size, img.width, img.height);
+      q.masks[i] = logitsToMask(logits, seg.geometry.size, img.width, img.height);
       q.runOf[i] = run;
-    });
-    if (!shown && batch.some(({ q, i }) => i === q.view.index)) {
-      shown = true;
-      S.lastMs = performance.now() - since;
-    }
-    drawQueries();
-    const total = S.queries.reduce((a, q) => a + q.stack.count, 0);
-    if (jobs.length > S.queries.length) status(`${prompt.right.type} prompt → masks on ${Math.min(start + BATCH, jobs.length)} / ${total} slices…`);
-  }
+      if (!shown && i === q.view.index) {
+        shown = true;
+        S.lastMs = performance.now() - since;
+      }
+    },
+    onBatch: (done) => {
+      drawQueries();
+      const total = S.queries.reduce((a, q) => a + q.stack.count, 0);
+      if (jobs.length > S.queries.length) status(`${prompt.right.type} prompt → masks on ${done} / ${total} slices…`);
+    },
+  });
+  if (outcome === 'stopped') return 'superseded';
   if (onlyVisible) return 'waiting';
   S.runs++;
   S.allMs = performance.now() - since;

@@ -2,7 +2,7 @@
 // image or volume (min–max), MRI (its 1st–99th percentiles: a few hot voxels do not wash the scan out), and the CT
 // windows of the command line's --window (center/width in HU). Display only: the model sees what the CLI feeds it
 // (per-slice min–max), so the page's masks stay equal to `oneprompt segment`'s. Pure.
-import { ctWindows } from '../src/data/intensity.js';
+import { ctWindows } from '../src/app/data/intensity.js';
 
 export interface IntensityStats {
   readonly min: number;

@@ -6,11 +6,11 @@
 // BT.601 luminance, as in decodePng; 16-bit PNGs arrive as 8 bits, which min–max normalisation makes a rounding
 // difference of at most 1/255.
 import * as E from 'fp-ts/lib/Either.js';
-import { dataError, type DataError } from '../src/data/errors.js';
-import { greyImage, luminance, maskFromImage, type LoadedImage, type Mask } from '../src/data/image.js';
-import { decodeJpeg, isJpeg } from '../src/data/jpeg.js';
-import { isDicom, parseDicom } from '../src/data/dicom.js';
-import { decodeNiftiSource, niftiHeaderSize, sliceCount, sliceVolume, type Volume } from '../src/data/nifti.js';
+import { dataError, type DataError } from '../src/app/data/errors.js';
+import { greyImage, luminance, maskFromImage, type LoadedImage, type Mask } from '../src/app/data/image.js';
+import { decodeJpeg, isJpeg } from '../src/app/data/jpeg.js';
+import { isDicom, parseDicom } from '../src/app/data/dicom.js';
+import { decodeNiftiSource, niftiHeaderSize, sliceCount, sliceVolume, type Volume } from '../src/app/data/nifti.js';
 import { bufferSource } from '../src/util/inflate.js';
 
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];

@@ -1,6 +1,6 @@
 // Painting a SegLab mask with a round brush: discs stamped along a stroke, close enough that the stroke has no
 // gaps. Coordinates are template pixel coordinates (pixel centres at integers, as in prompt JSON).
-import type { Mask } from '../src/data/image.js';
+import type { Mask } from '../src/app/data/image.js';
 
 /** Set (or, erasing, clear) every pixel whose centre lies within `radius` of (cx, cy). */
 export function stampDisc(mask: Mask, cx: number, cy: number, radius: number, value: 0 | 1): void {

@@ -1,6 +1,6 @@
 // Images and masks → RGBA pixels for canvases: the grey image for display, a translucent mask overlay, and a
 // black/white mask for PNG download. Pure (typed arrays in and out), so it is tested outside the browser.
-import type { GreyImage, Mask } from '../src/data/image.js';
+import type { GreyImage, Mask } from '../src/app/data/image.js';
 
 export type Rgb = readonly [number, number, number];
 

@@ -1,9 +1,9 @@
 // What the user has drawn on the template, as a list of edits per prompt type (so undo is "drop the last edit"),
 // and the prompt those edits make. Pure: the page keeps an EditorState and replaces it on every pointer event.
 import * as E from 'fp-ts/lib/Either.js';
-import { formatDataError } from '../src/data/errors.js';
-import { emptyMask, type Mask } from '../src/data/image.js';
-import { validatePrompt, type ImageSize, type PointLabel, type Prompt, type PromptSpec, type PromptType } from '../src/data/prompt.js';
+import { formatDataError } from '../src/app/data/errors.js';
+import { emptyMask, type Mask } from '../src/app/data/image.js';
+import { validatePrompt, type ImageSize, type PointLabel, type Prompt, type PromptSpec, type PromptType } from '../src/app/data/prompt.js';
 import { paintStroke } from './paint-mask.js';
 
 export type Point = readonly [number, number];

@@ -4,15 +4,15 @@
 // knows how its slices go back into voxels and where those lie (label-volume.ts, nifti-space.ts), so the page can
 // export its masks as a label volume that `segment` would have written. Browser-safe (tests run it in node).
 import * as E from 'fp-ts/lib/Either.js';
-import { type DicomImage, isDicom, parseDicom, sortSeries } from '../src/data/dicom.js';
-import { seriesSpace } from '../src/data/dicom-geometry.js';
-import { dataError, type DataError } from '../src/data/errors.js';
-import type { LoadedImage, Mask } from '../src/data/image.js';
-import { slicesToVolume, type SliceLayout } from '../src/data/label-volume.js';
-import { allSlices, sliceCount, sliceVolume, type Plane, type Volume } from '../src/data/nifti.js';
-import { completeSpace, spaceFromAffine, XFORM, type NiftiSpace } from '../src/data/nifti-space.js';
-import { encodeNifti, niftiFormatFor } from '../src/data/nifti-write.js';
-import { formatSliceRef } from '../src/data/slice-ref.js';
+import { type DicomImage, isDicom, parseDicom, sortSeries } from '../src/app/data/dicom.js';
+import { seriesSpace } from '../src/app/data/dicom-geometry.js';
+import { dataError, type DataError } from '../src/app/data/errors.js';
+import type { LoadedImage, Mask } from '../src/app/data/image.js';
+import { slicesToVolume, type SliceLayout } from '../src/app/data/label-volume.js';
+import { allSlices, sliceCount, sliceVolume, type Plane, type Volume } from '../src/app/data/nifti.js';
+import { completeSpace, spaceFromAffine, XFORM, type NiftiSpace } from '../src/app/data/nifti-space.js';
+import { encodeNifti, niftiFormatFor } from '../src/app/data/nifti-write.js';
+import { formatSliceRef } from '../src/app/data/slice-ref.js';
 import { intensityStats, type IntensityStats } from './display-window.js';
 import { decodeImage, decodeNiftiFile, isNiftiFile } from './image-decode.js';
 

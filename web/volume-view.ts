@@ -2,7 +2,7 @@
 // slices with the wheel, the keys (↑/↓, PageUp/PageDown, Home/End) or the slider; zoom with Ctrl+wheel or +/−
 // about the cursor, 0 to fit; pan by dragging with the middle button, with Shift, or (query views) with the left
 // button. The template view leaves the left button to the prompt tools. Display window from display-window.ts.
-import type { LoadedImage, Mask } from '../src/data/image.js';
+import type { LoadedImage, Mask } from '../src/app/data/image.js';
 import { greyToRgbaWindow, maskOverlayRgba, type Rgb } from './pixels.js';
 import type { ImageStack } from './stacks.js';
 import { canvasToPixel, FIT, panBy, placement, zoomAt, type Placement, type ViewState } from './view-transform.js';

@@ -4,9 +4,9 @@
 //   node --import tsx bench/lib/train-step-child.ts CONFIG BATCH STEPS
 import { configs, type ConfigName } from '../../graphs/oneprompt/config.js';
 import { ParamStore } from '../../src/dsl/params.js';
-import { randomModelInputs } from '../../src/testing/random-model-inputs.js';
+import { randomModelInputs } from '../../graphs/oneprompt/random-inputs.js';
 import { OrtEngine } from '../../src/train/ort/engine.js';
-import { getTask } from '../../src/train/tasks/index.js';
+import { getTask } from '../../src/app/train/tasks.js';
 
 const [config, batchArg, stepsArg] = process.argv.slice(2);
 const batch = Number(batchArg ?? 1);

@@ -8,7 +8,7 @@ import { TfjsExecutor } from '../../src/train/tfjs/executor.js';
 import { train } from '../../src/train/loop.js';
 import { OrtEngine } from '../../src/train/ort/engine.js';
 import { constantLr } from '../../src/train/schedule.js';
-import { getTask } from '../../src/train/tasks/index.js';
+import { getTask } from '../../src/app/train/tasks.js';
 
 const [config, batchArg, backend, stepsArg, dir] = process.argv.slice(2);
 const [batch, steps] = [Number(batchArg), Number(stepsArg)];

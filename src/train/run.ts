@@ -21,12 +21,13 @@ import { lossCurvePng, type CurvePoint } from './plot.js';
 import { ProgressBar, type ProgressStream } from './progress.js';
 import { warmupCosine, type WarmupCosine } from './schedule.js';
 import type { TrainModel } from './task.js';
-import { getTask } from './tasks/index.js';
+import { getTask, type TrainTask } from './task.js';
 import { loadInitialWeights } from './init-weights.js';
 import { acquireRunLock, RunLockError } from '../util/run-lock.js';
 
 export interface TrainJobOptions {
-  readonly config: string;
+  /** A registered task's name (registerTask, src/train/task.ts), or the task itself. */
+  readonly config: string | TrainTask;
   readonly data: string;
   readonly out: string;
   readonly epochs?: number;
@@ -151,7 +152,7 @@ async function runTrainingJobLocked(o: TrainJobOptions): Promise<TrainJobResult>
   const files = { checkpoint: join(o.out, 'last.safetensors'), log: join(o.out, 'loss.jsonl'), curve: join(o.out, 'loss.png'), onnx: join(o.out, 'model.onnx') };
   if (!o.resume && existsSync(files.checkpoint)) throw new TrainJobError(`${o.out} already holds a run (${files.checkpoint}); pass --resume to continue it or choose another --out`);
 
-  const task = getTask(o.config);
+  const task = typeof o.config === 'string' ? getTask(o.config) : o.config;
   const data = await task.data(o.data, batch);
   const totalSteps = o.steps !== undefined ? positiveInt(o.steps, '--steps') : Math.ceil((epochs * data.samplesPerEpoch) / batch);
   const stepsPerEpoch = Math.ceil(data.samplesPerEpoch / batch);

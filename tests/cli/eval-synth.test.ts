@@ -2,10 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync, writeFileSync, mkdirSync, cpSync } from 'node:fs';
 import { join } from 'node:path';
 import { echoModel } from '../e2e/echo-model.js';
-import { orThrow } from '../../src/data/errors.js';
-import { readImage, readMask } from '../../src/data/load.js';
-import { copyTemplateMask } from '../../src/eval/copy-template.js';
-import { dice } from '../../src/eval/dice.js';
+import { orThrow } from '../../src/app/data/errors.js';
+import { readImage, readMask } from '../../src/app/data/load.js';
+import { copyTemplateMask } from '../../src/app/eval/copy-template.js';
+import { dice } from '../../src/app/eval/dice.js';
 import { MRI, TINY_MODEL, listFiles, readPng, runCli, tempDir } from './run-cli.js';
 
 interface EvalJson {

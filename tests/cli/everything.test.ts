@@ -2,11 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { echoModel } from '../e2e/echo-model.js';
-import { orThrow } from '../../src/data/errors.js';
-import { readMask } from '../../src/data/load.js';
-import { dedupeMasks, maskIoU } from '../../src/cli/dedupe-masks.js';
-import { gridClicks } from '../../src/cli/everything.js';
-import type { Mask } from '../../src/data/image.js';
+import { orThrow } from '../../src/app/data/errors.js';
+import { readMask } from '../../src/app/data/load.js';
+import { dedupeMasks, maskIoU } from '../../src/app/cli/dedupe-masks.js';
+import { gridClicks } from '../../src/app/cli/everything.js';
+import type { Mask } from '../../src/app/data/image.js';
 import { MRI, TINY_MODEL, listFiles, readPng, runCli, tempDir } from './run-cli.js';
 
 interface Listing {

@@ -35,7 +35,7 @@ describe('compile under kills and bad weights (issue 16)', () => {
   }, 300_000);
 
   it('--split killed at each of its six renames: every manifest there matches its model, and the CLI never runs a pair of another NAME.onnx', async () => {
-    const { modelFiles } = await import('../../src/cli/model-pair.js');
+    const { modelFiles } = await import('../../src/app/inference/model-files.js');
     const tsx = join(process.cwd(), 'node_modules', '.bin', 'tsx');
     const script = join(import.meta.dirname, 'compile-kill.ts');
     const all = ['m.decoder.json', 'm.decoder.onnx', 'm.encoder.json', 'm.encoder.onnx', 'm.json', 'm.onnx'];

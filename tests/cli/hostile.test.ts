@@ -8,11 +8,11 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as E from 'fp-ts/lib/Either.js';
 import { onnx } from '../../src/onnx/proto.js';
-import { readDataset } from '../../src/data/dataset.js';
-import { formatDataError } from '../../src/data/errors.js';
-import { readDicomSeries, readImage } from '../../src/data/load.js';
+import { readDataset } from '../../src/app/data/dataset.js';
+import { formatDataError } from '../../src/app/data/errors.js';
+import { readDicomSeries, readImage } from '../../src/app/data/load.js';
 import { parseJson } from '../../src/util/json.js';
-import { parsePromptSpec } from '../../src/data/prompt.js';
+import { parsePromptSpec } from '../../src/app/data/prompt.js';
 import { makeDicom } from '../data/fixtures.js';
 import { MRI, TINY_MODEL, listFiles, readPng, runCli, tempDir } from './run-cli.js';
 
@@ -210,7 +210,7 @@ describe('hostile inputs on the command line (issue 16)', () => {
 
 describe('a DICOM series is a volume (issue 16)', () => {
   it('is held to the voxel limit as a whole', async () => {
-    const { setLoadLimits } = await import('../../src/data/limits.js');
+    const { setLoadLimits } = await import('../../src/app/data/limits.js');
     const series = join(tempDir('series-limit'), 's');
     mkdirSync(series);
     for (let i = 0; i < 4; i++) writeFileSync(join(series, `${i}.dcm`), makeDicom({ rows: 4, cols: 4, pixels: Array.from({ length: 16 }, (_, k) => k + i) }));

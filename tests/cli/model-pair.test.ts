@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadSegmenter } from '../../src/cli/segmenter.js';
+import { loadSegmenter } from '../../src/app/inference/load-segmenter.js';
 import { onnx, type OnnxTypes } from '../../src/onnx/proto.js';
 import { makeNifti } from '../data/fixtures.js';
 import { MRI, listFiles, runCli, tempDir } from './run-cli.js';
@@ -58,8 +58,8 @@ describe('the CLI encodes each image once with an encoder/decoder pair', () => {
     writeFileSync(join(m.dir, 'click.json'), JSON.stringify({ type: 'click', points: [{ x: 30, y: 40 }] }));
     const two = await runCli(...labels(m.pair, join(m.dir, 'labels-pair')));
     expect(two.code, two.stderr).toBe(0);
-    // 2 templates (one per label) and 5 queries, each encoded once for both prompts.
-    expect(two.stdout).toMatch(/: 7 images encoded, 10 prompts decoded/);
+    // One template image (both labels' prompts are on it) and 5 queries, each encoded once for both prompts.
+    expect(two.stdout).toMatch(/: 6 images encoded, 10 prompts decoded/);
     expect((await runCli(...labels(m.one, join(m.dir, 'labels-one')))).code).toBe(0);
     expect(filesUnder(join(m.dir, 'labels-pair'))).toEqual(filesUnder(join(m.dir, 'labels-one')));
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { progress } from '../../src/cli/progress.js';
+import { progress } from '../../src/app/cli/progress.js';
 
 const sink = (isTTY: boolean) => {
   const writes: string[] = [];

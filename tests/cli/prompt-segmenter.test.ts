@@ -3,10 +3,10 @@
 // encoder/decoder pair: its "encoding" is an id, and its logits say which query and template they were decoded from.
 import { describe, expect, it } from 'vitest';
 import * as E from 'fp-ts/lib/Either.js';
-import { clickMasks, gridClicks } from '../../src/cli/everything.js';
-import { segmentQueries, segmentQueriesByGroup } from '../../src/cli/segment-queries.js';
-import { greyImage } from '../../src/data/image.js';
-import type { DecodeItem, PromptSegmenter } from '../../src/data/prompt-segmenter.js';
+import { clickMasks, gridClicks } from '../../src/app/cli/everything.js';
+import { segmentQueries, segmentQueriesByGroup } from '../../src/app/inference/segment-queries.js';
+import { greyImage } from '../../src/app/data/image.js';
+import type { DecodeItem, PromptSegmenter } from '../../src/app/inference/prompt-segmenter.js';
 
 const g = { size: 8, points: 4 };
 const image = (v: number) => greyImage(8, 8, Float32Array.from({ length: 64 }, (_, i) => (i === 0 ? v : 0)));

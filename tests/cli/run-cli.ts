@@ -3,8 +3,8 @@ import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
-import { main } from '../../src/cli/main.js';
-import { recordingIO } from '../../src/cli/io.js';
+import { main } from '../../src/app/cli/main.js';
+import { recordingIO } from '../../src/app/cli/io.js';
 
 export interface CliRun {
   readonly code: number;

@@ -8,9 +8,9 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { orThrow } from '../../src/data/errors.js';
-import { readImage, readMask } from '../../src/data/load.js';
-import { parseNiftiFile } from '../../src/data/nifti2.js';
+import { orThrow } from '../../src/app/data/errors.js';
+import { readImage, readMask } from '../../src/app/data/load.js';
+import { parseNiftiFile } from '../../src/app/data/nifti2.js';
 import { echoModel } from '../e2e/echo-model.js';
 import { makeDicom, makeNifti } from '../data/fixtures.js';
 import { python, pythonHas } from '../data/python-oracle.js';
@@ -105,8 +105,8 @@ describe('segment: a NIfTI query volume gives one label volume on the scan', () 
 describe('segment: several prompts make one label map with a legend', () => {
   it('2-D queries: a PNG of label values and outlines per label; a volume: one label volume with both labels', async () => {
     const q = join(dir, 'q.png');
-    const { encodeGreyPng } = await import('../../src/data/png.js');
-    const { greyImage } = await import('../../src/data/image.js');
+    const { encodeGreyPng } = await import('../../src/app/data/png.js');
+    const { greyImage } = await import('../../src/app/data/image.js');
     writeFileSync(q, encodeGreyPng(greyImage(64, 64, new Float32Array(64 * 64).fill(0.2))));
     writeFileSync(join(dir, 'left.json'), JSON.stringify({ type: 'click', points: [{ x: 12, y: 32, label: 1 }] }));
     writeFileSync(join(dir, 'right.json'), JSON.stringify({ type: 'click', points: [{ x: 50, y: 32, label: 1 }] }));

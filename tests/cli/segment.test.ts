@@ -3,15 +3,14 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import { echoModel } from '../e2e/echo-model.js';
-import { orThrow } from '../../src/data/errors.js';
-import { readImage, readImages, readMask } from '../../src/data/load.js';
-import { encodeMaskPng } from '../../src/data/png.js';
-import { dice } from '../../src/eval/dice.js';
-import { segmentQueries } from '../../src/cli/segment-queries.js';
-import { outline, overlayRgb } from '../../src/cli/overlay.js';
-import { greyImage, type Mask } from '../../src/data/image.js';
-import type { ModelInputs } from '../../src/data/model-inputs.js';
-import { promptedInputs, masksFromLogits } from '../../src/data/prompted-inputs.js';
+import { orThrow } from '../../src/app/data/errors.js';
+import { readImage, readImages, readMask } from '../../src/app/data/load.js';
+import { encodeMaskPng } from '../../src/app/data/png.js';
+import { dice } from '../../src/app/eval/dice.js';
+import { segmentQueries } from '../../src/app/inference/segment-queries.js';
+import { outline, overlayRgb } from '../../src/app/cli/overlay.js';
+import { greyImage, type Mask } from '../../src/app/data/image.js';
+import type { ModelInputs } from '../../src/app/inference/model-inputs.js';
 import { cudaProviderStatus } from '../../src/runtime/cuda-libs.js';
 import { makeNifti } from '../data/fixtures.js';
 import { MRI, TINY_MODEL, listFiles, readPng, runCli, tempDir } from './run-cli.js';
@@ -40,21 +39,23 @@ describe('oneprompt segment', () => {
     expect(r.stdout).toContain(`wrote 5 masks to ${join(out, 'masks')}`);
   });
 
-  it('gives the same masks as the shared prompted-batch path (what the browser tool runs)', async () => {
+  it('gives the same masks as the shared pipeline run in-process (what the browser tool runs)', async () => {
     const out = tempDir('same');
     expect((await runCli(...segmentArgs(out, '--batch', '3'))).code).toBe(0);
     const { Model, hostTensor } = await import('../../src/runtime/session.js');
     const { INPUT_NAMES, inputDims } = await import('../../graphs/oneprompt/contract.js');
     const template = orThrow(readImage(MRI.template));
     const queries = MRI.queries.map((q) => orThrow(readImage(q)));
-    const { readPromptFile } = await import('../../src/data/prompt-file.js');
+    const { readPromptFile } = await import('../../src/app/data/prompt-file.js');
     const g = { size: 64, points: 32 };
-    const inputs = orThrow(promptedInputs({ template, queries, prompt: orThrow(readPromptFile(MRI.prompt, template)) }, g));
     const model = await Model.load(TINY_MODEL, { threads: 1 });
-    const dims = inputDims(inputs.batch, g);
-    const res = await model.run(Object.fromEntries(INPUT_NAMES.map((n) => [n, hostTensor(inputs[n], dims[n])])));
+    const predict = async (inputs: ModelInputs): Promise<Float32Array> => {
+      const dims = inputDims(inputs.batch, g);
+      return (await model.run(Object.fromEntries(INPUT_NAMES.map((n) => [n, hostTensor(inputs[n], dims[n])])))).mask_logits.data as Float32Array;
+    };
+    const masks = orThrow(await segmentQueries({ templates: [{ image: template, prompt: orThrow(readPromptFile(MRI.prompt, template)), source: MRI.prompt }], queries, geometry: g, predict, batchSize: queries.length }));
     await model.release();
-    const expected = masksFromLogits(res.mask_logits.data as Float32Array, g, queries);
+    const expected = masks.map((m) => m.mask);
     MRI.queries.forEach((q, i) => {
       const got = orThrow(readMask(join(out, 'masks', q.split('/').pop()!)));
       expect(Array.from(got.data)).toEqual(Array.from(expected[i].data));
@@ -167,7 +168,7 @@ describe('oneprompt segment', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(listFiles(out)).toEqual(['labels.json', 'segment.json', 'volumes/vol.nii.gz']);
     const { gunzipSync } = await import('node:zlib');
-    const { parseNiftiFile } = await import('../../src/data/nifti2.js');
+    const { parseNiftiFile } = await import('../../src/app/data/nifti2.js');
     const labels = orThrow(parseNiftiFile(new Uint8Array(gunzipSync(readFileSync(join(out, 'volumes', 'vol.nii.gz')))), 'vol.nii.gz'));
     expect(labels.dims).toEqual([3, W, H]);
     const bad = await runCli('segment', '--model', TINY_MODEL, '--template', vol, '--plane', 'coronal', '--slice', '99', '--prompt', join(dir, 'p.json'), '--query', vol, '--out', join(dir, 'bad'));

@@ -2,12 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { augmentPair, changeIntensity, DEFAULT_AUGMENT, NO_AUGMENT, warpPair, type AugmentOptions } from '../../src/data/augment.js';
-import { createBatchProvider } from '../../src/data/batches.js';
-import { readDataset } from '../../src/data/dataset.js';
+import { augmentPair, changeIntensity, DEFAULT_AUGMENT, NO_AUGMENT, warpPair, type AugmentOptions } from '../../src/app/data/augment.js';
+import { createBatchProvider } from '../../src/app/data/batches.js';
+import { readDataset } from '../../src/app/data/dataset.js';
 import { mulberry32 } from '../../src/util/rng.js';
-import { dice } from '../../src/eval/dice.js';
-import { encodeGreyPng, encodeMaskPng } from '../../src/data/png.js';
+import { dice } from '../../src/app/eval/dice.js';
+import { encodeGreyPng, encodeMaskPng } from '../../src/app/data/png.js';
 import { right } from './either.js';
 
 const S = 48;

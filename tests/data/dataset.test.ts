@@ -3,12 +3,12 @@ import * as E from 'fp-ts/lib/Either.js';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { synthesize, taskSpecs, renderSample, SHAPE_KINDS } from '../../src/data/synth.js';
-import { readDataset, tasksOf, templateSplit, drawTemplates, type Dataset } from '../../src/data/dataset.js';
-import { createBatchProvider } from '../../src/data/batches.js';
-import { encodeGreyPng, encodeMaskPng } from '../../src/data/png.js';
-import { greyImage, maskArea } from '../../src/data/image.js';
-import { dilate } from '../../src/data/distance.js';
+import { synthesize, taskSpecs, renderSample, SHAPE_KINDS } from '../../src/app/data/synth.js';
+import { readDataset, tasksOf, templateSplit, drawTemplates, type Dataset } from '../../src/app/data/dataset.js';
+import { createBatchProvider } from '../../src/app/data/batches.js';
+import { encodeGreyPng, encodeMaskPng } from '../../src/app/data/png.js';
+import { greyImage, maskArea } from '../../src/app/data/image.js';
+import { dilate } from '../../src/app/data/distance.js';
 import { mulberry32 } from '../../src/util/rng.js';
 import { message, right } from './either.js';
 

@@ -2,10 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseDicom } from '../../src/data/dicom.js';
-import { readDicomSeries, readImage, readImages } from '../../src/data/load.js';
+import { parseDicom } from '../../src/app/data/dicom.js';
+import { readDicomSeries, readImage, readImages } from '../../src/app/data/load.js';
 import { message, right } from './either.js';
-import { luminance } from '../../src/data/image.js';
+import { luminance } from '../../src/app/data/image.js';
 import { makeDicom } from './fixtures.js';
 
 const IMPLICIT = '1.2.840.10008.1.2';

@@ -1,7 +1,7 @@
 // The loaders' Either results in tests: `right` unwraps a value (throwing the formatted error, as the CLI shows
 // it), `message` the formatted error of a result that must have failed.
 import * as E from 'fp-ts/lib/Either.js';
-import { formatDataError, orThrow, type DataError } from '../../src/data/errors.js';
+import { formatDataError, orThrow, type DataError } from '../../src/app/data/errors.js';
 
 export const right = orThrow;
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EncodingCache } from '../../src/data/encoding-cache.js';
+import { EncodingCache } from '../../src/app/inference/encoding-cache.js';
 
 describe('EncodingCache', () => {
   it('keeps encodings while they fit the budget, first come first kept, and drops what is no longer wanted', () => {

@@ -3,15 +3,15 @@ import * as E from 'fp-ts/lib/Either.js';
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { datasetFromLabels, evenlySpaced, stratifiedHoldout } from '../../src/data/from-labels.js';
-import { groupLabels, mirrorPairs, parseLabelNames } from '../../src/data/label-groups.js';
-import { readDataset, tasksOf } from '../../src/data/dataset.js';
-import { readImage, readMask, readVolume } from '../../src/data/load.js';
-import { maskArea } from '../../src/data/image.js';
+import { datasetFromLabels, evenlySpaced, stratifiedHoldout } from '../../src/app/data/from-labels.js';
+import { groupLabels, mirrorPairs, parseLabelNames } from '../../src/app/data/label-groups.js';
+import { readDataset, tasksOf } from '../../src/app/data/dataset.js';
+import { readImage, readMask, readVolume } from '../../src/app/data/load.js';
+import { maskArea } from '../../src/app/data/image.js';
 import { right, message } from './either.js';
 import { makeNifti } from './fixtures.js';
-import { main } from '../../src/cli/main.js';
-import { recordingIO } from '../../src/cli/io.js';
+import { main } from '../../src/app/cli/main.js';
+import { recordingIO } from '../../src/app/cli/io.js';
 
 // A 24×20×16 "brain": a bright ellipsoid with, inside it, a left box (label 5), its mirror twin on the right
 // (label 1005), a midline box (label 7, its own mirror) and a one-voxel label (9), too small to keep.

@@ -3,11 +3,11 @@
 // A DICOM series' affine from its positions and orientation.
 import * as E from 'fp-ts/lib/Either.js';
 import { describe, expect, it } from 'vitest';
-import { seriesGeometry } from '../../src/data/dicom-geometry.js';
-import type { DicomImage } from '../../src/data/dicom.js';
-import { greyImage } from '../../src/data/image.js';
-import { layoutDims, layoutSliceCount, slicesToVolume, volumeSlice, type SliceLayout } from '../../src/data/label-volume.js';
-import { allSlices, PLANES, type Volume } from '../../src/data/nifti.js';
+import { seriesGeometry } from '../../src/app/data/dicom-geometry.js';
+import type { DicomImage } from '../../src/app/data/dicom.js';
+import { greyImage } from '../../src/app/data/image.js';
+import { layoutDims, layoutSliceCount, slicesToVolume, volumeSlice, type SliceLayout } from '../../src/app/data/label-volume.js';
+import { allSlices, PLANES, type Volume } from '../../src/app/data/nifti.js';
 
 const dims = [5, 4, 3] as const;
 const n = dims[0] * dims[1] * dims[2];

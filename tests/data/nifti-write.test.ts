@@ -6,10 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { readVolume } from '../../src/data/load.js';
-import { completeSpace, qformAffine, qformOf, spaceFromAffine, type NiftiSpace } from '../../src/data/nifti-space.js';
-import { encodeNifti } from '../../src/data/nifti-write.js';
-import { parseNiftiFile } from '../../src/data/nifti2.js';
+import { readVolume } from '../../src/app/data/load.js';
+import { completeSpace, qformAffine, qformOf, spaceFromAffine, type NiftiSpace } from '../../src/app/data/nifti-space.js';
+import { encodeNifti } from '../../src/app/data/nifti-write.js';
+import { parseNiftiFile } from '../../src/app/data/nifti2.js';
 import { right } from './either.js';
 import { python, pythonHas } from './python-oracle.js';
 

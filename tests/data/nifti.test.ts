@@ -3,9 +3,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { parseNifti, sliceCount, sliceVolume, allSlices, NiftiStreamDecoder } from '../../src/data/nifti.js';
-import { readImage, readImages, readMask, readVolume } from '../../src/data/load.js';
-import { setLoadLimits } from '../../src/data/limits.js';
+import { parseNifti, sliceCount, sliceVolume, allSlices, NiftiStreamDecoder } from '../../src/app/data/nifti.js';
+import { readImage, readImages, readMask, readVolume } from '../../src/app/data/load.js';
+import { setLoadLimits } from '../../src/app/data/limits.js';
 import { message, right } from './either.js';
 import { makeNifti, makeNifti2 } from './fixtures.js';
 

@@ -1,4 +1,4 @@
-// How an encoder and a decoder fit together is read from their declared inputs and outputs (src/data/pair-contract.ts):
+// How an encoder and a decoder fit together is read from their declared inputs and outputs (src/app/data/pair-contract.ts):
 // the compiled pairs give their contract; a decoder that reads what the encoder does not give, at another shape, or
 // without the prompt's inputs, is refused with the tensor named.
 import { describe, expect, it } from 'vitest';

@@ -1,4 +1,4 @@
-// Our PNG decoder (src/data/png.ts) against images encoded here independently: every colour type and bit depth,
+// Our PNG decoder (src/app/data/png.ts) against images encoded here independently: every colour type and bit depth,
 // Adam7 interlacing, a random filter type per scanline (the encoder applies the forward filters), IDAT split into
 // several chunks; and against pngjs for the non-interlaced ones. The expected grey values come from the raw samples.
 import { describe, expect, it } from 'vitest';
@@ -6,8 +6,8 @@ import fc from 'fast-check';
 import { deflateSync } from 'node:zlib';
 import { PNG } from 'pngjs';
 import * as E from 'fp-ts/lib/Either.js';
-import { decodePng } from '../../src/data/png.js';
-import { luminance } from '../../src/data/image.js';
+import { decodePng } from '../../src/app/data/png.js';
+import { luminance } from '../../src/app/data/image.js';
 
 const CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
 const DEPTHS: Record<number, number[]> = { 0: [1, 2, 4, 8, 16], 2: [8, 16], 3: [1, 2, 4, 8], 4: [8, 16], 6: [8, 16] };

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import * as E from 'fp-ts/lib/Either.js';
 import jpeg from 'jpeg-js';
-import { decodePng, encodeGreyPng, encodeMaskPng, encodePngRaw } from '../../src/data/png.js';
-import { decodeJpeg } from '../../src/data/jpeg.js';
-import { greyImage, luminance, maskFromImage } from '../../src/data/image.js';
-import { formatDataError } from '../../src/data/errors.js';
+import { decodePng, encodeGreyPng, encodeMaskPng, encodePngRaw } from '../../src/app/data/png.js';
+import { decodeJpeg } from '../../src/app/data/jpeg.js';
+import { greyImage, luminance, maskFromImage } from '../../src/app/data/image.js';
+import { formatDataError } from '../../src/app/data/errors.js';
 
 const right = <T>(r: E.Either<unknown, T>): T => {
   if (E.isLeft(r)) throw new Error(`expected Right, got ${JSON.stringify(r.left)}`);

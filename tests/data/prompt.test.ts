@@ -4,12 +4,12 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parsePromptSpec, validatePrompt, promptToJson, type Prompt, type PromptSpec } from '../../src/data/prompt.js';
-import { readPromptFile } from '../../src/data/prompt-file.js';
-import { encodePrompt, resampleStrokes, stackPrompts } from '../../src/data/prompt-tensors.js';
-import { encodeMaskPng } from '../../src/data/png.js';
+import { parsePromptSpec, validatePrompt, promptToJson, type Prompt, type PromptSpec } from '../../src/app/data/prompt.js';
+import { readPromptFile } from '../../src/app/data/prompt-file.js';
+import { encodePrompt, resampleStrokes, stackPrompts } from '../../src/app/data/prompt-tensors.js';
+import { encodeMaskPng } from '../../src/app/data/png.js';
 import { parseJson } from '../../src/util/json.js';
-import { type DataError } from '../../src/data/errors.js';
+import { type DataError } from '../../src/app/data/errors.js';
 import { message, right } from './either.js';
 
 const size = { width: 100, height: 50 };
@@ -143,7 +143,7 @@ describe('prompt tensors', () => {
 
 describe('browser safety', () => {
   it('prompt.ts and prompt-tensors.ts import no node modules, directly or through their imports', () => {
-    const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../src/data');
+    const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../src/app/data');
     const seen = new Set<string>();
     const visit = (file: string): void => {
       if (seen.has(file)) return;

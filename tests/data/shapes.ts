@@ -1,5 +1,5 @@
 // Small analytic masks for tests.
-import type { Mask } from '../../src/data/image.js';
+import type { Mask } from '../../src/app/data/image.js';
 
 export const maskOf = (width: number, height: number, inside: (x: number, y: number) => boolean): Mask => {
   const data = new Uint8Array(width * height);

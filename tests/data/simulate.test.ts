@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import * as E from 'fp-ts/lib/Either.js';
-import { simulatePrompt, QUALITIES, type Quality } from '../../src/data/simulate.js';
-import { insideDistance, outsideDistance, dilate, erode } from '../../src/data/distance.js';
-import { PROMPT_TYPES, validatePrompt, type Prompt, type PromptType } from '../../src/data/prompt.js';
-import { resampleStrokes } from '../../src/data/prompt-tensors.js';
+import { simulatePrompt, QUALITIES, type Quality } from '../../src/app/data/simulate.js';
+import { insideDistance, outsideDistance, dilate, erode } from '../../src/app/data/distance.js';
+import { PROMPT_TYPES, validatePrompt, type Prompt, type PromptType } from '../../src/app/data/prompt.js';
+import { resampleStrokes } from '../../src/app/data/prompt-tensors.js';
 import { mulberry32 } from '../../src/util/rng.js';
-import { dice } from '../../src/eval/dice.js';
-import { maskArea, type Mask } from '../../src/data/image.js';
+import { dice } from '../../src/app/eval/dice.js';
+import { maskArea, type Mask } from '../../src/app/data/image.js';
 import { disk, lShape, maskOf, ring, rotatedEllipse } from './shapes.js';
 
 const sim = (mask: Mask, type: PromptType, q: Quality, seed = 1): Prompt => {

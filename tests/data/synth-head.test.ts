@@ -3,9 +3,9 @@ import * as E from 'fp-ts/lib/Either.js';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { HEAD_TARGETS, headTaskSpecs, renderSample, synthesize, type HeadTaskSpec } from '../../src/data/synth.js';
-import { readDataset } from '../../src/data/dataset.js';
-import { maskArea, type Mask } from '../../src/data/image.js';
+import { HEAD_TARGETS, headTaskSpecs, renderSample, synthesize, type HeadTaskSpec } from '../../src/app/data/synth.js';
+import { readDataset } from '../../src/app/data/dataset.js';
+import { maskArea, type Mask } from '../../src/app/data/image.js';
 
 const SIZE = 64;
 const specs = headTaskSpecs({ tasks: 12, seed: 3, firstIndex: 10 });

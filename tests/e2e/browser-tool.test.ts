@@ -13,15 +13,16 @@ import * as ort from 'onnxruntime-node';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileOnePrompt } from '../../graphs/oneprompt/compile.js';
-import { orThrow } from '../../src/data/errors.js';
-import { maskArea, type Mask } from '../../src/data/image.js';
-import { readImage, readMask } from '../../src/data/load.js';
-import { readPromptFile } from '../../src/data/prompt-file.js';
-import { masksFromLogits, promptedInputs } from '../../src/data/prompted-inputs.js';
-import { dice } from '../../src/eval/dice.js';
-import { REPO_ROOT } from '../../src/serve/app-bundle.js';
-import { findSampleSets } from '../../src/serve/sample-sets.js';
-import { startToolServer, type ToolServer } from '../../src/serve/tool-server.js';
+import { orThrow } from '../../src/app/data/errors.js';
+import { maskArea, type Mask } from '../../src/app/data/image.js';
+import { readImage, readMask } from '../../src/app/data/load.js';
+import { readPromptFile } from '../../src/app/data/prompt-file.js';
+import { segmentQueries } from '../../src/app/inference/segment-queries.js';
+import type { ModelInputs } from '../../src/app/inference/model-inputs.js';
+import { dice } from '../../src/app/eval/dice.js';
+import { REPO_ROOT } from '../../src/app/serve/app-bundle.js';
+import { findSampleSets } from '../../src/app/serve/sample-sets.js';
+import { startToolServer, type ToolServer } from '../../src/app/serve/tool-server.js';
 import { echoModel } from './echo-model.js';
 import { geometryFromInputs } from '../../graphs/oneprompt/contract.js';
 import { INPUT_NAMES, inputDims } from '../../graphs/oneprompt/contract.js';
@@ -151,11 +152,14 @@ describe.skipIf(!existsSync(CHROMIUM) || !existsSync(join(SAMPLES, 'mri')))('bro
     try {
       const g = geometryFromInputs(session.inputMetadata.map((m) => ({ name: m.name, shape: m.isTensor ? m.shape : [] })));
       if (E.isLeft(g)) throw new Error(g.left);
-      const inputs = orThrow(promptedInputs({ template, queries, prompt }, g.right));
-      const dims = inputDims(inputs.batch, g.right);
-      const feeds = Object.fromEntries(INPUT_NAMES.map((n) => [n, new ort.Tensor('float32', inputs[n], dims[n])]));
-      const out = await session.run(feeds);
-      return masksFromLogits(out.mask_logits.data as Float32Array, g.right, queries);
+      // The CLI's pipeline (segmentQueries) on a batch of all queries, the model run here with onnxruntime-node.
+      const predict = async (inputs: ModelInputs): Promise<Float32Array> => {
+        const dims = inputDims(inputs.batch, g.right);
+        const feeds = Object.fromEntries(INPUT_NAMES.map((n) => [n, new ort.Tensor('float32', inputs[n], dims[n])]));
+        return (await session.run(feeds)).mask_logits.data as Float32Array;
+      };
+      const masks = orThrow(await segmentQueries({ templates: [{ image: template, prompt, source: promptFile }], queries, geometry: g.right, predict, batchSize: queries.length }));
+      return masks.map((m) => m.mask);
     } finally {
       await session.release();
     }

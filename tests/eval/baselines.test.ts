@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { copyTemplateMask } from '../../src/eval/copy-template.js';
-import { regionGrow } from '../../src/eval/region-grow.js';
-import { dice } from '../../src/eval/dice.js';
-import { greyImage, type GreyImage, type Mask } from '../../src/data/image.js';
+import { copyTemplateMask } from '../../src/app/eval/copy-template.js';
+import { regionGrow } from '../../src/app/eval/region-grow.js';
+import { dice } from '../../src/app/eval/dice.js';
+import { greyImage, type GreyImage, type Mask } from '../../src/app/data/image.js';
 import { mulberry32 } from '../../src/util/rng.js';
-import { simulatePrompt } from '../../src/data/simulate.js';
-import type { Prompt, PromptType } from '../../src/data/prompt.js';
+import { simulatePrompt } from '../../src/app/data/simulate.js';
+import type { Prompt, PromptType } from '../../src/app/data/prompt.js';
 import { disk, maskOf } from '../data/shapes.js';
 import * as E from 'fp-ts/lib/Either.js';
 

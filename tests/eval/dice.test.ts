@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dice, meanStd, formatMeanStd } from '../../src/eval/dice.js';
+import { dice, meanStd, formatMeanStd } from '../../src/app/eval/dice.js';
 
 const m = (bits: string) => ({ width: bits.length, height: 1, data: Uint8Array.from(bits, (c) => (c === '1' ? 1 : 0)) });
 

@@ -3,10 +3,10 @@ import * as E from 'fp-ts/lib/Either.js';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { synthesize } from '../../src/data/synth.js';
-import { readDataset } from '../../src/data/dataset.js';
-import { evaluate, type EvalReport } from '../../src/eval/protocol.js';
-import type { ModelInputs } from '../../src/data/model-inputs.js';
+import { synthesize } from '../../src/app/data/synth.js';
+import { readDataset } from '../../src/app/data/dataset.js';
+import { evaluate, type EvalReport } from '../../src/app/eval/protocol.js';
+import type { ModelInputs } from '../../src/app/inference/model-inputs.js';
 
 const report = (r: E.Either<{ message: string }, EvalReport>): EvalReport => {
   if (E.isLeft(r)) throw new Error(r.left.message);

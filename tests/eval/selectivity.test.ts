@@ -2,13 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readDataset } from '../../src/data/dataset.js';
-import type { ModelInputs } from '../../src/data/model-inputs.js';
-import { encodeGreyPng, encodeMaskPng } from '../../src/data/png.js';
-import { evaluate } from '../../src/eval/protocol.js';
-import { evaluateSelectivity } from '../../src/eval/selectivity.js';
-import { runEval } from '../../src/cli/eval.js';
-import { recordingIO } from '../../src/cli/io.js';
+import { readDataset } from '../../src/app/data/dataset.js';
+import type { ModelInputs } from '../../src/app/inference/model-inputs.js';
+import { encodeGreyPng, encodeMaskPng } from '../../src/app/data/png.js';
+import { evaluate } from '../../src/app/eval/protocol.js';
+import { evaluateSelectivity } from '../../src/app/eval/selectivity.js';
+import { runEval } from '../../src/app/cli/eval.js';
+import { recordingIO } from '../../src/app/cli/io.js';
 import { right } from '../data/either.js';
 
 // Five 24×24 "slices", each with three disjoint structures (a left disc, a right disc, a bottom bar) that move a
@@ -78,7 +78,7 @@ describe('prompt selectivity', () => {
 
   it('`eval --json` puts "selectivity" beside "mean", per task too, and a row in the table', async () => {
     // The CLI needs a model file; the JSON shape is checked on evalJson through runEval's own pieces in tests/cli.
-    const { evalJson, evalTable } = await import('../../src/cli/eval.js');
+    const { evalJson, evalTable } = await import('../../src/app/cli/eval.js');
     const protocol = right(await evaluate({ ...base, tasks: ['alone', 'bar', 'left', 'right'], promptType: 'seglab' }, echo));
     const sel = right(await evaluateSelectivity({ ...base, tasks: ['alone', 'bar', 'left', 'right'], promptType: 'seglab' }, echo));
     const json = evalJson(protocol, sel);

@@ -13,7 +13,7 @@ import * as ort from 'onnxruntime-node';
 import { configs } from '../../graphs/oneprompt/config.js';
 import { buildOnePrompt } from '../../graphs/oneprompt/model.js';
 import { saveModel } from '../../src/onnx/save.js';
-import { randomModelInputs } from '../../src/testing/random-model-inputs.js';
+import { randomModelInputs } from '../../graphs/oneprompt/random-inputs.js';
 import { OUTPUT_NAME } from '../../graphs/oneprompt/contract.js';
 
 const batches = process.argv.slice(2).map(Number);

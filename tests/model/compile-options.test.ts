@@ -9,7 +9,7 @@ import { summariseModel } from '../../src/onnx/inspect.js';
 import { checkModels, onnxCheckerAvailable } from '../../src/onnx/check.js';
 import { readTritonConfig } from '../../src/compile/triton.js';
 import { Model } from '../../src/runtime/session.js';
-import { randomModelInputs } from '../../src/testing/random-model-inputs.js';
+import { randomModelInputs } from '../../graphs/oneprompt/random-inputs.js';
 
 describe('compile options', () => {
   it('float16: inspect reports the dtype, the checker passes, outputs agree with float32 (≤ 1e-2 of the output scale)', async () => {

@@ -8,7 +8,7 @@ import { buildGatedTiny, gatedTiny } from '../../graphs/examples/gated-tiny.js';
 import { emit } from '../../src/onnx/emit.js';
 import { checkModels, onnxCheckerAvailable } from '../../src/onnx/check.js';
 import { Model } from '../../src/runtime/session.js';
-import { randomModelInputs } from '../../src/testing/random-model-inputs.js';
+import { randomModelInputs } from '../../graphs/oneprompt/random-inputs.js';
 import { OUTPUT_NAME } from '../../graphs/oneprompt/contract.js';
 
 describe('example variant graphs/examples/gated-tiny.ts', () => {

@@ -1,6 +1,6 @@
 // The shipped model must segment what the prompt asks for (issue 14): on samples-heldout (4 NeuroMaps
 // structures that the training set of scripts/build-brain-dataset.ts holds out, on the same 4 slices), prompt
-// selectivity (src/eval/selectivity.ts) must stay at or above SELECTIVITY_FLOOR for every prompt type.
+// selectivity (src/app/eval/selectivity.ts) must stay at or above SELECTIVITY_FLOOR for every prompt type.
 //
 // PENDING until the issue-14 default model ships: the bundled compiled/oneprompt-default.onnx is still the 64²
 // synthetic-data model, which ignores the prompt (that is what issue 14 is about), so the floor test is skipped
@@ -8,11 +8,11 @@
 // turns the test on by itself.
 import { describe, expect, it } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
-import { readDataset } from '../../src/data/dataset.js';
-import { PROMPT_TYPES } from '../../src/data/prompt.js';
-import { evaluateSelectivity } from '../../src/eval/selectivity.js';
-import { runEval } from '../../src/cli/eval.js';
-import { recordingIO } from '../../src/cli/io.js';
+import { readDataset } from '../../src/app/data/dataset.js';
+import { PROMPT_TYPES } from '../../src/app/data/prompt.js';
+import { evaluateSelectivity } from '../../src/app/eval/selectivity.js';
+import { runEval } from '../../src/app/cli/eval.js';
+import { recordingIO } from '../../src/app/cli/io.js';
 import { right } from '../data/either.js';
 
 const SAMPLE = 'samples-heldout';

@@ -11,7 +11,7 @@ import { buildOnePrompt } from '../../graphs/oneprompt/model.js';
 import { emit } from '../../src/onnx/emit.js';
 import { onnx } from '../../src/onnx/proto.js';
 import { Model } from '../../src/runtime/session.js';
-import { randomModelInputs } from '../../src/testing/random-model-inputs.js';
+import { randomModelInputs } from '../../graphs/oneprompt/random-inputs.js';
 import { OUTPUT_NAME } from '../../graphs/oneprompt/contract.js';
 
 export const FIXTURE = fileURLToPath(new URL('./fixtures/model-numbers.json', import.meta.url));

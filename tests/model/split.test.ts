@@ -10,7 +10,7 @@ import { buildOnePromptPair } from '../../graphs/oneprompt/split.js';
 import { emit } from '../../src/onnx/emit.js';
 import { onnx } from '../../src/onnx/proto.js';
 import { Model, type HostTensor } from '../../src/runtime/session.js';
-import { randomModelInputs } from '../../src/testing/random-model-inputs.js';
+import { randomModelInputs } from '../../graphs/oneprompt/random-inputs.js';
 import { VARIANTS, variantConfig, variantKey } from './model-numbers.js';
 import { OUTPUT_NAME } from '../../graphs/oneprompt/contract.js';
 import { IMAGE_NAME } from '../../graphs/oneprompt/contract.js';

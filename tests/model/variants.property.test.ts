@@ -12,7 +12,7 @@ import { emit } from '../../src/onnx/emit.js';
 import { saveModel } from '../../src/onnx/save.js';
 import { checkModels, onnxCheckerAvailable } from '../../src/onnx/check.js';
 import { Model } from '../../src/runtime/session.js';
-import { randomModelInputs } from '../../src/testing/random-model-inputs.js';
+import { randomModelInputs } from '../../graphs/oneprompt/random-inputs.js';
 import { OUTPUT_NAME } from '../../graphs/oneprompt/contract.js';
 
 const PARSERS: PromptingStep[] = ['add', 'concat-mlp', 'stack-mlp'];

@@ -5,10 +5,10 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isLoopback } from '../../src/cli/serve.js';
-import { hostName } from '../../src/serve/static-server.js';
-import { startToolServer, toolHostNames, type ToolServer } from '../../src/serve/tool-server.js';
-import { REPO_ROOT } from '../../src/serve/app-bundle.js';
+import { isLoopback } from '../../src/app/cli/serve.js';
+import { hostName } from '../../src/app/serve/static-server.js';
+import { startToolServer, toolHostNames, type ToolServer } from '../../src/app/serve/tool-server.js';
+import { REPO_ROOT } from '../../src/app/serve/app-bundle.js';
 import { runCli } from '../cli/run-cli.js';
 import { get, rawRequest } from './raw-http.js';
 

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { connect } from 'node:net';
 import * as E from 'fp-ts/lib/Either.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { requestSegments } from '../../src/serve/safe-path.js';
-import { startStaticServer, type RunningServer } from '../../src/serve/static-server.js';
+import { requestSegments } from '../../src/app/serve/safe-path.js';
+import { startStaticServer, type RunningServer } from '../../src/app/serve/static-server.js';
 import { get, rawRequest } from './raw-http.js';
 
 const SECRET = 'TOP-SECRET-OUTSIDE-THE-ROOT';

@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileOnePrompt } from '../../graphs/oneprompt/compile.js';
-import { bundleApp, REPO_ROOT } from '../../src/serve/app-bundle.js';
-import { findSampleSets } from '../../src/serve/sample-sets.js';
-import { ORT_FILES, ortDistDir, startToolServer, type ToolServer } from '../../src/serve/tool-server.js';
+import { bundleApp, REPO_ROOT } from '../../src/app/serve/app-bundle.js';
+import { findSampleSets } from '../../src/app/serve/sample-sets.js';
+import { ORT_FILES, ortDistDir, startToolServer, type ToolServer } from '../../src/app/serve/tool-server.js';
 import { get } from './raw-http.js';
 
 let tmp: string;

@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { synthesize } from '../../src/data/synth.js';
+import { synthesize } from '../../src/app/data/synth.js';
 import { ParamStore } from '../../src/dsl/params.js';
 import { useBackend } from '../../src/train/tfjs/backend.js';
 import { TfjsEngine, type TrainEngine } from '../../src/train/engine.js';
@@ -15,7 +15,7 @@ import { TfjsExecutor } from '../../src/train/tfjs/executor.js';
 import { train } from '../../src/train/loop.js';
 import { OrtEngine } from '../../src/train/ort/engine.js';
 import { warmupCosine } from '../../src/train/schedule.js';
-import { getTask } from '../../src/train/tasks/index.js';
+import { getTask } from '../../src/app/train/tasks.js';
 import type { TF } from '../../src/dsl/graph.js';
 
 const QUICK = !!process.env.ONEPROMPT_QUICK;

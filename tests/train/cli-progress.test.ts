@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Command, CommanderError } from 'commander';
 import { PNG } from 'pngjs';
-import { registerTrain } from '../../src/cli/train.js';
+import { registerTrain } from '../../src/app/cli/train.js';
 import { ProgressBar, formatDuration } from '../../src/train/progress.js';
 import { lossCurvePng } from '../../src/train/plot.js';
 import type { StepReport } from '../../src/train/loop.js';

@@ -3,12 +3,13 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { synthesize } from '../../src/data/synth.js';
+import { synthesize } from '../../src/app/data/synth.js';
 import { onnx } from '../../src/onnx/proto.js';
 import { toFloat16 } from '../../src/onnx/float16.js';
 import { useBackend } from '../../src/train/tfjs/backend.js';
 import { runTrainingJob } from '../../src/train/run.js';
 import { readSafetensors } from '../../src/util/safetensors.js';
+import '../../src/app/train/tasks.js'; // the One-Prompt configurations' training tasks
 
 const DEFAULT_MODEL = 'compiled/oneprompt-default.onnx';
 const quiet = { write: () => true };

@@ -8,10 +8,10 @@ import { join } from 'node:path';
 import { configs, withVariant, type MaskingStep, type OnePromptConfig, type PromptingStep } from '../../graphs/oneprompt/config.js';
 import { buildOnePrompt } from '../../graphs/oneprompt/model.js';
 import type { TF } from '../../src/dsl/graph.js';
-import { synthesize } from '../../src/data/synth.js';
+import { synthesize } from '../../src/app/data/synth.js';
 import { useBackend } from '../../src/train/tfjs/backend.js';
 import { DataRng } from '../../src/train/rng.js';
-import { onePromptTask } from '../../src/train/tasks/one-prompt.js';
+import { onePromptTask } from '../../src/app/train/one-prompt-task.js';
 import { checkParity, seedsAndBatches } from '../../src/testing/parity.js';
 import type { HostTensor } from '../../src/runtime/session.js';
 

@@ -17,7 +17,7 @@ import { readSafetensors } from '../../src/util/safetensors.js';
 import { runTrainingJob } from '../../src/train/run.js';
 import { registerTask, taskNames } from '../../src/train/task.js';
 import { blobsImageBatch } from '../../src/train/tasks/blobs.js';
-import { getTask } from '../../src/train/tasks/index.js';
+import { getTask } from '../../src/app/train/tasks.js';
 import { OrtEngine, trainingStepModel } from '../../src/train/ort/engine.js';
 import { momentName } from '../../src/train/adam.js';
 import { slowBlobsTask } from './fixtures/slow-blobs.js';

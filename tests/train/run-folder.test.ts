@@ -11,6 +11,7 @@ import { registerTask, taskNames } from '../../src/train/task.js';
 import { blobsTask } from '../../src/train/tasks/blobs.js';
 import { acquireRunLock, LOCK_FILE, RunLockError } from '../../src/util/run-lock.js';
 import { slowBlobsTask } from './fixtures/slow-blobs.js';
+import '../../src/app/train/tasks.js'; // the One-Prompt configurations' training tasks
 
 const quiet = { write: () => true, isTTY: false };
 const tmp = (p: string) => mkdtempSync(join(tmpdir(), p));

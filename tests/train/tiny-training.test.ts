@@ -4,13 +4,14 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { synthesize } from '../../src/data/synth.js';
+import { synthesize } from '../../src/app/data/synth.js';
 import { useBackend } from '../../src/train/tfjs/backend.js';
 import type { Batch } from '../../src/train/loop.js';
 import { DataRng } from '../../src/train/rng.js';
 import { runTrainingJob } from '../../src/train/run.js';
 import type { TrainData } from '../../src/train/task.js';
-import { onePromptTask } from '../../src/train/tasks/one-prompt.js';
+import { onePromptTask } from '../../src/app/train/one-prompt-task.js';
+import '../../src/app/train/tasks.js'; // the One-Prompt configurations' training tasks
 
 let data: string;
 beforeAll(async () => {

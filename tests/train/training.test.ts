@@ -19,6 +19,7 @@ import { registerTask, taskNames } from '../../src/train/task.js';
 import { blobsBatch, blobsModel } from '../../src/train/tasks/blobs.js';
 import { slowBlobsTask } from './fixtures/slow-blobs.js';
 import { expectKilledRunResumesExactly } from './fixtures/kill-resume.js';
+import '../../src/app/train/tasks.js'; // the One-Prompt configurations' training tasks
 
 let tf: TF;
 beforeAll(async () => {

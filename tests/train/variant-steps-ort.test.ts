@@ -7,7 +7,7 @@ import { configs, withVariant, type EncoderKind, type MaskingStep, type Promptin
 import { buildOnePrompt } from '../../graphs/oneprompt/model.js';
 import type { TF } from '../../src/dsl/graph.js';
 import { DataRng } from '../../src/train/rng.js';
-import { randomModelInputs } from '../../src/testing/random-model-inputs.js';
+import { randomModelInputs } from '../../graphs/oneprompt/random-inputs.js';
 import { useBackend } from '../../src/train/tfjs/backend.js';
 import { TfjsEngine, type TrainEngine } from '../../src/train/engine.js';
 import { TfjsExecutor } from '../../src/train/tfjs/executor.js';

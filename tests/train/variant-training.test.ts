@@ -5,12 +5,12 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InvalidArgumentError } from 'commander';
-import { synthesize } from '../../src/data/synth.js';
+import { synthesize } from '../../src/app/data/synth.js';
 import { ParamStore } from '../../src/dsl/params.js';
-import { trainTaskName } from '../../src/cli/train.js';
+import { trainTaskName } from '../../src/app/cli/train.js';
 import { useBackend } from '../../src/train/tfjs/backend.js';
 import { runTrainingJob } from '../../src/train/run.js';
-import { getTask } from '../../src/train/tasks/index.js';
+import { getTask } from '../../src/app/train/tasks.js';
 
 let data: string;
 beforeAll(async () => {

@@ -1,7 +1,7 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { describe, expect, it } from 'vitest';
-import { promptToJson } from '../../src/data/prompt.js';
-import { maskArea } from '../../src/data/image.js';
+import { promptToJson } from '../../src/app/data/prompt.js';
+import { maskArea } from '../../src/app/data/image.js';
 import { paintStroke } from '../../web/paint-mask.js';
 import { addEdit, canUndo, clear, currentPrompt, editsFromPrompt, emptyEditor, seglabMask, toTemplatePixel, undo } from '../../web/prompt-editor.js';
 

@@ -1,5 +1,6 @@
 // The page's model plumbing that is shared with the CLI: geometry from the model's declared inputs, one template +
-// prompt against several queries, and masks back at each query's size; plus the page's pixel conversions.
+// prompt against several queries through the one pipeline (segmentQueries / decodePairs), and masks back at each
+// query's size; plus the page's pixel conversions.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,9 +8,11 @@ import * as ort from 'onnxruntime-node';
 import * as E from 'fp-ts/lib/Either.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileOnePrompt } from '../../graphs/oneprompt/compile.js';
-import { greyImage } from '../../src/data/image.js';
-import { imageToInput } from '../../src/data/model-inputs.js';
-import { masksFromLogits, promptedInputs } from '../../src/data/prompted-inputs.js';
+import { greyImage } from '../../src/app/data/image.js';
+import { imageToInput } from '../../src/app/inference/model-inputs.js';
+import { segmentQueries } from '../../src/app/inference/segment-queries.js';
+import type { ModelInputs } from '../../src/app/inference/model-inputs.js';
+import type { Prompt } from '../../src/app/data/prompt.js';
 import { greyToRgba, maskOverlayRgba, maskPngRgba } from '../../web/pixels.js';
 import { geometryFromInputs } from '../../graphs/oneprompt/contract.js';
 
@@ -49,10 +52,19 @@ describe('one template and prompt against several queries', () => {
   const template = ramp(30, 20, 7);
   const queries = [ramp(25, 25, 3), ramp(40, 10, 5)];
 
-  it('repeats the template and prompt per query and keeps each query its own plane', () => {
-    const r = promptedInputs({ template, queries, prompt: { type: 'bbox', box: [2, 3, 20, 15] } }, g);
+  const prompted = (prompt: Prompt) => [{ image: template, prompt, source: 'prompt' }];
+  /** A one-file model that records its batches and answers `logits`. */
+  const recording = (logits: (x: ModelInputs) => Float32Array) => {
+    const batches: ModelInputs[] = [];
+    return { batches, predict: async (x: ModelInputs) => (batches.push(x), logits(x)) };
+  };
+
+  it('runs the template and prompt against each query (the pipeline the page and the CLI share), each query its own plane', async () => {
+    const m = recording((x) => new Float32Array(x.batch * 256));
+    const r = await segmentQueries({ templates: prompted({ type: 'bbox', box: [2, 3, 20, 15] }), queries, geometry: g, predict: m.predict, batchSize: 8 });
     if (E.isLeft(r)) throw new Error(r.left.message);
-    const x = r.right;
+    expect(m.batches).toHaveLength(1);
+    const x = m.batches[0];
     expect(x.batch).toBe(2);
     const S2 = 16 * 16;
     const t = imageToInput(template, 16);
@@ -63,25 +75,28 @@ describe('one template and prompt against several queries', () => {
     expect([...x.prompt_labels]).toEqual([1, 2, 0, 0, 1, 2, 0, 0]);
     expect(x.prompt_points[0]).toBeCloseTo(2.5 / 30, 6);
     expect(x.prompt_points[9]).toBeCloseTo(3.5 / 20, 6);
-    expect([...x.prompt_type]).toEqual([0, 1, 0, 0, 0, 1, 0, 0]);
   });
 
-  it('refuses an empty batch and a prompt over the point budget, naming the problem', () => {
-    const none = promptedInputs({ template, queries: [], prompt: { type: 'bbox', box: [1, 1, 2, 2] } }, g);
-    expect(E.isLeft(none) && none.left.message).toBe('no query images to segment');
-    const many = promptedInputs({ template, queries, prompt: { type: 'click', points: Array.from({ length: 5 }, (_, i) => ({ x: i, y: i, label: 1 as const })) } }, g);
+  it('refuses a prompt over the point budget before running anything, naming the problem', async () => {
+    const m = recording((x) => new Float32Array(x.batch * 256));
+    const many = await segmentQueries({ templates: prompted({ type: 'click', points: Array.from({ length: 5 }, (_, i) => ({ x: i, y: i, label: 1 as const })) }), queries, geometry: g, predict: m.predict, batchSize: 8 });
     expect(E.isLeft(many) && many.left.message).toBe("5 click points exceed the model's point budget K = 4");
+    expect(m.batches).toHaveLength(0);
   });
 
-  it('gives each query a mask at its own size from the batch logits', () => {
-    const logits = new Float32Array(2 * 256).fill(-1);
-    logits.fill(1, 256 + 0, 256 + 128); // item 1: top half foreground
-    const [a, b] = masksFromLogits(logits, g, queries);
+  it('gives each query a mask at its own size from the batch logits', async () => {
+    const m = recording(() => {
+      const logits = new Float32Array(2 * 256).fill(-1);
+      logits.fill(1, 256 + 0, 256 + 128); // item 1: top half foreground
+      return logits;
+    });
+    const r = await segmentQueries({ templates: prompted({ type: 'bbox', box: [1, 1, 2, 2] }), queries, geometry: g, predict: m.predict, batchSize: 8 });
+    if (E.isLeft(r)) throw new Error(r.left.message);
+    const [a, b] = r.right.map((q) => q.mask);
     expect([a.width, a.height, b.width, b.height]).toEqual([25, 25, 40, 10]);
     expect(a.data.every((v) => v === 0)).toBe(true);
     expect(b.data.slice(0, 40 * 4).every((v) => v === 1)).toBe(true);
     expect(b.data.slice(40 * 6).every((v) => v === 0)).toBe(true);
-    expect(() => masksFromLogits(new Float32Array(10), g, queries)).toThrow(/10 logits for 2 queries of 16×16/);
   });
 });
 

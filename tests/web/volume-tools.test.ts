@@ -6,15 +6,15 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import * as E from 'fp-ts/lib/Either.js';
 import { describe, expect, it } from 'vitest';
-import type { Mask } from '../../src/data/image.js';
-import { parseNiftiFile } from '../../src/data/nifti2.js';
+import type { Mask } from '../../src/app/data/image.js';
+import { parseNiftiFile } from '../../src/app/data/nifti2.js';
 import { displayRange, intensityStats } from '../../web/display-window.js';
 import { canUndoLast, commit, startHistory, undoLast, HISTORY_LIMIT } from '../../web/history.js';
 import { greyToRgba, greyToRgbaWindow } from '../../web/pixels.js';
 import { labelVolumeNifti, readSources, stackOf, type ImageStack } from '../../web/stacks.js';
 import { canvasToPixel, FIT, panBy, pixelToCanvas, placement, zoomAt } from '../../web/view-transform.js';
 import { makeDicom, makeNifti, makeNifti2 } from '../data/fixtures.js';
-import { greyImage } from '../../src/data/image.js';
+import { greyImage } from '../../src/app/data/image.js';
 
 describe('view transform', () => {
   const image = { width: 100, height: 50 };

@@ -1,0 +1,119 @@
+// `oneprompt train --config NAME --data DIR --out RUN_DIR [...]`: train a registered configuration on
+// ONNX Runtime (the emitted training-step model) or tfjs, with a progress bar on stderr and a loss log,
+// loss curve, checkpoint and ONNX model in RUN_DIR.
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { configs, type ConfigName, type EncoderKind, type MaskingStep, type PromptingStep } from '../../../graphs/oneprompt/config.js';
+import { BACKEND_NAMES, isBackendName } from '../../train/tfjs/backend.js';
+import { runTrainingJob, type TrainBackend } from '../../train/run.js';
+import type { Device } from '../../runtime/session.js';
+import { onePromptTask } from '../train/one-prompt-task.js';
+import { getTask, taskNames } from '../train/tasks.js';
+import { registerTask } from '../../train/task.js';
+import { maxPixelsOption, maxVoxelsOption, withLimits, type LimitCliOptions } from './options.js';
+
+const positiveInt = (what: string) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${what} must be a positive integer`);
+  return n;
+};
+const nonNegativeInt = (what: string) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${what} must be a non-negative integer`);
+  return n;
+};
+const positiveNumber = (v: string) => {
+  const n = Number(v);
+  if (!(n > 0) || !Number.isFinite(n)) throw new InvalidArgumentError('must be a positive number');
+  return n;
+};
+const backendArg = (v: string): TrainBackend => {
+  if (v !== 'auto' && v !== 'ort' && v !== 'tfjs' && !isBackendName(v)) throw new InvalidArgumentError(`choose one of auto, ort, tfjs, ${BACKEND_NAMES.join(', ')}`);
+  return v;
+};
+const deviceArg = (v: string): Device => {
+  if (v !== 'cpu' && v !== 'cuda') throw new InvalidArgumentError('choose cpu or cuda');
+  return v;
+};
+
+interface TrainCliOptions extends LimitCliOptions {
+  config: string;
+  data: string;
+  out: string;
+  epochs: number;
+  steps?: number;
+  batch: number;
+  lr: number;
+  backend: TrainBackend;
+  device: Device;
+  threads?: number;
+  resume?: boolean;
+  seed: number;
+  checkpointEvery?: number;
+  freeze?: string;
+  warmup?: number;
+  init?: string;
+  parser?: PromptingStep;
+  masking?: MaskingStep;
+  encoder?: EncoderKind;
+  augment?: boolean;
+}
+
+/**
+ * The registered task a run trains: the config itself, or, with --parser/--masking/--encoder/--augment, that
+ * One-Prompt variant, registered on first use under a name that says what it is ("tiny128+masking=binary+augment").
+ */
+export function trainTaskName(o: Pick<TrainCliOptions, 'config' | 'parser' | 'masking' | 'encoder' | 'augment'>): string {
+  if (!o.parser && !o.masking && !o.encoder && !o.augment) return o.config;
+  if (!(o.config in configs)) throw new InvalidArgumentError(`--parser, --masking, --encoder and --augment apply to the One-Prompt configurations (${Object.keys(configs).join(', ')}), not to '${o.config}'`);
+  const task = onePromptTask(o.config as ConfigName, { parser: o.parser, masking: o.masking, encoder: o.encoder, augment: o.augment });
+  if (!taskNames().includes(task.name)) registerTask(task);
+  return getTask(task.name).name;
+}
+
+export function registerTrain(program: Command): void {
+  program
+    .command('train')
+    .description('train a model configuration on ONNX Runtime or tfjs; writes checkpoints, a loss log and curve, and the trained ONNX model to --out')
+    .requiredOption('--config <name>', `model configuration (registered: ${taskNames().join(', ')})`)
+    .requiredOption('--data <dir>', 'training data folder (the blobs config takes "synthetic" or "synthetic:N")')
+    .requiredOption('--out <run_dir>', 'run folder: last.safetensors, loss.jsonl, loss.png, model.onnx, run.json')
+    .option('--epochs <n>', 'passes over the data', positiveInt('--epochs'), 1)
+    .option('--steps <n>', 'train exactly N steps (instead of --epochs)', positiveInt('--steps'))
+    .option('--batch <b>', 'samples per step', positiveInt('--batch'), 4)
+    .option('--lr <x>', 'peak learning rate (linear warm-up, then cosine decay)', positiveNumber, 1e-3)
+    .option('--backend <name>', `ort (ONNX Runtime runs one emitted training-step model per step), tfjs (the first of ${BACKEND_NAMES.join(', ')} that starts) or one of those by name; auto: ort, else tfjs`, backendArg, 'auto')
+    .option('--device <device>', 'ONNX Runtime device: cpu or cuda (falls back to cpu with a warning; see docs/cuda.md)', deviceArg, 'cpu')
+    .option('--threads <n>', 'ONNX Runtime threads (default: the number of cores)', positiveInt('--threads'))
+    .option('--resume', 'continue RUN_DIR from its last checkpoint (same weights, optimiser state and data order)')
+    .option('--seed <n>', 'seed of the initial weights and of the data order', nonNegativeInt('--seed'), 0)
+    .option('--checkpoint-every <n>', 'steps between checkpoints (default: an epoch, at most 100)', positiveInt('--checkpoint-every'))
+    .option('--freeze <prefixes>', 'comma-separated parameter-path prefixes to keep fixed, e.g. encoder.')
+    .option('--warmup <n>', 'warm-up steps (default 5% of the run)', nonNegativeInt('--warmup'))
+    .addOption(new Option('--parser <step>', 'One-Prompt configs: Prompt-Parser prompting step (as compile)').choices(['add', 'concat-mlp', 'stack-mlp']))
+    .addOption(new Option('--masking <step>', 'One-Prompt configs: Prompt-Parser masking step (as compile)').choices(['add', 'binary', 'norm', 'gaussian']))
+    .addOption(new Option('--encoder <kind>', 'One-Prompt configs: image encoder (as compile)').choices(['cnn', 'vit']))
+    .option('--augment', 'One-Prompt configs: template and query as two patients, each with its own warp and intensity change (src/app/data/augment.ts)')
+    .option('--init <file>', 'fine-tune: start from these weights (.safetensors, or a compiled float32 .onnx of the same config, e.g. compiled/oneprompt-default.onnx) with a fresh optimiser')
+    .addOption(maxPixelsOption())
+    .addOption(maxVoxelsOption())
+    .action(async (o: TrainCliOptions) => {
+      await withLimits(o, () => runTrainingJob({
+        config: trainTaskName(o),
+        data: o.data,
+        out: o.out,
+        epochs: o.epochs,
+        steps: o.steps,
+        batch: o.batch,
+        lr: o.lr,
+        backend: o.backend,
+        device: o.device,
+        threads: o.threads,
+        resume: o.resume,
+        seed: o.seed,
+        checkpointEvery: o.checkpointEvery,
+        freeze: o.freeze === undefined ? undefined : o.freeze.split(',').map((s) => s.trim()).filter(Boolean),
+        warmupSteps: o.warmup,
+        init: o.init,
+      }));
+    });
+}

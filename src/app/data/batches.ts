@@ -1,0 +1,199 @@
+// Training batches: each sample pairs a query with a template (and its prompt) drawn at random from the same task's
+// template split (paper §3.3), encoded exactly as docs/model-io.md says, plus the query's target mask (B, 1, S, S).
+// A batch is a pure function of (seed, step): resuming at step n gives the batches an uninterrupted run would have.
+// A caller that owns (and checkpoints) its own data RNG can pass it instead; then every draw comes from it.
+// Images are read once, on first use, and kept at S×S. Node-only.
+import * as E from 'fp-ts/lib/Either.js';
+import { join } from 'node:path';
+import { hashSeed, mulberry32 } from '../../util/rng.js';
+import { dataError, DataLoadError, orThrow, type DataError } from './errors.js';
+import { augmentPair, changeIntensity, type AugmentOptions } from './augment.js';
+import { maskArea, type Mask } from './image.js';
+import type { Normalisation } from './intensity.js';
+import { readImage, readMask } from './load.js';
+import { imageToInput, stackBatch, type ModelInputs } from '../inference/model-inputs.js';
+import { resolvePrompt } from './prompt-file.js';
+import { encodePrompt } from './prompt-tensors.js';
+import { PROMPT_TYPES, type Prompt, type PromptType } from './prompt.js';
+import { resizeMask } from './resize.js';
+import { QUALITIES, simulatePrompt, type Quality } from './simulate.js';
+import { pairReadOptions, templateSplit, type Dataset, type Task, type TemplateSplit } from './dataset.js';
+import { formatSliceRef } from './slice-ref.js';
+import { type ModelGeometry } from '../../../graphs/oneprompt/contract.js';
+
+export interface BatchOptions {
+  readonly dataset: Dataset;
+  /** Task names to draw from (default: the split's training tasks, or all tasks without a split). */
+  readonly tasks?: readonly string[];
+  readonly geometry: ModelGeometry;
+  readonly batchSize: number;
+  readonly seed: number;
+  /** Prompt types to simulate, drawn uniformly per sample (default: all four; a batch mixes them). */
+  readonly promptTypes?: readonly PromptType[];
+  /** Simulated prompt qualities, drawn uniformly per sample (default: oracle, high, medium). */
+  readonly qualities?: readonly Quality[];
+  /** Fraction of each task's images in its template split when it has no templates.json (default 0.2). */
+  readonly templateFraction?: number;
+  readonly normalisation?: Normalisation;
+  /**
+   * Share of samples whose template is the query itself, prompted on its own mask (the paper's interactive special
+   * case, x_t = x_q). Default 0. Training with some gives the prompt a direct spatial route to learn through before
+   * template matching is learnt (docs/architecture.md).
+   */
+  readonly selfTemplateFraction?: number;
+  /**
+   * Template and query as two patients (src/app/data/augment.ts): each side gets its own random warp and intensity
+   * change, drawn from the batch's rng; the template's prompt is simulated on its warped mask. A templates.json
+   * prompt keeps its template's geometry (intensity only). Default: none.
+   */
+  readonly augment?: AugmentOptions;
+}
+
+export interface SampleInfo {
+  readonly task: string;
+  readonly query: string;
+  readonly template: string;
+  readonly promptType: PromptType;
+  /** 'given' for a templates.json prompt. */
+  readonly quality: Quality | 'given';
+}
+
+export interface TrainingBatch extends ModelInputs {
+  /** (B, 1, S, S) query target masks in {0, 1}. */
+  readonly target: Float32Array;
+  readonly samples: readonly SampleInfo[];
+}
+
+export interface BatchProvider {
+  readonly tasks: readonly string[];
+  /**
+   * The batch for a training step: deterministic in (seed, step), or drawn from `rng` when given (uniform [0, 1),
+   * e.g. () => dataRng.next()). Throws DataLoadError on an unreadable file.
+   */
+  batch(step: number, rng?: () => number): TrainingBatch;
+  /** Read every image and mask now, reporting the first problem (optional: batch() reads lazily). */
+  preload(): E.Either<DataError, void>;
+}
+
+interface Cached {
+  /** (S×S) normalised image plane. */
+  readonly plane: Float32Array;
+  /** The mask at S×S (nearest). */
+  readonly mask: Mask;
+  readonly width: number;
+  readonly height: number;
+}
+
+const MAX_REDRAWS = 32;
+
+export function createBatchProvider(opts: BatchOptions): E.Either<DataError, BatchProvider> {
+  const { dataset, geometry, seed } = opts;
+  const S = geometry.size;
+  const names = opts.tasks ?? (dataset.split ? dataset.split.train : dataset.tasks.map((t) => t.name));
+  const tasks: Task[] = [];
+  for (const n of names) {
+    const t = dataset.tasks.find((x) => x.name === n);
+    if (!t) return E.left(dataError(dataset.root, `task ${JSON.stringify(n)} is not in the dataset`));
+    tasks.push(t);
+  }
+  if (tasks.length === 0) return E.left(dataError(dataset.root, 'no tasks to draw training samples from'));
+  if (!Number.isInteger(opts.batchSize) || opts.batchSize < 1) return E.left(dataError(dataset.root, `batch size must be a positive integer, got ${opts.batchSize}`));
+  const types = opts.promptTypes ?? PROMPT_TYPES;
+  const qualities = opts.qualities ?? (['oracle', 'high', 'medium'] as const);
+  for (const q of qualities) if (!QUALITIES.includes(q)) return E.left(dataError(dataset.root, `unknown prompt quality ${JSON.stringify(q)}`));
+  if (types.length === 0 || qualities.length === 0) return E.left(dataError(dataset.root, 'at least one prompt type and one quality are needed'));
+  const splits = new Map<string, TemplateSplit>(tasks.map((t) => [t.name, templateSplit(t, seed, opts.templateFraction ?? 0.2)]));
+  const cache = new Map<string, Cached>();
+  const givenPrompts = new Map<string, Prompt>();
+
+  const load = (task: Task, index: number): Cached => {
+    const pair = task.pairs[index];
+    // The slices of one volume share its file: the key is the file and the slice.
+    const key = pair.slice === undefined ? pair.image : formatSliceRef(pair.image, 'axial', pair.slice);
+    const hit = cache.get(key);
+    if (hit) return hit;
+    const img = orThrow(readImage(pair.image, pairReadOptions(pair)));
+    const mask = orThrow(readMask(pair.mask, pairReadOptions(pair)));
+    if (mask.width !== img.width || mask.height !== img.height) {
+      throw new DataLoadError(dataError(pair.mask, `mask is ${mask.width}×${mask.height}, but its image ${pair.name} is ${img.width}×${img.height}`));
+    }
+    const entry = { plane: imageToInput(img, S, opts.normalisation), mask: resizeMask(mask, S, S), width: img.width, height: img.height };
+    cache.set(key, entry);
+    return entry;
+  };
+
+  const batch = (step: number, given?: () => number): TrainingBatch => {
+    const rng = given ?? mulberry32(hashSeed(seed, `batch/${step}`));
+    const pickOf = <T>(xs: readonly T[]): T => xs[Math.min(xs.length - 1, Math.floor(rng() * xs.length))];
+    const items = [];
+    const target = new Float32Array(opts.batchSize * S * S);
+    const samples: SampleInfo[] = [];
+    for (let b = 0; b < opts.batchSize; b++) {
+      const task = pickOf(tasks);
+      const split = splits.get(task.name)!;
+      const q = pickOf(split.queries);
+      const loaded = load(task, q);
+      let prompt: Prompt | undefined;
+      let templateIndex = -1;
+      let templatePlane: Float32Array | undefined;
+      const drawnQuality = pickOf(qualities);
+      let promptType: PromptType = pickOf(types);
+      let quality: Quality | 'given' = drawnQuality;
+      let size = { width: S, height: S };
+      // Drawn only when asked for, so that runs without it keep their data order.
+      const selfTemplate = (opts.selfTemplateFraction ?? 0) > 0 && !task.templates && rng() < opts.selfTemplateFraction! && maskArea(loaded.mask) > 0;
+      const query = opts.augment ? augmentPair(loaded.plane, loaded.mask.data, S, rng, opts.augment) : { plane: loaded.plane, mask: loaded.mask.data };
+      for (let attempt = 0; attempt < MAX_REDRAWS && !prompt; attempt++) {
+        if (task.templates) {
+          const k = Math.min(task.templates.length - 1, Math.floor(rng() * task.templates.length));
+          const entry = task.templates[k];
+          const tpl = load(task, entry.pair);
+          const key = `${task.name}#${k}`;
+          let resolved = givenPrompts.get(key);
+          if (!resolved) {
+            const r = resolvePrompt(entry.prompt, tpl, join(task.dir, 'templates.json'), task.dir);
+            if (E.isLeft(r)) throw new DataLoadError(r.left);
+            resolved = r.right;
+            givenPrompts.set(key, resolved);
+          }
+          [prompt, templateIndex, promptType, quality, size] = [resolved, entry.pair, entry.prompt.type, 'given', { width: tpl.width, height: tpl.height }];
+          templatePlane = opts.augment ? changeIntensity(tpl.plane, S, opts.augment, rng) : tpl.plane;
+        } else {
+          const t = selfTemplate ? q : pickOf(split.templates);
+          const tpl = load(task, t);
+          // A template without the structure cannot be prompted; draw another.
+          if (maskArea(tpl.mask) === 0) continue;
+          let side = { plane: tpl.plane, mask: tpl.mask };
+          if (opts.augment) {
+            const a = augmentPair(tpl.plane, tpl.mask.data, S, rng, opts.augment);
+            side = { plane: a.plane, mask: { width: S, height: S, data: a.mask } };
+            // Warped out of view: draw again.
+            if (maskArea(side.mask) === 0) continue;
+          }
+          const sim = simulatePrompt(side.mask, promptType, drawnQuality, rng, task.pairs[t].mask);
+          if (E.isRight(sim)) [prompt, templateIndex, templatePlane] = [sim.right, t, side.plane];
+        }
+      }
+      if (!prompt) throw new DataLoadError(dataError(task.dir, `task ${task.name}: no template in its template split has a non-empty mask`));
+      const encoded = encodePrompt(prompt, size, geometry, task.pairs[templateIndex].name);
+      if (E.isLeft(encoded)) throw new DataLoadError(encoded.left);
+      items.push({ query: query.plane, template: templatePlane ?? load(task, templateIndex).plane, prompt: encoded.right });
+      for (let i = 0; i < S * S; i++) target[b * S * S + i] = query.mask[i];
+      samples.push({ task: task.name, query: task.pairs[q].name, template: task.pairs[templateIndex].name, promptType, quality });
+    }
+    return { ...stackBatch(items, geometry), target, samples };
+  };
+
+  const preload = (): E.Either<DataError, void> => {
+    try {
+      for (const t of tasks) for (let i = 0; i < t.pairs.length; i++) load(t, i);
+      return E.right(undefined);
+    } catch (e) {
+      if (e instanceof DataLoadError) return E.left(e.detail);
+      throw e;
+    }
+  };
+
+  return E.right({ tasks: tasks.map((t) => t.name), batch, preload });
+}
+

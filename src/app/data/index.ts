@@ -1,0 +1,21 @@
+// The data layer: loaders, prompts, prompt simulation, datasets and the model's input encoding. Node entry point;
+// the browser imports prompt.ts, prompt-tensors.ts and model-inputs.ts directly (they import no node modules).
+export * from './image.js';
+export * from './errors.js';
+export * from './png.js';
+export * from './jpeg.js';
+export * from './nifti.js';
+export * from './dicom.js';
+export * from './load.js';
+export * from './intensity.js';
+export * from './resize.js';
+export * from '../../util/json.js';
+export * from './prompt.js';
+export * from './prompt-file.js';
+export * from './prompt-tensors.js';
+export * from '../inference/model-inputs.js';
+export * from './distance.js';
+export * from './simulate.js';
+export * from './dataset.js';
+export * from './batches.js';
+export * from './synth.js';
