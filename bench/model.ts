@@ -7,10 +7,10 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { configs, type ConfigName } from '../graphs/oneprompt/config.js';
-import { profileFlops } from '../src/onnx/inspect.js';
 import { Model } from '../src/runtime/session.js';
 import { randomModelInputs } from '../graphs/oneprompt/random-inputs.js';
 import { measureFmaPeak } from './lib/peak.js';
+import { profileFlops } from '../src/runtime/profile-flops.js';
 
 const names = (process.env.CONFIGS ?? 'tiny,small,base').split(',') as ConfigName[];
 const dir = mkdtempSync(join(tmpdir(), 'bench-model-'));

@@ -18,9 +18,10 @@ import { loadSegmenter, type Segmenter } from '../src/app/inference/load-segment
 import { orThrow } from '../src/app/data/errors.js';
 import { readImage } from '../src/app/data/load.js';
 import { readPromptFile } from '../src/app/data/prompt-file.js';
-import { moduleOf, profileFlops, summariseModel } from '../src/onnx/inspect.js';
+import { moduleOf, summariseModel } from '../src/onnx/inspect.js';
 import { pairContract } from '../graphs/oneprompt/contract.js';
 import { pairFiles } from '../graphs/oneprompt/contract.js';
+import { profileFlops } from '../src/runtime/profile-flops.js';
 
 const names = (process.env.CONFIGS ?? 'tiny,small').split(',') as ConfigName[];
 const reps = Number(process.env.REPS ?? 3);

@@ -17,7 +17,6 @@ import { linear } from '../src/dsl/layers/linear.js';
 import { ParamStore } from '../src/dsl/params.js';
 import { input } from '../src/dsl/tensor.js';
 import { emit } from '../src/onnx/emit.js';
-import { profileFlops } from '../src/onnx/inspect.js';
 import { Model } from '../src/runtime/session.js';
 import { randomFeeds } from '../src/testing/shape-property.js';
 import { useBackend } from '../src/train/tfjs/backend.js';
@@ -26,6 +25,7 @@ import { getTask } from '../src/app/train/tasks.js';
 import { synthesize } from '../src/app/data/synth.js';
 import { configs, type ConfigName } from '../graphs/oneprompt/config.js';
 import type { TF } from '../src/dsl/graph.js';
+import { profileFlops } from '../src/runtime/profile-flops.js';
 
 const QUICK = process.env.TRAIN_BENCH === 'quick';
 /** A step child using more than this is stopped (others share this machine's memory); BENCH_MEMORY_LIMIT_GB overrides. */

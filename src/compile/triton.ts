@@ -5,11 +5,11 @@
 // model's inputs and outputs before anything is written.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import protobuf from 'protobufjs';
 import { onnx } from '../onnx/proto.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { parseTextFormat } from './pbtext.js';
+import { packagePath } from '../util/package-root.js';
 
 /** A tensor of the compiled model as the manifest describes it; a leading 'B' is the batch dim. */
 export interface ManifestTensor {
@@ -68,7 +68,7 @@ let schema: protobuf.Type | undefined;
 /** inference.ModelConfig from the vendored model_config.proto, with snake_case field names as in config.pbtxt. */
 export function tritonModelConfigType(): protobuf.Type {
   if (!schema) {
-    const path = fileURLToPath(new URL('../../vendor/triton/model_config.proto', import.meta.url));
+    const path = packagePath('vendor', 'triton', 'model_config.proto');
     schema = protobuf.parse(readFileSync(path, 'utf8'), { keepCase: true }).root.lookupType('inference.ModelConfig');
   }
   return schema;

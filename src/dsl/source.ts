@@ -8,7 +8,9 @@ export function callerLocation(): string {
     if (!m) continue;
     const file = m[1].replace(/^file:\/\//, '');
     if (internal.test(file) || internal.test(frame)) continue;
-    const rel = file.startsWith(process.cwd()) ? file.slice(process.cwd().length + 1) : file;
+    // Relative to the working folder where there is one (Node); a browser has no process.
+    const cwd = typeof process === 'undefined' ? undefined : process.cwd();
+    const rel = cwd && file.startsWith(cwd) ? file.slice(cwd.length + 1) : file;
     return `${rel}:${m[2]}:${m[3]}`;
   }
   return '<unknown>';

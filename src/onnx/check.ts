@@ -1,9 +1,9 @@
 // Runs Debian's python3-onnx checker and strict shape inference on emitted files, when installed.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { packagePath } from '../util/package-root.js';
 
 const PYTHON = '/usr/bin/python3';
-const SCRIPT = fileURLToPath(new URL('../../scripts/onnx_check.py', import.meta.url));
+const SCRIPT = packagePath('scripts', 'onnx_check.py');
 
 export interface CheckResult {
   readonly path: string;

@@ -1,5 +1,4 @@
 // Graph IR → ONNX ModelProto bytes (IR 8, opset 17 by default).
-import { endianness } from 'node:os';
 import type { Graph } from '../dsl/build.js';
 import type { Value } from '../dsl/graph.js';
 import { onnxElemType } from '../dsl/dtype.js';
@@ -30,13 +29,16 @@ function tensorType(shape: readonly Dim[], dtype: Value['dtype']): P.ITypeProto 
   };
 }
 
-if (endianness() !== 'LE') throw new Error('oneprompt writes ONNX raw_data as little-endian and needs a little-endian host');
+// Browser-safe: no node: imports; Buffer (Node's, faster with protobufjs) only where it exists.
+const littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+if (!littleEndian) throw new Error('oneprompt writes ONNX raw_data as little-endian and needs a little-endian host');
 
 /**
  * A Buffer view of a typed array (no copy). protobufjs copies Buffers with memcpy but plain
  * Uint8Arrays byte by byte, which made emission 3× slower than the 1 GB/s target.
  */
-export const bytesView = (a: ArrayBufferView): Uint8Array => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+export const bytesView = (a: ArrayBufferView): Uint8Array =>
+  typeof Buffer === 'undefined' ? new Uint8Array(a.buffer, a.byteOffset, a.byteLength) : Buffer.from(a.buffer, a.byteOffset, a.byteLength);
 
 /** The model as a protobuf object (weights referenced, not copied). */
 export function toModelProto(graph: Graph, opts: EmitOptions = {}): P.IModelProto {
@@ -150,5 +152,9 @@ export function emitChunks(graph: Graph, opts: EmitOptions = {}): Uint8Array[] {
 
 /** Encode to one buffer (the weights are copied once, into it). */
 export function emit(graph: Graph, opts: EmitOptions = {}): Uint8Array {
-  return Buffer.concat(emitChunks(graph, opts));
+  const chunks = emitChunks(graph, opts);
+  if (typeof Buffer !== 'undefined') return Buffer.concat(chunks);
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.byteLength, 0));
+  chunks.reduce((at, c) => (out.set(c, at), at + c.byteLength), 0);
+  return out;
 }

@@ -1,10 +1,6 @@
 // Reading an ONNX file back: inputs/outputs, parameters per module, and FLOPs per op type.
 // FLOPs use the shapes ONNX Runtime actually sees: one profiled run at the requested dims, with graph
 // optimisations off so that node types are the file's own. This works for any ONNX model, not just ours.
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import * as ort from 'onnxruntime-node';
 import { onnx } from './proto.js';
 import { DTYPE_KEY } from './float16.js';
 import type { onnx as P } from 'onnx-proto';
@@ -106,7 +102,7 @@ export interface OpCost {
   readonly micros: number;
 }
 
-type Shapes = number[][];
+export type Shapes = number[][];
 const prod = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
 
 /** FLOPs of one node from its input and output shapes (a multiply-add counts 2). */
@@ -154,65 +150,3 @@ export function nodeFlops(op: string, ins: Shapes, outs: Shapes): number {
       return out; // element-wise
   }
 }
-
-/**
- * Run the model once on zeros at the given symbolic dim values and count FLOPs per op type.
- * `bindings` gives values for symbolic input dims (e.g. { B: 1 }); missing ones default to 1.
- * `groupBy` keys the costs by something else than the op type, e.g. the module of the node's name
- * (`(op, node) => moduleOf(node, 1)`: how much of a forward is the image encoder).
- */
-export async function profileFlops(
-  bytes: Uint8Array,
-  bindings: Readonly<Record<string, number>> = {},
-  groupBy: (op: string, node: string) => string = (op) => op,
-): Promise<Record<string, OpCost>> {
-  const summary = summariseModel(bytes);
-  const dir = mkdtempSync(join(tmpdir(), 'oneprompt-prof-'));
-  try {
-    const session = await ort.InferenceSession.create(bytes, { enableProfiling: true, profileFilePrefix: join(dir, 'p'), graphOptimizationLevel: 'disabled' });
-    const feeds: Record<string, ort.Tensor> = {};
-    for (const i of summary.inputs) {
-      const dims = i.shape.map((d) => (typeof d === 'number' ? d : (bindings[d] ?? 1)));
-      feeds[i.name] = zeros(i.dtype, dims);
-    }
-    await session.run(feeds);
-    session.endProfiling();
-    await session.release();
-    const file = readdirSync(dir).find((f) => f.endsWith('.json'));
-    if (!file) throw new Error('inspect: ONNX Runtime wrote no profile');
-    const events = JSON.parse(readFileSync(join(dir, file), 'utf8')) as { cat: string; name: string; dur: number; args: Record<string, unknown> }[];
-    const costs: Record<string, { count: number; flops: number; micros: number }> = {};
-    for (const e of events) {
-      if (e.cat !== 'Node' || !e.name.endsWith('_kernel_time')) continue;
-      const op = String(e.args.op_name);
-      const shapes = (k: string): Shapes => ((e.args[k] as Record<string, number[]>[]) ?? []).map((o) => Object.values(o)[0] ?? []);
-      const c = (costs[groupBy(op, e.name.slice(0, -'_kernel_time'.length))] ??= { count: 0, flops: 0, micros: 0 });
-      c.count++;
-      c.flops += nodeFlops(op, shapes('input_type_shape'), shapes('output_type_shape'));
-      c.micros += e.dur;
-    }
-    return costs;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-function zeros(dtype: string, dims: number[]): ort.Tensor {
-  const n = prod(dims);
-  switch (dtype) {
-    case 'float32':
-      return new ort.Tensor('float32', new Float32Array(n), dims);
-    case 'float16':
-      return new ort.Tensor('float16', new Uint16Array(n), dims);
-    case 'int64':
-      return new ort.Tensor('int64', new BigInt64Array(n), dims);
-    case 'int32':
-      return new ort.Tensor('int32', new Int32Array(n), dims);
-    case 'bool':
-      return new ort.Tensor('bool', new Uint8Array(n), dims);
-    default:
-      throw new Error(`inspect: cannot make a zero input of type ${dtype}`);
-  }
-}
-
-export const readModelFile = (path: string): Uint8Array => new Uint8Array(readFileSync(path));

@@ -1,5 +1,5 @@
 // A small typed wrapper over onnxruntime-node: load, run with named inputs, options, CPU fallback.
-import * as ort from 'onnxruntime-node';
+import type * as Ort from 'onnxruntime-node';
 import type { DType, HostArray } from '../dsl/dtype.js';
 import { cudaProviderStatus } from './cuda-libs.js';
 
@@ -38,7 +38,12 @@ export interface IOInfo {
   readonly name: string;
 }
 
-const ortType: Record<DType, ort.Tensor.Type> = { float32: 'float32', float16: 'float16', int32: 'int32', int64: 'int64', bool: 'bool', uint8: 'uint8' };
+// onnxruntime-node (its native binding) is loaded with the first model, not with this module: commands that run no
+// model (`oneprompt --help`, compile, inspect) do not pay for it.
+let ortModule: typeof Ort | undefined;
+const loadOrt = async (): Promise<typeof Ort> => (ortModule ??= await import('onnxruntime-node'));
+
+const ortType: Record<DType, Ort.Tensor.Type> = { float32: 'float32', float16: 'float16', int32: 'int32', int64: 'int64', bool: 'bool', uint8: 'uint8' };
 const fromOrt: Partial<Record<string, DType>> = { float32: 'float32', float16: 'float16', int32: 'int32', int64: 'int64', bool: 'bool', uint8: 'uint8' };
 
 export const hostTensor = (data: HostArray, dims: readonly number[], dtype: DType = 'float32'): HostTensor => {
@@ -49,7 +54,8 @@ export const hostTensor = (data: HostArray, dims: readonly number[], dtype: DTyp
 
 export class Model {
   private constructor(
-    private readonly session: ort.InferenceSession,
+    private readonly session: Ort.InferenceSession,
+    private readonly ort: typeof Ort,
     /** The device the session actually runs on after any fallback. */
     readonly device: Device,
   ) {}
@@ -57,7 +63,8 @@ export class Model {
   static async load(model: string | Uint8Array, opts: SessionOptions = {}): Promise<Model> {
     // onnxruntime-node rejects keys set to undefined, so only present options are passed.
     // Errors only: ONNX Runtime's warnings (e.g. constant folding skipped for float16 on the CPU) say nothing users can act on.
-    const base: ort.InferenceSession.SessionOptions = { graphOptimizationLevel: opts.optimization ?? 'all', logSeverityLevel: 3 };
+    const ort = await loadOrt();
+    const base: Ort.InferenceSession.SessionOptions = { graphOptimizationLevel: opts.optimization ?? 'all', logSeverityLevel: 3 };
     if (opts.threads !== undefined) base.intraOpNumThreads = opts.threads;
     if (opts.interOpThreads !== undefined) base.interOpNumThreads = opts.interOpThreads;
     if (opts.dims !== undefined) base.freeDimensionOverrides = { ...opts.dims };
@@ -70,13 +77,13 @@ export class Model {
       if (missing.length > 0) warn(`${missing.join(', ')} not installed; run npm run setup:cuda`);
       else
         try {
-          const s = await create(model, { ...base, executionProviders: ['cuda', 'cpu'] });
-          return new Model(s, 'cuda');
+          const s = await create(ort, model, { ...base, executionProviders: ['cuda', 'cpu'] });
+          return new Model(s, ort, 'cuda');
         } catch (e) {
           warn(String((e as Error).message ?? e).split('\n')[0].slice(0, 160));
         }
     }
-    return new Model(await create(model, { ...base, executionProviders: ['cpu'] }), 'cpu');
+    return new Model(await create(ort, model, { ...base, executionProviders: ['cpu'] }), ort, 'cpu');
   }
 
   get inputNames(): readonly string[] {
@@ -99,13 +106,14 @@ export class Model {
     if (missing.length) throw new Error(`run: missing input(s) ${missing.map((m) => `'${m}'`).join(', ')}; the model takes ${this.session.inputNames.join(', ')}`);
     const unknown = Object.keys(feeds).filter((n) => !this.session.inputNames.includes(n));
     if (unknown.length) throw new Error(`run: unknown input(s) ${unknown.map((m) => `'${m}'`).join(', ')}; the model takes ${this.session.inputNames.join(', ')}`);
-    const ortFeeds: Record<string, ort.Tensor> = {};
+    const { ort } = this;
+    const ortFeeds: Record<string, Ort.Tensor> = {};
     for (const [name, t] of Object.entries(feeds)) ortFeeds[name] = new ort.Tensor(ortType[t.dtype], t.data as never, [...t.dims]);
     const odd = (outputs ?? []).filter((n) => !this.session.outputNames.includes(n));
     if (odd.length) throw new Error(`run: unknown output(s) ${odd.map((m) => `'${m}'`).join(', ')}; the model gives ${this.session.outputNames.join(', ')}`);
-    let res: ort.InferenceSession.ReturnType;
+    let res: Ort.InferenceSession.ReturnType;
     if (into) {
-      const fetches: Record<string, ort.Tensor | null> = {};
+      const fetches: Record<string, Ort.Tensor | null> = {};
       for (const name of outputs ?? this.session.outputNames) fetches[name] = name in into ? new ort.Tensor(ortType[into[name].dtype], into[name].data as never, [...into[name].dims]) : null;
       res = await this.session.run(ortFeeds, fetches);
     } else res = outputs ? await this.session.run(ortFeeds, [...outputs]) : await this.session.run(ortFeeds);
@@ -123,6 +131,6 @@ export class Model {
   }
 }
 
-async function create(model: string | Uint8Array, opts: ort.InferenceSession.SessionOptions): Promise<ort.InferenceSession> {
+async function create(ort: typeof Ort, model: string | Uint8Array, opts: Ort.InferenceSession.SessionOptions): Promise<Ort.InferenceSession> {
   return typeof model === 'string' ? ort.InferenceSession.create(model, opts) : ort.InferenceSession.create(model, opts);
 }

@@ -5,7 +5,8 @@ import { build } from '../../src/dsl/build.js';
 import { ParamStore } from '../../src/dsl/params.js';
 import { linear } from '../../src/dsl/layers/linear.js';
 import { emit } from '../../src/onnx/emit.js';
-import { moduleOf, nodeFlops, profileFlops, summariseModel } from '../../src/onnx/inspect.js';
+import { moduleOf, nodeFlops, summariseModel } from '../../src/onnx/inspect.js';
+import { profileFlops } from '../../src/runtime/profile-flops.js';
 
 function mlp() {
   const store = new ParamStore(1);

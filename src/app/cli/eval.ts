@@ -134,7 +134,7 @@ export function registerEval(program: Command, io: CliIO = processIO): void {
   withRuntimeOptions(command, 'pairs per model run');
   withLimitOptions(command);
   command
-    .addHelpText('after', '\nExamples:\n  oneprompt synth --out data/synth && oneprompt eval --model compiled/oneprompt-default.onnx --data data/synth --prompt bbox\n  oneprompt eval --model M.onnx --data samples --tasks all --prompt click --quality low --json')
+    .addHelpText('after', '\nExamples:\n  oneprompt synth --out data/synth && oneprompt eval --model M.onnx --data data/synth --prompt bbox\n  oneprompt eval --model M.onnx --data my-dataset --tasks all --prompt click --quality low --json')
     .action(async (o: EvalCliOptions) => {
       const r = await withLimits(o, () => runEval(o, io));
       if (o.json) {

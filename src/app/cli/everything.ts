@@ -28,6 +28,7 @@ import { maskConfidence } from '../inference/segment-queries.js';
 import { describeUsage, loadSegmenter } from '../inference/load-segmenter.js';
 import { warnNonFinite } from './non-finite-warning.js';
 import { type ModelGeometry } from '../../../graphs/oneprompt/contract.js';
+import { DEFAULT_MODEL_FILE } from '../../util/package-root.js';
 
 export interface EverythingOptions extends RuntimeCliOptions, ImageCliOptions, LimitCliOptions {
   readonly model: string;
@@ -162,7 +163,7 @@ export function registerEverything(program: Command, io: CliIO = processIO): voi
   const command = program
     .command('everything')
     .description('"segment everything": prompt the image with a grid of foreground clicks (as its own template), merge duplicate masks; writes DIR/masks/NN.png, DIR/overlay.png and DIR/masks.json')
-    .requiredOption('--model <file>', 'compiled One-Prompt model (.onnx); its encoder/decoder pair beside it (NAME.encoder.onnx, NAME.decoder.onnx from compile --split) runs instead when present, encoding each image once')
+    .option('--model <file>', 'compiled One-Prompt model (.onnx; default: the trained model shipped with oneprompt); its encoder/decoder pair beside it (NAME.encoder.onnx, NAME.decoder.onnx from compile --split) runs instead when present, encoding each image once')
     .requiredOption('--image <file>', 'the image (PNG, JPEG, NIfTI, DICOM file or series folder); a volume slice as scan.nii.gz#axial=40')
     .requiredOption('--out <dir>', 'output folder')
     .option('--grid <n>', `N×N clicks, N up to ${MAX_GRID} (the paper reports about 50 masks per image)`, gridSize, 8)
@@ -172,8 +173,9 @@ export function registerEverything(program: Command, io: CliIO = processIO): voi
   withImageOptions(command, 'volumes and series: which slice (default: the middle one)');
   withLimitOptions(command);
   command
-    .addHelpText('after', '\nExample:\n  oneprompt everything --model compiled/oneprompt-default.onnx --image samples/mri/images/axial-056.png --out out/everything')
-    .action(async (o: EverythingOptions) => {
+    .addHelpText('after', '\nExample:\n  oneprompt everything --image slice.png --out out/everything   (the shipped model)')
+    .action(async (given: Omit<EverythingOptions, 'model'> & { model?: string }) => {
+      const o: EverythingOptions = { ...given, model: given.model ?? DEFAULT_MODEL_FILE };
       const r = await withLimits(o, () => runEverything(o, io));
       io.out(table(['mask', 'click', 'confidence', 'area', 'duplicates'], r.masks.map((m) => [m.file, `(${m.click.x.toFixed(1)}, ${m.click.y.toFixed(1)})`, m.confidence.toFixed(3), String(m.area), String(m.duplicates)])));
       io.out(`${r.clicks} clicks → ${r.masks.length} distinct masks in ${join(o.out, 'masks')}; overlay ${r.overlayFile}`);

@@ -2,11 +2,12 @@
 // model once on zeros at the given dims; a run that would not fit the memory budget (src/onnx/run-memory.ts) is
 // refused unless --force.
 import type { Command } from 'commander';
-import { profileFlops, summariseModel, type ModelSummary } from '../../onnx/inspect.js';
+import { summariseModel, type ModelSummary } from '../../onnx/inspect.js';
 import { estimateRunMemory, fmtBytes, INSPECT_MEMORY_BUDGET } from '../../onnx/run-memory.js';
 import { MAX_ONNX_BYTES } from '../../onnx/proto.js';
 import { asFileReadError, readRegularFile } from '../../util/safe-read.js';
 import { parseBindings, fmtCount, table } from './format.js';
+import { profileFlops } from '../../runtime/profile-flops.js';
 
 export function registerInspect(program: Command): void {
   program

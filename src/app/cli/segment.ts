@@ -27,6 +27,7 @@ import { segmentQueriesByGroup, type PromptedTemplate, type QueryMask } from '..
 import { describeUsage, loadSegmenter } from '../inference/load-segmenter.js';
 import { warnNonFinite } from './non-finite-warning.js';
 import { readTemplatesFile } from './templates-file.js';
+import { DEFAULT_MODEL_FILE } from '../../util/package-root.js';
 
 export interface SegmentOptions extends RuntimeCliOptions, ImageCliOptions, LimitCliOptions {
   readonly model: string;
@@ -234,7 +235,7 @@ export function registerSegment(program: Command, io: CliIO = processIO): void {
   const command = program
     .command('segment')
     .description('segment query images with a prompted template: writes DIR/masks/<query>.png (0/255, the query\'s size) and DIR/overlays/<query>.png for 2-D queries, DIR/volumes/<stem>.nii.gz (+ .seg.dcm for a DICOM series) for volumes, DIR/labels.json (legend)')
-    .requiredOption('--model <file>', 'compiled One-Prompt model (.onnx); its encoder/decoder pair beside it (NAME.encoder.onnx, NAME.decoder.onnx from compile --split) runs instead when present, encoding each image once')
+    .option('--model <file>', 'compiled One-Prompt model (.onnx; default: the trained model shipped with oneprompt); its encoder/decoder pair beside it (NAME.encoder.onnx, NAME.decoder.onnx from compile --split) runs instead when present, encoding each image once')
     .option('--template <image>', 'template image (PNG, JPEG, NIfTI, DICOM file or series folder); a volume slice as scan.nii.gz#axial=40 (or coronal=, sagittal=)')
     .option('--prompt <json[:label]>', 'prompt drawn on the template (click, bbox, doodle or seglab; docs/prompts.md); repeat it for a label map: --prompt a.json:1 --prompt b.json:2', (v: string, all: string[] = []) => [...all, v])
     .requiredOption('--query <images...>', 'query images; a volume (NIfTI) or DICOM series folder is segmented slice by slice into one label volume')
@@ -245,8 +246,9 @@ export function registerSegment(program: Command, io: CliIO = processIO): void {
   withImageOptions(command, 'template volume or series: which slice (default: the middle one)');
   withLimitOptions(command);
   command
-    .addHelpText('after', '\nExamples:\n  oneprompt segment --model compiled/oneprompt-default.onnx --template samples/mri/images/axial-066.png \\\n    --prompt samples/mri/prompt.json --query samples/mri/images/axial-046.png --out out/seg\n  oneprompt segment --model M.onnx --templates task/templates.json --ensemble 50 --query scan.nii.gz --out out/vol')
-    .action(async (o: SegmentOptions) => {
+    .addHelpText('after', '\nExamples:\n  oneprompt segment --template scan1.png --prompt prompt.json --query scan2.png scan3.png --out out/seg   (the shipped model)\n  oneprompt segment --model M.onnx --template ct.nii.gz#axial=40 --prompt liver.json:1 --prompt spleen.json:2 --query ct.nii.gz --out out/ct\n  oneprompt segment --model M.onnx --templates task/templates.json --ensemble 50 --query scan.nii.gz --out out/vol')
+    .action(async (given: Omit<SegmentOptions, 'model'> & { model?: string }) => {
+      const o: SegmentOptions = { ...given, model: given.model ?? DEFAULT_MODEL_FILE };
       const t0 = performance.now();
       const r = await withLimits(o, () => runSegment(o, io));
       const secs = ((performance.now() - t0) / 1000).toFixed(1);

@@ -5,6 +5,7 @@ import { notRegularReason } from '../../util/safe-read.js';
 import { resolve } from 'node:path';
 import { LOOPBACK } from '../serve/static-server.js';
 import { modelFiles } from '../inference/model-files.js';
+import { DEFAULT_MODEL_FILE } from '../../util/package-root.js';
 
 /** Loopback addresses and names: only this machine can connect (all of 127.0.0.0/8, ::1, localhost). */
 export const isLoopback = (host: string): boolean => {
@@ -12,9 +13,8 @@ export const isLoopback = (host: string): boolean => {
   return h === 'localhost' || h.endsWith('.localhost') || h === '::1' || /^127\.\d+\.\d+\.\d+$/.test(h) || /^::ffff:127\.\d+\.\d+\.\d+$/.test(h);
 };
 
-/** The trained default model; the untrained tiny model when it is absent. */
-export const TRAINED_MODEL = 'compiled/oneprompt-default.onnx';
-export const DEFAULT_MODEL = 'compiled/oneprompt-tiny.onnx';
+/** The trained model that ships in the package (with its encoder/decoder pair), wherever the package is installed. */
+export const TRAINED_MODEL = DEFAULT_MODEL_FILE;
 
 export function registerServe(program: Command): void {
   program
@@ -22,8 +22,8 @@ export function registerServe(program: Command): void {
     .description('serve the browser prompting tool: draw prompts on a template, see query masks; the model runs in the page')
     .option('--port <n>', 'port to listen on (0: any free port)', '8080')
     .option('--host <address>', 'interface to bind (anything but loopback exposes the tool to your network)', LOOPBACK)
-    .option('--model <file>', `ONNX model the page loads (default ${TRAINED_MODEL}, else ${DEFAULT_MODEL}, compiled from the tiny configuration if missing)`)
-    .option('--samples <dir>', 'folder of sample image sets for "Load sample" (default: samples/)')
+    .option('--model <file>', 'ONNX model the page loads (default: the trained model shipped with oneprompt, compiled/oneprompt-default.onnx in its package)')
+    .option('--samples <dir>', 'folder of sample image sets for "Load sample" (default: the MRI samples shipped with oneprompt)')
     .option('--allow-host <name...>', 'also answer requests for these host names (a reverse proxy\'s); others get 403, which stops DNS-rebinding pages')
     .action(async (o: { port: string; host: string; model?: string; samples?: string; allowHost?: string[] }) => {
       if (o.host.trim() === '') throw new Error('serve: --host is empty; give an address to bind: 127.0.0.1 (this machine only, the default) or 0.0.0.0 (every interface)');
@@ -54,11 +54,6 @@ async function modelFile(given: string | undefined): Promise<string> {
     if (why) throw new Error(`serve: --model ${given} ${why}`);
     return resolve(given);
   }
-  if (existsSync(TRAINED_MODEL)) return resolve(TRAINED_MODEL);
-  if (!existsSync(DEFAULT_MODEL)) {
-    console.log(`no model at ${DEFAULT_MODEL}: compiling the tiny configuration there (untrained, seed 0; see \`oneprompt compile --weights\`)`);
-    const { compileOnePrompt } = await import('../../../graphs/oneprompt/compile.js');
-    compileOnePrompt({ config: 'tiny', out: DEFAULT_MODEL });
-  }
-  return resolve(DEFAULT_MODEL);
+  if (!existsSync(TRAINED_MODEL)) throw new Error(`serve: the shipped model ${TRAINED_MODEL} is missing (reinstall oneprompt, or give --model)`);
+  return TRAINED_MODEL;
 }

@@ -93,7 +93,7 @@ export function registerTrain(program: Command): void {
     .addOption(new Option('--masking <step>', 'One-Prompt configs: Prompt-Parser masking step (as compile)').choices(['add', 'binary', 'norm', 'gaussian']))
     .addOption(new Option('--encoder <kind>', 'One-Prompt configs: image encoder (as compile)').choices(['cnn', 'vit']))
     .option('--augment', 'One-Prompt configs: template and query as two patients, each with its own warp and intensity change (src/app/data/augment.ts)')
-    .option('--init <file>', 'fine-tune: start from these weights (.safetensors, or a compiled float32 .onnx of the same config, e.g. compiled/oneprompt-default.onnx) with a fresh optimiser')
+    .option('--init <file>', 'fine-tune: start from these weights (.safetensors, or a compiled float32 .onnx of the same config, such as the shipped oneprompt-default.onnx) with a fresh optimiser')
     .addOption(maxPixelsOption())
     .addOption(maxVoxelsOption())
     .action(async (o: TrainCliOptions) => {

@@ -4,7 +4,8 @@
 import { createRequire } from 'node:module';
 import { hostname, networkInterfaces } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import { bundleApp, REPO_ROOT } from './app-bundle.js';
+import { pageFiles } from './app-bundle.js';
+import { SAMPLES_DIR } from '../../util/package-root.js';
 import { findSampleSets } from './sample-sets.js';
 import { CACHE, startStaticServer, type Mount, type RunningServer } from './static-server.js';
 
@@ -39,7 +40,7 @@ export interface ToolServerOptions {
   readonly model: string;
   /** Its encoder/decoder pair (`compile --split`), which the page then loads instead: each slice encoded once. */
   readonly pair?: { readonly encoder: string; readonly decoder: string };
-  /** Folder of sample sets (default: the repository's samples/). */
+  /** Folder of sample sets (default: the package's samples/). */
   readonly samples?: string;
   readonly host?: string;
   readonly port?: number;
@@ -78,9 +79,8 @@ export function ortDistDir(): string {
 }
 
 export async function startToolServer(o: ToolServerOptions): Promise<ToolServer> {
-  const web = join(REPO_ROOT, 'web');
-  const samples = o.samples ?? join(REPO_ROOT, 'samples');
-  const bundle = await bundleApp();
+  const { dir: web, script: bundle } = await pageFiles();
+  const samples = o.samples ?? SAMPLES_DIR;
   const modelName = basename(o.model);
   const pairMounts: Mount[] = o.pair
     ? [

@@ -1,7 +1,7 @@
 // Choosing the tfjs backend at run time. tfjs-node(-gpu) are never dependencies: they are tried only
 // when a user has installed them; wasm reads its .wasm files from node_modules, so nothing downloads.
-import * as tf from '@tensorflow/tfjs';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+// tfjs and its wasm backend are imported when a backend is first chosen, not with this module: the CLI's start
+// (`oneprompt --help`) must not pay for them.
 import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -45,7 +45,11 @@ const firstLine = (e: unknown): string => String((e as Error)?.message ?? e).spl
  * tfjs-node registers its 'tensorflow' backend with the tfjs-core it was installed against; that must be
  * our copy of tfjs-core, or our ops would never reach it.
  */
+let loaded: Promise<{ tf: TF; setWasmPaths: (paths: Record<string, string>) => void }> | undefined;
+const tfjs = () => (loaded ??= Promise.all([import('@tensorflow/tfjs'), import('@tensorflow/tfjs-backend-wasm')]).then(([tf, wasm]) => ({ tf, setWasmPaths: wasm.setWasmPaths })));
+
 async function activateTfjsNode(pkg: string): Promise<void> {
+  const { tf } = await tfjs();
   const specifier: string = pkg;
   try {
     await import(specifier);
@@ -58,6 +62,7 @@ async function activateTfjsNode(pkg: string): Promise<void> {
 }
 
 async function activate(name: BackendName): Promise<string> {
+  const { tf, setWasmPaths } = await tfjs();
   switch (name) {
     case 'node-gpu':
       await activateTfjsNode('@tensorflow/tfjs-node-gpu');
@@ -87,13 +92,13 @@ export async function useBackend(choice: BackendName | 'auto' = 'auto'): Promise
   if (choice !== 'auto') {
     if (!BACKEND_NAMES.includes(choice)) throw new BackendUnavailableError(`unknown backend '${choice}'; choose one of ${BACKEND_NAMES.join(', ')}`);
     const tfjsName = await activate(choice);
-    return { tf, name: choice, tfjsName, skipped: [] };
+    return { tf: (await tfjs()).tf, name: choice, tfjsName, skipped: [] };
   }
   const skipped: string[] = [];
   for (const name of BACKEND_NAMES) {
     try {
       const tfjsName = await activate(name);
-      return { tf, name, tfjsName, skipped };
+      return { tf: (await tfjs()).tf, name, tfjsName, skipped };
     } catch (e) {
       skipped.push(`${name}: ${firstLine(e)}`);
     }
