@@ -1,4 +1,5 @@
-// How an encoder and a decoder fit together is read from their declared inputs and outputs (src/app/data/pair-contract.ts):
+// The model's I/O contract (graphs/oneprompt/contract.ts): the graphs are built with its names and dims, and how an
+// encoder and a decoder fit together is read from their declared inputs and outputs:
 // the compiled pairs give their contract; a decoder that reads what the encoder does not give, at another shape, or
 // without the prompt's inputs, is refused with the tensor named.
 import { describe, expect, it } from 'vitest';
@@ -6,10 +7,25 @@ import * as E from 'fp-ts/lib/Either.js';
 import { configs } from '../../graphs/oneprompt/config.js';
 import { buildOnePromptPair } from '../../graphs/oneprompt/split.js';
 import type { Graph } from '../../src/dsl/index.js';
-import { pairContract, type Declared } from '../../graphs/oneprompt/contract.js';
+import { geometryFromInputs, inputDims, INPUT_NAMES, OUTPUT_NAME, outputDims, pairContract, type Declared } from '../../graphs/oneprompt/contract.js';
+import { buildOnePrompt } from '../../graphs/oneprompt/model.js';
 
 const declared = (xs: Graph['inputs']): Declared[] => xs.map((x) => ({ name: x.name, shape: [...x.value.shape] }));
 const io = (g: Graph) => ({ inputs: declared(g.inputs), outputs: declared(g.outputs) });
+
+describe('the contract', () => {
+  it('names and shapes the one-file model\'s inputs and output, for every configuration', () => {
+    for (const c of [configs.tiny, configs.tiny128, configs.small]) {
+      const { graph } = buildOnePrompt(c, 0);
+      const g = { size: c.size, points: c.points };
+      expect(graph.inputs.map((i) => i.name)).toEqual([...INPUT_NAMES]);
+      const dims = inputDims(3, g);
+      for (const i of graph.inputs) expect(i.value.shape.map((d) => (d === 'B' ? 3 : d))).toEqual(dims[i.name as keyof typeof dims]);
+      expect(graph.outputs.map((o) => [o.name, o.value.shape.map((d) => (d === 'B' ? 3 : d))])).toEqual([[OUTPUT_NAME, outputDims(3, g)]]);
+      expect(geometryFromInputs(declared(graph.inputs))).toEqual(E.right(g));
+    }
+  });
+});
 
 describe('pairContract', () => {
   const tiny = buildOnePromptPair(configs.tiny, 0);
