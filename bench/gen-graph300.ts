@@ -5,7 +5,7 @@ import { writeFileSync } from 'node:fs';
 const lines: string[] = [];
 let n = 0;
 let ops = 0;
-const v = () => `t${n}`;
+const _v = () => `t${n}`;
 const next = (expr: string, count = 1) => {
   n++;
   ops += count;

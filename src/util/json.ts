@@ -71,7 +71,7 @@ export function parseJson(text: string): E.Either<JsonSyntaxError, Json> {
       if (text[i] !== '"') expect('a "quoted" key');
       const keyAt = i;
       const key = string();
-      if (Object.prototype.hasOwnProperty.call(out, key)) throw new Failure(`duplicate key ${JSON.stringify(key)}`, keyAt);
+      if (Object.hasOwn(out, key)) throw new Failure(`duplicate key ${JSON.stringify(key)}`, keyAt);
       ws();
       if (text[i] !== ':') expect('":" after the key');
       i++;

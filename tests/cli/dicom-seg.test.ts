@@ -164,6 +164,7 @@ print(json.dumps({
 
 describe('DICOM writing helpers', () => {
   it('decimal strings fit 16 characters; UIDs are 2.25 UUIDs within 64 characters', () => {
+    // biome-ignore lint/correctness/noPrecisionLoss: a float64 literal beyond its precision is this test's input
     expect(decimalString(-123.456789012345678)).toBe('-123.45678901235');
     expect(decimalString(1e-15)).toBe('0');
     expect(decimalString(0.5)).toBe('0.5');

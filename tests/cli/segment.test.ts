@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import { echoModel } from '../e2e/echo-model.js';
 import { orThrow } from '../../src/app/data/errors.js';
-import { readImage, readImages, readMask } from '../../src/app/data/load.js';
+import { readImage, readMask } from '../../src/app/data/load.js';
 import { encodeMaskPng } from '../../src/app/data/png.js';
 import { dice } from '../../src/app/eval/dice.js';
 import { segmentQueries } from '../../src/app/inference/segment-queries.js';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { readImage, readMask, detectFormat } from '../../src/app/data/load.js';
-import { encodeGreyPng, encodeMaskPng } from '../../src/app/data/png.js';
+import { encodeGreyPng, } from '../../src/app/data/png.js';
 import { greyImage } from '../../src/app/data/image.js';
 import { resizeBilinear, resizeMask, resizePlaneBilinear, squarePixelSize } from '../../src/app/data/resize.js';
 import { normaliseMinMax, normaliseWindow, ctWindows } from '../../src/app/data/intensity.js';

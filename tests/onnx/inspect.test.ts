@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { input } from '../../src/dsl/tensor.js';
-import { gelu, matmul } from '../../src/dsl/index.js';
+import { gelu, } from '../../src/dsl/index.js';
 import { build } from '../../src/dsl/build.js';
 import { ParamStore } from '../../src/dsl/params.js';
 import { linear } from '../../src/dsl/layers/linear.js';

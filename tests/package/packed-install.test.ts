@@ -4,7 +4,7 @@
 // from a strict TypeScript project (strict, noUncheckedIndexedAccess, exactOptionalPropertyTypes, skipLibCheck) with
 // the repository's tsc, DSL → emit → ONNX Runtime run, the main entry bundled for the browser, and `npx oneprompt`
 // segmenting the bundled sample with the shipped model from the consumer's own folder.
-import { execFileSync, spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

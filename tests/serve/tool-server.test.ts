@@ -121,7 +121,7 @@ describe('sample sets', () => {
     const mri = findSampleSets(repoSamples, '/samples/').find((s) => s.name === 'mri');
     expect(mri?.template).toBe('/samples/mri/images/axial-066.png');
     expect(mri?.queries.length).toBeGreaterThanOrEqual(1);
-    expect((mri?.prompt as { type: string }).type).toBe('bbox');
+    expect((mri?.prompt as { type: string } | undefined)?.type).toBe('bbox');
   });
 
   it('caps the queries and encodes names for URLs', () => {

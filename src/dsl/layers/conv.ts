@@ -1,6 +1,6 @@
 // Convolution modules: conv2d / convTranspose2d with their `weight` and `bias` parameters,
 // named by the module's scope and initialised as PyTorch does (U(−1/√fanIn, 1/√fanIn)).
-import type { Check, Dim, FloorDiv, IsLiteral, Mod, OrWide, Shape, ShapeError } from '../types/shape.js';
+import type { Check, Dim, FloorDiv, IsLiteral, Mod, OrWide, Shape, } from '../types/shape.js';
 import { defineModule } from '../module.js';
 import { init, type Scope } from '../params.js';
 import type { Tensor } from '../tensor.js';
