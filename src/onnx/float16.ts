@@ -123,23 +123,30 @@ interface NodePlan {
   readonly retype: boolean;
 }
 
-/**
- * The float16 model. Throws Float16Error for what it cannot convert faithfully: control-flow
- * subgraphs, external data, sparse initializers, and outputs of unknown ops whose type no
- * value_info gives.
- */
-export function toFloat16(model: P.IModelProto, opts: Float16Options = {}): P.IModelProto {
-  const g = model.graph;
-  if (!g) throw new Float16Error('float16: the model has no graph');
-  // Cast took a type name before opset 6, and ONNX Runtime supports opsets from 7.
-  const opset = Number((model.opsetImport ?? []).find((o) => !o.domain || o.domain === 'ai.onnx')?.version ?? 0);
-  if (opset < 7) throw new Float16Error(`float16: the model's opset ${opset} is older than 7, the oldest this pass writes Casts for`);
-  if ((g.sparseInitializer?.length ?? 0) > 0) throw new Float16Error('float16: sparse initializers are not supported');
-  const io: Prec = (opts.io ?? 'float32') === 'float16' ? 'fp16' : 'fp32';
-  const float32Ops = opts.float32Ops ?? DEFAULT_FLOAT32_OPS;
-  const warned = new Set<string>();
+/** What the pass knows of the graph once read, and what it decides while planning and emitting. */
+interface Pass {
+  readonly g: P.IGraphProto;
+  readonly io: Prec;
+  /** Element types by tensor name: declared ones first, the rest as the plan infers them. */
+  readonly types: Map<string, number>;
+  readonly inputNames: ReadonlySet<string>;
+  readonly outputNames: ReadonlySet<string>;
+  /** Float constants (initializers and Constant nodes), converted ahead of time. */
+  readonly constants: Map<string, P.ITensorProto>;
+  /** The other initializers, kept as they are. */
+  readonly otherInits: readonly P.ITensorProto[];
+  /** The nodes left to rewrite (float Constant nodes removed). */
+  readonly nodes: readonly P.INodeProto[];
+  /** Each float tensor's home precision: that of the node making it. */
+  readonly home: Map<string, Prec>;
+  /** The precisions the consumers of each constant want. */
+  readonly constNeeds: Map<string, Set<Prec>>;
+}
 
-  // ---- element types known up front ----
+const isFloatIn = (pass: Pass, name: string): boolean => name !== '' && pass.types.get(name) === DT.FLOAT;
+
+/** Element types known up front; float constants (initializers or Constant nodes) set apart; subgraphs refused. */
+function readGraph(g: P.IGraphProto, io: Prec): Pass {
   const types = new Map<string, number>();
   const setType = (vi: P.IValueInfoProto) => {
     const e = vi.type?.tensorType?.elemType;
@@ -149,7 +156,6 @@ export function toFloat16(model: P.IModelProto, opts: Float16Options = {}): P.IM
   (g.input ?? []).forEach(setType);
   (g.output ?? []).forEach(setType);
 
-  // Float constants, whether initializers or Constant nodes, are converted ahead of time.
   const inputNames = new Set((g.input ?? []).map((i) => i.name ?? ''));
   const outputNames = new Set((g.output ?? []).map((o) => o.name ?? ''));
   const constants = new Map<string, P.ITensorProto>();
@@ -169,96 +175,94 @@ export function toFloat16(model: P.IModelProto, opts: Float16Options = {}): P.IM
       types.set(c.name ?? '', DT.FLOAT);
     } else nodes.push(n);
   }
-
-  // ---- plan: node precisions, homes of float tensors, constants' needed precisions ----
   const home = new Map<string, Prec>();
   for (const i of g.input ?? []) if (types.get(i.name ?? '') === DT.FLOAT) home.set(i.name ?? '', io);
-  const constNeeds = new Map<string, Set<Prec>>();
-  const isFloat = (name: string) => name !== '' && types.get(name) === DT.FLOAT;
-  const plans: NodePlan[] = nodes.map((n) => planNode(n));
+  return { g, io, types, inputNames, outputNames, constants, otherInits, nodes, home, constNeeds: new Map() };
+}
 
-  function planNode(n: P.INodeProto): NodePlan {
-    const op = n.opType ?? '';
-    const ins = n.input ?? [];
-    const outs = n.output ?? [];
-    const need: (Prec | undefined)[] = ins.map(() => undefined);
-    const outType = (name: string, t: number | undefined) => {
-      if (!types.has(name) && t !== undefined) types.set(name, t);
-    };
-    const finish = (prec: Prec, retype = false): NodePlan => {
-      ins.forEach((name, i) => {
-        const p = need[i];
-        if (p && isFloat(name) && constants.has(name)) {
-          const s = constNeeds.get(name) ?? new Set<Prec>();
-          s.add(p);
-          constNeeds.set(name, s);
-        }
-      });
-      for (const o of outs) if (isFloat(o)) home.set(o, prec);
-      return { need, retype };
-    };
-
-    // Ops with type attributes.
-    if (isStandard(n) && op === 'Cast') {
-      const to = Number(attrOf(n, 'to')?.i ?? 0);
-      if (outs[0]) types.set(outs[0], to);
-      if (to !== DT.FLOAT) return finish('fp16');
-      // A Cast to float32 that makes a float32 graph output is left alone rather than cast twice.
-      const prec: Prec = outputNames.has(outs[0]) ? io : 'fp16';
-      return finish(prec, prec === 'fp16');
-    }
-    if (isStandard(n) && op === 'ConstantOfShape') {
-      const t = attrOf(n, 'value')?.t;
-      outType(outs[0], t?.dataType ?? DT.FLOAT);
-      return finish('fp16', isFloat(outs[0]));
-    }
-    if (isStandard(n) && op === 'Constant') {
-      outType(outs[0], constantElemType(n));
-      return finish('fp32');
-    }
-
-    const spec: Float16OpSpec | undefined = isStandard(n) ? FLOAT16_OPS[op] : undefined;
-    if (!spec) {
-      // Unknown op: feed it its original float32 and trust value_info for its outputs' types.
-      if (!warned.has(op)) {
-        warned.add(op);
-        opts.warn?.(`float16: op '${n.domain ? `${n.domain}::` : ''}${op}' is not known to the float16 pass; it runs in float32`);
-      }
-      ins.forEach((name, i) => (need[i] = isFloat(name) ? 'fp32' : undefined));
-      // Generators name their output type in `dtype`; the *Like ones default to their input's.
-      const dtypeAttr = attrOf(n, 'dtype');
-      const generated = dtypeAttr ? Number(dtypeAttr.i) : op.endsWith('Like') ? types.get(ins[0]) : undefined;
-      if (outs.length === 1 && outs[0]) outType(outs[0], generated);
-      for (const o of outs)
-        if (o && !types.has(o)) throw new Float16Error(`float16: cannot tell the element type of '${o}', made by node '${n.name}' (${op}), which the pass does not know; emit value_info for it or describe ${op} in float16-ops.ts`);
-      return finish('fp32');
-    }
-
-    const role = (i: number): 'T' | 'keep' | 'any' => (spec.keep?.includes(i) ? 'keep' : spec.any?.includes(i) ? 'any' : 'T');
-    const tIndices = ins.map((_, i) => i).filter((i) => ins[i] !== '' && role(i) === 'T');
-    const tType = tIndices.map((i) => types.get(ins[i])).find((t) => t !== undefined);
-    (spec.outs ?? outs.map(() => 'T' as const)).forEach((r, k) => {
-      if (k < outs.length && outs[k]) outType(outs[k], r === 'T' ? tType : r === 'bool' ? DT.BOOL : DT.INT64);
-    });
-    for (let k = (spec.outs ?? []).length; k < outs.length; k++) if (outs[k]) outType(outs[k], tType);
-
-    let prec: Prec;
-    if (spec.cls === 'float32' || float32Ops.has(op)) prec = 'fp32';
-    else if (spec.cls === 'compute') prec = 'fp16';
-    else {
-      // Exact ops follow their inputs: float32 when every computed float input already is.
-      const computed = tIndices.filter((i) => isFloat(ins[i]) && !constants.has(ins[i]));
-      prec = computed.length > 0 && computed.every((i) => home.get(ins[i]) === 'fp32') ? 'fp32' : 'fp16';
-    }
+/** The plan of one node: its precision (the home of its float outputs) and the precision each input needs. */
+function planNode(pass: Pass, n: P.INodeProto, o: { float32Ops: ReadonlySet<string>; warnOnce: (op: string, message: string) => void }): NodePlan {
+  const { types, home, constants, io } = pass;
+  const isFloat = (name: string) => isFloatIn(pass, name);
+  const op = n.opType ?? '';
+  const ins = n.input ?? [];
+  const outs = n.output ?? [];
+  const need: (Prec | undefined)[] = ins.map(() => undefined);
+  const outType = (name: string, t: number | undefined) => {
+    if (!types.has(name) && t !== undefined) types.set(name, t);
+  };
+  const finish = (prec: Prec, retype = false): NodePlan => {
     ins.forEach((name, i) => {
-      if (!isFloat(name)) return;
-      const r = role(i);
-      need[i] = r === 'keep' ? 'fp32' : r === 'any' ? undefined : prec;
+      const p = need[i];
+      if (p && isFloat(name) && constants.has(name)) {
+        const s = pass.constNeeds.get(name) ?? new Set<Prec>();
+        s.add(p);
+        pass.constNeeds.set(name, s);
+      }
     });
-    return finish(prec);
+    for (const out of outs) if (isFloat(out)) home.set(out, prec);
+    return { need, retype };
+  };
+
+  // Ops with type attributes.
+  if (isStandard(n) && op === 'Cast') {
+    const to = Number(attrOf(n, 'to')?.i ?? 0);
+    if (outs[0]) types.set(outs[0], to);
+    if (to !== DT.FLOAT) return finish('fp16');
+    // A Cast to float32 that makes a float32 graph output is left alone rather than cast twice.
+    const prec: Prec = pass.outputNames.has(outs[0]) ? io : 'fp16';
+    return finish(prec, prec === 'fp16');
+  }
+  if (isStandard(n) && op === 'ConstantOfShape') {
+    const t = attrOf(n, 'value')?.t;
+    outType(outs[0], t?.dataType ?? DT.FLOAT);
+    return finish('fp16', isFloat(outs[0]));
+  }
+  if (isStandard(n) && op === 'Constant') {
+    outType(outs[0], constantElemType(n));
+    return finish('fp32');
   }
 
-  // ---- names ----
+  const spec: Float16OpSpec | undefined = isStandard(n) ? FLOAT16_OPS[op] : undefined;
+  if (!spec) {
+    // Unknown op: feed it its original float32 and trust value_info for its outputs' types.
+    o.warnOnce(op, `float16: op '${n.domain ? `${n.domain}::` : ''}${op}' is not known to the float16 pass; it runs in float32`);
+    ins.forEach((name, i) => (need[i] = isFloat(name) ? 'fp32' : undefined));
+    // Generators name their output type in `dtype`; the *Like ones default to their input's.
+    const dtypeAttr = attrOf(n, 'dtype');
+    const generated = dtypeAttr ? Number(dtypeAttr.i) : op.endsWith('Like') ? types.get(ins[0]) : undefined;
+    if (outs.length === 1 && outs[0]) outType(outs[0], generated);
+    for (const out of outs)
+      if (out && !types.has(out)) throw new Float16Error(`float16: cannot tell the element type of '${out}', made by node '${n.name}' (${op}), which the pass does not know; emit value_info for it or describe ${op} in float16-ops.ts`);
+    return finish('fp32');
+  }
+
+  const role = (i: number): 'T' | 'keep' | 'any' => (spec.keep?.includes(i) ? 'keep' : spec.any?.includes(i) ? 'any' : 'T');
+  const tIndices = ins.map((_, i) => i).filter((i) => ins[i] !== '' && role(i) === 'T');
+  const tType = tIndices.map((i) => types.get(ins[i])).find((t) => t !== undefined);
+  (spec.outs ?? outs.map(() => 'T' as const)).forEach((r, k) => {
+    if (k < outs.length && outs[k]) outType(outs[k], r === 'T' ? tType : r === 'bool' ? DT.BOOL : DT.INT64);
+  });
+  for (let k = (spec.outs ?? []).length; k < outs.length; k++) if (outs[k]) outType(outs[k], tType);
+
+  let prec: Prec;
+  if (spec.cls === 'float32' || o.float32Ops.has(op)) prec = 'fp32';
+  else if (spec.cls === 'compute') prec = 'fp16';
+  else {
+    // Exact ops follow their inputs: float32 when every computed float input already is.
+    const computed = tIndices.filter((i) => isFloat(ins[i]) && !constants.has(ins[i]));
+    prec = computed.length > 0 && computed.every((i) => home.get(ins[i]) === 'fp32') ? 'fp32' : 'fp16';
+  }
+  ins.forEach((name, i) => {
+    if (!isFloat(name)) return;
+    const r = role(i);
+    need[i] = r === 'keep' ? 'fp32' : r === 'any' ? undefined : prec;
+  });
+  return finish(prec);
+}
+
+/** Fresh names: `base`, else base_1, base_2… not used anywhere in the graph yet. */
+function nameAllocator(g: P.IGraphProto): (base: string) => string {
   const used = new Set<string>();
   for (const v of [...(g.input ?? []), ...(g.output ?? []), ...(g.valueInfo ?? [])]) used.add(v.name ?? '');
   for (const t of g.initializer ?? []) used.add(t.name ?? '');
@@ -266,28 +270,42 @@ export function toFloat16(model: P.IModelProto, opts: Float16Options = {}): P.IM
     for (const x of [...(n.input ?? []), ...(n.output ?? [])]) used.add(x);
     if (n.name) used.add(n.name);
   }
-  const fresh = (base: string): string => {
+  return (base) => {
     let name = base;
     for (let i = 1; used.has(name); i++) name = `${base}_${i}`;
     used.add(name);
     return name;
   };
+}
 
-  // Each float tensor's available representations: precision → name.
+/** Each float tensor's representations (precision → name), and the element type each name ends up with. */
+interface Representations {
+  readonly of: (name: string) => Map<Prec, string>;
+  readonly finalType: Map<string, number>;
+}
+
+function representations(): Representations {
   const reps = new Map<string, Map<Prec, string>>();
-  const repsOf = (name: string) => {
+  const of = (name: string) => {
     let r = reps.get(name);
     if (!r) reps.set(name, (r = new Map()));
     return r;
   };
-  const finalType = new Map<string, number>();
+  return { of, finalType: new Map() };
+}
 
-  // Constants: the original name holds the precision every consumer wants, or float32 when they differ.
-  const initializer: P.ITensorProto[] = [...otherInits];
-  for (const [name, t] of constants) {
-    const needs = constNeeds.get(name) ?? new Set<Prec>();
-    const primary: Prec = outputNames.has(name) ? io : needs.size === 1 && needs.has('fp16') ? 'fp16' : 'fp32';
-    const r = repsOf(name);
+/**
+ * The initializers: each float constant under its own name in the precision every consumer wants (float32 when they
+ * differ), plus a converted copy for each other precision wanted; graph inputs with initializers (overridable
+ * defaults) take the I/O precision.
+ */
+function placeConstants(pass: Pass, reps: Representations, fresh: (base: string) => string): P.ITensorProto[] {
+  const { io } = pass;
+  const initializer: P.ITensorProto[] = [...pass.otherInits];
+  for (const [name, t] of pass.constants) {
+    const needs = pass.constNeeds.get(name) ?? new Set<Prec>();
+    const primary: Prec = pass.outputNames.has(name) ? io : needs.size === 1 && needs.has('fp16') ? 'fp16' : 'fp32';
+    const r = reps.of(name);
     r.set(primary, name);
     initializer.push(primary === 'fp16' ? halfTensor(t) : t);
     for (const p of needs) {
@@ -296,18 +314,22 @@ export function toFloat16(model: P.IModelProto, opts: Float16Options = {}): P.IM
       r.set(p, n2);
       initializer.push(p === 'fp16' ? halfTensor(t, n2) : t.name === n2 ? t : { ...t, name: n2 });
     }
-    for (const [p, n2] of r) finalType.set(n2, elemOf(p));
+    for (const [p, n2] of r) reps.finalType.set(n2, elemOf(p));
   }
-  // Graph inputs that also have initializers (overridable defaults) take the I/O precision.
   for (let k = 0; k < initializer.length; k++) {
     const t = initializer[k];
-    if (inputNames.has(t.name ?? '') && t.dataType === DT.FLOAT && io === 'fp16') initializer[k] = halfTensor(t);
+    if (pass.inputNames.has(t.name ?? '') && t.dataType === DT.FLOAT && io === 'fp16') initializer[k] = halfTensor(t);
   }
-  for (const [name, p] of home) if (inputNames.has(name)) repsOf(name).set(p, name);
+  for (const [name, p] of pass.home) if (pass.inputNames.has(name)) reps.of(name).set(p, name);
+  return initializer;
+}
 
-  // ---- emit nodes in order, with Casts where a consumer needs the other precision ----
+const castTo = (p: Prec): P.IAttributeProto => ({ name: 'to', type: AT.INT, i: elemOf(p) });
+
+/** The nodes in order, each reading the representation it needs (a Cast made once where none exists yet). */
+function emitNodes(pass: Pass, plans: readonly NodePlan[], reps: Representations, fresh: (base: string) => string): P.INodeProto[] {
+  const { io, home } = pass;
   const out: P.INodeProto[] = [];
-  const castTo = (p: Prec): P.IAttributeProto => ({ name: 'to', type: AT.INT, i: elemOf(p) });
   const castNode = (from: string, to: string, p: Prec): P.INodeProto => ({
     opType: 'Cast',
     input: [from],
@@ -317,7 +339,7 @@ export function toFloat16(model: P.IModelProto, opts: Float16Options = {}): P.IM
     docString: 'float16 pass: precision change',
   });
   const repFor = (name: string, p: Prec): string => {
-    const r = repsOf(name);
+    const r = reps.of(name);
     const have = r.get(p);
     if (have) return have;
     const h = home.get(name);
@@ -326,18 +348,18 @@ export function toFloat16(model: P.IModelProto, opts: Float16Options = {}): P.IM
     const cast = fresh(`${name}/${p}`);
     out.push(castNode(src, cast, p));
     r.set(p, cast);
-    finalType.set(cast, elemOf(p));
+    reps.finalType.set(cast, elemOf(p));
     return cast;
   };
 
-  nodes.forEach((n, k) => {
+  pass.nodes.forEach((n, k) => {
     const plan = plans[k];
     const input = (n.input ?? []).map((name, i) => {
       const p = plan.need[i];
       if (p) return repFor(name, p);
       // 'any' inputs read whatever representation exists, the home one first.
-      if (isFloat(name) && !inputNames.has(name)) {
-        const r = repsOf(name);
+      if (isFloatIn(pass, name) && !pass.inputNames.has(name)) {
+        const r = reps.of(name);
         return r.get(home.get(name) ?? 'fp32') ?? r.values().next().value ?? name;
       }
       return name;
@@ -345,20 +367,20 @@ export function toFloat16(model: P.IModelProto, opts: Float16Options = {}): P.IM
     const afterwards: P.INodeProto[] = [];
     const output = (n.output ?? []).map((name) => {
       const p = home.get(name);
-      if (!p || !isFloat(name)) return name;
-      const r = repsOf(name);
-      if (outputNames.has(name) && p !== io) {
+      if (!p || !isFloatIn(pass, name)) return name;
+      const r = reps.of(name);
+      if (pass.outputNames.has(name) && p !== io) {
         // A graph output made in the other precision: computed under a new name, then cast to its own.
         const inner = fresh(`${name}/${p}`);
         r.set(p, inner);
         r.set(io, name);
-        finalType.set(inner, elemOf(p));
-        finalType.set(name, elemOf(io));
+        reps.finalType.set(inner, elemOf(p));
+        reps.finalType.set(name, elemOf(io));
         afterwards.push(castNode(inner, name, io));
         return inner;
       }
       r.set(p, name);
-      finalType.set(name, elemOf(p));
+      reps.finalType.set(name, elemOf(p));
       return name;
     });
     let attribute = n.attribute ?? [];
@@ -370,23 +392,50 @@ export function toFloat16(model: P.IModelProto, opts: Float16Options = {}): P.IM
     out.push({ ...n, input, output, attribute });
     out.push(...afterwards);
   });
+  return out;
+}
+
+/**
+ * The float16 model. Throws Float16Error for what it cannot convert faithfully: control-flow
+ * subgraphs, external data, sparse initializers, and outputs of unknown ops whose type no
+ * value_info gives. Read the graph, plan every node's precision, place the constants, emit the
+ * nodes with the Casts they need, and retype the graph's declarations.
+ */
+export function toFloat16(model: P.IModelProto, opts: Float16Options = {}): P.IModelProto {
+  const g = model.graph;
+  if (!g) throw new Float16Error('float16: the model has no graph');
+  // Cast took a type name before opset 6, and ONNX Runtime supports opsets from 7.
+  const opset = Number((model.opsetImport ?? []).find((o) => !o.domain || o.domain === 'ai.onnx')?.version ?? 0);
+  if (opset < 7) throw new Float16Error(`float16: the model's opset ${opset} is older than 7, the oldest this pass writes Casts for`);
+  if ((g.sparseInitializer?.length ?? 0) > 0) throw new Float16Error('float16: sparse initializers are not supported');
+  const io: Prec = (opts.io ?? 'float32') === 'float16' ? 'fp16' : 'fp32';
+  const warned = new Set<string>();
+  const warnOnce = (op: string, message: string) => {
+    if (!warned.has(op)) (warned.add(op), opts.warn?.(message));
+  };
+
+  const pass = readGraph(g, io);
+  const plans = pass.nodes.map((n) => planNode(pass, n, { float32Ops: opts.float32Ops ?? DEFAULT_FLOAT32_OPS, warnOnce }));
+  const fresh = nameAllocator(g);
+  const reps = representations();
+  const initializer = placeConstants(pass, reps, fresh);
+  const node = emitNodes(pass, plans, reps, fresh);
 
   const retypeValue = (v: P.IValueInfoProto, elem: number | undefined): P.IValueInfoProto =>
     elem === undefined || v.type?.tensorType?.elemType !== DT.FLOAT ? v : { ...v, type: { ...v.type, tensorType: { ...v.type.tensorType, elemType: elem } } };
   const ioElem = elemOf(io);
   const metadata = (model.metadataProps ?? []).filter((p) => p.key !== DTYPE_KEY && p.key !== IO_DTYPE_KEY);
   metadata.push({ key: DTYPE_KEY, value: 'float16' }, { key: IO_DTYPE_KEY, value: io === 'fp16' ? 'float16' : 'float32' });
-
   return {
     ...model,
     metadataProps: metadata,
     graph: {
       ...g,
-      node: out,
+      node,
       initializer,
       input: (g.input ?? []).map((v) => retypeValue(v, ioElem)),
       output: (g.output ?? []).map((v) => retypeValue(v, ioElem)),
-      valueInfo: (g.valueInfo ?? []).map((v) => retypeValue(v, finalType.get(v.name ?? ''))),
+      valueInfo: (g.valueInfo ?? []).map((v) => retypeValue(v, reps.finalType.get(v.name ?? ''))),
     },
   };
 }

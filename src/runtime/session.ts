@@ -86,6 +86,16 @@ export class Model {
     return new Model(await create(ort, model, { ...base, executionProviders: ['cpu'] }), ort, 'cpu');
   }
 
+  /** Load, run once and release: for a model run a single time (tests, probes). */
+  static async runOnce(model: string | Uint8Array, feeds: Readonly<Record<string, HostTensor>>, opts: SessionOptions = { threads: 1 }): Promise<Record<string, HostTensor>> {
+    const m = await Model.load(model, opts);
+    try {
+      return await m.run(feeds);
+    } finally {
+      await m.release();
+    }
+  }
+
   get inputNames(): readonly string[] {
     return this.session.inputNames;
   }

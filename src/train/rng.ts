@@ -1,5 +1,6 @@
 // The data-order generator: small, seedable, and with a state that fits in a checkpoint,
 // so a resumed run draws exactly the batches the uninterrupted run would have drawn.
+import { mulberry32Advance, mulberry32Value } from '../util/rng.js';
 
 export class DataRng {
   private s: number;
@@ -15,11 +16,8 @@ export class DataRng {
   }
   /** Uniform in [0, 1). */
   next(): number {
-    this.s = (this.s + 0x6d2b79f5) >>> 0;
-    let t = this.s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    this.s = mulberry32Advance(this.s);
+    return mulberry32Value(this.s);
   }
   /** Uniform integer in [0, n). */
   int(n: number): number {

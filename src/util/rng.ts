@@ -10,16 +10,21 @@ export function hashSeed(seed: number, text: string): number {
   return h;
 }
 
+/** mulberry32's state after one step. */
+export const mulberry32Advance = (state: number): number => (state + 0x6d2b79f5) >>> 0;
+
+/** mulberry32's output for an (advanced) state: uniform in [0, 1). */
+export function mulberry32Value(state: number): number {
+  let t = state;
+  t = Math.imul(t ^ (t >>> 15), t | 1);
+  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+}
+
 /** mulberry32: 32-bit state, uniform floats in [0, 1). */
 export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return () => mulberry32Value((a = mulberry32Advance(a)));
 }
 
 /**

@@ -23,14 +23,7 @@ function initializers(bytes: Uint8Array): Map<string, Uint8Array> {
   return new Map((g.initializer ?? []).map((t) => [t.name!, t.rawData!]));
 }
 
-async function run(bytes: Uint8Array, feeds: Record<string, HostTensor>): Promise<Record<string, HostTensor>> {
-  const m = await Model.load(bytes, { threads: 1 });
-  try {
-    return await m.run(feeds);
-  } finally {
-    await m.release();
-  }
-}
+const run = (bytes: Uint8Array, feeds: Record<string, HostTensor>): Promise<Record<string, HostTensor>> => Model.runOnce(bytes, feeds);
 
 /** decoder(encoder(query), encoder(template), prompt): the decoder's `query_X` / `template_X` inputs are the encoder's X. */
 async function runPair(encoder: Uint8Array, decoder: Uint8Array, feeds: Record<string, HostTensor>, decoderInputs: readonly string[]): Promise<Float32Array> {

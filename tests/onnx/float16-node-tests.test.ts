@@ -89,14 +89,7 @@ function compare(name: string, a: HostTensor, b: HostTensor): string | null {
   return null;
 }
 
-async function run(bytes: Uint8Array, feeds: Record<string, HostTensor>): Promise<Record<string, HostTensor>> {
-  const m = await Model.load(bytes, { threads: 1 });
-  try {
-    return await m.run(feeds);
-  } finally {
-    await m.release();
-  }
-}
+const run = (bytes: Uint8Array, feeds: Record<string, HostTensor>): Promise<Record<string, HostTensor>> => Model.runOnce(bytes, feeds);
 
 describe.skipIf(!existsSync(ROOT))('float16 pass on ONNX backend node tests', () => {
   it('converts, validates and matches float32 for one test per op type', async () => {

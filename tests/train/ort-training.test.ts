@@ -2,8 +2,7 @@
 // and strict shape inference; the loss falls; a run killed by SIGKILL resumes to exactly the weights and log of
 // an uninterrupted one; frozen parameters stay; --init, --device cuda's fallback and auto's choice.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { ParamStore } from '../../src/dsl/params.js';
@@ -22,18 +21,13 @@ import { OrtEngine, trainingStepModel } from '../../src/train/ort/engine.js';
 import { momentName } from '../../src/train/adam.js';
 import { slowBlobsTask } from './fixtures/slow-blobs.js';
 import { expectKilledRunResumesExactly } from './fixtures/kill-resume.js';
+import { quiet, readLog as readRunLog, tmp } from './fixtures/run-helpers.js';
 
 beforeAll(() => {
   if (!taskNames().includes('blobs-slow')) registerTask(slowBlobsTask(0));
 });
 
-const quiet = { write: () => true, isTTY: false };
-const tmp = (p: string) => mkdtempSync(join(tmpdir(), p));
-const readLog = (dir: string) =>
-  readFileSync(join(dir, 'loss.jsonl'), 'utf8')
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as Record<string, number>);
+const readLog = (dir: string) => readRunLog(dir);
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const sameBytes = (a: ArrayBufferView, b: ArrayBufferView) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
 

@@ -1,8 +1,7 @@
 // Training end to end: the loss falls on the toy task; a killed run resumes to exactly the weights,
 // losses and optimiser state of an uninterrupted one; the trained ONNX model computes what tfjs does.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import type { TF } from '../../src/dsl/graph.js';
@@ -20,6 +19,7 @@ import { blobsBatch, blobsModel } from '../../src/train/tasks/blobs.js';
 import { slowBlobsTask } from './fixtures/slow-blobs.js';
 import { expectKilledRunResumesExactly } from './fixtures/kill-resume.js';
 import '../../src/app/train/tasks.js'; // the One-Prompt configurations' training tasks
+import { quiet, readLog as readRunLog, tmp } from './fixtures/run-helpers.js';
 
 let tf: TF;
 beforeAll(async () => {
@@ -27,13 +27,7 @@ beforeAll(async () => {
   if (!taskNames().includes('blobs-slow')) registerTask(slowBlobsTask(0));
 });
 
-const quiet = { write: () => true, isTTY: false };
-const tmp = (p: string) => mkdtempSync(join(tmpdir(), p));
-const readLog = (dir: string) =>
-  readFileSync(join(dir, 'loss.jsonl'), 'utf8')
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as { step: number; loss: number; dice: number });
+const readLog = (dir: string) => readRunLog<{ step: number; loss: number; dice: number }>(dir);
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 describe('training on tfjs', () => {

@@ -3,6 +3,8 @@
 // with the project's settings, and every rejected line must fail with a ShapeError whose sentence
 // begins the comment (a comment may add a parenthetical after it); lines without a directive must compile.
 import { execFile, execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -23,6 +25,13 @@ export interface MessageReport {
 const DIRECTIVE = /^(\s*)\/\/ @ts-expect-error\s*(.*)$/;
 /** A comment that reads like a rule's sentence: `op: ...`, where op may be up to three words (`prompt-parser:`, `skip connection:`). */
 const SENTENCE = /^[A-Za-z][A-Za-z0-9]*(?:[ -][A-Za-z0-9]+){0,2}: /;
+
+/** Every marked line of tests/types/`name` is rejected with the sentence its comment states, every other line accepted; at least `atLeast` lines are checked. */
+export function expectMessagesAsStated(name: string, atLeast: number): void {
+  const report = checkExpectedMessages(fileURLToPath(new URL(`./${name}`, import.meta.url)), fileURLToPath(new URL('../../', import.meta.url)));
+  expect(report.problems).toEqual([]);
+  expect(report.checked).toBeGreaterThanOrEqual(atLeast);
+}
 
 export function checkExpectedMessages(typesFile: string, repoRoot: string): MessageReport {
   return checkExpectedMessagesIn(readFileSync(typesFile, 'utf8'), typesFile, repoRoot);

@@ -14,36 +14,23 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import * as E from 'fp-ts/lib/Either.js';
-import { type Dataset, shuffledIndices, type Task } from '../data/dataset.js';
+import { shuffledIndices, type Task } from '../data/dataset.js';
 import { dataError, type DataError } from '../data/errors.js';
 import { maskArea } from '../data/image.js';
-import type { Normalisation } from '../data/intensity.js';
 import { logitsToMask } from '../inference/model-inputs.js';
 import { encodePrompt, type PromptTensors } from '../data/prompt-tensors.js';
 import type { Prompt, PromptType } from '../data/prompt.js';
-import type { Quality } from '../data/simulate.js';
 import { copyTemplateMask } from './copy-template.js';
 import { dice, meanStd } from './dice.js';
-import { asPromptSegmenter, readEvalSample, templatePrompt, type EvalModel, type EvalSample } from './protocol.js';
+import { asPromptSegmenter, readEvalSample, templatePrompt, type EvalModel, type EvalOptions, type EvalSample } from './protocol.js';
 import { decodePairs } from '../inference/segment-queries.js';
 import { regionGrow } from './region-grow.js';
-import { type ModelGeometry } from '../../../graphs/oneprompt/contract.js';
 
-export interface SelectivityOptions {
-  readonly dataset: Dataset;
-  /** Task names (default: the split's held-out tasks, or all tasks without a split); others are drawn from these. */
-  readonly tasks?: readonly string[];
+/** The protocol's options (its K templates per task, drawn the same way; other structures drawn from `tasks`), with a simulated prompt type. */
+export interface SelectivityOptions extends Omit<EvalOptions, 'promptType'> {
   readonly promptType: PromptType;
-  readonly quality: Quality;
-  /** Templates per task (K), as the protocol draws them. */
-  readonly templates: number;
-  readonly seed: number;
-  readonly geometry: ModelGeometry;
-  readonly batchSize: number;
-  readonly normalisation?: Normalisation;
   /** At most this many other structures per template (seeded choice among those labelled on it; default 4). */
   readonly maxOthers?: number;
-  readonly onProgress?: (p: { task: string; done: number; total: number }) => void;
 }
 
 /** Selectivity in Dice points, per method. */
