@@ -12,6 +12,7 @@ const all: Record<string, string> = {
   'conv-tfjs': 'bench/conv-tfjs.ts',
   'prompt-reuse': 'bench/prompt-reuse.ts',
   bombs: 'bench/bombs.ts',
+  'cli-start': 'bench/cli-start.ts',
 };
 const chosen = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(all);
 for (const name of chosen) {

@@ -18,6 +18,8 @@ function newest(path) {
 
 function fromSources() {
   if (!existsSync(`${root}src`)) return false;
+  // For comparisons (bench/cli-start.ts): the sources whatever the state of dist/.
+  if (process.env.ONEPROMPT_FROM_SOURCES === '1') return true;
   if (!existsSync(`${root}dist/.built`)) return true;
   const sources = ['src', 'graphs', 'web', 'package.json', 'tsconfig.json', 'tsconfig.build.json'].map((p) => newest(`${root}${p}`));
   return Math.max(...sources) > statSync(`${root}dist/.built`).mtimeMs;
