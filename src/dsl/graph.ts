@@ -8,6 +8,7 @@ import { callerLocation } from './source.js';
 import type { Param } from './params.js';
 import type { OnnxNodeWriter } from '../onnx/node-writer.js';
 import type { GradOps } from '../autodiff/grad-ops.js';
+import type { OpExample } from './examples.js';
 
 export type TF = typeof tfjs;
 export type TFTensor = tfjs.Tensor;
@@ -69,6 +70,8 @@ export interface OpDef<A = Record<string, never>> {
    * not float, or it takes no float inputs). See src/autodiff/grad.ts.
    */
   vjp?(d: GradOps, args: VjpArgs<A>): VjpResult;
+  /** Worked examples, run by tests/dsl/op-examples.test.ts on ONNX Runtime and tfjs, with gradient and vjp checks. */
+  readonly examples?: readonly OpExample[];
 }
 
 export interface VjpArgs<A> {

@@ -1,4 +1,5 @@
-// The gradient cases: one small graph per differentiable op (and a few layers), on small float32 shapes,
+// The gradient cases: one small graph per differentiable op without examples of its own (an op's `examples` beside
+// its OpDef are checked the same way by tests/dsl/op-examples.test.ts), and a few layers, on small float32 shapes,
 // with inputs kept away from kinks (0 for relu/abs, ties for max/min, integers for floor). Checked against
 // central differences through the tfjs kernels (gradients.test.ts) and through the backward graphs that
 // src/autodiff builds from each op's `vjp`, on ONNX Runtime and tfjs (tests/autodiff/vjp.test.ts).
@@ -9,10 +10,6 @@ import { ParamStore } from '../../src/dsl/params.js';
 import type { Shape } from '../../src/dsl/types/shape.js';
 import { mulberry32 } from '../../src/util/rng.js';
 import type { HostTensor } from '../../src/runtime/session.js';
-import { expand } from '../../src/dsl/ops/expand.js';
-import { pad } from '../../src/dsl/ops/pad.js';
-import { flip } from '../../src/dsl/ops/flip.js';
-import { reshapeLike } from '../../src/dsl/ops/reshape-like.js';
 import { layerNormParts } from '../../src/dsl/ops/layer-norm-parts.js';
 import { conv2dFilterGrad } from '../../src/dsl/ops/conv-grad.js';
 import { avgPool2dGrad, maxPool2dGrad } from '../../src/dsl/ops/pool-grad.js';
@@ -145,10 +142,6 @@ export const gradientCases: Record<string, () => GradientCase> = {
     const outs = { mean: f.reduceMean(x, [1]), sum: f.reduceSum(x, [0, 2], true), max: f.reduceMax(x, [-1]), min: f.reduceMin(x) };
     return { graph: build({ inputs: { x }, outputs: outs }), feeds: { x: { dtype: 'float32', dims: [3, 4, 2], data: distinct(24, 11, 0.55) } } };
   },
-  'softmax on the last and a middle axis': () => {
-    const x = input('x', [2, 3, 4]);
-    return { graph: build({ inputs: { x }, outputs: { last: f.softmax(x), mid: f.softmax(x, 1) } }), feeds: { x: values([2, 3, 4], 28) } };
-  },
   'layerNormalization (scale and bias as inputs)': () => {
     const x = input('x', [2, 3, 4]);
     const g = input('g', [3, 4]);
@@ -163,11 +156,8 @@ export const gradientCases: Record<string, () => GradientCase> = {
     const y = f.attention(q, k, v, { heads: 2 });
     return { graph: build({ inputs: { q, k, v }, outputs: { y } }), feeds: { q: values([2, 3, 4], 32), k: values([2, 5, 4], 33), v: values([2, 5, 6], 34) } };
   },
-  // The ops gradients are made of (src/dsl/ops/{expand,pad,flip,reshape-like,conv-grad,pool-grad,layer-norm-parts}.ts).
-  'expand (broadcast like another tensor)': () => ({ ...twoInputs((a, b) => expand(a, b) as T, [3, 1], [2, 3, 4], values([3, 1], 39), values([2, 3, 4], 40)), wrt: ['a'] }),
-  pad: () => oneInput((x) => pad(x, 1, 2, 1) as T, [2, 3], values([2, 3], 41)),
-  flip: () => oneInput((x) => flip(x, [0, 2]) as T, [2, 3, 4], values([2, 3, 4], 47)),
-  'reshapeLike (a shape read at run time)': () => ({ ...twoInputs((a, b) => reshapeLike(a, b) as T, [2, 6], [3, 4], values([2, 6], 48), values([3, 4], 49)), wrt: ['a'] }),
+  // The ops gradients are made of (src/dsl/ops/{conv-grad,pool-grad,layer-norm-parts}.ts; expand, pad, flip and
+  // reshapeLike are checked from their own examples, tests/dsl/op-examples.test.ts).
   'layerNormParts (x̂ and 1/√(σ² + ε))': () => {
     const x = input('x', [2, 3, 4]);
     const [xhat, r] = layerNormParts(x, 1, 1e-5);

@@ -22,6 +22,7 @@ export const expandOp: OpDef = {
   },
   // `like` gives only its shape.
   vjp: (d, { inputs: [x], dys: [g] }) => [g && d.sumTo(g, x.shape), undefined],
+  examples: [{ name: 'broadcast like another tensor', inputs: { a: [3, 1], b: [2, 3, 4] }, apply: ({ a, b }) => expand(a, b), wrt: ['a'] }],
 };
 
 /** `x` broadcast to the common shape of `x` and `like` (whose values are not read). */

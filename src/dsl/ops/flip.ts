@@ -19,6 +19,7 @@ export const flipOp: OpDef<{ readonly axes: readonly number[] }> = {
   },
   tfjs: (tf, [x], { axes }) => [tf.reverse(x, normAxes(axes, x.rank, 'flip'))],
   vjp: (d, { dys: [g], attrs: { axes } }) => [g && d.flip(g, axes)],
+  examples: [{ name: 'along the first and last axes', inputs: { x: [2, 3, 4] }, apply: ({ x }) => flip(x, [0, 2]) }],
 };
 
 /** `x` with the order of its elements reversed along `axes`. */

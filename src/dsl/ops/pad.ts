@@ -36,6 +36,10 @@ export const padOp: OpDef<PadAttrs> = {
     const a = normAxis(axis, x.shape.length, 'pad');
     return [d.slice(g, a, before, after === 0 ? undefined : -after)];
   },
+  examples: [
+    { name: 'before and after an axis', inputs: { x: [2, 3] }, apply: ({ x }) => pad(x, 1, 2, 1) },
+    { name: 'before only, on a negative axis', inputs: { x: [2, 3, 2] }, apply: ({ x }) => pad(x, -1, 1, 0) },
+  ],
 };
 
 /** Zeros added before and after `axis`. */

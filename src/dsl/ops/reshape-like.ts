@@ -16,6 +16,7 @@ export const reshapeLikeOp: OpDef = {
   },
   tfjs: (tf, [x, like]) => [tf.reshape(x, like.shape)],
   vjp: (d, { inputs: [x], dys: [g] }) => [g && d.reshapeLike(g, x), undefined],
+  examples: [{ name: 'a shape read at run time', inputs: { a: [2, 6], b: [3, 4] }, apply: ({ a, b }) => reshapeLike(a, b), wrt: ['a'] }],
 };
 
 /** `x`'s elements viewed in `like`'s shape (the counts must agree when run). */

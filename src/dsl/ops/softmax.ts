@@ -32,6 +32,7 @@ export const softmaxOp: OpDef<SoftmaxAttrs> = {
   },
   // y ⊙ (dy − Σ dy ⊙ y) along the axis.
   vjp: (d, { outputs: [y], dys: [g], attrs: { axis } }) => [g && d.mul(y, d.sub(g, d.reduceSum(d.mul(g, y), [axis], true)))],
+  examples: [{ name: 'on the last and a middle axis', inputs: { x: [2, 3, 4] }, apply: ({ x }) => ({ last: softmax(x), mid: softmax(x, 1) }) }],
 };
 
 /** exp(x) / Σ exp(x) along `axis` (default: the last). */
