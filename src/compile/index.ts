@@ -3,4 +3,4 @@
 // and a Triton Inference Server model repository. Node-only.
 export { saveModel } from '../onnx/save.js';
 export { compileGraphs, emitCompiled, writeCompiled, manifestTensors, moduleBreakdown, type CompileTarget, type CompileDType, type EmittedModel, type Manifest, type TensorManifest, type TritonTarget } from './compile.js';
-export { writeTritonRepository, type TritonRepositoryOptions } from './triton.js';
+export { writeTritonRepository, manifestFromModel, type TritonRepositoryOptions } from './triton.js';
