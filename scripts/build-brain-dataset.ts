@@ -33,6 +33,8 @@ export const BRAIN_DATASET: Omit<FromLabelsOptions, 'out'> = {
   grouping: { kind: 'mirror' },
   holdout: 0.2,
   sliceHoldout: 0.2,
+  // Structures kept out of training to choose models on (issue 14 phase 2), drawn after the held-out ones.
+  validation: 0.1,
   seed: 14,
   // Large targets beside the small structures: the pilot trained on the structures alone collapsed to background.
   coarse: { hemispheres: true, regions: 24 },
@@ -153,7 +155,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       process.exit(1);
     }
     const held = r.right.structures.filter((s) => s.heldOut).length;
-    console.error(`built ${o.out} in ${((Date.now() - t0) / 1000).toFixed(0)} s: ${r.right.structures.length} structures (${held} held out, ${r.right.tooSmall} too small), ${r.right.train.length} training tasks, ${r.right.heldout.length} held-out tasks, ${r.right.heldoutSlices.length} held-out slabs`);
+    console.error(`built ${o.out} in ${((Date.now() - t0) / 1000).toFixed(0)} s: ${r.right.structures.length} structures (${held} held out, ${r.right.tooSmall} too small), ${r.right.train.length} training tasks, ${r.right.heldout.length} held-out tasks, ${r.right.heldoutSlices.length} held-out slabs, ${r.right.validation.length} validation tasks`);
   }
   console.log(`dataset tree sha256: ${treeDigest(o.out)}  (${o.out})`);
   if (o.sample) {

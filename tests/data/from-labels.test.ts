@@ -99,6 +99,24 @@ describe('dataset from-labels', () => {
     for (const k of slab) expect(Math.min(...train.map((t) => Math.abs(t - k)))).toBeGreaterThan(2);
   });
 
+  it('keeps validation structures out of training, drawn after the held-out ones (which do not move)', () => {
+    const vout = join(dir, 'ds-validation');
+    const v = right(build(vout, { validation: 0.9 }));
+    expect(v.heldout).toEqual(result.heldout);
+    expect(v.validation).toEqual(['label-0005-1005-axial', 'label-0005-1005-coronal']);
+    // A validation structure is neither trained on nor given a slab.
+    expect(v.train).toEqual([]);
+    expect(v.heldoutSlices).toEqual([]);
+    expect(JSON.parse(readFileSync(join(vout, 'split.json'), 'utf8')).validation).toEqual(v.validation);
+    const ds = right(readDataset(vout));
+    expect(tasksOf(ds, 'validation').map((t) => t.name)).toEqual(v.validation);
+    expect(v.structures.find((s) => s.name === 'label-0005-1005')).toMatchObject({ heldOut: false, validation: true });
+    expect(E.isLeft(build(join(dir, 'ds-bad'), { validation: 1 }))).toBe(true);
+    // Without it, split.json has no validation list.
+    expect(JSON.parse(readFileSync(join(out, 'split.json'), 'utf8')).validation).toBeUndefined();
+    expect(result.validation).toEqual([]);
+  });
+
   it('cuts masks that match the image: the structure is where the image is bright', () => {
     for (const t of ['label-0005-1005-axial', 'label-0005-1005-coronal']) {
       for (const f of readdirSync(join(out, t, 'images'))) {
