@@ -9,6 +9,15 @@ import type { Device } from '../runtime/session.js';
 import { onePromptTask } from '../train/tasks/one-prompt.js';
 import { getTask, taskNames } from '../train/tasks/index.js';
 import { registerTask } from '../train/task.js';
+import { parseLossWeights, type LossWeights } from '../train/loss.js';
+
+const lossArg = (v: string): LossWeights => {
+  try {
+    return parseLossWeights(v);
+  } catch (e) {
+    throw new InvalidArgumentError((e as Error).message.replace(/^loss: /, ''));
+  }
+};
 
 const positiveInt = (what: string) => (v: string) => {
   const n = Number(v);
@@ -55,6 +64,7 @@ interface TrainCliOptions {
   masking?: MaskingStep;
   encoder?: EncoderKind;
   augment?: boolean;
+  loss?: LossWeights;
 }
 
 /**
@@ -92,6 +102,7 @@ export function registerTrain(program: Command): void {
     .addOption(new Option('--masking <step>', 'One-Prompt configs: Prompt-Parser masking step (as compile)').choices(['add', 'binary', 'norm', 'gaussian']))
     .addOption(new Option('--encoder <kind>', 'One-Prompt configs: image encoder (as compile)').choices(['cnn', 'vit']))
     .option('--augment', 'One-Prompt configs: template and query as two patients, each with its own warp and intensity change (src/data/augment.ts)')
+    .option('--loss <weights>', 'loss: cross-entropy weight, soft-Dice weight, positive-pixel weight of the cross-entropy, focal exponent, e.g. "dice=2,pos=10,focal=2" (default ce=1,dice=1,pos=1,focal=0: the paper\'s sum)', lossArg)
     .option('--init <file>', 'fine-tune: start from these weights (.safetensors, or a compiled float32 .onnx of the same config, e.g. compiled/oneprompt-default.onnx) with a fresh optimiser')
     .action(async (o: TrainCliOptions) => {
       await runTrainingJob({
@@ -111,6 +122,7 @@ export function registerTrain(program: Command): void {
         freeze: o.freeze === undefined ? undefined : o.freeze.split(',').map((s) => s.trim()).filter(Boolean),
         warmupSteps: o.warmup,
         init: o.init,
+        loss: o.loss,
       });
     });
 }
