@@ -2,7 +2,7 @@
 // from a dataset folder through the batch provider of src/data (each query paired with a template and its
 // prompt drawn from the same task's template split), with every random draw taken from the loop's DataRng.
 import { configs, withVariant, type ConfigName, type EncoderKind, type MaskingStep, type PromptingStep } from '../../../graphs/oneprompt/config.js';
-import { DEFAULT_AUGMENT } from '../../data/augment.js';
+import { DEFAULT_AUGMENT, scaleWarp } from '../../data/augment.js';
 import { buildOnePrompt, OUTPUT_NAME } from '../../../graphs/oneprompt/model.js';
 import { createBatchProvider, type TrainingBatch } from '../../data/batches.js';
 import { readDataset, templateSplit } from '../../data/dataset.js';
@@ -32,21 +32,34 @@ export interface OnePromptTaskOptions {
   readonly encoder?: EncoderKind;
   /** Template and query as two patients (src/data/augment.ts, DEFAULT_AUGMENT). */
   readonly augment?: boolean;
+  /** With augment: the spatial warp's ranges times this factor (default 1; scaleWarp). */
+  readonly warp?: number;
+  /** Share of interactive samples, template = query (default SELF_TEMPLATE_FRACTION). */
+  readonly interactive?: number;
 }
 
 /** The registered name of a variant: "tiny128+parser=add+masking=binary+augment" (the plain config name without options). */
 export const onePromptTaskName = (name: ConfigName, o: OnePromptTaskOptions = {}): string =>
-  [name, ...(['parser', 'masking', 'encoder'] as const).filter((k) => o[k]).map((k) => `${k}=${o[k]}`), ...(o.augment ? ['augment'] : [])].join('+');
+  [
+    name,
+    ...(['parser', 'masking', 'encoder'] as const).filter((k) => o[k]).map((k) => `${k}=${o[k]}`),
+    ...(o.augment ? [o.warp !== undefined && o.warp !== 1 ? `augment+warp=${o.warp}` : 'augment'] : []),
+    ...(o.interactive !== undefined && o.interactive !== SELF_TEMPLATE_FRACTION ? [`interactive=${o.interactive}`] : []),
+  ].join('+');
 
 export function onePromptTask(name: ConfigName, o: OnePromptTaskOptions = {}): TrainTask {
   const config = withVariant(configs[name], o);
+  if (o.warp !== undefined && !o.augment) throw new Error('the warp factor applies to the augmentation: add --augment');
+  const interactive = o.interactive ?? SELF_TEMPLATE_FRACTION;
+  if (!(interactive >= 0 && interactive <= 1)) throw new Error(`the share of interactive samples must be in [0, 1], got ${interactive}`);
+  const augment = o.augment ? scaleWarp(DEFAULT_AUGMENT, o.warp ?? 1) : undefined;
   return {
     name: onePromptTaskName(name, o),
-    description: `One-Prompt ${name}: ${config.size}² input, ${config.encoder} encoder, ${config.parser} prompting, ${config.masking} masking${o.augment ? ', two-patient augmentation' : ''}`,
+    description: `One-Prompt ${name}: ${config.size}² input, ${config.encoder} encoder, ${config.parser} prompting, ${config.masking} masking${o.augment ? `, two-patient augmentation${o.warp !== undefined && o.warp !== 1 ? ` (warp ×${o.warp})` : ''}` : ''}${interactive !== SELF_TEMPLATE_FRACTION ? `, ${interactive} interactive samples` : ''}`,
     model: (store) => ({ graph: buildOnePrompt(config, store.seed).graph, logits: OUTPUT_NAME }),
     data: (dir, batchSize) => {
       const dataset = orThrow(readDataset(dir));
-      const provider = orThrow(createBatchProvider({ dataset, geometry: { size: config.size, points: config.points }, batchSize, seed: SPLIT_SEED, selfTemplateFraction: SELF_TEMPLATE_FRACTION, augment: o.augment ? DEFAULT_AUGMENT : undefined }));
+      const provider = orThrow(createBatchProvider({ dataset, geometry: { size: config.size, points: config.points }, batchSize, seed: SPLIT_SEED, selfTemplateFraction: interactive, augment }));
       orThrow(provider.preload());
       const tasks = dataset.tasks.filter((t) => provider.tasks.includes(t.name));
       const queries = tasks.reduce((n, t) => n + templateSplit(t, SPLIT_SEED).queries.length, 0);
