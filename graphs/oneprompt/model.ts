@@ -74,6 +74,7 @@ export function assembleOnePrompt(c: OnePromptConfig, d: ModelDims<'S', 'G', 'L'
       ffnRatio: c.ffnRatio,
       prompting: c.parser,
       masking: c.masking,
+      aligned: c.aligned,
     });
   }
   if (!es) throw new Error(`config '${c.name}': blocks must be at least 1`);
