@@ -6,7 +6,7 @@ import { configs, type ConfigName, type EncoderKind, type MaskingStep, type Prom
 import { BACKEND_NAMES, isBackendName } from '../train/backend.js';
 import { runTrainingJob, type TrainBackend } from '../train/run.js';
 import type { Device } from '../runtime/session.js';
-import { onePromptTask } from '../train/tasks/one-prompt.js';
+import { onePromptTask, type TargetSet } from '../train/tasks/one-prompt.js';
 import { getTask, taskNames } from '../train/tasks/index.js';
 import { registerTask } from '../train/task.js';
 import { parseLossWeights, type LossWeights } from '../train/loss.js';
@@ -76,6 +76,7 @@ interface TrainCliOptions {
   augment?: boolean;
   warp?: number;
   interactive?: number;
+  targets?: TargetSet;
   loss?: LossWeights;
 }
 
@@ -83,11 +84,11 @@ interface TrainCliOptions {
  * The registered task a run trains: the config itself, or, with --parser/--masking/--encoder/--augment, that
  * One-Prompt variant, registered on first use under a name that says what it is ("tiny128+masking=binary+augment").
  */
-export function trainTaskName(o: Pick<TrainCliOptions, 'config' | 'parser' | 'masking' | 'encoder' | 'augment' | 'warp' | 'interactive'>): string {
-  if (!o.parser && !o.masking && !o.encoder && !o.augment && o.warp === undefined && o.interactive === undefined) return o.config;
+export function trainTaskName(o: Pick<TrainCliOptions, 'config' | 'parser' | 'masking' | 'encoder' | 'augment' | 'warp' | 'interactive' | 'targets'>): string {
+  if (!o.parser && !o.masking && !o.encoder && !o.augment && o.warp === undefined && o.interactive === undefined && o.targets === undefined) return o.config;
   if (!(o.config in configs)) throw new InvalidArgumentError(`--parser, --masking, --encoder, --augment, --warp and --interactive apply to the One-Prompt configurations (${Object.keys(configs).join(', ')}), not to '${o.config}'`);
   if (o.warp !== undefined && !o.augment) throw new InvalidArgumentError('--warp scales the augmentation\'s spatial warp: add --augment');
-  const task = onePromptTask(o.config as ConfigName, { parser: o.parser, masking: o.masking, encoder: o.encoder, augment: o.augment, warp: o.warp, interactive: o.interactive });
+  const task = onePromptTask(o.config as ConfigName, { parser: o.parser, masking: o.masking, encoder: o.encoder, augment: o.augment, warp: o.warp, interactive: o.interactive, targets: o.targets });
   if (!taskNames().includes(task.name)) registerTask(task);
   return getTask(task.name).name;
 }
@@ -117,6 +118,7 @@ export function registerTrain(program: Command): void {
     .option('--augment', 'One-Prompt configs: template and query as two patients, each with its own warp and intensity change (src/data/augment.ts)')
     .option('--warp <f>', 'One-Prompt configs, with --augment: the spatial warp\'s ranges (rotation, scale, shear, translation, elastic) times f (default 1; 0: intensity changes only)', fractionOrMore)
     .option('--interactive <f>', 'One-Prompt configs: share of interactive samples, template = query prompted on its own mask (default 0.3)', unitFraction)
+    .addOption(new Option('--targets <set>', 'One-Prompt configs, a dataset from `dataset from-labels --coarse`: train on all tasks, only the large targets (brain, hemispheres, regions) or only the atlas structures').choices(['all', 'large', 'structures']))
     .option('--loss <weights>', 'loss: cross-entropy weight, soft-Dice weight, positive-pixel weight of the cross-entropy, focal exponent, e.g. "dice=2,pos=10,focal=2" (default ce=1,dice=1,pos=1,focal=0: the paper\'s sum)', lossArg)
     .option('--init <file>', 'fine-tune: start from these weights (.safetensors, or a compiled float32 .onnx of the same config, e.g. compiled/oneprompt-default.onnx) with a fresh optimiser')
     .action(async (o: TrainCliOptions) => {

@@ -12,6 +12,7 @@ import { right, message } from './either.js';
 import { makeNifti } from './fixtures.js';
 import { main } from '../../src/cli/main.js';
 import { recordingIO } from '../../src/cli/io.js';
+import { onePromptTask } from '../../src/train/tasks/one-prompt.js';
 
 // A 24×20×16 "brain": a bright ellipsoid with, inside it, a left box (label 5), its mirror twin on the right
 // (label 1005), a midline box (label 7, its own mirror) and a one-voxel label (9), too small to keep.
@@ -196,5 +197,15 @@ describe('dataset from-labels', () => {
     let [leftCols, rightCols] = [0, 0];
     for (let i = 0; i < left.data.length; i++) if (left.data[i]) (i % 32 >= 16 ? (leftCols += 1) : (rightCols += 1));
     expect(leftCols).toBeGreaterThan(rightCols);
+  });
+
+  it('train --targets draws from the large targets only, or from the atlas structures only', async () => {
+    const big = join(dir, 'coarse');
+    const summary = async (targets: 'large' | 'structures' | 'all') => (await onePromptTask('tiny', { targets }).data(big, 2)).summary;
+    expect(await summary('large')).toMatch(/: 8 training task\(s\)/); // brain, 2 hemispheres, 1 region × 2 planes
+    expect(await summary('structures')).toMatch(/: 2 training task\(s\)/);
+    expect(await summary('all')).toMatch(/: 10 training task\(s\)/);
+    expect(onePromptTask('tiny', { targets: 'large' }).name).toBe('tiny+targets=large');
+    await expect(onePromptTask('tiny', { targets: 'large' }).data(join(dir, 'ds-validation'), 2)).rejects.toThrow(/no training task is a large target/);
   });
 });

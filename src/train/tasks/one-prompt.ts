@@ -10,6 +10,9 @@ import { orThrow } from '../../data/errors.js';
 import { inputDims, INPUT_NAMES } from '../../data/model-inputs.js';
 import type { Batch } from '../loop.js';
 import type { TrainTask } from '../task.js';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DATASET_FILE } from '../../data/from-labels.js';
 
 /** Fixed, so that which images are templates does not change with the run's seed. */
 const SPLIT_SEED = 0;
@@ -36,6 +39,22 @@ export interface OnePromptTaskOptions {
   readonly warp?: number;
   /** Share of interactive samples, template = query (default SELF_TEMPLATE_FRACTION). */
   readonly interactive?: number;
+  /**
+   * Which training tasks to draw from: 'all' (default), 'large' (only the large targets of `dataset from-labels
+   * --coarse`: brain, hemispheres, regions) or 'structures' (only the atlas structures). A curriculum trains on
+   * 'large' first (docs/brain-data.md).
+   */
+  readonly targets?: TargetSet;
+}
+
+export type TargetSet = 'all' | 'large' | 'structures';
+
+/** Task names of the large targets, from the dataset's provenance file (dataset from-labels marks them `coarse`). */
+function largeTargetTasks(dir: string): Set<string> {
+  const file = join(dir, DATASET_FILE);
+  if (!existsSync(file)) throw new Error(`${file} is missing: --targets needs a dataset built by \`oneprompt dataset from-labels\` (it marks the large targets)`);
+  const meta = JSON.parse(readFileSync(file, 'utf8')) as { structures?: { coarse?: boolean; planes: Record<string, { task: string }> }[] };
+  return new Set((meta.structures ?? []).filter((s) => s.coarse).flatMap((s) => Object.values(s.planes).map((p) => p.task)));
 }
 
 /** The registered name of a variant: "tiny128+parser=add+masking=binary+augment" (the plain config name without options). */
@@ -45,6 +64,7 @@ export const onePromptTaskName = (name: ConfigName, o: OnePromptTaskOptions = {}
     ...(['parser', 'masking', 'encoder'] as const).filter((k) => o[k]).map((k) => `${k}=${o[k]}`),
     ...(o.augment ? [o.warp !== undefined && o.warp !== 1 ? `augment+warp=${o.warp}` : 'augment'] : []),
     ...(o.interactive !== undefined && o.interactive !== SELF_TEMPLATE_FRACTION ? [`interactive=${o.interactive}`] : []),
+    ...(o.targets && o.targets !== 'all' ? [`targets=${o.targets}`] : []),
   ].join('+');
 
 export function onePromptTask(name: ConfigName, o: OnePromptTaskOptions = {}): TrainTask {
@@ -55,11 +75,18 @@ export function onePromptTask(name: ConfigName, o: OnePromptTaskOptions = {}): T
   const augment = o.augment ? scaleWarp(DEFAULT_AUGMENT, o.warp ?? 1) : undefined;
   return {
     name: onePromptTaskName(name, o),
-    description: `One-Prompt ${name}: ${config.size}² input, ${config.encoder} encoder, ${config.parser} prompting, ${config.masking} masking${o.augment ? `, two-patient augmentation${o.warp !== undefined && o.warp !== 1 ? ` (warp ×${o.warp})` : ''}` : ''}${interactive !== SELF_TEMPLATE_FRACTION ? `, ${interactive} interactive samples` : ''}`,
+    description: `One-Prompt ${name}: ${config.size}² input, ${config.encoder} encoder, ${config.parser} prompting, ${config.masking} masking${o.augment ? `, two-patient augmentation${o.warp !== undefined && o.warp !== 1 ? ` (warp ×${o.warp})` : ''}` : ''}${interactive !== SELF_TEMPLATE_FRACTION ? `, ${interactive} interactive samples` : ''}${o.targets && o.targets !== 'all' ? `, ${o.targets === 'large' ? 'large targets' : 'atlas structures'} only` : ''}`,
     model: (store) => ({ graph: buildOnePrompt(config, store.seed).graph, logits: OUTPUT_NAME }),
     data: (dir, batchSize) => {
       const dataset = orThrow(readDataset(dir));
-      const provider = orThrow(createBatchProvider({ dataset, geometry: { size: config.size, points: config.points }, batchSize, seed: SPLIT_SEED, selfTemplateFraction: interactive, augment }));
+      const train = dataset.split ? dataset.split.train : dataset.tasks.map((t) => t.name);
+      let chosen: readonly string[] | undefined;
+      if (o.targets && o.targets !== 'all') {
+        const large = largeTargetTasks(dir);
+        chosen = train.filter((t) => large.has(t) === (o.targets === 'large'));
+        if (chosen.length === 0) throw new Error(`${dir}: no training task is ${o.targets === 'large' ? 'a large target' : 'an atlas structure'} (--targets ${o.targets})`);
+      }
+      const provider = orThrow(createBatchProvider({ dataset, tasks: chosen, geometry: { size: config.size, points: config.points }, batchSize, seed: SPLIT_SEED, selfTemplateFraction: interactive, augment }));
       orThrow(provider.preload());
       const tasks = dataset.tasks.filter((t) => provider.tasks.includes(t.name));
       const queries = tasks.reduce((n, t) => n + templateSplit(t, SPLIT_SEED).queries.length, 0);
