@@ -206,6 +206,6 @@ describe('dataset from-labels', () => {
     expect(await summary('structures')).toMatch(/: 2 training task\(s\)/);
     expect(await summary('all')).toMatch(/: 10 training task\(s\)/);
     expect(onePromptTask('tiny', { targets: 'large' }).name).toBe('tiny+targets=large');
-    await expect(onePromptTask('tiny', { targets: 'large' }).data(join(dir, 'ds-validation'), 2)).rejects.toThrow(/no training task is a large target/);
+    await expect(async () => onePromptTask('tiny', { targets: 'large' }).data(join(dir, 'ds-validation'), 2)).rejects.toThrow(/no training task is a large target/);
   });
 });
