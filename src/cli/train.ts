@@ -78,6 +78,8 @@ interface TrainCliOptions {
   interactive?: number;
   targets?: TargetSet;
   loss?: LossWeights;
+  initPartial?: boolean;
+  initExclude?: string;
 }
 
 /**
@@ -119,6 +121,8 @@ export function registerTrain(program: Command): void {
     .option('--warp <f>', 'One-Prompt configs, with --augment: the spatial warp\'s ranges (rotation, scale, shear, translation, elastic) times f (default 1; 0: intensity changes only)', fractionOrMore)
     .option('--interactive <f>', 'One-Prompt configs: share of interactive samples, template = query prompted on its own mask (default 0.3)', unitFraction)
     .addOption(new Option('--targets <set>', 'One-Prompt configs, a dataset from `dataset from-labels --coarse`: train on all tasks, only the large targets (brain, hemispheres, regions) or only the atlas structures').choices(['all', 'large', 'structures']))
+    .option('--init-partial', 'with --init: take the parameters the file has with the same name and shape, keep the seeded values of the others (another variant, a new module) and list them')
+    .option('--init-exclude <prefixes>', 'with --init: comma-separated parameter-path prefixes that keep their seeded values (implies --init-partial), e.g. decoder.0.parser.,decoder.1.parser.')
     .option('--loss <weights>', 'loss: cross-entropy weight, soft-Dice weight, positive-pixel weight of the cross-entropy, focal exponent, e.g. "dice=2,pos=10,focal=2" (default ce=1,dice=1,pos=1,focal=0: the paper\'s sum)', lossArg)
     .option('--init <file>', 'fine-tune: start from these weights (.safetensors, or a compiled float32 .onnx of the same config, e.g. compiled/oneprompt-default.onnx) with a fresh optimiser')
     .action(async (o: TrainCliOptions) => {
@@ -140,6 +144,7 @@ export function registerTrain(program: Command): void {
         warmupSteps: o.warmup,
         init: o.init,
         loss: o.loss,
+        initPartial: o.initPartial || o.initExclude !== undefined ? { exclude: o.initExclude?.split(',').map((s) => s.trim()).filter(Boolean) } : undefined,
       });
     });
 }

@@ -21,7 +21,7 @@ import { ProgressBar, type ProgressStream } from './progress.js';
 import { warmupCosine, type WarmupCosine } from './schedule.js';
 import type { TrainModel } from './task.js';
 import { getTask } from './tasks/index.js';
-import { loadInitialWeights } from './init-weights.js';
+import { loadInitialWeights, loadPartialWeights } from './init-weights.js';
 import { formatLossWeights, type LossWeights } from './loss.js';
 
 export interface TrainJobOptions {
@@ -51,6 +51,8 @@ export interface TrainJobOptions {
   readonly warmupSteps?: number;
   /** Start from these weights (safetensors or float32 ONNX of the same config) with a fresh optimiser: fine-tuning. */
   readonly init?: string;
+  /** With init: take only the parameters the file has with the same name and shape, except these prefixes (PartialInit). */
+  readonly initPartial?: { readonly exclude?: readonly string[] };
   /** The loss's weights and options (src/train/loss.ts; default: cross-entropy + soft Dice, as the paper). */
   readonly loss?: LossWeights;
   /** Where the progress bar and messages go (default: process.stderr). */
@@ -114,10 +116,15 @@ export async function runTrainingJob(o: TrainJobOptions): Promise<TrainJobResult
 
   const model = task.model(new ParamStore(seed));
   // A resumed run takes its weights from its own checkpoint; these are only the starting point of a fresh one.
-  if (o.init) {
+  if (o.init && o.initPartial) {
+    const r = loadPartialWeights(o.init, model.graph.params, o.initPartial);
+    const count = (why: string) => r.kept.filter((k) => k.why === why).length;
+    const size = (names: readonly string[]) => model.graph.params.filter((p) => names.includes(p.name)).reduce((n, p) => n + p.size, 0);
+    say(`train: ${r.loaded.length} parameter tensors (${size(r.loaded)} values) from ${o.init}; ${r.kept.length} keep their seeded values (${count('excluded')} excluded, ${count('missing')} not in the file, ${count('shape')} of another shape)${r.kept.length ? `: ${r.kept.slice(0, 4).map((k) => k.name).join(', ')}${r.kept.length > 4 ? ', …' : ''}` : ''}`);
+  } else if (o.init) {
     loadInitialWeights(o.init, model.graph.params);
     say(`train: starting from the weights in ${o.init}`);
-  }
+  } else if (o.initPartial) throw new TrainJobError('--init-partial and --init-exclude need --init FILE');
   const schedule = { lr, totalSteps, warmupSteps: o.warmupSteps };
   const lossText = formatLossWeights(o.loss);
   const customLoss = lossText !== formatLossWeights();
@@ -131,7 +138,7 @@ export async function runTrainingJob(o: TrainJobOptions): Promise<TrainJobResult
 
   mkdirSync(o.out, { recursive: true });
   // Everything that shapes the trajectory; a resume must match it exactly.
-  const identity = { config: task.name, data: o.data, epochs: String(epochs), ...(o.steps !== undefined ? { steps: String(o.steps) } : {}), batch: String(batch), lr: String(lr), seed: String(seed), freeze: freeze.join(','), warmup: String(o.warmupSteps ?? 'default'), ...(o.init ? { init: o.init } : {}), ...(customLoss ? { loss: lossText } : {}) };
+  const identity = { config: task.name, data: o.data, epochs: String(epochs), ...(o.steps !== undefined ? { steps: String(o.steps) } : {}), batch: String(batch), lr: String(lr), seed: String(seed), freeze: freeze.join(','), warmup: String(o.warmupSteps ?? 'default'), ...(o.init ? { init: o.init } : {}), ...(o.initPartial ? { initPartial: (o.initPartial.exclude ?? []).join(',') || 'all' } : {}), ...(customLoss ? { loss: lossText } : {}) };
   let log: LogRecord[] = [];
   let bar: ProgressBar | undefined;
   const started = Date.now();
