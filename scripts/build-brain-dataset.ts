@@ -19,7 +19,11 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync,
 import { join, relative } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import { DATASET_FILE, datasetFromLabels, evenlySpaced, sha256File, type FromLabelsOptions } from '../src/data/from-labels.js';
-import { formatDataError } from '../src/data/errors.js';
+import { formatDataError, orThrow } from '../src/data/errors.js';
+import { readMask } from '../src/data/load.js';
+import { insideDistance } from '../src/data/distance.js';
+
+const readMaskFile = (path: string) => orThrow(readMask(path));
 
 const TEMPLATES = '/usr/share/mricron/templates';
 export const BRAIN_DATASET: Omit<FromLabelsOptions, 'out'> = {
@@ -124,12 +128,30 @@ export function writeHeldOutSample(dataset: string, out: string, structures = 4,
       '"The INIA19 template and NeuroMaps atlas for primate brain image parcellation and spatial normalization",',
       'Front. Neuroinform. 6:27 (2012). Debian ships them under the package\'s BSD-3-clause terms.',
       '',
+      `\`<task>/prompt.json\`: a click at the structure's deepest point on \`${chosen[Math.floor((chosen.length - 1) / 2)]}\`, the template of \`npm run main\`.`,
+      '',
       'Regenerate: `npx tsx scripts/build-brain-dataset.ts --sample samples-heldout`.',
       '',
     ].join('\n'),
   );
   writeFileSync(join(out, 'split.json'), JSON.stringify({ train: [], heldout: best.tasks }, null, 1) + '\n');
+  writeHeldOutPrompts(out, best.tasks, chosen[Math.floor((chosen.length - 1) / 2)]);
   return best.tasks;
+}
+
+/**
+ * One click per held-out structure on the sample's template slice (the middle one), at the structure's deepest
+ * point (farthest from its border): TASK/prompt.json, for `npm run main` (scripts/main.ts).
+ */
+export function writeHeldOutPrompts(out: string, tasks: readonly string[], template: string): void {
+  for (const t of tasks) {
+    const mask = readMaskFile(join(out, t, 'masks', template));
+    const depth = insideDistance(mask);
+    let best = 0;
+    for (let i = 1; i < depth.length; i++) if (depth[i] > depth[best]) best = i;
+    const prompt = { type: 'click', points: [{ x: best % mask.width, y: Math.floor(best / mask.width), label: 1 }] };
+    writeFileSync(join(out, t, 'prompt.json'), JSON.stringify(prompt) + '\n');
+  }
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
