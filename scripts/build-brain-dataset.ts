@@ -19,7 +19,11 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync,
 import { join, relative } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import { DATASET_FILE, datasetFromLabels, evenlySpaced, sha256File, type FromLabelsOptions } from '../src/app/data/from-labels.js';
-import { formatDataError } from '../src/app/data/errors.js';
+import { formatDataError, orThrow } from '../src/app/data/errors.js';
+import { readMask } from '../src/app/data/load.js';
+import { insideDistance } from '../src/app/data/distance.js';
+
+const readMaskFile = (path: string) => orThrow(readMask(path));
 
 const TEMPLATES = '/usr/share/mricron/templates';
 export const BRAIN_DATASET: Omit<FromLabelsOptions, 'out'> = {
@@ -33,6 +37,8 @@ export const BRAIN_DATASET: Omit<FromLabelsOptions, 'out'> = {
   grouping: { kind: 'mirror' },
   holdout: 0.2,
   sliceHoldout: 0.2,
+  // Structures kept out of training to choose models on (issue 14 phase 2), drawn after the held-out ones.
+  validation: 0.1,
   seed: 14,
   // Large targets beside the small structures: the pilot trained on the structures alone collapsed to background.
   coarse: { hemispheres: true, regions: 24 },
@@ -122,12 +128,30 @@ export function writeHeldOutSample(dataset: string, out: string, structures = 4,
       '"The INIA19 template and NeuroMaps atlas for primate brain image parcellation and spatial normalization",',
       'Front. Neuroinform. 6:27 (2012). Debian ships them under the package\'s BSD-3-clause terms.',
       '',
+      `\`<task>/prompt.json\`: a click at the structure's deepest point on \`${chosen[Math.floor((chosen.length - 1) / 2)]}\`, the template of \`npm run main\`.`,
+      '',
       'Regenerate: `npx tsx scripts/build-brain-dataset.ts --sample samples-heldout`.',
       '',
     ].join('\n'),
   );
   writeFileSync(join(out, 'split.json'), JSON.stringify({ train: [], heldout: best.tasks }, null, 1) + '\n');
+  writeHeldOutPrompts(out, best.tasks, chosen[Math.floor((chosen.length - 1) / 2)]);
   return best.tasks;
+}
+
+/**
+ * One click per held-out structure on the sample's template slice (the middle one), at the structure's deepest
+ * point (farthest from its border): TASK/prompt.json, for `npm run main` (scripts/main.ts).
+ */
+export function writeHeldOutPrompts(out: string, tasks: readonly string[], template: string): void {
+  for (const t of tasks) {
+    const mask = readMaskFile(join(out, t, 'masks', template));
+    const depth = insideDistance(mask);
+    let best = 0;
+    for (let i = 1; i < depth.length; i++) if (depth[i] > depth[best]) best = i;
+    const prompt = { type: 'click', points: [{ x: best % mask.width, y: Math.floor(best / mask.width), label: 1 }] };
+    writeFileSync(join(out, t, 'prompt.json'), JSON.stringify(prompt) + '\n');
+  }
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
@@ -153,7 +177,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       process.exit(1);
     }
     const held = r.right.structures.filter((s) => s.heldOut).length;
-    console.error(`built ${o.out} in ${((Date.now() - t0) / 1000).toFixed(0)} s: ${r.right.structures.length} structures (${held} held out, ${r.right.tooSmall} too small), ${r.right.train.length} training tasks, ${r.right.heldout.length} held-out tasks, ${r.right.heldoutSlices.length} held-out slabs`);
+    console.error(`built ${o.out} in ${((Date.now() - t0) / 1000).toFixed(0)} s: ${r.right.structures.length} structures (${held} held out, ${r.right.tooSmall} too small), ${r.right.train.length} training tasks, ${r.right.heldout.length} held-out tasks, ${r.right.heldoutSlices.length} held-out slabs, ${r.right.validation.length} validation tasks`);
   }
   console.log(`dataset tree sha256: ${treeDigest(o.out)}  (${o.out})`);
   if (o.sample) {

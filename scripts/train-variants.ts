@@ -3,12 +3,16 @@
 // steps, then scored on held-out structures: Dice and prompt selectivity per prompt type. Our measurement, on our
 // data and model size, not the paper's numbers.
 //
-//   npx tsx scripts/train-variants.ts [--config tiny128] [--data runs/data/inia19-128] [--steps 600] [--batch 8]
-//       [--backend auto|wasm|cpu|...] [--eval-data DIR] [--prompts click,seglab] [--templates 2] [--out runs/variants]
-//       [--only stack-mlp/gaussian,add/add]
+//   npx tsx scripts/train-variants.ts [--config brain128] [--data runs/data/inia19-128] [--steps 600] [--batch 8]
+//       [--backend auto|wasm|cpu|...] [--threads N] [--eval-data DIR] [--prompts click,seglab] [--templates 2]
+//       [--out runs/variants] [--only stack-mlp/gaussian,add/add] [--train-options "--warp 0.5 --loss pos=10"]
+//       [--init FILE]
 //
 // Each variant is `oneprompt train --config C --parser P --masking M --augment --steps N --backend B` in
 // OUT/<parser>-<masking>/, then `oneprompt eval --model OUT/<parser>-<masking>/model.onnx --json` per prompt type.
+// With --init FILE every variant starts from FILE's weights except its Prompt-Parser (decoder.*.parser.*, seeded
+// afresh for every variant, the default one included: `--init-exclude`), so that a short budget compares the
+// parsers on a trunk that already works rather than on a model that has not yet learnt to read prompts.
 // --backend is passed to `train` unchanged, so the script runs on whichever training backend `train --backend`
 // offers (tfjs wasm/cpu/node today; the ONNX Runtime one when it lands). A variant whose model.onnx exists is not
 // trained again; one with a checkpoint but no model is resumed. The table goes to stdout (markdown) and
@@ -22,7 +26,7 @@ const PARSERS = ['add', 'concat-mlp', 'stack-mlp'] as const;
 const MASKINGS = ['add', 'binary', 'norm', 'gaussian'] as const;
 
 const o = new Command()
-  .option('--config <name>', 'One-Prompt configuration', 'tiny128')
+  .option('--config <name>', 'One-Prompt configuration', 'brain128')
   .option('--data <dir>', 'training dataset (scripts/build-brain-dataset.ts builds the default)', 'runs/data/inia19-128')
   .option('--eval-data <dir>', 'evaluation dataset (its held-out tasks); default: --data')
   .option('--steps <n>', 'training steps per variant', '600')
@@ -34,8 +38,11 @@ const o = new Command()
   .option('--templates <k>', 'templates per held-out task in eval', '2')
   .option('--out <dir>', 'folder of the variant runs', 'runs/variants')
   .option('--only <list>', 'a subset, e.g. stack-mlp/gaussian,add/add')
+  .option('--threads <n>', 'ONNX Runtime threads for training and eval')
+  .option('--train-options <args>', 'more `oneprompt train` options, the same for every variant, e.g. "--warp 0.5 --interactive 0.5 --loss pos=10"', '')
+  .option('--init <file>', "start every variant from these weights, its Prompt-Parser seeded afresh (the parser's parameters are excluded)")
   .parse()
-  .opts<{ config: string; data: string; evalData?: string; steps: string; batch: string; lr: string; seed: string; backend: string; prompts: string; templates: string; out: string; only?: string }>();
+  .opts<{ config: string; data: string; evalData?: string; steps: string; batch: string; lr: string; seed: string; backend: string; prompts: string; templates: string; out: string; only?: string; threads?: string; trainOptions: string; init?: string }>();
 
 
 interface Row {
@@ -56,17 +63,20 @@ const variants = PARSERS.flatMap((parser) => MASKINGS.map((masking) => ({ parser
 if (variants.length === 0) throw new Error(`--only ${o.only} names no variant (parser/masking, e.g. stack-mlp/gaussian)`);
 mkdirSync(o.out, { recursive: true });
 const rows: Row[] = [];
+const threads = o.threads ? ['--threads', o.threads] : [];
 for (const { parser, masking } of variants) {
   const dir = join(o.out, `${parser}-${masking}`);
   if (!existsSync(join(dir, 'model.onnx'))) {
     const resume = existsSync(join(dir, 'last.safetensors')) ? ['--resume'] : [];
-    run(cli('train', '--config', o.config, '--parser', parser, '--masking', masking, '--augment', '--data', o.data, '--steps', o.steps, '--batch', o.batch, '--lr', o.lr, '--seed', o.seed, '--backend', o.backend, '--out', dir, ...resume));
+    const init = o.init && !resume.length ? ['--init', o.init, '--init-exclude', 'decoder.0.parser.,decoder.1.parser.,decoder.2.parser.,decoder.3.parser.,decoder.4.parser.'] : [];
+    const extra = o.trainOptions.split(/\s+/).filter(Boolean);
+    run(cli('train', '--config', o.config, '--parser', parser, '--masking', masking, '--augment', ...extra, '--data', o.data, '--steps', o.steps, '--batch', o.batch, '--lr', o.lr, '--seed', o.seed, '--backend', o.backend, ...threads, '--out', dir, ...resume, ...init));
   }
   const log = readFileSync(join(dir, 'loss.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { step: number; loss: number; time_s: number });
   const tail = log.slice(Math.floor(log.length * 0.9));
   const row: Row = { parser, masking, steps: log.length, seconds: log[log.length - 1].time_s, loss: tail.reduce((a, r) => a + r.loss, 0) / tail.length, dice: {}, selectivity: {} };
   for (const prompt of prompts) {
-    const j = JSON.parse(run(cli('eval', '--model', join(dir, 'model.onnx'), '--data', o.evalData ?? o.data, '--tasks', 'heldout', '--prompt', prompt, '--quality', 'oracle', '--templates', o.templates, '--seed', '0', '--json'), true)) as {
+    const j = JSON.parse(run(cli('eval', '--model', join(dir, 'model.onnx'), '--data', o.evalData ?? o.data, '--tasks', 'heldout', '--prompt', prompt, '--quality', 'oracle', '--templates', o.templates, '--seed', '0', ...threads, '--json'), true)) as {
       mean: { model: number };
       selectivity: { model: number } | null;
     };
@@ -74,11 +84,11 @@ for (const { parser, masking } of variants) {
     row.selectivity[prompt] = j.selectivity?.model ?? null;
   }
   rows.push(row);
-  writeFileSync(join(o.out, 'variants.json'), JSON.stringify({ config: o.config, data: o.data, evalData: o.evalData ?? o.data, steps: Number(o.steps), batch: Number(o.batch), backend: o.backend, rows }, null, 1) + '\n');
+  writeFileSync(join(o.out, 'variants.json'), JSON.stringify({ config: o.config, data: o.data, evalData: o.evalData ?? o.data, steps: Number(o.steps), batch: Number(o.batch), backend: o.backend, trainOptions: o.trainOptions, init: o.init ?? null, rows }, null, 1) + '\n');
 }
 
 const f = (x: number | null) => (x === null ? '—' : x.toFixed(1));
 const head = ['prompting', 'masking', 'steps', 'time (s)', 'loss (last 10 %)', ...prompts.map((p) => `Dice ${p}`), ...prompts.map((p) => `selectivity ${p}`)];
-console.log(`Prompt-Parser variants, ${o.config}, ${o.steps} steps of ${o.batch} on ${o.data} (backend ${o.backend}), held-out tasks of ${o.evalData ?? o.data}, oracle prompts, ${o.templates} templates per task. Our measurement at our scale (cf. the paper's Fig. 6).\n`);
+console.log(`Prompt-Parser variants, ${o.config}${o.trainOptions ? ` (${o.trainOptions})` : ''}, ${o.steps} steps of ${o.batch} on ${o.data} (backend ${o.backend})${o.init ? `, each from ${o.init} with its Prompt-Parser seeded afresh` : ''}, held-out tasks of ${o.evalData ?? o.data}, oracle prompts, ${o.templates} templates per task. Our measurement at our scale (cf. the paper's Fig. 6).\n`);
 console.log(`| ${head.join(' | ')} |\n| ${head.map(() => '---').join(' | ')} |`);
 for (const r of rows) console.log(`| ${[r.parser, r.masking, String(r.steps), r.seconds.toFixed(0), r.loss.toFixed(4), ...prompts.map((p) => f(r.dice[p])), ...prompts.map((p) => f(r.selectivity[p]))].join(' | ')} |`);

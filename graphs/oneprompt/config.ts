@@ -30,6 +30,12 @@ export interface OnePromptConfig {
   readonly points: number;
   readonly parser: PromptingStep;
   readonly masking: MaskingStep;
+  /**
+   * The aligned route (docs/architecture.md): each Former block also adds the template branch's token at the same grid
+   * cell to the query branch, so that a prompt reaches the query where it lies on the template before attention has
+   * learnt to match positions. Default false (the paper's block).
+   */
+  readonly aligned?: boolean;
 }
 
 /**
@@ -106,7 +112,28 @@ export const tiny128 = defineConfig({
   masking: 'gaussian',
 });
 
-export const configs = { tiny, small, base, tiny128 } as const;
+/**
+ * tiny128 with the aligned route (issue 14): trained tiny128 models ignored the prompt on brain structures, whose
+ * prompt covers 1–2 of 256 tokens and reaches the query only through attention that starts uniform (1/256 of it);
+ * the aligned route carries it to the same cell of the query from the first step (measured in docs/brain-data.md).
+ */
+export const brain128 = defineConfig({
+  name: 'brain128',
+  size: 128,
+  levels: 3,
+  widths: [8, 16, 32, 64],
+  encoder: 'cnn',
+  embed: 32,
+  heads: 2,
+  blocks: 2,
+  ffnRatio: 2,
+  points: 32,
+  parser: 'stack-mlp',
+  masking: 'gaussian',
+  aligned: true,
+});
+
+export const configs = { tiny, small, base, tiny128, brain128 } as const;
 export type ConfigName = keyof typeof configs;
 
 // ---------------- the configuration's dims at the type level ----------------

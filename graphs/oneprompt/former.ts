@@ -1,7 +1,7 @@
 // One-Prompt Former block (paper Fig. 2b): a query branch and a template branch, merged.
 //   query branch:    a = CrossAttn(q = e_q, kv = e_s) ; a = CrossAttn(q = a, kv = e_t)
 //   template branch: t = LN(e_t + p1 + p2 + PromptParser(p, e_q, e_t)) ; t = CrossAttn(q = t, kv = e_q)
-//   merge:           m = CrossAttn(q = a, kv = t)       ; m = SelfAttn(m) ; out = FFN(m)
+//   merge:           m = CrossAttn(q = a, kv = t)       ; [aligned: m = LN(m + W·t)] ; m = SelfAttn(m) ; out = FFN(m)
 // Each attention is residual with post-LayerNorm (as in SAM's two-way decoder). Bodies are checked at the dims'
 // names B (batch), N and M (tokens), L (embedding length), H (hidden width); embedding.ts says why.
 import { add, defineModule, gelu, layerNorm, linear, mulDims, multiHeadAttention, type Check, type Dim, type DimsAgree, type Scope, type Shape, type ShapeError, type Tensor } from '../../src/dsl/index.js';
@@ -27,6 +27,8 @@ export interface FormerOptions<H extends number = number> extends ParserOptions 
   readonly heads: H;
   /** Feed-forward hidden width as a multiple of L. */
   readonly ffnRatio: number;
+  /** The aligned route: the template branch's token at each grid cell is added to the query branch's (config.ts). */
+  readonly aligned?: boolean;
 }
 
 /** Every input of a Former block agrees with e_q. */
@@ -86,6 +88,10 @@ function formerBlockModule(s: Scope, i: FormerWires<'B', 'N', 'L'>, o: FormerOpt
   let t: Embedding<'B', 'N', 'L'> = layerNorm(s.at('template_norm'), add(add(i.et, add(i.p1, i.p2)), parsed));
   t = residualAttention(s.at('template_query'), t, i.eq, o.heads);
   let m = residualAttention(s.at('merge'), a, t, o.heads);
+  // The aligned route: the template token of the same cell, projected, added (residual, then LayerNorm). The merge's
+  // attention starts uniform over the N template tokens, so a prompt on one or two cells reaches the query at 1/N of
+  // its strength; this route carries it where it lies, and attention can still learn to look elsewhere.
+  if (o.aligned) m = layerNorm(s.at('aligned').at('norm'), add(m, linear(s.at('aligned').at('proj'), t, m.shape[2])));
   m = residualAttention(s.at('self'), m, m, o.heads);
   return feedForward(s.at('ffn'), m, mulDims(m.shape[2], o.ffnRatio));
 }

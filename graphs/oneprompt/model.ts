@@ -136,6 +136,7 @@ export function decodePrompt(
       ffnRatio: c.ffnRatio,
       prompting: c.parser,
       masking: c.masking,
+      aligned: c.aligned,
     });
   }
   if (!es) throw new Error(`config '${c.name}': blocks must be at least 1`);

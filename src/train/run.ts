@@ -22,7 +22,8 @@ import { ProgressBar, type ProgressStream } from './progress.js';
 import { warmupCosine, type WarmupCosine } from './schedule.js';
 import type { TrainModel } from './task.js';
 import { getTask, type TrainTask } from './task.js';
-import { loadInitialWeights } from './init-weights.js';
+import { loadInitialWeights, loadPartialWeights } from './init-weights.js';
+import { formatLossWeights, type LossWeights } from './loss.js';
 import { acquireRunLock, RunLockError } from '../util/run-lock.js';
 
 export interface TrainJobOptions {
@@ -53,6 +54,10 @@ export interface TrainJobOptions {
   readonly warmupSteps?: number;
   /** Start from these weights (safetensors or float32 ONNX of the same config) with a fresh optimiser: fine-tuning. */
   readonly init?: string;
+  /** With init: take only the parameters the file has with the same name and shape, except these prefixes (PartialInit). */
+  readonly initPartial?: { readonly exclude?: readonly string[] };
+  /** The loss's weights and options (src/train/loss.ts; default: cross-entropy + soft Dice, as the paper). */
+  readonly loss?: LossWeights;
   /** Where the progress bar and messages go (default: process.stderr). */
   readonly stderr?: ProgressStream;
 }
@@ -161,12 +166,19 @@ async function runTrainingJobLocked(o: TrainJobOptions): Promise<TrainJobResult>
 
   const model = task.model(new ParamStore(seed));
   // A resumed run takes its weights from its own checkpoint; these are only the starting point of a fresh one.
-  if (o.init) {
+  if (o.init && o.initPartial) {
+    const r = loadPartialWeights(o.init, model.graph.params, o.initPartial);
+    const count = (why: string) => r.kept.filter((k) => k.why === why).length;
+    const size = (names: readonly string[]) => model.graph.params.filter((p) => names.includes(p.name)).reduce((n, p) => n + p.size, 0);
+    say(`train: ${r.loaded.length} parameter tensors (${size(r.loaded)} values) from ${o.init}; ${r.kept.length} keep their seeded values (${count('excluded')} excluded, ${count('missing')} not in the file, ${count('shape')} of another shape)${r.kept.length ? `: ${r.kept.slice(0, 4).map((k) => k.name).join(', ')}${r.kept.length > 4 ? ', …' : ''}` : ''}`);
+  } else if (o.init) {
     loadInitialWeights(o.init, model.graph.params);
     say(`train: starting from the weights in ${o.init}`);
-  }
+  } else if (o.initPartial) throw new TrainJobError('--init-partial and --init-exclude need --init FILE');
   const schedule = { lr, totalSteps, warmupSteps: o.warmupSteps };
-  const { engine, backend } = await makeEngine(o, model, { freeze, schedule, batch, say, summary: `config ${task.name}; data: ${data.summary}` });
+  const lossText = formatLossWeights(o.loss);
+  const customLoss = lossText !== formatLossWeights();
+  const { engine, backend } = await makeEngine(o, model, { freeze, schedule, batch, say, summary: `config ${task.name}${customLoss ? `; loss ${lossText}` : ''}; data: ${data.summary}` });
   const trainedNames = engine instanceof OrtEngine ? new Set(engine.trainable.map((p) => p.name)) : undefined;
   if (engine instanceof OrtEngine && engine.untouched.length)
     say(`train: warning: the loss does not reach ${engine.untouched.length} trained parameter(s) through differentiable ops (${engine.untouched.slice(0, 3).map((p) => p.name).join(', ')}${engine.untouched.length > 3 ? ', …' : ''}); they keep their values`);
@@ -176,7 +188,7 @@ async function runTrainingJobLocked(o: TrainJobOptions): Promise<TrainJobResult>
 
   mkdirSync(o.out, { recursive: true });
   // Everything that shapes the trajectory; a resume must match it exactly.
-  const identity = { config: task.name, data: o.data, epochs: String(epochs), ...(o.steps !== undefined ? { steps: String(o.steps) } : {}), batch: String(batch), lr: String(lr), seed: String(seed), freeze: freeze.join(','), warmup: String(o.warmupSteps ?? 'default'), ...(o.init ? { init: o.init } : {}) };
+  const identity = { config: task.name, data: o.data, epochs: String(epochs), ...(o.steps !== undefined ? { steps: String(o.steps) } : {}), batch: String(batch), lr: String(lr), seed: String(seed), freeze: freeze.join(','), warmup: String(o.warmupSteps ?? 'default'), ...(o.init ? { init: o.init } : {}), ...(o.initPartial ? { initPartial: (o.initPartial.exclude ?? []).join(',') || 'all' } : {}), ...(customLoss ? { loss: lossText } : {}) };
   let log: LogRecord[] = [];
   let bar: ProgressBar | undefined;
   const started = Date.now();
@@ -234,7 +246,7 @@ async function makeEngine(o: TrainJobOptions, model: TrainModel, s: EngineSettin
   if (o.device === 'cuda' && choice !== 'ort' && choice !== 'auto') throw new TrainJobError(`--device cuda runs the ONNX Runtime step (--backend ort); tfjs reaches a GPU only through --backend node-gpu`);
   if (choice === 'ort' || choice === 'auto') {
     try {
-      const engine = await OrtEngine.create({ graph: model.graph, logits: model.logits, freeze: s.freeze, schedule: s.schedule, batch: s.batch, device: o.device, threads: o.threads, warn: s.say });
+      const engine = await OrtEngine.create({ graph: model.graph, logits: model.logits, freeze: s.freeze, schedule: s.schedule, lossWeights: o.loss, batch: s.batch, device: o.device, threads: o.threads, warn: s.say });
       s.say(`train: backend ort (ONNX Runtime ${engine.device}, one training-step model per step); ${s.summary}`);
       return { engine, backend: 'ort' };
     } catch (e) {
@@ -245,5 +257,5 @@ async function makeEngine(o: TrainJobOptions, model: TrainModel, s: EngineSettin
   const tfjs = await useBackend(choice === 'auto' || choice === 'tfjs' ? 'auto' : choice);
   s.say(`train: backend ${tfjs.name}${tfjs.skipped.length ? ` (skipped ${tfjs.skipped.map((x) => x.split(':')[0]).join(', ')})` : ''}; ${s.summary}`);
   const executor = new TfjsExecutor(tfjs.tf, model.graph, { freeze: s.freeze });
-  return { engine: new TfjsEngine({ executor, logits: model.logits, lr: warmupCosine(s.schedule), ownsExecutor: true }), backend: tfjs.name };
+  return { engine: new TfjsEngine({ executor, logits: model.logits, lr: warmupCosine(s.schedule), lossWeights: o.loss, ownsExecutor: true }), backend: tfjs.name };
 }

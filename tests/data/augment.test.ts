@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { augmentPair, changeIntensity, DEFAULT_AUGMENT, NO_AUGMENT, warpPair, type AugmentOptions } from '../../src/app/data/augment.js';
+import { augmentPair, changeIntensity, DEFAULT_AUGMENT, NO_AUGMENT, scaleWarp, warpPair, type AugmentOptions } from '../../src/app/data/augment.js';
 import { createBatchProvider } from '../../src/app/data/batches.js';
 import { readDataset } from '../../src/app/data/dataset.js';
 import { mulberry32 } from '../../src/util/rng.js';
@@ -32,6 +32,18 @@ describe('two-patient augmentation', () => {
     expect(Array.from(a.mask)).not.toEqual(Array.from(c.mask));
     // Inputs are never modified.
     expect(Array.from(mask)).toEqual(Array.from(ellipse()));
+  });
+
+  it('scales the warp by a factor: 0 leaves the geometry alone, smaller factors move the mask less', () => {
+    expect(scaleWarp(DEFAULT_AUGMENT, 1)).toEqual(DEFAULT_AUGMENT);
+    const none = scaleWarp(GEOMETRY_ONLY, 0);
+    expect(none).toMatchObject({ rotateDeg: 0, scale: [1, 1], anisotropy: [1, 1], shear: 0, translate: 0, elastic: 0, gamma: [1, 1] });
+    expect(scaleWarp(DEFAULT_AUGMENT, 0.5)).toMatchObject({ rotateDeg: 7.5, scale: [0.925, 1.075], translate: 0.03, gamma: DEFAULT_AUGMENT.gamma });
+    expect(Array.from(warpPair(image, mask, S, none, mulberry32(3)).mask)).toEqual(Array.from(mask));
+    // Mean overlap with the unwarped mask over a few draws: higher for a milder warp.
+    const overlap = (f: number) => Array.from({ length: 12 }, (_, seed) => dice({ width: S, height: S, data: warpPair(image, mask, S, scaleWarp(GEOMETRY_ONLY, f), mulberry32(seed)).mask }, { width: S, height: S, data: mask })).reduce((a, b) => a + b) / 12;
+    expect(overlap(0.25)).toBeGreaterThan(overlap(1));
+    expect(() => scaleWarp(DEFAULT_AUGMENT, -1)).toThrow(RangeError);
   });
 
   it('warps image and mask together: they stay aligned pixel for pixel', () => {

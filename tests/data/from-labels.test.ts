@@ -12,6 +12,7 @@ import { right, message } from './either.js';
 import { makeNifti } from './fixtures.js';
 import { main } from '../../src/app/cli/main.js';
 import { recordingIO } from '../../src/app/cli/io.js';
+import { onePromptTask } from '../../src/app/train/one-prompt-task.js';
 
 // A 24×20×16 "brain": a bright ellipsoid with, inside it, a left box (label 5), its mirror twin on the right
 // (label 1005), a midline box (label 7, its own mirror) and a one-voxel label (9), too small to keep.
@@ -99,6 +100,24 @@ describe('dataset from-labels', () => {
     for (const k of slab) expect(Math.min(...train.map((t) => Math.abs(t - k)))).toBeGreaterThan(2);
   });
 
+  it('keeps validation structures out of training, drawn after the held-out ones (which do not move)', () => {
+    const vout = join(dir, 'ds-validation');
+    const v = right(build(vout, { validation: 0.9 }));
+    expect(v.heldout).toEqual(result.heldout);
+    expect(v.validation).toEqual(['label-0005-1005-axial', 'label-0005-1005-coronal']);
+    // A validation structure is neither trained on nor given a slab.
+    expect(v.train).toEqual([]);
+    expect(v.heldoutSlices).toEqual([]);
+    expect(JSON.parse(readFileSync(join(vout, 'split.json'), 'utf8')).validation).toEqual(v.validation);
+    const ds = right(readDataset(vout));
+    expect(tasksOf(ds, 'validation').map((t) => t.name)).toEqual(v.validation);
+    expect(v.structures.find((s) => s.name === 'label-0005-1005')).toMatchObject({ heldOut: false, validation: true });
+    expect(E.isLeft(build(join(dir, 'ds-bad'), { validation: 1 }))).toBe(true);
+    // Without it, split.json has no validation list.
+    expect(JSON.parse(readFileSync(join(out, 'split.json'), 'utf8')).validation).toBeUndefined();
+    expect(result.validation).toEqual([]);
+  });
+
   it('cuts masks that match the image: the structure is where the image is bright', () => {
     for (const t of ['label-0005-1005-axial', 'label-0005-1005-coronal']) {
       for (const f of readdirSync(join(out, t, 'images'))) {
@@ -178,5 +197,15 @@ describe('dataset from-labels', () => {
     let [leftCols, rightCols] = [0, 0];
     for (let i = 0; i < left.data.length; i++) if (left.data[i]) (i % 32 >= 16 ? (leftCols += 1) : (rightCols += 1));
     expect(leftCols).toBeGreaterThan(rightCols);
+  });
+
+  it('train --targets draws from the large targets only, or from the atlas structures only', async () => {
+    const big = join(dir, 'coarse');
+    const summary = async (targets: 'large' | 'structures' | 'all') => (await onePromptTask('tiny', { targets }).data(big, 2)).summary;
+    expect(await summary('large')).toMatch(/: 8 training task\(s\)/); // brain, 2 hemispheres, 1 region × 2 planes
+    expect(await summary('structures')).toMatch(/: 2 training task\(s\)/);
+    expect(await summary('all')).toMatch(/: 10 training task\(s\)/);
+    expect(onePromptTask('tiny', { targets: 'large' }).name).toBe('tiny+targets=large');
+    await expect(async () => onePromptTask('tiny', { targets: 'large' }).data(join(dir, 'ds-validation'), 2)).rejects.toThrow(/no training task is a large target/);
   });
 });

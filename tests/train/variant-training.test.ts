@@ -39,6 +39,15 @@ describe('training Prompt-Parser variants', () => {
     expect(() => trainTaskName({ config: 'blobs', parser: 'add' })).toThrow(InvalidArgumentError);
   });
 
+  it('names the augmentation\'s warp factor and the interactive share in the task, and refuses a warp without --augment', () => {
+    expect(trainTaskName({ config: 'tiny', augment: true, warp: 1 })).toBe('tiny+augment');
+    const name = trainTaskName({ config: 'tiny', augment: true, warp: 0.3, interactive: 0.5 });
+    expect(name).toBe('tiny+augment+warp=0.3+interactive=0.5');
+    expect(getTask(name).description).toContain('two-patient augmentation (warp ×0.3), 0.5 interactive samples');
+    expect(trainTaskName({ config: 'tiny', interactive: 0.3 })).toBe('tiny');
+    expect(() => trainTaskName({ config: 'tiny', warp: 0.5 })).toThrow(/add --augment/);
+  });
+
   it('trains exactly --steps steps of a variant and writes its model', async () => {
     const out = mkdtempSync(join(tmpdir(), 'variant-run-'));
     const config = trainTaskName({ config: 'tiny', parser: 'add', masking: 'norm', augment: true });

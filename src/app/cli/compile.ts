@@ -9,7 +9,7 @@ export function registerCompile(program: Command): void {
   program
     .command('compile')
     .description('compile the One-Prompt model to ONNX (writes NAME.onnx and NAME.json beside it; with --split also NAME.encoder.onnx and NAME.decoder.onnx)')
-    .addOption(new Option('--config <name>', 'model configuration').choices(['tiny', 'small', 'base', 'tiny128']).default('tiny'))
+    .addOption(new Option('--config <name>', 'model configuration').choices(['tiny', 'small', 'base', 'tiny128', 'brain128']).default('tiny'))
     .addOption(new Option('--parser <step>', 'Prompt-Parser prompting step').choices(['add', 'concat-mlp', 'stack-mlp']))
     .addOption(new Option('--masking <step>', 'Prompt-Parser masking step').choices(['add', 'binary', 'norm', 'gaussian']))
     .addOption(new Option('--encoder <kind>', 'image encoder').choices(['cnn', 'vit']))
@@ -22,7 +22,7 @@ export function registerCompile(program: Command): void {
     .addOption(new Option('--triton-device <kind>', 'instance group kind in config.pbtxt').choices(['gpu', 'cpu']).default('gpu'))
     .option('--triton-max-batch <n>', 'max_batch_size for dynamic batching', '8')
     .option('--triton-instances <n>', 'model instances per device', '1')
-    .action(async (o: { config: 'tiny' | 'small' | 'base' | 'tiny128'; parser?: never; masking?: never; encoder?: never; weights?: string; seed: string; out?: string; dtype: 'float32' | 'float16'; triton?: string; tritonDevice: 'gpu' | 'cpu'; tritonMaxBatch: string; tritonInstances: string; split?: boolean }) => {
+    .action(async (o: { config: 'tiny' | 'small' | 'base' | 'tiny128' | 'brain128'; parser?: never; masking?: never; encoder?: never; weights?: string; seed: string; out?: string; dtype: 'float32' | 'float16'; triton?: string; tritonDevice: 'gpu' | 'cpu'; tritonMaxBatch: string; tritonInstances: string; split?: boolean }) => {
       const weights = o.weights ? await loadWeightsFile(o.weights, resolveConfig(o)) : undefined;
       const out = o.out ?? `compiled/oneprompt-${o.config}.onnx`;
       const t0 = performance.now();

@@ -20,6 +20,7 @@ export interface FromLabelsCliOptions {
   readonly group: string;
   readonly holdout: number | string[];
   readonly sliceHoldout: number;
+  readonly validation?: number;
   readonly seed: number;
   readonly coarse?: { hemispheres?: boolean; regions?: number };
   readonly force?: boolean;
@@ -55,6 +56,12 @@ const holdoutArg = (v: string): number | string[] => {
   return list;
 };
 
+const fraction = (v: string): number => {
+  const n = Number(v);
+  if (v.trim() === '' || !(n > 0 && n < 1)) throw new InvalidArgumentError(`expected a fraction in (0, 1), got '${v}'`);
+  return n;
+};
+
 const sliceFraction = (v: string): number => {
   const n = Number(v);
   if (v.trim() === '' || !(n >= 0 && n < 1)) throw new InvalidArgumentError(`expected a number in [0, 1), got '${v}'`);
@@ -78,6 +85,7 @@ export function runFromLabels(o: FromLabelsCliOptions, io: CliIO = processIO) {
       grouping: orThrow(readGrouping(o.group)),
       holdout: o.holdout,
       sliceHoldout: o.sliceHoldout,
+      validation: o.validation,
       seed: o.seed,
       coarse: o.coarse,
       force: o.force,
@@ -105,6 +113,7 @@ export function registerDataset(program: Command, io: CliIO = processIO): void {
     .option('--max-slices <n>', 'at most N slices per task, evenly spaced through the counting ones', positiveInt, 24)
     .option('--group <how>', 'structures: "mirror" (left-right label pairs merged, found by mirroring the volume), "labels" (each label), or a label-name file (LABEL NAME per line; labels with one name merged, unlisted ones left out)', 'mirror')
     .option('--holdout <f|list>', 'held-out structures: a fraction (stratified by size, seeded) or a comma-separated list of structure names or label values', holdoutArg, 0.2)
+    .option('--validation <f>', 'validation structures for model selection: a fraction of the structures not held out (stratified by size, seeded, drawn after the held-out ones), kept out of training', fraction)
     .option('--slice-holdout <f>', "share of each training structure's slices held out as one contiguous slab (0: none)", sliceFraction, 0.2)
     .option('--coarse <list>', 'large targets trained beside the structures, never held out: "hemispheres" (whole brain, left, right) and/or "regions=K" (K regions of neighbouring training structures, k-means on their centroids)', coarseArg)
     .option('--seed <n>', 'seed of the held-out draws (and of the regions)', nonNegativeInt, 0)
@@ -123,7 +132,7 @@ export function registerDataset(program: Command, io: CliIO = processIO): void {
       const held = r.structures.filter((s) => s.heldOut);
       io.out(`wrote ${r.files} files to ${o.out} in ${secs} s: ${r.structures.filter((x) => !x.coarse).length} structures (${r.tooSmall} too small at ${o.size}×${o.size} left out)`);
       const large = r.structures.filter((s) => s.coarse).length;
-      io.out(`tasks: ${r.train.length} training${large ? ` (${large} large targets among the structures)` : ''}, ${r.heldout.length} held-out (${held.length} structures), ${r.heldoutSlices.length} held-out slabs of training structures`);
+      io.out(`tasks: ${r.train.length} training${large ? ` (${large} large targets among the structures)` : ''}, ${r.heldout.length} held-out (${held.length} structures), ${r.heldoutSlices.length} held-out slabs of training structures${r.validation.length ? `, ${r.validation.length} validation (${r.structures.filter((s) => s.validation).length} structures)` : ''}`);
       io.out(`held-out structures: ${held.map((s) => s.name).join(', ') || '(none)'}`);
     });
 }

@@ -13,7 +13,7 @@ import { nonNegativeInt, positiveInt, withLimitOptions, withLimits, withRuntimeO
 import { progress } from './progress.js';
 import { loadSegmenter } from '../inference/load-segmenter.js';
 
-export const TASK_PARTS = ['heldout', 'train', 'heldout-slices', 'all'] as const;
+export const TASK_PARTS = ['heldout', 'train', 'heldout-slices', 'validation', 'all'] as const;
 
 export interface EvalCliOptions extends RuntimeCliOptions, LimitCliOptions {
   readonly model: string;
@@ -126,7 +126,7 @@ export function registerEval(program: Command, io: CliIO = processIO): void {
     .addOption(new Option('--prompt <type>', 'prompt type simulated on each template, or "given": the prompted templates of each task\'s templates.json').choices([...PROMPT_TYPES, 'given']).default('click'))
     .addOption(new Option('--quality <level>', 'simulated prompt quality (paper §4.5)').choices(QUALITIES).default('oracle'))
     .option('--templates <k>', 'templates per task (drawn with the seed; each applied to every other image)', positiveInt, 5)
-    .addOption(new Option('--tasks <part>', 'which tasks of split.json (all tasks when there is none); heldout-slices: the held-out slabs of training structures (dataset from-labels)').choices(TASK_PARTS).default('heldout'))
+    .addOption(new Option('--tasks <part>', 'which tasks of split.json (all tasks when there is none); heldout-slices: the held-out slabs of training structures; validation: the structures kept out of training for model selection (dataset from-labels --validation)').choices(TASK_PARTS).default('heldout'))
     .option('--json', 'print one JSON object {"tasks": [...], "mean": {...}} instead of the table')
     .option('--seed <n>', 'seed of the template draw and the prompt simulation', nonNegativeInt, 0)
     .option('--no-selectivity', 'skip prompt selectivity (measured where several tasks label the same images: Dice for the prompted structure minus Dice when other structures on the same template are prompted)')

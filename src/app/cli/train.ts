@@ -6,10 +6,29 @@ import { configs, type ConfigName, type EncoderKind, type MaskingStep, type Prom
 import { BACKEND_NAMES, isBackendName } from '../../train/tfjs/backend.js';
 import { runTrainingJob, type TrainBackend } from '../../train/run.js';
 import type { Device } from '../../runtime/session.js';
-import { onePromptTask } from '../train/one-prompt-task.js';
+import { onePromptTask, type TargetSet } from '../train/one-prompt-task.js';
 import { getTask, taskNames } from '../train/tasks.js';
 import { registerTask } from '../../train/task.js';
 import { maxPixelsOption, maxVoxelsOption, withLimits, type LimitCliOptions } from './options.js';
+import { parseLossWeights, type LossWeights } from '../../train/loss.js';
+
+const fractionOrMore = (v: string): number => {
+  const n = Number(v);
+  if (v.trim() === '' || !(n >= 0) || !Number.isFinite(n)) throw new InvalidArgumentError('must be a number ≥ 0');
+  return n;
+};
+const unitFraction = (v: string): number => {
+  const n = Number(v);
+  if (v.trim() === '' || !(n >= 0 && n <= 1)) throw new InvalidArgumentError('must be a number in [0, 1]');
+  return n;
+};
+const lossArg = (v: string): LossWeights => {
+  try {
+    return parseLossWeights(v);
+  } catch (e) {
+    throw new InvalidArgumentError((e as Error).message.replace(/^loss: /, ''));
+  }
+};
 
 const positiveInt = (what: string) => (v: string) => {
   const n = Number(v);
@@ -56,16 +75,23 @@ interface TrainCliOptions extends LimitCliOptions {
   masking?: MaskingStep;
   encoder?: EncoderKind;
   augment?: boolean;
+  warp?: number;
+  interactive?: number;
+  targets?: TargetSet;
+  loss?: LossWeights;
+  initPartial?: boolean;
+  initExclude?: string;
 }
 
 /**
  * The registered task a run trains: the config itself, or, with --parser/--masking/--encoder/--augment, that
  * One-Prompt variant, registered on first use under a name that says what it is ("tiny128+masking=binary+augment").
  */
-export function trainTaskName(o: Pick<TrainCliOptions, 'config' | 'parser' | 'masking' | 'encoder' | 'augment'>): string {
-  if (!o.parser && !o.masking && !o.encoder && !o.augment) return o.config;
-  if (!(o.config in configs)) throw new InvalidArgumentError(`--parser, --masking, --encoder and --augment apply to the One-Prompt configurations (${Object.keys(configs).join(', ')}), not to '${o.config}'`);
-  const task = onePromptTask(o.config as ConfigName, { parser: o.parser, masking: o.masking, encoder: o.encoder, augment: o.augment });
+export function trainTaskName(o: Pick<TrainCliOptions, 'config' | 'parser' | 'masking' | 'encoder' | 'augment' | 'warp' | 'interactive' | 'targets'>): string {
+  if (!o.parser && !o.masking && !o.encoder && !o.augment && o.warp === undefined && o.interactive === undefined && o.targets === undefined) return o.config;
+  if (!(o.config in configs)) throw new InvalidArgumentError(`--parser, --masking, --encoder, --augment, --warp and --interactive apply to the One-Prompt configurations (${Object.keys(configs).join(', ')}), not to '${o.config}'`);
+  if (o.warp !== undefined && !o.augment) throw new InvalidArgumentError('--warp scales the augmentation\'s spatial warp: add --augment');
+  const task = onePromptTask(o.config as ConfigName, { parser: o.parser, masking: o.masking, encoder: o.encoder, augment: o.augment, warp: o.warp, interactive: o.interactive, targets: o.targets });
   if (!taskNames().includes(task.name)) registerTask(task);
   return getTask(task.name).name;
 }
@@ -93,6 +119,12 @@ export function registerTrain(program: Command): void {
     .addOption(new Option('--masking <step>', 'One-Prompt configs: Prompt-Parser masking step (as compile)').choices(['add', 'binary', 'norm', 'gaussian']))
     .addOption(new Option('--encoder <kind>', 'One-Prompt configs: image encoder (as compile)').choices(['cnn', 'vit']))
     .option('--augment', 'One-Prompt configs: template and query as two patients, each with its own warp and intensity change (src/app/data/augment.ts)')
+    .option('--warp <f>', 'One-Prompt configs, with --augment: the spatial warp\'s ranges (rotation, scale, shear, translation, elastic) times f (default 1; 0: intensity changes only)', fractionOrMore)
+    .option('--interactive <f>', 'One-Prompt configs: share of interactive samples, template = query prompted on its own mask (default 0.3)', unitFraction)
+    .addOption(new Option('--targets <set>', 'One-Prompt configs, a dataset from `dataset from-labels --coarse`: train on all tasks, only the large targets (brain, hemispheres, regions) or only the atlas structures').choices(['all', 'large', 'structures']))
+    .option('--init-partial', 'with --init: take the parameters the file has with the same name and shape, keep the seeded values of the others (another variant, a new module) and list them')
+    .option('--init-exclude <prefixes>', 'with --init: comma-separated parameter-path prefixes that keep their seeded values (implies --init-partial), e.g. decoder.0.parser.,decoder.1.parser.')
+    .option('--loss <weights>', 'loss: cross-entropy weight, soft-Dice weight, positive-pixel weight of the cross-entropy, focal exponent, e.g. "dice=2,pos=10,focal=2" (default ce=1,dice=1,pos=1,focal=0: the paper\'s sum)', lossArg)
     .option('--init <file>', 'fine-tune: start from these weights (.safetensors, or a compiled float32 .onnx of the same config, such as the shipped oneprompt-default.onnx) with a fresh optimiser')
     .addOption(maxPixelsOption())
     .addOption(maxVoxelsOption())
@@ -114,6 +146,8 @@ export function registerTrain(program: Command): void {
         freeze: o.freeze === undefined ? undefined : o.freeze.split(',').map((s) => s.trim()).filter(Boolean),
         warmupSteps: o.warmup,
         init: o.init,
+        loss: o.loss,
+        initPartial: o.initPartial || o.initExclude !== undefined ? { exclude: o.initExclude?.split(',').map((s) => s.trim()).filter(Boolean) } : undefined,
       }));
     });
 }

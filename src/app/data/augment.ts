@@ -53,6 +53,16 @@ export const DEFAULT_AUGMENT: AugmentOptions = {
   noise: 0.04,
 };
 
+/**
+ * The options with the spatial warp scaled by f (rotation, scale, anisotropy, shear, translation and elastic ranges
+ * times f; 0: no warp), the intensity changes as they are. Template and query then differ less (or more) in geometry.
+ */
+export function scaleWarp(o: AugmentOptions, f: number): AugmentOptions {
+  if (!(f >= 0)) throw new RangeError(`scaleWarp: the factor must be ≥ 0, got ${f}`);
+  const around1 = ([lo, hi]: readonly [number, number]): [number, number] => [1 - (1 - lo) * f, 1 + (hi - 1) * f];
+  return { ...o, rotateDeg: o.rotateDeg * f, scale: around1(o.scale), anisotropy: around1(o.anisotropy), shear: o.shear * f, translate: o.translate * f, elastic: o.elastic * f };
+}
+
 /** No change at all (for tests and for switching parts off). */
 export const NO_AUGMENT: AugmentOptions = {
   rotateDeg: 0,

@@ -63,6 +63,8 @@ export interface Split {
   readonly heldout: readonly string[];
   /** Optional: held-out slices of training structures, as their own tasks (`dataset from-labels` writes them). */
   readonly heldoutSlices?: readonly string[];
+  /** Optional: structures kept out of training for model selection (`dataset from-labels --validation`). */
+  readonly validation?: readonly string[];
 }
 
 export interface Dataset {
@@ -192,12 +194,16 @@ function readSplit(root: string, tasks: readonly Task[]): E.Either<DataError, Sp
         const unknown = list.find((n) => !names.has(n as string));
         if (unknown !== undefined) return E.left(dataError(path, `task ${JSON.stringify(unknown)} is not a folder of the dataset`, key));
       }
-      const slab = o.heldout_slices;
-      if (slab === undefined) return E.right({ train: o.train as string[], heldout: o.heldout as string[] });
-      if (!Array.isArray(slab) || slab.some((n) => typeof n !== 'string')) return E.left(dataError(path, '"heldout_slices" must be a list of task names', 'heldout_slices'));
-      const unknown = slab.find((n) => !names.has(n as string));
-      if (unknown !== undefined) return E.left(dataError(path, `task ${JSON.stringify(unknown)} is not a folder of the dataset`, 'heldout_slices'));
-      return E.right({ train: o.train as string[], heldout: o.heldout as string[], heldoutSlices: slab as string[] });
+      const optional: { heldoutSlices?: string[]; validation?: string[] } = {};
+      for (const [key, field] of [['heldout_slices', 'heldoutSlices'], ['validation', 'validation']] as const) {
+        const list = o[key];
+        if (list === undefined) continue;
+        if (!Array.isArray(list) || list.some((n) => typeof n !== 'string')) return E.left(dataError(path, `"${key}" must be a list of task names`, key));
+        const unknown = list.find((n) => !names.has(n as string));
+        if (unknown !== undefined) return E.left(dataError(path, `task ${JSON.stringify(unknown)} is not a folder of the dataset`, key));
+        optional[field] = list as string[];
+      }
+      return E.right({ train: o.train as string[], heldout: o.heldout as string[], ...optional });
     }),
   );
 }
@@ -235,11 +241,12 @@ export function readDataset(root: string): E.Either<DataError, Dataset> {
 
 /**
  * The tasks of one part of the split (all tasks when the dataset has no split.json, or for 'all'); 'heldout-slices':
- * the held-out slices of training structures (none when split.json does not list them).
+ * the held-out slices of training structures; 'validation': the structures kept out of training for model selection
+ * (none when split.json does not list them).
  */
-export function tasksOf(ds: Dataset, part: 'train' | 'heldout' | 'heldout-slices' | 'all'): Task[] {
+export function tasksOf(ds: Dataset, part: 'train' | 'heldout' | 'heldout-slices' | 'validation' | 'all'): Task[] {
   if (part === 'all' || !ds.split) return [...ds.tasks];
-  const names = new Set(part === 'heldout-slices' ? (ds.split.heldoutSlices ?? []) : ds.split[part]);
+  const names = new Set(part === 'heldout-slices' ? (ds.split.heldoutSlices ?? []) : part === 'validation' ? (ds.split.validation ?? []) : ds.split[part]);
   return ds.tasks.filter((t) => names.has(t.name));
 }
 

@@ -7,7 +7,8 @@
 //   OUT/<structure>-<plane>/masks/<plane>-NNN.png    the structure in it (0/255)
 //   OUT/<structure>-<plane>/task.json                structure, labels, plane, slices, areas
 //   OUT/<structure>-<plane>-slab/...                 a training structure's held-out slab of slices
-//   OUT/split.json   {"train", "heldout" (structures held out), "heldout_slices" (the slab tasks), ...}
+//   OUT/split.json   {"train", "heldout" (structures held out), "heldout_slices" (the slab tasks), "validation"
+//                    (structures kept out of training for model selection, when asked for), ...}
 //   OUT/dataset.json provenance: the inputs' sha256, every option, per-structure statistics
 //
 // Geometry. Each slice is cut with the display orientation of the loaders, resampled to square pixels, cropped to
@@ -23,6 +24,9 @@
 //
 // Held-out structures: a fraction f (default 0.2), stratified by size: the structures, largest first, are cut into
 // runs of round(1/f) and one per run is drawn with the seed, so held-out structures span all sizes; or a given list.
+// Validation structures (optional, a fraction v of the structures that are not held out, drawn the same stratified
+// way after the held-out draw, which they leave unchanged): kept out of training like the held-out ones, so that
+// models can be chosen on unseen structures without touching the held-out test.
 // Held-out slab: for each training structure-plane with at least 2 × minSlices + 2 × SLAB_GAP slices, a contiguous
 // run of sliceHoldout of them (at least minSlices... at most maxSlices kept), at a seeded place; the SLAB_GAP
 // slices either side of it are used by neither part, so that training never sees the slab's direct neighbours.
@@ -59,6 +63,11 @@ export interface FromLabelsOptions {
   readonly grouping?: Grouping;
   /** Held-out structures: a fraction in (0, 1) (default 0.2) or a list of structure names or label values. */
   readonly holdout?: number | readonly string[];
+  /**
+   * Validation structures: a fraction in (0, 1) of the structures that are not held out, drawn (stratified by size)
+   * after the held-out draw; kept out of training and out of the large regions like the held-out ones. Default: none.
+   */
+  readonly validation?: number;
   /** Share of each training structure-plane's slices held out as a slab (default 0.2; 0 for none). */
   readonly sliceHoldout?: number;
   readonly seed?: number;
@@ -78,6 +87,8 @@ export interface StructureStats {
   readonly labels: readonly number[];
   readonly voxels: number;
   readonly heldOut: boolean;
+  /** Kept out of training for model selection (`validation`). */
+  readonly validation?: boolean;
   /** A large target (brain, hemisphere, region), not an atlas structure. */
   readonly coarse?: boolean;
   /** Per plane: slices written (training + slab) and the median structure area and width in output pixels. */
@@ -88,6 +99,8 @@ export interface FromLabelsResult {
   readonly train: string[];
   readonly heldout: string[];
   readonly heldoutSlices: string[];
+  /** Tasks of the validation structures (empty without `validation`). */
+  readonly validation: string[];
   readonly structures: StructureStats[];
   /** Structures with no plane reaching minSlices slices of minPixels. */
   readonly tooSmall: number;
@@ -212,9 +225,9 @@ export function evenlySpaced(n: number, k: number): number[] {
 }
 
 /** Held-out structures: one per run of round(1/f) structures (largest first), drawn with the seed. */
-export function stratifiedHoldout(groups: readonly LabelGroup[], fraction: number, seed: number): Set<string> {
+export function stratifiedHoldout(groups: readonly LabelGroup[], fraction: number, seed: number, label = 'holdout'): Set<string> {
   const run = Math.max(1, Math.round(1 / fraction));
-  const rng = mulberry32(hashSeed(seed, 'holdout'));
+  const rng = mulberry32(hashSeed(seed, label));
   const out = new Set<string>();
   for (let start = 0; start < groups.length; start += run) {
     const chunk = groups.slice(start, start + run);
@@ -248,6 +261,7 @@ function checkOptions(o: FromLabelsOptions): E.Either<DataError, void> {
   if (!int(o.minSlices, 2)) return bad(`min-slices must be a whole number ≥ 2 (a template and a query), got ${o.minSlices}`);
   if (!int(o.maxSlices, 2)) return bad(`max-slices must be a whole number ≥ 2, got ${o.maxSlices}`);
   if (typeof o.holdout === 'number' && !(o.holdout > 0 && o.holdout < 1)) return bad(`holdout must be a fraction in (0, 1) or a list of structures, got ${o.holdout}`);
+  if (o.validation !== undefined && !(o.validation > 0 && o.validation < 1)) return bad(`validation must be a fraction in (0, 1), got ${o.validation}`);
   if (o.sliceHoldout !== undefined && !(o.sliceHoldout >= 0 && o.sliceHoldout < 1)) return bad(`slice-holdout must be in [0, 1), got ${o.sliceHoldout}`);
   return E.right(undefined);
 }
@@ -322,11 +336,14 @@ export function datasetFromLabels(o: FromLabelsOptions): E.Either<DataError, Fro
       heldOut.add(g.name);
     }
   } else heldOut = stratifiedHoldout(usable, (o.holdout as number | undefined) ?? 0.2, seed);
+  // Drawn after (and from outside) the held-out structures, with its own stream: the held-out draw does not move.
+  const validation = o.validation ? stratifiedHoldout(usable.filter((g) => !heldOut.has(g.name)), o.validation, seed, 'validation') : new Set<string>();
+  const keptOut = (name: string) => heldOut.has(name) || validation.has(name);
 
-  // Large targets: regions only from structures that are not held out (too small ones included: they are anatomy).
+  // Large targets: regions only from training structures (too small ones included: they are anatomy).
   const coarse: Target[] = [
     ...(o.coarse?.hemispheres ? hemisphereTargets(lv) : []),
-    ...(o.coarse?.regions ? regionTargets(lv, groups.filter((g) => !heldOut.has(g.name)), o.coarse.regions, seed) : []),
+    ...(o.coarse?.regions ? regionTargets(lv, groups.filter((g) => !keptOut(g.name)), o.coarse.regions, seed) : []),
   ];
   const coarseAreas = coarse.length ? measure(coarse, 'measure large targets') : geometries.map(() => []);
   const targets: Target[] = [...atlas, ...coarse];
@@ -338,7 +355,7 @@ export function datasetFromLabels(o: FromLabelsOptions): E.Either<DataError, Fro
     readonly group: number;
     readonly plane: number;
     readonly slices: number[];
-    readonly part: 'train' | 'heldout' | 'slab';
+    readonly part: 'train' | 'heldout' | 'validation' | 'slab';
   }
   const plans: TaskPlan[] = [];
   const stats: StructureStats[] = [];
@@ -354,7 +371,7 @@ export function datasetFromLabels(o: FromLabelsOptions): E.Either<DataError, Fro
       let trainIdx = valid;
       let slab: number[] = [];
       const slabLength = Math.max(minSlices, Math.round(sliceHoldout * valid.length));
-      if (!heldOut.has(g.name) && sliceHoldout > 0 && valid.length >= 2 * minSlices + 2 * SLAB_GAP && valid.length - slabLength - 2 * SLAB_GAP >= minSlices) {
+      if (!keptOut(g.name) && sliceHoldout > 0 && valid.length >= 2 * minSlices + 2 * SLAB_GAP && valid.length - slabLength - 2 * SLAB_GAP >= minSlices) {
         const rng = mulberry32(hashSeed(seed, `slab/${name}`));
         const start = Math.floor(rng() * (valid.length - slabLength + 1));
         slab = valid.slice(start, start + slabLength);
@@ -362,13 +379,13 @@ export function datasetFromLabels(o: FromLabelsOptions): E.Either<DataError, Fro
       }
       const pickEven = (xs: number[]) => evenlySpaced(xs.length, maxSlices).map((i) => xs[i]);
       const chosen = pickEven(trainIdx);
-      plans.push({ name, group: gi, plane: pi, slices: chosen, part: heldOut.has(g.name) ? 'heldout' : 'train' });
+      plans.push({ name, group: gi, plane: pi, slices: chosen, part: heldOut.has(g.name) ? 'heldout' : validation.has(g.name) ? 'validation' : 'train' });
       const slabChosen = slab.length ? pickEven(slab) : [];
       if (slabChosen.length) plans.push({ name: `${name}-slab`, group: gi, plane: pi, slices: slabChosen, part: 'slab' });
       const all = [...chosen, ...slabChosen].map((k) => areas[pi][gi].get(k)!);
       planesStats[geo.plane] = { task: name, slices: chosen.length, slabSlices: slabChosen.length, medianArea: median(all.map((a) => a.area)), medianWidth: median(all.map((a) => a.width)) };
     });
-    if (Object.keys(planesStats).length) stats.push({ name: g.name, labels: g.labels, voxels: g.voxels, heldOut: heldOut.has(g.name), ...(isCoarse(gi) ? { coarse: true } : {}), planes: planesStats });
+    if (Object.keys(planesStats).length) stats.push({ name: g.name, labels: g.labels, voxels: g.voxels, heldOut: heldOut.has(g.name), ...(validation.has(g.name) ? { validation: true } : {}), ...(isCoarse(gi) ? { coarse: true } : {}), planes: planesStats });
   }
 
   // Pass 2: write into a fresh folder beside OUT, then put it in place (nothing half-written on a crash).
@@ -408,11 +425,12 @@ export function datasetFromLabels(o: FromLabelsOptions): E.Either<DataError, Fro
       train: plans.filter((p) => p.part === 'train').map((p) => p.name).sort(),
       heldout: plans.filter((p) => p.part === 'heldout').map((p) => p.name).sort(),
       heldoutSlices: plans.filter((p) => p.part === 'slab').map((p) => p.name).sort(),
+      validation: plans.filter((p) => p.part === 'validation').map((p) => p.name).sort(),
       structures: stats,
       tooSmall: groups.length - usable.length,
       files: files + 2,
     };
-    write(join(tmp, 'split.json'), JSON.stringify({ train: result.train, heldout: result.heldout, heldout_slices: result.heldoutSlices, seed, size }, null, 1) + '\n');
+    write(join(tmp, 'split.json'), JSON.stringify({ train: result.train, heldout: result.heldout, heldout_slices: result.heldoutSlices, ...(validation.size ? { validation: result.validation } : {}), seed, size }, null, 1) + '\n');
     const grouping = o.grouping ?? { kind: 'mirror' };
     const provenance = {
       generator: 'oneprompt dataset from-labels',
@@ -421,10 +439,10 @@ export function datasetFromLabels(o: FromLabelsOptions): E.Either<DataError, Fro
         labels: { path: o.labels, sha256: sha256File(o.labels), dims: lv.dims },
         ...(grouping.kind === 'file' ? { groups: { path: grouping.path, sha256: createHash('sha256').update(grouping.text).digest('hex') } } : {}),
       },
-      options: { planes, size, minPixels, minSlices, maxSlices, grouping: grouping.kind, holdout: o.holdout ?? 0.2, sliceHoldout, seed, slabGap: SLAB_GAP, coarse: o.coarse ?? {} },
+      options: { planes, size, minPixels, minSlices, maxSlices, grouping: grouping.kind, holdout: o.holdout ?? 0.2, ...(o.validation ? { validation: o.validation } : {}), sliceHoldout, seed, slabGap: SLAB_GAP, coarse: o.coarse ?? {} },
       intensity: { zero: range[0], one: range[1] },
       geometry: geometries.map((g) => ({ plane: g.plane, slices: g.count, crop: { x: g.x0, y: g.y0, side: g.side }, pixelsPerVoxel: size / g.side })),
-      counts: { labels: new Set(lv.data).size - (lv.data.includes(0) ? 1 : 0), structures: groups.length, usable: usable.length, tooSmall: result.tooSmall, heldOutStructures: heldOut.size, largeTargets: coarse.length, tasks: { train: result.train.length, heldout: result.heldout.length, heldout_slices: result.heldoutSlices.length } },
+      counts: { labels: new Set(lv.data).size - (lv.data.includes(0) ? 1 : 0), structures: groups.length, usable: usable.length, tooSmall: result.tooSmall, heldOutStructures: heldOut.size, validationStructures: validation.size, largeTargets: coarse.length, tasks: { train: result.train.length, heldout: result.heldout.length, heldout_slices: result.heldoutSlices.length, validation: result.validation.length } },
       structures: stats,
     };
     write(join(tmp, DATASET_FILE), JSON.stringify(provenance, null, 1) + '\n');

@@ -2,7 +2,7 @@
 // from a dataset folder through the batch provider of src/app/data (each query paired with a template and its
 // prompt drawn from the same task's template split), with every random draw taken from the loop's DataRng.
 import { configs, withVariant, type ConfigName, type EncoderKind, type MaskingStep, type PromptingStep } from '../../../graphs/oneprompt/config.js';
-import { DEFAULT_AUGMENT } from '../data/augment.js';
+import { DEFAULT_AUGMENT, scaleWarp } from '../data/augment.js';
 import { buildOnePrompt } from '../../../graphs/oneprompt/model.js';
 import { createBatchProvider, type TrainingBatch } from '../data/batches.js';
 import { readDataset, templateSplit } from '../data/dataset.js';
@@ -11,6 +11,9 @@ import type { Batch } from '../../train/loop.js';
 import type { TrainTask } from '../../train/task.js';
 import { inputDims, INPUT_NAMES } from '../../../graphs/oneprompt/contract.js';
 import { OUTPUT_NAME } from '../../../graphs/oneprompt/contract.js';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DATASET_FILE } from '../data/from-labels.js';
 
 /** Fixed, so that which images are templates does not change with the run's seed. */
 const SPLIT_SEED = 0;
@@ -33,21 +36,58 @@ export interface OnePromptTaskOptions {
   readonly encoder?: EncoderKind;
   /** Template and query as two patients (src/app/data/augment.ts, DEFAULT_AUGMENT). */
   readonly augment?: boolean;
+  /** With augment: the spatial warp's ranges times this factor (default 1; scaleWarp). */
+  readonly warp?: number;
+  /** Share of interactive samples, template = query (default SELF_TEMPLATE_FRACTION). */
+  readonly interactive?: number;
+  /**
+   * Which training tasks to draw from: 'all' (default), 'large' (only the large targets of `dataset from-labels
+   * --coarse`: brain, hemispheres, regions) or 'structures' (only the atlas structures). A curriculum trains on
+   * 'large' first (docs/brain-data.md).
+   */
+  readonly targets?: TargetSet;
+}
+
+export type TargetSet = 'all' | 'large' | 'structures';
+
+/** Task names of the large targets, from the dataset's provenance file (dataset from-labels marks them `coarse`). */
+function largeTargetTasks(dir: string): Set<string> {
+  const file = join(dir, DATASET_FILE);
+  if (!existsSync(file)) throw new Error(`${file} is missing: --targets needs a dataset built by \`oneprompt dataset from-labels\` (it marks the large targets)`);
+  const meta = JSON.parse(readFileSync(file, 'utf8')) as { structures?: { coarse?: boolean; planes: Record<string, { task: string }> }[] };
+  return new Set((meta.structures ?? []).filter((s) => s.coarse).flatMap((s) => Object.values(s.planes).map((p) => p.task)));
 }
 
 /** The registered name of a variant: "tiny128+parser=add+masking=binary+augment" (the plain config name without options). */
 export const onePromptTaskName = (name: ConfigName, o: OnePromptTaskOptions = {}): string =>
-  [name, ...(['parser', 'masking', 'encoder'] as const).filter((k) => o[k]).map((k) => `${k}=${o[k]}`), ...(o.augment ? ['augment'] : [])].join('+');
+  [
+    name,
+    ...(['parser', 'masking', 'encoder'] as const).filter((k) => o[k]).map((k) => `${k}=${o[k]}`),
+    ...(o.augment ? [o.warp !== undefined && o.warp !== 1 ? `augment+warp=${o.warp}` : 'augment'] : []),
+    ...(o.interactive !== undefined && o.interactive !== SELF_TEMPLATE_FRACTION ? [`interactive=${o.interactive}`] : []),
+    ...(o.targets && o.targets !== 'all' ? [`targets=${o.targets}`] : []),
+  ].join('+');
 
 export function onePromptTask(name: ConfigName, o: OnePromptTaskOptions = {}): TrainTask {
   const config = withVariant(configs[name], o);
+  if (o.warp !== undefined && !o.augment) throw new Error('the warp factor applies to the augmentation: add --augment');
+  const interactive = o.interactive ?? SELF_TEMPLATE_FRACTION;
+  if (!(interactive >= 0 && interactive <= 1)) throw new Error(`the share of interactive samples must be in [0, 1], got ${interactive}`);
+  const augment = o.augment ? scaleWarp(DEFAULT_AUGMENT, o.warp ?? 1) : undefined;
   return {
     name: onePromptTaskName(name, o),
-    description: `One-Prompt ${name}: ${config.size}² input, ${config.encoder} encoder, ${config.parser} prompting, ${config.masking} masking${o.augment ? ', two-patient augmentation' : ''}`,
+    description: `One-Prompt ${name}: ${config.size}² input, ${config.encoder} encoder, ${config.parser} prompting, ${config.masking} masking${o.augment ? `, two-patient augmentation${o.warp !== undefined && o.warp !== 1 ? ` (warp ×${o.warp})` : ''}` : ''}${interactive !== SELF_TEMPLATE_FRACTION ? `, ${interactive} interactive samples` : ''}${o.targets && o.targets !== 'all' ? `, ${o.targets === 'large' ? 'large targets' : 'atlas structures'} only` : ''}`,
     model: (store) => ({ graph: buildOnePrompt(config, store.seed).graph, logits: OUTPUT_NAME }),
     data: (dir, batchSize) => {
       const dataset = orThrow(readDataset(dir));
-      const provider = orThrow(createBatchProvider({ dataset, geometry: { size: config.size, points: config.points }, batchSize, seed: SPLIT_SEED, selfTemplateFraction: SELF_TEMPLATE_FRACTION, augment: o.augment ? DEFAULT_AUGMENT : undefined }));
+      const train = dataset.split ? dataset.split.train : dataset.tasks.map((t) => t.name);
+      let chosen: readonly string[] | undefined;
+      if (o.targets && o.targets !== 'all') {
+        const large = largeTargetTasks(dir);
+        chosen = train.filter((t) => large.has(t) === (o.targets === 'large'));
+        if (chosen.length === 0) throw new Error(`${dir}: no training task is ${o.targets === 'large' ? 'a large target' : 'an atlas structure'} (--targets ${o.targets})`);
+      }
+      const provider = orThrow(createBatchProvider({ dataset, tasks: chosen, geometry: { size: config.size, points: config.points }, batchSize, seed: SPLIT_SEED, selfTemplateFraction: interactive, augment }));
       orThrow(provider.preload());
       const tasks = dataset.tasks.filter((t) => provider.tasks.includes(t.name));
       const queries = tasks.reduce((n, t) => n + templateSplit(t, SPLIT_SEED).queries.length, 0);

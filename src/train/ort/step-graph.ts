@@ -52,9 +52,17 @@ export const updatedName = (name: string): string => `new:${name}`;
 export function segmentationLossGraph(x: Value, t: Value, weights: LossWeights = {}): { loss: Value; ce: Value; diceLoss: Value; dice: Value } {
   const pixelAxes = x.shape.slice(1).map((_, i) => i + 1);
   const all = x.shape.map((_, i) => i);
-  // max(x, 0) − x·t + log(1 + e^−|x|): stable sigmoid cross-entropy.
-  const ce = d.reduceMean(d.add(d.sub(d.relu(x), d.mul(x, t)), d.softplus(d.neg(d.abs(x)))), all, false);
+  // max(x, 0) − x·t + log(1 + e^−|x|): stable sigmoid cross-entropy; with a positive weight w,
+  // (1 − t)·x + (1 + (w − 1)·t)·(log(1 + e^−|x|) + max(−x, 0)); with a focal γ, times (1 − p_t)^γ.
+  const w = weights.positiveWeight ?? 1;
+  const gamma = weights.focalGamma ?? 0;
   const p = d.sigmoid(x);
+  let perPixel =
+    w === 1
+      ? d.add(d.sub(d.relu(x), d.mul(x, t)), d.softplus(d.neg(d.abs(x))))
+      : d.add(d.mul(d.sub(1, t), x), d.mul(d.add(d.mul(t, w - 1), 1), d.add(d.softplus(d.neg(d.abs(x))), d.relu(d.neg(x)))));
+  if (gamma !== 0) perPixel = d.mul(perPixel, d.pow(d.sub(d.add(p, t), d.mul(d.mul(p, t), 2)), d.constant(Float32Array.of(gamma), [])));
+  const ce = d.reduceMean(perPixel, all, false);
   const inter = d.reduceSum(d.mul(p, t), pixelAxes, false);
   const denom = d.add(d.add(d.reduceSum(p, pixelAxes, false), d.reduceSum(t, pixelAxes, false)), 1);
   const diceLoss = d.reduceMean(d.sub(1, d.div(d.add(d.mul(inter, 2), 1), denom)), [0], false);
