@@ -16,7 +16,10 @@ const MiB = new Uint8Array(2 ** 20);
 const side = Math.floor(Math.sqrt(DEFAULT_MAX_PIXELS)); // 5792: the largest square under the pixel limit
 
 writeFileSync(join(dir, 'limit-grey8.png'), encodePngRaw({ width: side, height: side, colorType: 0, bitDepth: 8, scanlines: new Uint8Array(side * side) }));
-writeFileSync(join(dir, 'limit-rgba16.png'), encodePngRaw({ width: side, height: side, colorType: 6, bitDepth: 16, scanlines: new Uint8Array(side * side * 8) }));
+writeFileSync(
+  join(dir, 'limit-rgba16.png'),
+  encodePngRaw({ width: side, height: side, colorType: 6, bitDepth: 16, scanlines: new Uint8Array(side * side * 8) }),
+);
 const [vx, vy] = [512, 512];
 const vz = DEFAULT_MAX_VOXELS / (vx * vy); // 256
 await gzipTo(join(dir, 'limit-f32.nii.gz'), [niftiHeader([vx, vy, vz], 16), ...repeat(MiB, (vx * vy * vz * 4) / 2 ** 20)]);
@@ -27,18 +30,61 @@ writeFileSync(join(dir, 'p', 'zero.json'), JSON.stringify({ type: 'seglab', mask
 
 const H = 'tests/fixtures/hostile';
 const model = ['--model', 'compiled/oneprompt-default.onnx'];
-const seg = (query: string, ...more: string[]) => ['segment', ...model, '--template', 'samples/mri/images/axial-066.png', '--prompt', 'samples/mri/prompt.json', '--query', query, '--out', out, ...more];
+const seg = (query: string, ...more: string[]) => [
+  'segment',
+  ...model,
+  '--template',
+  'samples/mri/images/axial-066.png',
+  '--prompt',
+  'samples/mri/prompt.json',
+  '--query',
+  query,
+  '--out',
+  out,
+  ...more,
+];
 const size = (f: string): string => `${(statSync(f).size / 1024).toFixed(0)} KiB`;
 const cases: [string, string[]][] = [
   [`bomb.png (66 B, declares 16384²) as query`, seg(`${H}/bomb.png`)],
-  [`bomb.png as template`, ['segment', ...model, '--template', `${H}/bomb.png`, '--prompt', 'samples/mri/prompt.json', '--query', 'samples/mri/images/axial-046.png', '--out', out]],
+  [
+    `bomb.png as template`,
+    ['segment', ...model, '--template', `${H}/bomb.png`, '--prompt', 'samples/mri/prompt.json', '--query', 'samples/mri/images/axial-046.png', '--out', out],
+  ],
   [`short.png (item 1) as query`, seg(`${H}/short.png`)],
   [`z.nii.gz (${size(join(dir, 'z.nii.gz'))}, 1 GiB of zeros)`, seg(join(dir, 'z.nii.gz'))],
   [`big.nii.gz (${size(join(dir, 'big.nii.gz'))}, valid 1024×1024×512)`, seg(join(dir, 'big.nii.gz'))],
-  [`/dev/zero as SegLab mask`, ['segment', ...model, '--template', 'samples/mri/images/axial-066.png', '--prompt', join(dir, 'p', 'zero.json'), '--query', 'samples/mri/images/axial-046.png', '--out', out]],
+  [
+    `/dev/zero as SegLab mask`,
+    [
+      'segment',
+      ...model,
+      '--template',
+      'samples/mri/images/axial-066.png',
+      '--prompt',
+      join(dir, 'p', 'zero.json'),
+      '--query',
+      'samples/mri/images/axial-046.png',
+      '--out',
+      out,
+    ],
+  ],
   [`inspect --dims B=100000`, ['inspect', 'compiled/oneprompt-default.onnx', '--dims', 'B=100000']],
   [`at the limit: ${side}² grey PNG (${size(join(dir, 'limit-grey8.png'))}) as query`, seg(join(dir, 'limit-grey8.png'))],
-  [`at the limit: ${side}² grey PNG as template`, ['segment', ...model, '--template', join(dir, 'limit-grey8.png'), '--prompt', 'samples/mri/prompt.json', '--query', 'samples/mri/images/axial-046.png', '--out', out]],
+  [
+    `at the limit: ${side}² grey PNG as template`,
+    [
+      'segment',
+      ...model,
+      '--template',
+      join(dir, 'limit-grey8.png'),
+      '--prompt',
+      'samples/mri/prompt.json',
+      '--query',
+      'samples/mri/images/axial-046.png',
+      '--out',
+      out,
+    ],
+  ],
   [`at the limit: ${side}² 16-bit RGBA PNG (${size(join(dir, 'limit-rgba16.png'))}) as query`, seg(join(dir, 'limit-rgba16.png'))],
   [`at the limit: ${vx}×${vy}×${vz} float32 .nii.gz (${size(join(dir, 'limit-f32.nii.gz'))}) as query, ${vz} slices`, seg(join(dir, 'limit-f32.nii.gz'))],
   [`at the limit: everything --grid 3 on the ${side}² PNG`, ['everything', ...model, '--image', join(dir, 'limit-grey8.png'), '--out', out, '--grid', '3']],
@@ -49,7 +95,10 @@ for (const [what, args] of cases) {
   const t0 = performance.now();
   const r = runChild(args, { timeoutMs: 900_000 });
   const secs = ((performance.now() - t0) / 1000).toFixed(1);
-  const err = r.stderr.split('\n').filter((l) => l.startsWith('oneprompt:')).join(' ');
+  const err = r.stderr
+    .split('\n')
+    .filter((l) => l.startsWith('oneprompt:'))
+    .join(' ');
   console.log(`| ${what} | ${r.code} | ${(r.maxRssKib / 1024).toFixed(0)} MiB | ${secs} s |${err ? ` ${err.slice(0, 160)}` : ''}`);
 }
 if (!process.argv.includes('--keep')) rmSync(dir, { recursive: true, force: true });

@@ -32,4 +32,7 @@ console.log(`oneprompt --help, ${N} runs each, alternating (wall time of the pro
 console.log(`  sources through tsx   median ${median(sources).toFixed(2)} s, best ${best(sources).toFixed(2)} s`);
 console.log(`  built package (dist)  median ${median(built).toFixed(2)} s, best ${best(built).toFixed(2)} s`);
 console.log(`  ratio of medians      ${(median(sources) / median(built)).toFixed(1)}×`);
-if (other) console.log(`  ${other}: median ${median(others).toFixed(2)} s, best ${best(others).toFixed(2)} s (${(median(others) / median(built)).toFixed(1)}× the built package's median)`);
+if (other)
+  console.log(
+    `  ${other}: median ${median(others).toFixed(2)} s, best ${best(others).toFixed(2)} s (${(median(others) / median(built)).toFixed(1)}× the built package's median)`,
+  );

@@ -45,14 +45,26 @@ for (const c of configs) {
   const flop = 2 * c.n * c.o * oh * oh * c.c * c.k * c.k;
   const a = convAttrs(c.s, c.p);
   const ours = (xx: T, ww: T) => conv2dOp.tfjs(tf, [xx, ww], a, undefined as never, tfjsKernels(tf))[0];
-  const builtin = (xx: T, ww: T) => nchw(tf.conv2d(nhwc(xx), tf.transpose(ww, [2, 3, 1, 0]) as tfjs.Tensor4D, c.s, [[0, 0], [c.p, c.p], [c.p, c.p], [0, 0]]));
+  const builtin = (xx: T, ww: T) =>
+    nchw(
+      tf.conv2d(nhwc(xx), tf.transpose(ww, [2, 3, 1, 0]) as tfjs.Tensor4D, c.s, [
+        [0, 0],
+        [c.p, c.p],
+        [c.p, c.p],
+        [0, 0],
+      ]),
+    );
   const diff = tf.tidy(() => tf.max(tf.abs(tf.sub(ours(x, w), builtin(x, w)))).dataSync()[0]);
   const fwd = time(() => ours(x, w));
   const fwdBuiltin = time(() => builtin(x, w));
   const both = time(() => tf.grads((xx: T, ww: T) => tf.sum(ours(xx, ww)))([x, w]));
   console.log(`\n${c.name}: x [${x.shape}], w [${w.shape}]; ${(flop / 1e9).toFixed(2)} GFLOP forward`);
-  console.log(`  oneprompt kernel         forward ${fwd.toFixed(1).padStart(8)} ms (${(flop / fwd / 1e6).toFixed(1).padStart(5)} GFLOP/s)   fwd+bwd ${both.toFixed(1).padStart(8)} ms (${((3 * flop) / both / 1e6).toFixed(1)} GFLOP/s)`);
-  console.log(`  tf.conv2d (NHWC)         forward ${fwdBuiltin.toFixed(1).padStart(8)} ms (${(flop / fwdBuiltin / 1e6).toFixed(1).padStart(5)} GFLOP/s, ${(fwdBuiltin / fwd).toFixed(2)}× ours)   fwd+bwd: not on wasm   max |Δ| ${diff.toExponential(1)}`);
+  console.log(
+    `  oneprompt kernel         forward ${fwd.toFixed(1).padStart(8)} ms (${(flop / fwd / 1e6).toFixed(1).padStart(5)} GFLOP/s)   fwd+bwd ${both.toFixed(1).padStart(8)} ms (${((3 * flop) / both / 1e6).toFixed(1)} GFLOP/s)`,
+  );
+  console.log(
+    `  tf.conv2d (NHWC)         forward ${fwdBuiltin.toFixed(1).padStart(8)} ms (${(flop / fwdBuiltin / 1e6).toFixed(1).padStart(5)} GFLOP/s, ${(fwdBuiltin / fwd).toFixed(2)}× ours)   fwd+bwd: not on wasm   max |Δ| ${diff.toExponential(1)}`,
+  );
   tf.dispose([x, w]);
 }
 
@@ -70,7 +82,11 @@ for (const c of configs) {
   const fwdBuiltin = time(() => builtin(x, w));
   const both = time(() => tf.grads((xx: T, ww: T) => tf.sum(ours(xx, ww)))([x, w]));
   console.log(`\nconvTranspose 2×2 stride 2, ${c}→${o}, ${h}×${h}: ${(flop / 1e9).toFixed(2)} GFLOP forward`);
-  console.log(`  oneprompt kernel         forward ${fwd.toFixed(1).padStart(8)} ms (${(flop / fwd / 1e6).toFixed(1).padStart(5)} GFLOP/s)   fwd+bwd ${both.toFixed(1).padStart(8)} ms (${((3 * flop) / both / 1e6).toFixed(1)} GFLOP/s)`);
-  console.log(`  tf.conv2dTranspose       forward ${fwdBuiltin.toFixed(1).padStart(8)} ms (${(flop / fwdBuiltin / 1e6).toFixed(1).padStart(5)} GFLOP/s, ${(fwdBuiltin / fwd).toFixed(2)}× ours)   max |Δ| ${diff.toExponential(1)}`);
+  console.log(
+    `  oneprompt kernel         forward ${fwd.toFixed(1).padStart(8)} ms (${(flop / fwd / 1e6).toFixed(1).padStart(5)} GFLOP/s)   fwd+bwd ${both.toFixed(1).padStart(8)} ms (${((3 * flop) / both / 1e6).toFixed(1)} GFLOP/s)`,
+  );
+  console.log(
+    `  tf.conv2dTranspose       forward ${fwdBuiltin.toFixed(1).padStart(8)} ms (${(flop / fwdBuiltin / 1e6).toFixed(1).padStart(5)} GFLOP/s, ${(fwdBuiltin / fwd).toFixed(2)}× ours)   max |Δ| ${diff.toExponential(1)}`,
+  );
   tf.dispose([x, w]);
 }

@@ -52,8 +52,12 @@ console.log(`graph construction:        ${(t1 - t0).toFixed(0)} ms`);
 console.log(`weight initialisation:     ${(t2 - t1).toFixed(0)} ms`);
 console.log(`emit (encode, weights by reference): ${(t3 - t2).toFixed(0)} ms`);
 console.log(`build + emit to disk:      ${(t4 - t0).toFixed(0)} ms (target < 3000)`);
-console.log(`emit to disk (atomic, fsync'd): ${(t4 - t3).toFixed(0)} ms = ${(weightBytes / 1e9 / ((t4 - t3) / 1000)).toFixed(2)} GB/s of weights (target ≥ 1), file ${(statSync(join(dir, 'm.onnx')).size / 2 ** 20).toFixed(0)} MiB`);
-console.log(`emit to one buffer:        ${(t6 - t5).toFixed(0)} ms = ${(weightBytes / 1e9 / ((t6 - t5) / 1000)).toFixed(2)} GB/s (${bytes.length} bytes; for loading from memory)`);
+console.log(
+  `emit to disk (atomic, fsync'd): ${(t4 - t3).toFixed(0)} ms = ${(weightBytes / 1e9 / ((t4 - t3) / 1000)).toFixed(2)} GB/s of weights (target ≥ 1), file ${(statSync(join(dir, 'm.onnx')).size / 2 ** 20).toFixed(0)} MiB`,
+);
+console.log(
+  `emit to one buffer:        ${(t6 - t5).toFixed(0)} ms = ${(weightBytes / 1e9 / ((t6 - t5) / 1000)).toFixed(2)} GB/s (${bytes.length} bytes; for loading from memory)`,
+);
 // The disk's own speed for the same bytes (plain write + fsync), so the emitter's share can be told apart.
 const t7 = performance.now();
 const fd = openSync(join(dir, 'plain.bin'), 'w');
@@ -61,6 +65,8 @@ writeSync(fd, bytes);
 fsyncSync(fd);
 closeSync(fd);
 const t8 = performance.now();
-console.log(`disk baseline (plain write + fsync of the same bytes): ${(t8 - t7).toFixed(0)} ms = ${(weightBytes / 1e9 / ((t8 - t7) / 1000)).toFixed(2)} GB/s; the atomic emit runs at ${((t8 - t7) / (t4 - t3)).toFixed(2)}× the disk's speed`);
+console.log(
+  `disk baseline (plain write + fsync of the same bytes): ${(t8 - t7).toFixed(0)} ms = ${(weightBytes / 1e9 / ((t8 - t7) / 1000)).toFixed(2)} GB/s; the atomic emit runs at ${((t8 - t7) / (t4 - t3)).toFixed(2)}× the disk's speed`,
+);
 console.log(`peak ArrayBuffer memory:   ${(peakExternal / weightBytes).toFixed(2)} × the weights (target ≤ 2)`);
 rmSync(dir, { recursive: true, force: true });

@@ -42,7 +42,7 @@ if (models.length === 0) {
   console.error(`gpu: no models: compile them first (oneprompt compile --config small / base) or pass .onnx paths; looked for ${DEFAULT_MODELS.join(', ')}`);
   process.exit(2);
 }
-for (const m of models) if (!existsSync(m)) (console.error(`gpu: ${m} does not exist`), process.exit(2));
+for (const m of models) if (!existsSync(m)) console.error(`gpu: ${m} does not exist`), process.exit(2);
 
 const devices: Device[] = opt['cpu-only'] ? ['cpu'] : ['cpu', 'cuda'];
 if (!opt['cpu-only']) {
@@ -127,8 +127,14 @@ async function throughput(model: Model, feeds: Record<string, HostTensor>, batch
 
 const fmt = (x: number, digits = 3) => (Number.isFinite(x) ? x.toExponential(digits - 1) : String(x));
 let failed = false;
-console.log(`gpu: tolerances vs cpu float32 (max|Δ|/max(1,max|ref|)): ${Object.entries(TOLERANCE).map(([k, v]) => `${k} ${v}`).join(', ')}; sign agreement ≥ ${MIN_SIGN_AGREEMENT * 100}%`);
-console.log(`gpu: inputs are seeded uniform [0, 1); agreement at batch ${CHECK_BATCH}; throughput at batch cpu ${BATCH.cpu}, cuda ${BATCH.cuda}; ${SECONDS} s per measurement`);
+console.log(
+  `gpu: tolerances vs cpu float32 (max|Δ|/max(1,max|ref|)): ${Object.entries(TOLERANCE)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ')}; sign agreement ≥ ${MIN_SIGN_AGREEMENT * 100}%`,
+);
+console.log(
+  `gpu: inputs are seeded uniform [0, 1); agreement at batch ${CHECK_BATCH}; throughput at batch cpu ${BATCH.cpu}, cuda ${BATCH.cuda}; ${SECONDS} s per measurement`,
+);
 for (const path of models) {
   const m32 = onnx.ModelProto.decode(readFileSync(path));
   const variants: Record<string, Uint8Array> = { float32: onnx.ModelProto.encode(m32).finish(), float16: onnx.ModelProto.encode(toFloat16(m32)).finish() };
@@ -146,10 +152,19 @@ for (const path of models) {
       failed ||= !ok;
       const ips = await throughput(model, feedsFor(m32, BATCH[device]), BATCH[device], device === 'cuda' ? 3 : 1);
       await model.release();
-      rows.push([label, String(BATCH[device]), ips.toFixed(2), fmt(a.maxRel), `${(a.signAgreement * 100).toFixed(2)}%`, ok ? 'ok' : `FAIL (> ${TOLERANCE[label]})`]);
+      rows.push([
+        label,
+        String(BATCH[device]),
+        ips.toFixed(2),
+        fmt(a.maxRel),
+        `${(a.signAgreement * 100).toFixed(2)}%`,
+        ok ? 'ok' : `FAIL (> ${TOLERANCE[label]})`,
+      ]);
       console.error(`gpu: ${path}: ${label} done`);
     }
-  console.log(`\n${path} (${(readFileSync(path).byteLength / 2 ** 20).toFixed(1)} MiB float32, ${(variants.float16.byteLength / 2 ** 20).toFixed(1)} MiB float16)`);
+  console.log(
+    `\n${path} (${(readFileSync(path).byteLength / 2 ** 20).toFixed(1)} MiB float32, ${(variants.float16.byteLength / 2 ** 20).toFixed(1)} MiB float16)`,
+  );
   const head = ['variant', 'batch', 'images/s', 'max rel Δ', 'same sign', 'agreement'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   for (const r of [head, ...rows]) console.log('  ' + r.map((c, i) => c.padEnd(widths[i])).join('  '));

@@ -20,7 +20,9 @@ console.log('config  compile   peak RSS   ONNX size   params    FLOP/img   forwa
 try {
   for (const name of names) {
     const out = join(dir, `${name}.onnx`);
-    const c = JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', 'bench/lib/compile-child.ts', name, out], { encoding: 'utf8' }).trim().split('\n').pop()!);
+    const c = JSON.parse(
+      execFileSync(process.execPath, ['--import', 'tsx', 'bench/lib/compile-child.ts', name, out], { encoding: 'utf8' }).trim().split('\n').pop()!,
+    );
     const bytes = new Uint8Array(readFileSync(out));
     const flops = Object.values(await profileFlops(bytes, { B: 1 })).reduce((a, x) => a + x.flops, 0);
     const model = await Model.load(bytes, { threads: 2 });

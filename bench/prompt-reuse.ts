@@ -40,7 +40,14 @@ const templates: PromptedTemplate[] = Array.from({ length: ENSEMBLE }, (_, k) =>
   const d = (k % 5) - 2;
   const [x1, y1, x2, y2] = box.box;
   const clamp = (v: number, hi: number) => Math.min(hi - 1, Math.max(0, v));
-  return { image: template, source: `box ${k}`, prompt: { type: 'bbox', box: [clamp(x1 + d, template.width), clamp(y1 + d, template.height), clamp(x2 - d, template.width), clamp(y2 + d, template.height)] } };
+  return {
+    image: template,
+    source: `box ${k}`,
+    prompt: {
+      type: 'bbox',
+      box: [clamp(x1 + d, template.width), clamp(y1 + d, template.height), clamp(x2 - d, template.width), clamp(y2 + d, template.height)],
+    },
+  };
 });
 const clicks = gridClicks(template.width, template.height, GRID);
 
@@ -53,7 +60,8 @@ async function timed<T>(f: () => Promise<T>): Promise<[number, T]> {
   return [performance.now() - t0, r];
 }
 
-const flopsOf = async (file: string): Promise<number> => Object.values(await profileFlops(new Uint8Array(readFileSync(file)), { B: 1 })).reduce((a, c) => a + c.flops, 0);
+const flopsOf = async (file: string): Promise<number> =>
+  Object.values(await profileFlops(new Uint8Array(readFileSync(file)), { B: 1 })).reduce((a, c) => a + c.flops, 0);
 const perModule = async (file: string) => profileFlops(new Uint8Array(readFileSync(file)), { B: 1 }, (_op, node) => moduleOf(node, 1));
 const mib = (bytes: number): string => (bytes < 2 ** 20 ? `${(bytes / 1024).toFixed(0)} KiB` : `${(bytes / 2 ** 20).toFixed(1)} MiB`);
 const s = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
@@ -62,7 +70,9 @@ const ratio = (before: number, after: number): string => `${(before / after).toF
 
 const dir = mkdtempSync(join(tmpdir(), 'bench-prompt-reuse-'));
 const load0 = loadavg()[0];
-console.log(`onnxruntime-node, ${THREADS} threads, batch ${BATCH}, best of ${reps} (before and after alternate); image ${sample(66)} (${template.width}×${template.height}); load average ${load0.toFixed(1)}`);
+console.log(
+  `onnxruntime-node, ${THREADS} threads, batch ${BATCH}, best of ${reps} (before and after alternate); image ${sample(66)} (${template.width}×${template.height}); load average ${load0.toFixed(1)}`,
+);
 try {
   const table: string[] = [];
   const facts: string[] = [];
@@ -88,7 +98,8 @@ try {
       // Warm-up, and the two give the same masks.
       const [e0, e1] = [await everything(before), await everything(after)];
       const [q0, q1] = [await ensemble(before), await ensemble(after)];
-      const differ = (a: readonly (ClickMask | QueryMask)[], b: readonly (ClickMask | QueryMask)[]) => a.filter((x, i) => x.mask.data.some((v, j) => v !== b[i].mask.data[j])).length;
+      const differ = (a: readonly (ClickMask | QueryMask)[], b: readonly (ClickMask | QueryMask)[]) =>
+        a.filter((x, i) => x.mask.data.some((v, j) => v !== b[i].mask.data[j])).length;
       const differing = differ(e0, e1) + differ(q0, q1);
       const t = { eb: [] as number[], ea: [] as number[], qb: [] as number[], qa: [] as number[] };
       for (let r = 0; r < reps; r++) {
@@ -109,13 +120,19 @@ try {
       await after.release();
     }
   }
-  console.log(`\n| config | \`everything\` ${GRID * GRID} clicks: before | after | speed-up (medians) | per click | ensemble ${queries.length} queries × ${ENSEMBLE} templates: before | after | speed-up (medians) | per (query, template) | masks that differ |`);
+  console.log(
+    `\n| config | \`everything\` ${GRID * GRID} clicks: before | after | speed-up (medians) | per click | ensemble ${queries.length} queries × ${ENSEMBLE} templates: before | after | speed-up (medians) | per (query, template) | masks that differ |`,
+  );
   console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const r of table) console.log(r);
-  console.log('\n| config | FLOPs: one-file forward | encoder, per image | decoder, per prompt | of which tokenizers (in the encoder) | encoding as query | as template |');
+  console.log(
+    '\n| config | FLOPs: one-file forward | encoder, per image | decoder, per prompt | of which tokenizers (in the encoder) | encoding as query | as template |',
+  );
   console.log('| --- | --- | --- | --- | --- | --- | --- |');
   for (const f of facts) console.log(f);
-  console.log(`\nload average ${load0.toFixed(1)} before, ${loadavg()[0].toFixed(1)} after. Before: the one-file model (every prompt encodes query and template again). After: the encoder/decoder pair (each image encoded once).`);
+  console.log(
+    `\nload average ${load0.toFixed(1)} before, ${loadavg()[0].toFixed(1)} after. Before: the one-file model (every prompt encodes query and template again). After: the encoder/decoder pair (each image encoded once).`,
+  );
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

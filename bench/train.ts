@@ -34,8 +34,18 @@ const THREADS = 2;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /** Training samples/s in a child process of its own (bench/lib/train-throughput-child.ts); undefined when it fails. */
-async function throughput(config: ConfigName, batch: number, backend: 'ort' | 'wasm', steps: number, dir: string, io: 'copy' | 'bind' = 'copy'): Promise<{ value?: number; error?: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/lib/train-throughput-child.ts', config, String(batch), backend, String(steps), dir], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, IO: io } });
+async function throughput(
+  config: ConfigName,
+  batch: number,
+  backend: 'ort' | 'wasm',
+  steps: number,
+  dir: string,
+  io: 'copy' | 'bind' = 'copy',
+): Promise<{ value?: number; error?: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/lib/train-throughput-child.ts', config, String(batch), backend, String(steps), dir], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, IO: io },
+  });
   let [out, err] = ['', ''];
   child.stdout.on('data', (d) => (out += d));
   child.stderr.on('data', (d) => (err += d));
@@ -91,7 +101,8 @@ async function forwardRatio(tf: TF, graph: Graph, B: number, flops: number, what
   }
   ex.dispose();
   const bytes = emit(graph);
-  const line = (label: string, ms: number) => `  ${label.padEnd(30)} ${ms.toFixed(2).padStart(8)} ms${Number.isFinite(flops) ? `  ${(flops / ms / 1e6).toFixed(1).padStart(6)} GFLOP/s` : ''}`;
+  const line = (label: string, ms: number) =>
+    `  ${label.padEnd(30)} ${ms.toFixed(2).padStart(8)} ms${Number.isFinite(flops) ? `  ${(flops / ms / 1e6).toFixed(1).padStart(6)} GFLOP/s` : ''}`;
   const tfMs = median(tfTimes.slice(2));
   console.log(`\nforward of ${graph.name} (B=${B}, ${what}${Number.isFinite(flops) ? `; ${(flops / 1e9).toFixed(2)} GFLOP` : ''}):`);
   console.log(line('tfjs wasm (1 thread)', tfMs));
@@ -120,7 +131,9 @@ interface StepChildResult {
 
 /** The child's result, or (stopped at the memory limit: this machine is shared) the phase it had reached. */
 async function stepChild(config: ConfigName, batch: number, steps: number): Promise<StepChildResult | { stoppedAtMiB: number; lastPhase: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/lib/train-step-child.ts', config, String(batch), String(steps)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/lib/train-step-child.ts', config, String(batch), String(steps)], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let [out, err] = ['', ''];
   child.stdout.on('data', (d) => (out += d));
   child.stderr.on('data', (d) => (err += d));
@@ -156,11 +169,19 @@ async function main(): Promise<void> {
   const runs: [ConfigName, number, number, number][] = [
     ['tiny', 2, 10, 6],
     ['tiny', 8, 6, 3],
-    ...(QUICK ? [] : ([['small', 1, 4, 2], ['small', 2, 3, 2], ['small', 4, 3, 2]] as [ConfigName, number, number, number][])),
+    ...(QUICK
+      ? []
+      : ([
+          ['small', 1, 4, 2],
+          ['small', 2, 3, 2],
+          ['small', 4, 3, 2],
+        ] as [ConfigName, number, number, number][])),
   ];
   console.log(`One-Prompt training (Adam; samples/s from the median step after one warm-up step, each run in a process of its own;`);
   console.log(`ONNX Runtime on ${THREADS} threads without spin-waiting, tfjs-wasm on its one thread);`);
-  console.log(`data: ${process.env.ONEPROMPT_BENCH_DATA ?? 'synthetic (3 tasks × 6 images)'}; forward FLOPs counted by ONNX Runtime's profile (src/onnx/inspect.ts)\n`);
+  console.log(
+    `data: ${process.env.ONEPROMPT_BENCH_DATA ?? 'synthetic (3 tasks × 6 images)'}; forward FLOPs counted by ONNX Runtime's profile (src/onnx/inspect.ts)\n`,
+  );
   console.log('config  batch   ORT samples/s   tfjs-wasm samples/s   ORT / tfjs   ORT fwd ms   fwd GFLOP/s   train GFLOP/s (3×fwd)   train / fwd rate');
   const dirs = new Map<ConfigName, string>();
   const flopsPerImage = new Map<ConfigName, number>();
@@ -169,7 +190,10 @@ async function main(): Promise<void> {
     if (!dirs.has(config)) dirs.set(config, dataFor(configs[config].size));
     if (!flopsPerImage.has(config)) {
       const f = await profileFlops(emit(task.model(new ParamStore(0)).graph), { B: 1 });
-      flopsPerImage.set(config, Object.values(f).reduce((a, x) => a + x.flops, 0));
+      flopsPerImage.set(
+        config,
+        Object.values(f).reduce((a, x) => a + x.flops, 0),
+      );
     }
     const ortRun = await throughput(config, batch, 'ort', ortSteps, dirs.get(config)!);
     if (ortRun.value === undefined) throw new Error(`ONNX Runtime training of ${config} at batch ${batch} failed: ${ortRun.error}`);
@@ -188,16 +212,27 @@ async function main(): Promise<void> {
   // The step's state I/O: preallocated double buffers against outputs ONNX Runtime allocates.
   const ioConfig: [ConfigName, number] = QUICK ? ['tiny', 8] : ['small', 1];
   const io: Record<string, number> = {};
-  for (const mode of ['copy', 'bind'] as const) io[mode] = (await throughput(ioConfig[0], ioConfig[1], 'ort', QUICK ? 8 : 5, dirs.get(ioConfig[0])!, mode)).value ?? NaN;
-  console.log(`\nstep state I/O on ${ioConfig[0]} (batch ${ioConfig[1]}): ONNX Runtime-allocated outputs ${io.copy.toFixed(2)} samples/s, preallocated double buffers ${io.bind.toFixed(2)} (bind / copy = ${(io.bind / io.copy).toFixed(2)})`);
+  for (const mode of ['copy', 'bind'] as const)
+    io[mode] = (await throughput(ioConfig[0], ioConfig[1], 'ort', QUICK ? 8 : 5, dirs.get(ioConfig[0])!, mode)).value ?? NaN;
+  console.log(
+    `\nstep state I/O on ${ioConfig[0]} (batch ${ioConfig[1]}): ONNX Runtime-allocated outputs ${io.copy.toFixed(2)} samples/s, preallocated double buffers ${io.bind.toFixed(2)} (bind / copy = ${(io.bind / io.copy).toFixed(2)})`,
+  );
 
   // Peak memory of a training step, each configuration alone in a process.
   console.log('\npeak memory of ONNX Runtime training steps (a child process per row; peak RSS of the whole process):');
   console.log('config  batch   trainable   after model   after session   after steps   session   step');
-  for (const [config, batch, steps] of (QUICK ? [['tiny', 8, 2]] : [['small', 1, 2], ['small', 4, 2], ['base', 1, 1]]) as [ConfigName, number, number][]) {
+  for (const [config, batch, steps] of (QUICK
+    ? [['tiny', 8, 2]]
+    : [
+        ['small', 1, 2],
+        ['small', 4, 2],
+        ['base', 1, 1],
+      ]) as [ConfigName, number, number][]) {
     const r = await stepChild(config, batch, steps);
     if ('stoppedAtMiB' in r) {
-      console.log(`${config.padEnd(6)} ${String(batch).padStart(5)}   stopped at ${r.stoppedAtMiB.toFixed(0)} MiB (the limit: ${MEMORY_LIMIT_MIB} MiB), after "${r.lastPhase}"`);
+      console.log(
+        `${config.padEnd(6)} ${String(batch).padStart(5)}   stopped at ${r.stoppedAtMiB.toFixed(0)} MiB (the limit: ${MEMORY_LIMIT_MIB} MiB), after "${r.lastPhase}"`,
+      );
       continue;
     }
     console.log(
@@ -209,7 +244,13 @@ async function main(): Promise<void> {
   await forwardRatio(tf, tiny, 2, NaN, 'the tiny One-Prompt model, random inputs');
   if (QUICK) return;
   const [tokens, width, hidden, blocks] = [1024, 128, 512, 2];
-  await forwardRatio(tf, mlpBlocks(tokens, width, hidden, blocks), 4, 2 * 4 * tokens * (2 * width * hidden) * blocks, `${tokens} tokens, width ${width}, hidden ${hidden}, ${blocks} blocks`);
+  await forwardRatio(
+    tf,
+    mlpBlocks(tokens, width, hidden, blocks),
+    4,
+    2 * 4 * tokens * (2 * width * hidden) * blocks,
+    `${tokens} tokens, width ${width}, hidden ${hidden}, ${blocks} blocks`,
+  );
   const [size, ch] = [64, 32];
   await forwardRatio(tf, convStage(size, ch), 4, 2 * 4 * 2 * size * size * ch * ch * 9, `${ch} channels at ${size}×${size}, two 3×3 convs + max pool`);
 }

@@ -23,7 +23,15 @@ interface Run {
 function check(include: string[], project?: string): Run {
   const dir = mkdtempSync(join(tmpdir(), 'tc-'));
   const cfg = project ?? join(dir, 'tsconfig.json');
-  if (!project) writeFileSync(cfg, JSON.stringify({ extends: resolve('tsconfig.json'), include: include.map((f) => resolve(f)), compilerOptions: { noEmit: true, typeRoots: [resolve('node_modules/@types')] } }));
+  if (!project)
+    writeFileSync(
+      cfg,
+      JSON.stringify({
+        extends: resolve('tsconfig.json'),
+        include: include.map((f) => resolve(f)),
+        compilerOptions: { noEmit: true, typeRoots: [resolve('node_modules/@types')] },
+      }),
+    );
   try {
     const t0 = performance.now();
     let out: string;
@@ -54,7 +62,13 @@ for (let i = 0; i < RUNS; i++) for (const k of Object.keys(cases) as (keyof type
 const m = (k: keyof typeof cases, f: 'wall' | 'check' | 'instantiations' | 'files') => median(runs[k].map((r) => r[f]));
 const deep = Object.values(runs).some((rs) => rs.some((r) => r.deep));
 console.log(`type-check with tsc 7 (median of ${RUNS} runs; wall includes starting tsc):`);
-console.log(`  whole project:      ${m('project', 'wall').toFixed(2)} s wall, ${m('project', 'check').toFixed(2)} s check, ${m('project', 'instantiations')} instantiations, ${m('project', 'files')} files`);
-console.log(`  model files alone:  ${m('model', 'wall').toFixed(2)} s wall, ${m('model', 'check').toFixed(2)} s check, ${m('model', 'instantiations')} instantiations (graphs/** and the DSL they import)`);
-console.log(`  300-op graph file:  ${m('graph', 'check').toFixed(2)} s check (baseline with no ops ${m('base', 'check').toFixed(2)} s) → the 300 ops add ${(m('graph', 'check') - m('base', 'check')).toFixed(2)} s; ${m('graph', 'instantiations')} instantiations (baseline ${m('base', 'instantiations')})`);
+console.log(
+  `  whole project:      ${m('project', 'wall').toFixed(2)} s wall, ${m('project', 'check').toFixed(2)} s check, ${m('project', 'instantiations')} instantiations, ${m('project', 'files')} files`,
+);
+console.log(
+  `  model files alone:  ${m('model', 'wall').toFixed(2)} s wall, ${m('model', 'check').toFixed(2)} s check, ${m('model', 'instantiations')} instantiations (graphs/** and the DSL they import)`,
+);
+console.log(
+  `  300-op graph file:  ${m('graph', 'check').toFixed(2)} s check (baseline with no ops ${m('base', 'check').toFixed(2)} s) → the 300 ops add ${(m('graph', 'check') - m('base', 'check')).toFixed(2)} s; ${m('graph', 'instantiations')} instantiations (baseline ${m('base', 'instantiations')})`,
+);
 console.log(`  TS2589 (excessively deep): ${deep ? 'YES' : 'none'}`);

@@ -57,7 +57,9 @@ function ensurePackage(): void {
     throw new Error(`${BRAIN_DATASET.labels} is missing: install the Debian package mricron-data (as root: apt-get update && apt-get install -y mricron-data)`);
   }
   console.error('build-brain-dataset: installing mricron-data');
-  const r = spawnSync('sh', ['-c', 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mricron-data >/dev/null'], { stdio: 'inherit' });
+  const r = spawnSync('sh', ['-c', 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mricron-data >/dev/null'], {
+    stdio: 'inherit',
+  });
   if (r.status !== 0) throw new Error('apt-get install mricron-data failed');
 }
 
@@ -126,7 +128,7 @@ export function writeHeldOutSample(dataset: string, out: string, structures = 4,
       `Source: Debian package mricron-data (${TEMPLATES}/inia19-t1-brain.nii.gz, sha256 ${meta.inputs.image.sha256};`,
       `inia19-NeuroMaps.nii.gz, sha256 ${meta.inputs.labels.sha256}). INIA19 template and NeuroMaps labels: T. Rohlfing et al.,`,
       '"The INIA19 template and NeuroMaps atlas for primate brain image parcellation and spatial normalization",',
-      'Front. Neuroinform. 6:27 (2012). Debian ships them under the package\'s BSD-3-clause terms.',
+      "Front. Neuroinform. 6:27 (2012). Debian ships them under the package's BSD-3-clause terms.",
       '',
       `\`<task>/prompt.json\`: a click at the structure's deepest point on \`${chosen[Math.floor((chosen.length - 1) / 2)]}\`, the template of \`npm run main\`.`,
       '',
@@ -166,7 +168,9 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     const sum = sha256File(path);
     const name = path.split('/').pop()!;
     const ok = EXPECTED_SHA256[name] === sum;
-    console.error(`${name}: sha256 ${sum}${ok ? ' (as expected)' : ` — DIFFERS from ${EXPECTED_SHA256[name]}: another mricron-data version; the dataset will differ`}`);
+    console.error(
+      `${name}: sha256 ${sum}${ok ? ' (as expected)' : ` — DIFFERS from ${EXPECTED_SHA256[name]}: another mricron-data version; the dataset will differ`}`,
+    );
   }
   if (existsSync(join(o.out, DATASET_FILE)) && !o.force) console.error(`${o.out} exists (use --force to rebuild)`);
   else {
@@ -177,7 +181,9 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       process.exit(1);
     }
     const held = r.right.structures.filter((s) => s.heldOut).length;
-    console.error(`built ${o.out} in ${((Date.now() - t0) / 1000).toFixed(0)} s: ${r.right.structures.length} structures (${held} held out, ${r.right.tooSmall} too small), ${r.right.train.length} training tasks, ${r.right.heldout.length} held-out tasks, ${r.right.heldoutSlices.length} held-out slabs, ${r.right.validation.length} validation tasks`);
+    console.error(
+      `built ${o.out} in ${((Date.now() - t0) / 1000).toFixed(0)} s: ${r.right.structures.length} structures (${held} held out, ${r.right.tooSmall} too small), ${r.right.train.length} training tasks, ${r.right.heldout.length} held-out tasks, ${r.right.heldoutSlices.length} held-out slabs, ${r.right.validation.length} validation tasks`,
+    );
   }
   console.log(`dataset tree sha256: ${treeDigest(o.out)}  (${o.out})`);
   if (o.sample) {

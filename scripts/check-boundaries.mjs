@@ -72,7 +72,13 @@ export function importsOf(text) {
   for (const m of code.matchAll(patterns[0])) {
     const named = m[0].includes('{') ? m[0].slice(m[0].indexOf('{'), m[0].indexOf('}') + 1) : '';
     // `import { type A, type B } from` is type-only too when every name is.
-    const allTypes = named !== '' && named.slice(1, -1).split(',').filter((s) => s.trim()).every((s) => /^\s*type\s/.test(s));
+    const allTypes =
+      named !== '' &&
+      named
+        .slice(1, -1)
+        .split(',')
+        .filter((s) => s.trim())
+        .every((s) => /^\s*type\s/.test(s));
     found.push({ spec: m[4], typeOnly: Boolean(m[2]) || allTypes, line: line(m.index + m[0].length) });
   }
   for (const m of code.matchAll(patterns[1])) found.push({ spec: m[2], typeOnly: false, line: line(m.index) });
@@ -82,7 +88,10 @@ export function importsOf(text) {
 /** The repository path a relative specifier of `from` points at (`.js` written for `.ts`), or undefined for a package. */
 export function resolveSpecifier(from, spec) {
   if (!spec.startsWith('.')) return undefined;
-  return normalize(join(dirname(from), spec)).split(sep).join('/').replace(/\.js$/, '.ts');
+  return normalize(join(dirname(from), spec))
+    .split(sep)
+    .join('/')
+    .replace(/\.js$/, '.ts');
 }
 
 /** Violations among `files` ({ path: repository path, text }): one sentence each, naming file, line and rule. */
@@ -102,7 +111,10 @@ export function checkImports(files) {
       if (target === undefined) continue;
       const to = areaOf(target) ?? target.split('/')[0];
       if (allowed(to, imp.typeOnly)) continue;
-      const why = LIBRARY.includes(from) && !LIBRARY.includes(to) ? 'the library never imports the application or the tools' : `${from} may import ${[...rule.may, ...(rule.types ?? []).map((t) => `types of ${t}`)].join(', ') || 'nothing else in the repository'}`;
+      const why =
+        LIBRARY.includes(from) && !LIBRARY.includes(to)
+          ? 'the library never imports the application or the tools'
+          : `${from} may import ${[...rule.may, ...(rule.types ?? []).map((t) => `types of ${t}`)].join(', ') || 'nothing else in the repository'}`;
       violations.push(`${path}:${imp.line}: imports${imp.typeOnly ? ' types from' : ''} ${imp.spec} (${to}): ${why}`);
     }
   }

@@ -27,7 +27,13 @@ if (cc !== undefined && !runsOn(archs, cc)) {
 const x = input('x', [4, 64]);
 const y = linear(new ParamStore(1).root().at('fc'), x, 32);
 const bytes = emit(build({ inputs: { x }, outputs: { y } }));
-const feed = { x: new ort.Tensor('float32', Float32Array.from({ length: 256 }, (_, i) => Math.sin(i)), [4, 64]) };
+const feed = {
+  x: new ort.Tensor(
+    'float32',
+    Float32Array.from({ length: 256 }, (_, i) => Math.sin(i)),
+    [4, 64],
+  ),
+};
 try {
   const cuda = await ort.InferenceSession.create(bytes, { executionProviders: ['cuda'], logSeverityLevel: 3 });
   const cpu = await ort.InferenceSession.create(bytes, { executionProviders: ['cpu'] });

@@ -13,7 +13,15 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
 interface Stage {
-  readonly data: { readonly out: string; readonly tasks: number; readonly headTasks: number; readonly headTargets: number; readonly images: number; readonly size: number; readonly seed: number };
+  readonly data: {
+    readonly out: string;
+    readonly tasks: number;
+    readonly headTasks: number;
+    readonly headTargets: number;
+    readonly images: number;
+    readonly size: number;
+    readonly seed: number;
+  };
   readonly train: { readonly epochs: number; readonly lr: number; readonly out: string; readonly init?: string };
 }
 const CONFIG = 'tiny';
@@ -45,11 +53,53 @@ function train(): void {
   const t0 = Date.now();
   for (const { data: d, train: t } of STAGES) {
     if (!existsSync(`${d.out}/split.json`))
-      run(cli('synth', '--out', d.out, '--tasks', String(d.tasks), '--head-tasks', String(d.headTasks), '--head-targets', String(d.headTargets), '--images', String(d.images), '--size', String(d.size), '--seed', String(d.seed)));
+      run(
+        cli(
+          'synth',
+          '--out',
+          d.out,
+          '--tasks',
+          String(d.tasks),
+          '--head-tasks',
+          String(d.headTasks),
+          '--head-targets',
+          String(d.headTargets),
+          '--images',
+          String(d.images),
+          '--size',
+          String(d.size),
+          '--seed',
+          String(d.seed),
+        ),
+      );
     const resume = existsSync(`${t.out}/last.safetensors`) ? ['--resume'] : [];
     const init = t.init && resume.length === 0 ? ['--init', t.init] : [];
     // The shipped model was trained on tfjs-wasm: pinned, so that this reproduces it (train's default is now ONNX Runtime).
-    run(cli('train', '--config', CONFIG, '--data', d.out, '--epochs', String(t.epochs), '--batch', String(BATCH), '--lr', String(t.lr), '--seed', String(SEED), '--checkpoint-every', '50', '--backend', 'wasm', '--out', t.out, ...init, ...resume));
+    run(
+      cli(
+        'train',
+        '--config',
+        CONFIG,
+        '--data',
+        d.out,
+        '--epochs',
+        String(t.epochs),
+        '--batch',
+        String(BATCH),
+        '--lr',
+        String(t.lr),
+        '--seed',
+        String(SEED),
+        '--checkpoint-every',
+        '50',
+        '--backend',
+        'wasm',
+        '--out',
+        t.out,
+        ...init,
+        ...resume,
+      ),
+    );
   }
   console.error(`trained in ${((Date.now() - t0) / 60000).toFixed(1)} min`);
   run(cli('compile', '--config', CONFIG, '--weights', `${STAGES[STAGES.length - 1].train.out}/last.safetensors`, '--out', MODEL));
@@ -81,22 +131,64 @@ function evaluate(model = MODEL): void {
   const head = ['| tasks | prompt (oracle) | One-Prompt (default model) | copy template | region grow |', '| --- | --- | --- | --- | --- |'];
   const results = new Map<string, EvalJson>();
   for (const prompt of ['click', 'bbox', 'doodle', 'seglab']) {
-    const out = JSON.parse(run(cli('eval', '--model', model, '--data', DATA.out, '--tasks', 'heldout', '--prompt', prompt, '--quality', 'oracle', '--templates', '5', '--seed', '0', '--json'), true)) as EvalJson;
+    const out = JSON.parse(
+      run(
+        cli(
+          'eval',
+          '--model',
+          model,
+          '--data',
+          DATA.out,
+          '--tasks',
+          'heldout',
+          '--prompt',
+          prompt,
+          '--quality',
+          'oracle',
+          '--templates',
+          '5',
+          '--seed',
+          '0',
+          '--json',
+        ),
+        true,
+      ),
+    ) as EvalJson;
     results.set(prompt, out);
     console.error(`${prompt}: ${out.tasks.length} held-out tasks, ${out.tasks.reduce((n, t) => n + t.pairs, 0)} pairs`);
   }
-  const rows = GROUPS.flatMap((g) => [...results].map(([prompt, out]) => row(g.name, prompt, out.tasks.filter((t) => g.has(t.task)))).filter((r) => !r.includes('(0)')));
+  const rows = GROUPS.flatMap((g) =>
+    [...results]
+      .map(([prompt, out]) =>
+        row(
+          g.name,
+          prompt,
+          out.tasks.filter((t) => g.has(t.task)),
+        ),
+      )
+      .filter((r) => !r.includes('(0)')),
+  );
   // Which structure the head tasks ask for is told by the prompt alone when scenes are shared (synth --head-targets).
-  const byStructure = STRUCTURES.map((g) => row(g.name, 'click', results.get('click')!.tasks.filter((t) => g.has(t.task)))).filter((r) => !r.includes('(0)'));
+  const byStructure = STRUCTURES.map((g) =>
+    row(
+      g.name,
+      'click',
+      results.get('click')!.tasks.filter((t) => g.has(t.task)),
+    ),
+  ).filter((r) => !r.includes('(0)'));
   console.log('Held-out synthetic tasks, mean Dice (%) over tasks (5 templates per task, each applied to every other image):\n');
   console.log([...head, ...rows].join('\n'));
   if (byStructure.length) console.log(`\nThe held-out head scenes by the structure asked for (click prompts):\n\n${[...head, ...byStructure].join('\n')}`);
   // The MRI slices as a one-task dataset: every slice in turn the template, with simulated oracle prompts.
   const mri = ['click', 'bbox', 'doodle', 'seglab'].map((prompt) => {
-    const out = JSON.parse(run(cli('eval', '--model', model, '--data', 'samples', '--tasks', 'all', '--prompt', prompt, '--quality', 'oracle', '--templates', '6', '--json'), true)) as EvalJson;
+    const out = JSON.parse(
+      run(cli('eval', '--model', model, '--data', 'samples', '--tasks', 'all', '--prompt', prompt, '--quality', 'oracle', '--templates', '6', '--json'), true),
+    ) as EvalJson;
     return row('MRI slices', prompt, out.tasks);
   });
-  console.log(`\nThe bundled MRI slices, each slice the template for the other five in turn (30 pairs), simulated oracle prompts:\n\n${[...head, ...mri].join('\n')}`);
+  console.log(
+    `\nThe bundled MRI slices, each slice the template for the other five in turn (30 pairs), simulated oracle prompts:\n\n${[...head, ...mri].join('\n')}`,
+  );
   console.log('\nBundled MRI slices (template axial-066 with samples/mri/prompt.json, queries the other five):\n');
   console.log(run(['npx', 'tsx', 'scripts/main.ts', '--model', model, '--out', 'runs/main-eval'], true).trim());
 }

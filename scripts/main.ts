@@ -40,8 +40,22 @@ if (!existsSync(model)) {
 }
 
 const images = join(SAMPLES, 'images');
-const queries = readdirSync(images).filter((f) => f.endsWith('.png') && f !== TEMPLATE).sort();
-const args = ['segment', '--model', model, '--template', join(images, TEMPLATE), '--prompt', join(SAMPLES, 'prompt.json'), '--query', ...queries.map((q) => join(images, q)), '--out', OUT];
+const queries = readdirSync(images)
+  .filter((f) => f.endsWith('.png') && f !== TEMPLATE)
+  .sort();
+const args = [
+  'segment',
+  '--model',
+  model,
+  '--template',
+  join(images, TEMPLATE),
+  '--prompt',
+  join(SAMPLES, 'prompt.json'),
+  '--query',
+  ...queries.map((q) => join(images, q)),
+  '--out',
+  OUT,
+];
 console.log(`$ oneprompt ${args.join(' ')}`);
 const code = await main(args);
 if (code !== 0) process.exit(code);
@@ -64,7 +78,10 @@ console.log(`\nDice (%) against the bundled brain masks (${SAMPLES}/masks), temp
 console.log(
   table(
     ['slice', 'model', 'copy template', 'region grow'],
-    [...rows.map((r) => [r.slice, r.model.toFixed(1), r.copy.toFixed(1), r.grow.toFixed(1)]), ['mean ± std', mean((r) => r.model), mean((r) => r.copy), mean((r) => r.grow)]],
+    [
+      ...rows.map((r) => [r.slice, r.model.toFixed(1), r.copy.toFixed(1), r.grow.toFixed(1)]),
+      ['mean ± std', mean((r) => r.model), mean((r) => r.copy), mean((r) => r.grow)],
+    ],
   ),
 );
 console.log(`\nmasks: ${OUT}/masks/, overlays (mask outline on the slice): ${OUT}/overlays/`);
@@ -74,16 +91,33 @@ const HELDOUT = 'samples-heldout';
 const HELD_TEMPLATE = 'sagittal-082.png';
 const structures = (JSON.parse(readFileSync(join(HELDOUT, 'split.json'), 'utf8')) as { heldout: string[] }).heldout;
 const heldOut = join(dirname(OUT), 'heldout');
-const sliceFiles = readdirSync(join(HELDOUT, structures[0], 'images')).filter((f) => f.endsWith('.png') && f !== HELD_TEMPLATE).sort();
+const sliceFiles = readdirSync(join(HELDOUT, structures[0], 'images'))
+  .filter((f) => f.endsWith('.png') && f !== HELD_TEMPLATE)
+  .sort();
 // The output for a click on each structure, per query slice.
 const outputs = new Map<string, ReturnType<typeof readMask>[]>();
 for (const s of structures) {
   const dir = join(HELDOUT, s);
-  const a = ['segment', '--model', model, '--template', join(dir, 'images', HELD_TEMPLATE), '--prompt', join(dir, 'prompt.json'), '--query', ...sliceFiles.map((q) => join(dir, 'images', q)), '--out', join(heldOut, s)];
+  const a = [
+    'segment',
+    '--model',
+    model,
+    '--template',
+    join(dir, 'images', HELD_TEMPLATE),
+    '--prompt',
+    join(dir, 'prompt.json'),
+    '--query',
+    ...sliceFiles.map((q) => join(dir, 'images', q)),
+    '--out',
+    join(heldOut, s),
+  ];
   if (s === structures[0]) console.log(`\n$ oneprompt ${a.join(' ')}`);
   const c = await main(a);
   if (c !== 0) process.exit(c);
-  outputs.set(s, sliceFiles.map((q) => readMask(join(heldOut, s, 'masks', q))));
+  outputs.set(
+    s,
+    sliceFiles.map((q) => readMask(join(heldOut, s, 'masks', q))),
+  );
 }
 const target = structures[0];
 const tDir = join(HELDOUT, target);
@@ -93,18 +127,38 @@ const hPrompt = orThrow(readPromptFile(join(tDir, 'prompt.json'), hTemplate));
 const hRows = sliceFiles.map((q, i) => {
   const truth = orThrow(readMask(join(tDir, 'masks', q)));
   const query = orThrow(readImage(join(tDir, 'images', q)));
-  return { slice: q.replace(/\.png$/, ''), model: dice(orThrow(outputs.get(target)![i]), truth), copy: dice(copyTemplateMask(hTemplateMask, query), truth), grow: dice(regionGrow({ query, prompt: hPrompt, template: hTemplate }), truth) };
+  return {
+    slice: q.replace(/\.png$/, ''),
+    model: dice(orThrow(outputs.get(target)![i]), truth),
+    copy: dice(copyTemplateMask(hTemplateMask, query), truth),
+    grow: dice(regionGrow({ query, prompt: hPrompt, template: hTemplate }), truth),
+  };
 });
 const hMean = (f: (r: (typeof hRows)[number]) => number) => formatMeanStd(meanStd(hRows.map(f)));
-console.log(`\nDice (%) against the NeuroMaps atlas mask of ${target} (a macaque structure held out of training), template ${HELD_TEMPLATE} with ${tDir}/prompt.json (a click):`);
-console.log(table(['slice', 'model', 'copy template', 'region grow'], [...hRows.map((r) => [r.slice, r.model.toFixed(1), r.copy.toFixed(1), r.grow.toFixed(1)]), ['mean ± std', hMean((r) => r.model), hMean((r) => r.copy), hMean((r) => r.grow)]]));
+console.log(
+  `\nDice (%) against the NeuroMaps atlas mask of ${target} (a macaque structure held out of training), template ${HELD_TEMPLATE} with ${tDir}/prompt.json (a click):`,
+);
+console.log(
+  table(
+    ['slice', 'model', 'copy template', 'region grow'],
+    [
+      ...hRows.map((r) => [r.slice, r.model.toFixed(1), r.copy.toFixed(1), r.grow.toFixed(1)]),
+      ['mean ± std', hMean((r) => r.model), hMean((r) => r.copy), hMean((r) => r.grow)],
+    ],
+  ),
+);
 // Rows: the structure clicked on the template; columns: the structure the output is scored against (mean over the
 // query slices). A model that follows the click has its best score on the diagonal.
 const short = (s: string) => s.replace(/-sagittal$/, '');
-const matrix = structures.map((clicked) => [short(clicked), ...structures.map((scored) => {
-  const scores = sliceFiles.map((q, i) => dice(orThrow(outputs.get(clicked)![i]), orThrow(readMask(join(HELDOUT, scored, 'masks', q)))));
-  return meanStd(scores).mean.toFixed(1);
-})]);
-console.log(`\nThe same template clicked on each held-out structure (rows) — Dice (%) of the output against each structure (columns), mean over the ${sliceFiles.length} query slices:`);
+const matrix = structures.map((clicked) => [
+  short(clicked),
+  ...structures.map((scored) => {
+    const scores = sliceFiles.map((q, i) => dice(orThrow(outputs.get(clicked)![i]), orThrow(readMask(join(HELDOUT, scored, 'masks', q)))));
+    return meanStd(scores).mean.toFixed(1);
+  }),
+]);
+console.log(
+  `\nThe same template clicked on each held-out structure (rows) — Dice (%) of the output against each structure (columns), mean over the ${sliceFiles.length} query slices:`,
+);
 console.log(table(['clicked \\ scored', ...structures.map(short)], matrix));
 console.log(`\nmasks and overlays: ${heldOut}/<structure>/`);

@@ -42,7 +42,10 @@ const count = sliceCount(image, 'axial');
 const areas = Array.from({ length: count }, (_, i) => maskArea(maskFromImage(slice(labels, i))));
 const maxArea = Math.max(...areas);
 // "Through the brain": slices whose brain section is at least a quarter of the largest one.
-const inBrain = areas.map((a, i) => [a, i]).filter(([a]) => a >= maxArea / 4).map(([, i]) => i);
+const inBrain = areas
+  .map((a, i) => [a, i])
+  .filter(([a]) => a >= maxArea / 4)
+  .map(([, i]) => i);
 const n = Number(opts.slices);
 const chosen = Array.from({ length: n }, (_, k) => inBrain[Math.floor(((k + 0.5) / n) * inBrain.length)]);
 

@@ -22,7 +22,23 @@ import { BRAIN_DATASET_DIR } from './build-brain-dataset.js';
 const MODEL = 'compiled/oneprompt-default.onnx';
 
 /** The settings both stages share (docs/brain-data.md: the experiments behind them). */
-const RECIPE = ['--config', 'brain128', '--augment', '--warp', '0.5', '--interactive', '0.5', '--loss', 'pos=10', '--batch', '8', '--lr', '0.001', '--checkpoint-every', '100'];
+const RECIPE = [
+  '--config',
+  'brain128',
+  '--augment',
+  '--warp',
+  '0.5',
+  '--interactive',
+  '0.5',
+  '--loss',
+  'pos=10',
+  '--batch',
+  '8',
+  '--lr',
+  '0.001',
+  '--checkpoint-every',
+  '100',
+];
 
 function train(o: { backend: string; threads: string; stage1: string; stage2: string; out: string; ship?: boolean }): void {
   if (!existsSync(join(BRAIN_DATASET_DIR, 'split.json'))) run(['npx', 'tsx', 'scripts/build-brain-dataset.ts', '--out', BRAIN_DATASET_DIR]);
@@ -31,7 +47,25 @@ function train(o: { backend: string; threads: string; stage1: string; stage2: st
     // A finished stage is not trained again; a started one resumes.
     if (existsSync(join(dir, 'model.onnx'))) return;
     const from = existsSync(join(dir, 'last.safetensors')) ? ['--resume'] : init ? ['--init', init] : [];
-    run(cli('train', ...RECIPE, '--data', BRAIN_DATASET_DIR, '--steps', steps, '--seed', seed, '--backend', o.backend, '--threads', o.threads, '--out', dir, ...from));
+    run(
+      cli(
+        'train',
+        ...RECIPE,
+        '--data',
+        BRAIN_DATASET_DIR,
+        '--steps',
+        steps,
+        '--seed',
+        seed,
+        '--backend',
+        o.backend,
+        '--threads',
+        o.threads,
+        '--out',
+        dir,
+        ...from,
+      ),
+    );
   };
   const [s1, s2] = [join(o.out, 'stage1'), join(o.out, 'stage2')];
   stage(s1, o.stage1, '1');
@@ -47,38 +81,111 @@ interface EvalJson {
 }
 
 const f = (x: number | undefined | null) => (x === undefined || x === null ? '—' : x.toFixed(1));
-const table = (head: string[], rows: string[][]) => [`| ${head.join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+const table = (head: string[], rows: string[][]) =>
+  [`| ${head.join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
 
 function evaluate(model: string, o: { templates: string; quick?: boolean; validationOnly?: boolean }): void {
   const prompts = o.quick ? ['click', 'seglab'] : ['click', 'bbox', 'doodle', 'seglab'];
   const templates = o.quick ? '1' : o.templates;
   const evalJson = (data: string, tasks: string, prompt: string, quality = 'oracle', extra: string[] = []) =>
-    JSON.parse(run(cli('eval', '--model', model, '--data', data, '--tasks', tasks, '--prompt', prompt, '--quality', quality, '--templates', templates, '--seed', '0', '--json', ...extra), true)) as EvalJson;
-  const split = JSON.parse(readFileSync(join(BRAIN_DATASET_DIR, 'split.json'), 'utf8')) as { heldout: string[]; heldout_slices: string[]; validation?: string[] };
+    JSON.parse(
+      run(
+        cli(
+          'eval',
+          '--model',
+          model,
+          '--data',
+          data,
+          '--tasks',
+          tasks,
+          '--prompt',
+          prompt,
+          '--quality',
+          quality,
+          '--templates',
+          templates,
+          '--seed',
+          '0',
+          '--json',
+          ...extra,
+        ),
+        true,
+      ),
+    ) as EvalJson;
+  const split = JSON.parse(readFileSync(join(BRAIN_DATASET_DIR, 'split.json'), 'utf8')) as {
+    heldout: string[];
+    heldout_slices: string[];
+    validation?: string[];
+  };
 
   if (split.validation?.length) {
     const val = prompts.map((p) => [p, evalJson(BRAIN_DATASET_DIR, 'validation', p)] as const);
-    console.log(`\nValidation structures (${split.validation.length} structure-plane tasks kept out of training; models and settings were chosen on these), oracle prompts, ${templates} template(s) per task:\n`);
-    console.log(table(['prompt', 'model', 'copy template', 'region grow', 'selectivity: model', 'copy template', 'region grow'], val.map(([p, j]) => [p, f(j.mean.model), f(j.mean.copy_template), f(j.mean.region_grow), f(j.selectivity?.model), f(j.selectivity?.copy_template), f(j.selectivity?.region_grow)])));
+    console.log(
+      `\nValidation structures (${split.validation.length} structure-plane tasks kept out of training; models and settings were chosen on these), oracle prompts, ${templates} template(s) per task:\n`,
+    );
+    console.log(
+      table(
+        ['prompt', 'model', 'copy template', 'region grow', 'selectivity: model', 'copy template', 'region grow'],
+        val.map(([p, j]) => [
+          p,
+          f(j.mean.model),
+          f(j.mean.copy_template),
+          f(j.mean.region_grow),
+          f(j.selectivity?.model),
+          f(j.selectivity?.copy_template),
+          f(j.selectivity?.region_grow),
+        ]),
+      ),
+    );
   }
   if (o.validationOnly) return;
 
   const held = prompts.map((p) => [p, evalJson(BRAIN_DATASET_DIR, 'heldout', p)] as const);
-  console.log(`\nHeld-out macaque structures (${split.heldout.length} structure-plane tasks; held out by structure), oracle prompts, ${templates} template(s) per task; Dice (%) and selectivity (Dice points):\n`);
-  console.log(table(['prompt', 'model', 'copy template', 'region grow', 'selectivity: model', 'copy template', 'region grow'], held.map(([p, j]) => [p, f(j.mean.model), f(j.mean.copy_template), f(j.mean.region_grow), f(j.selectivity?.model), f(j.selectivity?.copy_template), f(j.selectivity?.region_grow)])));
+  console.log(
+    `\nHeld-out macaque structures (${split.heldout.length} structure-plane tasks; held out by structure), oracle prompts, ${templates} template(s) per task; Dice (%) and selectivity (Dice points):\n`,
+  );
+  console.log(
+    table(
+      ['prompt', 'model', 'copy template', 'region grow', 'selectivity: model', 'copy template', 'region grow'],
+      held.map(([p, j]) => [
+        p,
+        f(j.mean.model),
+        f(j.mean.copy_template),
+        f(j.mean.region_grow),
+        f(j.selectivity?.model),
+        f(j.selectivity?.copy_template),
+        f(j.selectivity?.region_grow),
+      ]),
+    ),
+  );
 
   const slabs = prompts.map((p) => [p, evalJson(BRAIN_DATASET_DIR, 'heldout-slices', p, 'oracle', ['--no-selectivity'])] as const);
   console.log(`\nHeld-out slabs of training structures (${split.heldout_slices.length} tasks; structures seen in training, slices not), oracle prompts:\n`);
-  console.log(table(['prompt', 'model', 'copy template', 'region grow'], slabs.map(([p, j]) => [p, f(j.mean.model), f(j.mean.copy_template), f(j.mean.region_grow)])));
+  console.log(
+    table(
+      ['prompt', 'model', 'copy template', 'region grow'],
+      slabs.map(([p, j]) => [p, f(j.mean.model), f(j.mean.copy_template), f(j.mean.region_grow)]),
+    ),
+  );
 
   const qualities = ['low', 'medium', 'high', 'oracle'];
   const byQuality = qualities.map((q) => [q, evalJson(BRAIN_DATASET_DIR, 'heldout', 'click', q, ['--no-selectivity'])] as const);
   console.log('\nPrompt quality (click prompts, held-out structures):\n');
-  console.log(table(['quality', 'model', 'copy template', 'region grow'], byQuality.map(([q, j]) => [q, f(j.mean.model), f(j.mean.copy_template), f(j.mean.region_grow)])));
+  console.log(
+    table(
+      ['quality', 'model', 'copy template', 'region grow'],
+      byQuality.map(([q, j]) => [q, f(j.mean.model), f(j.mean.copy_template), f(j.mean.region_grow)]),
+    ),
+  );
 
   const human = prompts.map((p) => [p, evalJson('samples', 'all', p, 'oracle', ['--templates', '6'])] as const);
   console.log('\nThe bundled human MRI slices (samples/mri: brain; each slice the template for the other five), oracle prompts:\n');
-  console.log(table(['prompt', 'model', 'copy template', 'region grow'], human.map(([p, j]) => [p, f(j.mean.model), f(j.mean.copy_template), f(j.mean.region_grow)])));
+  console.log(
+    table(
+      ['prompt', 'model', 'copy template', 'region grow'],
+      human.map(([p, j]) => [p, f(j.mean.model), f(j.mean.copy_template), f(j.mean.region_grow)]),
+    ),
+  );
 
   const sample = readdirFirst('samples-heldout');
   const rows: string[][] = [];

@@ -42,8 +42,23 @@ const o = new Command()
   .option('--train-options <args>', 'more `oneprompt train` options, the same for every variant, e.g. "--warp 0.5 --interactive 0.5 --loss pos=10"', '')
   .option('--init <file>', "start every variant from these weights, its Prompt-Parser seeded afresh (the parser's parameters are excluded)")
   .parse()
-  .opts<{ config: string; data: string; evalData?: string; steps: string; batch: string; lr: string; seed: string; backend: string; prompts: string; templates: string; out: string; only?: string; threads?: string; trainOptions: string; init?: string }>();
-
+  .opts<{
+    config: string;
+    data: string;
+    evalData?: string;
+    steps: string;
+    batch: string;
+    lr: string;
+    seed: string;
+    backend: string;
+    prompts: string;
+    templates: string;
+    out: string;
+    only?: string;
+    threads?: string;
+    trainOptions: string;
+    init?: string;
+  }>();
 
 interface Row {
   parser: string;
@@ -56,9 +71,17 @@ interface Row {
   selectivity: Record<string, number | null>;
 }
 
-const prompts = o.prompts.split(',').map((s) => s.trim()).filter(Boolean);
+const prompts = o.prompts
+  .split(',')
+  .map((s) => s.trim())
+  .filter(Boolean);
 const variants = PARSERS.flatMap((parser) => MASKINGS.map((masking) => ({ parser, masking }))).filter(
-  (v) => !o.only || o.only.split(',').map((s) => s.trim()).includes(`${v.parser}/${v.masking}`),
+  (v) =>
+    !o.only ||
+    o.only
+      .split(',')
+      .map((s) => s.trim())
+      .includes(`${v.parser}/${v.masking}`),
 );
 if (variants.length === 0) throw new Error(`--only ${o.only} names no variant (parser/masking, e.g. stack-mlp/gaussian)`);
 mkdirSync(o.out, { recursive: true });
@@ -68,15 +91,81 @@ for (const { parser, masking } of variants) {
   const dir = join(o.out, `${parser}-${masking}`);
   if (!existsSync(join(dir, 'model.onnx'))) {
     const resume = existsSync(join(dir, 'last.safetensors')) ? ['--resume'] : [];
-    const init = o.init && !resume.length ? ['--init', o.init, '--init-exclude', 'decoder.0.parser.,decoder.1.parser.,decoder.2.parser.,decoder.3.parser.,decoder.4.parser.'] : [];
+    const init =
+      o.init && !resume.length
+        ? ['--init', o.init, '--init-exclude', 'decoder.0.parser.,decoder.1.parser.,decoder.2.parser.,decoder.3.parser.,decoder.4.parser.']
+        : [];
     const extra = o.trainOptions.split(/\s+/).filter(Boolean);
-    run(cli('train', '--config', o.config, '--parser', parser, '--masking', masking, '--augment', ...extra, '--data', o.data, '--steps', o.steps, '--batch', o.batch, '--lr', o.lr, '--seed', o.seed, '--backend', o.backend, ...threads, '--out', dir, ...resume, ...init));
+    run(
+      cli(
+        'train',
+        '--config',
+        o.config,
+        '--parser',
+        parser,
+        '--masking',
+        masking,
+        '--augment',
+        ...extra,
+        '--data',
+        o.data,
+        '--steps',
+        o.steps,
+        '--batch',
+        o.batch,
+        '--lr',
+        o.lr,
+        '--seed',
+        o.seed,
+        '--backend',
+        o.backend,
+        ...threads,
+        '--out',
+        dir,
+        ...resume,
+        ...init,
+      ),
+    );
   }
-  const log = readFileSync(join(dir, 'loss.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { step: number; loss: number; time_s: number });
+  const log = readFileSync(join(dir, 'loss.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { step: number; loss: number; time_s: number });
   const tail = log.slice(Math.floor(log.length * 0.9));
-  const row: Row = { parser, masking, steps: log.length, seconds: log[log.length - 1].time_s, loss: tail.reduce((a, r) => a + r.loss, 0) / tail.length, dice: {}, selectivity: {} };
+  const row: Row = {
+    parser,
+    masking,
+    steps: log.length,
+    seconds: log[log.length - 1].time_s,
+    loss: tail.reduce((a, r) => a + r.loss, 0) / tail.length,
+    dice: {},
+    selectivity: {},
+  };
   for (const prompt of prompts) {
-    const j = JSON.parse(run(cli('eval', '--model', join(dir, 'model.onnx'), '--data', o.evalData ?? o.data, '--tasks', 'heldout', '--prompt', prompt, '--quality', 'oracle', '--templates', o.templates, '--seed', '0', ...threads, '--json'), true)) as {
+    const j = JSON.parse(
+      run(
+        cli(
+          'eval',
+          '--model',
+          join(dir, 'model.onnx'),
+          '--data',
+          o.evalData ?? o.data,
+          '--tasks',
+          'heldout',
+          '--prompt',
+          prompt,
+          '--quality',
+          'oracle',
+          '--templates',
+          o.templates,
+          '--seed',
+          '0',
+          ...threads,
+          '--json',
+        ),
+        true,
+      ),
+    ) as {
       mean: { model: number };
       selectivity: { model: number } | null;
     };
@@ -84,11 +173,33 @@ for (const { parser, masking } of variants) {
     row.selectivity[prompt] = j.selectivity?.model ?? null;
   }
   rows.push(row);
-  writeFileSync(join(o.out, 'variants.json'), JSON.stringify({ config: o.config, data: o.data, evalData: o.evalData ?? o.data, steps: Number(o.steps), batch: Number(o.batch), backend: o.backend, trainOptions: o.trainOptions, init: o.init ?? null, rows }, null, 1) + '\n');
+  writeFileSync(
+    join(o.out, 'variants.json'),
+    JSON.stringify(
+      {
+        config: o.config,
+        data: o.data,
+        evalData: o.evalData ?? o.data,
+        steps: Number(o.steps),
+        batch: Number(o.batch),
+        backend: o.backend,
+        trainOptions: o.trainOptions,
+        init: o.init ?? null,
+        rows,
+      },
+      null,
+      1,
+    ) + '\n',
+  );
 }
 
 const f = (x: number | null) => (x === null ? '—' : x.toFixed(1));
 const head = ['prompting', 'masking', 'steps', 'time (s)', 'loss (last 10 %)', ...prompts.map((p) => `Dice ${p}`), ...prompts.map((p) => `selectivity ${p}`)];
-console.log(`Prompt-Parser variants, ${o.config}${o.trainOptions ? ` (${o.trainOptions})` : ''}, ${o.steps} steps of ${o.batch} on ${o.data} (backend ${o.backend})${o.init ? `, each from ${o.init} with its Prompt-Parser seeded afresh` : ''}, held-out tasks of ${o.evalData ?? o.data}, oracle prompts, ${o.templates} templates per task. Our measurement at our scale (cf. the paper's Fig. 6).\n`);
+console.log(
+  `Prompt-Parser variants, ${o.config}${o.trainOptions ? ` (${o.trainOptions})` : ''}, ${o.steps} steps of ${o.batch} on ${o.data} (backend ${o.backend})${o.init ? `, each from ${o.init} with its Prompt-Parser seeded afresh` : ''}, held-out tasks of ${o.evalData ?? o.data}, oracle prompts, ${o.templates} templates per task. Our measurement at our scale (cf. the paper's Fig. 6).\n`,
+);
 console.log(`| ${head.join(' | ')} |\n| ${head.map(() => '---').join(' | ')} |`);
-for (const r of rows) console.log(`| ${[r.parser, r.masking, String(r.steps), r.seconds.toFixed(0), r.loss.toFixed(4), ...prompts.map((p) => f(r.dice[p])), ...prompts.map((p) => f(r.selectivity[p]))].join(' | ')} |`);
+for (const r of rows)
+  console.log(
+    `| ${[r.parser, r.masking, String(r.steps), r.seconds.toFixed(0), r.loss.toFixed(4), ...prompts.map((p) => f(r.dice[p])), ...prompts.map((p) => f(r.selectivity[p]))].join(' | ')} |`,
+  );

@@ -129,12 +129,32 @@ function publish(state: 'empty' | 'pending' | 'running' | 'ready' | 'waiting'): 
     runs: S.runs,
     lastMs: S.lastMs,
     allMs: S.allMs,
-    model: S.segmenter ? { name: S.segmenter.name, kind: S.segmenter.kind, ...S.segmenter.geometry, ...S.segmenter.runtime, ...S.segmenter.usage, forwards: S.segmenter.usage.forwardItems } : undefined,
+    model: S.segmenter
+      ? {
+          name: S.segmenter.name,
+          kind: S.segmenter.kind,
+          ...S.segmenter.geometry,
+          ...S.segmenter.runtime,
+          ...S.segmenter.usage,
+          forwards: S.segmenter.usage.forwardItems,
+        }
+      : undefined,
     plane: S.plane,
     window: S.window,
     template: S.template ? { name: S.template.stack.name, ref: S.template.stack.templateRef(S.template.view.index), ...viewFacts(S.template.view) } : undefined,
-    queries: S.queries.map((q) => ({ name: q.stack.name, ...viewFacts(q.view), done: q.runOf.filter((r) => r === S.run).length, masked: q.masks.filter(Boolean).length })),
-    prompt: ed ? { active: ed.active, edits: Object.fromEntries(Object.entries(ed.edits).map(([t, l]) => [t, l.length])), canUndo: S.history ? canUndoLast(S.history) : false } : undefined,
+    queries: S.queries.map((q) => ({
+      name: q.stack.name,
+      ...viewFacts(q.view),
+      done: q.runOf.filter((r) => r === S.run).length,
+      masked: q.masks.filter(Boolean).length,
+    })),
+    prompt: ed
+      ? {
+          active: ed.active,
+          edits: Object.fromEntries(Object.entries(ed.edits).map(([t, l]) => [t, l.length])),
+          canUndo: S.history ? canUndoLast(S.history) : false,
+        }
+      : undefined,
     tool: S.tool,
   };
 }
@@ -255,7 +275,10 @@ function buildQueryViews(sources: readonly Source[]): void {
     if (stack.layout) {
       save.id = `download-labels-${i}`;
       save.textContent = 'Save label volume (.nii.gz)';
-      save.addEventListener('click', guard(() => saveLabelVolume(i)));
+      save.addEventListener(
+        'click',
+        guard(() => saveLabelVolume(i)),
+      );
       saveLabels = save;
     } else {
       save.id = `download-mask-${i}`;
@@ -265,7 +288,16 @@ function buildQueryViews(sources: readonly Source[]): void {
     cap.append(name, label, save);
     fig.append(canvas, slider, cap);
     box.append(fig);
-    const q: QueryView = { source, stack, masks: new Array(stack.count).fill(undefined), runOf: new Array(stack.count).fill(-1), label, slider, saveLabels, view: undefined as unknown as SliceView };
+    const q: QueryView = {
+      source,
+      stack,
+      masks: new Array(stack.count).fill(undefined),
+      runOf: new Array(stack.count).fill(-1),
+      label,
+      slider,
+      saveLabels,
+      view: undefined as unknown as SliceView,
+    };
     (q as { view: SliceView }).view = makeView(canvas, stack, QUERY_VIEW, true, () => {
       drawQuery(q);
       publish((document.body.dataset.state as 'ready') ?? 'waiting');
@@ -325,8 +357,8 @@ function retainShownEncodings(): void {
 async function segment(since: number): Promise<'ready' | 'waiting' | 'superseded'> {
   const t = S.template;
   const base = editor();
-  if (!t || !base) return status('pick a template image (or load the sample)'), 'waiting';
-  if (S.queries.length === 0) return status('pick one or more query images or volumes'), 'waiting';
+  if (!t || !base) return (status('pick a template image (or load the sample)'), 'waiting');
+  if (S.queries.length === 0) return (status('pick one or more query images or volumes'), 'waiting');
   if (!S.segmenter && !(await loadDefaultModel())) return 'waiting';
   const seg = S.segmenter!;
   const prompt = currentPrompt(S.draft ? addEdit(base, S.draft) : base);
@@ -334,11 +366,11 @@ async function segment(since: number): Promise<'ready' | 'waiting' | 'superseded
     S.run++;
     for (const q of S.queries) q.masks.fill(undefined);
     drawQueries();
-    return status(prompt.left), 'waiting';
+    return (status(prompt.left), 'waiting');
   }
   const tImage = t.view.image();
   const tensors = encodePrompt(prompt.right, tImage, seg.geometry, 'the drawn prompt');
-  if (E.isLeft(tensors)) return status(formatDataError(tensors.left), true), 'waiting';
+  if (E.isLeft(tensors)) return (status(formatDataError(tensors.left), true), 'waiting');
   const run = ++S.run;
   // While a stroke or box is being drawn only the slices on screen follow it; the rest when the pointer is up.
   const onlyVisible = S.draft !== undefined;
@@ -387,7 +419,9 @@ async function segment(since: number): Promise<'ready' | 'waiting' | 'superseded
   S.allMs = performance.now() - since;
   const fg = S.queries.map((q) => q.masks.reduce((a, m) => a + (m ? m.data.reduce((x, v) => x + v, 0) : 0), 0));
   const slices = S.queries.reduce((a, q) => a + q.stack.count, 0);
-  status(`${prompt.right.type} prompt → masks on ${slices} slice(s) of ${S.queries.length} quer${S.queries.length === 1 ? 'y' : 'ies'}: ${S.lastMs!.toFixed(0)} ms to the slices shown, ${S.allMs.toFixed(0)} ms in all (foreground pixels: ${fg.join(', ')})`);
+  status(
+    `${prompt.right.type} prompt → masks on ${slices} slice(s) of ${S.queries.length} quer${S.queries.length === 1 ? 'y' : 'ies'}: ${S.lastMs!.toFixed(0)} ms to the slices shown, ${S.allMs.toFixed(0)} ms in all (foreground pixels: ${fg.join(', ')})`,
+  );
   return 'ready';
 }
 
@@ -403,14 +437,15 @@ async function fetchBytes(url: string): Promise<Uint8Array> {
 async function useModel(name: string, load: () => Promise<E.Either<string, Segmenter>>): Promise<boolean> {
   status(`loading model ${name}…`);
   const seg = await load();
-  if (E.isLeft(seg)) return status(seg.left, true), false;
+  if (E.isLeft(seg)) return (status(seg.left, true), false);
   await S.segmenter?.release();
   S.segmenter = seg.right;
   S.codes = undefined;
   const g = seg.right.geometry;
   const rt = seg.right.runtime;
   const kind = seg.right.kind === 'pair' ? 'encoder/decoder pair, ' : '';
-  $('model-info').textContent = `${name}: ${g.size}×${g.size} input, ${g.points} prompt points, ${kind}onnxruntime-web (wasm, ${rt.threads} thread${rt.threads === 1 ? '' : 's'}${rt.worker ? ', in a worker' : ''})`;
+  $('model-info').textContent =
+    `${name}: ${g.size}×${g.size} input, ${g.points} prompt points, ${kind}onnxruntime-web (wasm, ${rt.threads} thread${rt.threads === 1 ? '' : 's'}${rt.worker ? ', in a worker' : ''})`;
   return true;
 }
 
@@ -429,13 +464,17 @@ async function usePickedModel(files: readonly File[]): Promise<boolean> {
   const encoder = files.find((f) => f.name.endsWith('.encoder.onnx'));
   const decoder = files.find((f) => f.name.endsWith('.decoder.onnx'));
   if (encoder || decoder) {
-    if (!encoder || !decoder) return status(`pick both halves of the pair: ${encoder ? 'no NAME.decoder.onnx' : 'no NAME.encoder.onnx'} among ${files.map((f) => f.name).join(', ')}`, true), false;
+    if (!encoder || !decoder)
+      return (
+        status(`pick both halves of the pair: ${encoder ? 'no NAME.decoder.onnx' : 'no NAME.encoder.onnx'} among ${files.map((f) => f.name).join(', ')}`, true),
+        false
+      );
     const stem = (f: File, half: string) => f.name.slice(0, -`.${half}.onnx`.length);
-    if (stem(encoder, 'encoder') !== stem(decoder, 'decoder')) return status(`${encoder.name} and ${decoder.name} are not one model's pair`, true), false;
+    if (stem(encoder, 'encoder') !== stem(decoder, 'decoder')) return (status(`${encoder.name} and ${decoder.name} are not one model's pair`, true), false);
     const name = `${stem(encoder, 'encoder')}.onnx`;
     return useModel(name, async () => loadPairSegmenter((await fileBytes(encoder)).bytes, (await fileBytes(decoder)).bytes, name));
   }
-  if (files.length !== 1) return status(`pick one model file, or a model's NAME.encoder.onnx and NAME.decoder.onnx (got ${files.length} files)`, true), false;
+  if (files.length !== 1) return (status(`pick one model file, or a model's NAME.encoder.onnx and NAME.decoder.onnx (got ${files.length} files)`, true), false);
   return useModel(files[0].name, async () => loadSegmenter((await fileBytes(files[0])).bytes, files[0].name));
 }
 
@@ -601,7 +640,15 @@ function undoOnce(): void {
 
 // ---------- pointer input on the template ----------
 
-const TOOL_TYPE: Record<Tool, PromptType> = { 'click-fg': 'click', 'click-bg': 'click', box: 'bbox', 'doodle-fg': 'doodle', 'doodle-bg': 'doodle', paint: 'seglab', erase: 'seglab' };
+const TOOL_TYPE: Record<Tool, PromptType> = {
+  'click-fg': 'click',
+  'click-bg': 'click',
+  box: 'bbox',
+  'doodle-fg': 'doodle',
+  'doodle-bg': 'doodle',
+  paint: 'seglab',
+  erase: 'seglab',
+};
 const DEFAULT_TOOL: Record<PromptType, Tool> = { click: 'click-fg', bbox: 'box', doodle: 'doodle-fg', seglab: 'paint' };
 
 function pointerAt(e: PointerEvent): Point {
@@ -763,4 +810,3 @@ function wire(): void {
 }
 
 wire();
-

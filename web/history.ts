@@ -12,7 +12,8 @@ export const HISTORY_LIMIT = 500;
 
 export const startHistory = <T>(present: T): History<T> => ({ past: [], present });
 
-export const commit = <T>(h: History<T>, next: T): History<T> => (next === h.present ? h : { past: [...h.past, h.present].slice(-HISTORY_LIMIT), present: next });
+export const commit = <T>(h: History<T>, next: T): History<T> =>
+  next === h.present ? h : { past: [...h.past, h.present].slice(-HISTORY_LIMIT), present: next };
 
 export const undoLast = <T>(h: History<T>): History<T> => (h.past.length ? { past: h.past.slice(0, -1), present: h.past[h.past.length - 1] } : h);
 

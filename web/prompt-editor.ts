@@ -78,7 +78,9 @@ export function currentPrompt(s: EditorState): E.Either<string, Prompt> {
       break;
     }
     case 'doodle': {
-      const strokes = edits.flatMap((e) => (e.kind === 'stroke' && e.points.length > 0 ? [{ label: e.label, points: e.points.map((p) => [p[0], p[1]] as const) }] : []));
+      const strokes = edits.flatMap((e) =>
+        e.kind === 'stroke' && e.points.length > 0 ? [{ label: e.label, points: e.points.map((p) => [p[0], p[1]] as const) }] : [],
+      );
       if (strokes.length === 0) return E.left('doodle over the structure on the template');
       if (!strokes.some((st) => st.label === 1)) return E.left('add at least one foreground stroke');
       prompt = { type: 'doodle', strokes };

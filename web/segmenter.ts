@@ -6,7 +6,13 @@
 // pair each slice is encoded once and a new prompt costs only the decoder.
 import * as ort from 'onnxruntime-web/wasm';
 import * as E from 'fp-ts/lib/Either.js';
-import { oneFileModelSegmenter, pairModelSegmenter, type DeclaredTensor, type ModelRuntime, type Segmenter as SharedSegmenter } from '../src/app/inference/segmenter.js';
+import {
+  oneFileModelSegmenter,
+  pairModelSegmenter,
+  type DeclaredTensor,
+  type ModelRuntime,
+  type Segmenter as SharedSegmenter,
+} from '../src/app/inference/segmenter.js';
 import type { FloatTensor } from '../src/app/inference/prompt-segmenter.js';
 
 export interface RuntimeInfo {
@@ -56,7 +62,8 @@ const onnxRuntimeWeb: ModelRuntime = {
   },
 };
 
-const named = (name: string, s: E.Either<string, SharedSegmenter>): E.Either<string, Segmenter> => E.map((seg: SharedSegmenter) => ({ ...seg, name, runtime: configure() }))(s);
+const named = (name: string, s: E.Either<string, SharedSegmenter>): E.Either<string, Segmenter> =>
+  E.map((seg: SharedSegmenter) => ({ ...seg, name, runtime: configure() }))(s);
 
 /** The one-file model. */
 export async function loadSegmenter(model: Uint8Array, name: string): Promise<E.Either<string, Segmenter>> {
@@ -67,5 +74,12 @@ export async function loadSegmenter(model: Uint8Array, name: string): Promise<E.
 /** The encoder/decoder pair (NAME.encoder.onnx, NAME.decoder.onnx). */
 export async function loadPairSegmenter(encoder: Uint8Array, decoder: Uint8Array, name: string): Promise<E.Either<string, Segmenter>> {
   configure();
-  return named(name, await pairModelSegmenter(onnxRuntimeWeb, { encoder: { file: `${name} (encoder)`, bytes: encoder }, decoder: { file: `${name} (decoder)`, bytes: decoder }, oneFile: name }));
+  return named(
+    name,
+    await pairModelSegmenter(onnxRuntimeWeb, {
+      encoder: { file: `${name} (encoder)`, bytes: encoder },
+      decoder: { file: `${name} (decoder)`, bytes: decoder },
+      oneFile: name,
+    }),
+  );
 }

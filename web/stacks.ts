@@ -84,7 +84,8 @@ export async function readSources(files: readonly PickedFile[]): Promise<E.Eithe
     }
     const g = series.get(p.uid)!;
     const odd = g.slices.find((im) => im.width !== g.slices[0].width || im.height !== g.slices[0].height);
-    if (odd) return E.left(dataError(odd.meta.source, `slice size ${odd.width}×${odd.height} differs from the series' ${g.slices[0].width}×${g.slices[0].height}`));
+    if (odd)
+      return E.left(dataError(odd.meta.source, `slice size ${odd.width}×${odd.height} differs from the series' ${g.slices[0].width}×${g.slices[0].height}`));
     out.push({ kind: 'series', name: g.files > 1 ? `series ${p.uid}` : g.first, slices: sortSeries(g.slices), files: g.files });
   }
   return E.right(out);
@@ -134,18 +135,24 @@ export function stackOf(src: Source, plane: Plane): ImageStack {
 }
 
 /** The file name a stack's label volume gets. */
-export const labelVolumeName = (stack: ImageStack): string => `${stem(stack.source.kind === 'series' && stack.source.files > 1 ? 'series' : stack.name)}-labels.nii`;
+export const labelVolumeName = (stack: ImageStack): string =>
+  `${stem(stack.source.kind === 'series' && stack.source.files > 1 ? 'series' : stack.name)}-labels.nii`;
 
 /** A stack's masks (one per slice, 1 = label 1) as a NIfTI label volume in its scan's space, uncompressed. */
 export function labelVolumeNifti(stack: ImageStack, masks: readonly (Mask | undefined)[]): E.Either<string, Uint8Array> {
   if (!stack.layout || !stack.space) return E.left(`${stack.name} is a 2-D image, not a volume`);
   const missing = masks.findIndex((m) => !m);
   if (missing >= 0 || masks.length !== stack.count) return E.left(`${stack.name}: slice ${missing < 0 ? masks.length : missing} has no mask yet`);
-  const labels = slicesToVolume(stack.layout, masks.map((m) => m!.data));
+  const labels = slicesToVolume(
+    stack.layout,
+    masks.map((m) => m!.data),
+  );
   const dims = stack.layout.kind === 'volume' ? stack.layout.volume.dims : ([stack.layout.width, stack.layout.height, stack.layout.count] as const);
   return E.right(encodeNifti({ dims, data: labels, space: stack.space, description: `oneprompt labels of ${stack.name}`.slice(0, 79) }, niftiFormatFor(dims)));
 }
 
 /** Every slice of a stack, in order (what `segment --query` segments). */
 export const stackSlices = (stack: ImageStack): LoadedImage[] =>
-  stack.source.kind === 'volume' && stack.layout?.kind === 'volume' ? allSlices(stack.source.volume, stack.layout.plane) : Array.from({ length: stack.count }, (_, i) => stack.slice(i));
+  stack.source.kind === 'volume' && stack.layout?.kind === 'volume'
+    ? allSlices(stack.source.volume, stack.layout.plane)
+    : Array.from({ length: stack.count }, (_, i) => stack.slice(i));

@@ -126,7 +126,13 @@ export class SliceView {
   }
 
   /** Draw the slice (windowed to [lo, hi]), its mask, then whatever `extra` adds (the template's prompt). */
-  render(range: readonly [number, number], mask: Mask | undefined, colour: Rgb, opacity: number, extra?: (ctx: CanvasRenderingContext2D, p: Placement) => void): void {
+  render(
+    range: readonly [number, number],
+    mask: Mask | undefined,
+    colour: Rgb,
+    opacity: number,
+    extra?: (ctx: CanvasRenderingContext2D, p: Placement) => void,
+  ): void {
     const c = this.o.canvas;
     const ctx = c.getContext('2d')!;
     const img = this.image();

@@ -17,7 +17,10 @@ export function measureFmaPeak(threads?: number): Peak {
   const exe = join(mkdtempSync(join(tmpdir(), 'fma-')), 'fma-peak');
   try {
     execFileSync('cc', ['-O2', '-march=native', '-pthread', '-o', exe, src], { stdio: 'pipe' });
-    const [g, t, w] = execFileSync(exe, threads ? [String(threads)] : [], { encoding: 'utf8' }).trim().split(/\s+/).map(Number);
+    const [g, t, w] = execFileSync(exe, threads ? [String(threads)] : [], { encoding: 'utf8' })
+      .trim()
+      .split(/\s+/)
+      .map(Number);
     return { gflops: g, threads: t, simdWidth: w, measured: true };
   } catch {
     // No C compiler: fall back to the figure measured on the project's reference machine (2 cores).

@@ -26,7 +26,11 @@ const afterSession = peakMiB();
 phase('session created');
 const c = configs[config as ConfigName];
 const inputs = randomModelInputs(c, batch, 1);
-const target = { dtype: 'float32' as const, dims: [batch, 1, c.size, c.size], data: Float32Array.from({ length: batch * c.size * c.size }, (_, i) => (i % 7 < 3 ? 1 : 0)) };
+const target = {
+  dtype: 'float32' as const,
+  dims: [batch, 1, c.size, c.size],
+  data: Float32Array.from({ length: batch * c.size * c.size }, (_, i) => (i % 7 < 3 ? 1 : 0)),
+};
 const secs: number[] = [];
 for (let s = 0; s < steps; s++) {
   t0 = performance.now();
@@ -36,4 +40,15 @@ for (let s = 0; s < steps; s++) {
   phase(`step ${s + 1} (${secs[s].toFixed(1)} s)`);
 }
 await engine.dispose();
-console.log(JSON.stringify({ config, batch, createSecs, secs, afterModelMiB: afterModel, afterSessionMiB: afterSession, peakMiB: peakMiB(), trainable: engine.trainable.reduce((n, p) => n + p.size, 0) }));
+console.log(
+  JSON.stringify({
+    config,
+    batch,
+    createSecs,
+    secs,
+    afterModelMiB: afterModel,
+    afterSessionMiB: afterSession,
+    peakMiB: peakMiB(),
+    trainable: engine.trainable.reduce((n, p) => n + p.size, 0),
+  }),
+);

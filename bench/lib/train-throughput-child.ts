@@ -17,8 +17,20 @@ const model = task.model(new ParamStore(0));
 const data = await task.data(dir, batch);
 const engine: TrainEngine =
   backend === 'ort'
-    ? await OrtEngine.create({ graph: model.graph, logits: model.logits, schedule: { lr: 1e-4, totalSteps: 1000 }, batch, threads: 2, io: process.env.IO === 'bind' ? 'bind' : 'copy' })
-    : new TfjsEngine({ executor: new TfjsExecutor((await useBackend('wasm')).tf, model.graph), logits: model.logits, lr: constantLr(1e-4), ownsExecutor: true });
+    ? await OrtEngine.create({
+        graph: model.graph,
+        logits: model.logits,
+        schedule: { lr: 1e-4, totalSteps: 1000 },
+        batch,
+        threads: 2,
+        io: process.env.IO === 'bind' ? 'bind' : 'copy',
+      })
+    : new TfjsEngine({
+        executor: new TfjsExecutor((await useBackend('wasm')).tf, model.graph),
+        logits: model.logits,
+        lr: constantLr(1e-4),
+        ownsExecutor: true,
+      });
 // One warm-up step, then the median of the measured steps (robust to other load on the machine).
 const times: number[] = [];
 let t = 0;

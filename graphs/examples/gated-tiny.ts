@@ -27,7 +27,12 @@ export const gatedTiny = defineConfig({ ...tiny, name: 'tiny-gated', blocks: 2 }
  * token the prompt marks weighs more in the Former's attention. Parameters `gate.weight`, `gate.bias` (L × L).
  * Like the library's modules: a generic signature, and a body checked at the dims' names.
  */
-function promptGateModule<B extends Dim, N extends Dim, L extends Dim>(s: Scope, et: Embedding<B, N, L>, p1: NoInfer<Embedding<B, N, L>>, p2: NoInfer<Embedding<B, N, L>>): Embedding<B, N, L>;
+function promptGateModule<B extends Dim, N extends Dim, L extends Dim>(
+  s: Scope,
+  et: Embedding<B, N, L>,
+  p1: NoInfer<Embedding<B, N, L>>,
+  p2: NoInfer<Embedding<B, N, L>>,
+): Embedding<B, N, L>;
 function promptGateModule(s: Scope, et: Embedding<'B', 'N', 'L'>, p1: Embedding<'B', 'N', 'L'>, p2: Embedding<'B', 'N', 'L'>): Embedding<'B', 'N', 'L'> {
   const gate = tanh(linear(s.at('gate'), add(p1, p2), et.shape[2]));
   return mul(et, add(gate, 1));
@@ -45,7 +50,11 @@ export function buildGatedTiny(seed = 0) {
   const grid = gridSide(c); // 8: tokens of the deepest level's 8×8 map
   const peScope = root.at('prompt').at('pe');
   const pe = densePositionalEncoding(peScope, grid, fourierBasis(peScope, c.embed)); // (64, 32)
-  const { p1, p2 } = promptEncoder(root.at('prompt'), { points: inputs.prompt_points, labels: inputs.prompt_labels, mask: inputs.prompt_mask, type: inputs.prompt_type }, { side: grid, patch: 8, embed: c.embed });
+  const { p1, p2 } = promptEncoder(
+    root.at('prompt'),
+    { points: inputs.prompt_points, labels: inputs.prompt_labels, mask: inputs.prompt_mask, type: inputs.prompt_type },
+    { side: grid, patch: 8, embed: c.embed },
+  );
 
   // Level 3 (8×8, 1-pixel patches) and level 2 (16×16, 2-pixel patches) both give 64 tokens of length 32.
   const q3 = add(tokenizer(root.at('tokens').at(3), encoderLevel(fq, c, 3), 1, c.embed), pe);
@@ -66,7 +75,12 @@ export function buildGatedTiny(seed = 0) {
   const r0 = headStage(up.at(0), upsample(up.at(1), r1, c.widths[0]), encoderLevel(fq, c, 0), c.widths[0]); // (B, 8, 64, 64)
   const refined = add(r0, gelu(conv2dLayer(root.at('refine'), r0, { out: c.widths[0], kernel: 3, padding: 1 })));
   const logits = conv2dLayer(root.at('logits'), refined, { out: 1, kernel: 1 }); // (B, 1, 64, 64)
-  const graph = build({ name: c.name, inputs, outputs: { [OUTPUT_NAME]: logits }, doc: 'One-Prompt tiny with a prompt gate on the template tokens and a plain U-Net head (graphs/examples/gated-tiny.ts).' });
+  const graph = build({
+    name: c.name,
+    inputs,
+    outputs: { [OUTPUT_NAME]: logits },
+    doc: 'One-Prompt tiny with a prompt gate on the template tokens and a plain U-Net head (graphs/examples/gated-tiny.ts).',
+  });
   return { graph, store, config: c, inputs, logits };
 }
 

@@ -106,8 +106,14 @@ const t = (v: Value): AnyTensor => wrap(v);
 const operand = (x: Operand): AnyTensor | number => (typeof x === 'number' ? x : t(x));
 type Binary = (a: never, b: never) => AnyTensor;
 type Unary = (x: never) => AnyTensor;
-const bin = (f: unknown) => (a: Operand, b: Operand): Value => (f as Binary)(operand(a) as never, operand(b) as never).value;
-const un = (f: unknown) => (x: Value): Value => (f as Unary)(t(x) as never).value;
+const bin =
+  (f: unknown) =>
+  (a: Operand, b: Operand): Value =>
+    (f as Binary)(operand(a) as never, operand(b) as never).value;
+const un =
+  (f: unknown) =>
+  (x: Value): Value =>
+    (f as Unary)(t(x) as never).value;
 const one = <A>(op: Parameters<typeof apply<A>>[0], inputs: readonly Value[], attrs: A): Value => apply(op, inputs, attrs)[0];
 
 function sumTo(x: Value, shape: readonly Dim[]): Value {

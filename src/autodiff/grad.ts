@@ -100,7 +100,9 @@ export function gradients(y: Value, wrt: readonly Value[], opts: GradientOptions
       const ct = cts[k];
       if (!needs[k] || !ct) return;
       if (ct.shape.length !== x.shape.length || ct.shape.some((d, j) => !sameDim(d, x.shape[j])))
-        throw new AutodiffError(`gradients: the gradient rule of ${where}\n  gave input ${k} a cotangent of shape ${fmtShape(ct.shape)}, not ${fmtShape(x.shape)}`);
+        throw new AutodiffError(
+          `gradients: the gradient rule of ${where}\n  gave input ${k} a cotangent of shape ${fmtShape(ct.shape)}, not ${fmtShape(x.shape)}`,
+        );
       // Same dims, other spellings (a pad of a slice of a symbolic dim): give the cotangent x's own shape.
       contribute(x, ct.shape.every((d, j) => d === x.shape[j]) ? ct : gradOps.reshape(ct, x.shape));
     });

@@ -45,7 +45,11 @@ export function moduleBreakdown(model: { readonly graph: Graph }, depth = 2): Re
 
 /** A graph's inputs and outputs as the manifest lists them. */
 export function manifestTensors(model: { readonly graph: Graph }): { inputs: TensorManifest[]; outputs: TensorManifest[] } {
-  const t = (x: { name: string; value: { shape: readonly (number | string)[]; dtype: string } }): TensorManifest => ({ name: x.name, shape: [...x.value.shape], dtype: x.value.dtype });
+  const t = (x: { name: string; value: { shape: readonly (number | string)[]; dtype: string } }): TensorManifest => ({
+    name: x.name,
+    shape: [...x.value.shape],
+    dtype: x.value.dtype,
+  });
   return { inputs: model.graph.inputs.map(t), outputs: model.graph.outputs.map(t) };
 }
 
@@ -124,7 +128,14 @@ export function writeCompiled(models: readonly EmittedModel<object>[], triton?: 
   const [first] = models;
   if (triton && first) {
     const modelBytes = first.chunks.length === 1 ? first.chunks[0] : Buffer.concat(first.chunks);
-    writeTritonRepository(triton.dir, { name: first.manifest.name, modelBytes, manifest: first.manifest, device: triton.device, maxBatch: triton.maxBatch ?? 8, instances: triton.instances ?? 1 });
+    writeTritonRepository(triton.dir, {
+      name: first.manifest.name,
+      modelBytes,
+      manifest: first.manifest,
+      device: triton.device,
+      maxBatch: triton.maxBatch ?? 8,
+      instances: triton.instances ?? 1,
+    });
   }
 }
 

@@ -214,7 +214,8 @@ class Parser {
     if (this.isPunct(':')) this.next();
     else if (!isMessage && !isMap) this.fail(this.peek(), `expected ':' after scalar field '${field.name}'`);
 
-    const one = (): unknown => (isMap ? this.mapEntry(field as protobuf.MapField) : isMessage ? this.messageValue(field.resolvedType as protobuf.Type) : this.scalar(field));
+    const one = (): unknown =>
+      isMap ? this.mapEntry(field as protobuf.MapField) : isMessage ? this.messageValue(field.resolvedType as protobuf.Type) : this.scalar(field);
     const values: unknown[] = [];
     if (this.isPunct('[')) {
       if (!field.repeated && !isMap) this.fail(this.peek(), `field '${field.name}' is not repeated; a list is not allowed`);
@@ -240,7 +241,8 @@ class Parser {
 
   private messageValue(type: protobuf.Type): Plain {
     const open = this.next();
-    if (open.kind !== 'punct' || (open.text !== '{' && open.text !== '<')) this.fail(open, `expected '{' or '<' to open ${type.fullName.replace(/^\./, '')}, found ${describe(open)}`);
+    if (open.kind !== 'punct' || (open.text !== '{' && open.text !== '<'))
+      this.fail(open, `expected '{' or '<' to open ${type.fullName.replace(/^\./, '')}, found ${describe(open)}`);
     return this.message(type, open.text === '{' ? '}' : '>');
   }
 
@@ -253,7 +255,8 @@ class Parser {
     let value: unknown;
     while (!this.isPunct(close)) {
       const t = this.next();
-      if (t.kind !== 'ident' || (t.text !== 'key' && t.text !== 'value')) this.fail(t, `a map entry of '${field.name}' has only 'key' and 'value', found ${describe(t)}`);
+      if (t.kind !== 'ident' || (t.text !== 'key' && t.text !== 'value'))
+        this.fail(t, `a map entry of '${field.name}' has only 'key' and 'value', found ${describe(t)}`);
       if ((t.text === 'key' ? key : value) !== undefined) this.fail(t, `'${t.text}' is set more than once in an entry of map '${field.name}'`);
       if (t.text === 'key') {
         this.expect(':');

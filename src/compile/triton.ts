@@ -51,11 +51,37 @@ export class TritonConfigError extends Error {
 export const BATCH_DIM = 'B';
 
 const TRITON_TYPES: Readonly<Record<string, string>> = {
-  bool: 'TYPE_BOOL', uint8: 'TYPE_UINT8', uint16: 'TYPE_UINT16', uint32: 'TYPE_UINT32', uint64: 'TYPE_UINT64',
-  int8: 'TYPE_INT8', int16: 'TYPE_INT16', int32: 'TYPE_INT32', int64: 'TYPE_INT64',
-  float16: 'TYPE_FP16', float32: 'TYPE_FP32', float64: 'TYPE_FP64', bfloat16: 'TYPE_BF16', string: 'TYPE_STRING',
+  bool: 'TYPE_BOOL',
+  uint8: 'TYPE_UINT8',
+  uint16: 'TYPE_UINT16',
+  uint32: 'TYPE_UINT32',
+  uint64: 'TYPE_UINT64',
+  int8: 'TYPE_INT8',
+  int16: 'TYPE_INT16',
+  int32: 'TYPE_INT32',
+  int64: 'TYPE_INT64',
+  float16: 'TYPE_FP16',
+  float32: 'TYPE_FP32',
+  float64: 'TYPE_FP64',
+  bfloat16: 'TYPE_BF16',
+  string: 'TYPE_STRING',
 };
-const ONNX_TYPES: Readonly<Record<number, string>> = { 1: 'float32', 2: 'uint8', 3: 'int8', 4: 'uint16', 5: 'int16', 6: 'int32', 7: 'int64', 8: 'string', 9: 'bool', 10: 'float16', 11: 'float64', 12: 'uint32', 13: 'uint64', 16: 'bfloat16' };
+const ONNX_TYPES: Readonly<Record<number, string>> = {
+  1: 'float32',
+  2: 'uint8',
+  3: 'int8',
+  4: 'uint16',
+  5: 'int16',
+  6: 'int32',
+  7: 'int64',
+  8: 'string',
+  9: 'bool',
+  10: 'float16',
+  11: 'float64',
+  12: 'uint32',
+  13: 'uint64',
+  16: 'bfloat16',
+};
 
 /** Triton's data type for a manifest dtype. */
 export function tritonDataType(dtype: string): string {
@@ -83,7 +109,10 @@ export function readTritonConfig(text: string, source = 'config.pbtxt'): Record<
 export function manifestFromModel(modelBytes: Uint8Array): ModelManifest {
   const g = onnx.ModelProto.decode(modelBytes).graph;
   const inits = new Set((g?.initializer ?? []).map((t) => t.name));
-  const tensor = (v: { name?: string | null; type?: { tensorType?: { elemType?: number | null; shape?: { dim?: { dimValue?: unknown; dimParam?: string | null }[] | null } | null } | null } | null }): ManifestTensor => ({
+  const tensor = (v: {
+    name?: string | null;
+    type?: { tensorType?: { elemType?: number | null; shape?: { dim?: { dimValue?: unknown; dimParam?: string | null }[] | null } | null } | null } | null;
+  }): ManifestTensor => ({
     name: v.name ?? '',
     dtype: ONNX_TYPES[v.type?.tensorType?.elemType ?? 0] ?? `onnx-type-${v.type?.tensorType?.elemType}`,
     shape: (v.type?.tensorType?.shape?.dim ?? []).map((d) => (d.dimParam ? d.dimParam : Number(d.dimValue ?? -1))),
@@ -129,7 +158,8 @@ function tensorBlock(t: ManifestTensor, batching: boolean): string {
 
 /** The config.pbtxt text (not yet validated). */
 export function tritonConfigText(o: Omit<TritonRepositoryOptions, 'modelBytes'>): string {
-  if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(o.name)) throw new TritonConfigError(`triton: model name '${o.name}' must be letters, digits, '_', '.', '-' (it is a folder name)`);
+  if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(o.name))
+    throw new TritonConfigError(`triton: model name '${o.name}' must be letters, digits, '_', '.', '-' (it is a folder name)`);
   if (!Number.isInteger(o.maxBatch) || o.maxBatch < 0) throw new TritonConfigError(`triton: maxBatch must be an integer ≥ 0, got ${o.maxBatch}`);
   if (!Number.isInteger(o.instances) || o.instances < 1) throw new TritonConfigError(`triton: instances must be an integer ≥ 1, got ${o.instances}`);
   const batching = o.maxBatch > 0;

@@ -18,7 +18,16 @@ export function constant<const S extends Shape>(values: ArrayLike<number>, shape
 /** A scalar constant of a dtype (used for `add(x, 1)` and the like). */
 export function scalar<D extends DType = 'float32'>(value: number, dtype?: D): Tensor<[], D> {
   const dt = (dtype ?? 'float32') as DType;
-  const data = dt === 'float32' ? Float32Array.of(value) : dt === 'int64' ? BigInt64Array.of(BigInt(value)) : dt === 'int32' ? Int32Array.of(value) : dt === 'bool' || dt === 'uint8' ? Uint8Array.of(value) : undefined;
+  const data =
+    dt === 'float32'
+      ? Float32Array.of(value)
+      : dt === 'int64'
+        ? BigInt64Array.of(BigInt(value))
+        : dt === 'int32'
+          ? Int32Array.of(value)
+          : dt === 'bool' || dt === 'uint8'
+            ? Uint8Array.of(value)
+            : undefined;
   if (!data) throw new RuleError(`scalar: dtype ${dt} is not supported for constants`);
   return new Tensor(makeValue([], dt, { kind: 'const', data }));
 }

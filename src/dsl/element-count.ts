@@ -50,7 +50,8 @@ export function cancelNames(a: readonly string[], b: readonly string[]): [string
 /** The shape `reshape` gives (the target with any -1 inferred); throws RuleError as the type level does. */
 export function reshapeShape(input: RuntimeShape, target: RuntimeShape): Dim[] {
   for (const d of target)
-    if (typeof d === 'number' && d !== -1 && (!Number.isInteger(d) || d < 0)) throw new RuleError(`reshape: target dim ${d} is not a size (use -1 to infer one dim)`);
+    if (typeof d === 'number' && d !== -1 && (!Number.isInteger(d) || d < 0))
+      throw new RuleError(`reshape: target dim ${d} is not a size (use -1 to infer one dim)`);
   const negs = target.filter((d) => d === -1).length;
   if (negs > 1) throw new RuleError(`reshape: at most one dim can be -1, got ${negs}`);
   const rest = target.filter((d) => d !== -1);

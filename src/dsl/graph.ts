@@ -124,7 +124,14 @@ export const currentPath = (): string => pathStack[pathStack.length - 1] ?? '';
 /** A readable name for a value in messages. */
 export function describeValue(v: Value): string {
   const o = v.origin;
-  const what = o.kind === 'input' ? `input '${o.name}'` : o.kind === 'param' ? `parameter '${o.param.name}'` : o.kind === 'const' ? 'constant' : `'${o.node.name}:${o.index}'`;
+  const what =
+    o.kind === 'input'
+      ? `input '${o.name}'`
+      : o.kind === 'param'
+        ? `parameter '${o.param.name}'`
+        : o.kind === 'const'
+          ? 'constant'
+          : `'${o.node.name}:${o.index}'`;
   return `${what} ${fmtShape(v.shape)}`;
 }
 

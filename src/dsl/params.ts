@@ -45,7 +45,8 @@ export class Param {
   }
   /** Replace the values (loaded weights, trained weights). */
   set(values: Float32Array): void {
-    if (values.length !== this.size) throw new RuleError(`parameter '${this.name}': got ${values.length} values for shape ${fmtShape(this.shape)} (${this.size})`);
+    if (values.length !== this.size)
+      throw new RuleError(`parameter '${this.name}': got ${values.length} values for shape ${fmtShape(this.shape)} (${this.size})`);
     this.data = values;
   }
   /** Drop made values so they can be garbage-collected (they are remade identically on demand). */

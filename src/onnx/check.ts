@@ -23,5 +23,8 @@ export function onnxCheckerAvailable(): boolean {
 export function checkModels(paths: readonly string[]): CheckResult[] {
   if (paths.length === 0) return [];
   const out = execFileSync(PYTHON, [SCRIPT, ...paths], { encoding: 'utf8', maxBuffer: 64 << 20 });
-  return out.trim().split('\n').map((l) => JSON.parse(l) as CheckResult);
+  return out
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as CheckResult);
 }

@@ -53,15 +53,18 @@ export function toHalfSaturated(values: ArrayLike<number>): Uint16Array {
     const x = bits[i];
     const sign = (x >>> 16) & 0x8000;
     const abs = x & 0x7fffffff;
-    if (abs >= 0x7f800000) out[i] = sign | 0x7c00 | (abs > 0x7f800000 ? 0x200 : 0); // ±∞, NaN
-    else if (abs > 0x477fe000) out[i] = sign | 0x7bff; // beyond 65504: saturate
+    if (abs >= 0x7f800000)
+      out[i] = sign | 0x7c00 | (abs > 0x7f800000 ? 0x200 : 0); // ±∞, NaN
+    else if (abs > 0x477fe000)
+      out[i] = sign | 0x7bff; // beyond 65504: saturate
     else if (abs >= 0x38800000) {
       // normal: rebias the exponent (127 → 15), keep 10 mantissa bits, round half to even
       let h = (abs - 0x38000000) >>> 13;
       const rem = abs & 0x1fff;
       if (rem > 0x1000 || (rem === 0x1000 && h & 1)) h++;
       out[i] = sign | h;
-    } else if (abs < 0x33000000) out[i] = sign; // below half the smallest subnormal: ±0
+    } else if (abs < 0x33000000)
+      out[i] = sign; // below half the smallest subnormal: ±0
     else {
       // subnormal: shift the mantissa with its implicit bit into place, round half to even
       const mant = (abs & 0x7fffff) | 0x800000;
@@ -233,7 +236,10 @@ function planNode(pass: Pass, n: P.INodeProto, o: { float32Ops: ReadonlySet<stri
     const generated = dtypeAttr ? Number(dtypeAttr.i) : op.endsWith('Like') ? types.get(ins[0]) : undefined;
     if (outs.length === 1 && outs[0]) outType(outs[0], generated);
     for (const out of outs)
-      if (out && !types.has(out)) throw new Float16Error(`float16: cannot tell the element type of '${out}', made by node '${n.name}' (${op}), which the pass does not know; emit value_info for it or describe ${op} in float16-ops.ts`);
+      if (out && !types.has(out))
+        throw new Float16Error(
+          `float16: cannot tell the element type of '${out}', made by node '${n.name}' (${op}), which the pass does not know; emit value_info for it or describe ${op} in float16-ops.ts`,
+        );
     return finish('fp32');
   }
 
@@ -411,7 +417,7 @@ export function toFloat16(model: P.IModelProto, opts: Float16Options = {}): P.IM
   const io: Prec = (opts.io ?? 'float32') === 'float16' ? 'fp16' : 'fp32';
   const warned = new Set<string>();
   const warnOnce = (op: string, message: string) => {
-    if (!warned.has(op)) (warned.add(op), opts.warn?.(message));
+    if (!warned.has(op)) warned.add(op), opts.warn?.(message);
   };
 
   const pass = readGraph(g, io);

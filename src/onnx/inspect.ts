@@ -27,7 +27,18 @@ export interface ModelSummary {
   readonly metadata: Record<string, string>;
 }
 
-const DTYPE_NAMES: Record<number, string> = { 1: 'float32', 2: 'uint8', 3: 'int8', 5: 'int16', 6: 'int32', 7: 'int64', 9: 'bool', 10: 'float16', 11: 'float64', 16: 'bfloat16' };
+const DTYPE_NAMES: Record<number, string> = {
+  1: 'float32',
+  2: 'uint8',
+  3: 'int8',
+  5: 'int16',
+  6: 'int32',
+  7: 'int64',
+  9: 'bool',
+  10: 'float16',
+  11: 'float64',
+  16: 'bfloat16',
+};
 export const dtypeName = (code: number): string => DTYPE_NAMES[code] ?? `type${code}`;
 
 function summariseValue(v: P.IValueInfoProto): TensorSummary {

@@ -64,7 +64,12 @@ export class OnnxNodeWriter {
   float32(values: readonly number[] | Float32Array, dims: readonly number[] = [values.length]): string {
     const name = this.tmp('const');
     const data = values instanceof Float32Array ? values : Float32Array.from(values);
-    this.initializers.push({ name, dims: [...dims], dataType: onnx.TensorProto.DataType.FLOAT, rawData: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) });
+    this.initializers.push({
+      name,
+      dims: [...dims],
+      dataType: onnx.TensorProto.DataType.FLOAT,
+      rawData: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+    });
     return name;
   }
   /** A float16 constant as an initializer. */

@@ -23,7 +23,10 @@ export interface RunMemoryEstimate {
 /** Default budget for `inspect`'s profiled run (bytes); --force runs anyway. */
 export const INSPECT_MEMORY_BUDGET = 2 * 2 ** 30;
 
-type ValueInfo = { name?: string | null; type?: { tensorType?: { elemType?: number | null; shape?: { dim?: { dimValue?: unknown; dimParam?: string | null }[] | null } | null } | null } | null };
+type ValueInfo = {
+  name?: string | null;
+  type?: { tensorType?: { elemType?: number | null; shape?: { dim?: { dimValue?: unknown; dimParam?: string | null }[] | null } | null } | null } | null;
+};
 
 export function estimateRunMemory(bytes: Uint8Array, bindings: Readonly<Record<string, number>>): RunMemoryEstimate {
   const m = onnx.ModelProto.decode(bytes);
@@ -34,7 +37,10 @@ export function estimateRunMemory(bytes: Uint8Array, bindings: Readonly<Record<s
     return n * (BYTES[t?.elemType ?? 1] ?? 4);
   };
   const inits = new Set((g.initializer ?? []).map((t) => t.name));
-  const weights = (g.initializer ?? []).reduce((a, t) => a + (t.rawData?.length ?? 0) + 4 * ((t.floatData?.length ?? 0) + (t.int32Data?.length ?? 0)) + 8 * (t.int64Data?.length ?? 0), 0);
+  const weights = (g.initializer ?? []).reduce(
+    (a, t) => a + (t.rawData?.length ?? 0) + 4 * ((t.floatData?.length ?? 0) + (t.int32Data?.length ?? 0)) + 8 * (t.int64Data?.length ?? 0),
+    0,
+  );
   const inputList = (g.input ?? []).filter((i) => !inits.has(i.name));
   const inputs = inputList.reduce((a, v) => a + size(v), 0);
   const largestInput = inputList.reduce((a, v) => Math.max(a, size(v)), 0);
@@ -67,4 +73,5 @@ export function estimateRunMemory(bytes: Uint8Array, bindings: Readonly<Record<s
   return { weights, inputs, outputs, intermediates, undeclared, total: weights + intermediates };
 }
 
-export const fmtBytes = (n: number): string => (n >= 2 ** 30 ? `${(n / 2 ** 30).toFixed(1)} GiB` : n >= 2 ** 20 ? `${(n / 2 ** 20).toFixed(1)} MiB` : `${(n / 2 ** 10).toFixed(1)} KiB`);
+export const fmtBytes = (n: number): string =>
+  n >= 2 ** 30 ? `${(n / 2 ** 30).toFixed(1)} GiB` : n >= 2 ** 20 ? `${(n / 2 ** 20).toFixed(1)} MiB` : `${(n / 2 ** 10).toFixed(1)} KiB`;

@@ -32,7 +32,8 @@ function fatbinSection(buf: Uint8Array, what: string): Uint8Array | undefined {
   const shentsize = dv.getUint16(0x3a, true);
   const shnum = dv.getUint16(0x3c, true);
   const shstrndx = dv.getUint16(0x3e, true);
-  if (shoff + shnum * shentsize > buf.length || shstrndx >= shnum) throw new CudaArchError(`${what}: section headers run past the end of the file (truncated?)`);
+  if (shoff + shnum * shentsize > buf.length || shstrndx >= shnum)
+    throw new CudaArchError(`${what}: section headers run past the end of the file (truncated?)`);
   const section = (i: number) => {
     const at = shoff + i * shentsize;
     return { name: dv.getUint32(at, true), offset: Number(dv.getBigUint64(at + 24, true)), size: Number(dv.getBigUint64(at + 32, true)) };
@@ -111,7 +112,11 @@ export function describeArchs(archs: FatbinArchs, cc?: number): string {
 /** The first GPU's compute capability (e.g. 90) as nvidia-smi reports it, or undefined without a GPU or driver. */
 export function gpuCapability(): number | undefined {
   try {
-    const out = execFileSync('nvidia-smi', ['--query-gpu=compute_cap', '--format=csv,noheader'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 20_000 });
+    const out = execFileSync('nvidia-smi', ['--query-gpu=compute_cap', '--format=csv,noheader'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+      timeout: 20_000,
+    });
     const m = /^(\d+)\.(\d)/.exec(out.trim());
     return m ? Number(m[1]) * 10 + Number(m[2]) : undefined;
   } catch {

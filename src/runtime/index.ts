@@ -3,5 +3,13 @@
 // client for models served by Triton Inference Server (KServe v2 over HTTP). Node-only.
 export { Model, hostTensor, type HostTensor, type SessionOptions, type Device } from './session.js';
 export { profileFlops } from './profile-flops.js';
-export { tritonClient, TritonClient, TritonError, type TritonClientOptions, type InferOptions, type ModelMetadata, type TensorMetadata } from './triton-client.js';
+export {
+  tritonClient,
+  TritonClient,
+  TritonError,
+  type TritonClientOptions,
+  type InferOptions,
+  type ModelMetadata,
+  type TensorMetadata,
+} from './triton-client.js';
 export { cudaProviderStatus } from './cuda-libs.js';

@@ -65,4 +65,3 @@ function zeros(ort: typeof import('onnxruntime-node'), dtype: string, dims: numb
       throw new Error(`inspect: cannot make a zero input of type ${dtype}`);
   }
 }
-

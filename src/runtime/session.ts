@@ -69,9 +69,11 @@ export class Model {
     if (opts.interOpThreads !== undefined) base.interOpNumThreads = opts.interOpThreads;
     if (opts.dims !== undefined) base.freeDimensionOverrides = { ...opts.dims };
     if (opts.memoryPattern !== undefined) base.enableMemPattern = opts.memoryPattern;
-    if (opts.spinning !== undefined) base.extra = { session: { intra_op: { allow_spinning: opts.spinning ? '1' : '0' }, inter_op: { allow_spinning: opts.spinning ? '1' : '0' } } };
+    if (opts.spinning !== undefined)
+      base.extra = { session: { intra_op: { allow_spinning: opts.spinning ? '1' : '0' }, inter_op: { allow_spinning: opts.spinning ? '1' : '0' } } };
     if (opts.device === 'cuda') {
-      const warn = (reason: string) => (opts.warn ?? console.warn)(`warning: CUDA is not available (${reason}); running on CPU. See docs/cuda.md to enable it.`);
+      const warn = (reason: string) =>
+        (opts.warn ?? console.warn)(`warning: CUDA is not available (${reason}); running on CPU. See docs/cuda.md to enable it.`);
       // Without the provider libraries ONNX Runtime would fail anyway, after logging its own error.
       const { missing } = cudaProviderStatus();
       if (missing.length > 0) warn(`${missing.join(', ')} not installed; run npm run setup:cuda`);
@@ -80,14 +82,22 @@ export class Model {
           const s = await create(ort, model, { ...base, executionProviders: ['cuda', 'cpu'] });
           return new Model(s, ort, 'cuda');
         } catch (e) {
-          warn(String((e as Error).message ?? e).split('\n')[0].slice(0, 160));
+          warn(
+            String((e as Error).message ?? e)
+              .split('\n')[0]
+              .slice(0, 160),
+          );
         }
     }
     return new Model(await create(ort, model, { ...base, executionProviders: ['cpu'] }), ort, 'cpu');
   }
 
   /** Load, run once and release: for a model run a single time (tests, probes). */
-  static async runOnce(model: string | Uint8Array, feeds: Readonly<Record<string, HostTensor>>, opts: SessionOptions = { threads: 1 }): Promise<Record<string, HostTensor>> {
+  static async runOnce(
+    model: string | Uint8Array,
+    feeds: Readonly<Record<string, HostTensor>>,
+    opts: SessionOptions = { threads: 1 },
+  ): Promise<Record<string, HostTensor>> {
     const m = await Model.load(model, opts);
     try {
       return await m.run(feeds);
@@ -113,9 +123,11 @@ export class Model {
     into?: Readonly<Record<string, HostTensor>>,
   ): Promise<Record<string, HostTensor>> {
     const missing = this.session.inputNames.filter((n) => !(n in feeds));
-    if (missing.length) throw new Error(`run: missing input(s) ${missing.map((m) => `'${m}'`).join(', ')}; the model takes ${this.session.inputNames.join(', ')}`);
+    if (missing.length)
+      throw new Error(`run: missing input(s) ${missing.map((m) => `'${m}'`).join(', ')}; the model takes ${this.session.inputNames.join(', ')}`);
     const unknown = Object.keys(feeds).filter((n) => !this.session.inputNames.includes(n));
-    if (unknown.length) throw new Error(`run: unknown input(s) ${unknown.map((m) => `'${m}'`).join(', ')}; the model takes ${this.session.inputNames.join(', ')}`);
+    if (unknown.length)
+      throw new Error(`run: unknown input(s) ${unknown.map((m) => `'${m}'`).join(', ')}; the model takes ${this.session.inputNames.join(', ')}`);
     const { ort } = this;
     const ortFeeds: Record<string, Ort.Tensor> = {};
     for (const [name, t] of Object.entries(feeds)) ortFeeds[name] = new ort.Tensor(ortType[t.dtype], t.data as never, [...t.dims]);
@@ -124,7 +136,8 @@ export class Model {
     let res: Ort.InferenceSession.ReturnType;
     if (into) {
       const fetches: Record<string, Ort.Tensor | null> = {};
-      for (const name of outputs ?? this.session.outputNames) fetches[name] = name in into ? new ort.Tensor(ortType[into[name].dtype], into[name].data as never, [...into[name].dims]) : null;
+      for (const name of outputs ?? this.session.outputNames)
+        fetches[name] = name in into ? new ort.Tensor(ortType[into[name].dtype], into[name].data as never, [...into[name].dims]) : null;
       res = await this.session.run(ortFeeds, fetches);
     } else res = outputs ? await this.session.run(ortFeeds, [...outputs]) : await this.session.run(ortFeeds);
     const out: Record<string, HostTensor> = {};

@@ -89,7 +89,8 @@ export function jsonData(name: string, t: HostTensor): (number | boolean)[] {
   if (t.dtype === 'bool') return Array.from(t.data as Uint8Array, (v) => v !== 0);
   if (t.dtype === 'int64')
     return Array.from(t.data as BigInt64Array, (v) => {
-      if (v > BigInt(Number.MAX_SAFE_INTEGER) || v < BigInt(Number.MIN_SAFE_INTEGER)) throw new Error(`input '${name}': ${v} cannot be sent exactly as JSON; send it as binary data`);
+      if (v > BigInt(Number.MAX_SAFE_INTEGER) || v < BigInt(Number.MIN_SAFE_INTEGER))
+        throw new Error(`input '${name}': ${v} cannot be sent exactly as JSON; send it as binary data`);
       return Number(v);
     });
   return Array.from(t.data as Float32Array | Int32Array | Uint8Array);
@@ -127,7 +128,11 @@ export function tritonClient(o: TritonClientOptions): TritonClient {
 
   async function request(path: string, init: RequestInit = {}): Promise<Response> {
     try {
-      return await fetch(base + path, { ...init, headers: { ...o.headers, ...(init.headers as Record<string, string>) }, signal: AbortSignal.timeout(o.timeoutMs ?? 60_000) });
+      return await fetch(base + path, {
+        ...init,
+        headers: { ...o.headers, ...(init.headers as Record<string, string>) },
+        signal: AbortSignal.timeout(o.timeoutMs ?? 60_000),
+      });
     } catch (e) {
       throw new TritonError(`triton: ${init.method ?? 'GET'} ${base}${path} failed: ${(e as Error).message}`, 0);
     }
@@ -170,7 +175,9 @@ export function tritonClient(o: TritonClientOptions): TritonClient {
       else if (binary) header.parameters = { binary_data_output: true };
       const json = new TextEncoder().encode(JSON.stringify(header));
       const body = binary ? Buffer.concat([json, ...Object.values(inputs).map(tensorBytes)]) : json;
-      const headers: Record<string, string> = binary ? { 'Content-Type': 'application/octet-stream', [HEADER_LENGTH]: String(json.byteLength) } : { 'Content-Type': 'application/json' };
+      const headers: Record<string, string> = binary
+        ? { 'Content-Type': 'application/octet-stream', [HEADER_LENGTH]: String(json.byteLength) }
+        : { 'Content-Type': 'application/json' };
       const res = await request(`${modelPath(model, opts.version)}/infer`, { method: 'POST', body, headers });
       if (!res.ok) throw await failure(res, `inference on model '${model}'`);
       return decodeResponse(model, new Uint8Array(await res.arrayBuffer()), res.headers.get(HEADER_LENGTH));
@@ -181,7 +188,8 @@ export function tritonClient(o: TritonClientOptions): TritonClient {
 /** Outputs of an inference response, JSON or JSON header + binary tensors. */
 export function decodeResponse(model: string, body: Uint8Array, headerLength: string | null): Record<string, HostTensor> {
   const jsonLength = headerLength === null ? body.byteLength : Number(headerLength);
-  if (!Number.isInteger(jsonLength) || jsonLength < 0 || jsonLength > body.byteLength) throw new TritonError(`triton: model '${model}' sent a bad ${HEADER_LENGTH} (${headerLength})`, 0);
+  if (!Number.isInteger(jsonLength) || jsonLength < 0 || jsonLength > body.byteLength)
+    throw new TritonError(`triton: model '${model}' sent a bad ${HEADER_LENGTH} (${headerLength})`, 0);
   const parsed = JSON.parse(new TextDecoder().decode(body.subarray(0, jsonLength))) as { outputs?: ResponseOutput[] };
   let offset = jsonLength;
   const out: Record<string, HostTensor> = {};
@@ -191,12 +199,14 @@ export function decodeResponse(model: string, body: Uint8Array, headerLength: st
     const size = o.parameters?.binary_data_size;
     let data: HostArray;
     if (size !== undefined) {
-      if (offset + size > body.byteLength) throw new TritonError(`triton: output '${o.name}' of model '${model}' claims ${size} bytes past the end of the response`, 0);
+      if (offset + size > body.byteLength)
+        throw new TritonError(`triton: output '${o.name}' of model '${model}' claims ${size} bytes past the end of the response`, 0);
       data = arrayFromBytes(dtype, body.subarray(offset, offset + size));
       offset += size;
     } else data = arrayFromJson(dtype, o.data);
     const n = o.shape.reduce((a, b) => a * b, 1);
-    if (data.length !== n) throw new TritonError(`triton: output '${o.name}' of model '${model}' has ${data.length} values for shape [${o.shape.join(', ')}]`, 0);
+    if (data.length !== n)
+      throw new TritonError(`triton: output '${o.name}' of model '${model}' has ${data.length} values for shape [${o.shape.join(', ')}]`, 0);
     out[o.name] = { dtype, dims: o.shape, data };
   }
   return out;

@@ -64,7 +64,9 @@ export function checkGradients(spec: GradCheckSpec): GradCheckResult {
   };
   const tfLoss = (feeds: Record<string, TFTensor | HostTensor>): TFTensor => {
     const outs = ex.run(feeds, floatOutputs);
-    return floatOutputs.map((name) => tf.sum(tf.mul(outs[name], tf.tensor(Float32Array.from(weights.get(name)!), outs[name].shape)))).reduce((a, b) => tf.add(a, b));
+    return floatOutputs
+      .map((name) => tf.sum(tf.mul(outs[name], tf.tensor(Float32Array.from(weights.get(name)!), outs[name].shape))))
+      .reduce((a, b) => tf.add(a, b));
   };
 
   let checked = 0;
@@ -79,7 +81,9 @@ export function checkGradients(spec: GradCheckSpec): GradCheckResult {
       checked++;
       if (ratio > worst.ratio || worst.index < 0) worst = { tensor, index: i, analytic: a, numeric, ratio };
       if (!(ratio <= 1))
-        throw new GradCheckFailure(`graph '${graph.name}': dL/d${tensor}[${i}] is ${a} by tfjs autodiff but ${numeric} by central differences (eps ${eps}); error ${Math.abs(a - numeric).toExponential(2)} exceeds ${atol} + ${rtol}·|g|`);
+        throw new GradCheckFailure(
+          `graph '${graph.name}': dL/d${tensor}[${i}] is ${a} by tfjs autodiff but ${numeric} by central differences (eps ${eps}); error ${Math.abs(a - numeric).toExponential(2)} exceeds ${atol} + ${rtol}·|g|`,
+        );
     }
   };
 
@@ -107,7 +111,10 @@ export function checkGradients(spec: GradCheckSpec): GradCheckResult {
     // Parameters.
     if (spec.params !== false && ex.variables.size) {
       const vars = [...ex.variables];
-      const { value, grads } = tf.variableGrads(() => tfLoss({ ...spec.feeds }) as never, vars.map(([, v]) => v));
+      const { value, grads } = tf.variableGrads(
+        () => tfLoss({ ...spec.feeds }) as never,
+        vars.map(([, v]) => v),
+      );
       const analytic = new Map(vars.map(([name, v]) => [name, grads[v.name].dataSync() as Float32Array]));
       tf.dispose([value, ...Object.values(grads)]);
       for (const [name] of vars) {

@@ -72,7 +72,11 @@ function diff(name: string, ort: HostTensor, tf: HostTensor, floor: number): Out
 }
 
 /** Run one graph both ways on the same feeds; the differences per output. */
-export async function compareForwards(graph: Graph, feeds: Readonly<Record<string, HostTensor>>, opts: { tf?: TF; scaleFloor?: number; threads?: number } = {}): Promise<OutputDiff[]> {
+export async function compareForwards(
+  graph: Graph,
+  feeds: Readonly<Record<string, HostTensor>>,
+  opts: { tf?: TF; scaleFloor?: number; threads?: number } = {},
+): Promise<OutputDiff[]> {
   const tf = opts.tf ?? tfjs;
   const model = await Model.load(emit(graph), { threads: opts.threads ?? 1 });
   let ort: Record<string, HostTensor>;
@@ -107,7 +111,9 @@ export async function checkParity<P>(spec: ParitySpec<P>): Promise<OutputDiff> {
       for (const d of diffs) {
         if (d.relative > worst.relative) worst = d;
         if (!(d.relative <= tol))
-          throw new ParityFailure(`output '${d.output}' of graph '${inst.graph.name}': tfjs and ONNX Runtime differ by ${d.maxAbsDiff.toExponential(3)} at flat index ${d.at}, ${d.relative.toExponential(2)} of the output scale ${d.scale.toExponential(2)} (allowed ${tol})`);
+          throw new ParityFailure(
+            `output '${d.output}' of graph '${inst.graph.name}': tfjs and ONNX Runtime differ by ${d.maxAbsDiff.toExponential(3)} at flat index ${d.at}, ${d.relative.toExponential(2)} of the output scale ${d.scale.toExponential(2)} (allowed ${tol})`,
+          );
       }
     }),
     { numRuns: spec.numRuns ?? 8, seed: spec.seed ?? 42, endOnFailure: true },

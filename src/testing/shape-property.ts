@@ -83,7 +83,9 @@ export async function checkInstance<P>(spec: ShapePropertySpec<P>, p: P): Promis
       const declared = evalShape(o.value.shape, bindings);
       const actual = out[o.name].dims;
       if (declared.length !== actual.length || declared.some((d, i) => d !== actual[i]))
-        throw new ShapePropertyFailure(`output '${o.name}': the DSL declares ${fmtShape(o.value.shape)} = ${fmtShape(declared)} but ONNX Runtime returned ${fmtShape(actual)}`);
+        throw new ShapePropertyFailure(
+          `output '${o.name}': the DSL declares ${fmtShape(o.value.shape)} = ${fmtShape(declared)} but ONNX Runtime returned ${fmtShape(actual)}`,
+        );
       const exp = expected?.[o.name];
       if (exp) compareValues(o.name, out[o.name].data as ArrayLike<number>, exp, spec.tolerance ?? 1e-5);
     }
@@ -134,7 +136,9 @@ export async function checkShapes<P>(spec: ShapePropertySpec<P>): Promise<void> 
           const inferred = r.outputs[o.name];
           const declared = o.value.shape;
           if (!inferred || inferred.length !== declared.length || inferred.some((d, j) => d !== null && d !== declared[j]))
-            throw new ShapePropertyFailure(`output '${o.name}': the DSL declares ${fmtShape(declared)} but ONNX shape inference says ${JSON.stringify(inferred)}`);
+            throw new ShapePropertyFailure(
+              `output '${o.name}': the DSL declares ${fmtShape(declared)} but ONNX shape inference says ${JSON.stringify(inferred)}`,
+            );
         }
       });
     }

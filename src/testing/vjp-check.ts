@@ -52,11 +52,18 @@ export async function checkVjp(spec: VjpCheckSpec): Promise<VjpCheckResult> {
   const forward = new TfjsExecutor(tf, graph);
   try {
     // Output shapes of this instance, and the readout weights r.
-    const outs = await forward.runHost(spec.feeds, floatOutputs.map((o) => o.name));
+    const outs = await forward.runHost(
+      spec.feeds,
+      floatOutputs.map((o) => o.name),
+    );
     const readout: Record<string, HostTensor> = {};
     for (const o of floatOutputs) {
       const dims = outs[o.name].dims;
-      readout[`readout_${o.name}`] = { dtype: 'float32', dims: plain(o.value) ? dims : [outs[o.name].data.length], data: Float32Array.from({ length: outs[o.name].data.length }, () => rnd() * 2 - 1) };
+      readout[`readout_${o.name}`] = {
+        dtype: 'float32',
+        dims: plain(o.value) ? dims : [outs[o.name].data.length],
+        data: Float32Array.from({ length: outs[o.name].data.length }, () => rnd() * 2 - 1),
+      };
     }
 
     // The backward graph: L from readout inputs shaped like the outputs (symbolic dims stay symbolic).
@@ -67,8 +74,14 @@ export async function checkVjp(spec: VjpCheckSpec): Promise<VjpCheckResult> {
     const loss = terms.reduce((a, b) => gradOps.add(a, b));
     const inputsWrt = graph.inputs.filter((i) => i.value.dtype === 'float32');
     const params = new Map([...paramValues(graph)].map(([p, v]) => [p.name, v]));
-    const wrt = [...inputsWrt.map((i) => ({ name: `input '${i.name}'`, value: i.value })), ...[...params].map(([name, value]) => ({ name: `parameter '${name}'`, value }))];
-    const grads = gradients(loss, wrt.map((w) => w.value));
+    const wrt = [
+      ...inputsWrt.map((i) => ({ name: `input '${i.name}'`, value: i.value })),
+      ...[...params].map(([name, value]) => ({ name: `parameter '${name}'`, value })),
+    ];
+    const grads = gradients(
+      loss,
+      wrt.map((w) => w.value),
+    );
     const outputs: Record<string, Tensor> = {};
     wrt.forEach((w, i) => {
       const g = grads[i];
@@ -85,8 +98,13 @@ export async function checkVjp(spec: VjpCheckSpec): Promise<VjpCheckResult> {
     try {
       const lossOf = (f: Record<string, TFTensor | HostTensor>) => {
         for (const i of inputsWrt) if (!('dataId' in f[i.name])) f = { ...f, [i.name]: toTfTensor(tf, f[i.name] as HostTensor, i.name) };
-        const ys = forward.run(f, floatOutputs.map((o) => o.name));
-        const l = floatOutputs.map((o) => tf.sum(tf.mul(ys[o.name], tf.reshape(toTfTensor(tf, readout[`readout_${o.name}`], 'readout'), ys[o.name].shape)))).reduce((a, b) => tf.add(a, b));
+        const ys = forward.run(
+          f,
+          floatOutputs.map((o) => o.name),
+        );
+        const l = floatOutputs
+          .map((o) => tf.sum(tf.mul(ys[o.name], tf.reshape(toTfTensor(tf, readout[`readout_${o.name}`], 'readout'), ys[o.name].shape))))
+          .reduce((a, b) => tf.add(a, b));
         // 0·Σx for each float input, so that tfjs accepts inputs read only for their shape (a zero gradient).
         return inputsWrt.reduce((s, i) => tf.add(s, tf.mul(tf.sum(f[i.name] as TFTensor), 0)), l);
       };
@@ -114,12 +132,16 @@ export async function checkVjp(spec: VjpCheckSpec): Promise<VjpCheckResult> {
         let err = 0;
         if (!g) for (const v of ref) err = Math.max(err, Math.abs(v));
         else {
-          if (g.data.length !== ref.length) throw new VjpCheckFailure(`graph '${graph.name}': ${who} gives d/d${w.name} ${g.data.length} values ${fmtShape(g.dims)}, tfjs ${ref.length}`);
+          if (g.data.length !== ref.length)
+            throw new VjpCheckFailure(`graph '${graph.name}': ${who} gives d/d${w.name} ${g.data.length} values ${fmtShape(g.dims)}, tfjs ${ref.length}`);
           const data = g.data as Float32Array;
           for (let k = 0; k < ref.length; k++) err = Math.max(err, Math.abs(data[k] - ref[k]));
         }
         const rel = err / scale;
-        if (!(rel <= tol)) throw new VjpCheckFailure(`graph '${graph.name}': d/d${w.name} by ${who} differs from tfjs autodiff by ${err.toExponential(2)} (scale ${scale.toPrecision(3)}; allowed ${tol} of it)`);
+        if (!(rel <= tol))
+          throw new VjpCheckFailure(
+            `graph '${graph.name}': d/d${w.name} by ${who} differs from tfjs autodiff by ${err.toExponential(2)} (scale ${scale.toPrecision(3)}; allowed ${tol} of it)`,
+          );
         worst = Math.max(worst, rel);
       }
       return worst;
@@ -144,7 +166,17 @@ export async function checkVjp(spec: VjpCheckSpec): Promise<VjpCheckResult> {
       }
     }
 
-    const fdChecked = spec.finiteDifferences ? finiteDifferences(spec, forward, floatOutputs.map((o) => o.name), readout, reference, inputsWrt.map((i) => i.name), [...params.keys()]) : 0;
+    const fdChecked = spec.finiteDifferences
+      ? finiteDifferences(
+          spec,
+          forward,
+          floatOutputs.map((o) => o.name),
+          readout,
+          reference,
+          inputsWrt.map((i) => i.name),
+          [...params.keys()],
+        )
+      : 0;
     return { tensors: wrt.map((w) => w.name), worstOrt, worstTfjs, fdChecked };
   } finally {
     forward.dispose();
@@ -182,7 +214,9 @@ function finiteDifferences(
       const numeric = (at(i, eps) - at(i, -eps)) / (2 * eps);
       checked++;
       if (!(Math.abs(analytic[i] - numeric) <= atol + rtol * Math.max(Math.abs(analytic[i]), Math.abs(numeric))))
-        throw new VjpCheckFailure(`graph '${spec.graph.name}': d/d${what}[${i}] is ${analytic[i]} (tfjs autodiff, equal to both backward graphs) but ${numeric} by central differences`);
+        throw new VjpCheckFailure(
+          `graph '${spec.graph.name}': d/d${what}[${i}] is ${analytic[i]} (tfjs autodiff, equal to both backward graphs) but ${numeric} by central differences`,
+        );
     }
   };
   for (const name of inputs) {

@@ -43,7 +43,8 @@ export class Adam {
 
   /** One update with the gradients by parameter path (a missing gradient leaves its parameter as is). */
   apply(grads: ReadonlyMap<string, TFTensor>, lr: number): void {
-    for (const name of grads.keys()) if (!this.slots.has(name)) throw new Error(`Adam.apply: gradient for '${name}', which is not a parameter this optimiser trains`);
+    for (const name of grads.keys())
+      if (!this.slots.has(name)) throw new Error(`Adam.apply: gradient for '${name}', which is not a parameter this optimiser trains`);
     this.step++;
     const tf = this.tf;
     const bc1 = 1 - this.beta1 ** this.step;
@@ -77,7 +78,10 @@ export class Adam {
   loadState(state: ReadonlyMap<string, Float32Array>, step: number): void {
     if (!Number.isInteger(step) || step < 0) throw new Error(`Adam.loadState: step must be a non-negative integer, got ${step}`);
     for (const [name, { m, s }] of this.slots) {
-      for (const [which, slot] of [['m', m], ['v', s]] as const) {
+      for (const [which, slot] of [
+        ['m', m],
+        ['v', s],
+      ] as const) {
         const key = momentName(which, name);
         const data = state.get(key);
         if (!data) throw new Error(`Adam.loadState: the checkpoint has no '${key}' (was '${name}' frozen or renamed?)`);

@@ -45,14 +45,18 @@ export function saveCheckpoint(path: string, state: TrainingState, shapes: Reado
 
 const int = (meta: Record<string, string>, key: string, path: string): number => {
   const v = Number(meta[key]);
-  if (meta[key] === undefined || !Number.isSafeInteger(v) || v < 0) throw new SafetensorsError(`${path}: metadata '${key}' is ${JSON.stringify(meta[key])}, expected a non-negative integer`);
+  if (meta[key] === undefined || !Number.isSafeInteger(v) || v < 0)
+    throw new SafetensorsError(`${path}: metadata '${key}' is ${JSON.stringify(meta[key])}, expected a non-negative integer`);
   return v;
 };
 
 export function loadCheckpoint(path: string): TrainingState {
   const file = readSafetensors(path);
   const meta = file.metadata;
-  if (meta.format !== CHECKPOINT_FORMAT) throw new SafetensorsError(`${path}: not a training checkpoint (metadata format is ${JSON.stringify(meta.format)}, expected '${CHECKPOINT_FORMAT}'); a weights-only file can be loaded with loadWeights`);
+  if (meta.format !== CHECKPOINT_FORMAT)
+    throw new SafetensorsError(
+      `${path}: not a training checkpoint (metadata format is ${JSON.stringify(meta.format)}, expected '${CHECKPOINT_FORMAT}'); a weights-only file can be loaded with loadWeights`,
+    );
   const params = new Map<string, Float32Array>();
   const optimizer = new Map<string, Float32Array>();
   for (const [name, t] of file.tensors) {
@@ -61,7 +65,14 @@ export function loadCheckpoint(path: string): TrainingState {
   }
   const extra: Record<string, string> = {};
   for (const [k, v] of Object.entries(meta)) if (!RESERVED.includes(k)) extra[k] = v;
-  return { step: int(meta, 'step', path), rngState: int(meta, 'data_rng_state', path), optimizerStep: int(meta, 'optimizer_step', path), params, optimizer, extra };
+  return {
+    step: int(meta, 'step', path),
+    rngState: int(meta, 'data_rng_state', path),
+    optimizerStep: int(meta, 'optimizer_step', path),
+    params,
+    optimizer,
+    extra,
+  };
 }
 
 /**
@@ -73,9 +84,21 @@ export function loadWeights(path: string, params: readonly Param[]): void {
   const file = readSafetensors(path);
   const byName = new Map(params.map((p) => [p.name, p]));
   const missing = params.filter((p) => !file.tensors.has(p.name)).map((p) => p.name);
-  if (missing.length) throw new SafetensorsError(`${path}: no weights for ${missing.slice(0, 5).map((m) => `'${m}'`).join(', ')}${missing.length > 5 ? ` and ${missing.length - 5} more` : ''}`);
+  if (missing.length)
+    throw new SafetensorsError(
+      `${path}: no weights for ${missing
+        .slice(0, 5)
+        .map((m) => `'${m}'`)
+        .join(', ')}${missing.length > 5 ? ` and ${missing.length - 5} more` : ''}`,
+    );
   const unknown = [...file.tensors.keys()].filter((n) => !n.startsWith('__') && !byName.has(n));
-  if (unknown.length) throw new SafetensorsError(`${path}: weights ${unknown.slice(0, 5).map((m) => `'${m}'`).join(', ')} match no parameter of this model (a different config?)`);
+  if (unknown.length)
+    throw new SafetensorsError(
+      `${path}: weights ${unknown
+        .slice(0, 5)
+        .map((m) => `'${m}'`)
+        .join(', ')} match no parameter of this model (a different config?)`,
+    );
   for (const p of params) {
     const t = file.tensors.get(p.name)!;
     if (t.dtype !== 'F32') throw new SafetensorsError(`${path}: '${p.name}' is ${t.dtype}, expected F32`);

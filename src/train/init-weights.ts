@@ -44,12 +44,20 @@ function loadOnnxWeights(path: string, params: readonly Param[]): void {
   const model = readOnnxModel(path);
   const inits = new Map((model.graph?.initializer ?? []).map((t) => [t.name ?? '', t]));
   const missing = params.filter((p) => !inits.has(p.name)).map((p) => p.name);
-  if (missing.length) throw new SafetensorsError(`${path}: no initializer for ${missing.slice(0, 5).map((m) => `'${m}'`).join(', ')}${missing.length > 5 ? ` and ${missing.length - 5} more` : ''} (a model of another configuration?)`);
+  if (missing.length)
+    throw new SafetensorsError(
+      `${path}: no initializer for ${missing
+        .slice(0, 5)
+        .map((m) => `'${m}'`)
+        .join(', ')}${missing.length > 5 ? ` and ${missing.length - 5} more` : ''} (a model of another configuration?)`,
+    );
   for (const p of params) {
     const t = inits.get(p.name)!;
-    if (t.dataType !== FLOAT) throw new SafetensorsError(`${path}: '${p.name}' is not float32 (ONNX type ${t.dataType}); start from a float32 model (compile without --dtype float16)`);
+    if (t.dataType !== FLOAT)
+      throw new SafetensorsError(`${path}: '${p.name}' is not float32 (ONNX type ${t.dataType}); start from a float32 model (compile without --dtype float16)`);
     const dims = (t.dims ?? []).map(Number);
-    if (dims.length !== p.shape.length || dims.some((d, i) => d !== p.shape[i])) throw new SafetensorsError(`${path}: '${p.name}' has shape [${dims.join(', ')}], the model declares [${p.shape.join(', ')}]`);
+    if (dims.length !== p.shape.length || dims.some((d, i) => d !== p.shape[i]))
+      throw new SafetensorsError(`${path}: '${p.name}' has shape [${dims.join(', ')}], the model declares [${p.shape.join(', ')}]`);
     const raw = t.rawData;
     let data: Float32Array;
     if (raw && raw.length > 0) {
@@ -78,7 +86,8 @@ function readTensors(path: string): Map<string, { shape: number[]; data: Float32
       out.set(t.name, { shape: (t.dims ?? []).map(Number), data });
     }
   } else
-    for (const [name, t] of readSafetensors(path).tensors) if (!name.startsWith('__') && t.dtype === 'F32') out.set(name, { shape: [...t.shape], data: t.data as Float32Array });
+    for (const [name, t] of readSafetensors(path).tensors)
+      if (!name.startsWith('__') && t.dtype === 'F32') out.set(name, { shape: [...t.shape], data: t.data as Float32Array });
   return out;
 }
 
@@ -92,7 +101,8 @@ export function loadPartialWeights(path: string, params: readonly Param[], o: Pa
     else {
       const t = file.get(p.name);
       if (!t) kept.push({ name: p.name, why: 'missing' });
-      else if (t.shape.length !== p.shape.length || t.shape.some((d, i) => d !== p.shape[i]) || t.data.length !== p.size) kept.push({ name: p.name, why: 'shape' });
+      else if (t.shape.length !== p.shape.length || t.shape.some((d, i) => d !== p.shape[i]) || t.data.length !== p.size)
+        kept.push({ name: p.name, why: 'shape' });
       else {
         p.set(t.data);
         loaded.push(p.name);

@@ -109,7 +109,18 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const ck = opts.checkpoint;
   const save = () => {
     if (!ck) return;
-    saveCheckpoint(ck.path, { step, rngState: rng.state, optimizerStep: engine.optimizerStep, params: engine.readParams(), optimizer: engine.optimizerState(), extra: ck.metadata ?? {} }, shapes);
+    saveCheckpoint(
+      ck.path,
+      {
+        step,
+        rngState: rng.state,
+        optimizerStep: engine.optimizerStep,
+        params: engine.readParams(),
+        optimizer: engine.optimizerState(),
+        extra: ck.metadata ?? {},
+      },
+      shapes,
+    );
     opts.onCheckpoint?.(step, ck.path);
   };
   let startStep = 0;
@@ -118,7 +129,8 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     if (opts.resume && ck && existsSync(ck.path)) {
       const state = loadCheckpoint(ck.path);
       for (const [k, v] of Object.entries(ck.metadata ?? {}))
-        if (state.extra[k] !== v) throw new ResumeMismatchError(`resume: ${ck.path} was written with ${k} = ${JSON.stringify(state.extra[k])}, this run has ${JSON.stringify(v)}`);
+        if (state.extra[k] !== v)
+          throw new ResumeMismatchError(`resume: ${ck.path} was written with ${k} = ${JSON.stringify(state.extra[k])}, this run has ${JSON.stringify(v)}`);
       engine.loadState(state.params, state.optimizer, state.optimizerStep);
       rng = DataRng.fromState(state.rngState);
       step = startStep = state.step;

@@ -23,7 +23,10 @@ export const formatLossWeights = (w: LossWeights = {}): string =>
 export function parseLossWeights(text: string): LossWeights {
   const keys = { ce: 'crossEntropy', dice: 'dice', pos: 'positiveWeight', focal: 'focalGamma' } as const;
   const out: { -readonly [K in keyof LossWeights]: number } = {};
-  for (const item of text.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const item of text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const m = /^(ce|dice|pos|focal)=([0-9.eE+-]+)$/.exec(item);
     const v = m ? Number(m[2]) : NaN;
     if (!m || !Number.isFinite(v) || v < 0) throw new Error(`loss: expected ce=X, dice=X, pos=X or focal=X with X ≥ 0, comma-separated, got '${item}'`);
@@ -82,7 +85,8 @@ export function softDiceLoss(tf: TF, logits: TFTensor, targets: TFTensor, smooth
 }
 
 export function segmentationLoss(tf: TF, logits: TFTensor, targets: TFTensor, weights: LossWeights = {}): SegmentationLoss {
-  if (logits.shape.join() !== targets.shape.join()) throw new Error(`segmentationLoss: logits ${JSON.stringify(logits.shape)} and targets ${JSON.stringify(targets.shape)} differ in shape`);
+  if (logits.shape.join() !== targets.shape.join())
+    throw new Error(`segmentationLoss: logits ${JSON.stringify(logits.shape)} and targets ${JSON.stringify(targets.shape)} differ in shape`);
   const crossEntropy = sigmoidCrossEntropy(tf, logits, targets, weights.positiveWeight ?? 1, weights.focalGamma ?? 0);
   const dice = softDiceLoss(tf, logits, targets);
   const loss = tf.tidy(() => tf.add(tf.mul(crossEntropy, weights.crossEntropy ?? 1), tf.mul(dice, weights.dice ?? 1)));

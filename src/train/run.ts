@@ -114,7 +114,8 @@ export async function runTrainingJob(o: TrainJobOptions): Promise<TrainJobResult
   } catch (e) {
     throw e instanceof RunLockError ? new TrainJobError(`train: ${e.message}`) : e;
   }
-  if (lock.tookOverFrom !== undefined) (o.stderr ?? process.stderr).write(`train: ${o.out}: took over the lock of pid ${lock.tookOverFrom}, which is no longer running\n`);
+  if (lock.tookOverFrom !== undefined)
+    (o.stderr ?? process.stderr).write(`train: ${o.out}: took over the lock of pid ${lock.tookOverFrom}, which is no longer running\n`);
   try {
     return await runTrainingJobLocked(o);
   } catch (e) {
@@ -154,8 +155,14 @@ async function runTrainingJobLocked(o: TrainJobOptions): Promise<TrainJobResult>
   if (!(lr > 0)) throw new TrainJobError(`--lr must be positive, got ${lr}`);
   const seed = o.seed ?? 0;
 
-  const files = { checkpoint: join(o.out, 'last.safetensors'), log: join(o.out, 'loss.jsonl'), curve: join(o.out, 'loss.png'), onnx: join(o.out, 'model.onnx') };
-  if (!o.resume && existsSync(files.checkpoint)) throw new TrainJobError(`${o.out} already holds a run (${files.checkpoint}); pass --resume to continue it or choose another --out`);
+  const files = {
+    checkpoint: join(o.out, 'last.safetensors'),
+    log: join(o.out, 'loss.jsonl'),
+    curve: join(o.out, 'loss.png'),
+    onnx: join(o.out, 'model.onnx'),
+  };
+  if (!o.resume && existsSync(files.checkpoint))
+    throw new TrainJobError(`${o.out} already holds a run (${files.checkpoint}); pass --resume to continue it or choose another --out`);
 
   const task = typeof o.config === 'string' ? getTask(o.config) : o.config;
   const data = await task.data(o.data, batch);
@@ -170,7 +177,16 @@ async function runTrainingJobLocked(o: TrainJobOptions): Promise<TrainJobResult>
     const r = loadPartialWeights(o.init, model.graph.params, o.initPartial);
     const count = (why: string) => r.kept.filter((k) => k.why === why).length;
     const size = (names: readonly string[]) => model.graph.params.filter((p) => names.includes(p.name)).reduce((n, p) => n + p.size, 0);
-    say(`train: ${r.loaded.length} parameter tensors (${size(r.loaded)} values) from ${o.init}; ${r.kept.length} keep their seeded values (${count('excluded')} excluded, ${count('missing')} not in the file, ${count('shape')} of another shape)${r.kept.length ? `: ${r.kept.slice(0, 4).map((k) => k.name).join(', ')}${r.kept.length > 4 ? ', …' : ''}` : ''}`);
+    say(
+      `train: ${r.loaded.length} parameter tensors (${size(r.loaded)} values) from ${o.init}; ${r.kept.length} keep their seeded values (${count('excluded')} excluded, ${count('missing')} not in the file, ${count('shape')} of another shape)${
+        r.kept.length
+          ? `: ${r.kept
+              .slice(0, 4)
+              .map((k) => k.name)
+              .join(', ')}${r.kept.length > 4 ? ', …' : ''}`
+          : ''
+      }`,
+    );
   } else if (o.init) {
     loadInitialWeights(o.init, model.graph.params);
     say(`train: starting from the weights in ${o.init}`);
@@ -178,17 +194,45 @@ async function runTrainingJobLocked(o: TrainJobOptions): Promise<TrainJobResult>
   const schedule = { lr, totalSteps, warmupSteps: o.warmupSteps };
   const lossText = formatLossWeights(o.loss);
   const customLoss = lossText !== formatLossWeights();
-  const { engine, backend } = await makeEngine(o, model, { freeze, schedule, batch, say, summary: `config ${task.name}${customLoss ? `; loss ${lossText}` : ''}; data: ${data.summary}` });
+  const { engine, backend } = await makeEngine(o, model, {
+    freeze,
+    schedule,
+    batch,
+    say,
+    summary: `config ${task.name}${customLoss ? `; loss ${lossText}` : ''}; data: ${data.summary}`,
+  });
   const trainedNames = engine instanceof OrtEngine ? new Set(engine.trainable.map((p) => p.name)) : undefined;
   if (engine instanceof OrtEngine && engine.untouched.length)
-    say(`train: warning: the loss does not reach ${engine.untouched.length} trained parameter(s) through differentiable ops (${engine.untouched.slice(0, 3).map((p) => p.name).join(', ')}${engine.untouched.length > 3 ? ', …' : ''}); they keep their values`);
-  const trainable = model.graph.params.filter((p) => (trainedNames ? trainedNames.has(p.name) : p.trainable && !freeze.some((f) => p.name.startsWith(f)))).reduce((n, p) => n + p.size, 0);
+    say(
+      `train: warning: the loss does not reach ${engine.untouched.length} trained parameter(s) through differentiable ops (${engine.untouched
+        .slice(0, 3)
+        .map((p) => p.name)
+        .join(', ')}${engine.untouched.length > 3 ? ', …' : ''}); they keep their values`,
+    );
+  const trainable = model.graph.params
+    .filter((p) => (trainedNames ? trainedNames.has(p.name) : p.trainable && !freeze.some((f) => p.name.startsWith(f))))
+    .reduce((n, p) => n + p.size, 0);
   const total = model.graph.params.reduce((n, p) => n + p.size, 0);
-  say(`train: ${total} parameters (${trainable} trained${freeze.length ? `, frozen: ${freeze.join(', ')}` : ''}); ${o.steps !== undefined ? `${totalSteps} steps of batch ${batch} (${((totalSteps * batch) / data.samplesPerEpoch).toFixed(2)} epochs)` : `${epochs} epoch(s) × ${stepsPerEpoch} steps of batch ${batch} = ${totalSteps} steps`}; checkpoint every ${every}`);
+  say(
+    `train: ${total} parameters (${trainable} trained${freeze.length ? `, frozen: ${freeze.join(', ')}` : ''}); ${o.steps !== undefined ? `${totalSteps} steps of batch ${batch} (${((totalSteps * batch) / data.samplesPerEpoch).toFixed(2)} epochs)` : `${epochs} epoch(s) × ${stepsPerEpoch} steps of batch ${batch} = ${totalSteps} steps`}; checkpoint every ${every}`,
+  );
 
   mkdirSync(o.out, { recursive: true });
   // Everything that shapes the trajectory; a resume must match it exactly.
-  const identity = { config: task.name, data: o.data, epochs: String(epochs), ...(o.steps !== undefined ? { steps: String(o.steps) } : {}), batch: String(batch), lr: String(lr), seed: String(seed), freeze: freeze.join(','), warmup: String(o.warmupSteps ?? 'default'), ...(o.init ? { init: o.init } : {}), ...(o.initPartial ? { initPartial: (o.initPartial.exclude ?? []).join(',') || 'all' } : {}), ...(customLoss ? { loss: lossText } : {}) };
+  const identity = {
+    config: task.name,
+    data: o.data,
+    epochs: String(epochs),
+    ...(o.steps !== undefined ? { steps: String(o.steps) } : {}),
+    batch: String(batch),
+    lr: String(lr),
+    seed: String(seed),
+    freeze: freeze.join(','),
+    warmup: String(o.warmupSteps ?? 'default'),
+    ...(o.init ? { init: o.init } : {}),
+    ...(o.initPartial ? { initPartial: (o.initPartial.exclude ?? []).join(',') || 'all' } : {}),
+    ...(customLoss ? { loss: lossText } : {}),
+  };
   let log: LogRecord[] = [];
   let bar: ProgressBar | undefined;
   const started = Date.now();
@@ -209,12 +253,22 @@ async function runTrainingJobLocked(o: TrainJobOptions): Promise<TrainJobResult>
         // Steps after the checkpoint were lost with the killed process; their log lines go too.
         log = readLog(files.log).filter((r) => r.step <= startStep);
         writeFileAtomic(files.log, log.map((r) => JSON.stringify(r) + '\n').join(''));
-        if (startStep === 0) writeFileAtomic(join(o.out, 'run.json'), JSON.stringify({ ...identity, backend, totalSteps, checkpointEvery: every }, null, 2) + '\n');
+        if (startStep === 0)
+          writeFileAtomic(join(o.out, 'run.json'), JSON.stringify({ ...identity, backend, totalSteps, checkpointEvery: every }, null, 2) + '\n');
         bar = new ProgressBar(err, totalSteps, startStep);
       },
       onStep: (r: StepReport) => {
         bar!.update(r);
-        const rec = { step: r.step, loss: r.loss, ce: r.crossEntropy, dice_loss: r.diceLoss, dice: r.dice, lr: r.lr, batch: r.batchSize, time_s: (Date.now() - started) / 1000 };
+        const rec = {
+          step: r.step,
+          loss: r.loss,
+          ce: r.crossEntropy,
+          dice_loss: r.diceLoss,
+          dice: r.dice,
+          lr: r.lr,
+          batch: r.batchSize,
+          time_s: (Date.now() - started) / 1000,
+        };
         log.push(rec);
         appendToFile(files.log, JSON.stringify(rec) + '\n');
       },
@@ -224,7 +278,10 @@ async function runTrainingJobLocked(o: TrainJobOptions): Promise<TrainJobResult>
     engine.syncParams();
     saveModel(model.graph, files.onnx, { metadata: { trained_steps: String(totalSteps), config: task.name } });
     drawCurve();
-    if (result.last) say(`train: done, ${totalSteps} steps; last loss ${result.last.loss.toFixed(4)}, dice ${result.last.dice.toFixed(3)}; wrote ${files.checkpoint}, ${files.onnx}, ${files.log}, ${files.curve}`);
+    if (result.last)
+      say(
+        `train: done, ${totalSteps} steps; last loss ${result.last.loss.toFixed(4)}, dice ${result.last.dice.toFixed(3)}; wrote ${files.checkpoint}, ${files.onnx}, ${files.log}, ${files.curve}`,
+      );
     return { ...result, backend, totalSteps, files };
   } finally {
     await engine.dispose();
@@ -243,10 +300,21 @@ interface EngineSettings {
 /** The engine for --backend (and --device): ONNX Runtime's training step, or the graph on a tfjs backend. */
 async function makeEngine(o: TrainJobOptions, model: TrainModel, s: EngineSettings): Promise<{ engine: TrainEngine; backend: 'ort' | BackendName }> {
   const choice = o.backend ?? 'auto';
-  if (o.device === 'cuda' && choice !== 'ort' && choice !== 'auto') throw new TrainJobError(`--device cuda runs the ONNX Runtime step (--backend ort); tfjs reaches a GPU only through --backend node-gpu`);
+  if (o.device === 'cuda' && choice !== 'ort' && choice !== 'auto')
+    throw new TrainJobError(`--device cuda runs the ONNX Runtime step (--backend ort); tfjs reaches a GPU only through --backend node-gpu`);
   if (choice === 'ort' || choice === 'auto') {
     try {
-      const engine = await OrtEngine.create({ graph: model.graph, logits: model.logits, freeze: s.freeze, schedule: s.schedule, lossWeights: o.loss, batch: s.batch, device: o.device, threads: o.threads, warn: s.say });
+      const engine = await OrtEngine.create({
+        graph: model.graph,
+        logits: model.logits,
+        freeze: s.freeze,
+        schedule: s.schedule,
+        lossWeights: o.loss,
+        batch: s.batch,
+        device: o.device,
+        threads: o.threads,
+        warn: s.say,
+      });
       s.say(`train: backend ort (ONNX Runtime ${engine.device}, one training-step model per step); ${s.summary}`);
       return { engine, backend: 'ort' };
     } catch (e) {
@@ -257,5 +325,8 @@ async function makeEngine(o: TrainJobOptions, model: TrainModel, s: EngineSettin
   const tfjs = await useBackend(choice === 'auto' || choice === 'tfjs' ? 'auto' : choice);
   s.say(`train: backend ${tfjs.name}${tfjs.skipped.length ? ` (skipped ${tfjs.skipped.map((x) => x.split(':')[0]).join(', ')})` : ''}; ${s.summary}`);
   const executor = new TfjsExecutor(tfjs.tf, model.graph, { freeze: s.freeze });
-  return { engine: new TfjsEngine({ executor, logits: model.logits, lr: warmupCosine(s.schedule), lossWeights: o.loss, ownsExecutor: true }), backend: tfjs.name };
+  return {
+    engine: new TfjsEngine({ executor, logits: model.logits, lr: warmupCosine(s.schedule), lossWeights: o.loss, ownsExecutor: true }),
+    backend: tfjs.name,
+  };
 }

@@ -17,7 +17,8 @@ export function warmupCosine(s: WarmupCosine): LrSchedule {
   if (!(s.lr > 0)) throw new Error(`warmupCosine: lr must be positive, got ${s.lr}`);
   if (!Number.isInteger(s.totalSteps) || s.totalSteps < 1) throw new Error(`warmupCosine: totalSteps must be a positive integer, got ${s.totalSteps}`);
   const warm = s.warmupSteps ?? (s.totalSteps > 1 ? Math.max(1, Math.round(0.05 * s.totalSteps)) : 0);
-  if (!Number.isInteger(warm) || warm < 0 || warm > s.totalSteps) throw new Error(`warmupCosine: warmupSteps must be an integer in [0, ${s.totalSteps}], got ${warm}`);
+  if (!Number.isInteger(warm) || warm < 0 || warm > s.totalSteps)
+    throw new Error(`warmupCosine: warmupSteps must be an integer in [0, ${s.totalSteps}], got ${warm}`);
   const floor = s.lr * (s.minFactor ?? 0.01);
   const decaySteps = s.totalSteps - warm;
   return (step) => {
@@ -28,4 +29,7 @@ export function warmupCosine(s: WarmupCosine): LrSchedule {
   };
 }
 
-export const constantLr = (lr: number): LrSchedule => () => lr;
+export const constantLr =
+  (lr: number): LrSchedule =>
+  () =>
+    lr;

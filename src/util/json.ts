@@ -49,7 +49,11 @@ export function parseJson(text: string): E.Either<JsonSyntaxError, Json> {
     if (c === '[') return array(depth);
     if (c === '"') return string();
     if (c === '-' || (c >= '0' && c <= '9')) return number();
-    for (const [word, v] of [['true', true], ['false', false], ['null', null]] as const) {
+    for (const [word, v] of [
+      ['true', true],
+      ['false', false],
+      ['null', null],
+    ] as const) {
       if (text.startsWith(word, i)) {
         i += word.length;
         return v;

@@ -109,7 +109,9 @@ export class OutputRun {
     const strings = (v: unknown): string[] | undefined => (Array.isArray(v) && v.every((x) => typeof x === 'string') ? v : undefined);
     const listed = o && o.oneprompt === this.opts.command ? [...(strings(o.files) ?? []), ...(strings(o.previous) ?? [])] : o && this.opts.legacyFiles?.(o);
     if (!listed) {
-      throw new Error(`${this.opts.command}: ${clipName(path)} exists and was not written by oneprompt ${this.opts.command}; choose another --out (nothing was written)`);
+      throw new Error(
+        `${this.opts.command}: ${clipName(path)} exists and was not written by oneprompt ${this.opts.command}; choose another --out (nothing was written)`,
+      );
     }
     return new Set(listed.filter((f) => isInside(dir, f)));
   }

@@ -43,7 +43,8 @@ function readLock(path: string): LockInfo | undefined {
   }
 }
 
-const isOwnerAlive = (l: LockInfo): boolean => isProcessAlive(l.pid) && (l.startTime === undefined || processStartTime(l.pid) === undefined || processStartTime(l.pid) === l.startTime);
+const isOwnerAlive = (l: LockInfo): boolean =>
+  isProcessAlive(l.pid) && (l.startTime === undefined || processStartTime(l.pid) === undefined || processStartTime(l.pid) === l.startTime);
 
 /** Take the lock of `dir` (created if missing) for `command`; throws RunLockError when another live process holds it. */
 export function acquireRunLock(dir: string, command: string, file = LOCK_FILE): RunLock {
@@ -60,10 +61,14 @@ export function acquireRunLock(dir: string, command: string, file = LOCK_FILE): 
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
       const owner = readLock(path);
       if (owner && owner.host !== me.host) {
-        throw new RunLockError(`${dir} is locked by ${owner.command} (pid ${owner.pid}) on host ${owner.host} since ${owner.started}; if that run is over, delete ${path}`);
+        throw new RunLockError(
+          `${dir} is locked by ${owner.command} (pid ${owner.pid}) on host ${owner.host} since ${owner.started}; if that run is over, delete ${path}`,
+        );
       }
       if (owner && owner.pid !== process.pid && isOwnerAlive(owner)) {
-        throw new RunLockError(`${dir} is in use by another \`oneprompt ${owner.command}\` (pid ${owner.pid}, started ${owner.started}); wait for it to finish or choose another --out`);
+        throw new RunLockError(
+          `${dir} is in use by another \`oneprompt ${owner.command}\` (pid ${owner.pid}, started ${owner.started}); wait for it to finish or choose another --out`,
+        );
       }
       // Stale (its process is gone) or unreadable (a write torn by a kill): take it over.
       tookOverFrom = owner?.pid;

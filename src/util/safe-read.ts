@@ -126,7 +126,8 @@ export function readRegularFile(path: string, maxBytes: number, what = 'this kin
 }
 
 /** A text file (UTF-8) read with readRegularFile. */
-export const readRegularText = (path: string, maxBytes: number, what?: string): string => new TextDecoder('utf-8').decode(readRegularFile(path, maxBytes, what));
+export const readRegularText = (path: string, maxBytes: number, what?: string): string =>
+  new TextDecoder('utf-8').decode(readRegularFile(path, maxBytes, what));
 
 /** Chunks of an open file, for streaming parsers (the first `first` bytes, if given, come first). */
 export function fileChunks(file: OpenedFile, chunkBytes = 1 << 16): () => Uint8Array | undefined {

@@ -50,11 +50,16 @@ export class SafetensorsError extends Error {
 const count = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 
 /** Encode as [header, tensor bytes...] (no copies of tensor data), tensors in the given order. */
-export function encodeSafetensors(tensors: ReadonlyMap<string, SafeTensor> | Readonly<Record<string, SafeTensor>>, metadata: Readonly<Record<string, string>> = {}): Uint8Array[] {
-  const entries: [string, SafeTensor][] = tensors instanceof Map ? [...(tensors as ReadonlyMap<string, SafeTensor>).entries()] : Object.entries(tensors as Record<string, SafeTensor>);
+export function encodeSafetensors(
+  tensors: ReadonlyMap<string, SafeTensor> | Readonly<Record<string, SafeTensor>>,
+  metadata: Readonly<Record<string, string>> = {},
+): Uint8Array[] {
+  const entries: [string, SafeTensor][] =
+    tensors instanceof Map ? [...(tensors as ReadonlyMap<string, SafeTensor>).entries()] : Object.entries(tensors as Record<string, SafeTensor>);
   const header: Record<string, unknown> = {};
   if (Object.keys(metadata).length) {
-    for (const [k, v] of Object.entries(metadata)) if (typeof v !== 'string') throw new SafetensorsError(`metadata '${k}': values must be strings, got ${typeof v}`);
+    for (const [k, v] of Object.entries(metadata))
+      if (typeof v !== 'string') throw new SafetensorsError(`metadata '${k}': values must be strings, got ${typeof v}`);
     header[METADATA] = metadata;
   }
   const parts: Uint8Array[] = [];
@@ -81,7 +86,11 @@ export function encodeSafetensors(tensors: ReadonlyMap<string, SafeTensor> | Rea
 }
 
 /** Write atomically: a reader never sees a half-written checkpoint. */
-export function writeSafetensors(path: string, tensors: ReadonlyMap<string, SafeTensor> | Readonly<Record<string, SafeTensor>>, metadata: Readonly<Record<string, string>> = {}): void {
+export function writeSafetensors(
+  path: string,
+  tensors: ReadonlyMap<string, SafeTensor> | Readonly<Record<string, SafeTensor>>,
+  metadata: Readonly<Record<string, string>> = {},
+): void {
   writeFileAtomic(path, encodeSafetensors(tensors, metadata));
 }
 
@@ -127,10 +136,13 @@ const parseEntry = (name: string, e: unknown): E.Either<string, RawEntry> => {
   if (e === null || typeof e !== 'object') return E.left(`tensor '${name}': entry is not an object`);
   const { dtype, shape, data_offsets: off } = e as Record<string, unknown>;
   if (typeof dtype !== 'string' || !(dtype in BYTES)) return E.left(`tensor '${name}': unsupported dtype ${JSON.stringify(dtype)}`);
-  if (!Array.isArray(shape) || shape.some((d) => !Number.isSafeInteger(d) || d < 0)) return E.left(`tensor '${name}': shape ${JSON.stringify(shape)} is not a list of non-negative integers`);
-  if (!Array.isArray(off) || off.length !== 2 || off.some((d) => !Number.isSafeInteger(d) || d < 0) || off[0] > off[1]) return E.left(`tensor '${name}': data_offsets ${JSON.stringify(off)} is not [begin, end] with begin ≤ end`);
+  if (!Array.isArray(shape) || shape.some((d) => !Number.isSafeInteger(d) || d < 0))
+    return E.left(`tensor '${name}': shape ${JSON.stringify(shape)} is not a list of non-negative integers`);
+  if (!Array.isArray(off) || off.length !== 2 || off.some((d) => !Number.isSafeInteger(d) || d < 0) || off[0] > off[1])
+    return E.left(`tensor '${name}': data_offsets ${JSON.stringify(off)} is not [begin, end] with begin ≤ end`);
   const expected = count(shape as number[]) * BYTES[dtype as SafeDType];
-  if (off[1] - off[0] !== expected) return E.left(`tensor '${name}': data_offsets span ${off[1] - off[0]} bytes, but ${dtype} [${(shape as number[]).join(', ')}] needs ${expected}`);
+  if (off[1] - off[0] !== expected)
+    return E.left(`tensor '${name}': data_offsets span ${off[1] - off[0]} bytes, but ${dtype} [${(shape as number[]).join(', ')}] needs ${expected}`);
   return E.right({ name, dtype: dtype as SafeDType, shape: shape as number[], begin: off[0], end: off[1] });
 };
 
@@ -139,7 +151,12 @@ const checkCoverage = (entries: readonly RawEntry[], dataBytes: number): E.Eithe
   const sorted = [...entries].sort((a, b) => a.begin - b.begin || a.end - b.end);
   let at = 0;
   for (const e of sorted) {
-    if (e.begin !== at) return E.left(e.begin < at ? `tensor '${e.name}' overlaps the previous tensor (starts at ${e.begin}, previous ends at ${at})` : `a hole of ${e.begin - at} bytes precedes tensor '${e.name}'`);
+    if (e.begin !== at)
+      return E.left(
+        e.begin < at
+          ? `tensor '${e.name}' overlaps the previous tensor (starts at ${e.begin}, previous ends at ${at})`
+          : `a hole of ${e.begin - at} bytes precedes tensor '${e.name}'`,
+      );
     at = e.end;
   }
   if (at !== dataBytes) return E.left(`the data region is ${dataBytes} bytes but the tensors cover ${at}`);

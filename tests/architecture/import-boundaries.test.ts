@@ -43,7 +43,8 @@ describe('import boundaries', () => {
   });
 
   it('read code only: imports in comments, strings and templates do not count', () => {
-    const text = "// import { a } from '../app/x.js';\n/* export * from '../app/y.js'; */\nconst s = \"import { q } from '../app/z.js'\";\nconst t = `import('../app/w.js')`;\n";
+    const text =
+      "// import { a } from '../app/x.js';\n/* export * from '../app/y.js'; */\nconst s = \"import { q } from '../app/z.js'\";\nconst t = `import('../app/w.js')`;\n";
     expect(importsOf(text)).toEqual([]);
   });
 
@@ -53,10 +54,15 @@ describe('import boundaries', () => {
       for (const d of ['src', 'graphs', 'web', 'scripts/check-boundaries.mjs']) cpSync(d, join(dir, d), { recursive: true });
       const run = () => spawnSync(process.execPath, [join(dir, 'scripts', 'check-boundaries.mjs')], { encoding: 'utf8' });
       expect(run().status).toBe(0);
-      writeFileSync(join(dir, 'src', 'train', 'wrong-way.ts'), "import { onePromptTask } from '../app/train/one-prompt-task.js';\nexport const t = onePromptTask('tiny');\n");
+      writeFileSync(
+        join(dir, 'src', 'train', 'wrong-way.ts'),
+        "import { onePromptTask } from '../app/train/one-prompt-task.js';\nexport const t = onePromptTask('tiny');\n",
+      );
       const r = run();
       expect(r.status).toBe(1);
-      expect(r.stderr).toBe('import boundaries: 1 wrong-way import(s):\n  src/train/wrong-way.ts:1: imports ../app/train/one-prompt-task.js (src/app): the library never imports the application or the tools\n');
+      expect(r.stderr).toBe(
+        'import boundaries: 1 wrong-way import(s):\n  src/train/wrong-way.ts:1: imports ../app/train/one-prompt-task.js (src/app): the library never imports the application or the tools\n',
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -26,7 +26,13 @@ const f = dsl as unknown as Record<string, (...a: unknown[]) => never>;
 
 /** Two broadcast-compatible shapes (b a suffix of a with some dims 1), either order, a symbolic leading dim sometimes. */
 const broadcastPair = fc
-  .record({ a: fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 1, maxLength: 4 }), drop: fc.nat(4), ones: fc.array(fc.boolean(), { minLength: 4, maxLength: 4 }), swap: fc.boolean(), symbolic: fc.boolean() })
+  .record({
+    a: fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 1, maxLength: 4 }),
+    drop: fc.nat(4),
+    ones: fc.array(fc.boolean(), { minLength: 4, maxLength: 4 }),
+    swap: fc.boolean(),
+    symbolic: fc.boolean(),
+  })
   .map(({ a, drop, ones, swap, symbolic }) => {
     const d = Math.min(drop, a.length);
     const b = a.slice(d).map((n, i) => (ones[i] ? 1 : n));
@@ -54,7 +60,14 @@ const elementwiseCases: Record<string, { params: fc.Arbitrary<unknown>; graph: (
     ]),
   ),
   'matmul (batch broadcasting, symbolic batch)': {
-    params: fc.record({ batch: fc.array(fc.integer({ min: 1, max: 3 }), { maxLength: 2 }), n: fc.integer({ min: 1, max: 4 }), k: fc.integer({ min: 1, max: 4 }), m: fc.integer({ min: 1, max: 4 }), bRank: fc.nat(2), symbolic: fc.boolean() }),
+    params: fc.record({
+      batch: fc.array(fc.integer({ min: 1, max: 3 }), { maxLength: 2 }),
+      n: fc.integer({ min: 1, max: 4 }),
+      k: fc.integer({ min: 1, max: 4 }),
+      m: fc.integer({ min: 1, max: 4 }),
+      bRank: fc.nat(2),
+      symbolic: fc.boolean(),
+    }),
     graph: (p: { batch: number[]; n: number; k: number; m: number; bRank: number; symbolic: boolean }) => {
       const batch: Dim[] = p.symbolic && p.batch.length ? ['B', ...p.batch.slice(1)] : p.batch;
       const a = input('a', [...batch, p.n, p.k] as Shape);
@@ -66,10 +79,13 @@ const elementwiseCases: Record<string, { params: fc.Arbitrary<unknown>; graph: (
 
 // tfjs's own gradient of a one-part split fails ("Pass at least one tensor to concat"): the reference needs two parts.
 const split = shapeOpCases.split as unknown as { params: fc.Arbitrary<{ sizes: number[] }>; graph: (p: unknown) => GraphInstance };
-const families = { ...elementwiseCases, ...windowOpCases, ...nnCases, ...shapeOpCases, split: { ...split, params: split.params.filter((p) => p.sizes.length > 1) } } as Record<
-  string,
-  { params: fc.Arbitrary<unknown>; graph: (p: unknown) => GraphInstance }
->;
+const families = {
+  ...elementwiseCases,
+  ...windowOpCases,
+  ...nnCases,
+  ...shapeOpCases,
+  split: { ...split, params: split.params.filter((p) => p.sizes.length > 1) },
+} as Record<string, { params: fc.Arbitrary<unknown>; graph: (p: unknown) => GraphInstance }>;
 
 describe('gradient rules on random op instances: ONNX Runtime == tfjs == tfjs autodiff', () => {
   for (const [name, c] of Object.entries(families)) {

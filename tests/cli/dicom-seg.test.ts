@@ -71,7 +71,21 @@ beforeAll(async () => {
   writeFileSync(model, thresholdModel());
   writeFileSync(join(dir, 'a.json'), JSON.stringify({ type: 'click', points: [{ x: 6, y: 14, label: 1 }] }));
   out = join(dir, 'out');
-  cli = await runCli('segment', '--model', model, '--template', series, '--slice', '2', '--prompt', `${join(dir, 'a.json')}:5`, '--query', series, '--out', out);
+  cli = await runCli(
+    'segment',
+    '--model',
+    model,
+    '--template',
+    series,
+    '--slice',
+    '2',
+    '--prompt',
+    `${join(dir, 'a.json')}:5`,
+    '--query',
+    series,
+    '--out',
+    out,
+  );
 });
 
 describe('segment on a DICOM series: DICOM-SEG', () => {
@@ -191,7 +205,11 @@ describe('a series without SOP instance UIDs', () => {
     const d = tempDir('noseg');
     const s = join(d, 'bare');
     mkdirSync(s);
-    for (const k of [0, 1]) writeFileSync(join(s, `b${k}.dcm`), makeDicom({ rows: 8, cols: 8, pixels: new Array(64).fill(k), position: [0, 0, k], orientation: [1, 0, 0, 0, 1, 0], seriesUid: '9.9' }));
+    for (const k of [0, 1])
+      writeFileSync(
+        join(s, `b${k}.dcm`),
+        makeDicom({ rows: 8, cols: 8, pixels: new Array(64).fill(k), position: [0, 0, k], orientation: [1, 0, 0, 0, 1, 0], seriesUid: '9.9' }),
+      );
     const model = join(d, 'echo.onnx');
     writeFileSync(model, echoModel());
     writeFileSync(join(d, 'p.json'), JSON.stringify({ type: 'click', points: [{ x: 2, y: 2, label: 1 }] }));

@@ -9,7 +9,13 @@ import { dice } from '../../src/app/eval/dice.js';
 import { MRI, TINY_MODEL, listFiles, readPng, runCli, tempDir } from './run-cli.js';
 
 interface EvalJson {
-  tasks: { task: string; pairs: number; model: { dice: number; std: number }; copy_template: { dice: number; std: number }; region_grow: { dice: number; std: number } }[];
+  tasks: {
+    task: string;
+    pairs: number;
+    model: { dice: number; std: number };
+    copy_template: { dice: number; std: number };
+    region_grow: { dice: number; std: number };
+  }[];
   mean: { model: number; copy_template: number; region_grow: number };
   selectivity: { model: number; copy_template: number; region_grow: number } | null;
 }
@@ -51,10 +57,31 @@ describe('oneprompt synth', () => {
     expect(r.stdout).toContain('wrote 6 tasks × 2 images of 24×24');
     const split = JSON.parse(readFileSync(join(out, 'split.json'), 'utf8')) as { train: string[]; heldout: string[]; headTasks: number };
     expect(split.headTasks).toBe(4);
-    expect([...split.train, ...split.heldout].filter((t) => t.includes('-head-')).sort()).toEqual(['task-002-head-brain', 'task-003-head-ventricles', 'task-004-head-brain', 'task-005-head-head']);
+    expect([...split.train, ...split.heldout].filter((t) => t.includes('-head-')).sort()).toEqual([
+      'task-002-head-brain',
+      'task-003-head-ventricles',
+      'task-004-head-brain',
+      'task-005-head-head',
+    ]);
     expect(JSON.parse(readFileSync(join(out, 'task-002-head-brain', 'task.json'), 'utf8')).head.target).toBe('brain');
     const grouped = join(tempDir('synth-heads-grouped'), 'data');
-    const g = await runCli('synth', '--out', grouped, '--tasks', '2', '--head-tasks', '4', '--head-targets', '2', '--images', '2', '--size', '24', '--seed', '7');
+    const g = await runCli(
+      'synth',
+      '--out',
+      grouped,
+      '--tasks',
+      '2',
+      '--head-tasks',
+      '4',
+      '--head-targets',
+      '2',
+      '--images',
+      '2',
+      '--size',
+      '24',
+      '--seed',
+      '7',
+    );
     expect(g.code, g.stderr).toBe(0);
     const image = (task: string) => readFileSync(join(grouped, task, 'images', '0001.png'));
     expect(image('task-002-head-brain').equals(image('task-003-head-ventricles'))).toBe(true);
@@ -84,7 +111,24 @@ describe('oneprompt eval', () => {
 
   it('prints exactly one JSON object with the documented keys, Dice in %', async () => {
     expect((await setup).code).toBe(0);
-    const r = await runCli('eval', '--model', TINY_MODEL, '--data', data, '--prompt', 'bbox', '--quality', 'high', '--templates', '2', '--json', '--batch', '4', '--threads', '1');
+    const r = await runCli(
+      'eval',
+      '--model',
+      TINY_MODEL,
+      '--data',
+      data,
+      '--prompt',
+      'bbox',
+      '--quality',
+      'high',
+      '--templates',
+      '2',
+      '--json',
+      '--batch',
+      '4',
+      '--threads',
+      '1',
+    );
     expect(r.code, r.stderr).toBe(0);
     const lines = r.stdout.split('\n').filter((l) => l.trim() !== '');
     expect(lines).toHaveLength(1);
@@ -124,7 +168,20 @@ describe('oneprompt eval', () => {
     writeFileSync(join(dir, 'echo.onnx'), echoModel(64, 32));
     mkdirSync(join(dir, 'samples'));
     cpSync(MRI.dir, join(dir, 'samples', 'mri'), { recursive: true });
-    const r = await runCli('eval', '--model', join(dir, 'echo.onnx'), '--data', join(dir, 'samples'), '--prompt', 'seglab', '--templates', '3', '--json', '--threads', '1');
+    const r = await runCli(
+      'eval',
+      '--model',
+      join(dir, 'echo.onnx'),
+      '--data',
+      join(dir, 'samples'),
+      '--prompt',
+      'seglab',
+      '--templates',
+      '3',
+      '--json',
+      '--threads',
+      '1',
+    );
     expect(r.code, r.stderr).toBe(0);
     const j = JSON.parse(r.stdout) as EvalJson;
     expect(j.tasks.map((t) => [t.task, t.pairs])).toEqual([['mri', 15]]);
@@ -143,7 +200,9 @@ describe('oneprompt eval', () => {
     expect(j.tasks.map((t) => [t.task, t.pairs])).toEqual([['mri', 5]]);
     const queries = ['036', '046', '056', '076', '086'].map((n) => `axial-${n}.png`);
     const templateMask = orThrow(readMask(join(MRI.dir, 'masks', 'axial-066.png')));
-    const copy = queries.map((q) => dice(copyTemplateMask(templateMask, orThrow(readImage(join(MRI.dir, 'images', q)))), orThrow(readMask(join(MRI.dir, 'masks', q)))));
+    const copy = queries.map((q) =>
+      dice(copyTemplateMask(templateMask, orThrow(readImage(join(MRI.dir, 'images', q)))), orThrow(readMask(join(MRI.dir, 'masks', q)))),
+    );
     expect(j.tasks[0].copy_template.dice).toBeCloseTo(copy.reduce((a, b) => a + b, 0) / copy.length, 6);
     const table = await runCli('eval', '--model', TINY_MODEL, '--data', join(dir, 'samples'), '--prompt', 'given', '--threads', '1');
     expect(table.stdout.split('\n')[0]).toContain('the prompts given in templates.json, up to 5 templates per task (mean ± std over templates)');

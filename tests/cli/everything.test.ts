@@ -61,7 +61,9 @@ describe('oneprompt everything', () => {
     }
     // A dense grid puts neighbouring clicks on overlapping bumps; with --iou 0 any overlap is a duplicate.
     const dense = join(dir, 'dense');
-    expect((await runCli('everything', '--model', model, '--image', MRI.template, '--out', dense, '--grid', '12', '--iou', '0', '--threads', '1')).code).toBe(0);
+    expect((await runCli('everything', '--model', model, '--image', MRI.template, '--out', dense, '--grid', '12', '--iou', '0', '--threads', '1')).code).toBe(
+      0,
+    );
     const merged = JSON.parse(readFileSync(join(dense, 'masks.json'), 'utf8')) as Listing;
     expect(merged.masks.length).toBeLessThan(144);
     expect(merged.masks.reduce((a, m) => a + 1 + m.duplicates, 0)).toBe(144);
@@ -96,11 +98,37 @@ describe('segment-everything helpers', () => {
     const b = box(10, 10, 6, 6, 9, 9);
     expect(maskIoU(a, aBig)).toBeCloseTo(25 / 30, 10);
     expect(maskIoU(a, b)).toBe(0);
-    const kept = dedupeMasks([{ mask: a, confidence: 0.6, id: 'a' }, { mask: b, confidence: 0.7, id: 'b' }, { mask: aBig, confidence: 0.9, id: 'aBig' }], 0.5);
-    expect(kept.map((k) => [k.candidate.id, k.duplicates, k.area])).toEqual([['aBig', 1, 30], ['b', 0, 16]]);
+    const kept = dedupeMasks(
+      [
+        { mask: a, confidence: 0.6, id: 'a' },
+        { mask: b, confidence: 0.7, id: 'b' },
+        { mask: aBig, confidence: 0.9, id: 'aBig' },
+      ],
+      0.5,
+    );
+    expect(kept.map((k) => [k.candidate.id, k.duplicates, k.area])).toEqual([
+      ['aBig', 1, 30],
+      ['b', 0, 16],
+    ]);
     // Equal confidence: the larger wins.
-    expect(dedupeMasks([{ mask: a, confidence: 0.5, id: 'a' }, { mask: aBig, confidence: 0.5, id: 'aBig' }], 0.5).map((k) => k.candidate.id)).toEqual(['aBig']);
+    expect(
+      dedupeMasks(
+        [
+          { mask: a, confidence: 0.5, id: 'a' },
+          { mask: aBig, confidence: 0.5, id: 'aBig' },
+        ],
+        0.5,
+      ).map((k) => k.candidate.id),
+    ).toEqual(['aBig']);
     // Above the threshold only: at 0.9 both survive.
-    expect(dedupeMasks([{ mask: a, confidence: 0.6 }, { mask: aBig, confidence: 0.9 }], 0.9)).toHaveLength(2);
+    expect(
+      dedupeMasks(
+        [
+          { mask: a, confidence: 0.6 },
+          { mask: aBig, confidence: 0.9 },
+        ],
+        0.9,
+      ),
+    ).toHaveLength(2);
   });
 });

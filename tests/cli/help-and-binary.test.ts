@@ -6,10 +6,51 @@ import { MRI, TINY_MODEL, listFiles, runCli, tempDir } from './run-cli.js';
 
 describe('--help', () => {
   const expectations: Record<string, string[]> = {
-    segment: ['--model <file>', '--template <image>', '--prompt <json[:label]>', '--query <images...>', '--out <dir>', '--ensemble <k>', '--templates <file>', '--device <device>', '--batch <n>', '--threads <n>', '--plane <plane>', '--slice <n>', 'masks/<query>.png', 'volumes/<stem>.nii.gz', 'Examples:'],
+    segment: [
+      '--model <file>',
+      '--template <image>',
+      '--prompt <json[:label]>',
+      '--query <images...>',
+      '--out <dir>',
+      '--ensemble <k>',
+      '--templates <file>',
+      '--device <device>',
+      '--batch <n>',
+      '--threads <n>',
+      '--plane <plane>',
+      '--slice <n>',
+      'masks/<query>.png',
+      'volumes/<stem>.nii.gz',
+      'Examples:',
+    ],
     everything: ['--model <file>', '--image <file>', '--out <dir>', '--grid <n>', '--iou <x>', '--min-area <fraction>', 'about 50 masks', 'Example:'],
-    eval: ['--model <file>', '--data <dir>', '--prompt <type>', 'choices: "click", "bbox", "doodle", "seglab"', '"low", "medium", "high", "oracle"', '--templates <k>', '--tasks <part>', '--json', '--seed <n>', '--batch <n>', '--device <device>', 'Examples:'],
-    synth: ['--out <dir>', '--tasks <n>', '--images <m>', '--size <s>', '--seed <x>', '--heldout <fraction>', '--head-tasks <n>', '--force', 'split.json', 'Examples:', '--head-tasks 16'],
+    eval: [
+      '--model <file>',
+      '--data <dir>',
+      '--prompt <type>',
+      'choices: "click", "bbox", "doodle", "seglab"',
+      '"low", "medium", "high", "oracle"',
+      '--templates <k>',
+      '--tasks <part>',
+      '--json',
+      '--seed <n>',
+      '--batch <n>',
+      '--device <device>',
+      'Examples:',
+    ],
+    synth: [
+      '--out <dir>',
+      '--tasks <n>',
+      '--images <m>',
+      '--size <s>',
+      '--seed <x>',
+      '--heldout <fraction>',
+      '--head-tasks <n>',
+      '--force',
+      'split.json',
+      'Examples:',
+      '--head-tasks 16',
+    ],
   };
   for (const [command, wanted] of Object.entries(expectations)) {
     it(`${command} --help names every option, its defaults and an example`, async () => {
@@ -36,12 +77,38 @@ describe('the real binary', () => {
   it('segments the bundled slices, and exits non-zero with the message and no files on a bad prompt', () => {
     const dir = tempDir('bin');
     const out = join(dir, 'out');
-    const ok = run('segment', '--model', TINY_MODEL, '--template', MRI.template, '--prompt', MRI.prompt, '--query', ...MRI.queries.slice(0, 2), '--out', out, '--threads', '1');
+    const ok = run(
+      'segment',
+      '--model',
+      TINY_MODEL,
+      '--template',
+      MRI.template,
+      '--prompt',
+      MRI.prompt,
+      '--query',
+      ...MRI.queries.slice(0, 2),
+      '--out',
+      out,
+      '--threads',
+      '1',
+    );
     expect(ok.status, ok.stderr).toBe(0);
     expect(listFiles(out)).toEqual(['masks/axial-036.png', 'masks/axial-046.png', 'overlays/axial-036.png', 'overlays/axial-046.png', 'segment.json']);
     expect(ok.stdout).toContain('wrote 2 masks');
     writeFileSync(join(dir, 'bad.json'), '{"type": "bbox", "box": [10, 10, 5, 20]}');
-    const bad = run('segment', '--model', TINY_MODEL, '--template', MRI.template, '--prompt', join(dir, 'bad.json'), '--query', MRI.queries[0], '--out', join(dir, 'bad'));
+    const bad = run(
+      'segment',
+      '--model',
+      TINY_MODEL,
+      '--template',
+      MRI.template,
+      '--prompt',
+      join(dir, 'bad.json'),
+      '--query',
+      MRI.queries[0],
+      '--out',
+      join(dir, 'bad'),
+    );
     expect(bad.status).toBe(1);
     expect(bad.stderr.trim()).toBe(`oneprompt: ${join(dir, 'bad.json')} (box): x2 (5) is left of x1 (10); write the top-left corner first`);
     expect(existsSync(join(dir, 'bad'))).toBe(false);

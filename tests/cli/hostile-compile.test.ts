@@ -76,7 +76,9 @@ describe('compile under kills and bad weights (issue 16)', () => {
     writeFileSync(transposed, onnx.ModelProto.encode(m).finish());
     const r = await runCli('compile', '--config', 'tiny', '--weights', transposed, '--split', '--out', join(dir, 'm.onnx'));
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain(`${transposed}: '${victim.name}' has shape [${victim.shape[1]}, ${victim.shape[0]}], the model declares [${victim.shape.join(', ')}]`);
+    expect(r.stderr).toContain(
+      `${transposed}: '${victim.name}' has shape [${victim.shape[1]}, ${victim.shape[0]}], the model declares [${victim.shape.join(', ')}]`,
+    );
     expect(readdirSync(dir).sort()).toEqual(['src.json', 'src.onnx', 'transposed.onnx']);
     const half = await runCli('compile', '--config', 'tiny', '--dtype', 'float16', '--out', join(dir, 'half.onnx'));
     expect(half.code).toBe(0);
@@ -98,7 +100,8 @@ describe('compile under kills and bad weights (issue 16)', () => {
     // The untouched file re-emits the same weights, with the pair beside it.
     const ok = await runCli('compile', '--config', 'tiny', '--weights', source, '--split', '--out', join(dir, 'm.onnx'));
     expect(ok.code, ok.stderr).toBe(0);
-    const weightsOf = (f: string) => new Map((onnx.ModelProto.decode(readFileSync(f)).graph!.initializer ?? []).map((i) => [i.name!, Buffer.from(i.rawData ?? [])]));
+    const weightsOf = (f: string) =>
+      new Map((onnx.ModelProto.decode(readFileSync(f)).graph!.initializer ?? []).map((i) => [i.name!, Buffer.from(i.rawData ?? [])]));
     const [a, b] = [weightsOf(source), weightsOf(join(dir, 'm.onnx'))];
     for (const p of params) expect(b.get(p.name)?.equals(a.get(p.name)!), p.name).toBe(true);
   });

@@ -35,16 +35,22 @@ describe('hostile inputs on the command line (issue 16)', () => {
     const out = join(tempDir('bombs'), 'o');
     const png = await runCli(...seg('--query', `${H}/bomb.png`, '--out', out));
     expect(png.code).toBe(1);
-    expect(png.stderr).toContain('bomb.png (offset 16): image size 16384×16384 (268435456 pixels) exceeds the pixel limit: the limit is 33.6 M pixels (33554432); raise it with --max-pixels');
+    expect(png.stderr).toContain(
+      'bomb.png (offset 16): image size 16384×16384 (268435456 pixels) exceeds the pixel limit: the limit is 33.6 M pixels (33554432); raise it with --max-pixels',
+    );
     // Raising the limit does not make the 66-byte file hold 256 M pixels.
     const raised = await runCli(...seg('--query', `${H}/bomb.png`, '--out', out, '--max-pixels', '300000000'));
-    expect(raised.stderr).toMatch(/bomb\.png: truncated PNG data: the 16384×16384 header declares 268451840 bytes of scanlines, but its \d+ bytes of compressed data can inflate to at most \d+/);
+    expect(raised.stderr).toMatch(
+      /bomb\.png: truncated PNG data: the 16384×16384 header declares 268451840 bytes of scanlines, but its \d+ bytes of compressed data can inflate to at most \d+/,
+    );
     const under = await runCli(...seg('--query', `${H}/bomb-under-limit.png`, '--out', out));
     expect(under.stderr).toContain('can inflate to at most');
     const zeros = await runCli(...seg('--query', `${H}/zeros.nii.gz`, '--out', out));
     expect(zeros.stderr).toBe(`oneprompt: ${H}/zeros.nii.gz (offset 0): not a NIfTI file: sizeof_hdr is 0 (expected 348 for NIfTI-1 or 540 for NIfTI-2)\n`);
     const volume = await runCli(...seg('--query', `${H}/big-volume.nii.gz`, '--out', out));
-    expect(volume.stderr).toContain('big-volume.nii.gz (offset 42): volume 1024×1024×512 (536870912 voxels) exceeds the voxel limit: the limit is 67.1 M voxels (67108864); raise it with --max-voxels');
+    expect(volume.stderr).toContain(
+      'big-volume.nii.gz (offset 42): volume 1024×1024×512 (536870912 voxels) exceeds the voxel limit: the limit is 67.1 M voxels (67108864); raise it with --max-voxels',
+    );
     const truncated = await runCli(...seg('--query', `${H}/big-volume.nii.gz`, '--out', out, '--max-voxels', '600000000'));
     expect(truncated.stderr).toMatch(/big-volume\.nii\.gz \(offset 352\): truncated voxel data: .* \(\d+ bytes of gzip data cannot hold more than \d+\)/);
     for (const r of [png, raised, under, zeros, volume, truncated]) expect(r.code).toBe(1);
@@ -58,11 +64,23 @@ describe('hostile inputs on the command line (issue 16)', () => {
     writeFileSync(join(dir, 'fifo-mask.json'), JSON.stringify({ type: 'seglab', mask: 'pipe.png' }));
     const out = join(dir, 'o');
     const cases: [string[], string][] = [
-      [['segment', '--model', TINY_MODEL, '--template', MRI.template, '--prompt', `${H}/devzero.json`, '--query', MRI.queries[0], '--out', out], 'devzero.json (mask): SegLab mask /dev/zero: is a character device, not a regular file; refusing to read it'],
-      [['segment', '--model', TINY_MODEL, '--template', MRI.template, '--prompt', join(dir, 'fifo-mask.json'), '--query', MRI.queries[0], '--out', out], 'SegLab mask pipe.png: is a named pipe (FIFO), not a regular file'],
+      [
+        ['segment', '--model', TINY_MODEL, '--template', MRI.template, '--prompt', `${H}/devzero.json`, '--query', MRI.queries[0], '--out', out],
+        'devzero.json (mask): SegLab mask /dev/zero: is a character device, not a regular file; refusing to read it',
+      ],
+      [
+        ['segment', '--model', TINY_MODEL, '--template', MRI.template, '--prompt', join(dir, 'fifo-mask.json'), '--query', MRI.queries[0], '--out', out],
+        'SegLab mask pipe.png: is a named pipe (FIFO), not a regular file',
+      ],
       [seg('--query', fifo, '--out', out), `${fifo}: is a named pipe (FIFO), not a regular file; refusing to read it (it could block forever)`],
-      [['segment', '--model', TINY_MODEL, '--template', fifo, '--prompt', MRI.prompt, '--query', MRI.queries[0], '--out', out], `${fifo}: is a named pipe (FIFO)`],
-      [['segment', '--model', TINY_MODEL, '--template', MRI.template, '--prompt', fifo, '--query', MRI.queries[0], '--out', out], `${fifo}: is a named pipe (FIFO)`],
+      [
+        ['segment', '--model', TINY_MODEL, '--template', fifo, '--prompt', MRI.prompt, '--query', MRI.queries[0], '--out', out],
+        `${fifo}: is a named pipe (FIFO)`,
+      ],
+      [
+        ['segment', '--model', TINY_MODEL, '--template', MRI.template, '--prompt', fifo, '--query', MRI.queries[0], '--out', out],
+        `${fifo}: is a named pipe (FIFO)`,
+      ],
       [seg('--query', '/dev/zero', '--out', out), '/dev/zero: is a character device'],
       [['segment', '--model', TINY_MODEL, '--templates', fifo, '--query', MRI.queries[0], '--out', out], `${fifo}: is a named pipe (FIFO)`],
     ];
@@ -89,10 +107,15 @@ describe('hostile inputs on the command line (issue 16)', () => {
   it('9, 17: inspect refuses a run over its memory budget, and names broken and odd files', async () => {
     const big = await runCli('inspect', TINY_MODEL, '--dims', 'B=100000');
     expect(big.code).toBe(1);
-    expect(big.stderr).toMatch(/inspect: counting FLOPs runs compiled\/oneprompt-tiny\.onnx once at B=100000, which needs about [\d.]+ GiB .* over the 2\.0 GiB budget: use smaller --dims, --no-flops to skip the run, or --force/);
+    expect(big.stderr).toMatch(
+      /inspect: counting FLOPs runs compiled\/oneprompt-tiny\.onnx once at B=100000, which needs about [\d.]+ GiB .* over the 2\.0 GiB budget: use smaller --dims, --no-flops to skip the run, or --force/,
+    );
     expect((await runCli('inspect', TINY_MODEL, '--dims', 'B=100000', '--no-flops')).code).toBe(0);
     const dir = tempDir('inspect');
-    writeFileSync(join(dir, 'broken.onnx'), Uint8Array.from({ length: 3000 }, (_, i) => (i * 7919 + 13) & 0xff));
+    writeFileSync(
+      join(dir, 'broken.onnx'),
+      Uint8Array.from({ length: 3000 }, (_, i) => (i * 7919 + 13) & 0xff),
+    );
     const broken = await runCli('inspect', join(dir, 'broken.onnx'));
     expect(broken.stderr).toMatch(new RegExp(`inspect: ${join(dir, 'broken.onnx')}: not a readable ONNX model \\(.+\\)`));
     expect((await runCli('inspect', dir)).stderr).toBe(`oneprompt: inspect: ${dir}: is a folder, expected a file\n`);
@@ -120,11 +143,25 @@ describe('hostile inputs on the command line (issue 16)', () => {
 
   it('16: the BOM read from a file, through the CLI', async () => {
     const out = join(tempDir('bom'), 'o');
-    const r = await runCli('segment', '--model', TINY_MODEL, '--template', MRI.template, '--prompt', `${H}/bom.json`, '--query', MRI.queries[0], '--out', out, '--threads', '1');
+    const r = await runCli(
+      'segment',
+      '--model',
+      TINY_MODEL,
+      '--template',
+      MRI.template,
+      '--prompt',
+      `${H}/bom.json`,
+      '--query',
+      MRI.queries[0],
+      '--out',
+      out,
+      '--threads',
+      '1',
+    );
     expect(r.code, r.stderr).toBe(0);
   });
 
-  it('17: errors name the file: a folder as --model, a broken model, ONNX Runtime\'s shape errors, NIfTI-2', async () => {
+  it("17: errors name the file: a folder as --model, a broken model, ONNX Runtime's shape errors, NIfTI-2", async () => {
     const dir = tempDir('names');
     const out = join(dir, 'o');
     const folder = await runCli('segment', '--model', 'compiled', '--template', MRI.template, '--prompt', MRI.prompt, '--query', MRI.queries[0], '--out', out);
@@ -149,7 +186,9 @@ describe('hostile inputs on the command line (issue 16)', () => {
     mkdirSync(series);
     writeFileSync(join(series, 'a.dcm'), makeDicom({ rows: 2, cols: 2, pixels: [1, 2, 3, 4] }));
     symlinkSync(join(dir, 'gone.dcm'), join(series, 'b.dcm'));
-    expect(message(readDicomSeries(series))).toBe(`${join(series, 'b.dcm')}: is a symbolic link to ${join(dir, 'gone.dcm')}, which does not exist (a dangling link)`);
+    expect(message(readDicomSeries(series))).toBe(
+      `${join(series, 'b.dcm')}: is a symbolic link to ${join(dir, 'gone.dcm')}, which does not exist (a dangling link)`,
+    );
     const ds = join(dir, 'ds');
     mkdirSync(join(ds, 't', 'images'), { recursive: true });
     mkdirSync(join(ds, 't', 'masks'));
@@ -163,7 +202,19 @@ describe('hostile inputs on the command line (issue 16)', () => {
     const dir = tempDir('longname');
     const name = 'm'.repeat(5 * 2 ** 20) + '.png';
     writeFileSync(join(dir, 'p.json'), JSON.stringify({ type: 'seglab', mask: name }));
-    const r = await runCli('segment', '--model', TINY_MODEL, '--template', MRI.template, '--prompt', join(dir, 'p.json'), '--query', MRI.queries[0], '--out', join(dir, 'o'));
+    const r = await runCli(
+      'segment',
+      '--model',
+      TINY_MODEL,
+      '--template',
+      MRI.template,
+      '--prompt',
+      join(dir, 'p.json'),
+      '--query',
+      MRI.queries[0],
+      '--out',
+      join(dir, 'o'),
+    );
     expect(r.code).toBe(1);
     expect(r.stderr.length).toBeLessThan(2000);
     expect(r.stderr).toContain(`(a name of ${name.length} characters)`);
@@ -187,7 +238,9 @@ describe('hostile inputs on the command line (issue 16)', () => {
       expect(r.stderr).toBe(`oneprompt: cannot write ${join(ro, 'o')}: the file system is read-only (EROFS)\n`);
       const full = await runCli(...seg('--query', ...MRI.queries, '--out', join(small, 'o')));
       expect(full.code).toBe(1);
-      expect(full.stderr).toMatch(new RegExp(`\noneprompt: cannot write ${join(small, 'o')}/(masks|overlays)/axial-\\d+\\.png: no space left on the device \\(ENOSPC\\)\\n$`));
+      expect(full.stderr).toMatch(
+        new RegExp(`\noneprompt: cannot write ${join(small, 'o')}/(masks|overlays)/axial-\\d+\\.png: no space left on the device \\(ENOSPC\\)\\n$`),
+      );
       expect(execFileSync('ls', ['-A', small]).toString()).toBe('');
     } finally {
       execFileSync('umount', [ro]);
@@ -216,7 +269,9 @@ describe('a DICOM series is a volume (issue 16)', () => {
     for (let i = 0; i < 4; i++) writeFileSync(join(series, `${i}.dcm`), makeDicom({ rows: 4, cols: 4, pixels: Array.from({ length: 16 }, (_, k) => k + i) }));
     const before = setLoadLimits({ maxVoxels: 40 });
     try {
-      expect(message(readDicomSeries(series))).toBe(`${series}: the series holds more than 40 voxels (at 2.dcm): the limit is 40 voxels (40); raise it with --max-voxels if the volume is real`);
+      expect(message(readDicomSeries(series))).toBe(
+        `${series}: the series holds more than 40 voxels (at 2.dcm): the limit is 40 voxels (40); raise it with --max-voxels if the volume is real`,
+      );
     } finally {
       setLoadLimits(before);
     }

@@ -19,14 +19,19 @@ describe('npm run main (scripts/main.ts)', () => {
     for (const row of rows) {
       const values = [...row.matchAll(/\d+\.\d/g)].map((m) => Number(m[0]));
       expect(values.length, row).toBeGreaterThanOrEqual(3);
-      expect(values.every((v) => v >= 0 && v <= 100), row).toBe(true);
+      expect(
+        values.every((v) => v >= 0 && v <= 100),
+        row,
+      ).toBe(true);
     }
-    if (!existsSync('compiled/oneprompt-default.onnx')) expect(r.stderr).toContain('warning: compiled/oneprompt-default.onnx is missing; using the untrained compiled/oneprompt-tiny.onnx');
+    if (!existsSync('compiled/oneprompt-default.onnx'))
+      expect(r.stderr).toContain('warning: compiled/oneprompt-default.onnx is missing; using the untrained compiled/oneprompt-tiny.onnx');
   });
 
   it('runs another model with --model, and refuses one that does not exist', () => {
     const out = join(tempDir('main-model'), 'mri');
-    const run = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'scripts/main.ts', '--out', out, ...args], { encoding: 'utf8', timeout: 600_000 });
+    const run = (...args: string[]) =>
+      spawnSync(process.execPath, ['--import', 'tsx', 'scripts/main.ts', '--out', out, ...args], { encoding: 'utf8', timeout: 600_000 });
     const missing = run('--model', 'compiled/no-such-model.onnx');
     expect(missing.status).toBe(2);
     expect(missing.stderr).toContain('error: --model compiled/no-such-model.onnx does not exist');

@@ -24,7 +24,12 @@ async function models(): Promise<{ pair: string; one: string; dir: string }> {
   return { pair, one, dir };
 }
 
-const filesUnder = (dir: string) => Object.fromEntries(listFiles(dir).filter((f) => f.endsWith('.png') || f.endsWith('.gz') || f.endsWith('.json')).map((f) => [f, readFileSync(join(dir, f)).toString('base64')]));
+const filesUnder = (dir: string) =>
+  Object.fromEntries(
+    listFiles(dir)
+      .filter((f) => f.endsWith('.png') || f.endsWith('.gz') || f.endsWith('.json'))
+      .map((f) => [f, readFileSync(join(dir, f)).toString('base64')]),
+  );
 
 describe('the CLI encodes each image once with an encoder/decoder pair', () => {
   let m: Awaited<ReturnType<typeof models>>;
@@ -32,12 +37,14 @@ describe('the CLI encodes each image once with an encoder/decoder pair', () => {
     m = await models();
   }, 60_000);
 
-  it('everything: 64 clicks are one encoding and 64 decodes, with the one-file model\'s masks', async () => {
+  it("everything: 64 clicks are one encoding and 64 decodes, with the one-file model's masks", async () => {
     const out = (k: string) => join(m.dir, `everything-${k}`);
     const args = (model: string, k: string) => ['everything', '--model', model, '--image', MRI.template, '--out', out(k), '--threads', '1'];
     const withPair = await runCli(...args(m.pair, 'pair'));
     expect(withPair.code, withPair.stderr).toBe(0);
-    expect(withPair.stdout).toContain(`model: encoder/decoder pair (${join(m.dir, 'pair', 'm.encoder.onnx')}, ${join(m.dir, 'pair', 'm.decoder.onnx')}): 1 image encoded, 64 prompts decoded`);
+    expect(withPair.stdout).toContain(
+      `model: encoder/decoder pair (${join(m.dir, 'pair', 'm.encoder.onnx')}, ${join(m.dir, 'pair', 'm.decoder.onnx')}): 1 image encoded, 64 prompts decoded`,
+    );
     const oneFile = await runCli(...args(m.one, 'one'));
     expect(oneFile.stdout).toContain('model: one-file model');
     expect(oneFile.stdout).toContain('64 forwards');
@@ -46,15 +53,52 @@ describe('the CLI encodes each image once with an encoder/decoder pair', () => {
 
   it('segment: an ensemble of 3 templates on 5 queries is 8 encodings for 15 decodes; a label map encodes each query once', async () => {
     const templates = join(m.dir, 'templates.json');
-    writeFileSync(templates, JSON.stringify([36, 46, 56].map((n) => ({ image: `${process.cwd()}/samples/mri/images/axial-0${n}.png`, prompt: { type: 'click', points: [{ x: 60, y: 45 }] } }))));
-    const args = (model: string, out: string) => ['segment', '--model', model, '--templates', templates, '--ensemble', '3', '--query', ...MRI.queries, '--out', out, '--threads', '1', '--batch', '4'];
+    writeFileSync(
+      templates,
+      JSON.stringify(
+        [36, 46, 56].map((n) => ({ image: `${process.cwd()}/samples/mri/images/axial-0${n}.png`, prompt: { type: 'click', points: [{ x: 60, y: 45 }] } })),
+      ),
+    );
+    const args = (model: string, out: string) => [
+      'segment',
+      '--model',
+      model,
+      '--templates',
+      templates,
+      '--ensemble',
+      '3',
+      '--query',
+      ...MRI.queries,
+      '--out',
+      out,
+      '--threads',
+      '1',
+      '--batch',
+      '4',
+    ];
     const pair = await runCli(...args(m.pair, join(m.dir, 'ens-pair')));
     expect(pair.code, pair.stderr).toBe(0);
     expect(pair.stdout).toMatch(/model: encoder\/decoder pair .*: 8 images encoded, 15 prompts decoded/);
     expect((await runCli(...args(m.one, join(m.dir, 'ens-one')))).code).toBe(0);
     expect(filesUnder(join(m.dir, 'ens-pair'))).toEqual(filesUnder(join(m.dir, 'ens-one')));
 
-    const labels = (model: string, out: string) => ['segment', '--model', model, '--template', MRI.template, '--prompt', `${MRI.prompt}:1`, '--prompt', `${join(m.dir, 'click.json')}:2`, '--query', ...MRI.queries, '--out', out, '--threads', '1'];
+    const labels = (model: string, out: string) => [
+      'segment',
+      '--model',
+      model,
+      '--template',
+      MRI.template,
+      '--prompt',
+      `${MRI.prompt}:1`,
+      '--prompt',
+      `${join(m.dir, 'click.json')}:2`,
+      '--query',
+      ...MRI.queries,
+      '--out',
+      out,
+      '--threads',
+      '1',
+    ];
     writeFileSync(join(m.dir, 'click.json'), JSON.stringify({ type: 'click', points: [{ x: 30, y: 40 }] }));
     const two = await runCli(...labels(m.pair, join(m.dir, 'labels-pair')));
     expect(two.code, two.stderr).toBe(0);
@@ -64,12 +108,26 @@ describe('the CLI encodes each image once with an encoder/decoder pair', () => {
     expect(filesUnder(join(m.dir, 'labels-pair'))).toEqual(filesUnder(join(m.dir, 'labels-one')));
   });
 
-  it('segment: a volume\'s slices are encoded once each, and the label volume is the one-file model\'s', async () => {
+  it("segment: a volume's slices are encoded once each, and the label volume is the one-file model's", async () => {
     const [W, H, D] = [24, 20, 6];
     const vol = join(m.dir, 'vol.nii');
     writeFileSync(vol, makeNifti({ dims: [3, W, H, D], datatype: 16, bitpix: 32, values: Array.from({ length: W * H * D }, (_, i) => (i * 37) % 251) }));
     writeFileSync(join(m.dir, 'p.json'), JSON.stringify({ type: 'click', points: [{ x: 1, y: 1 }] }));
-    const args = (model: string, out: string) => ['segment', '--model', model, '--template', `${vol}#axial=2`, '--prompt', join(m.dir, 'p.json'), '--query', vol, '--out', out, '--threads', '1'];
+    const args = (model: string, out: string) => [
+      'segment',
+      '--model',
+      model,
+      '--template',
+      `${vol}#axial=2`,
+      '--prompt',
+      join(m.dir, 'p.json'),
+      '--query',
+      vol,
+      '--out',
+      out,
+      '--threads',
+      '1',
+    ];
     const r = await runCli(...args(m.pair, join(m.dir, 'vol-pair')));
     expect(r.code, r.stderr).toBe(0);
     // One template slice and every query slice, each encoded once; one decode per query slice.
@@ -90,7 +148,9 @@ describe('the CLI encodes each image once with an encoder/decoder pair', () => {
     const s = await loadSegmenter(model, { threads: 1, warn: (l) => warnings.push(l) });
     await s.release();
     expect(s.kind).toBe('one-file');
-    expect(warnings).toEqual([`warning: ${join(dir, 'm.encoder.onnx')} and ${join(dir, 'm.decoder.onnx')} were compiled with another ${model} (recompile it with --split): using ${model}`]);
+    expect(warnings).toEqual([
+      `warning: ${join(dir, 'm.encoder.onnx')} and ${join(dir, 'm.decoder.onnx')} were compiled with another ${model} (recompile it with --split): using ${model}`,
+    ]);
     await expect(loadSegmenter(join(dir, 'm.encoder.onnx'))).rejects.toThrow(`were compiled with another ${model}`);
     await expect(loadSegmenter(model, { use: 'pair' })).rejects.toThrow('recompile it with --split');
 
@@ -101,7 +161,9 @@ describe('the CLI encodes each image once with an encoder/decoder pair', () => {
     await alone.release();
     expect([alone.kind, alone.files]).toEqual(['pair', [join(dir, 'm.encoder.onnx'), join(dir, 'm.decoder.onnx')]]);
     rmSync(join(dir, 'm.decoder.onnx'));
-    await expect(loadSegmenter(model)).rejects.toThrow(`no such model file '${model}' (${join(dir, 'm.encoder.onnx')} has no ${join(dir, 'm.decoder.onnx')} beside it)`);
+    await expect(loadSegmenter(model)).rejects.toThrow(
+      `no such model file '${model}' (${join(dir, 'm.encoder.onnx')} has no ${join(dir, 'm.decoder.onnx')} beside it)`,
+    );
   });
 
   it('refuses two halves of different models, naming both files', async () => {
@@ -130,7 +192,8 @@ describe("the pair's runs are checked as the one-file model's (issue 16)", () =>
     }
     return { model, decoder, out: join(dir, 'out') };
   }
-  const segment = (model: string, out: string) => runCli('segment', '--model', model, '--template', MRI.template, '--prompt', MRI.prompt, '--query', MRI.queries[0], '--out', out, '--threads', '1');
+  const segment = (model: string, out: string) =>
+    runCli('segment', '--model', model, '--template', MRI.template, '--prompt', MRI.prompt, '--query', MRI.queries[0], '--out', out, '--threads', '1');
 
   it("ONNX Runtime's error names the decoder, and nothing is written", async () => {
     // The decoder's prompt inputs fixed at batch 2: a batch of 1 is refused by ONNX Runtime.
@@ -148,7 +211,15 @@ describe("the pair's runs are checked as the one-file model's (issue 16)", () =>
     const { model, decoder, out } = await pairWithDecoder('pair-shape', (m) => {
       const g = m.graph!;
       for (const n of g.node!) n.output = n.output!.map((o: string) => (o === 'mask_logits' ? 'mask_logits_full' : o));
-      g.node!.push({ opType: 'MaxPool', input: ['mask_logits_full'], output: ['mask_logits'], attribute: [{ name: 'kernel_shape', type: onnx.AttributeProto.AttributeType.INTS, ints: [2, 2] }, { name: 'strides', type: onnx.AttributeProto.AttributeType.INTS, ints: [2, 2] }] } as never);
+      g.node!.push({
+        opType: 'MaxPool',
+        input: ['mask_logits_full'],
+        output: ['mask_logits'],
+        attribute: [
+          { name: 'kernel_shape', type: onnx.AttributeProto.AttributeType.INTS, ints: [2, 2] },
+          { name: 'strides', type: onnx.AttributeProto.AttributeType.INTS, ints: [2, 2] },
+        ],
+      } as never);
       const dims = g.output!.find((o: OnnxTypes.IValueInfoProto) => o.name === 'mask_logits')!.type!.tensorType!.shape!.dim!;
       dims[2] = { dimValue: 32 } as never;
       dims[3] = { dimValue: 32 } as never;

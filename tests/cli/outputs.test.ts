@@ -11,10 +11,11 @@ import { makeNifti } from '../data/fixtures.js';
 import { MRI, TINY_MODEL, listFiles, runCli, tempDir } from './run-cli.js';
 
 const read = (p: string): string => readFileSync(p, 'utf8');
-const manifest = (dir: string, name: string) => JSON.parse(read(join(dir, name))) as { oneprompt: string; complete: boolean; files: string[]; previous?: string[] };
+const manifest = (dir: string, name: string) =>
+  JSON.parse(read(join(dir, name))) as { oneprompt: string; complete: boolean; files: string[]; previous?: string[] };
 
 describe('command outputs as one run (issue 16)', () => {
-  it('everything into a dataset task folder keeps the task\'s masks, and a second run removes only its own', async () => {
+  it("everything into a dataset task folder keeps the task's masks, and a second run removes only its own", async () => {
     const ds = tempDir('outputs-ds');
     expect((await runCli('synth', '--out', ds, '--tasks', '1', '--images', '8', '--size', '32')).code).toBe(0);
     const task = join(ds, readdirSync(ds).find((n) => n.startsWith('task-'))!);
@@ -51,9 +52,10 @@ describe('command outputs as one run (issue 16)', () => {
     expect(e.stderr).toContain('masks.json exists and was not written by oneprompt everything');
   });
 
-  it('segment replaces its previous run\'s files and removes the ones it does not write again', async () => {
+  it("segment replaces its previous run's files and removes the ones it does not write again", async () => {
     const out = tempDir('outputs-rerun');
-    const seg = (...queries: string[]) => runCli('segment', '--model', TINY_MODEL, '--template', MRI.template, '--prompt', MRI.prompt, '--query', ...queries, '--out', out, '--threads', '1');
+    const seg = (...queries: string[]) =>
+      runCli('segment', '--model', TINY_MODEL, '--template', MRI.template, '--prompt', MRI.prompt, '--query', ...queries, '--out', out, '--threads', '1');
     expect((await seg(MRI.queries[0], MRI.queries[1])).code).toBe(0);
     expect(manifest(out, 'segment.json').files).toHaveLength(4);
     expect((await seg(MRI.queries[2])).code).toBe(0);
@@ -62,17 +64,22 @@ describe('command outputs as one run (issue 16)', () => {
     expect(m.queries.map((q) => q.query)).toEqual(['axial-056']);
   });
 
-  it('segment\'s label volumes and legend are part of the run: listed, replaced and removed with its masks, never a file of yours', async () => {
+  it("segment's label volumes and legend are part of the run: listed, replaced and removed with its masks, never a file of yours", async () => {
     const dir = tempDir('outputs-volumes');
     const vol = join(dir, 'vol.nii');
     writeFileSync(vol, makeNifti({ dims: [20, 16, 3], datatype: 16, bitpix: 32, values: Array.from({ length: 20 * 16 * 3 }, (_, i) => (i * 37) % 251) }));
-    const seg = (out: string, ...queries: string[]) => runCli('segment', '--model', TINY_MODEL, '--template', MRI.template, '--prompt', MRI.prompt, '--query', ...queries, '--out', out, '--threads', '1');
+    const seg = (out: string, ...queries: string[]) =>
+      runCli('segment', '--model', TINY_MODEL, '--template', MRI.template, '--prompt', MRI.prompt, '--query', ...queries, '--out', out, '--threads', '1');
     const out = join(dir, 'out');
     const first = await seg(out, MRI.queries[0], vol);
     expect(first.code, first.stderr).toBe(0);
     const outputs = ['labels.json', 'masks/axial-036.png', 'overlays/axial-036.png', 'volumes/vol.nii.gz'];
     expect(listFiles(out)).toEqual([...outputs.slice(0, 3), 'segment.json', outputs[3]]);
-    const m = manifest(out, 'segment.json') as ReturnType<typeof manifest> & { queries: { query: string; confidence: unknown }[]; volumes: unknown[]; labels: string };
+    const m = manifest(out, 'segment.json') as ReturnType<typeof manifest> & {
+      queries: { query: string; confidence: unknown }[];
+      volumes: unknown[];
+      labels: string;
+    };
     expect(m.complete).toBe(true);
     expect([...m.files].sort()).toEqual(outputs);
     expect(m.queries.map((q) => [q.query, typeof q.confidence])).toEqual([['axial-036', 'number']]);
@@ -98,20 +105,37 @@ describe('command outputs as one run (issue 16)', () => {
     const legacy = join(dir, 'legacy');
     mkdirSync(join(legacy, 'volumes'), { recursive: true });
     writeFileSync(join(legacy, 'volumes', 'vol.nii.gz'), 'old');
-    writeFileSync(join(legacy, 'labels.json'), JSON.stringify({ labels: [{ value: 1 }], outputs: [{ query: vol, kind: 'volume', file: 'volumes/vol.nii.gz', counts: {} }] }));
+    writeFileSync(
+      join(legacy, 'labels.json'),
+      JSON.stringify({ labels: [{ value: 1 }], outputs: [{ query: vol, kind: 'volume', file: 'volumes/vol.nii.gz', counts: {} }] }),
+    );
     const again = await seg(legacy, vol);
     expect(again.code, again.stderr).toBe(0);
     expect(read(join(legacy, 'volumes', 'vol.nii.gz'))).not.toBe('old');
     expect(listFiles(legacy)).toEqual(['labels.json', 'segment.json', 'volumes/vol.nii.gz']);
   });
 
-  it('a folder from a version without manifests: a mask beside its overlay counts as segment\'s own', async () => {
+  it("a folder from a version without manifests: a mask beside its overlay counts as segment's own", async () => {
     const out = tempDir('outputs-legacy');
     mkdirSync(join(out, 'masks'));
     mkdirSync(join(out, 'overlays'));
     writeFileSync(join(out, 'masks', 'axial-046.png'), 'old');
     writeFileSync(join(out, 'overlays', 'axial-046.png'), 'old');
-    const r = await runCli('segment', '--model', TINY_MODEL, '--template', MRI.template, '--prompt', MRI.prompt, '--query', MRI.queries[1], '--out', out, '--threads', '1');
+    const r = await runCli(
+      'segment',
+      '--model',
+      TINY_MODEL,
+      '--template',
+      MRI.template,
+      '--prompt',
+      MRI.prompt,
+      '--query',
+      MRI.queries[1],
+      '--out',
+      out,
+      '--threads',
+      '1',
+    );
     expect(r.code, r.stderr).toBe(0);
     expect(read(join(out, 'masks', 'axial-046.png'))).not.toBe('old');
   });
@@ -145,7 +169,10 @@ describe('command outputs as one run (issue 16)', () => {
         expect(killed.signal ?? killed.status, `k=${k}`).not.toBe(0);
         const left = existsSync(dir) ? listFiles(dir) : [];
         const outside = left.filter((f) => !f.startsWith('.oneprompt-'));
-        expect(outside.filter((f) => f.endsWith('.tmp')), `k=${k}: temp files outside staging`).toEqual([]);
+        expect(
+          outside.filter((f) => f.endsWith('.tmp')),
+          `k=${k}: temp files outside staging`,
+        ).toEqual([]);
         if (fresh) expect(outside, `k=${k}: a new folder appears whole or not at all`).toEqual([]);
         else {
           expect(read(join(dir, 'mine.txt'))).toBe('user');
@@ -157,7 +184,10 @@ describe('command outputs as one run (issue 16)', () => {
         // The next run (any other process) removes the dead run's staging folder and finishes cleanly.
         execFileSync(tsx, [script, dir, '99', 'again', ...files]);
         const after = listFiles(dir);
-        expect(after.filter((f) => f.startsWith('.oneprompt-') || f.endsWith('.tmp')), `k=${k}`).toEqual([]);
+        expect(
+          after.filter((f) => f.startsWith('.oneprompt-') || f.endsWith('.tmp')),
+          `k=${k}`,
+        ).toEqual([]);
         expect(after).toEqual([...files, ...(fresh ? [] : ['mine.txt']), 'run.json'].sort());
         expect(readdirSync(base)).toEqual(['out']);
         expect(manifest(dir, 'run.json').complete).toBe(true);

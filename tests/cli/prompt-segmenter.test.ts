@@ -9,7 +9,12 @@ import { greyImage } from '../../src/app/data/image.js';
 import type { DecodeItem, PromptSegmenter } from '../../src/app/inference/prompt-segmenter.js';
 
 const g = { size: 8, points: 4 };
-const image = (v: number) => greyImage(8, 8, Float32Array.from({ length: 64 }, (_, i) => (i === 0 ? v : 0)));
+const image = (v: number) =>
+  greyImage(
+    8,
+    8,
+    Float32Array.from({ length: 64 }, (_, i) => (i === 0 ? v : 0)),
+  );
 
 function counting() {
   const encoded: number[] = [];
@@ -37,7 +42,11 @@ describe('encode once, decode per prompt', () => {
   it('segmentQueries: K templates and Q queries are K + Q encodings for Q × K decodes, in any batch size', async () => {
     for (const batchSize of [1, 3, 5, 12]) {
       const c = counting();
-      const templates = [1, 2, 3, 4].map((x) => ({ image: image(x), prompt: { type: 'click' as const, points: [{ x, y: 1, label: 1 as const }] }, source: `t${x}` }));
+      const templates = [1, 2, 3, 4].map((x) => ({
+        image: image(x),
+        prompt: { type: 'click' as const, points: [{ x, y: 1, label: 1 as const }] },
+        source: `t${x}`,
+      }));
       const r = await segmentQueries({ templates, queries: [image(7), image(8), image(9)], geometry: g, segmenter: c.seg as PromptSegmenter, batchSize });
       expect(E.isRight(r)).toBe(true);
       expect(c.encoded).toHaveLength(4 + 3);
@@ -61,10 +70,15 @@ describe('encode once, decode per prompt', () => {
     expect(c.decoded.every((d) => d.query === 0 && d.template === 0)).toBe(true);
   });
 
-  it('segmentQueriesByGroup: a label map\'s groups in one pass give each group\'s own result, its queries encoded once', async () => {
+  it("segmentQueriesByGroup: a label map's groups in one pass give each group's own result, its queries encoded once", async () => {
     // Images told apart by their bright pixel; the logits at pixel p depend on the query, the template and p, so
     // each group's ensemble average shows which pairs went into it.
-    const bright = (i: number) => greyImage(8, 8, Float32Array.from({ length: 64 }, (_, p) => (p === i ? 1 : 0)));
+    const bright = (i: number) =>
+      greyImage(
+        8,
+        8,
+        Float32Array.from({ length: 64 }, (_, p) => (p === i ? 1 : 0)),
+      );
     let encodes = 0;
     const seg: PromptSegmenter<number> = {
       geometry: g,

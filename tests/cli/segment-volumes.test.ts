@@ -39,7 +39,7 @@ function dice(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return sa + sb ? (200 * both) / (sa + sb) : 100;
 }
 /** The structure mirrored along voxel axis i: what a label volume stacked in display order would look like. */
-const mirroredI = Uint8Array.from(structure, (_, n) => structure[(NX - 1 - (n % NX)) + NX * Math.floor(n / NX)]);
+const mirroredI = Uint8Array.from(structure, (_, n) => structure[NX - 1 - (n % NX) + NX * Math.floor(n / NX)]);
 
 let dir: string;
 let thresholdFile: string;
@@ -66,7 +66,23 @@ describe('segment: a NIfTI query volume gives one label volume on the scan', () 
         const scan = join(dir, `${name.split(',')[0]}.nii`);
         writeFileSync(scan, makeNifti({ dims: [...DIMS], datatype: 4, bitpix: 16, values, sform, pixdim: [2, 2, 3] }));
         const out = join(dir, `out-${name.split(',')[0]}-${plane}`);
-        const r = await runCli('segment', '--model', thresholdFile, '--template', scan, '--prompt', join(dir, 'click.json'), '--query', scan, '--plane', plane, '--out', out, '--threads', '1');
+        const r = await runCli(
+          'segment',
+          '--model',
+          thresholdFile,
+          '--template',
+          scan,
+          '--prompt',
+          join(dir, 'click.json'),
+          '--query',
+          scan,
+          '--plane',
+          plane,
+          '--out',
+          out,
+          '--threads',
+          '1',
+        );
         expect(r.code, r.stderr).toBe(0);
         const stem = name.split(',')[0];
         expect(listFiles(out)).toEqual(['labels.json', 'segment.json', `volumes/${stem}.nii.gz`]);
@@ -87,17 +103,45 @@ describe('segment: a NIfTI query volume gives one label volume on the scan', () 
     const a = join(dir, 'ref-a');
     const b = join(dir, 'ref-b');
     // Queries cut axially in both runs; the template is coronal slice 3 in both.
-    expect((await runCli('segment', '--model', echoFile, '--template', `${scan}#coronal=3`, '--prompt', join(dir, 'click.json'), '--query', scan, '--out', a)).code).toBe(0);
+    expect(
+      (await runCli('segment', '--model', echoFile, '--template', `${scan}#coronal=3`, '--prompt', join(dir, 'click.json'), '--query', scan, '--out', a)).code,
+    ).toBe(0);
     const templates = join(dir, 'ref-templates.json');
     writeFileSync(templates, JSON.stringify([{ image: 'ref.nii.gz#coronal=3', prompt: { type: 'click', points: [{ x: 5, y: 5, label: 1 }] } }]));
     expect((await runCli('segment', '--model', echoFile, '--templates', templates, '--query', scan, '--out', b)).code).toBe(0);
     expect(readLabels(join(a, 'volumes', 'ref.nii.gz')).data).toEqual(readLabels(join(b, 'volumes', 'ref.nii.gz')).data);
     const legend = JSON.parse(readFileSync(join(a, 'labels.json'), 'utf8'));
     expect(legend.labels).toEqual([{ value: 1, prompt: join(dir, 'click.json'), template: `${scan}[coronal 3]`, colour: [255, 48, 48] }]);
-    const bad = await runCli('segment', '--model', echoFile, '--template', `${scan}#coronal=99`, '--prompt', join(dir, 'click.json'), '--query', scan, '--out', join(dir, 'ref-bad'));
+    const bad = await runCli(
+      'segment',
+      '--model',
+      echoFile,
+      '--template',
+      `${scan}#coronal=99`,
+      '--prompt',
+      join(dir, 'click.json'),
+      '--query',
+      scan,
+      '--out',
+      join(dir, 'ref-bad'),
+    );
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('coronal slice 99 is out of range');
-    const both = await runCli('segment', '--model', echoFile, '--template', `${scan}#coronal=3`, '--slice', '2', '--prompt', join(dir, 'click.json'), '--query', scan, '--out', join(dir, 'ref-bad'));
+    const both = await runCli(
+      'segment',
+      '--model',
+      echoFile,
+      '--template',
+      `${scan}#coronal=3`,
+      '--slice',
+      '2',
+      '--prompt',
+      join(dir, 'click.json'),
+      '--query',
+      scan,
+      '--out',
+      join(dir, 'ref-bad'),
+    );
     expect(both.stderr).toContain('names its slice; leave out --slice');
   });
 });
@@ -111,7 +155,22 @@ describe('segment: several prompts make one label map with a legend', () => {
     writeFileSync(join(dir, 'left.json'), JSON.stringify({ type: 'click', points: [{ x: 12, y: 32, label: 1 }] }));
     writeFileSync(join(dir, 'right.json'), JSON.stringify({ type: 'click', points: [{ x: 50, y: 32, label: 1 }] }));
     const out = join(dir, 'multi');
-    const r = await runCli('segment', '--model', echoFile, '--template', q, '--prompt', `${join(dir, 'left.json')}:3`, '--prompt', join(dir, 'right.json'), '--query', q, join(dir, 'RAS.nii'), '--out', out);
+    const r = await runCli(
+      'segment',
+      '--model',
+      echoFile,
+      '--template',
+      q,
+      '--prompt',
+      `${join(dir, 'left.json')}:3`,
+      '--prompt',
+      join(dir, 'right.json'),
+      '--query',
+      q,
+      join(dir, 'RAS.nii'),
+      '--out',
+      out,
+    );
     expect(r.code, r.stderr).toBe(0);
     expect(listFiles(out)).toEqual(['labels.json', 'masks/q.png', 'overlays/q.png', 'segment.json', 'volumes/RAS.nii.gz']);
     const png = orThrow(readImage(join(out, 'masks', 'q.png')));
@@ -121,8 +180,14 @@ describe('segment: several prompts make one label map with a legend', () => {
     expect(new Set(png.data)).toEqual(new Set([0, 1, 3]));
     expect(orThrow(readMask(join(out, 'masks', 'q.png'), { label: 3 })).data.reduce((a, b) => a + b, 0)).toBeGreaterThan(20);
     const legend = JSON.parse(readFileSync(join(out, 'labels.json'), 'utf8'));
-    expect(legend.labels.map((l: { value: number; prompt: string }) => [l.value, l.prompt])).toEqual([[3, join(dir, 'left.json')], [1, join(dir, 'right.json')]]);
-    expect(legend.outputs.map((f: { file: string; kind: string }) => [f.file, f.kind])).toEqual([['masks/q.png', 'image'], ['volumes/RAS.nii.gz', 'volume']]);
+    expect(legend.labels.map((l: { value: number; prompt: string }) => [l.value, l.prompt])).toEqual([
+      [3, join(dir, 'left.json')],
+      [1, join(dir, 'right.json')],
+    ]);
+    expect(legend.outputs.map((f: { file: string; kind: string }) => [f.file, f.kind])).toEqual([
+      ['masks/q.png', 'image'],
+      ['volumes/RAS.nii.gz', 'volume'],
+    ]);
     expect(legend.outputs[0].counts['3']).toBeGreaterThan(20);
     const vol = readLabels(join(out, 'volumes', 'RAS.nii.gz'));
     expect(new Set(vol.data)).toEqual(new Set([0, 1, 3]));
@@ -132,11 +197,41 @@ describe('segment: several prompts make one label map with a legend', () => {
   it('refuses a repeated label, a label out of range, and several prompts with --templates', async () => {
     const q = join(dir, 'q.png');
     const p = join(dir, 'left.json');
-    const dup = await runCli('segment', '--model', echoFile, '--template', q, '--prompt', `${p}:2`, '--prompt', `${p}:2`, '--query', q, '--out', join(dir, 'x'));
+    const dup = await runCli(
+      'segment',
+      '--model',
+      echoFile,
+      '--template',
+      q,
+      '--prompt',
+      `${p}:2`,
+      '--prompt',
+      `${p}:2`,
+      '--query',
+      q,
+      '--out',
+      join(dir, 'x'),
+    );
     expect(dup.stderr).toContain(`--prompt ${p}:2: label 2 is given to two prompts`);
     const zero = await runCli('segment', '--model', echoFile, '--template', q, '--prompt', `${p}:0`, '--query', q, '--out', join(dir, 'x'));
     expect(zero.stderr).toContain('the label must be between 1 and 65535 (0 is background)');
-    const ens = await runCli('segment', '--model', echoFile, '--template', q, '--prompt', p, '--prompt', p, '--templates', join(dir, 't.json'), '--query', q, '--out', join(dir, 'x'));
+    const ens = await runCli(
+      'segment',
+      '--model',
+      echoFile,
+      '--template',
+      q,
+      '--prompt',
+      p,
+      '--prompt',
+      p,
+      '--templates',
+      join(dir, 't.json'),
+      '--query',
+      q,
+      '--out',
+      join(dir, 'x'),
+    );
     expect(ens.stderr).toContain('several --prompt values make a label map');
   });
 });
@@ -167,7 +262,19 @@ print('{}')`,
       { values, dims: DIMS, cases, dir: sub },
     );
     for (const name of Object.keys(cases)) {
-      const r = await runCli('segment', '--model', thresholdFile, '--template', `${join(sub, name)}.nii.gz#axial=4`, '--prompt', join(dir, 'click.json'), '--query', `${join(sub, name)}.nii.gz`, '--out', join(sub, `out-${name}`));
+      const r = await runCli(
+        'segment',
+        '--model',
+        thresholdFile,
+        '--template',
+        `${join(sub, name)}.nii.gz#axial=4`,
+        '--prompt',
+        join(dir, 'click.json'),
+        '--query',
+        `${join(sub, name)}.nii.gz`,
+        '--out',
+        join(sub, `out-${name}`),
+      );
       expect(r.code, r.stderr).toBe(0);
     }
     const report = python<Record<string, { same: Record<string, boolean>; axcodes: string[]; dice: number; mirrored: number; dtype: string; intent: string }>>(
@@ -211,7 +318,7 @@ print(json.dumps(out))`,
   });
 });
 
-describe('segment: a DICOM series gives a label volume placed by the slices\' positions', () => {
+describe("segment: a DICOM series gives a label volume placed by the slices' positions", () => {
   // An oblique axial series: rows tilted 20° about z, slices 2.5 mm apart, 0.8 × 0.6 mm pixels, files in shuffled order.
   const c = Math.cos(0.35);
   const s = Math.sin(0.35);
@@ -223,16 +330,39 @@ describe('segment: a DICOM series gives a label volume placed by the slices\' po
       const position = [-20, -10, 30 + 2.5 * k];
       writeFileSync(
         join(folder, `im${k}.dcm`),
-        makeDicom({ rows: NY, cols: NX, pixels: slice, position, orientation, pixelSpacing: [0.6, 0.8], seriesUid: '1.2.826.0.1.3680043.9.7.1', instanceNumber: 12 - k }),
+        makeDicom({
+          rows: NY,
+          cols: NX,
+          pixels: slice,
+          position,
+          orientation,
+          pixelSpacing: [0.6, 0.8],
+          seriesUid: '1.2.826.0.1.3680043.9.7.1',
+          instanceNumber: 12 - k,
+        }),
       );
     }
   };
 
-  it('the labels lie on the structure, in the series\' voxel order', async () => {
+  it("the labels lie on the structure, in the series' voxel order", async () => {
     const folder = join(dir, 'series');
     writeSeries(folder);
     const out = join(dir, 'out-series');
-    const r = await runCli('segment', '--model', thresholdFile, '--template', folder, '--slice', '4', '--prompt', join(dir, 'click.json'), '--query', folder, '--out', out);
+    const r = await runCli(
+      'segment',
+      '--model',
+      thresholdFile,
+      '--template',
+      folder,
+      '--slice',
+      '4',
+      '--prompt',
+      join(dir, 'click.json'),
+      '--query',
+      folder,
+      '--out',
+      out,
+    );
     expect(r.code, r.stderr).toBe(0);
     const labels = readLabels(join(out, 'volumes', 'series.nii.gz'));
     expect(labels.dims).toEqual([...DIMS]);
@@ -242,7 +372,7 @@ describe('segment: a DICOM series gives a label volume placed by the slices\' po
     labels.affine.forEach((v, n) => expect(v).toBeCloseTo(expected[n], 4));
   });
 
-  it.skipIf(!NIBABEL || !PYDICOM)('nibabel finds the series\' own geometry (computed by pydicom from the files) in the label volume', () => {
+  it.skipIf(!NIBABEL || !PYDICOM)("nibabel finds the series' own geometry (computed by pydicom from the files) in the label volume", () => {
     const folder = join(dir, 'series');
     const r = python<{ expected: number[][]; got: number[][]; shape: number[] }>(
       `import json,sys,glob

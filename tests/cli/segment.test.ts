@@ -15,10 +15,25 @@ import { cudaProviderStatus } from '../../src/runtime/cuda-libs.js';
 import { makeNifti } from '../data/fixtures.js';
 import { MRI, TINY_MODEL, listFiles, readPng, runCli, tempDir } from './run-cli.js';
 
-const segmentArgs = (out: string, ...extra: string[]) => ['segment', '--model', TINY_MODEL, '--template', MRI.template, '--prompt', MRI.prompt, '--query', ...MRI.queries, '--out', out, '--threads', '1', ...extra];
+const segmentArgs = (out: string, ...extra: string[]) => [
+  'segment',
+  '--model',
+  TINY_MODEL,
+  '--template',
+  MRI.template,
+  '--prompt',
+  MRI.prompt,
+  '--query',
+  ...MRI.queries,
+  '--out',
+  out,
+  '--threads',
+  '1',
+  ...extra,
+];
 
 describe('oneprompt segment', () => {
-  it('writes a mask and an overlay per query at the query\'s size, running batched', async () => {
+  it("writes a mask and an overlay per query at the query's size, running batched", async () => {
     const out = tempDir('seg');
     const r = await runCli(...segmentArgs(out, '--batch', '2'));
     expect(r.code, r.stderr).toBe(0);
@@ -53,7 +68,15 @@ describe('oneprompt segment', () => {
       const dims = inputDims(inputs.batch, g);
       return (await model.run(Object.fromEntries(INPUT_NAMES.map((n) => [n, hostTensor(inputs[n], dims[n])])))).mask_logits.data as Float32Array;
     };
-    const masks = orThrow(await segmentQueries({ templates: [{ image: template, prompt: orThrow(readPromptFile(MRI.prompt, template)), source: MRI.prompt }], queries, geometry: g, predict, batchSize: queries.length }));
+    const masks = orThrow(
+      await segmentQueries({
+        templates: [{ image: template, prompt: orThrow(readPromptFile(MRI.prompt, template)), source: MRI.prompt }],
+        queries,
+        geometry: g,
+        predict,
+        batchSize: queries.length,
+      }),
+    );
     await model.release();
     const expected = masks.map((m) => m.mask);
     MRI.queries.forEach((q, i) => {
@@ -62,14 +85,28 @@ describe('oneprompt segment', () => {
     });
   });
 
-  it('follows the prompt: on a model that echoes the SegLab mask, every query\'s mask is the template\'s', async () => {
+  it("follows the prompt: on a model that echoes the SegLab mask, every query's mask is the template's", async () => {
     const dir = tempDir('echo');
     const model = join(dir, 'echo.onnx');
     writeFileSync(model, echoModel(64, 32));
     const templateMask = resolve(MRI.mask('066'));
     writeFileSync(join(dir, 'p.json'), JSON.stringify({ type: 'seglab', mask: templateMask }));
     const out = join(dir, 'out');
-    const r = await runCli('segment', '--model', model, '--template', MRI.template, '--prompt', join(dir, 'p.json'), '--query', ...MRI.queries, '--out', out, '--threads', '1');
+    const r = await runCli(
+      'segment',
+      '--model',
+      model,
+      '--template',
+      MRI.template,
+      '--prompt',
+      join(dir, 'p.json'),
+      '--query',
+      ...MRI.queries,
+      '--out',
+      out,
+      '--threads',
+      '1',
+    );
     expect(r.code, r.stderr).toBe(0);
     const truth = orThrow(readMask(templateMask));
     for (const q of MRI.queries) {
@@ -81,16 +118,42 @@ describe('oneprompt segment', () => {
   it('refuses an invalid prompt with a message that says what and where, and writes nothing', async () => {
     const dir = tempDir('bad');
     const cases: [string, unknown, RegExp][] = [
-      ['outside.json', { type: 'click', points: [{ x: 200, y: 3 }] }, /outside\.json \(points\[0\]\): point \(200, 3\) is outside the 128×93 template \(x in 0\.\.127, y in 0\.\.92\)/],
+      [
+        'outside.json',
+        { type: 'click', points: [{ x: 200, y: 3 }] },
+        /outside\.json \(points\[0\]\): point \(200, 3\) is outside the 128×93 template \(x in 0\.\.127, y in 0\.\.92\)/,
+      ],
       ['type.json', { type: 'circle' }, /type\.json \(type\): unknown prompt type "circle" \(expected click, bbox, doodle, seglab\)/],
-      ['stroke.json', { type: 'doodle', strokes: [{ label: 1, points: [[3, 3]] }, { label: 0, points: [] }] }, /stroke\.json \(strokes\[1\]\.points\): stroke 1 is empty/],
+      [
+        'stroke.json',
+        {
+          type: 'doodle',
+          strokes: [
+            { label: 1, points: [[3, 3]] },
+            { label: 0, points: [] },
+          ],
+        },
+        /stroke\.json \(strokes\[1\]\.points\): stroke 1 is empty/,
+      ],
     ];
     writeFileSync(join(dir, 'small.png'), encodeMaskPng({ width: 10, height: 10, data: new Uint8Array(100).fill(1) }));
     cases.push(['seglab.json', { type: 'seglab', mask: 'small.png' }, /seglab\.json \(mask\): mask small\.png is 10×10, but the template is 128×93/]);
     for (const [file, json, message] of cases) {
       writeFileSync(join(dir, file), JSON.stringify(json));
       const out = join(dir, `out-${file}`);
-      const r = await runCli('segment', '--model', TINY_MODEL, '--template', MRI.template, '--prompt', join(dir, file), '--query', ...MRI.queries, '--out', out);
+      const r = await runCli(
+        'segment',
+        '--model',
+        TINY_MODEL,
+        '--template',
+        MRI.template,
+        '--prompt',
+        join(dir, file),
+        '--query',
+        ...MRI.queries,
+        '--out',
+        out,
+      );
       expect(r.code, file).not.toBe(0);
       expect(r.stderr, file).toMatch(message);
       expect(r.stderr.startsWith('oneprompt: ')).toBe(true);
@@ -100,7 +163,23 @@ describe('oneprompt segment', () => {
     const existing = join(dir, 'existing');
     mkdirSync(existing);
     writeFileSync(join(existing, 'keep.txt'), 'x');
-    expect((await runCli('segment', '--model', TINY_MODEL, '--template', MRI.template, '--prompt', join(dir, 'outside.json'), '--query', MRI.queries[0], '--out', existing)).code).toBe(1);
+    expect(
+      (
+        await runCli(
+          'segment',
+          '--model',
+          TINY_MODEL,
+          '--template',
+          MRI.template,
+          '--prompt',
+          join(dir, 'outside.json'),
+          '--query',
+          MRI.queries[0],
+          '--out',
+          existing,
+        )
+      ).code,
+    ).toBe(1);
     expect(listFiles(existing)).toEqual(['keep.txt']);
   });
 
@@ -109,19 +188,49 @@ describe('oneprompt segment', () => {
     const cases: [string[], RegExp][] = [
       [['--template', MRI.template, '--query', MRI.queries[0]], /--template and --prompt go together/],
       [['--query', MRI.queries[0]], /give --template T --prompt P\.json, or --templates FILE/],
-      [['--template', MRI.template, '--prompt', MRI.prompt, '--ensemble', '3', '--query', MRI.queries[0]], /--ensemble 3 averages 3 prompted templates; list them with --templates FILE/],
+      [
+        ['--template', MRI.template, '--prompt', MRI.prompt, '--ensemble', '3', '--query', MRI.queries[0]],
+        /--ensemble 3 averages 3 prompted templates; list them with --templates FILE/,
+      ],
       [['--template', MRI.template, '--prompt', MRI.prompt, '--query', 'nope.png'], /nope\.png: file not found/],
       [['--template', MRI.template, '--prompt', MRI.prompt, '--query', MRI.queries[0], MRI.queries[0]], /its output name axial-036 is already used by query/],
-      [['--template', MRI.template, '--prompt', MRI.prompt, '--query', MRI.queries[0], '--batch', '0'], /option '--batch <n>' argument '0' is invalid\. expected a positive integer/],
+      [
+        ['--template', MRI.template, '--prompt', MRI.prompt, '--query', MRI.queries[0], '--batch', '0'],
+        /option '--batch <n>' argument '0' is invalid\. expected a positive integer/,
+      ],
     ];
     for (const [args, message] of cases) {
       const r = await runCli('segment', '--model', TINY_MODEL, '--out', out, ...args);
       expect(r.code, args.join(' ')).not.toBe(0);
       expect(r.stderr, args.join(' ')).toMatch(message);
     }
-    const noModel = await runCli('segment', '--model', 'missing.onnx', '--template', MRI.template, '--prompt', MRI.prompt, '--query', MRI.queries[0], '--out', out);
+    const noModel = await runCli(
+      'segment',
+      '--model',
+      'missing.onnx',
+      '--template',
+      MRI.template,
+      '--prompt',
+      MRI.prompt,
+      '--query',
+      MRI.queries[0],
+      '--out',
+      out,
+    );
     expect(noModel.stderr).toContain("no such model file 'missing.onnx'");
-    const notOnePrompt = await runCli('segment', '--model', MRI.template, '--template', MRI.template, '--prompt', MRI.prompt, '--query', MRI.queries[0], '--out', out);
+    const notOnePrompt = await runCli(
+      'segment',
+      '--model',
+      MRI.template,
+      '--template',
+      MRI.template,
+      '--prompt',
+      MRI.prompt,
+      '--query',
+      MRI.queries[0],
+      '--out',
+      out,
+    );
     expect(notOnePrompt.stderr).toMatch(/samples\/mri\/images\/axial-066\.png: not a readable ONNX model/);
     expect(existsSync(out)).toBe(false);
   });
@@ -142,7 +251,26 @@ describe('oneprompt segment', () => {
       writeFileSync(join(dir, 'masks', `axial-${n}.png`), readFileSync(MRI.mask(n)));
     }
     const out = join(dir, 'out');
-    const base = ['segment', '--model', TINY_MODEL, '--template', MRI.template, '--prompt', MRI.prompt, '--templates', join(dir, 'templates.json'), '--query', MRI.queries[0], MRI.queries[4], '--out', out, '--threads', '1', '--batch', '3'];
+    const base = [
+      'segment',
+      '--model',
+      TINY_MODEL,
+      '--template',
+      MRI.template,
+      '--prompt',
+      MRI.prompt,
+      '--templates',
+      join(dir, 'templates.json'),
+      '--query',
+      MRI.queries[0],
+      MRI.queries[4],
+      '--out',
+      out,
+      '--threads',
+      '1',
+      '--batch',
+      '3',
+    ];
     const r = await runCli(...base, '--ensemble', '3');
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain('segment: 6/6 predictions (2 queries × 3 templates)');
@@ -156,7 +284,7 @@ describe('oneprompt segment', () => {
     expect(existsSync(join(dir, 'bad-out'))).toBe(false);
   });
 
-  it('segments every slice of a NIfTI volume query into one label volume of the volume\'s dims', async () => {
+  it("segments every slice of a NIfTI volume query into one label volume of the volume's dims", async () => {
     const dir = tempDir('nii');
     const [W, H, D] = [20, 16, 3];
     const values = Array.from({ length: W * H * D }, (_, i) => (i * 37) % 251);
@@ -164,14 +292,48 @@ describe('oneprompt segment', () => {
     writeFileSync(vol, makeNifti({ dims: [3, W, H, D], datatype: 16, bitpix: 32, values }));
     writeFileSync(join(dir, 'p.json'), JSON.stringify({ type: 'click', points: [{ x: 1, y: 1 }] }));
     const out = join(dir, 'out');
-    const r = await runCli('segment', '--model', TINY_MODEL, '--template', vol, '--plane', 'coronal', '--slice', '1', '--prompt', join(dir, 'p.json'), '--query', vol, '--out', out, '--threads', '1');
+    const r = await runCli(
+      'segment',
+      '--model',
+      TINY_MODEL,
+      '--template',
+      vol,
+      '--plane',
+      'coronal',
+      '--slice',
+      '1',
+      '--prompt',
+      join(dir, 'p.json'),
+      '--query',
+      vol,
+      '--out',
+      out,
+      '--threads',
+      '1',
+    );
     expect(r.code, r.stderr).toBe(0);
     expect(listFiles(out)).toEqual(['labels.json', 'segment.json', 'volumes/vol.nii.gz']);
     const { gunzipSync } = await import('node:zlib');
     const { parseNiftiFile } = await import('../../src/app/data/nifti2.js');
     const labels = orThrow(parseNiftiFile(new Uint8Array(gunzipSync(readFileSync(join(out, 'volumes', 'vol.nii.gz')))), 'vol.nii.gz'));
     expect(labels.dims).toEqual([3, W, H]);
-    const bad = await runCli('segment', '--model', TINY_MODEL, '--template', vol, '--plane', 'coronal', '--slice', '99', '--prompt', join(dir, 'p.json'), '--query', vol, '--out', join(dir, 'bad'));
+    const bad = await runCli(
+      'segment',
+      '--model',
+      TINY_MODEL,
+      '--template',
+      vol,
+      '--plane',
+      'coronal',
+      '--slice',
+      '99',
+      '--prompt',
+      join(dir, 'p.json'),
+      '--query',
+      vol,
+      '--out',
+      join(dir, 'bad'),
+    );
     expect(bad.stderr).toMatch(/coronal slice 99 is out of range/);
   });
 
@@ -199,9 +361,15 @@ describe('ensemble averaging', () => {
     return out;
   };
   const run = async (xs: number[], logits: Record<number, number>, batchSize: number) => {
-    const r = await segmentQueries({ templates: xs.map(clickAt), queries: [greyImage(5, 4), greyImage(3, 3)], geometry: { size: 4, points: 2 }, predict: byTemplate(logits), batchSize });
+    const r = await segmentQueries({
+      templates: xs.map(clickAt),
+      queries: [greyImage(5, 4), greyImage(3, 3)],
+      geometry: { size: 4, points: 2 },
+      predict: byTemplate(logits),
+      batchSize,
+    });
     if (E.isLeft(r)) throw new Error(r.left.message);
-    return r.right.map((q) => q.mask.data.every((v) => v === 1) ? 'fg' : q.mask.data.every((v) => v === 0) ? 'bg' : 'mixed');
+    return r.right.map((q) => (q.mask.data.every((v) => v === 1) ? 'fg' : q.mask.data.every((v) => v === 0) ? 'bg' : 'mixed'));
   };
 
   it('averages probabilities, not logits (one confident template does not outvote two)', async () => {
@@ -220,7 +388,11 @@ describe('overlay', () => {
     const mask: Mask = { width: 8, height: 6, data };
     const line = outline(mask);
     expect(line.reduce((a, v) => a + v, 0)).toBe(2 * 5 + 2 * 2);
-    const img = greyImage(8, 6, Float32Array.from({ length: 48 }, (_, i) => i));
+    const img = greyImage(
+      8,
+      6,
+      Float32Array.from({ length: 48 }, (_, i) => i),
+    );
     const rgb = overlayRgb(img, [{ mask, colour: [255, 0, 0] }]);
     const px = (x: number, y: number) => Array.from(rgb.subarray(3 * (y * 8 + x), 3 * (y * 8 + x) + 3));
     expect(px(2, 1)).toEqual([255, 0, 0]);

@@ -13,7 +13,7 @@ import { right } from './either.js';
 const S = 48;
 /** An off-centre ellipse (not symmetric, so a warp shows) as a mask and as a bright image on a dark ground. */
 const ellipse = (cx = 20, cy = 26, rx = 9, ry = 6): Uint8Array =>
-  Uint8Array.from({ length: S * S }, (_, i) => (((i % S) - cx) / rx) ** 2 + ((Math.floor(i / S) - cy) / ry) ** 2 <= 1 ? 1 : 0);
+  Uint8Array.from({ length: S * S }, (_, i) => ((((i % S) - cx) / rx) ** 2 + ((Math.floor(i / S) - cy) / ry) ** 2 <= 1 ? 1 : 0));
 const asImage = (m: Uint8Array): Float32Array => Float32Array.from(m, (v) => (v ? 0.9 : 0.2));
 const area = (m: Uint8Array) => m.reduce((a, v) => a + v, 0);
 const GEOMETRY_ONLY: AugmentOptions = { ...DEFAULT_AUGMENT, gamma: [1, 1], contrast: [1, 1], brightness: 0, bias: 0, noise: 0 };
@@ -41,7 +41,10 @@ describe('two-patient augmentation', () => {
     expect(scaleWarp(DEFAULT_AUGMENT, 0.5)).toMatchObject({ rotateDeg: 7.5, scale: [0.925, 1.075], translate: 0.03, gamma: DEFAULT_AUGMENT.gamma });
     expect(Array.from(warpPair(image, mask, S, none, mulberry32(3)).mask)).toEqual(Array.from(mask));
     // Mean overlap with the unwarped mask over a few draws: higher for a milder warp.
-    const overlap = (f: number) => Array.from({ length: 12 }, (_, seed) => dice({ width: S, height: S, data: warpPair(image, mask, S, scaleWarp(GEOMETRY_ONLY, f), mulberry32(seed)).mask }, { width: S, height: S, data: mask })).reduce((a, b) => a + b) / 12;
+    const overlap = (f: number) =>
+      Array.from({ length: 12 }, (_, seed) =>
+        dice({ width: S, height: S, data: warpPair(image, mask, S, scaleWarp(GEOMETRY_ONLY, f), mulberry32(seed)).mask }, { width: S, height: S, data: mask }),
+      ).reduce((a, b) => a + b) / 12;
     expect(overlap(0.25)).toBeGreaterThan(overlap(1));
     expect(() => scaleWarp(DEFAULT_AUGMENT, -1)).toThrow(RangeError);
   });
@@ -51,7 +54,10 @@ describe('two-patient augmentation', () => {
     for (let seed = 0; seed < 20; seed++) {
       const w = warpPair(binary, mask, S, GEOMETRY_ONLY, mulberry32(seed));
       // The same sampling of the same field: thresholding the warped image gives exactly the warped mask.
-      expect(Array.from(w.plane, (v) => (v >= 0.5 ? 1 : 0)), `seed ${seed}`).toEqual(Array.from(w.mask));
+      expect(
+        Array.from(w.plane, (v) => (v >= 0.5 ? 1 : 0)),
+        `seed ${seed}`,
+      ).toEqual(Array.from(w.mask));
     }
   });
 
@@ -95,7 +101,10 @@ describe('training batches with augmentation', () => {
   // Images equal to their masks (bright structure, black ground): whatever the warp, an aligned target is the
   // image's bright part, and a SegLab oracle prompt is the template's bright part.
   const root = mkdtempSync(join(tmpdir(), 'aug-batch-'));
-  for (const [t, shift] of [['a', 0], ['b', 8]] as const)
+  for (const [t, shift] of [
+    ['a', 0],
+    ['b', 8],
+  ] as const)
     for (let k = 0; k < 5; k++) {
       const m = ellipse(16 + shift + k, 20 + k, 7 + (k % 3), 5 + shift / 4);
       const name = `s${k}.png`;
@@ -107,7 +116,9 @@ describe('training batches with augmentation', () => {
   const dataset = right(readDataset(root));
   const g = { size: S, points: 8 };
   const provider = (augment?: AugmentOptions) =>
-    right(createBatchProvider({ dataset, geometry: g, batchSize: 6, seed: 3, promptTypes: ['seglab'], qualities: ['oracle'], selfTemplateFraction: 0.5, augment }));
+    right(
+      createBatchProvider({ dataset, geometry: g, batchSize: 6, seed: 3, promptTypes: ['seglab'], qualities: ['oracle'], selfTemplateFraction: 0.5, augment }),
+    );
 
   it('augments template and query independently, keeping targets and prompts aligned with their images', () => {
     const b = provider(GEOMETRY_ONLY).batch(2);

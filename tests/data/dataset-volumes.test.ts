@@ -36,10 +36,26 @@ describe('datasets of volumes', () => {
   // The image is bright exactly where the mask is: a slice read from the wrong place shows.
   const image = volume((x, y, k) => (inside(x, y, k) ? 200 : 20 + k));
   const mask = volume((x, y, k) => (inside(x, y, k) ? 1 : 0));
-  const png = encodeGreyPng(greyImage(NX, NY, Float32Array.from({ length: NX * NY }, (_, i) => (i % NX < 3 ? 1 : 0))));
+  const png = encodeGreyPng(
+    greyImage(
+      NX,
+      NY,
+      Float32Array.from({ length: NX * NY }, (_, i) => (i % NX < 3 ? 1 : 0)),
+    ),
+  );
   const pngMask = encodeMaskPng({ width: NX, height: NY, data: Uint8Array.from({ length: NX * NY }, (_, i) => (i % NX < 3 ? 1 : 0)) });
-  writeTask(root, 'brain', { 'images/a.png': png, 'masks/a.png': pngMask, 'images/scan.nii': image, 'masks/scan.nii': mask, 'images/gz.nii.gz': gzipSync(image), 'masks/gz.nii.gz': gzipSync(mask) });
-  writeFileSync(join(root, 'brain', 'templates.json'), JSON.stringify([{ image: 'scan.nii#axial=2', prompt: { type: 'click', points: [{ x: 2, y: 1, label: 1 }] } }]));
+  writeTask(root, 'brain', {
+    'images/a.png': png,
+    'masks/a.png': pngMask,
+    'images/scan.nii': image,
+    'masks/scan.nii': mask,
+    'images/gz.nii.gz': gzipSync(image),
+    'masks/gz.nii.gz': gzipSync(mask),
+  });
+  writeFileSync(
+    join(root, 'brain', 'templates.json'),
+    JSON.stringify([{ image: 'scan.nii#axial=2', prompt: { type: 'click', points: [{ x: 2, y: 1, label: 1 }] } }]),
+  );
 
   it('lists a volume as one sample per axial slice with foreground, read from that slice', () => {
     const ds = right(readDataset(root));
@@ -74,7 +90,9 @@ describe('datasets of volumes', () => {
     // The given template (scan.nii slice 2: the top two rows, 16 px) against the four other samples. Copying its
     // mask: a.png (x < 3, 18 px) overlaps 6 px → 35.3; both left halves (24 px) overlap 8 px → 40; the other
     // volume's slice 2 is the same mask → 100.
-    const report = right(await evaluate({ dataset: ds, promptType: 'given', quality: 'oracle', templates: 1, seed: 0, geometry: { size: 16, points: 4 }, batchSize: 4 }));
+    const report = right(
+      await evaluate({ dataset: ds, promptType: 'given', quality: 'oracle', templates: 1, seed: 0, geometry: { size: 16, points: 4 }, batchSize: 4 }),
+    );
     expect(report.tasks[0].pairs).toBe(4);
     expect(report.tasks[0].copy_template.dice).toBeCloseTo(((200 * 6) / 34 + 40 + 100 + 40) / 4, 6);
   });

@@ -72,7 +72,13 @@ describe('synthetic tasks', () => {
 function tinyTask(root: string, name: string, files: Record<string, 'image' | 'mask' | 'both'>, maskExt = '.png'): void {
   mkdirSync(join(root, name, 'images'), { recursive: true });
   mkdirSync(join(root, name, 'masks'), { recursive: true });
-  const img = encodeGreyPng(greyImage(8, 8, Float32Array.from({ length: 64 }, (_, i) => (i % 8) / 8)));
+  const img = encodeGreyPng(
+    greyImage(
+      8,
+      8,
+      Float32Array.from({ length: 64 }, (_, i) => (i % 8) / 8),
+    ),
+  );
   const m = { width: 8, height: 8, data: Uint8Array.from({ length: 64 }, (_, i) => (i % 8 >= 3 && i % 8 <= 5 && i >= 16 && i < 48 ? 1 : 0)) };
   for (const [file, what] of Object.entries(files)) {
     if (what !== 'mask') writeFileSync(join(root, name, 'images', file), img);
@@ -114,7 +120,13 @@ describe('dataset folders', () => {
     const ds = right(readDataset(root));
     expect(ds.tasks[0].templates).toEqual([{ pair: 1, prompt: { type: 'bbox', box: [3, 2, 5, 5] } }]);
     expect(templateSplit(ds.tasks[0], 1)).toEqual({ templates: [1], queries: [0, 2] });
-    writeFileSync(path, JSON.stringify([{ image: 'b.png', prompt: { type: 'bbox', box: [3, 2, 5, 5] } }, { image: 'b.png', prompt: { type: 'click', points: [] } }]));
+    writeFileSync(
+      path,
+      JSON.stringify([
+        { image: 'b.png', prompt: { type: 'bbox', box: [3, 2, 5, 5] } },
+        { image: 'b.png', prompt: { type: 'click', points: [] } },
+      ]),
+    );
     expect(message(readDataset(root))).toBe(`${path} ([1].prompt.points): a click prompt needs at least one point`);
     writeFileSync(path, JSON.stringify([{ image: 'zz.png', prompt: { type: 'click', points: [{ x: 1, y: 1 }] } }]));
     expect(message(readDataset(root))).toContain('([0].image): image "zz.png" is not a file in images/');
@@ -189,7 +201,9 @@ describe('training batches', () => {
     for (const s of b.samples) expect(s.template).toBe(s.query);
     expect(Array.from(b.template)).toEqual(Array.from(b.query));
     const some = right(createBatchProvider({ dataset, geometry: g, batchSize: 8, seed: 1, selfTemplateFraction: 0.5 }));
-    const self = Array.from({ length: 6 }, (_, k) => some.batch(k).samples).flat().filter((s) => s.template === s.query).length;
+    const self = Array.from({ length: 6 }, (_, k) => some.batch(k).samples)
+      .flat()
+      .filter((s) => s.template === s.query).length;
     expect(self).toBeGreaterThan(8);
     expect(self).toBeLessThan(40);
     const none = right(createBatchProvider({ dataset, geometry: g, batchSize: 8, seed: 1 }));

@@ -39,7 +39,8 @@ function rleFrame(samples: number[], perPixel: number, bytesPerSample: number): 
   const pixels = samples.length / perPixel;
   const segments: number[][] = [];
   for (let s = 0; s < perPixel; s++) {
-    for (let b = bytesPerSample - 1; b >= 0; b--) segments.push(packBits(Uint8Array.from({ length: pixels }, (_, p) => (samples[p * perPixel + s] >> (8 * b)) & 0xff)));
+    for (let b = bytesPerSample - 1; b >= 0; b--)
+      segments.push(packBits(Uint8Array.from({ length: pixels }, (_, p) => (samples[p * perPixel + s] >> (8 * b)) & 0xff)));
   }
   const header = new Uint32Array(16);
   header[0] = segments.length;
@@ -54,13 +55,22 @@ function rleFrame(samples: number[], perPixel: number, bytesPerSample: number): 
 describe('RLE Lossless', () => {
   it('decodes 8-bit grey, 16-bit signed and 8-bit RGB frames to the original samples', () => {
     const grey = Array.from({ length: 5 * 7 }, (_, i) => (i < 12 ? 9 : (i * 37) % 256));
-    const [g] = right(parseDicom(makeDicom({ rows: 5, cols: 7, pixels: grey, bitsAllocated: 8, transferSyntax: RLE, fragments: [rleFrame(grey, 1, 1)] }), 'g.dcm'));
+    const [g] = right(
+      parseDicom(makeDicom({ rows: 5, cols: 7, pixels: grey, bitsAllocated: 8, transferSyntax: RLE, fragments: [rleFrame(grey, 1, 1)] }), 'g.dcm'),
+    );
     expect(Array.from(g.data)).toEqual(grey);
     const signed = Array.from({ length: 4 * 6 }, (_, i) => (i * 997 - 9000) & 0xffff);
-    const [s] = right(parseDicom(makeDicom({ rows: 4, cols: 6, pixels: signed, signed: true, slope: 1, intercept: 0, transferSyntax: RLE, fragments: [rleFrame(signed, 1, 2)] }), 's.dcm'));
+    const [s] = right(
+      parseDicom(
+        makeDicom({ rows: 4, cols: 6, pixels: signed, signed: true, slope: 1, intercept: 0, transferSyntax: RLE, fragments: [rleFrame(signed, 1, 2)] }),
+        's.dcm',
+      ),
+    );
     expect(Array.from(s.data)).toEqual(signed.map((v) => (v >= 0x8000 ? v - 0x10000 : v)));
     const rgb = Array.from({ length: 3 * 3 * 2 }, (_, i) => (i % 3 === 0 ? 255 : i * 10));
-    const [c] = right(parseDicom(makeDicom({ rows: 2, cols: 3, pixels: rgb, bitsAllocated: 8, samples: 3, transferSyntax: RLE, fragments: [rleFrame(rgb, 3, 1)] }), 'c.dcm'));
+    const [c] = right(
+      parseDicom(makeDicom({ rows: 2, cols: 3, pixels: rgb, bitsAllocated: 8, samples: 3, transferSyntax: RLE, fragments: [rleFrame(rgb, 3, 1)] }), 'c.dcm'),
+    );
     expect(c.data[0]).toBeCloseTo(0.299 * 255 + 0.587 * 10 + 0.114 * 20, 4);
   });
 
@@ -69,10 +79,14 @@ describe('RLE Lossless', () => {
     const coded = frames.map((f) => rleFrame(f, 1, 2));
     const table = coded.reduce<number[]>((a, _, i) => [...a, i === 0 ? 0 : a[i - 1] + 8 + coded[i - 1].length + (coded[i - 1].length % 2)], []);
     for (const offsetTable of [undefined, table]) {
-      const all = right(parseDicom(makeDicom({ rows: 2, cols: 3, pixels: frames.flat(), frames: 3, transferSyntax: RLE, fragments: coded, offsetTable }), 'm.dcm'));
+      const all = right(
+        parseDicom(makeDicom({ rows: 2, cols: 3, pixels: frames.flat(), frames: 3, transferSyntax: RLE, fragments: coded, offsetTable }), 'm.dcm'),
+      );
       expect(all.map((f) => Array.from(f.data))).toEqual(frames);
     }
-    const two = message(parseDicom(makeDicom({ rows: 2, cols: 3, pixels: frames.flat(), frames: 3, transferSyntax: RLE, fragments: coded.slice(0, 2) }), 'x.dcm'));
+    const two = message(
+      parseDicom(makeDicom({ rows: 2, cols: 3, pixels: frames.flat(), frames: 3, transferSyntax: RLE, fragments: coded.slice(0, 2) }), 'x.dcm'),
+    );
     expect(two).toContain('x.dcm (tag (7FE0,0010)): cannot split 2 fragments into 3 frames: no Basic Offset Table');
   });
 
@@ -87,10 +101,14 @@ describe('RLE Lossless', () => {
       return undefined;
     };
     expect(where(() => decodeRleFrame(good.subarray(0, good.length - 2), { rows: 2, cols: 3, samples: 1, bitsAllocated: 8 }, 'frame 0'))).toBe(
-      'frame 0, RLE segment 0: RLE literal run of 6 bytes runs past the segment\'s end',
+      "frame 0, RLE segment 0: RLE literal run of 6 bytes runs past the segment's end",
     );
-    expect(() => decodeRleFrame(good, { rows: 2, cols: 3, samples: 1, bitsAllocated: 16 }, 'frame 0')).toThrow('RLE frame has 1 segments; 1 sample(s) of 16 bits need 2');
-    const msg = message(parseDicom(makeDicom({ rows: 2, cols: 3, pixels: [0], bitsAllocated: 8, transferSyntax: RLE, fragments: [good.subarray(0, 30)] }), 'h.dcm'));
+    expect(() => decodeRleFrame(good, { rows: 2, cols: 3, samples: 1, bitsAllocated: 16 }, 'frame 0')).toThrow(
+      'RLE frame has 1 segments; 1 sample(s) of 16 bits need 2',
+    );
+    const msg = message(
+      parseDicom(makeDicom({ rows: 2, cols: 3, pixels: [0], bitsAllocated: 8, transferSyntax: RLE, fragments: [good.subarray(0, 30)] }), 'h.dcm'),
+    );
     expect(msg).toContain('h.dcm (frame 0, tag (7FE0,0010)): RLE frame of 30 bytes is shorter than its 64-byte header');
   });
 });
@@ -100,7 +118,7 @@ const DCMTK = toolExists('dcmcjpeg') && toolExists('dcmcrle');
 describe.skipIf(!DCMTK)('files compressed by dcmtk (an independent encoder)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'dcm-compressed-'));
   const [W, H] = [37, 23];
-  const ct = Array.from({ length: W * H * 2 }, (_, i) => (Math.round(1000 + 900 * Math.sin(i / 17) + (i % 13) * 5) & 0xfff));
+  const ct = Array.from({ length: W * H * 2 }, (_, i) => Math.round(1000 + 900 * Math.sin(i / 17) + (i % 13) * 5) & 0xfff);
   const source = (name: string, frames: 1 | 2, bits: 8 | 16): string => {
     const pixels = bits === 8 ? ct.map((v) => v >> 4) : ct;
     const file = join(dir, name);
@@ -113,7 +131,10 @@ describe.skipIf(!DCMTK)('files compressed by dcmtk (an independent encoder)', ()
         bitsAllocated: bits,
         bitsStored: bits === 8 ? 8 : 12,
         ...(frames > 1 ? { frames } : {}),
-        tags: [[0x0008, 0x0016, 'UI', '1.2.840.10008.5.1.4.1.1.7'], [0x0008, 0x0018, 'UI', `1.2.3.${frames}.${bits}`]],
+        tags: [
+          [0x0008, 0x0016, 'UI', '1.2.840.10008.5.1.4.1.1.7'],
+          [0x0008, 0x0018, 'UI', `1.2.3.${frames}.${bits}`],
+        ],
       }),
     );
     return file;
@@ -160,10 +181,12 @@ describe.skipIf(!DCMTK)('files compressed by dcmtk (an independent encoder)', ()
     };
     expect(message(parseDicom(withSize(100, 50), 'odd.dcm'))).toBe('odd.dcm (frame 0, tag (7FE0,0010)): JPEG frame is 100×50, the header says 37×23');
     // A frame claiming 60000² (3.6 G pixels) is refused by the pixel limit, not handed to the decoder to allocate.
-    expect(message(parseDicom(withSize(60000, 60000), 'big.dcm'))).toContain('big.dcm (frame 0, tag (7FE0,0010)): JPEG size 60000×60000 (3600000000 pixels) exceeds the pixel limit');
+    expect(message(parseDicom(withSize(60000, 60000), 'big.dcm'))).toContain(
+      'big.dcm (frame 0, tag (7FE0,0010)): JPEG size 60000×60000 (3600000000 pixels) exceeds the pixel limit',
+    );
   });
 
-  it('JPEG Baseline (dcmcjpeg +eb), 8-bit: the original pixels within JPEG\'s error', () => {
+  it("JPEG Baseline (dcmcjpeg +eb), 8-bit: the original pixels within JPEG's error", () => {
     const input = source('in8.dcm', 1, 8);
     const out = join(dir, 'baseline.dcm');
     run('dcmcjpeg', ['+eb', '+q', '95'], input, out);
@@ -178,6 +201,8 @@ describe.skipIf(!DCMTK)('files compressed by dcmtk (an independent encoder)', ()
     const input = source('in-ls.dcm', 1, 16);
     const out = join(dir, 'jpegls.dcm');
     run('dcmcjpls', [], input, out);
-    expect(message(parseDicom(new Uint8Array(readFileSync(out)), out))).toContain(`${out} (tag (0002,0010)): transfer syntax JPEG-LS Lossless (1.2.840.10008.1.2.4.80) is not supported`);
+    expect(message(parseDicom(new Uint8Array(readFileSync(out)), out))).toContain(
+      `${out} (tag (0002,0010)): transfer syntax JPEG-LS Lossless (1.2.840.10008.1.2.4.80) is not supported`,
+    );
   });
 });

@@ -17,7 +17,17 @@ describe('DICOM files', () => {
     ['implicit', IMPLICIT],
   ] as const) {
     it(`reads ${name} VR little endian, skipping an undefined-length sequence`, () => {
-      const bytes = makeDicom({ rows: 2, cols: 3, pixels, transferSyntax: ts, withSequence: true, slope: 2, intercept: -1024, windowCenter: 40, windowWidth: 400 });
+      const bytes = makeDicom({
+        rows: 2,
+        cols: 3,
+        pixels,
+        transferSyntax: ts,
+        withSequence: true,
+        slope: 2,
+        intercept: -1024,
+        windowCenter: 40,
+        windowWidth: 400,
+      });
       const [img] = right(parseDicom(bytes, 'a.dcm'));
       expect([img.width, img.height]).toEqual([3, 2]);
       expect(Array.from(img.data)).toEqual(pixels.map((p) => p * 2 - 1024));
@@ -39,7 +49,11 @@ describe('DICOM files', () => {
     const [inv] = right(parseDicom(makeDicom({ rows: 1, cols: 2, pixels: [10, 20], photometric: 'MONOCHROME1' }), 'i.dcm'));
     expect(inv.data[0]).toBeGreaterThan(inv.data[1]); // low stored values are the bright ones
     const frames = right(parseDicom(makeDicom({ rows: 1, cols: 2, pixels: [1, 2, 3, 4, 5, 6], frames: 3 }), 'f.dcm'));
-    expect(frames.map((f) => Array.from(f.data))).toEqual([[1, 2], [3, 4], [5, 6]]);
+    expect(frames.map((f) => Array.from(f.data))).toEqual([
+      [1, 2],
+      [3, 4],
+      [5, 6],
+    ]);
     expect(frames[2].meta.source).toBe('f.dcm[frame 2]');
   });
 
@@ -48,10 +62,14 @@ describe('DICOM files', () => {
     expect(ls).toContain('l.dcm (tag (0002,0010)): transfer syntax JPEG-LS Lossless (1.2.840.10008.1.2.4.80) is not supported');
     expect(ls).toContain('RLE Lossless, JPEG Baseline, JPEG Lossless, JPEG Lossless SV1');
     expect(ls).toContain('gdcmconv --raw');
-    expect(message(parseDicom(makeDicom({ rows: 1, cols: 1, pixels: [0], transferSyntax: '1.2.840.10008.1.2.4.90', encapsulated: true }), 'k.dcm'))).toContain('JPEG 2000 Lossless (1.2.840.10008.1.2.4.90)');
+    expect(message(parseDicom(makeDicom({ rows: 1, cols: 1, pixels: [0], transferSyntax: '1.2.840.10008.1.2.4.90', encapsulated: true }), 'k.dcm'))).toContain(
+      'JPEG 2000 Lossless (1.2.840.10008.1.2.4.90)',
+    );
     // Encapsulated data under an uncompressed syntax, and native data under a compressed one: both contradictions.
     expect(message(parseDicom(makeDicom({ rows: 1, cols: 1, pixels: [0], encapsulated: true }), 'e.dcm'))).toContain('encapsulated (compressed) pixel data');
-    expect(message(parseDicom(makeDicom({ rows: 1, cols: 1, pixels: [0], transferSyntax: '1.2.840.10008.1.2.5' }), 'r.dcm'))).toContain('RLE Lossless (1.2.840.10008.1.2.5) needs encapsulated Pixel Data');
+    expect(message(parseDicom(makeDicom({ rows: 1, cols: 1, pixels: [0], transferSyntax: '1.2.840.10008.1.2.5' }), 'r.dcm'))).toContain(
+      'RLE Lossless (1.2.840.10008.1.2.5) needs encapsulated Pixel Data',
+    );
   });
 
   it('gives a clear error at every truncation point, never an exception', () => {
@@ -92,7 +110,10 @@ describe('DICOM series folders', () => {
   const writeSeries = (dir: string, uid = '1.2.3', shuffle = [2, 0, 1]) => {
     for (const z of shuffle) {
       // Instance numbers deliberately disagree with the positions: geometry wins.
-      writeFileSync(join(dir, `img${z}.dcm`), makeDicom({ rows: 1, cols: 1, pixels: [z], position: [0, 0, -5 * z], orientation, instanceNumber: z, seriesUid: uid }));
+      writeFileSync(
+        join(dir, `img${z}.dcm`),
+        makeDicom({ rows: 1, cols: 1, pixels: [z], position: [0, 0, -5 * z], orientation, instanceNumber: z, seriesUid: uid }),
+      );
     }
   };
 

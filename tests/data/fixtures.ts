@@ -39,14 +39,29 @@ export function makeNifti(s: NiftiSpec): Uint8Array {
   s.values.forEach((x, i) => {
     const o = 352 + i * bytesPer;
     switch (s.datatype) {
-      case 2: v.setUint8(o, x); break;
-      case 4: v.setInt16(o, x, le); break;
-      case 8: v.setInt32(o, x, le); break;
-      case 16: v.setFloat32(o, x, le); break;
-      case 64: v.setFloat64(o, x, le); break;
-      case 256: v.setInt8(o, x); break;
-      case 512: v.setUint16(o, x, le); break;
-      default: throw new Error(`fixture: datatype ${s.datatype}`);
+      case 2:
+        v.setUint8(o, x);
+        break;
+      case 4:
+        v.setInt16(o, x, le);
+        break;
+      case 8:
+        v.setInt32(o, x, le);
+        break;
+      case 16:
+        v.setFloat32(o, x, le);
+        break;
+      case 64:
+        v.setFloat64(o, x, le);
+        break;
+      case 256:
+        v.setInt8(o, x);
+        break;
+      case 512:
+        v.setUint16(o, x, le);
+        break;
+      default:
+        throw new Error(`fixture: datatype ${s.datatype}`);
     }
   });
   return out;
@@ -78,12 +93,23 @@ export function makeNifti2(s: NiftiSpec & { voxOffset?: number }): Uint8Array {
   s.values.forEach((x, i) => {
     const o = voxOffset + i * bytesPer;
     switch (s.datatype) {
-      case 2: v.setUint8(o, x); break;
-      case 4: v.setInt16(o, x, le); break;
-      case 16: v.setFloat32(o, x, le); break;
-      case 64: v.setFloat64(o, x, le); break;
-      case 512: v.setUint16(o, x, le); break;
-      default: throw new Error(`fixture: datatype ${s.datatype}`);
+      case 2:
+        v.setUint8(o, x);
+        break;
+      case 4:
+        v.setInt16(o, x, le);
+        break;
+      case 16:
+        v.setFloat32(o, x, le);
+        break;
+      case 64:
+        v.setFloat64(o, x, le);
+        break;
+      case 512:
+        v.setUint16(o, x, le);
+        break;
+      default:
+        throw new Error(`fixture: datatype ${s.datatype}`);
     }
   });
   return out;
@@ -183,7 +209,8 @@ export function makeDicom(s: DicomSpec): Uint8Array {
   const meta = concat(metaEls.map((e) => encode(e, true)));
   const groupLength = encode({ group: 2, element: 0, vr: 'UL', value: new Uint8Array(new Uint32Array([meta.length]).buffer) }, true);
   const els: El[] = [];
-  const add = (group: number, element: number, vr: string, value: Uint8Array, undefinedLength = false) => els.push({ group, element, vr, value, undefinedLength });
+  const add = (group: number, element: number, vr: string, value: Uint8Array, undefinedLength = false) =>
+    els.push({ group, element, vr, value, undefinedLength });
   add(0x0008, 0x0060, 'CS', str('MR'));
   if (s.withSequence) {
     // (0008,1140) Referenced Image Sequence: undefined length, one undefined-length item holding a nested tag.

@@ -34,11 +34,27 @@ const volume = (f: (x: number, y: number, z: number) => number): Uint8Array => {
 const dir = mkdtempSync(join(tmpdir(), 'from-labels-'));
 const imagePath = join(dir, 'image.nii');
 const labelsPath = join(dir, 'labels.nii');
-writeFileSync(imagePath, volume((x, y, z) => (label(x, y, z) === 5 || label(x, y, z) === 1005 ? 200 : label(x, y, z) === 7 ? 60 : inBrain(x, y, z) ? 120 : 0)));
+writeFileSync(
+  imagePath,
+  volume((x, y, z) => (label(x, y, z) === 5 || label(x, y, z) === 1005 ? 200 : label(x, y, z) === 7 ? 60 : inBrain(x, y, z) ? 120 : 0)),
+);
 writeFileSync(labelsPath, volume(label));
 
 const build = (out: string, extra: Partial<Parameters<typeof datasetFromLabels>[0]> = {}) =>
-  datasetFromLabels({ image: imagePath, labels: labelsPath, out, planes: ['axial', 'coronal'], size: 32, minPixels: 6, minSlices: 3, maxSlices: 6, holdout: ['7'], sliceHoldout: 0.3, seed: 1, ...extra });
+  datasetFromLabels({
+    image: imagePath,
+    labels: labelsPath,
+    out,
+    planes: ['axial', 'coronal'],
+    size: 32,
+    minPixels: 6,
+    minSlices: 3,
+    maxSlices: 6,
+    holdout: ['7'],
+    sliceHoldout: 0.3,
+    seed: 1,
+    ...extra,
+  });
 
 describe('label groups', () => {
   const vol = right(readVolume(labelsPath));
@@ -61,7 +77,9 @@ describe('label groups', () => {
       ['putamen', [5, 1005]],
       ['septum', [7]],
     ]);
-    expect(message(parseLabelNames('5 a\nfive b\n', 'names.txt'))).toBe('names.txt (line 2): expected "LABEL NAME" with a positive whole-number label, got "five b"');
+    expect(message(parseLabelNames('5 a\nfive b\n', 'names.txt'))).toBe(
+      'names.txt (line 2): expected "LABEL NAME" with a positive whole-number label, got "five b"',
+    );
     expect(message(parseLabelNames('5 a\n5 b\n', 'names.txt'))).toBe('names.txt (line 2): label 5 is listed twice');
   });
 
@@ -145,7 +163,11 @@ describe('dataset from-labels', () => {
     expect(meta.counts).toMatchObject({ labels: 4, structures: 3, usable: 2, tooSmall: 1 });
     const again = join(dir, 'ds2');
     right(build(again));
-    const files = (root: string): string[] => readdirSync(root, { recursive: true, withFileTypes: true }).filter((d) => d.isFile()).map((d) => join(d.parentPath, d.name).slice(root.length)).sort();
+    const files = (root: string): string[] =>
+      readdirSync(root, { recursive: true, withFileTypes: true })
+        .filter((d) => d.isFile())
+        .map((d) => join(d.parentPath, d.name).slice(root.length))
+        .sort();
     expect(files(again)).toEqual(files(out));
     for (const f of files(out)) expect(readFileSync(join(again, f)).equals(readFileSync(join(out, f))), f).toBe(true);
   });
@@ -163,15 +185,39 @@ describe('dataset from-labels', () => {
   it('runs as `oneprompt dataset from-labels`, with a progress line per stage and a summary', async () => {
     const io = recordingIO();
     const cliOut = join(dir, 'cli');
-    const code = await main(['dataset', 'from-labels', '--image', imagePath, '--labels', labelsPath, '--out', cliOut, '--plane', 'all', '--size', '32', '--min-pixels', '6', '--min-slices', '3', '--holdout', '7', '--seed', '1'], io);
-    expect(code, io.stderr.join("")).toBe(0);
-    expect(io.stdout.join("\n")).toContain('2 structures (1 too small at 32×32 left out)');
-    expect(io.stdout.join("\n")).toContain('held-out structures: label-0007');
-    expect(io.stderr.join("")).toMatch(/from-labels: measure axial: \d+\/16 slices/);
+    const code = await main(
+      [
+        'dataset',
+        'from-labels',
+        '--image',
+        imagePath,
+        '--labels',
+        labelsPath,
+        '--out',
+        cliOut,
+        '--plane',
+        'all',
+        '--size',
+        '32',
+        '--min-pixels',
+        '6',
+        '--min-slices',
+        '3',
+        '--holdout',
+        '7',
+        '--seed',
+        '1',
+      ],
+      io,
+    );
+    expect(code, io.stderr.join('')).toBe(0);
+    expect(io.stdout.join('\n')).toContain('2 structures (1 too small at 32×32 left out)');
+    expect(io.stdout.join('\n')).toContain('held-out structures: label-0007');
+    expect(io.stderr.join('')).toMatch(/from-labels: measure axial: \d+\/16 slices/);
     expect(right(readDataset(cliOut)).split!.heldout).toEqual(['label-0007-axial', 'label-0007-coronal', 'label-0007-sagittal']);
     const bad = recordingIO();
     expect(await main(['dataset', 'from-labels', '--image', imagePath, '--labels', labelsPath, '--out', cliOut], bad)).toBe(1);
-    expect(bad.stderr.join("")).toContain('the folder is not empty');
+    expect(bad.stderr.join('')).toContain('the folder is not empty');
   });
 
   it('adds large targets (brain, hemispheres, regions) as training tasks, regions free of held-out voxels', () => {
@@ -195,7 +241,7 @@ describe('dataset from-labels', () => {
     }
     // Radiological display: the patient's left (label 5, x < 0 in RAS) is on the image's right.
     let [leftCols, rightCols] = [0, 0];
-    for (let i = 0; i < left.data.length; i++) if (left.data[i]) (i % 32 >= 16 ? (leftCols += 1) : (rightCols += 1));
+    for (let i = 0; i < left.data.length; i++) if (left.data[i]) i % 32 >= 16 ? (leftCols += 1) : (rightCols += 1);
     expect(leftCols).toBeGreaterThan(rightCols);
   });
 
@@ -206,6 +252,8 @@ describe('dataset from-labels', () => {
     expect(await summary('structures')).toMatch(/: 2 training task\(s\)/);
     expect(await summary('all')).toMatch(/: 10 training task\(s\)/);
     expect(onePromptTask('tiny', { targets: 'large' }).name).toBe('tiny+targets=large');
-    await expect(async () => onePromptTask('tiny', { targets: 'large' }).data(join(dir, 'ds-validation'), 2)).rejects.toThrow(/no training task is a large target/);
+    await expect(async () => onePromptTask('tiny', { targets: 'large' }).data(join(dir, 'ds-validation'), 2)).rejects.toThrow(
+      /no training task is a large target/,
+    );
   });
 });

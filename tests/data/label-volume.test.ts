@@ -11,7 +11,14 @@ import { allSlices, PLANES, type Volume } from '../../src/app/data/nifti.js';
 
 const dims = [5, 4, 3] as const;
 const n = dims[0] * dims[1] * dims[2];
-const volumeWith = (affine: number[]): Volume => ({ source: 'v', dims, spacing: [1, 1, 1], data: Float32Array.from({ length: n }, (_, i) => i), affine, volumeCount: 1 });
+const volumeWith = (affine: number[]): Volume => ({
+  source: 'v',
+  dims,
+  spacing: [1, 1, 1],
+  data: Float32Array.from({ length: n }, (_, i) => i),
+  affine,
+  volumeCount: 1,
+});
 
 describe('slices → label volume', () => {
   const affines: Record<string, number[]> = {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { readImage, readMask, detectFormat } from '../../src/app/data/load.js';
-import { encodeGreyPng, } from '../../src/app/data/png.js';
+import { encodeGreyPng } from '../../src/app/data/png.js';
 import { greyImage } from '../../src/app/data/image.js';
 import { resizeBilinear, resizeMask, resizePlaneBilinear, squarePixelSize } from '../../src/app/data/resize.js';
 import { normaliseMinMax, normaliseWindow, ctWindows } from '../../src/app/data/intensity.js';
@@ -67,7 +67,11 @@ describe('resize and normalise', () => {
     expect(Array.from(normaliseMinMax(img).data)).toEqual([0, 1000 / 4000, 1040 / 4000, 1240 / 4000, 1].map(Math.fround));
     expect(Array.from(normaliseWindow(img, ctWindows['soft-tissue']).data)).toEqual([0, 0.4, 0.5, 1, 1].map(Math.fround));
     expect(normaliseMinMax(greyImage(2, 1, Float32Array.from([7, 7]))).data.every((v) => v === 0)).toBe(true);
-    const spiky = greyImage(100, 1, Float32Array.from({ length: 100 }, (_, i) => (i === 99 ? 1e6 : i)));
+    const spiky = greyImage(
+      100,
+      1,
+      Float32Array.from({ length: 100 }, (_, i) => (i === 99 ? 1e6 : i)),
+    );
     expect(normaliseMinMax(spiky, 0, 98).data[50]).toBeGreaterThan(0.45);
   });
 });
@@ -75,15 +79,32 @@ describe('resize and normalise', () => {
 describe('model inputs', () => {
   it('stacks a batch with the documented shapes and brings logits back to the image size', () => {
     const g = { size: 8, points: 4 };
-    const img = greyImage(16, 12, Float32Array.from({ length: 192 }, (_, i) => i));
+    const img = greyImage(
+      16,
+      12,
+      Float32Array.from({ length: 192 }, (_, i) => i),
+    );
     const plane = imageToInput(img, 8);
     expect(plane).toHaveLength(64);
     expect(Math.min(...plane)).toBeGreaterThanOrEqual(0);
     expect(Math.max(...plane)).toBeLessThanOrEqual(1);
     const prompt = right(encodePrompt({ type: 'click', points: [{ x: 3, y: 4, label: 1 }] }, img, g));
-    const batch = stackBatch([{ query: plane, template: plane, prompt }, { query: plane, template: plane, prompt }], g);
+    const batch = stackBatch(
+      [
+        { query: plane, template: plane, prompt },
+        { query: plane, template: plane, prompt },
+      ],
+      g,
+    );
     const dims = inputDims(2, g);
-    expect(dims).toEqual({ query: [2, 1, 8, 8], template: [2, 1, 8, 8], prompt_points: [2, 4, 2], prompt_labels: [2, 4], prompt_mask: [2, 1, 8, 8], prompt_type: [2, 4] });
+    expect(dims).toEqual({
+      query: [2, 1, 8, 8],
+      template: [2, 1, 8, 8],
+      prompt_points: [2, 4, 2],
+      prompt_labels: [2, 4],
+      prompt_mask: [2, 1, 8, 8],
+      prompt_type: [2, 4],
+    });
     for (const [name, d] of Object.entries(dims)) expect(batch[name as keyof typeof dims]).toHaveLength(d.reduce((a, b) => a * b, 1));
     // Logits positive on the left half → mask on the left half of the original 16×12 image.
     const logits = Float32Array.from({ length: 128 }, (_, i) => (i % 8 < 4 ? 3 : -3));

@@ -15,8 +15,16 @@ import { python, pythonHas } from './python-oracle.js';
 
 /** 3×4 affine: rotation about z by `az`, then about x by `ax` (radians), voxel sizes, optional x flip, offset. */
 function affineOf(az: number, ax: number, sizes: readonly number[], flipX: boolean, offset: readonly number[]): number[] {
-  const Rz = [[Math.cos(az), -Math.sin(az), 0], [Math.sin(az), Math.cos(az), 0], [0, 0, 1]];
-  const Rx = [[1, 0, 0], [0, Math.cos(ax), -Math.sin(ax)], [0, Math.sin(ax), Math.cos(ax)]];
+  const Rz = [
+    [Math.cos(az), -Math.sin(az), 0],
+    [Math.sin(az), Math.cos(az), 0],
+    [0, 0, 1],
+  ];
+  const Rx = [
+    [1, 0, 0],
+    [0, Math.cos(ax), -Math.sin(ax)],
+    [0, Math.sin(ax), Math.cos(ax)],
+  ];
   const R = Rz.map((row) => [0, 1, 2].map((j) => row.reduce((a, v, k) => a + v * Rx[k][j], 0)));
   return [0, 1, 2].flatMap((i) => [R[i][0] * sizes[0] * (flipX ? -1 : 1), R[i][1] * sizes[1], R[i][2] * sizes[2], offset[i]]);
 }

@@ -87,12 +87,54 @@ describe('NIfTI errors', () => {
       void offset;
       return b;
     };
-    expect(message(parseNifti(patch(344, (v) => v.setUint8(344, 0x41)), 'm.nii'))).toBe('m.nii (offset 344): bad magic "A+1\\u0000" (expected "n+1")');
-    expect(message(parseNifti(patch(40, (v) => v.setInt16(40, 9, true)), 'd.nii'))).toContain('(offset 40): dim[0] = 9 must be between 1 and 7');
-    expect(message(parseNifti(patch(70, (v) => v.setInt16(70, 32, true)), 'c.nii'))).toContain('datatype complex64 (32) is not supported');
-    expect(message(parseNifti(patch(72, (v) => v.setInt16(72, 8, true)), 'b.nii'))).toContain('bitpix 8 does not match datatype int16');
-    expect(message(parseNifti(patch(0, (v) => v.setInt32(0, 540, true)), 'n2.nii'))).toContain('NIfTI-2');
-    expect(message(parseNifti(patch(42, (v) => v.setInt16(44, 0, true)), 'z.nii'))).toContain('dim[2] = 0 must be at least 1');
+    expect(
+      message(
+        parseNifti(
+          patch(344, (v) => v.setUint8(344, 0x41)),
+          'm.nii',
+        ),
+      ),
+    ).toBe('m.nii (offset 344): bad magic "A+1\\u0000" (expected "n+1")');
+    expect(
+      message(
+        parseNifti(
+          patch(40, (v) => v.setInt16(40, 9, true)),
+          'd.nii',
+        ),
+      ),
+    ).toContain('(offset 40): dim[0] = 9 must be between 1 and 7');
+    expect(
+      message(
+        parseNifti(
+          patch(70, (v) => v.setInt16(70, 32, true)),
+          'c.nii',
+        ),
+      ),
+    ).toContain('datatype complex64 (32) is not supported');
+    expect(
+      message(
+        parseNifti(
+          patch(72, (v) => v.setInt16(72, 8, true)),
+          'b.nii',
+        ),
+      ),
+    ).toContain('bitpix 8 does not match datatype int16');
+    expect(
+      message(
+        parseNifti(
+          patch(0, (v) => v.setInt32(0, 540, true)),
+          'n2.nii',
+        ),
+      ),
+    ).toContain('NIfTI-2');
+    expect(
+      message(
+        parseNifti(
+          patch(42, (v) => v.setInt16(44, 0, true)),
+          'z.nii',
+        ),
+      ),
+    ).toContain('dim[2] = 0 must be at least 1');
     expect(message(parseNifti(makeNifti({ dims: [1, 1, 1], datatype: 2, bitpix: 8, values: [1], magic: 'ni1\0' }), 'h.hdr'))).toContain('.hdr/.img pair');
   });
 
@@ -101,7 +143,7 @@ describe('NIfTI errors', () => {
     const gz = gzipSync(good);
     writeFileSync(join(dir, 'v.nii.gz'), gz);
     writeFileSync(join(dir, 'cut.nii.gz'), gz.subarray(0, gz.length - 20));
-    const img = right(readImage(join(dir, 'v.nii.gz'), { plane: 'coronal', slice: 0, }));
+    const img = right(readImage(join(dir, 'v.nii.gz'), { plane: 'coronal', slice: 0 }));
     expect([img.width, img.height]).toEqual([4, 2]);
     expect(right(readImages(join(dir, 'v.nii.gz'), { plane: 'sagittal' }))).toHaveLength(4);
     expect(message(readImage(join(dir, 'cut.nii.gz')))).toContain('gzip stream is truncated or corrupt');
@@ -153,7 +195,9 @@ describe('NIfTI-2: the same reader, rules and limits as NIfTI-1', () => {
 
   it('is held to the voxel limit before anything is allocated, and to what the file holds', () => {
     const huge = makeNifti2({ dims: [100000, 100000, 100000], datatype: 2, bitpix: 8, values: [] });
-    expect(message(parseNifti(huge, 'huge.nii'))).toBe('huge.nii (offset 24): volume 100000×100000×100000 (1000000000000000 voxels) exceeds the voxel limit: the limit is 67.1 M voxels (67108864); raise it with --max-voxels if the volume is real');
+    expect(message(parseNifti(huge, 'huge.nii'))).toBe(
+      'huge.nii (offset 24): volume 100000×100000×100000 (1000000000000000 voxels) exceeds the voxel limit: the limit is 67.1 M voxels (67108864); raise it with --max-voxels if the volume is real',
+    );
     const before = setLoadLimits({ maxVoxels: 10 });
     try {
       expect(message(parseNifti(makeNifti2(spec), 'v.nii'))).toContain('volume 4×3×2 (24 voxels) exceeds the voxel limit');
@@ -172,14 +216,67 @@ describe('NIfTI-2: the same reader, rules and limits as NIfTI-1', () => {
       write(new DataView(b.buffer));
       return b;
     };
-    expect(message(parseNifti(patch((v) => v.setUint8(6, 0x41)), 'm.nii'))).toBe('m.nii (offset 4): bad magic "n+A\\u0000" (expected "n+2")');
-    expect(message(parseNifti(patch((v) => v.setBigInt64(16, 9n, true)), 'd.nii'))).toBe('d.nii (offset 16): NIfTI-2 dim[0] = 9 must be between 1 and 7');
-    expect(message(parseNifti(patch((v) => v.setBigInt64(32, 0n, true)), 'z.nii'))).toBe('z.nii (offset 32): NIfTI-2 dim[2] = 0 must be at least 1');
-    expect(message(parseNifti(patch((v) => v.setBigInt64(32, 2n ** 62n, true)), 'o.nii'))).toBe('o.nii (offset 32): NIfTI-2 dim[2] 4611686018427387904 is out of range');
-    expect(message(parseNifti(patch((v) => v.setInt16(12, 32, true)), 'c.nii'))).toBe('c.nii (offset 12): datatype complex64 (32) is not supported');
-    expect(message(parseNifti(patch((v) => v.setInt16(14, 8, true)), 'b.nii'))).toBe('b.nii (offset 14): bitpix 8 does not match datatype int16 (16 bits)');
-    expect(message(parseNifti(patch((v) => v.setBigInt64(168, 348n, true)), 'x.nii'))).toBe('x.nii (offset 168): vox_offset 348 must be a whole number of bytes >= 540');
-    expect(message(parseNifti(good.subarray(0, 560), 't.nii'))).toContain('t.nii (offset 544): truncated voxel data: the header declares 4×3×2 int16 voxels (48 bytes for volume 0 from offset 544), but only 16 bytes follow');
-    expect(message(parseNifti(good.subarray(0, 300), 'h.nii'))).toContain('truncated NIfTI-2 header: the 540-byte header needs 540 bytes at offset 0, but the file has 300 bytes');
+    expect(
+      message(
+        parseNifti(
+          patch((v) => v.setUint8(6, 0x41)),
+          'm.nii',
+        ),
+      ),
+    ).toBe('m.nii (offset 4): bad magic "n+A\\u0000" (expected "n+2")');
+    expect(
+      message(
+        parseNifti(
+          patch((v) => v.setBigInt64(16, 9n, true)),
+          'd.nii',
+        ),
+      ),
+    ).toBe('d.nii (offset 16): NIfTI-2 dim[0] = 9 must be between 1 and 7');
+    expect(
+      message(
+        parseNifti(
+          patch((v) => v.setBigInt64(32, 0n, true)),
+          'z.nii',
+        ),
+      ),
+    ).toBe('z.nii (offset 32): NIfTI-2 dim[2] = 0 must be at least 1');
+    expect(
+      message(
+        parseNifti(
+          patch((v) => v.setBigInt64(32, 2n ** 62n, true)),
+          'o.nii',
+        ),
+      ),
+    ).toBe('o.nii (offset 32): NIfTI-2 dim[2] 4611686018427387904 is out of range');
+    expect(
+      message(
+        parseNifti(
+          patch((v) => v.setInt16(12, 32, true)),
+          'c.nii',
+        ),
+      ),
+    ).toBe('c.nii (offset 12): datatype complex64 (32) is not supported');
+    expect(
+      message(
+        parseNifti(
+          patch((v) => v.setInt16(14, 8, true)),
+          'b.nii',
+        ),
+      ),
+    ).toBe('b.nii (offset 14): bitpix 8 does not match datatype int16 (16 bits)');
+    expect(
+      message(
+        parseNifti(
+          patch((v) => v.setBigInt64(168, 348n, true)),
+          'x.nii',
+        ),
+      ),
+    ).toBe('x.nii (offset 168): vox_offset 348 must be a whole number of bytes >= 540');
+    expect(message(parseNifti(good.subarray(0, 560), 't.nii'))).toContain(
+      't.nii (offset 544): truncated voxel data: the header declares 4×3×2 int16 voxels (48 bytes for volume 0 from offset 544), but only 16 bytes follow',
+    );
+    expect(message(parseNifti(good.subarray(0, 300), 'h.nii'))).toContain(
+      'truncated NIfTI-2 header: the 540-byte header needs 540 bytes at offset 0, but the file has 300 bytes',
+    );
   });
 });

@@ -11,7 +11,15 @@ import { luminance } from '../../src/app/data/image.js';
 
 const CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
 const DEPTHS: Record<number, number[]> = { 0: [1, 2, 4, 8, 16], 2: [8, 16], 3: [1, 2, 4, 8], 4: [8, 16], 6: [8, 16] };
-const ADAM7 = [[0, 0, 8, 8], [4, 0, 8, 8], [0, 4, 4, 8], [2, 0, 4, 4], [0, 2, 2, 4], [1, 0, 2, 2], [0, 1, 1, 2]];
+const ADAM7 = [
+  [0, 0, 8, 8],
+  [4, 0, 8, 8],
+  [0, 4, 4, 8],
+  [2, 0, 4, 4],
+  [0, 2, 2, 4],
+  [1, 0, 2, 2],
+  [0, 1, 1, 2],
+];
 
 const crc32 = (b: Uint8Array): number => {
   let c = ~0;
@@ -130,13 +138,24 @@ const spec: fc.Arbitrary<Spec> = fc
       const max = r.colorType === 3 ? 0 : 2 ** bitDepth - 1;
       const paletteSize = r.colorType === 3 ? fc.integer({ min: 1, max: 2 ** bitDepth }) : fc.constant(0);
       return paletteSize.chain((n) =>
-        fc.record({
-          palette: fc.array(fc.tuple(fc.integer({ min: 0, max: 255 }), fc.integer({ min: 0, max: 255 }), fc.integer({ min: 0, max: 255 })), { minLength: n, maxLength: n }),
-          samples: fc.array(
-            fc.array(fc.array(fc.integer({ min: 0, max: r.colorType === 3 ? Math.max(0, n - 1) : max }), { minLength: CHANNELS[r.colorType], maxLength: CHANNELS[r.colorType] }), { minLength: r.width, maxLength: r.width }),
-            { minLength: r.height, maxLength: r.height },
-          ),
-        }).map((x) => ({ ...r, bitDepth, palette: x.palette as number[][], samples: x.samples })),
+        fc
+          .record({
+            palette: fc.array(fc.tuple(fc.integer({ min: 0, max: 255 }), fc.integer({ min: 0, max: 255 }), fc.integer({ min: 0, max: 255 })), {
+              minLength: n,
+              maxLength: n,
+            }),
+            samples: fc.array(
+              fc.array(
+                fc.array(fc.integer({ min: 0, max: r.colorType === 3 ? Math.max(0, n - 1) : max }), {
+                  minLength: CHANNELS[r.colorType],
+                  maxLength: CHANNELS[r.colorType],
+                }),
+                { minLength: r.width, maxLength: r.width },
+              ),
+              { minLength: r.height, maxLength: r.height },
+            ),
+          })
+          .map((x) => ({ ...r, bitDepth, palette: x.palette as number[][], samples: x.samples })),
       );
     }),
   );
@@ -162,7 +181,9 @@ describe('PNG decoding (our own, on the bounded inflater)', () => {
           const bytes = encode(s);
           const ref = PNG.sync.read(Buffer.from(bytes), { skipRescale: true });
           const grey = s.colorType === 0 || s.colorType === 4;
-          const want = Array.from({ length: s.width * s.height }, (_, i) => (grey ? ref.data[4 * i] : Math.fround(luminance(ref.data[4 * i], ref.data[4 * i + 1], ref.data[4 * i + 2]))));
+          const want = Array.from({ length: s.width * s.height }, (_, i) =>
+            grey ? ref.data[4 * i] : Math.fround(luminance(ref.data[4 * i], ref.data[4 * i + 1], ref.data[4 * i + 2])),
+          );
           const r = decodePng(bytes, 'p.png');
           expect(E.isRight(r) && Array.from(r.right.data)).toEqual(want);
         },
@@ -172,7 +193,20 @@ describe('PNG decoding (our own, on the bounded inflater)', () => {
   });
 
   it('refuses a palette index past the palette', () => {
-    const s: Spec = { width: 2, height: 1, colorType: 3, bitDepth: 8, interlaced: false, samples: [[[0], [3]]], palette: [[1, 2, 3], [4, 5, 6]], filters: [0], idatSplit: 100 };
+    const s: Spec = {
+      width: 2,
+      height: 1,
+      colorType: 3,
+      bitDepth: 8,
+      interlaced: false,
+      samples: [[[0], [3]]],
+      palette: [
+        [1, 2, 3],
+        [4, 5, 6],
+      ],
+      filters: [0],
+      idatSplit: 100,
+    };
     const r = decodePng(encode(s), 'p.png');
     expect(E.isLeft(r) && r.left.message).toBe('corrupt PNG data: palette index 3 in scanline 0, but the palette has 2 entries');
   });

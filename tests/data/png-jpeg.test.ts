@@ -51,7 +51,13 @@ describe('PNG', () => {
   });
 
   it('gives a clear error for every truncation point, never an exception', () => {
-    const bytes = encodeGreyPng(greyImage(16, 16, Float32Array.from({ length: 256 }, (_, i) => (i * 37) % 256 / 255)));
+    const bytes = encodeGreyPng(
+      greyImage(
+        16,
+        16,
+        Float32Array.from({ length: 256 }, (_, i) => ((i * 37) % 256) / 255),
+      ),
+    );
     for (let cut = 0; cut < bytes.length; cut += 3) {
       const r = decodePng(bytes.subarray(0, cut), 'cut.png');
       expect(E.isLeft(r), `cut at ${cut}`).toBe(true);

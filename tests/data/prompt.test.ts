@@ -19,7 +19,13 @@ const check = (text: string): E.Either<DataError, Prompt> =>
 describe('prompt JSON', () => {
   it('accepts the four documented forms', () => {
     const click = right(check('{"type":"click","points":[{"x":10,"y":20,"label":1},{"x":0,"y":49,"label":0}]}'));
-    expect(click).toEqual({ type: 'click', points: [{ x: 10, y: 20, label: 1 }, { x: 0, y: 49, label: 0 }] });
+    expect(click).toEqual({
+      type: 'click',
+      points: [
+        { x: 10, y: 20, label: 1 },
+        { x: 0, y: 49, label: 0 },
+      ],
+    });
     expect(right(check('{"type":"bbox","box":[1,2,99,49]}'))).toEqual({ type: 'bbox', box: [1, 2, 99, 49] });
     const doodle = right(check('{"type":"doodle","strokes":[{"label":1,"points":[[1,1],[5,5]]},{"label":0,"points":[[9,9]]}]}'));
     expect(doodle.type === 'doodle' && doodle.strokes.length).toBe(2);
@@ -32,7 +38,9 @@ describe('prompt JSON', () => {
     expect(message(check('{"type":"click","points":[{"x":1,"y":1},{"x":100,"y":3}]}'))).toBe(
       'p.json (points[1]): point (100, 3) is outside the 100×50 template (x in 0..99, y in 0..49)',
     );
-    expect(message(check('{"type":"doodle","strokes":[{"label":1,"points":[[1,1]]},{"label":1,"points":[]}]}'))).toBe('p.json (strokes[1].points): stroke 1 is empty');
+    expect(message(check('{"type":"doodle","strokes":[{"label":1,"points":[[1,1]]},{"label":1,"points":[]}]}'))).toBe(
+      'p.json (strokes[1].points): stroke 1 is empty',
+    );
     expect(message(check('{"type":"doodle","strokes":[{"points":[[1,1],[3,60]]}]}'))).toContain('(strokes[0].points[1]): point (3, 60) is outside');
     expect(message(check('{"type":"circle","r":3}'))).toBe('p.json (type): unknown prompt type "circle" (expected click, bbox, doodle, seglab)');
     expect(message(check('{"type":"bbox","box":[50,2,10,40]}'))).toContain('x2 (10) is left of x1 (50)');
@@ -86,7 +94,19 @@ describe('prompt tensors', () => {
   const g = { size: 8, points: 6 };
 
   it('encodes clicks with normalised pixel centres and roles 1/2, padding 0', () => {
-    const t = right(encodePrompt({ type: 'click', points: [{ x: 0, y: 49, label: 1 }, { x: 99, y: 0, label: 0 }] }, size, g));
+    const t = right(
+      encodePrompt(
+        {
+          type: 'click',
+          points: [
+            { x: 0, y: 49, label: 1 },
+            { x: 99, y: 0, label: 0 },
+          ],
+        },
+        size,
+        g,
+      ),
+    );
     expect(Array.from(t.points.subarray(0, 4))).toEqual([0.5 / 100, 49.5 / 50, 99.5 / 100, 0.5 / 50].map(Math.fround));
     expect(Array.from(t.labels)).toEqual([1, 2, 0, 0, 0, 0]);
     expect(Array.from(t.type)).toEqual([1, 0, 0, 0]);
@@ -106,15 +126,37 @@ describe('prompt tensors', () => {
     // Stroke A: length 30 (two segments), stroke B: length 10, stroke C: a single point. Budget 8:
     // C keeps 1, the spare 5 are shared 30:10 → A gets 1 + 3.75, B 1 + 1.25 → largest remainder: A 5, B 2.
     const strokes = [
-      { label: 1 as const, points: [[0, 0], [20, 0], [20, 10]] as [number, number][] },
-      { label: 0 as const, points: [[0, 5], [10, 5]] as [number, number][] },
+      {
+        label: 1 as const,
+        points: [
+          [0, 0],
+          [20, 0],
+          [20, 10],
+        ] as [number, number][],
+      },
+      {
+        label: 0 as const,
+        points: [
+          [0, 5],
+          [10, 5],
+        ] as [number, number][],
+      },
       { label: 1 as const, points: [[3, 3]] as [number, number][] },
     ];
     const pts = resampleStrokes(strokes, 8);
     expect(pts).toHaveLength(8);
     expect(pts.filter((p) => p.role === 1)).toHaveLength(6);
-    expect(pts.slice(0, 5).map((p) => [p.x, p.y])).toEqual([[3, 0], [9, 0], [15, 0], [20, 1], [20, 7]]);
-    expect(pts.slice(5, 7).map((p) => [p.x, p.y])).toEqual([[2.5, 5], [7.5, 5]]);
+    expect(pts.slice(0, 5).map((p) => [p.x, p.y])).toEqual([
+      [3, 0],
+      [9, 0],
+      [15, 0],
+      [20, 1],
+      [20, 7],
+    ]);
+    expect(pts.slice(5, 7).map((p) => [p.x, p.y])).toEqual([
+      [2.5, 5],
+      [7.5, 5],
+    ]);
     expect(pts[7]).toEqual({ x: 3, y: 3, role: 1 });
     const t = right(encodePrompt({ type: 'doodle', strokes }, size, { size: 8, points: 8 }));
     expect(Array.from(t.labels)).toEqual([1, 1, 1, 1, 1, 2, 2, 1]);

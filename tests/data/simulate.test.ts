@@ -111,7 +111,12 @@ describe('prompt simulation', () => {
       for (let y = 0; y < m.height; y++) for (let x = 0; x < m.width; x++) if (at(m, x, y) && x >= x1 && x <= x2 && y >= y1 && y <= y2) inBox++;
       expect(inBox, name).toBe(maskArea(m));
       // Tight: every side touches the mask.
-      expect([0, 1, 2, 3].every((s) => Array.from({ length: m.width * m.height }).some((_, i) => m.data[i] && [i % m.width, Math.floor(i / m.width)][s % 2] === o.box[s])), name).toBe(true);
+      expect(
+        [0, 1, 2, 3].every((s) =>
+          Array.from({ length: m.width * m.height }).some((_, i) => m.data[i] && [i % m.width, Math.floor(i / m.width)][s % 2] === o.box[s]),
+        ),
+        name,
+      ).toBe(true);
       for (let seed = 0; seed < 10; seed++) {
         const h = sim(m, 'bbox', 'high', seed);
         if (h.type !== 'bbox') throw new Error();
@@ -185,7 +190,13 @@ describe('prompt simulation', () => {
   });
 
   it('refuses an empty mask', () => {
-    const r = simulatePrompt(maskOf(8, 8, () => false), 'click', 'oracle', mulberry32(1), 'm.png');
+    const r = simulatePrompt(
+      maskOf(8, 8, () => false),
+      'click',
+      'oracle',
+      mulberry32(1),
+      'm.png',
+    );
     expect(E.isLeft(r) && r.left.message).toBe('cannot simulate a click prompt: the mask has no foreground pixels');
   });
 });

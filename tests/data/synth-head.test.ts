@@ -43,7 +43,10 @@ describe('synthetic head scenes', () => {
         expect(inside(brain, head), where).toBe(true);
         expect(inside(scalp, head), where).toBe(true);
         expect(inside(ventricles, brain), where).toBe(true);
-        expect(brain.data.some((v, k) => v && scalp.data[k]), where).toBe(false);
+        expect(
+          brain.data.some((v, k) => v && scalp.data[k]),
+          where,
+        ).toBe(false);
         // The brain is the large structure the shape scenes lack: at least a fifth of the image, at most the head.
         expect(maskArea(brain), where).toBeGreaterThan(0.2 * 0.2 * Math.PI * SIZE * SIZE * 0.5);
         expect(maskArea(head), where).toBeLessThan(SIZE * SIZE * 0.9);

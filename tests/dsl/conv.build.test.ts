@@ -28,12 +28,20 @@ describe('symbolic dims: the type level and the build-time rule write the same e
     sameAtBothLevels(conv2d(x, input('w2', [8, 3, 2, 2]), undefined, { stride: 2 }), ['B', 8, 'floor((H-2)/2)+1', 'floor((W-2)/2)+1'], true);
     sameAtBothLevels(conv2d(x, input('w1', [8, 3, 1, 1]), undefined, { stride: [2, 3], padding: 1 }), ['B', 8, 'floor((H+1)/2)+1', 'floor((W+1)/3)+1'], true);
     sameAtBothLevels(conv2d(x, input('w2', [8, 3, 2, 2]), undefined, { stride: 2, padding: 1 }), ['B', 8, 'floor(H/2)+1', 'floor(W/2)+1'], true);
-    sameAtBothLevels(conv2d(x, input('w3', [8, 3, 3, 3]), undefined, { dilation: [3, 2], padding: [1, 0], stride: [1, 4] }), ['B', 8, 'H-4', 'floor((W-5)/4)+1'], true);
+    sameAtBothLevels(
+      conv2d(x, input('w3', [8, 3, 3, 3]), undefined, { dilation: [3, 2], padding: [1, 0], stride: [1, 4] }),
+      ['B', 8, 'H-4', 'floor((W-5)/4)+1'],
+      true,
+    );
   });
   it('convTranspose2d', () => {
     const lat = input('lat', ['B', 3, 'H', 'W']);
     sameAtBothLevels(convTranspose2d(lat, input('t2', [3, 4, 2, 2]), undefined, { stride: 2 }), ['B', 4, 'H*2', 'W*2'], true);
-    sameAtBothLevels(convTranspose2d(lat, input('t3', [3, 4, 3, 3]), undefined, { stride: 2, padding: 1, outputPadding: [1, 0] }), ['B', 4, 'H*2', 'W*2-1'], true);
+    sameAtBothLevels(
+      convTranspose2d(lat, input('t3', [3, 4, 3, 3]), undefined, { stride: 2, padding: 1, outputPadding: [1, 0] }),
+      ['B', 4, 'H*2', 'W*2-1'],
+      true,
+    );
     sameAtBothLevels(convTranspose2d(lat, input('t3', [3, 4, 3, 3])), ['B', 4, 'H*1+2', 'W*1+2'], true);
     sameAtBothLevels(convTranspose2d(lat, input('t1', [3, 4, 1, 1]), undefined, { stride: 2, padding: 1 }), ['B', 4, 'H*2-3', 'W*2-3'], true);
   });
@@ -73,9 +81,18 @@ describe('dims only known at build time: the same rules throw BuildShapeError na
     ['conv2d: groups 4 does not divide the 6 input channels', () => conv2d(input('x', [1, n(6), 8, 8]), input('w', [8, 1, 3, 3]), undefined, { groups: n(4) })],
     ['conv2d: input has 6 channels but the weight expects 4', () => conv2d(input('x', [1, n(6), 8, 8]), input('w', [8, n(4), 3, 3]))],
     ['conv2d: bias has 7 values but the weight has 8 output channels', () => conv2d(input('x', [1, 3, 8, 8]), input('w', [8, 3, 3, 3]), input('b', [n(7)]))],
-    ['conv2d: stride must be whole numbers ≥ 1, got [0, 1]', () => conv2d(input('x', [1, 3, 8, 8]), input('w', [8, 3, 3, 3]), undefined, { stride: [n(0), 1] })],
-    ['convTranspose2d: padding 3 is too large for input 1', () => convTranspose2d(input('x', [1, 4, n(1), 1]), input('w', [4, 4, 2, 2]), undefined, { padding: n(3) })],
-    ['convTranspose2d: outputPadding 2 must be smaller than the stride 2', () => convTranspose2d(input('x', [1, 4, 4, 4]), input('w', [4, 4, 2, 2]), undefined, { stride: 2, outputPadding: n(2) })],
+    [
+      'conv2d: stride must be whole numbers ≥ 1, got [0, 1]',
+      () => conv2d(input('x', [1, 3, 8, 8]), input('w', [8, 3, 3, 3]), undefined, { stride: [n(0), 1] }),
+    ],
+    [
+      'convTranspose2d: padding 3 is too large for input 1',
+      () => convTranspose2d(input('x', [1, 4, n(1), 1]), input('w', [4, 4, 2, 2]), undefined, { padding: n(3) }),
+    ],
+    [
+      'convTranspose2d: outputPadding 2 must be smaller than the stride 2',
+      () => convTranspose2d(input('x', [1, 4, 4, 4]), input('w', [4, 4, 2, 2]), undefined, { stride: 2, outputPadding: n(2) }),
+    ],
     ['maxPool2d: padding 2 must be smaller than the kernel 2', () => maxPool2d(input('x', [1, 4, 8, 8]), { kernel: 2, padding: n(2) })],
     ['avgPool2d: kernel 5 (dilation 1) is larger than the padded input 4', () => avgPool2d(input('x', [1, 4, n(4), 8]), { kernel: 5 })],
     ['resize: scale 1.5 must be a whole number ≥ 1 (give a size for other factors)', () => resize(input('x', [1, 4, 8, 8]), { scale: n(1.5) })],
@@ -89,7 +106,9 @@ describe('dims only known at build time: the same rules throw BuildShapeError na
   it('inside a module, the op is named by the module path', () => {
     const store = new ParamStore(0);
     const x = input('x', [1, 3, n(2), n(2)]);
-    expect(() => conv2dLayer(store.root().at('enc').at('stem'), x, { out: 4, kernel: 3 })).toThrow(/conv2d: kernel 3 \(dilation 1\) is larger than the padded input 2\n {2}op: Conv in enc\.stem\n {2}inputs: input 'x' \[1, 3, 2, 2\], parameter 'enc\.stem\.weight' \[4, 3, 3, 3\], parameter 'enc\.stem\.bias' \[4\]/);
+    expect(() => conv2dLayer(store.root().at('enc').at('stem'), x, { out: 4, kernel: 3 })).toThrow(
+      /conv2d: kernel 3 \(dilation 1\) is larger than the padded input 2\n {2}op: Conv in enc\.stem\n {2}inputs: input 'x' \[1, 3, 2, 2\], parameter 'enc\.stem\.weight' \[4, 3, 3, 3\], parameter 'enc\.stem\.bias' \[4\]/,
+    );
   });
 
   it('a conv layer needs a static channel count, and reports it like an op', () => {
@@ -97,7 +116,9 @@ describe('dims only known at build time: the same rules throw BuildShapeError na
     const x = input('x', ['B', 'C', 8, 8]) as Tensor<Shape, 'float32'>;
     const call = () => conv2dLayer(store.root().at('enc'), x as never, { out: 4, kernel: 3 });
     expect(call).toThrow(BuildShapeError);
-    expect(call).toThrow(/conv2dLayer: the input's channel dim must be static, got C\n {2}op: conv2dLayer in enc\n {2}inputs: input 'x' \[B, C, 8, 8\]\n {2}at tests\/dsl\/conv\.build\.test\.ts:\d+/);
+    expect(call).toThrow(
+      /conv2dLayer: the input's channel dim must be static, got C\n {2}op: conv2dLayer in enc\n {2}inputs: input 'x' \[B, C, 8, 8\]\n {2}at tests\/dsl\/conv\.build\.test\.ts:\d+/,
+    );
   });
 });
 

@@ -39,7 +39,21 @@ const tiled = <P extends { k: P2; stride: P2; padding: P2; dilation: P2; tile: b
 
 const conv = windowCase({
   params: fc
-    .record({ n: int(1, 2), groups: int(1, 3), cg: int(1, 3), og: int(1, 2), h: int(1, 9), w: int(1, 9), k: pair(1, 4), stride: pair(1, 3), padding: pair(0, 2), dilation: pair(1, 2), bias: fc.boolean(), symbolic: fc.boolean(), tile: fc.boolean() })
+    .record({
+      n: int(1, 2),
+      groups: int(1, 3),
+      cg: int(1, 3),
+      og: int(1, 2),
+      h: int(1, 9),
+      w: int(1, 9),
+      k: pair(1, 4),
+      stride: pair(1, 3),
+      padding: pair(0, 2),
+      dilation: pair(1, 2),
+      bias: fc.boolean(),
+      symbolic: fc.boolean(),
+      tile: fc.boolean(),
+    })
     .map(tiled)
     .filter((p) => [0, 1].every((i) => [p.h, p.w][i] + 2 * p.padding[i] >= p.dilation[i] * (p.k[i] - 1) + 1)),
   graph: (p) => {
@@ -57,7 +71,21 @@ const conv = windowCase({
 
 const convTranspose = windowCase({
   params: fc
-    .record({ n: int(1, 2), c: int(1, 3), o: int(1, 3), h: int(1, 6), w: int(1, 6), k: pair(1, 4), stride: pair(1, 3), padding: pair(0, 2), dilation: pair(1, 2), extra: pair(0, 2), bias: fc.boolean(), symbolic: fc.boolean(), tile: fc.boolean() })
+    .record({
+      n: int(1, 2),
+      c: int(1, 3),
+      o: int(1, 3),
+      h: int(1, 6),
+      w: int(1, 6),
+      k: pair(1, 4),
+      stride: pair(1, 3),
+      padding: pair(0, 2),
+      dilation: pair(1, 2),
+      extra: pair(0, 2),
+      bias: fc.boolean(),
+      symbolic: fc.boolean(),
+      tile: fc.boolean(),
+    })
     .map(tiled)
     .map((p) => ({ ...p, outputPadding: [p.extra[0] % p.stride[0], p.extra[1] % p.stride[1]] as P2 }))
     .filter((p) => [0, 1].every((i) => ([p.h, p.w][i] - 1) * p.stride[i] - 2 * p.padding[i] + p.dilation[i] * (p.k[i] - 1) + p.outputPadding[i] + 1 >= 1)),
@@ -68,12 +96,23 @@ const convTranspose = windowCase({
     const y = convTranspose2d(x, w as never, b as never, { stride: p.stride, padding: p.padding, dilation: p.dilation, outputPadding: p.outputPadding });
     return { graph: build({ inputs: b ? { x, w, b } : { x, w }, outputs: { y } }), bindings };
   },
-  reference: (p, feeds) => ({ y: convTranspose2dRef(data(feeds, 'x')!, [p.n, p.c, p.h, p.w], data(feeds, 'w')!, [p.c, p.o, p.k[0], p.k[1]], data(feeds, 'b'), p).data }),
+  reference: (p, feeds) => ({
+    y: convTranspose2dRef(data(feeds, 'x')!, [p.n, p.c, p.h, p.w], data(feeds, 'w')!, [p.c, p.o, p.k[0], p.k[1]], data(feeds, 'b'), p).data,
+  }),
   linearIn: ['x', 'w'],
 });
 
 const poolParams = fc
-  .record({ n: int(1, 2), c: int(1, 3), h: int(1, 8), w: int(1, 8), kernel: pair(1, 4), stride: fc.option(pair(1, 3), { nil: undefined }), pad: pair(0, 3), symbolic: fc.boolean() })
+  .record({
+    n: int(1, 2),
+    c: int(1, 3),
+    h: int(1, 8),
+    w: int(1, 8),
+    kernel: pair(1, 4),
+    stride: fc.option(pair(1, 3), { nil: undefined }),
+    pad: pair(0, 3),
+    symbolic: fc.boolean(),
+  })
   .map((p) => ({ ...p, padding: [p.pad[0] % p.kernel[0], p.pad[1] % p.kernel[1]] as P2 }))
   .filter((p) => p.h + 2 * p.padding[0] >= p.kernel[0] && p.w + 2 * p.padding[1] >= p.kernel[1]);
 
@@ -85,7 +124,9 @@ const pool = (kind: 'max' | 'avg') =>
       const op = (kind === 'max' ? maxPool2d : avgPool2d) as (x: F, o: object) => F;
       return { graph: build({ inputs: { x }, outputs: { y: op(x, { kernel: p.kernel, stride: p.stride, padding: p.padding }) } }), bindings };
     },
-    reference: (p, feeds) => ({ y: pool2dRef(kind, data(feeds, 'x')!, [p.n, p.c, p.h, p.w], { kernel: p.kernel, stride: p.stride ?? p.kernel, padding: p.padding }).data }),
+    reference: (p, feeds) => ({
+      y: pool2dRef(kind, data(feeds, 'x')!, [p.n, p.c, p.h, p.w], { kernel: p.kernel, stride: p.stride ?? p.kernel, padding: p.padding }).data,
+    }),
     linearIn: kind === 'avg' ? ['x'] : [],
     piecewiseLinearIn: kind === 'max' ? ['x'] : [],
   });
@@ -103,7 +144,10 @@ const resizeCase = (mode: 'linear' | 'nearest') =>
         c: int(1, 3),
         h: int(1, 7),
         w: int(1, 7),
-        target: mode === 'linear' ? fc.oneof(fc.record({ size: pair(1, 12) }), fc.record({ scale: int(1, 3) })) : fc.oneof(fc.record({ scale: int(1, 4) }), fc.record({ down: pair(1, 3) })),
+        target:
+          mode === 'linear'
+            ? fc.oneof(fc.record({ size: pair(1, 12) }), fc.record({ scale: int(1, 3) }))
+            : fc.oneof(fc.record({ scale: int(1, 4) }), fc.record({ down: pair(1, 3) })),
         symbolic: fc.boolean(),
       })
       .map(({ n, c, h, w, target: t, symbolic }) => {

@@ -60,9 +60,14 @@ interface GradientSetting {
 }
 
 /** Builds one instance's executor, feeds (seed 3), directions (seed 4) and readout r (seed 5); frees them all after `check`. */
-async function withGradientSetting(inst: ReturnType<(typeof windowOpCases)[string]['graph']>, zeroBias: boolean, check: (s: GradientSetting) => Promise<void>): Promise<void> {
+async function withGradientSetting(
+  inst: ReturnType<(typeof windowOpCases)[string]['graph']>,
+  zeroBias: boolean,
+  check: (s: GradientSetting) => Promise<void>,
+): Promise<void> {
   const exec = new TfjsExecutor(tf, inst.graph);
-  const toTf = (f: ReturnType<typeof randomFeeds>) => Object.fromEntries(Object.entries(f).map(([k, v]) => [k, tf.tensor(v.data as Float32Array, [...v.dims])]));
+  const toTf = (f: ReturnType<typeof randomFeeds>) =>
+    Object.fromEntries(Object.entries(f).map(([k, v]) => [k, tf.tensor(v.data as Float32Array, [...v.dims])]));
   tf.engine().startScope();
   try {
     const feeds = toTf(randomFeeds(inst.graph, inst.bindings, 3));

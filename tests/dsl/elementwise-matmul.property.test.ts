@@ -32,13 +32,20 @@ describe('element-wise ops: declared shape == ONNX Runtime shape, values == refe
           const y = input('y', (swap ? a : b) as Shape);
           return build({ inputs: { x, y }, outputs: { z: (op as (p: unknown, q: unknown) => never)(x, y) } });
         },
-        reference: ({ a, b, swap }, feeds) => ({ z: broadcastBinary(feeds.x.data as Float32Array, swap ? b : a, feeds.y.data as Float32Array, swap ? a : b, (p, q) => Math.fround(f(p, q))).data }),
+        reference: ({ a, b, swap }, feeds) => ({
+          z: broadcastBinary(feeds.x.data as Float32Array, swap ? b : a, feeds.y.data as Float32Array, swap ? a : b, (p, q) => Math.fround(f(p, q))).data,
+        }),
         tolerance: name === 'div' ? 1e-4 : 1e-5,
       });
     });
   }
 
-  const unaries = { relu: [relu, (x: number) => Math.max(0, x)], sigmoid: [sigmoid, (x: number) => 1 / (1 + Math.exp(-x))], exp: [exp, Math.exp], gelu: [gelu, (x: number) => 0.5 * x * (1 + erfRef(x / Math.SQRT2))] } as const;
+  const unaries = {
+    relu: [relu, (x: number) => Math.max(0, x)],
+    sigmoid: [sigmoid, (x: number) => 1 / (1 + Math.exp(-x))],
+    exp: [exp, Math.exp],
+    gelu: [gelu, (x: number) => 0.5 * x * (1 + erfRef(x / Math.SQRT2))],
+  } as const;
   for (const [name, [op, f]] of Object.entries(unaries)) {
     it(name, async () => {
       await checkShapes({

@@ -44,19 +44,37 @@ describe('build-time shape errors for dims only known at build time', () => {
   it('attention: heads do not divide the width', () => {
     const [q, k, v] = [input('q', [2, 10, wide(250)]), input('k', [2, 7, wide(250)]), input('v', [2, 7, wide(250)])];
     const e = buildError(() => attention(q, k, v, { heads: 8 })); // @heads
-    expectError(e, 'attention: 8 heads do not divide width 250', 'Attention', ["input 'q' [2, 10, 250]", "input 'k' [2, 7, 250]", "input 'v' [2, 7, 250]"], '@heads');
+    expectError(
+      e,
+      'attention: 8 heads do not divide width 250',
+      'Attention',
+      ["input 'q' [2, 10, 250]", "input 'k' [2, 7, 250]", "input 'v' [2, 7, 250]"],
+      '@heads',
+    );
   });
 
   it('attention: key width differs from query width', () => {
     const [q, k] = [input('q', ['B', 10, wide(256)]), input('k', ['B', 7, wide(128)])];
     const e = buildError(() => attention(q, k, k, { heads: 8 })); // @kwidth
-    expectError(e, 'attention: key width 128 differs from query width 256', 'Attention', ["input 'q' [B, 10, 256]", "input 'k' [B, 7, 128]", "input 'k' [B, 7, 128]"], '@kwidth');
+    expectError(
+      e,
+      'attention: key width 128 differs from query width 256',
+      'Attention',
+      ["input 'q' [B, 10, 256]", "input 'k' [B, 7, 128]", "input 'k' [B, 7, 128]"],
+      '@kwidth',
+    );
   });
 
   it('attention: value tokens differ from key tokens', () => {
     const [q, k, v] = [input('q', [1, 4, 64]), input('k', [1, wide(77), 64]), input('v', [1, wide(78), 64])];
     const e = buildError(() => attention(q, k, v, { heads: 4 })); // @tokens
-    expectError(e, 'attention: value tokens 78 differ from key tokens 77', 'Attention', ["input 'q' [1, 4, 64]", "input 'k' [1, 77, 64]", "input 'v' [1, 78, 64]"], '@tokens');
+    expectError(
+      e,
+      'attention: value tokens 78 differ from key tokens 77',
+      'Attention',
+      ["input 'q' [1, 4, 64]", "input 'k' [1, 77, 64]", "input 'v' [1, 78, 64]"],
+      '@tokens',
+    );
   });
 
   it('attention: a symbolic width needs an explicit scale', () => {
@@ -89,7 +107,13 @@ describe('build-time shape errors for dims only known at build time', () => {
     const x = input('x', ['B', 4, wide(256)]);
     const [scale, bias] = [input('scale', [wide(255)]), input('bias', [256])];
     const e = buildError(() => layerNormalization(x, scale, bias)); // @lnscale
-    expectError(e, 'layerNormalization: scale shape [255] differs from x.shape[-1:] = [256]', 'LayerNormalization', ["input 'x' [B, 4, 256]", "input 'scale' [255]", "input 'bias' [256]"], '@lnscale');
+    expectError(
+      e,
+      'layerNormalization: scale shape [255] differs from x.shape[-1:] = [256]',
+      'LayerNormalization',
+      ["input 'x' [B, 4, 256]", "input 'scale' [255]", "input 'bias' [256]"],
+      '@lnscale',
+    );
   });
 
   it('multiHeadAttention: the module path names the op', () => {
@@ -104,9 +128,15 @@ describe('build-time shape errors for dims only known at build time', () => {
 
   it('a width that stays symbolic cannot size parameters: the compiler lets a named dim through, the build says why', () => {
     const store = new ParamStore(0);
-    expect(() => layerNorm(store.root().at('ln'), input('x', ['B', 'C']))).toThrow("layerNorm 'ln': the last dim must be static to size its parameters, got 'C'");
-    expect(() => layerNorm2d(store.root().at('ln2d'), input('img', ['B', 'C', 8, 8]))).toThrow("layerNorm2d 'ln2d': the channel dim must be static to size its parameters, got 'C'");
+    expect(() => layerNorm(store.root().at('ln'), input('x', ['B', 'C']))).toThrow(
+      "layerNorm 'ln': the last dim must be static to size its parameters, got 'C'",
+    );
+    expect(() => layerNorm2d(store.root().at('ln2d'), input('img', ['B', 'C', 8, 8]))).toThrow(
+      "layerNorm2d 'ln2d': the channel dim must be static to size its parameters, got 'C'",
+    );
     const q = input('q', ['B', 16, 'C']);
-    expect(() => multiHeadAttention(store.root().at('attn'), q, q, { heads: 2 })).toThrow("multiHeadAttention 'attn': the query width must be static to size the projections, got 'C'");
+    expect(() => multiHeadAttention(store.root().at('attn'), q, q, { heads: 2 })).toThrow(
+      "multiHeadAttention 'attn': the query width must be static to size the projections, got 'C'",
+    );
   });
 });

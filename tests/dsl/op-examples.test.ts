@@ -24,7 +24,9 @@ const isOpDef = (v: unknown): v is OpDef<unknown> => typeof v === 'object' && v 
 /** Every OpDef exported by src/dsl/ops/*.ts, with its examples. */
 async function opsWithExamples(): Promise<{ file: string; op: OpDef<unknown> }[]> {
   const found: { file: string; op: OpDef<unknown> }[] = [];
-  for (const file of readdirSync(OPS_DIR).filter((f) => f.endsWith('.ts')).sort()) {
+  for (const file of readdirSync(OPS_DIR)
+    .filter((f) => f.endsWith('.ts'))
+    .sort()) {
     const mod = (await import(new URL(file, OPS_DIR).href)) as Record<string, unknown>;
     for (const v of Object.values(mod)) if (isOpDef(v) && v.examples?.length) found.push({ file, op: v });
   }
@@ -33,7 +35,10 @@ async function opsWithExamples(): Promise<{ file: string; op: OpDef<unknown> }[]
 
 /** The example's graph and seeded float32 feeds. */
 function instance(op: OpDef<unknown>, ex: OpExample) {
-  const inputs = Object.fromEntries(Object.entries(ex.inputs).map(([name, shape]) => [name, input(name, [...shape])])) as Record<string, Tensor<Shape, 'float32'>>;
+  const inputs = Object.fromEntries(Object.entries(ex.inputs).map(([name, shape]) => [name, input(name, [...shape])])) as Record<
+    string,
+    Tensor<Shape, 'float32'>
+  >;
   const made = ex.apply(inputs);
   const outputs = made instanceof Tensor ? { y: made } : made;
   const graph = build({ name: `${op.type}: ${ex.name}`, inputs, outputs });
@@ -42,7 +47,10 @@ function instance(op: OpDef<unknown>, ex: OpExample) {
   const feeds: Record<string, HostTensor> = Object.fromEntries(
     Object.entries(ex.inputs).map(([name, shape]) => {
       const n = shape.reduce((a, b) => a * b, 1);
-      return [name, { dtype: 'float32', dims: [...shape], data: Float32Array.from({ length: n }, () => (lo + (hi - lo) * r()) * (positive || r() < 0.5 ? 1 : -1)) }];
+      return [
+        name,
+        { dtype: 'float32', dims: [...shape], data: Float32Array.from({ length: n }, () => (lo + (hi - lo) * r()) * (positive || r() < 0.5 ? 1 : -1)) },
+      ];
     }),
   );
   return { graph, feeds };
@@ -79,7 +87,7 @@ describe('op examples', () => {
           }
         });
 
-        it.skipIf(!op.vjp)('its gradient: tfjs == central differences; its vjp\'s backward graph on ONNX Runtime and tfjs == tfjs autodiff', async () => {
+        it.skipIf(!op.vjp)("its gradient: tfjs == central differences; its vjp's backward graph on ONNX Runtime and tfjs == tfjs autodiff", async () => {
           const { graph, feeds } = instance(op, ex);
           const g = checkGradients({ tf, graph, feeds, wrt: ex.wrt });
           expect(g.checked).toBeGreaterThan(0);

@@ -12,7 +12,9 @@ const functions = (m: object, names: string[]) => names.filter((n) => typeof (m 
 
 describe('public API (the package entries of package.json "exports")', () => {
   it('the main entry (browser-safe) exports the DSL, build, emission and the float16 pass', () => {
-    expect(functions(api, ['input', 'build', 'matmul', 'conv2d', 'attention', 'linear', 'ParamStore', 'emit', 'emitChunks', 'summariseModel', 'toFloat16'])).toEqual([]);
+    expect(
+      functions(api, ['input', 'build', 'matmul', 'conv2d', 'attention', 'linear', 'ParamStore', 'emit', 'emitChunks', 'summariseModel', 'toFloat16']),
+    ).toEqual([]);
   });
 
   it('the subpath entries export the runtime, the compile step, the property helper, training, the model, inference and the CLI', () => {

@@ -46,7 +46,10 @@ function reduceCase(kind: ReduceKindRef) {
       fc.record({
         x: fc.constant(x),
         // undefined: every axis; otherwise a random subset, each axis written positive or negative.
-        axes: fc.option(fc.subarray(x.shape.map((_, i) => i)).chain((ax) => fc.tuple(...ax.map((a) => fc.constantFrom(a, a - x.shape.length)))), { nil: undefined }),
+        axes: fc.option(
+          fc.subarray(x.shape.map((_, i) => i)).chain((ax) => fc.tuple(...ax.map((a) => fc.constantFrom(a, a - x.shape.length)))),
+          { nil: undefined },
+        ),
         keepdims: fc.boolean(),
       }),
     ),
@@ -57,7 +60,15 @@ function reduceCase(kind: ReduceKindRef) {
     },
     reference: ({ x: s, axes, keepdims }, feeds) => {
       const all = axes ?? s.shape.map((_, i) => i);
-      return { y: reduceRef(f32(feeds, 'x'), s.shape, all.map((a) => norm(a, s.shape.length)), kind, keepdims).data };
+      return {
+        y: reduceRef(
+          f32(feeds, 'x'),
+          s.shape,
+          all.map((a) => norm(a, s.shape.length)),
+          kind,
+          keepdims,
+        ).data,
+      };
     },
   });
 }
@@ -74,14 +85,19 @@ const softmaxCase = nnCase({
 
 // ---------------- layer normalisation ----------------
 const layerNormCase = nnCase({
-  params: maybeSymbolic(1, 4).chain((x) =>
-    fc.record({
-      x: fc.constant(x),
-      // A symbolic batch dim cannot be normalised over (scale would need its size), so axis ≥ 1 then.
-      axis: x.symbolic && x.shape.length > 1 ? fc.integer({ min: 1, max: x.shape.length - 1 }).chain((a) => fc.constantFrom(a, a - x.shape.length)) : anyAxis(x.shape.length),
-      epsilon: fc.constantFrom(1e-5, 1e-3, 0.5),
-    }),
-  ).filter(({ x, axis }) => !(x.symbolic && norm(axis, x.shape.length) === 0)),
+  params: maybeSymbolic(1, 4)
+    .chain((x) =>
+      fc.record({
+        x: fc.constant(x),
+        // A symbolic batch dim cannot be normalised over (scale would need its size), so axis ≥ 1 then.
+        axis:
+          x.symbolic && x.shape.length > 1
+            ? fc.integer({ min: 1, max: x.shape.length - 1 }).chain((a) => fc.constantFrom(a, a - x.shape.length))
+            : anyAxis(x.shape.length),
+        epsilon: fc.constantFrom(1e-5, 1e-3, 0.5),
+      }),
+    )
+    .filter(({ x, axis }) => !(x.symbolic && norm(axis, x.shape.length) === 0)),
   graph: ({ x: s, axis, epsilon }) => {
     const shape = withBatch(s);
     const tail = s.shape.slice(norm(axis, shape.length));
@@ -91,7 +107,9 @@ const layerNormCase = nnCase({
     const y = layerNormalization(x as F, scale as never, bias as never, { axis, epsilon });
     return { graph: build({ inputs: { x, scale, bias }, outputs: { y } }), bindings: bindingsOf(s) };
   },
-  reference: ({ x: s, axis, epsilon }, feeds) => ({ y: layerNormRef(f32(feeds, 'x'), s.shape, norm(axis, s.shape.length), f32(feeds, 'scale'), f32(feeds, 'bias'), epsilon) }),
+  reference: ({ x: s, axis, epsilon }, feeds) => ({
+    y: layerNormRef(f32(feeds, 'x'), s.shape, norm(axis, s.shape.length), f32(feeds, 'scale'), f32(feeds, 'bias'), epsilon),
+  }),
 });
 
 // ---------------- attention ----------------
@@ -134,7 +152,14 @@ const attentionCase = nnCase({
     return { graph: build({ inputs: { q, k, v }, outputs: { y } }), bindings: s.bindings };
   },
   reference: (p, feeds) => ({
-    y: attentionRef(f32(feeds, 'q'), f32(feeds, 'k'), f32(feeds, 'v'), { batch: prod(p.batch), nq: p.nq, nk: p.nk, d: p.heads * p.dh, dv: p.heads * p.dvh }, p.heads, p.scale),
+    y: attentionRef(
+      f32(feeds, 'q'),
+      f32(feeds, 'k'),
+      f32(feeds, 'v'),
+      { batch: prod(p.batch), nq: p.nq, nk: p.nk, d: p.heads * p.dh, dv: p.heads * p.dvh },
+      p.heads,
+      p.scale,
+    ),
   }),
 });
 
@@ -179,7 +204,9 @@ const layerNorm2dCase = nnCase({
     const y = layerNorm2d(new ParamStore(seed).root().at('norm'), x as never);
     return { graph: withRandomParams(build({ inputs: { x }, outputs: { y } }), seed), bindings: bindingsOf(s) };
   },
-  reference: ({ x: s, seed }, feeds) => ({ y: layerNorm2dRef(f32(feeds, 'x'), s.shape, param(seed, 'norm.weight', s.shape[1]), param(seed, 'norm.bias', s.shape[1]), 1e-6) }),
+  reference: ({ x: s, seed }, feeds) => ({
+    y: layerNorm2dRef(f32(feeds, 'x'), s.shape, param(seed, 'norm.weight', s.shape[1]), param(seed, 'norm.bias', s.shape[1]), 1e-6),
+  }),
 });
 
 /** x [rows, in] · W [in, out] + b, as the `linear` module computes it. */

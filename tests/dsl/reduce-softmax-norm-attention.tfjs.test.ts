@@ -57,7 +57,9 @@ describe('attention kernel gradient (per-head 2-D matMuls with explicit-transpos
           const v = tf.randomUniform([b, p.nk, dv], -1, 1, 'float32', seed + 2);
           // A random cotangent, so every output element's gradient path counts.
           const w = tf.randomUniform([b, p.nq, dv], -1, 1, 'float32', seed + 3);
-          const viaKernel = tf.grads((x: tfjs.Tensor, y: tfjs.Tensor, z: tfjs.Tensor) => tf.sum(tf.mul(attentionOp.tfjs(tf, [x, y, z], { heads: p.heads, scale: p.scale }, undefined as never, tfjsKernels(tf))[0], w)));
+          const viaKernel = tf.grads((x: tfjs.Tensor, y: tfjs.Tensor, z: tfjs.Tensor) =>
+            tf.sum(tf.mul(attentionOp.tfjs(tf, [x, y, z], { heads: p.heads, scale: p.scale }, undefined as never, tfjsKernels(tf))[0], w)),
+          );
           const viaPlain = tf.grads((x: tfjs.Tensor, y: tfjs.Tensor, z: tfjs.Tensor) => tf.sum(tf.mul(plainAttention(x, y, z, p.heads, scale), w)));
           return [...viaKernel([q, k, v]), ...viaPlain([q, k, v])];
         });

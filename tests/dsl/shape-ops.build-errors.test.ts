@@ -41,7 +41,13 @@ describe('shape ops: build-time errors for dims the types cannot see', () => {
   it('reshape: element count', () => {
     const x = input('x', [runtime(4), runtime(6)]);
     expectBuildError(() => reshape(x, [5, 5]), 'Reshape', 'reshape: 24 elements cannot be viewed as [5, 5] (25)', ["input 'x' [4, 6]"], 'reshape(x, [5, 5])');
-    expectBuildError(() => reshape(x, [5, -1]), 'Reshape', 'reshape: 24 elements cannot be viewed as [5, -1] (not a multiple of 5)', ["input 'x' [4, 6]"], 'reshape(x, [5, -1])');
+    expectBuildError(
+      () => reshape(x, [5, -1]),
+      'Reshape',
+      'reshape: 24 elements cannot be viewed as [5, -1] (not a multiple of 5)',
+      ["input 'x' [4, 6]"],
+      'reshape(x, [5, -1])',
+    );
   });
 
   it('reshape: symbolic target dims that cannot be computed from the input shape', () => {
@@ -62,8 +68,20 @@ describe('shape ops: build-time errors for dims the types cannot see', () => {
   it('flatten, transpose, squeeze, unsqueeze: axes known at build time', () => {
     const x = input('x', [2, runtime(3), 4]);
     const [one, zero, five] = [runtime(1), runtime(0), runtime(5)];
-    expectBuildError(() => flatten(x, 2, one), 'Flatten', 'flatten: start axis 2 comes after end axis 1 (rank 3)', ["input 'x' [2, 3, 4]"], 'flatten(x, 2, one)');
-    expectBuildError(() => transpose(x, [zero, 0, 1]), 'Transpose', 'transpose: [0, 0, 1] is not a permutation of the axes of a rank-3 tensor', ["input 'x' [2, 3, 4]"], 'transpose(x, [zero, 0, 1])');
+    expectBuildError(
+      () => flatten(x, 2, one),
+      'Flatten',
+      'flatten: start axis 2 comes after end axis 1 (rank 3)',
+      ["input 'x' [2, 3, 4]"],
+      'flatten(x, 2, one)',
+    );
+    expectBuildError(
+      () => transpose(x, [zero, 0, 1]),
+      'Transpose',
+      'transpose: [0, 0, 1] is not a permutation of the axes of a rank-3 tensor',
+      ["input 'x' [2, 3, 4]"],
+      'transpose(x, [zero, 0, 1])',
+    );
     expectBuildError(() => squeeze(x, one), 'Squeeze', 'squeeze: dim 1 is 3, not 1', ["input 'x' [2, 3, 4]"], 'squeeze(x, one)');
     expectBuildError(() => unsqueeze(x, [five]), 'Unsqueeze', 'unsqueeze: axis 5 is out of range for rank 4', ["input 'x' [2, 3, 4]"], 'unsqueeze(x, [five])');
   });
@@ -79,13 +97,25 @@ describe('shape ops: build-time errors for dims the types cannot see', () => {
     const x = input('x', ['B', runtime(6)]);
     expectBuildError(() => split(x, 1, [2, 3]), 'Split', 'split: sizes [2, 3] sum to 5, but dim 1 is 6', ["input 'x' [B, 6]"], 'split(x, 1, [2, 3])');
     expectBuildError(() => slice(x, 1, 2, 9), 'Slice', 'slice: [2:9] is out of range for dim 1 (size 6)', ["input 'x' [B, 6]"], 'slice(x, 1, 2, 9)');
-    expectBuildError(() => slice(x, -1, runtime(4), 1), 'Slice', 'slice: [4:1] ends before it starts on dim 1 (size 6)', ["input 'x' [B, 6]"], 'slice(x, -1, runtime(4), 1)');
+    expectBuildError(
+      () => slice(x, -1, runtime(4), 1),
+      'Slice',
+      'slice: [4:1] ends before it starts on dim 1 (size 6)',
+      ["input 'x' [B, 6]"],
+      'slice(x, -1, runtime(4), 1)',
+    );
   });
 
   it('names the module path and an intermediate tensor', () => {
     const block = defineModule((_s, x: ReturnType<typeof input>) => concat([transpose(x, [1, 0]), x], runtime(0)));
     const x = input('x', [2, runtime(3)]);
-    const e = expectBuildError(() => block(new ParamStore(1).root().at('decoder').at('former'), x), 'Concat in decoder.former', 'concat: dim 1 differs (2 vs 3)', ["'decoder.former/Transpose:0' [3, 2]", "input 'x' [2, 3]"], 'concat([transpose(x');
+    const e = expectBuildError(
+      () => block(new ParamStore(1).root().at('decoder').at('former'), x),
+      'Concat in decoder.former',
+      'concat: dim 1 differs (2 vs 3)',
+      ["'decoder.former/Transpose:0' [3, 2]", "input 'x' [2, 3]"],
+      'concat([transpose(x',
+    );
     expect(e.message).toMatch(/^concat: dim 1 differs \(2 vs 3\)\n {2}op: Concat in decoder.former\n {2}inputs: /);
   });
 });

@@ -49,13 +49,11 @@ function unary(shape: readonly Dim[], bindings: Bindings, f: (x: AnyTensor) => A
 
 // ---------------- reshape ----------------
 const reshapeStatic = shapeCase({
-  params: fc
-    .tuple(dims(4), fc.array(fc.nat(), { maxLength: 3 }), fc.option(fc.nat(), { nil: undefined }))
-    .map(([shape, picks, neg]) => {
-      const target: number[] = regroup(prod(shape), picks);
-      if (neg !== undefined) target[neg % target.length] = -1;
-      return { shape, target };
-    }),
+  params: fc.tuple(dims(4), fc.array(fc.nat(), { maxLength: 3 }), fc.option(fc.nat(), { nil: undefined })).map(([shape, picks, neg]) => {
+    const target: number[] = regroup(prod(shape), picks);
+    if (neg !== undefined) target[neg % target.length] = -1;
+    return { shape, target };
+  }),
   graph: ({ shape, target }) => unary(shape, {}, (x) => reshape(x, target as Shape)),
   reference: identity('x'),
 });
@@ -133,30 +131,41 @@ const transposeCase = shapeCase({
 
 // ---------------- squeeze / unsqueeze ----------------
 const squeezeCase = shapeCase({
-  params: fc.record({ shape: dims(3), ones: fc.array(fc.nat(), { minLength: 1, maxLength: 3 }), negative: fc.boolean(), symbolic: fc.boolean(), B: symbolValue }).map((p) => {
-    // Insert 1s at the chosen places, then squeeze exactly those.
-    const shape: Dim[] = p.symbolic ? ['B', ...p.shape] : [...p.shape];
-    const at: number[] = [];
-    for (const o of p.ones) {
-      const i = o % (shape.length + 1);
-      shape.splice(i, 0, 1);
-      for (let k = 0; k < at.length; k++) if (at[k] >= i) at[k]++;
-      at.push(i);
-    }
-    return { shape, axes: at.map((a) => (p.negative ? a - shape.length : a)), B: p.B };
-  }),
+  params: fc
+    .record({ shape: dims(3), ones: fc.array(fc.nat(), { minLength: 1, maxLength: 3 }), negative: fc.boolean(), symbolic: fc.boolean(), B: symbolValue })
+    .map((p) => {
+      // Insert 1s at the chosen places, then squeeze exactly those.
+      const shape: Dim[] = p.symbolic ? ['B', ...p.shape] : [...p.shape];
+      const at: number[] = [];
+      for (const o of p.ones) {
+        const i = o % (shape.length + 1);
+        shape.splice(i, 0, 1);
+        for (let k = 0; k < at.length; k++) if (at[k] >= i) at[k]++;
+        at.push(i);
+      }
+      return { shape, axes: at.map((a) => (p.negative ? a - shape.length : a)), B: p.B };
+    }),
   graph: ({ shape, axes, B }) => unary(shape, { B }, (x) => squeeze(x, axes)),
   reference: identity('x'),
 });
 
 const unsqueezeCase = shapeCase({
-  params: fc.record({ shape: dims(3, 0), count: fc.integer({ min: 1, max: 3 }), seed: fc.array(fc.nat(), { minLength: 3, maxLength: 3 }), negative: fc.boolean(), symbolic: fc.boolean(), B: symbolValue }).map((p) => {
-    const shape: Dim[] = p.symbolic ? ['B', ...p.shape] : p.shape;
-    const total = shape.length + p.count;
-    const free = [...Array(total).keys()];
-    const axes = p.seed.slice(0, p.count).map((s) => free.splice(s % free.length, 1)[0]);
-    return { shape, axes: axes.map((a) => (p.negative ? a - total : a)), B: p.B };
-  }),
+  params: fc
+    .record({
+      shape: dims(3, 0),
+      count: fc.integer({ min: 1, max: 3 }),
+      seed: fc.array(fc.nat(), { minLength: 3, maxLength: 3 }),
+      negative: fc.boolean(),
+      symbolic: fc.boolean(),
+      B: symbolValue,
+    })
+    .map((p) => {
+      const shape: Dim[] = p.symbolic ? ['B', ...p.shape] : p.shape;
+      const total = shape.length + p.count;
+      const free = [...Array(total).keys()];
+      const axes = p.seed.slice(0, p.count).map((s) => free.splice(s % free.length, 1)[0]);
+      return { shape, axes: axes.map((a) => (p.negative ? a - total : a)), B: p.B };
+    }),
   graph: ({ shape, axes, B }) => unary(shape, { B }, (x) => unsqueeze(x, axes)),
   reference: identity('x'),
 });
@@ -195,7 +204,13 @@ const concatCase = shapeCase({
 
 const stackCase = shapeCase({
   params: dims(3).chain((shape) =>
-    fc.record({ shape: fc.constant(shape), axis: fc.integer({ min: -shape.length - 1, max: shape.length }), k: fc.integer({ min: 1, max: 3 }), symbolic: fc.boolean(), B: symbolValue }),
+    fc.record({
+      shape: fc.constant(shape),
+      axis: fc.integer({ min: -shape.length - 1, max: shape.length }),
+      k: fc.integer({ min: 1, max: 3 }),
+      symbolic: fc.boolean(),
+      B: symbolValue,
+    }),
   ),
   graph: ({ shape, axis, k, symbolic, B }) => {
     const s: Dim[] = symbolic ? ['B', ...shape.slice(1)] : shape;
@@ -230,7 +245,14 @@ function regroupSum(n: number, cuts: readonly number[]): number[] {
 
 const sliceStatic = shapeCase({
   params: dims(3)
-    .chain((shape) => fc.record({ shape: fc.constant(shape), axis: fc.integer({ min: -shape.length, max: shape.length - 1 }), s: fc.integer({ min: -4, max: 4 }), e: fc.option(fc.integer({ min: -4, max: 4 }), { nil: undefined }) }))
+    .chain((shape) =>
+      fc.record({
+        shape: fc.constant(shape),
+        axis: fc.integer({ min: -shape.length, max: shape.length - 1 }),
+        s: fc.integer({ min: -4, max: 4 }),
+        e: fc.option(fc.integer({ min: -4, max: 4 }), { nil: undefined }),
+      }),
+    )
     .filter(({ shape, axis, s, e }) => {
       const d = shape[axis < 0 ? axis + shape.length : axis];
       const ns = s < 0 ? s + d : s;

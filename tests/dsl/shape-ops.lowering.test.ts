@@ -10,7 +10,9 @@ import type { Tensor } from '../../src/dsl/tensor.js';
 function lowered(x: Tensor<Shape, 'float32'>, y: Tensor<Shape, 'float32'>) {
   const m = toModelProto(build({ inputs: { x }, outputs: { y } }));
   const ints = new Map(
-    m.graph!.initializer!.filter((t) => t.dataType === 7).map((t) => [t.name!, Array.from(new BigInt64Array(new Uint8Array(t.rawData!).slice().buffer), Number)]),
+    m
+      .graph!.initializer!.filter((t) => t.dataType === 7)
+      .map((t) => [t.name!, Array.from(new BigInt64Array(new Uint8Array(t.rawData!).slice().buffer), Number)]),
   );
   const nodes = m.graph!.node!;
   return { ops: nodes.map((n) => n.opType), reshapeTarget: ints.get(nodes.find((n) => n.opType === 'Reshape')!.input![1]), ints };

@@ -14,7 +14,10 @@ beforeAll(async () => {
 describe('shape ops on tfjs (wasm)', () => {
   for (const [name, c] of Object.entries(shapeOpCases)) {
     it(name, async () => {
-      await checkCaseOnTfjs(tf, c, (name, actual, expected) => expect(Array.from(actual), name).toEqual(Array.from(expected, Math.fround)), { numRuns: 30, seed: 7 });
+      await checkCaseOnTfjs(tf, c, (name, actual, expected) => expect(Array.from(actual), name).toEqual(Array.from(expected, Math.fround)), {
+        numRuns: 30,
+        seed: 7,
+      });
     });
   }
 });

@@ -47,7 +47,11 @@ describe('emission of large initializers', () => {
     const xs = Float32Array.from({ length: 128 }, (_, i) => Math.sin(i));
     const out = (await m.run({ x: hostTensor(xs, [2, 64]) })).y.data as Float32Array;
     const wv = g.params[0].values();
-    for (const [r, c] of [[0, 0], [1, 63], [0, 17]]) {
+    for (const [r, c] of [
+      [0, 0],
+      [1, 63],
+      [0, 17],
+    ]) {
       let s = 0;
       for (let k = 0; k < 64; k++) s += xs[r * 64 + k] * wv[k * 64 + c];
       expect(out[r * 64 + c]).toBeCloseTo(s, 4);

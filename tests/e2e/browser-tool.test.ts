@@ -29,7 +29,16 @@ import { geometryFromInputs } from '../../graphs/oneprompt/contract.js';
 import { INPUT_NAMES, inputDims } from '../../graphs/oneprompt/contract.js';
 
 const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 const ARTIFACTS = join(REPO_ROOT, 'test-artifacts', 'browser-tool');
 const SAMPLES = join(REPO_ROOT, 'samples');
 
@@ -66,7 +75,12 @@ describe.skipIf(!existsSync(CHROMIUM) || !existsSync(join(SAMPLES, 'mri')))('bro
       width: size.width,
       height: size.height,
     };
-    context = await chromium.launchPersistentContext(join(tmp, 'chromium-profile'), { executablePath: CHROMIUM, args: ARGS, acceptDownloads: true, viewport: { width: 1400, height: 1000 } });
+    context = await chromium.launchPersistentContext(join(tmp, 'chromium-profile'), {
+      executablePath: CHROMIUM,
+      args: ARGS,
+      acceptDownloads: true,
+      viewport: { width: 1400, height: 1000 },
+    });
     // Playwright's 30 s default fails on a busy machine, not on a broken page.
     context.setDefaultTimeout(180_000);
   });
@@ -74,7 +88,10 @@ describe.skipIf(!existsSync(CHROMIUM) || !existsSync(join(SAMPLES, 'mri')))('bro
   afterAll(async () => {
     await context?.close();
     await srv?.close();
-    if (timings.length) console.log(`time from prompt to mask in the page (onnxruntime-web wasm, ${threads} thread(s) in a worker, ${sample.queries.length} queries):\n  ${timings.join('\n  ')}`);
+    if (timings.length)
+      console.log(
+        `time from prompt to mask in the page (onnxruntime-web wasm, ${threads} thread(s) in a worker, ${sample.queries.length} queries):\n  ${timings.join('\n  ')}`,
+      );
     if (tmp) rmSync(tmp, { recursive: true, force: true });
   });
 
@@ -84,7 +101,9 @@ describe.skipIf(!existsSync(CHROMIUM) || !existsSync(join(SAMPLES, 'mri')))('bro
       await page.waitForFunction((b) => document.body.dataset.state === 'ready' && Number(document.body.dataset.runs) > b, before, { timeout: 180_000 });
     } catch (e) {
       await page.screenshot({ path: join(ARTIFACTS, 'timeout.png') });
-      const why = await page.evaluate(() => `state ${document.body.dataset.state}, runs ${document.body.dataset.runs}, status "${document.getElementById('status')?.textContent}"`);
+      const why = await page.evaluate(
+        () => `state ${document.body.dataset.state}, runs ${document.body.dataset.runs}, status "${document.getElementById('status')?.textContent}"`,
+      );
       throw new Error(`no new masks after ${before} runs (${why}): ${(e as Error).message.split('\n')[0]}`);
     }
   };
@@ -104,7 +123,8 @@ describe.skipIf(!existsSync(CHROMIUM) || !existsSync(join(SAMPLES, 'mri')))('bro
       const n = await runs(page);
       await page.setInputFiles('#model-file', modelFiles()[model]);
       await settled(page, n);
-      const side = model === 'tiny' ? 64 : (JSON.parse(readFileSync(DEFAULT_MODEL.replace(/\.onnx$/, '.json'), 'utf8')) as { config: { size: number } }).config.size;
+      const side =
+        model === 'tiny' ? 64 : (JSON.parse(readFileSync(DEFAULT_MODEL.replace(/\.onnx$/, '.json'), 'utf8')) as { config: { size: number } }).config.size;
       expect(await page.textContent('#model-info')).toContain(`oneprompt-${model}.onnx: ${side}×${side} input, 32 prompt points`);
     }
     expect(errors).toEqual([]);
@@ -163,7 +183,9 @@ describe.skipIf(!existsSync(CHROMIUM) || !existsSync(join(SAMPLES, 'mri')))('bro
         const feeds = Object.fromEntries(INPUT_NAMES.map((n) => [n, new ort.Tensor('float32', inputs[n], dims[n])]));
         return (await session.run(feeds)).mask_logits.data as Float32Array;
       };
-      const masks = orThrow(await segmentQueries({ templates: [{ image: template, prompt, source: promptFile }], queries, geometry: g.right, predict, batchSize: queries.length }));
+      const masks = orThrow(
+        await segmentQueries({ templates: [{ image: template, prompt, source: promptFile }], queries, geometry: g.right, predict, batchSize: queries.length }),
+      );
       return masks.map((m) => m.mask);
     } finally {
       await session.release();
@@ -217,42 +239,46 @@ describe.skipIf(!existsSync(CHROMIUM) || !existsSync(join(SAMPLES, 'mri')))('bro
   // encoding is the same code for every model, checked in full on echo and tiny).
   const typesOf = { echo: Object.keys(draw), tiny: Object.keys(draw), default: ['given', 'click', 'seglab'] };
   for (const model of ['echo', 'tiny', 'default'] as const) {
-    it.skipIf(model === 'default' && !existsSync(DEFAULT_MODEL))(`${model} model: the sample's prompt and ${model === 'default' ? 'click and SegLab prompts' : 'each prompt type'} drawn in the page give the CLI's masks for the same prompt JSON`, async () => {
-      const modelFile = modelFiles()[model];
-      const perType: string[] = [];
-      for (const [type, act] of Object.entries(draw).filter(([t]) => typesOf[model].includes(t))) {
-        // A fresh page per prompt type: headless Chromium drops every eleventh download a page starts (seen with
-        // blob: and data: links alike), and one type saves up to seven files.
-        const page = await openWithSample(model);
-        const dir = join(tmp, model, type);
-        mkdirSync(dir, { recursive: true });
-        await act(page);
-        await page.screenshot({ path: join(ARTIFACTS, `${model}-${type}.png`) });
-        const saved = await saveDownload(page, '#download-prompt', join(dir, 'prompt.json'));
-        if (type === 'seglab') await saveDownload(page, '#download-prompt-mask', join(dir, 'prompt-mask.png'));
-        if (type === 'given') expect(JSON.parse(readFileSync(saved, 'utf8'))).toEqual(JSON.parse(readFileSync(sample.prompt, 'utf8')));
-        const pageMasks: Mask[] = [];
-        for (let i = 0; i < sample.queries.length; i++) pageMasks.push(orThrow(readMask(await saveDownload(page, `#download-mask-${i}`, join(dir, `query-${i + 1}-mask.png`)))));
-        // The sample's own prompt file for the given prompt; what the page saved for the drawn ones.
-        const cli = await cliMasks(modelFile, type === 'given' ? sample.prompt : saved);
-        cli.forEach((m, i) => {
-          expect([pageMasks[i].width, pageMasks[i].height], `${type} query ${i + 1} size`).toEqual([m.width, m.height]);
-          expect(dice(pageMasks[i], m), `${type} query ${i + 1} Dice page vs CLI`).toBeGreaterThanOrEqual(99);
-          if (model === 'echo') {
-            // The echo model's mask is a real region, neither empty nor everything: the comparison means something.
-            expect(maskArea(m), `${type} query ${i + 1} area`).toBeGreaterThan(20);
-            expect(maskArea(m), `${type} query ${i + 1} area`).toBeLessThan((m.width * m.height) / 2);
-          }
-        });
-        const ms = (await page.evaluate(() => (window as unknown as { __oneprompt: { lastMs: number } }).__oneprompt.lastMs)) as number;
-        perType.push(`${type} ${ms.toFixed(0)} ms`);
-        await page.close();
-      }
-      timings.push(`${model}: ${perType.join(', ')}`);
-    });
+    it.skipIf(model === 'default' && !existsSync(DEFAULT_MODEL))(
+      `${model} model: the sample's prompt and ${model === 'default' ? 'click and SegLab prompts' : 'each prompt type'} drawn in the page give the CLI's masks for the same prompt JSON`,
+      async () => {
+        const modelFile = modelFiles()[model];
+        const perType: string[] = [];
+        for (const [type, act] of Object.entries(draw).filter(([t]) => typesOf[model].includes(t))) {
+          // A fresh page per prompt type: headless Chromium drops every eleventh download a page starts (seen with
+          // blob: and data: links alike), and one type saves up to seven files.
+          const page = await openWithSample(model);
+          const dir = join(tmp, model, type);
+          mkdirSync(dir, { recursive: true });
+          await act(page);
+          await page.screenshot({ path: join(ARTIFACTS, `${model}-${type}.png`) });
+          const saved = await saveDownload(page, '#download-prompt', join(dir, 'prompt.json'));
+          if (type === 'seglab') await saveDownload(page, '#download-prompt-mask', join(dir, 'prompt-mask.png'));
+          if (type === 'given') expect(JSON.parse(readFileSync(saved, 'utf8'))).toEqual(JSON.parse(readFileSync(sample.prompt, 'utf8')));
+          const pageMasks: Mask[] = [];
+          for (let i = 0; i < sample.queries.length; i++)
+            pageMasks.push(orThrow(readMask(await saveDownload(page, `#download-mask-${i}`, join(dir, `query-${i + 1}-mask.png`)))));
+          // The sample's own prompt file for the given prompt; what the page saved for the drawn ones.
+          const cli = await cliMasks(modelFile, type === 'given' ? sample.prompt : saved);
+          cli.forEach((m, i) => {
+            expect([pageMasks[i].width, pageMasks[i].height], `${type} query ${i + 1} size`).toEqual([m.width, m.height]);
+            expect(dice(pageMasks[i], m), `${type} query ${i + 1} Dice page vs CLI`).toBeGreaterThanOrEqual(99);
+            if (model === 'echo') {
+              // The echo model's mask is a real region, neither empty nor everything: the comparison means something.
+              expect(maskArea(m), `${type} query ${i + 1} area`).toBeGreaterThan(20);
+              expect(maskArea(m), `${type} query ${i + 1} area`).toBeLessThan((m.width * m.height) / 2);
+            }
+          });
+          const ms = (await page.evaluate(() => (window as unknown as { __oneprompt: { lastMs: number } }).__oneprompt.lastMs)) as number;
+          perType.push(`${type} ${ms.toFixed(0)} ms`);
+          await page.close();
+        }
+        timings.push(`${model}: ${perType.join(', ')}`);
+      },
+    );
   }
 
-  it('tiny as its encoder/decoder pair (picked as two files): each image encoded once, a new prompt runs only the decoder, the CLI\'s masks', async () => {
+  it("tiny as its encoder/decoder pair (picked as two files): each image encoded once, a new prompt runs only the decoder, the CLI's masks", async () => {
     const page = await openWithSample('echo');
     type Usage = { kind: string; imagesEncoded: number; promptsDecoded: number; forwards: number };
     const usage = (): Promise<Usage> =>

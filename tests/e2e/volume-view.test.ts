@@ -18,7 +18,16 @@ import { makeDicom, makeNifti } from '../data/fixtures.js';
 import { echoModel } from './echo-model.js';
 
 const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 const ARTIFACTS = join(REPO_ROOT, 'test-artifacts', 'browser-tool');
 
 // A head-like phantom: an ellipse of "tissue" (40) in "air" (−1000) with a bright off-centre blob (300) on some slices.
@@ -52,19 +61,40 @@ describe.skipIf(!existsSync(CHROMIUM))('volumes in the browser tool (headless Ch
     const values = Array.from({ length: NX * NY * NZ }, (_, n) => phantom(n % NX, Math.floor(n / NX) % NY, Math.floor(n / (NX * NY))));
     niftiFile = join(tmp, 'head.nii.gz');
     // Stored LPS (x and y flipped against RAS), 0.9 mm pixels, 2.5 mm slices: display must flip it, export must not.
-    writeFileSync(niftiFile, gzipSync(makeNifti({ dims: [NX, NY, NZ], datatype: 4, bitpix: 16, values, sform: [-0.9, 0, 0, 21, 0, -0.9, 0, 18, 0, 0, 2.5, -10], pixdim: [0.9, 0.9, 2.5] })));
+    writeFileSync(
+      niftiFile,
+      gzipSync(
+        makeNifti({ dims: [NX, NY, NZ], datatype: 4, bitpix: 16, values, sform: [-0.9, 0, 0, 21, 0, -0.9, 0, 18, 0, 0, 2.5, -10], pixdim: [0.9, 0.9, 2.5] }),
+      ),
+    );
     seriesDir = join(tmp, 'ct-series');
     mkdirSync(seriesDir);
     for (const k of [4, 1, 7, 0, 3, 6, 2, 5]) {
       const pixels = Array.from({ length: NX * NY }, (_, p) => phantom(p % NX, Math.floor(p / NX), k + 1) + 1024);
       writeFileSync(
         join(seriesDir, `ct${k}.dcm`),
-        makeDicom({ rows: NY, cols: NX, pixels, intercept: -1024, slope: 1, position: [-20, -15, 40 + 2 * k], orientation: [1, 0, 0, 0, 1, 0], pixelSpacing: [0.8, 0.8], seriesUid: '1.2.3.4.5', instanceNumber: k + 1 }),
+        makeDicom({
+          rows: NY,
+          cols: NX,
+          pixels,
+          intercept: -1024,
+          slope: 1,
+          position: [-20, -15, 40 + 2 * k],
+          orientation: [1, 0, 0, 0, 1, 0],
+          pixelSpacing: [0.8, 0.8],
+          seriesUid: '1.2.3.4.5',
+          instanceNumber: k + 1,
+        }),
       );
     }
     mkdirSync(ARTIFACTS, { recursive: true });
     srv = await startToolServer({ model: echoFile, samples: join(REPO_ROOT, 'samples') });
-    context = await chromium.launchPersistentContext(join(tmp, 'chromium-profile'), { executablePath: CHROMIUM, args: ARGS, acceptDownloads: true, viewport: { width: 1400, height: 1000 } });
+    context = await chromium.launchPersistentContext(join(tmp, 'chromium-profile'), {
+      executablePath: CHROMIUM,
+      args: ARGS,
+      acceptDownloads: true,
+      viewport: { width: 1400, height: 1000 },
+    });
   });
 
   afterAll(async () => {
@@ -118,7 +148,7 @@ describe.skipIf(!existsSync(CHROMIUM))('volumes in the browser tool (headless Ch
     return sa + sb ? (200 * both) / (sa + sb) : 100;
   }
 
-  it('a NIfTI volume: scroll, window, zoom, pan; a box on a template slice masks every query slice; the exported label volume is the CLI\'s', async () => {
+  it("a NIfTI volume: scroll, window, zoom, pan; a box on a template slice masks every query slice; the exported label volume is the CLI's", async () => {
     const page = await context.newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
@@ -203,7 +233,21 @@ describe.skipIf(!existsSync(CHROMIUM))('volumes in the browser tool (headless Ch
     const prompt = await saveDownload(page, '#download-prompt', join(dir, 'prompt.json'));
     expect(JSON.parse(readFileSync(prompt, 'utf8')).type).toBe('bbox');
     const exported = await saveDownload(page, '#download-labels-0', join(dir, 'head-labels.nii.gz'));
-    const r = await runCli('segment', '--model', echoFile, '--template', `${niftiFile}#axial=6`, '--prompt', prompt, '--query', niftiFile, '--out', join(dir, 'cli'), '--threads', '1');
+    const r = await runCli(
+      'segment',
+      '--model',
+      echoFile,
+      '--template',
+      `${niftiFile}#axial=6`,
+      '--prompt',
+      prompt,
+      '--query',
+      niftiFile,
+      '--out',
+      join(dir, 'cli'),
+      '--threads',
+      '1',
+    );
     expect(r.code, r.stderr).toBe(0);
     const page_ = readLabels(exported);
     const cli = readLabels(join(dir, 'cli', 'volumes', 'head.nii.gz'));
@@ -213,13 +257,13 @@ describe.skipIf(!existsSync(CHROMIUM))('volumes in the browser tool (headless Ch
     expect([page_.space!.qformCode, page_.space!.sformCode]).toEqual([cli.space!.qformCode, cli.space!.sformCode]);
     const area = page_.data.reduce((a, v) => a + v, 0);
     expect(area).toBeGreaterThan(50);
-    expect(area).toBeLessThan(NX * NY * NZ / 2);
+    expect(area).toBeLessThan((NX * NY * NZ) / 2);
     expect(dice(page_.data, cli.data), 'Dice page vs CLI label volume').toBeGreaterThanOrEqual(99);
     expect(errors).toEqual([]);
     await page.close();
   });
 
-  it('a DICOM series (its files picked together): sorted, windowed as CT, zoomed and panned on the template; its label volume is the CLI\'s', async () => {
+  it("a DICOM series (its files picked together): sorted, windowed as CT, zoomed and panned on the template; its label volume is the CLI's", async () => {
     const page = await context.newPage();
     await page.goto(`${srv.url}/`);
     const files = readdirSync(seriesDir).map((f) => join(seriesDir, f));
@@ -253,7 +297,23 @@ describe.skipIf(!existsSync(CHROMIUM))('volumes in the browser tool (headless Ch
     mkdirSync(dir, { recursive: true });
     const prompt = await saveDownload(page, '#download-prompt', join(dir, 'prompt.json'));
     const exported = await saveDownload(page, '#download-labels-0', join(dir, 'series-labels.nii.gz'));
-    const r = await runCli('segment', '--model', echoFile, '--template', seriesDir, '--slice', '4', '--prompt', prompt, '--query', seriesDir, '--out', join(dir, 'cli'), '--threads', '1');
+    const r = await runCli(
+      'segment',
+      '--model',
+      echoFile,
+      '--template',
+      seriesDir,
+      '--slice',
+      '4',
+      '--prompt',
+      prompt,
+      '--query',
+      seriesDir,
+      '--out',
+      join(dir, 'cli'),
+      '--threads',
+      '1',
+    );
     expect(r.code, r.stderr).toBe(0);
     const page_ = readLabels(exported);
     const cli = readLabels(join(dir, 'cli', 'volumes', 'ct-series.nii.gz'));

@@ -35,7 +35,12 @@ describe('copy-template baseline', () => {
     const t = maskOf(32, 32, (x) => x < 16);
     const out = copyTemplateMask(t, { width: 64, height: 16 });
     expect([out.width, out.height]).toEqual([64, 16]);
-    expect(dice(out, maskOf(64, 16, (x) => x < 32))).toBe(100);
+    expect(
+      dice(
+        out,
+        maskOf(64, 16, (x) => x < 32),
+      ),
+    ).toBe(100);
   });
 });
 
@@ -43,7 +48,17 @@ describe('region-grow baseline', () => {
   const W = 64;
   const target = disk(W, W, 24, 30, 10);
   const distractor = disk(W, W, 52, 52, 7); // same brightness, not connected
-  const query = scene(W, W, [[target, 0.8], [distractor, 0.8]], 0.2, 0.04, 1);
+  const query = scene(
+    W,
+    W,
+    [
+      [target, 0.8],
+      [distractor, 0.8],
+    ],
+    0.2,
+    0.04,
+    1,
+  );
   const prompt = (type: PromptType): Prompt => {
     const r = simulatePrompt(target, type, 'oracle', mulberry32(2));
     if (E.isLeft(r)) throw new Error(r.left.message);
@@ -54,13 +69,26 @@ describe('region-grow baseline', () => {
     for (const type of ['click', 'bbox', 'doodle', 'seglab'] as const) {
       const out = regionGrow({ query, prompt: prompt(type), template: query });
       expect(dice(out, target), type).toBeGreaterThan(90);
-      expect(out.data.some((v, i) => v && distractor.data[i]), type).toBe(false);
+      expect(
+        out.data.some((v, i) => v && distractor.data[i]),
+        type,
+      ).toBe(false);
     }
   });
 
   it('stays inside the box when a same-intensity neighbour touches the structure', () => {
     const bar = maskOf(W, W, (x, y) => x >= 30 && x < 60 && y >= 27 && y <= 33); // touches the disk's right side
-    const img = scene(W, W, [[target, 0.8], [bar, 0.8]], 0.2, 0.03, 3);
+    const img = scene(
+      W,
+      W,
+      [
+        [target, 0.8],
+        [bar, 0.8],
+      ],
+      0.2,
+      0.03,
+      3,
+    );
     const click = regionGrow({ query: img, prompt: prompt('click'), template: img });
     const box = regionGrow({ query: img, prompt: prompt('bbox'), template: img });
     expect(dice(click, target)).toBeLessThan(dice(box, target));
@@ -69,9 +97,25 @@ describe('region-grow baseline', () => {
 
   it('uses background clicks to stop at a faint boundary', () => {
     const halo = maskOf(W, W, (x, y) => Math.hypot(x - 24, y - 30) <= 18);
-    const img = scene(W, W, [[halo, 0.65], [target, 0.8]], 0.1, 0.02, 4);
+    const img = scene(
+      W,
+      W,
+      [
+        [halo, 0.65],
+        [target, 0.8],
+      ],
+      0.1,
+      0.02,
+      4,
+    );
     const fgOnly: Prompt = { type: 'click', points: [{ x: 24, y: 30, label: 1 }] };
-    const withBg: Prompt = { type: 'click', points: [{ x: 24, y: 30, label: 1 }, { x: 24, y: 45, label: 0 }] };
+    const withBg: Prompt = {
+      type: 'click',
+      points: [
+        { x: 24, y: 30, label: 1 },
+        { x: 24, y: 45, label: 0 },
+      ],
+    };
     const a = regionGrow({ query: img, prompt: fgOnly, template: img }, { k: 6 });
     const b = regionGrow({ query: img, prompt: withBg, template: img }, { k: 6 });
     expect(dice(b, target)).toBeGreaterThan(dice(a, target));

@@ -16,7 +16,9 @@ const report = (r: E.Either<{ message: string }, EvalReport>): EvalReport => {
 describe('evaluation protocol', () => {
   const out = mkdtempSync(join(tmpdir(), 'eval-'));
   synthesize({ out, tasks: 4, images: 5, size: 32, seed: 3 });
-  const dataset = E.getOrElseW(() => { throw new Error('dataset'); })(readDataset(out));
+  const dataset = E.getOrElseW(() => {
+    throw new Error('dataset');
+  })(readDataset(out));
   const base = { dataset, quality: 'oracle' as const, templates: 2, seed: 1, geometry: { size: 32, points: 16 }, batchSize: 3 };
 
   it('scores a model that answers with the prompt mask exactly like the copy-template baseline', async () => {

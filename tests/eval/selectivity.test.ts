@@ -28,9 +28,22 @@ const write = (task: string, name: string, image: Float32Array, mask: Uint8Array
 };
 for (let k = 0; k < 5; k++) {
   const at = (f: (x: number, y: number, k: number) => boolean) => Uint8Array.from({ length: W * W }, (_, i) => (f(i % W, Math.floor(i / W), k) ? 1 : 0));
-  const image = Float32Array.from({ length: W * W }, (_, i) => (structures.left(i % W, Math.floor(i / W), k) ? 0.9 : structures.right(i % W, Math.floor(i / W), k) ? 0.6 : structures.bar(i % W, Math.floor(i / W), k) ? 0.3 : 0.1));
+  const image = Float32Array.from({ length: W * W }, (_, i) =>
+    structures.left(i % W, Math.floor(i / W), k)
+      ? 0.9
+      : structures.right(i % W, Math.floor(i / W), k)
+        ? 0.6
+        : structures.bar(i % W, Math.floor(i / W), k)
+          ? 0.3
+          : 0.1,
+  );
   for (const [name, f] of Object.entries(structures)) write(name, `s${k}.png`, image, at(f));
-  write('alone', `a${k}.png`, image.map((v) => 1 - v), at(structures.left));
+  write(
+    'alone',
+    `a${k}.png`,
+    image.map((v) => 1 - v),
+    at(structures.left),
+  );
 }
 const dataset = right(readDataset(root));
 const base = { dataset, quality: 'oracle' as const, templates: 2, seed: 3, geometry: { size: W, points: 8 }, batchSize: 4 };
@@ -85,14 +98,27 @@ describe('prompt selectivity', () => {
     expect(Object.keys(json)).toEqual(['tasks', 'mean', 'selectivity']);
     expect(json.selectivity!.model).toBeCloseTo(sel.mean!.model!, 10);
     expect(json.tasks.find((t) => t.task === 'alone')!.selectivity).toBeNull();
-    expect(json.tasks.find((t) => t.task === 'left')!.selectivity!.copy_template).toBeCloseTo(sel.tasks.find((t) => t.task === 'left')!.selectivity.copy_template, 10);
+    expect(json.tasks.find((t) => t.task === 'left')!.selectivity!.copy_template).toBeCloseTo(
+      sel.tasks.find((t) => t.task === 'left')!.selectivity.copy_template,
+      10,
+    );
     expect(evalTable(json)).toMatch(/selectivity \(3 tasks\)\s+\d+\.\d\s+\d+\.\d\s+\d+\.\d/);
     expect(evalJson(protocol).selectivity).toBeNull();
   });
 
   it('`oneprompt eval` measures it with a real model file, and skips it when asked', async () => {
     const io = recordingIO();
-    const o = { model: 'compiled/oneprompt-tiny.onnx', data: root, prompt: 'click' as const, quality: 'oracle' as const, templates: 1, tasks: 'all' as const, seed: 0, batch: 8, threads: 1 };
+    const o = {
+      model: 'compiled/oneprompt-tiny.onnx',
+      data: root,
+      prompt: 'click' as const,
+      quality: 'oracle' as const,
+      templates: 1,
+      tasks: 'all' as const,
+      seed: 0,
+      batch: 8,
+      threads: 1,
+    };
     const r = await runEval(o, io);
     expect(r.selectivity).not.toBeNull();
     expect(Number.isFinite(r.selectivity!.model)).toBe(true);

@@ -11,7 +11,22 @@ import { tempDir } from '../cli/run-cli.js';
 const GiB_IN_KIB = 2 ** 20;
 const H = join(REPO, 'tests', 'fixtures', 'hostile');
 let dir: string;
-const seg = (query: string, ...more: string[]) => ['segment', '--model', 'compiled/oneprompt-tiny.onnx', '--template', 'samples/mri/images/axial-066.png', '--prompt', 'samples/mri/prompt.json', '--query', query, '--out', join(dir, 'out'), '--threads', '1', ...more];
+const seg = (query: string, ...more: string[]) => [
+  'segment',
+  '--model',
+  'compiled/oneprompt-tiny.onnx',
+  '--template',
+  'samples/mri/images/axial-066.png',
+  '--prompt',
+  'samples/mri/prompt.json',
+  '--query',
+  query,
+  '--out',
+  join(dir, 'out'),
+  '--threads',
+  '1',
+  ...more,
+];
 
 beforeAll(async () => {
   dir = tempDir('bombs');
@@ -27,12 +42,48 @@ beforeAll(async () => {
 describe('bombs under 1 GiB (issue 16)', () => {
   const cases: [string, () => string[], RegExp][] = [
     ['a 66-byte PNG declaring 16384² as a query', () => seg(join(H, 'bomb.png')), /exceeds the pixel limit/],
-    ['the same PNG as a template', () => ['segment', '--model', 'compiled/oneprompt-tiny.onnx', '--template', join(H, 'bomb.png'), '--prompt', 'samples/mri/prompt.json', '--query', 'samples/mri/images/axial-046.png', '--out', join(dir, 'out')], /exceeds the pixel limit/],
+    [
+      'the same PNG as a template',
+      () => [
+        'segment',
+        '--model',
+        'compiled/oneprompt-tiny.onnx',
+        '--template',
+        join(H, 'bomb.png'),
+        '--prompt',
+        'samples/mri/prompt.json',
+        '--query',
+        'samples/mri/images/axial-046.png',
+        '--out',
+        join(dir, 'out'),
+      ],
+      /exceeds the pixel limit/,
+    ],
     ['that PNG with the pixel limit raised past it', () => seg(join(H, 'bomb.png'), '--max-pixels', '300000000'), /can inflate to at most/],
     ['1 GiB of zeros as .nii.gz', () => seg(join(dir, 'z.nii.gz')), /not a NIfTI file: sizeof_hdr is 0/],
     ['a valid all-zero 1024×1024×512 volume', () => seg(join(dir, 'big.nii.gz')), /exceeds the voxel limit/],
-    ['/dev/zero as a SegLab mask', () => ['segment', '--model', 'compiled/oneprompt-tiny.onnx', '--template', 'samples/mri/images/axial-066.png', '--prompt', join(dir, 'p', 'zero.json'), '--query', 'samples/mri/images/axial-046.png', '--out', join(dir, 'out')], /is a character device/],
-    ['everything on the PNG bomb', () => ['everything', '--model', 'compiled/oneprompt-tiny.onnx', '--image', join(H, 'bomb.png'), '--out', join(dir, 'out')], /exceeds the pixel limit/],
+    [
+      '/dev/zero as a SegLab mask',
+      () => [
+        'segment',
+        '--model',
+        'compiled/oneprompt-tiny.onnx',
+        '--template',
+        'samples/mri/images/axial-066.png',
+        '--prompt',
+        join(dir, 'p', 'zero.json'),
+        '--query',
+        'samples/mri/images/axial-046.png',
+        '--out',
+        join(dir, 'out'),
+      ],
+      /is a character device/,
+    ],
+    [
+      'everything on the PNG bomb',
+      () => ['everything', '--model', 'compiled/oneprompt-tiny.onnx', '--image', join(H, 'bomb.png'), '--out', join(dir, 'out')],
+      /exceeds the pixel limit/,
+    ],
     ['inspect --dims B=100000', () => ['inspect', 'compiled/oneprompt-tiny.onnx', '--dims', 'B=100000'], /over the 2\.0 GiB budget/],
   ];
   for (const [what, args, error] of cases) {

@@ -49,12 +49,16 @@ export interface ChildRun {
 
 /** `oneprompt ARGS...` in a child process (with `nodeArgs` to node), its peak memory reported. */
 export function runChild(args: readonly string[], opts: { nodeArgs?: readonly string[]; timeoutMs?: number } = {}): ChildRun {
-  const r = spawnSync(process.execPath, [...(opts.nodeArgs ?? []), '--import', join(REPO, 'tests', 'fuzz', 'report-rss.mjs'), join(REPO, 'bin', 'oneprompt.mjs'), ...args], {
-    cwd: REPO,
-    encoding: 'utf8',
-    timeout: opts.timeoutMs ?? 300_000,
-    maxBuffer: 64 * 2 ** 20,
-  });
+  const r = spawnSync(
+    process.execPath,
+    [...(opts.nodeArgs ?? []), '--import', join(REPO, 'tests', 'fuzz', 'report-rss.mjs'), join(REPO, 'bin', 'oneprompt.mjs'), ...args],
+    {
+      cwd: REPO,
+      encoding: 'utf8',
+      timeout: opts.timeoutMs ?? 300_000,
+      maxBuffer: 64 * 2 ** 20,
+    },
+  );
   const m = /max-rss-kib (\d+)\s*$/.exec(r.stderr ?? '');
   return { code: r.status, stdout: r.stdout ?? '', stderr: (r.stderr ?? '').replace(/\nmax-rss-kib \d+\s*$/, ''), maxRssKib: m ? Number(m[1]) : NaN };
 }

@@ -28,14 +28,24 @@ import { makeDicom, makeNifti, makeNifti2 } from '../data/fixtures.js';
 const REPO = join(import.meta.dirname, '..', '..');
 const RUNS = Number(process.argv[2] ?? process.env.ONEPROMPT_FUZZ_RUNS ?? 1500);
 const HOSTILE = join(REPO, 'tests', 'fixtures', 'hostile');
-const corpus = (ext: RegExp): Uint8Array[] => readdirSync(HOSTILE).filter((f) => ext.test(f)).map((f) => new Uint8Array(readFileSync(join(HOSTILE, f))));
+const corpus = (ext: RegExp): Uint8Array[] =>
+  readdirSync(HOSTILE)
+    .filter((f) => ext.test(f))
+    .map((f) => new Uint8Array(readFileSync(join(HOSTILE, f))));
 
 // ---------- seeds ----------
 
 const pngSeeds: Uint8Array[] = [
   ...['036', '066', '086'].map((n) => new Uint8Array(readFileSync(join(REPO, 'samples', 'mri', 'images', `axial-${n}.png`)))),
   encodePngRaw({ width: 5, height: 3, colorType: 2, bitDepth: 16, scanlines: Uint8Array.from({ length: 90 }, (_, i) => i * 37) }),
-  encodePngRaw({ width: 9, height: 2, colorType: 3, bitDepth: 4, scanlines: Uint8Array.from({ length: 10 }, (_, i) => i * 17), palette: Uint8Array.from({ length: 48 }, (_, i) => i * 5) }),
+  encodePngRaw({
+    width: 9,
+    height: 2,
+    colorType: 3,
+    bitDepth: 4,
+    scanlines: Uint8Array.from({ length: 10 }, (_, i) => i * 17),
+    palette: Uint8Array.from({ length: 48 }, (_, i) => i * 5),
+  }),
   encodePngRaw({ width: 4, height: 4, colorType: 4, bitDepth: 8, scanlines: Uint8Array.from({ length: 32 }, (_, i) => i * 8) }),
   ...corpus(/\.png$/),
 ];
@@ -90,10 +100,34 @@ function rleLiteralFrame(plane: Uint8Array): Uint8Array {
 const dicomSeeds: Uint8Array[] = [
   makeDicom({ rows: 3, cols: 4, pixels: Array.from({ length: 12 }, (_, i) => i * 100), windowCenter: 40, windowWidth: 400, slope: 2, intercept: -1024 }),
   makeDicom({ rows: 2, cols: 2, pixels: Array.from({ length: 12 }, (_, i) => i), samples: 3, photometric: 'RGB', bitsAllocated: 8, withSequence: true }),
-  makeDicom({ rows: 2, cols: 3, pixels: Array.from({ length: 12 }, (_, i) => i), frames: 2, transferSyntax: '1.2.840.10008.1.2', signed: true, bitsStored: 12 }),
+  makeDicom({
+    rows: 2,
+    cols: 3,
+    pixels: Array.from({ length: 12 }, (_, i) => i),
+    frames: 2,
+    transferSyntax: '1.2.840.10008.1.2',
+    signed: true,
+    bitsStored: 12,
+  }),
   // Encapsulated: an RLE Lossless frame (one segment of literal runs) and a JPEG Baseline frame (jpeg-js).
-  makeDicom({ rows: 4, cols: 4, pixels: [], bitsAllocated: 8, transferSyntax: '1.2.840.10008.1.2.5', fragments: [rleLiteralFrame(Uint8Array.from({ length: 16 }, (_, i) => i * 9))] }),
-  makeDicom({ rows: 16, cols: 16, pixels: [], bitsAllocated: 8, samples: 3, photometric: 'YBR_FULL_422', transferSyntax: '1.2.840.10008.1.2.4.50', fragments: [jpegSeeds[0]] }),
+  makeDicom({
+    rows: 4,
+    cols: 4,
+    pixels: [],
+    bitsAllocated: 8,
+    transferSyntax: '1.2.840.10008.1.2.5',
+    fragments: [rleLiteralFrame(Uint8Array.from({ length: 16 }, (_, i) => i * 9))],
+  }),
+  makeDicom({
+    rows: 16,
+    cols: 16,
+    pixels: [],
+    bitsAllocated: 8,
+    samples: 3,
+    photometric: 'YBR_FULL_422',
+    transferSyntax: '1.2.840.10008.1.2.4.50',
+    fragments: [jpegSeeds[0]],
+  }),
 ];
 const promptSeeds: string[] = [
   '{"type": "click", "points": [{"x": 60, "y": 40, "label": 1}, {"x": 10, "y": 12, "label": 0}]}',
@@ -110,103 +144,153 @@ const promptSeeds: string[] = [
 type Mutation = (b: Uint8Array) => Uint8Array;
 const INTERESTING = [0, 1, 0x7f, 0x80, 0xff, 0xfe, 0x40, 0x10];
 const byteMutation: fc.Arbitrary<Mutation> = fc.oneof(
-  fc.tuple(fc.nat(), fc.integer({ min: 0, max: 7 })).map(([at, bit]): Mutation => (b) => {
-    const c = b.slice();
-    if (c.length) c[at % c.length] ^= 1 << bit;
-    return c;
-  }),
-  fc.tuple(fc.nat(), fc.constantFrom(...INTERESTING), fc.integer({ min: 1, max: 8 })).map(([at, v, n]): Mutation => (b) => {
-    const c = b.slice();
-    for (let i = 0; i < n && c.length; i++) c[(at + i) % c.length] = v;
-    return c;
-  }),
-  fc.nat().map((at): Mutation => (b) => b.slice(0, b.length ? at % (b.length + 1) : 0)),
-  fc.tuple(fc.nat(), fc.uint8Array({ minLength: 1, maxLength: 64 })).map(([at, ins]): Mutation => (b) => {
-    const i = b.length ? at % b.length : 0;
-    const c = new Uint8Array(b.length + ins.length);
-    c.set(b.subarray(0, i));
-    c.set(ins, i);
-    c.set(b.subarray(i), i + ins.length);
-    return c;
-  }),
-  fc.tuple(fc.nat(), fc.nat(), fc.integer({ min: 1, max: 256 })).map(([from, to, n]): Mutation => (b) => {
-    if (!b.length) return b;
-    const c = b.slice();
-    c.copyWithin(to % c.length, from % c.length, (from % c.length) + n);
-    return c;
-  }),
+  fc.tuple(fc.nat(), fc.integer({ min: 0, max: 7 })).map(
+    ([at, bit]): Mutation =>
+      (b) => {
+        const c = b.slice();
+        if (c.length) c[at % c.length] ^= 1 << bit;
+        return c;
+      },
+  ),
+  fc.tuple(fc.nat(), fc.constantFrom(...INTERESTING), fc.integer({ min: 1, max: 8 })).map(
+    ([at, v, n]): Mutation =>
+      (b) => {
+        const c = b.slice();
+        for (let i = 0; i < n && c.length; i++) c[(at + i) % c.length] = v;
+        return c;
+      },
+  ),
+  fc.nat().map(
+    (at): Mutation =>
+      (b) =>
+        b.slice(0, b.length ? at % (b.length + 1) : 0),
+  ),
+  fc.tuple(fc.nat(), fc.uint8Array({ minLength: 1, maxLength: 64 })).map(
+    ([at, ins]): Mutation =>
+      (b) => {
+        const i = b.length ? at % b.length : 0;
+        const c = new Uint8Array(b.length + ins.length);
+        c.set(b.subarray(0, i));
+        c.set(ins, i);
+        c.set(b.subarray(i), i + ins.length);
+        return c;
+      },
+  ),
+  fc.tuple(fc.nat(), fc.nat(), fc.integer({ min: 1, max: 256 })).map(
+    ([from, to, n]): Mutation =>
+      (b) => {
+        if (!b.length) return b;
+        const c = b.slice();
+        c.copyWithin(to % c.length, from % c.length, (from % c.length) + n);
+        return c;
+      },
+  ),
 );
 const mutated = (seeds: readonly Uint8Array[], extra: fc.Arbitrary<Mutation>[] = []): fc.Arbitrary<Uint8Array> =>
-  fc.tuple(fc.constantFrom(...seeds), fc.array(fc.oneof(byteMutation, ...extra), { minLength: 1, maxLength: 4 })).map(([seed, ms]) => ms.reduce((b, m) => m(b), seed));
+  fc
+    .tuple(fc.constantFrom(...seeds), fc.array(fc.oneof(byteMutation, ...extra), { minLength: 1, maxLength: 4 }))
+    .map(([seed, ms]) => ms.reduce((b, m) => m(b), seed));
 
 /** A 16- or 32-bit header field set to an edge value (NIfTI, both byte orders). */
 const fieldMutation = (offsets: readonly number[]): fc.Arbitrary<Mutation> =>
-  fc.tuple(fc.constantFrom(...offsets), fc.constantFrom(0, 1, -1, 2, 3, 7, 8, 255, 256, 348, 352, 540, 1024, 32767, -32768, 65535, 2 ** 31 - 1), fc.boolean(), fc.boolean()).map(
-    ([o, v, wide, le]): Mutation =>
+  fc
+    .tuple(
+      fc.constantFrom(...offsets),
+      fc.constantFrom(0, 1, -1, 2, 3, 7, 8, 255, 256, 348, 352, 540, 1024, 32767, -32768, 65535, 2 ** 31 - 1),
+      fc.boolean(),
+      fc.boolean(),
+    )
+    .map(
+      ([o, v, wide, le]): Mutation =>
+        (b) => {
+          const c = b.slice();
+          const view = new DataView(c.buffer);
+          if (o + 4 > c.length) return c;
+          if (wide) view.setInt32(o, v | 0, le);
+          else view.setInt16(o, ((v << 16) >> 16) | 0, le);
+          return c;
+        },
+    );
+const floatField = (offsets: readonly number[]): fc.Arbitrary<Mutation> =>
+  fc.tuple(fc.constantFrom(...offsets), fc.constantFrom(NaN, Infinity, -Infinity, 0, -0, 1e30, -1e-30, 348, 352.5, 2 ** 31)).map(
+    ([o, v]): Mutation =>
       (b) => {
         const c = b.slice();
-        const view = new DataView(c.buffer);
-        if (o + 4 > c.length) return c;
-        if (wide) view.setInt32(o, v | 0, le);
-        else view.setInt16(o, ((v << 16) >> 16) | 0, le);
+        if (o + 4 <= c.length) new DataView(c.buffer).setFloat32(o, v, true);
         return c;
       },
   );
-const floatField = (offsets: readonly number[]): fc.Arbitrary<Mutation> =>
-  fc.tuple(fc.constantFrom(...offsets), fc.constantFrom(NaN, Infinity, -Infinity, 0, -0, 1e30, -1e-30, 348, 352.5, 2 ** 31)).map(([o, v]): Mutation => (b) => {
-    const c = b.slice();
-    if (o + 4 <= c.length) new DataView(c.buffer).setFloat32(o, v, true);
-    return c;
-  });
 const NIFTI_FIELDS = [0, 40, 42, 44, 46, 48, 70, 72, 252, 254];
 /** NIfTI-2's int64 fields (dim[0..4], vox_offset) set to edge values, beyond 2^31 and beyond 2^53 included. */
 const int64Field = (offsets: readonly number[]): fc.Arbitrary<Mutation> =>
-  fc.tuple(fc.constantFrom(...offsets), fc.constantFrom(0n, 1n, -1n, 3n, 7n, 8n, 540n, 543n, 544n, 2n ** 31n, 2n ** 40n, 2n ** 53n + 1n, -(2n ** 63n)), fc.boolean()).map(([o, v, le]): Mutation => (b) => {
-    const c = b.slice();
-    if (o + 8 <= c.length) new DataView(c.buffer).setBigInt64(o, v, le);
-    return c;
-  });
+  fc
+    .tuple(
+      fc.constantFrom(...offsets),
+      fc.constantFrom(0n, 1n, -1n, 3n, 7n, 8n, 540n, 543n, 544n, 2n ** 31n, 2n ** 40n, 2n ** 53n + 1n, -(2n ** 63n)),
+      fc.boolean(),
+    )
+    .map(
+      ([o, v, le]): Mutation =>
+        (b) => {
+          const c = b.slice();
+          if (o + 8 <= c.length) new DataView(c.buffer).setBigInt64(o, v, le);
+          return c;
+        },
+    );
 const float64Field = (offsets: readonly number[]): fc.Arbitrary<Mutation> =>
-  fc.tuple(fc.constantFrom(...offsets), fc.constantFrom(NaN, Infinity, -Infinity, 0, -0, 1e300, -1e-300, 2 ** 31)).map(([o, v]): Mutation => (b) => {
-    const c = b.slice();
-    if (o + 8 <= c.length) new DataView(c.buffer).setFloat64(o, v, true);
-    return c;
-  });
-const NIFTI2_MUTATIONS = [fieldMutation([0, 12, 14, 344, 348]), int64Field([16, 24, 32, 40, 48, 168]), float64Field([104, 112, 120, 128, 176, 184, 352, 400, 408, 432])];
+  fc.tuple(fc.constantFrom(...offsets), fc.constantFrom(NaN, Infinity, -Infinity, 0, -0, 1e300, -1e-300, 2 ** 31)).map(
+    ([o, v]): Mutation =>
+      (b) => {
+        const c = b.slice();
+        if (o + 8 <= c.length) new DataView(c.buffer).setFloat64(o, v, true);
+        return c;
+      },
+  );
+const NIFTI2_MUTATIONS = [
+  fieldMutation([0, 12, 14, 344, 348]),
+  int64Field([16, 24, 32, 40, 48, 168]),
+  float64Field([104, 112, 120, 128, 176, 184, 352, 400, 408, 432]),
+];
 const NIFTI_FLOATS = [76, 80, 84, 88, 108, 112, 116, 256, 280, 284, 296, 312];
 /** IHDR fields (width, height, depth, colour type, interlace) of a PNG, CRCs fixed afterwards. */
 const pngHeaderMutation: fc.Arbitrary<Mutation> = fc
   .tuple(fc.constantFrom(16, 20, 24, 25, 26, 27, 28), fc.constantFrom(0, 1, 2, 3, 4, 6, 8, 16, 255, 4096, 65535, 2 ** 31))
-  .map(([o, v]): Mutation => (b) => {
-    const c = b.slice();
-    if (c.length < 33) return c;
-    if (o < 24) new DataView(c.buffer).setUint32(o, v >>> 0);
-    else c[o] = v & 0xff;
-    return c;
-  });
+  .map(
+    ([o, v]): Mutation =>
+      (b) => {
+        const c = b.slice();
+        if (c.length < 33) return c;
+        if (o < 24) new DataView(c.buffer).setUint32(o, v >>> 0);
+        else c[o] = v & 0xff;
+        return c;
+      },
+  );
 /** A PNG with its IDAT data replaced by a small zlib stream of chosen bytes (so filters and depths get exercised). */
-const pngDataMutation: fc.Arbitrary<Mutation> = fc.uint8Array({ maxLength: 400 }).map((raw): Mutation => (b) => {
-  const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
-  const out: Uint8Array[] = [b.subarray(0, 8)];
-  for (let o = 8; o + 12 <= b.length; ) {
-    const len = v.getUint32(o);
-    if (o + 12 + len > b.length) break;
-    const type = String.fromCharCode(...b.subarray(o + 4, o + 8));
-    if (type === 'IDAT') {
-      const z = deflateSync(raw);
-      const ch = new Uint8Array(12 + z.length);
-      new DataView(ch.buffer).setUint32(0, z.length);
-      ch.set([73, 68, 65, 84], 4);
-      ch.set(z, 8);
-      out.push(ch);
-    } else out.push(b.subarray(o, o + 12 + len));
-    o += 12 + len;
-  }
-  const c = new Uint8Array(out.reduce((n, x) => n + x.length, 0));
-  let at = 0;
-  for (const x of out) c.set(x, (at += x.length) - x.length);
-  return c;
-});
+const pngDataMutation: fc.Arbitrary<Mutation> = fc.uint8Array({ maxLength: 400 }).map(
+  (raw): Mutation =>
+    (b) => {
+      const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
+      const out: Uint8Array[] = [b.subarray(0, 8)];
+      for (let o = 8; o + 12 <= b.length; ) {
+        const len = v.getUint32(o);
+        if (o + 12 + len > b.length) break;
+        const type = String.fromCharCode(...b.subarray(o + 4, o + 8));
+        if (type === 'IDAT') {
+          const z = deflateSync(raw);
+          const ch = new Uint8Array(12 + z.length);
+          new DataView(ch.buffer).setUint32(0, z.length);
+          ch.set([73, 68, 65, 84], 4);
+          ch.set(z, 8);
+          out.push(ch);
+        } else out.push(b.subarray(o, o + 12 + len));
+        o += 12 + len;
+      }
+      const c = new Uint8Array(out.reduce((n, x) => n + x.length, 0));
+      let at = 0;
+      for (const x of out) c.set(x, (at += x.length) - x.length);
+      return c;
+    },
+);
 
 // ---------- the property ----------
 
@@ -227,7 +311,8 @@ function expectLoaded(r: E.Either<DataError, LoadedImage | LoadedImage[]>, file:
     return;
   }
   for (const img of Array.isArray(r.right) ? r.right : [r.right]) {
-    if (!(img.width >= 1 && img.height >= 1 && img.data.length === img.width * img.height)) throw new PropertyError(`bad size ${img.width}×${img.height} for ${img.data.length} values`);
+    if (!(img.width >= 1 && img.height >= 1 && img.data.length === img.width * img.height))
+      throw new PropertyError(`bad size ${img.width}×${img.height} for ${img.data.length} values`);
     for (let i = 0; i < img.data.length; i++) if (!Number.isFinite(img.data[i])) throw new PropertyError(`pixel ${i} is ${img.data[i]}`);
   }
 }
@@ -258,8 +343,12 @@ function niftiStreamAgrees(bytes: Uint8Array, cut: number): void {
   } catch (e) {
     streamed = E.left((e as Error).message);
   }
-  if (E.isRight(whole) !== E.isRight(streamed)) throw new PropertyError(`stream and buffer disagree: ${E.isRight(whole) ? 'buffer ok' : whole.left.message} / ${E.isRight(streamed) ? 'stream ok' : streamed.left}`);
-  if (E.isRight(whole) && E.isRight(streamed) && Buffer.compare(Buffer.from(whole.right.data.buffer), Buffer.from(streamed.right.data.buffer)) !== 0) throw new PropertyError('stream and buffer voxels differ');
+  if (E.isRight(whole) !== E.isRight(streamed))
+    throw new PropertyError(
+      `stream and buffer disagree: ${E.isRight(whole) ? 'buffer ok' : whole.left.message} / ${E.isRight(streamed) ? 'stream ok' : streamed.left}`,
+    );
+  if (E.isRight(whole) && E.isRight(streamed) && Buffer.compare(Buffer.from(whole.right.data.buffer), Buffer.from(streamed.right.data.buffer)) !== 0)
+    throw new PropertyError('stream and buffer voxels differ');
 }
 
 const work = mkdtempSync(join(tmpdir(), 'oneprompt-fuzz-'));
@@ -275,26 +364,76 @@ const add = <T>(name: string, arb: fc.Arbitrary<T>, check: (v: T) => void, runs 
   targets.push([name, fc.property(arb, (v) => void check(v)) as never, runs]);
 };
 
-add('PNG', mutated(pngSeeds, [pngHeaderMutation.map((m): Mutation => (b) => fixPngCrcs(m(b))), pngDataMutation.map((m): Mutation => (b) => fixPngCrcs(m(b)))]), (b) =>
-  expectLoaded(noThrow(() => decodePng(b, 'f.png')), 'f.png'),
+add(
+  'PNG',
+  mutated(pngSeeds, [
+    pngHeaderMutation.map(
+      (m): Mutation =>
+        (b) =>
+          fixPngCrcs(m(b)),
+    ),
+    pngDataMutation.map(
+      (m): Mutation =>
+        (b) =>
+          fixPngCrcs(m(b)),
+    ),
+  ]),
+  (b) =>
+    expectLoaded(
+      noThrow(() => decodePng(b, 'f.png')),
+      'f.png',
+    ),
 );
-add('PNG (CRCs fixed after every mutation)', mutated(pngSeeds).map(fixPngCrcs), (b) => expectLoaded(noThrow(() => decodePng(b, 'f.png')), 'f.png'));
-add('JPEG', mutated(jpegSeeds), (b) => expectLoaded(noThrow(() => decodeJpeg(b, 'f.jpg')), 'f.jpg'));
+add('PNG (CRCs fixed after every mutation)', mutated(pngSeeds).map(fixPngCrcs), (b) =>
+  expectLoaded(
+    noThrow(() => decodePng(b, 'f.png')),
+    'f.png',
+  ),
+);
+add('JPEG', mutated(jpegSeeds), (b) =>
+  expectLoaded(
+    noThrow(() => decodeJpeg(b, 'f.jpg')),
+    'f.jpg',
+  ),
+);
 add('NIfTI', mutated(niftiSeeds, [fieldMutation(NIFTI_FIELDS), floatField(NIFTI_FLOATS)]), (b) => expectVolume(noThrow(() => parseNifti(b, 'f.nii'))));
-add('NIfTI streamed in chunks = whole', fc.tuple(mutated(niftiSeeds, [fieldMutation(NIFTI_FIELDS), floatField(NIFTI_FLOATS)]), fc.integer({ min: 1, max: 64 })), ([b, cut]) =>
-  noThrow(() => niftiStreamAgrees(b, cut)),
+add(
+  'NIfTI streamed in chunks = whole',
+  fc.tuple(mutated(niftiSeeds, [fieldMutation(NIFTI_FIELDS), floatField(NIFTI_FLOATS)]), fc.integer({ min: 1, max: 64 })),
+  ([b, cut]) => noThrow(() => niftiStreamAgrees(b, cut)),
 );
 add('NIfTI-2', mutated(nifti2Seeds, NIFTI2_MUTATIONS), (b) => expectVolume(noThrow(() => parseNifti(b, 'f.nii'))));
-add('NIfTI-2 streamed in chunks = whole', fc.tuple(mutated(nifti2Seeds, NIFTI2_MUTATIONS), fc.integer({ min: 1, max: 64 })), ([b, cut]) => noThrow(() => niftiStreamAgrees(b, cut)));
-add('DICOM', mutated(dicomSeeds), (b) => expectLoaded(noThrow(() => parseDicom(b, 'f.dcm')), 'f.dcm'));
-add('JSON parser', fc.oneof(fc.string({ maxLength: 300 }), fc.json({ maxDepth: 6 }), fc.constantFrom(...promptSeeds).chain((s) => fc.tuple(fc.nat(), fc.string({ maxLength: 8 })).map(([at, ins]) => s.slice(0, at % (s.length + 1)) + ins + s.slice(at % (s.length + 1))))), (t) =>
-  noThrow(() => parseJson(t)),
+add('NIfTI-2 streamed in chunks = whole', fc.tuple(mutated(nifti2Seeds, NIFTI2_MUTATIONS), fc.integer({ min: 1, max: 64 })), ([b, cut]) =>
+  noThrow(() => niftiStreamAgrees(b, cut)),
+);
+add('DICOM', mutated(dicomSeeds), (b) =>
+  expectLoaded(
+    noThrow(() => parseDicom(b, 'f.dcm')),
+    'f.dcm',
+  ),
+);
+add(
+  'JSON parser',
+  fc.oneof(
+    fc.string({ maxLength: 300 }),
+    fc.json({ maxDepth: 6 }),
+    fc
+      .constantFrom(...promptSeeds)
+      .chain((s) => fc.tuple(fc.nat(), fc.string({ maxLength: 8 })).map(([at, ins]) => s.slice(0, at % (s.length + 1)) + ins + s.slice(at % (s.length + 1)))),
+  ),
+  (t) => noThrow(() => parseJson(t)),
 );
 add(
   'prompt parser and validation',
   fc.tuple(
     fc.oneof(
-      fc.constantFrom(...promptSeeds).chain((s) => fc.tuple(fc.nat(), fc.nat(), fc.constantFrom('', '-', '1e999', '"__proto__":1,', '[', '{', '}', '0', 'null', '\ufeff', '"x"', ',')).map(([a, n, ins]) => s.slice(0, a % (s.length + 1)) + ins + s.slice((a % (s.length + 1)) + (n % 3)))),
+      fc
+        .constantFrom(...promptSeeds)
+        .chain((s) =>
+          fc
+            .tuple(fc.nat(), fc.nat(), fc.constantFrom('', '-', '1e999', '"__proto__":1,', '[', '{', '}', '0', 'null', '\ufeff', '"x"', ','))
+            .map(([a, n, ins]) => s.slice(0, a % (s.length + 1)) + ins + s.slice((a % (s.length + 1)) + (n % 3))),
+        ),
       fc.json({ maxDepth: 4 }),
     ),
     fc.integer({ min: 1, max: 300 }),
@@ -310,22 +449,46 @@ add(
     noThrow(() => decodePromptSpec(JSON.parse(JSON.stringify(spec.right)), 'p.json'));
   },
 );
-add('inflate (gzip, zlib, raw)', fc.tuple(fc.oneof(fc.uint8Array({ maxLength: 600 }), fc.uint8Array({ maxLength: 600 }).chain((d) => mutated([gzipSync(d), deflateSync(d)]))), fc.constantFrom('gzip', 'zlib', 'raw' as const)), ([b, f]) => {
-  try {
-    inflateStream(f as 'gzip', bufferSource(b, 97), () => undefined);
-  } catch (e) {
-    if (!(e instanceof InflateError)) throw new PropertyError(`threw ${(e as Error).message}`);
-  }
-});
+add(
+  'inflate (gzip, zlib, raw)',
+  fc.tuple(
+    fc.oneof(
+      fc.uint8Array({ maxLength: 600 }),
+      fc.uint8Array({ maxLength: 600 }).chain((d) => mutated([gzipSync(d), deflateSync(d)])),
+    ),
+    fc.constantFrom('gzip', 'zlib', 'raw' as const),
+  ),
+  ([b, f]) => {
+    try {
+      inflateStream(f as 'gzip', bufferSource(b, 97), () => undefined);
+    } catch (e) {
+      if (!(e instanceof InflateError)) throw new PropertyError(`threw ${(e as Error).message}`);
+    }
+  },
+);
 
 // Files on disk: the format found from the bytes, .nii.gz streamed, templates.json, dataset folders.
 const fileRuns = Math.max(20, Math.round(RUNS / 10));
 add(
   'image files (readImages: format detection, .nii.gz streaming)',
-  fc.tuple(fc.oneof(mutated(pngSeeds), mutated(jpegSeeds), mutated(niftiSeeds, [fieldMutation(NIFTI_FIELDS)]), mutated(niftiSeeds).map((b) => new Uint8Array(gzipSync(b))), mutated(nifti2Seeds, NIFTI2_MUTATIONS).map((b) => new Uint8Array(gzipSync(b))), mutated(niftiSeeds.map((s) => new Uint8Array(gzipSync(s)))), mutated(dicomSeeds)), fc.constantFrom('x.png', 'x.nii', 'x.nii.gz', 'x.dcm', 'x')),
+  fc.tuple(
+    fc.oneof(
+      mutated(pngSeeds),
+      mutated(jpegSeeds),
+      mutated(niftiSeeds, [fieldMutation(NIFTI_FIELDS)]),
+      mutated(niftiSeeds).map((b) => new Uint8Array(gzipSync(b))),
+      mutated(nifti2Seeds, NIFTI2_MUTATIONS).map((b) => new Uint8Array(gzipSync(b))),
+      mutated(niftiSeeds.map((s) => new Uint8Array(gzipSync(s)))),
+      mutated(dicomSeeds),
+    ),
+    fc.constantFrom('x.png', 'x.nii', 'x.nii.gz', 'x.dcm', 'x'),
+  ),
   ([b, name]) => {
     const p = writeTemp(name, b);
-    expectLoaded(noThrow(() => readImages(p)), p);
+    expectLoaded(
+      noThrow(() => readImages(p)),
+      p,
+    );
   },
   fileRuns,
 );
@@ -333,7 +496,18 @@ add(
   'templates.json (readTemplatesFile)',
   fc.oneof(
     fc.json({ maxDepth: 4 }),
-    fc.array(fc.record({ image: fc.constantFrom('a.png', 'b.png', '../a.png', '', 'masks/m.png'), prompt: fc.oneof(fc.constantFrom(...promptSeeds).map((s) => JSON.parse(s.replace(/^\ufeff/, '')) as unknown), fc.json({ maxDepth: 2 })) }), { maxLength: 3 }).map((a) => JSON.stringify(a)),
+    fc
+      .array(
+        fc.record({
+          image: fc.constantFrom('a.png', 'b.png', '../a.png', '', 'masks/m.png'),
+          prompt: fc.oneof(
+            fc.constantFrom(...promptSeeds).map((s) => JSON.parse(s.replace(/^\ufeff/, '')) as unknown),
+            fc.json({ maxDepth: 2 }),
+          ),
+        }),
+        { maxLength: 3 },
+      )
+      .map((a) => JSON.stringify(a)),
   ),
   (text) => {
     const dir = join(work, `t${fileNo++}`);
@@ -350,7 +524,13 @@ add(
 add(
   'dataset folders (readDataset)',
   fc.tuple(
-    fc.array(fc.tuple(fc.constantFrom('a.png', 'b.png', 'c.nii', 'a.jpg', '.hidden', 'x.nii.gz'), fc.oneof(mutated(pngSeeds), mutated(niftiSeeds), fc.constant(pngSeeds[3]))), { maxLength: 3 }),
+    fc.array(
+      fc.tuple(
+        fc.constantFrom('a.png', 'b.png', 'c.nii', 'a.jpg', '.hidden', 'x.nii.gz'),
+        fc.oneof(mutated(pngSeeds), mutated(niftiSeeds), fc.constant(pngSeeds[3])),
+      ),
+      { maxLength: 3 },
+    ),
     fc.array(fc.constantFrom('a.png', 'b.png', 'c.nii', 'a.nii.gz'), { maxLength: 3 }),
     fc.option(fc.json({ maxDepth: 3 })),
     fc.option(fc.json({ maxDepth: 3 })),
@@ -376,7 +556,13 @@ for (const [name, prop, runs] of targets) {
   const t0 = performance.now();
   const r = fc.check(prop as fc.IProperty<unknown>, { numRuns: runs, seed: Number(process.env.ONEPROMPT_FUZZ_SEED ?? 16) });
   results[name] = { cases: r.numRuns, ms: Math.round(performance.now() - t0) };
-  if (STATS && outcomes.size) console.error(`${name}:\n${[...outcomes].sort((a, b) => b[1] - a[1]).map(([k, n]) => `  ${n}  ${k}`).join('\n')}`);
+  if (STATS && outcomes.size)
+    console.error(
+      `${name}:\n${[...outcomes]
+        .sort((a, b) => b[1] - a[1])
+        .map(([k, n]) => `  ${n}  ${k}`)
+        .join('\n')}`,
+    );
   outcomes = new Map();
   if (r.failed) {
     failed = true;

@@ -40,7 +40,9 @@ try {
       graphOptimizationLevel: 'all',
       logSeverityLevel: 3,
     });
-    const feeds = Object.fromEntries(Object.entries(randomModelInputs(configs.base, B, 5)).map(([n, t]) => [n, new ort.Tensor('float32', t.data as Float32Array, [...t.dims])]));
+    const feeds = Object.fromEntries(
+      Object.entries(randomModelInputs(configs.base, B, 5)).map(([n, t]) => [n, new ort.Tensor('float32', t.data as Float32Array, [...t.dims])]),
+    );
     const out = (await session.run(feeds))[OUTPUT_NAME];
     const data = out.data as Float32Array;
     console.log(JSON.stringify({ B, dims: out.dims, finite: data.every(Number.isFinite), seconds: (performance.now() - t0) / 1000, peakKib: peakKib() }));

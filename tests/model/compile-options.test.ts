@@ -37,11 +37,19 @@ describe('compile options', () => {
     }
   });
 
-  it('--triton writes a repository whose config parses against Triton\'s schema and names every input and output', () => {
+  it("--triton writes a repository whose config parses against Triton's schema and names every input and output", () => {
     const dir = mkdtempSync(join(tmpdir(), 'op-triton-'));
     try {
-      const { manifest } = compileOnePrompt({ config: 'tiny', out: join(dir, 'oneprompt-tiny.onnx'), triton: { dir: join(dir, 'repo'), device: 'cpu', maxBatch: 4 } });
-      const cfg = readTritonConfig(readFileSync(join(dir, 'repo', 'oneprompt-tiny', 'config.pbtxt'), 'utf8')) as { input: { name: string }[]; output: { name: string }[]; max_batch_size: number };
+      const { manifest } = compileOnePrompt({
+        config: 'tiny',
+        out: join(dir, 'oneprompt-tiny.onnx'),
+        triton: { dir: join(dir, 'repo'), device: 'cpu', maxBatch: 4 },
+      });
+      const cfg = readTritonConfig(readFileSync(join(dir, 'repo', 'oneprompt-tiny', 'config.pbtxt'), 'utf8')) as {
+        input: { name: string }[];
+        output: { name: string }[];
+        max_batch_size: number;
+      };
       expect(cfg.input.map((i) => i.name)).toEqual(manifest.inputs.map((i) => i.name));
       expect(cfg.output.map((o) => o.name)).toEqual(['mask_logits']);
       expect(cfg.max_batch_size).toBe(4);

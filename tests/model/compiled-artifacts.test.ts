@@ -44,7 +44,10 @@ describe('compiled/ artefacts', () => {
     const one = readFileSync('compiled/oneprompt-default.onnx');
     const enc = readFileSync('compiled/oneprompt-default.encoder.onnx');
     const dec = readFileSync('compiled/oneprompt-default.decoder.onnx');
-    for (const [file, bytes] of [['encoder', enc], ['decoder', dec]] as const) {
+    for (const [file, bytes] of [
+      ['encoder', enc],
+      ['decoder', dec],
+    ] as const) {
       const m = JSON.parse(readFileSync(`compiled/oneprompt-default.${file}.json`, 'utf8')) as Manifest;
       expect(sha256(bytes), `oneprompt-default.${file}.onnx does not match its manifest`).toBe(m.sha256);
       expect(m.pair).toEqual({ part: file, of: { file: 'oneprompt-default.onnx', sha256: sha256(one) } });
@@ -60,7 +63,12 @@ describe('compiled/ artefacts', () => {
     loadInitialWeights('compiled/oneprompt-default.onnx', params);
     const dir = mkdtempSync(join(tmpdir(), 'op-pair-'));
     try {
-      const r = compileOnePrompt({ config: 'tiny', weights: new Map(params.map((p) => [p.name, p.values()])), out: join(dir, 'oneprompt-default.onnx'), split: true });
+      const r = compileOnePrompt({
+        config: 'tiny',
+        weights: new Map(params.map((p) => [p.name, p.values()])),
+        out: join(dir, 'oneprompt-default.onnx'),
+        split: true,
+      });
       expect(graphSha256(readFileSync(r.pair!.encoder.path)), 'stale: run npx tsx scripts/build-compiled.ts').toBe(graphSha256(enc));
       expect(graphSha256(readFileSync(r.pair!.decoder.path)), 'stale: run npx tsx scripts/build-compiled.ts').toBe(graphSha256(dec));
     } finally {

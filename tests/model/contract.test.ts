@@ -14,7 +14,7 @@ const declared = (xs: Graph['inputs']): Declared[] => xs.map((x) => ({ name: x.n
 const io = (g: Graph) => ({ inputs: declared(g.inputs), outputs: declared(g.outputs) });
 
 describe('the contract', () => {
-  it('names and shapes the one-file model\'s inputs and output, for every configuration', () => {
+  it("names and shapes the one-file model's inputs and output, for every configuration", () => {
     for (const c of [configs.tiny, configs.tiny128, configs.small]) {
       const { graph } = buildOnePrompt(c, 0);
       const g = { size: c.size, points: c.points };
@@ -34,13 +34,22 @@ describe('pairContract', () => {
 
   it('reads the compiled pair: geometry, the parts a query and a template need, their shapes', () => {
     const c = pairContract(enc, dec);
-    expect(c).toEqual(E.right({
-      geometry: { size: 64, points: 32 },
-      image: 'image',
-      queryParts: ['features_0', 'features_1', 'features_2', 'features_3', 'tokens_3', 'tokens_2'],
-      templateParts: ['tokens_3', 'tokens_2'],
-      partDims: { features_0: [8, 64, 64], features_1: [16, 32, 32], features_2: [32, 16, 16], features_3: [64, 8, 8], tokens_3: [64, 32], tokens_2: [64, 32] },
-    }));
+    expect(c).toEqual(
+      E.right({
+        geometry: { size: 64, points: 32 },
+        image: 'image',
+        queryParts: ['features_0', 'features_1', 'features_2', 'features_3', 'tokens_3', 'tokens_2'],
+        templateParts: ['tokens_3', 'tokens_2'],
+        partDims: {
+          features_0: [8, 64, 64],
+          features_1: [16, 32, 32],
+          features_2: [32, 16, 16],
+          features_3: [64, 8, 8],
+          tokens_3: [64, 32],
+          tokens_2: [64, 32],
+        },
+      }),
+    );
     const small = buildOnePromptPair(configs.small, 0);
     const s = pairContract(io(small.encoder.graph), io(small.decoder.graph));
     expect(E.isRight(s) && [s.right.geometry, s.right.templateParts]).toEqual([{ size: 256, points: 64 }, ['tokens_4', 'tokens_3', 'tokens_2']]);
@@ -51,7 +60,9 @@ describe('pairContract', () => {
     const left = (r: E.Either<string, unknown>) => (E.isLeft(r) ? r.left : 'accepted');
     expect(left(pairContract(enc, io(small.decoder.graph)))).toBe("decoder: input prompt_mask is [B, 1, 256, 256] but the encoder's images are 64×64");
     const renamed = { ...dec, inputs: dec.inputs.map((i) => (i.name === 'template_tokens_2' ? { ...i, name: 'template_tokens_1' } : i)) };
-    expect(left(pairContract(enc, renamed))).toBe("decoder: input template_tokens_1 reads the encoder's output tokens_1, which the encoder does not give (it gives features_0, features_1, features_2, features_3, tokens_3, tokens_2)");
+    expect(left(pairContract(enc, renamed))).toBe(
+      "decoder: input template_tokens_1 reads the encoder's output tokens_1, which the encoder does not give (it gives features_0, features_1, features_2, features_3, tokens_3, tokens_2)",
+    );
     const reshaped = { ...dec, inputs: dec.inputs.map((i) => (i.name === 'query_features_1' ? { ...i, shape: ['B', 16, 16, 16] } : i)) };
     expect(left(pairContract(enc, reshaped))).toBe("decoder: input query_features_1 is [B, 16, 16, 16] but the encoder's features_1 is [B, 16, 32, 32]");
     const odd = { ...dec, inputs: [...dec.inputs, { name: 'extra', shape: ['B', 3] }] };

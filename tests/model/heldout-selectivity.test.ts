@@ -20,7 +20,9 @@ const MODEL = 'compiled/oneprompt-default.onnx';
 /** Dice points; the issue's target on the full held-out set is 30, the floor here leaves room for 4 slices' noise. */
 export const SELECTIVITY_FLOOR = 20;
 
-const manifest = existsSync('compiled/oneprompt-default.json') ? (JSON.parse(readFileSync('compiled/oneprompt-default.json', 'utf8')) as { config: { name: string; size: number } }) : undefined;
+const manifest = existsSync('compiled/oneprompt-default.json')
+  ? (JSON.parse(readFileSync('compiled/oneprompt-default.json', 'utf8')) as { config: { name: string; size: number } })
+  : undefined;
 const pending = !manifest || manifest.config.size < 128;
 const PENDING_REASON = `PENDING (issue 14): ${MODEL} is the pre-issue-14 ${manifest?.config.name ?? '(missing)'} model at ${manifest?.config.size ?? '?'}²; this floor applies once the new default (brain128, trained on runs/data/inia19-128) ships`;
 
@@ -29,7 +31,17 @@ describe('prompt selectivity on held-out macaque structures', () => {
     const ds = right(readDataset(SAMPLE));
     expect(ds.split!.heldout).toHaveLength(4);
     // Baselines only: copying the prompted structure's template mask is selective, so the set can measure it.
-    const r = right(await evaluateSelectivity({ dataset: ds, promptType: 'seglab', quality: 'oracle', templates: 4, seed: 0, geometry: { size: 128, points: 32 }, batchSize: 8 }));
+    const r = right(
+      await evaluateSelectivity({
+        dataset: ds,
+        promptType: 'seglab',
+        quality: 'oracle',
+        templates: 4,
+        seed: 0,
+        geometry: { size: 128, points: 32 },
+        batchSize: 8,
+      }),
+    );
     expect(r.tasks.map((t) => t.task).sort()).toEqual([...ds.split!.heldout].sort());
     for (const t of r.tasks) expect(t.others).toBe(3);
     expect(r.mean!.copy_template).toBeGreaterThan(30);
@@ -39,7 +51,10 @@ describe('prompt selectivity on held-out macaque structures', () => {
   else
     for (const prompt of PROMPT_TYPES)
       it(`${MODEL}: selectivity ≥ ${SELECTIVITY_FLOOR} Dice points with ${prompt} prompts`, async () => {
-        const r = await runEval({ model: MODEL, data: SAMPLE, prompt, quality: 'oracle', templates: 4, tasks: 'heldout', seed: 0, batch: 8, threads: 1 }, recordingIO());
+        const r = await runEval(
+          { model: MODEL, data: SAMPLE, prompt, quality: 'oracle', templates: 4, tasks: 'heldout', seed: 0, batch: 8, threads: 1 },
+          recordingIO(),
+        );
         expect(r.selectivity, 'selectivity was not measured').not.toBeNull();
         expect(r.selectivity!.model).toBeGreaterThanOrEqual(SELECTIVITY_FLOOR);
       }, 120_000);

@@ -36,7 +36,8 @@ describe('the model in numbers is what it was (fixtures/model-numbers.json)', ()
       expect(o.stride).toBe(want.outputs.stride);
       const worst = Math.max(...o.sample.map((x, i) => Math.abs(x - want.outputs!.sample[i]) / Math.max(1, Math.abs(want.outputs!.sample[i]))));
       expect(worst).toBeLessThanOrEqual(TOLERANCE);
-      for (const k of ['sum', 'sumAbs', 'sumSquares'] as const) expect(Math.abs(o[k] - want.outputs[k]) / Math.max(1, Math.abs(want.outputs[k]))).toBeLessThanOrEqual(TOLERANCE);
+      for (const k of ['sum', 'sumAbs', 'sumSquares'] as const)
+        expect(Math.abs(o[k] - want.outputs[k]) / Math.max(1, Math.abs(want.outputs[k]))).toBeLessThanOrEqual(TOLERANCE);
     }, 120_000);
 
   it('compiled/oneprompt-default.onnx re-emitted from its own weights is the same graph with the same weights', () => {

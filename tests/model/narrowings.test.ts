@@ -44,7 +44,9 @@ describe('checked narrowings', () => {
 
   it('maskOfSize: the head ends at (B, 1, S, S)', () => {
     expect(maskOfSize(input('m', ['B', 1, wide(64), wide(64)]), 64).shape).toEqual(['B', 1, 64, 64]);
-    expect(() => maskOfSize(input('m', ['B', 1, wide(32), wide(32)]), 64)).toThrow(/mask logits of the 64×64 image: expected \[B, 1, 64, 64\], got \[B, 1, 32, 32\]/);
+    expect(() => maskOfSize(input('m', ['B', 1, wide(32), wide(32)]), 64)).toThrow(
+      /mask logits of the 64×64 image: expected \[B, 1, 64, 64\], got \[B, 1, 32, 32\]/,
+    );
   });
 
   it("the configuration's arithmetic in code is the compiler's (tests/types/configs.types.ts pins the types)", () => {
@@ -53,11 +55,15 @@ describe('checked narrowings', () => {
       small: { grid: 16, tokens: 256, sides: [256, 128, 64, 32, 16] },
       base: { grid: 64, tokens: 4096, sides: [1024, 512, 256, 128, 64] },
       tiny128: { grid: 16, tokens: 256, sides: [128, 64, 32, 16] },
+      brain128: { grid: 16, tokens: 256, sides: [128, 64, 32, 16] },
     };
     for (const [name, c] of Object.entries(configs) as [string, OnePromptConfig][]) {
       expect(gridSide(c), name).toBe(expected[name].grid);
       expect(tokenCount(c), name).toBe(expected[name].tokens);
-      expect(Array.from({ length: c.levels + 1 }, (_, j) => sideAt(c, j)), name).toEqual(expected[name].sides);
+      expect(
+        Array.from({ length: c.levels + 1 }, (_, j) => sideAt(c, j)),
+        name,
+      ).toEqual(expected[name].sides);
     }
   });
 });

@@ -12,13 +12,31 @@ import { checkShapes, type GraphInstance } from '../../src/testing/shape-propert
 import { densePositionalEncoding, fourierFeatures, gridCentres } from '../../graphs/oneprompt/positional-encoding.js';
 import { cellMembership, pointPromptMaps } from '../../graphs/oneprompt/prompt-encoder.js';
 import {
-  addPrompting, concatMlpPrompting, gaussianMasking, promptParser, queryTemplateMix, simpleMasking, stackMlpPrompting,
+  addPrompting,
+  concatMlpPrompting,
+  gaussianMasking,
+  promptParser,
+  queryTemplateMix,
+  simpleMasking,
+  stackMlpPrompting,
 } from '../../graphs/oneprompt/prompt-parser.js';
 import type { MaskingStep, PromptingStep } from '../../graphs/oneprompt/config.js';
 import { erfRef } from '../reference/scalar.js';
 import {
-  addPromptingRef, attentionPerHeadRef, cellMembershipRef, concatMlpRef, densePeRef, fourierFeaturesRef, gaussianMaskingRef, linearRef,
-  pointPromptMapsRef, queryTemplateMixRef, simpleMaskingRef, stackMlpRef, tokenCentreFromPixels, type MlpWeights,
+  addPromptingRef,
+  attentionPerHeadRef,
+  cellMembershipRef,
+  concatMlpRef,
+  densePeRef,
+  fourierFeaturesRef,
+  gaussianMaskingRef,
+  linearRef,
+  pointPromptMapsRef,
+  queryTemplateMixRef,
+  simpleMaskingRef,
+  stackMlpRef,
+  tokenCentreFromPixels,
+  type MlpWeights,
 } from '../reference/oneprompt.js';
 
 type F = Tensor<Shape, 'float32'>;
@@ -127,7 +145,16 @@ const embeddingFeeds = (B: number, n: number, l: number, seed: number, extra: Re
   const rnd = mulberry32(seed);
   const feeds: Record<string, HostTensor> = {};
   for (const name of ['eq', 'et', 'p1', 'p2']) feeds[name] = hostTensor(uniform(rnd, B * n * l), [B, n, l]);
-  for (const [name, [dims, bound]] of Object.entries(extra)) feeds[name] = hostTensor(uniform(rnd, dims.reduce((a, b) => a * b, 1), -bound, bound), dims);
+  for (const [name, [dims, bound]] of Object.entries(extra))
+    feeds[name] = hostTensor(
+      uniform(
+        rnd,
+        dims.reduce((a, b) => a * b, 1),
+        -bound,
+        bound,
+      ),
+      dims,
+    );
   return feeds;
 };
 
@@ -137,7 +164,11 @@ describe('Prompt-Parser equations (small N)', () => {
       params: parserDims,
       graph: ({ B, n, l, seed }) => {
         const { eq, et, p1, p2 } = embeddings(n, l);
-        return { graph: build({ inputs: { eq, et, p1, p2 }, outputs: { etq: queryTemplateMix(eq, et, p1, p2) } }), bindings: { B }, feeds: embeddingFeeds(B, n, l, seed) };
+        return {
+          graph: build({ inputs: { eq, et, p1, p2 }, outputs: { etq: queryTemplateMix(eq, et, p1, p2) } }),
+          bindings: { B },
+          feeds: embeddingFeeds(B, n, l, seed),
+        };
       },
       reference: (_p, f) => ({ etq: queryTemplateMixRef(f32(f.eq), f32(f.et), f32(f.p1), f32(f.p2)) }),
     });
@@ -150,7 +181,11 @@ describe('Prompt-Parser equations (small N)', () => {
         const { eq, et, p1, p2 } = embeddings(n, l);
         const w = input('w', [n, 3 * n]);
         const m = stackMlpPrompting(w, et, p1, p2, eq);
-        return { graph: build({ inputs: { w, eq, et, p1, p2 }, outputs: { m } }), bindings: { B }, feeds: embeddingFeeds(B, n, l, seed, { w: [[n, 3 * n], 1] }) };
+        return {
+          graph: build({ inputs: { w, eq, et, p1, p2 }, outputs: { m } }),
+          bindings: { B },
+          feeds: embeddingFeeds(B, n, l, seed, { w: [[n, 3 * n], 1] }),
+        };
       },
       reference: ({ B, n, l }, f) => ({ m: stackMlpRef(f32(f.w), f32(f.et), f32(f.p1), f32(f.p2), f32(f.eq), B, n, l) }),
     });
@@ -161,7 +196,11 @@ describe('Prompt-Parser equations (small N)', () => {
       params: parserDims,
       graph: ({ B, n, l, seed }) => {
         const { eq, et, p1, p2 } = embeddings(n, l);
-        return { graph: build({ inputs: { eq, et, p1, p2 }, outputs: { m: addPrompting(et, p1, p2, eq) } }), bindings: { B }, feeds: embeddingFeeds(B, n, l, seed) };
+        return {
+          graph: build({ inputs: { eq, et, p1, p2 }, outputs: { m: addPrompting(et, p1, p2, eq) } }),
+          bindings: { B },
+          feeds: embeddingFeeds(B, n, l, seed),
+        };
       },
       reference: ({ B, n, l }, f) => ({ m: addPromptingRef(f32(f.et), f32(f.p1), f32(f.p2), f32(f.eq), B, n, l) }),
     });
@@ -242,12 +281,15 @@ describe('Prompt-Parser equations (small N)', () => {
             const [eq, et, p1, p2] = [f.eq, f.et, f.p1, f.p2].map(f32);
             const etq = queryTemplateMixRef(eq, et, p1, p2);
             const m =
-              prompting === 'stack-mlp' ? stackMlpRef(paramOf(g, 'parser.w'), et, p1, p2, eq, B, n, l)
-              : prompting === 'add' ? addPromptingRef(et, p1, p2, eq, B, n, l)
-              : concatMlpRef(et, p1, p2, eq, mlpOf(g, 'parser.mlp'), B, n, l, erfRef);
-            const eg = masking === 'gaussian'
-              ? gaussianMaskingRef(m, etq, paramOf(g, 'parser.masking.weight'), paramOf(g, 'parser.masking.bias'), 3, B, n, l)
-              : simpleMaskingRef(masking, m, etq, B, n, l);
+              prompting === 'stack-mlp'
+                ? stackMlpRef(paramOf(g, 'parser.w'), et, p1, p2, eq, B, n, l)
+                : prompting === 'add'
+                  ? addPromptingRef(et, p1, p2, eq, B, n, l)
+                  : concatMlpRef(et, p1, p2, eq, mlpOf(g, 'parser.mlp'), B, n, l, erfRef);
+            const eg =
+              masking === 'gaussian'
+                ? gaussianMaskingRef(m, etq, paramOf(g, 'parser.masking.weight'), paramOf(g, 'parser.masking.bias'), 3, B, n, l)
+                : simpleMaskingRef(masking, m, etq, B, n, l);
             return { out: eg.map((v, i) => v * et[i]) };
           },
         });
@@ -283,7 +325,10 @@ describe('prompt encoder: cell scattering', () => {
       graph: ({ side }) => {
         const n = side * side;
         const points = input('points', [1, n, 2]);
-        return { graph: build({ inputs: { points }, outputs: { member: cellMembership(points, side) } }), feeds: { points: hostTensor(gridCentres(side), [1, n, 2]) } };
+        return {
+          graph: build({ inputs: { points }, outputs: { member: cellMembership(points, side) } }),
+          feeds: { points: hostTensor(gridCentres(side), [1, n, 2]) },
+        };
       },
       reference: ({ side }) => ({ member: Float64Array.from({ length: side ** 4 }, (_, i) => (Math.floor(i / side ** 2) === i % side ** 2 ? 1 : 0)) }),
     });
@@ -307,7 +352,10 @@ describe('prompt encoder: cell scattering', () => {
           bindings: { B },
           feeds: {
             points: hostTensor(promptCoordinates(rnd, B * k * 2, side), [B, k, 2]),
-            labels: hostTensor(Float32Array.from({ length: B * k }, () => Math.floor(rnd() * 3)), [B, k]),
+            labels: hostTensor(
+              Float32Array.from({ length: B * k }, () => Math.floor(rnd() * 3)),
+              [B, k],
+            ),
             type: hostTensor(typeOneHot, [B, 4]),
             basis: hostTensor(uniform(rnd, l, -2, 2), [2, l / 2]),
           },
@@ -316,11 +364,17 @@ describe('prompt encoder: cell scattering', () => {
       reference: ({ B, k, side, l }, f, g) => {
         const [p1, p2] = pointPromptMapsRef(
           {
-            points: f32(f.points), labels: f32(f.labels), type: f32(f.type), basis: f32(f.basis),
+            points: f32(f.points),
+            labels: f32(f.labels),
+            type: f32(f.type),
+            basis: f32(f.basis),
             roleTable: [paramOf(g, 'points.role1.embedding'), paramOf(g, 'points.role2.embedding')],
             noPrompt: [paramOf(g, 'points.role1.no_prompt'), paramOf(g, 'points.role2.no_prompt')],
           },
-          B, k, side, l,
+          B,
+          k,
+          side,
+          l,
         );
         return { p1, p2 };
       },
@@ -333,8 +387,14 @@ describe('attention', () => {
   it('attention op == softmax(Q_h·K_hᵀ/√d_h)·V_h per head, heads concatenated', async () => {
     await checkPart({
       params: fc.record({
-        B: batch, nq: fc.integer({ min: 1, max: 7 }), nk: fc.integer({ min: 1, max: 7 }), heads: fc.integer({ min: 1, max: 4 }),
-        dh: fc.integer({ min: 1, max: 4 }), dvh: fc.integer({ min: 1, max: 4 }), scale: fc.option(fc.double({ min: 0.1, max: 2, noNaN: true }), { nil: undefined }), seed,
+        B: batch,
+        nq: fc.integer({ min: 1, max: 7 }),
+        nk: fc.integer({ min: 1, max: 7 }),
+        heads: fc.integer({ min: 1, max: 4 }),
+        dh: fc.integer({ min: 1, max: 4 }),
+        dvh: fc.integer({ min: 1, max: 4 }),
+        scale: fc.option(fc.double({ min: 0.1, max: 2, noNaN: true }), { nil: undefined }),
+        seed,
       }),
       graph: ({ B, nq, nk, heads, dh, dvh, scale, seed }) => {
         const q = input('q', ['B', nq, heads * dh]);
@@ -353,14 +413,29 @@ describe('attention', () => {
         };
       },
       reference: ({ B, nq, nk, heads, dh, dvh, scale }, f) => ({
-        o: attentionPerHeadRef(f32(f.q), f32(f.k), f32(f.v), { batch: B, nq, nk, width: heads * dh, valueWidth: heads * dvh }, heads, scale ?? 1 / Math.sqrt(dh)),
+        o: attentionPerHeadRef(
+          f32(f.q),
+          f32(f.k),
+          f32(f.v),
+          { batch: B, nq, nk, width: heads * dh, valueWidth: heads * dvh },
+          heads,
+          scale ?? 1 / Math.sqrt(dh),
+        ),
       }),
     });
   });
 
   it("the Former's multi-head attention module == out(attention(q(x), k(kv), v(kv)))", async () => {
     await checkPart({
-      params: fc.record({ B: batch, nq: fc.integer({ min: 1, max: 6 }), nk: fc.integer({ min: 1, max: 6 }), heads: fc.constantFrom(1, 2, 4), l: fc.constantFrom(4, 8), kvWidth: fc.constantFrom(3, 8), seed }),
+      params: fc.record({
+        B: batch,
+        nq: fc.integer({ min: 1, max: 6 }),
+        nk: fc.integer({ min: 1, max: 6 }),
+        heads: fc.constantFrom(1, 2, 4),
+        l: fc.constantFrom(4, 8),
+        kvWidth: fc.constantFrom(3, 8),
+        seed,
+      }),
       graph: ({ B, nq, nk, heads, l, kvWidth, seed }) => {
         const x = input('x', ['B', nq, l]);
         const kv = input('kv', ['B', nk, kvWidth]);
@@ -373,7 +448,8 @@ describe('attention', () => {
         };
       },
       reference: ({ B, nq, nk, heads, l, kvWidth }, f, g) => {
-        const lin = (name: string, x: Float32Array, rows: number, inDim: number) => linearRef(x, rows, inDim, paramOf(g, `attn.${name}.weight`), paramOf(g, `attn.${name}.bias`), l);
+        const lin = (name: string, x: Float32Array, rows: number, inDim: number) =>
+          linearRef(x, rows, inDim, paramOf(g, `attn.${name}.weight`), paramOf(g, `attn.${name}.bias`), l);
         const q = lin('q', f32(f.x), B * nq, l);
         const k = lin('k', f32(f.kv), B * nk, kvWidth);
         const v = lin('v', f32(f.kv), B * nk, kvWidth);

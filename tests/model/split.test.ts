@@ -63,10 +63,18 @@ describe('the encoder/decoder pair is the one-file model in two files', () => {
       expect(pair.encoder.graph.params.every((p) => p.name.startsWith('encoder.') || p.name.startsWith('tokens.'))).toBe(true);
 
       // Numbers: two batch sizes, every prompt type among them.
-      for (const [B, seed] of [[2, 1234], [3, 99]] as const) {
+      for (const [B, seed] of [
+        [2, 1234],
+        [3, 99],
+      ] as const) {
         const feeds = randomModelInputs(c, B, seed);
         const want = (await run(one, feeds))[OUTPUT_NAME].data as Float32Array;
-        const got = await runPair(enc, dec, feeds, pair.decoder.graph.inputs.map((i) => i.name));
+        const got = await runPair(
+          enc,
+          dec,
+          feeds,
+          pair.decoder.graph.inputs.map((i) => i.name),
+        );
         expect(got.length).toBe(want.length);
         let worst = 0;
         for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(got[i] - want[i]) / Math.max(1, Math.abs(want[i])));

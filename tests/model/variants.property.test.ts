@@ -55,7 +55,10 @@ describe('One-Prompt model: configurations and variants', () => {
     const dir = mkdtempSync(join(tmpdir(), 'op-variants-'));
     const files: { path: string; bytes: Uint8Array }[] = [];
     try {
-      const variants = [...PARSERS.flatMap((parser) => MASKINGS.map((masking) => ({ parser, masking, encoder: 'cnn' as const }))), { parser: 'stack-mlp' as const, masking: 'gaussian' as const, encoder: 'vit' as const }];
+      const variants = [
+        ...PARSERS.flatMap((parser) => MASKINGS.map((masking) => ({ parser, masking, encoder: 'cnn' as const }))),
+        { parser: 'stack-mlp' as const, masking: 'gaussian' as const, encoder: 'vit' as const },
+      ];
       // Every variant once, then fast-check draws more (variant, seed, batch) cases.
       for (const v of variants) {
         const c = withVariant(configs.tiny, v);
@@ -87,7 +90,7 @@ describe('One-Prompt model: configurations and variants', () => {
     }
   });
 
-  it('base: 1024² input, parameters within 10% of the paper\'s 192 M; checker and strict inference pass', () => {
+  it("base: 1024² input, parameters within 10% of the paper's 192 M; checker and strict inference pass", () => {
     const model = buildOnePrompt(configs.base, 0);
     const params = model.graph.params.reduce((a, p) => a + p.size, 0);
     expect(Math.abs(params - 192e6) / 192e6).toBeLessThan(0.1);
@@ -107,15 +110,27 @@ describe('One-Prompt model: configurations and variants', () => {
     }
   }, 1_800_000);
 
-  it.skipIf(QUICK)(`base: runs in ONNX Runtime at B = ${BASE_BATCHES.join(' and B = ')} (a child process, no memory arena)`, () => {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'base-run.ts'), ...BASE_BATCHES.map(String)], { encoding: 'utf8', timeout: 3_000_000 });
-    expect(r.status, r.stderr).toBe(0);
-    const runs = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { B: number; dims: number[]; finite: boolean; seconds: number; peakKib?: number });
-    expect(runs.map((x) => x.B)).toEqual(BASE_BATCHES);
-    for (const x of runs) {
-      expect(x.dims).toEqual([x.B, 1, configs.base.size, configs.base.size]);
-      expect(x.finite).toBe(true);
-    }
-    console.log(`base: ${runs.map((x) => `B = ${x.B} in ${x.seconds.toFixed(0)} s`).join(', ')}; peak ${((runs.at(-1)!.peakKib ?? NaN) / 2 ** 20).toFixed(1)} GiB`);
-  }, 3_000_000);
+  it.skipIf(QUICK)(
+    `base: runs in ONNX Runtime at B = ${BASE_BATCHES.join(' and B = ')} (a child process, no memory arena)`,
+    () => {
+      const r = spawnSync(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'base-run.ts'), ...BASE_BATCHES.map(String)], {
+        encoding: 'utf8',
+        timeout: 3_000_000,
+      });
+      expect(r.status, r.stderr).toBe(0);
+      const runs = r.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { B: number; dims: number[]; finite: boolean; seconds: number; peakKib?: number });
+      expect(runs.map((x) => x.B)).toEqual(BASE_BATCHES);
+      for (const x of runs) {
+        expect(x.dims).toEqual([x.B, 1, configs.base.size, configs.base.size]);
+        expect(x.finite).toBe(true);
+      }
+      console.log(
+        `base: ${runs.map((x) => `B = ${x.B} in ${x.seconds.toFixed(0)} s`).join(', ')}; peak ${((runs.at(-1)!.peakKib ?? NaN) / 2 ** 20).toFixed(1)} GiB`,
+      );
+    },
+    3_000_000,
+  );
 });

@@ -30,7 +30,19 @@ export function convBlockModel(): P.IModelProto {
   w.node('Resize', ['pool', roi, scales], ['up'], { mode: 'linear' });
   w.node('Reshape', ['up', w.int64([0, 8, -1])], ['flat']);
   w.node('Transpose', ['flat'], ['tokens'], { perm: [0, 2, 1] });
-  w.node('LayerNormalization', ['tokens', w.float32(randoms(8, 3, 1).map((v) => 1 + v / 4), [8]), w.float32(randoms(8, 4, 0.1), [8])], ['normed'], { axis: -1, epsilon: { float: 1e-5 } });
+  w.node(
+    'LayerNormalization',
+    [
+      'tokens',
+      w.float32(
+        randoms(8, 3, 1).map((v) => 1 + v / 4),
+        [8],
+      ),
+      w.float32(randoms(8, 4, 0.1), [8]),
+    ],
+    ['normed'],
+    { axis: -1, epsilon: { float: 1e-5 } },
+  );
   w.node('MatMul', ['normed', w.float32(randoms(64, 5, 0.5), [8, 8])], ['scores']);
   w.node('Softmax', ['scores'], ['probs'], { axis: -1 });
   // max(probs, 1/8) as Where(probs > 1/8, probs, ones / lastDim), continuous at the threshold:
@@ -53,7 +65,12 @@ export function convBlockModel(): P.IModelProto {
       initializer: w.initializers,
       input: [valueInfo('x', ['B', 3, 16, 16])],
       output: [valueInfo('y', ['B', 256, 8]), valueInfo('m', ['B', 256, 1])],
-      valueInfo: [valueInfo('conv', ['B', 8, 16, 16]), valueInfo('pool', ['B', 8, 8, 8]), valueInfo('tokens', ['B', 256, 8]), valueInfo('probs', ['B', 256, 8])],
+      valueInfo: [
+        valueInfo('conv', ['B', 8, 16, 16]),
+        valueInfo('pool', ['B', 8, 8, 8]),
+        valueInfo('tokens', ['B', 256, 8]),
+        valueInfo('probs', ['B', 256, 8]),
+      ],
     },
   };
   // ConstantOfShape with a float 1 (the writer has no tensor attributes).

@@ -25,10 +25,21 @@ function hostTensorOf(t: P.ITensorProto): HostTensor | null {
   const n = dims.reduce((a, b) => a * b, 1);
   const raw = t.rawData && t.rawData.length ? new Uint8Array(t.rawData).buffer : null;
   const data =
-    dtype === 'float32' ? (raw ? new Float32Array(raw, 0, n) : Float32Array.from(t.floatData ?? []))
-    : dtype === 'int64' ? (raw ? new BigInt64Array(raw, 0, n) : BigInt64Array.from((t.int64Data ?? []).map((v) => BigInt(String(v)))))
-    : dtype === 'int32' ? (raw ? new Int32Array(raw, 0, n) : Int32Array.from(t.int32Data ?? []))
-    : raw ? new Uint8Array(raw, 0, n) : Uint8Array.from(t.int32Data ?? []);
+    dtype === 'float32'
+      ? raw
+        ? new Float32Array(raw, 0, n)
+        : Float32Array.from(t.floatData ?? [])
+      : dtype === 'int64'
+        ? raw
+          ? new BigInt64Array(raw, 0, n)
+          : BigInt64Array.from((t.int64Data ?? []).map((v) => BigInt(String(v))))
+        : dtype === 'int32'
+          ? raw
+            ? new Int32Array(raw, 0, n)
+            : Int32Array.from(t.int32Data ?? [])
+          : raw
+            ? new Uint8Array(raw, 0, n)
+            : Uint8Array.from(t.int32Data ?? []);
   return data.length === n ? { dtype, dims, data } : null;
 }
 

@@ -29,7 +29,10 @@ async function logits(bytes: Uint8Array, feeds: Record<string, HostTensor>): Pro
 }
 
 describe('float16 One-Prompt model vs float32', () => {
-  for (const [name, batch] of [['tiny', 2], ['small', 1]] as const)
+  for (const [name, batch] of [
+    ['tiny', 2],
+    ['small', 1],
+  ] as const)
     it(`${name}: passes the ONNX checker and agrees within the stated tolerance`, async () => {
       const model = buildOnePrompt(configs[name], 0);
       const m32 = toModelProto(model.graph);

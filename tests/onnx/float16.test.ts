@@ -186,10 +186,7 @@ describe('float16 pass: edges', () => {
     const g = m32.graph!;
     // Route the output through Det, which the pass does not describe: y2 = y + det(y[..., :1, :1])... kept simple: Det of a 1×1 slice.
     const y = g.output![0].name!;
-    g.node!.push(
-      { opType: 'Slice', input: [y, 'starts', 'ends', 'axes'], output: ['corner'] },
-      { opType: 'Det', input: ['corner'], output: ['det'] },
-    );
+    g.node!.push({ opType: 'Slice', input: [y, 'starts', 'ends', 'axes'], output: ['corner'] }, { opType: 'Det', input: ['corner'], output: ['det'] });
     g.initializer!.push(
       { name: 'starts', dims: [2], dataType: INT64, int64Data: [0, 0] },
       { name: 'ends', dims: [2], dataType: INT64, int64Data: [1, 1] },

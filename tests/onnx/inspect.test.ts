@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { input } from '../../src/dsl/tensor.js';
-import { gelu, } from '../../src/dsl/index.js';
+import { gelu } from '../../src/dsl/index.js';
 import { build } from '../../src/dsl/build.js';
 import { ParamStore } from '../../src/dsl/params.js';
 import { linear } from '../../src/dsl/layers/linear.js';
@@ -40,7 +40,16 @@ describe('inspect', () => {
   });
 
   it('has FLOP rules for convolutions', () => {
-    expect(nodeFlops('Conv', [[1, 3, 8, 8], [16, 3, 3, 3]], [[1, 16, 8, 8]])).toBe(2 * 16 * 64 * 27);
+    expect(
+      nodeFlops(
+        'Conv',
+        [
+          [1, 3, 8, 8],
+          [16, 3, 3, 3],
+        ],
+        [[1, 16, 8, 8]],
+      ),
+    ).toBe(2 * 16 * 64 * 27);
     expect(nodeFlops('Reshape', [[2, 3]], [[3, 2]])).toBe(0);
     expect(moduleOf('decoder.former.0.attn.q.weight', 2)).toBe('decoder.former');
     expect(moduleOf('bias', 2)).toBe('bias');

@@ -27,11 +27,25 @@ const ok = (r: SpawnSyncReturns<string>): string => {
 /** The consumer's lockfile: the tarball, and our production dependencies at the versions our own lockfile pins. */
 function consumerLock(tarball: string): object {
   const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as { packages: Record<string, { dev?: boolean }> };
-  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string; license: string; dependencies: object; bin: object; engines: object };
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+    version: string;
+    license: string;
+    dependencies: object;
+    bin: object;
+    engines: object;
+  };
   const integrity = `sha512-${createHash('sha512').update(readFileSync(tarball)).digest('base64')}`;
   const packages: Record<string, object> = {
     '': { name: 'consumer', version: '1.0.0', dependencies: { oneprompt: `file:${tarball}` } },
-    'node_modules/oneprompt': { version: pkg.version, resolved: `file:${tarball}`, integrity, license: pkg.license, dependencies: pkg.dependencies, bin: pkg.bin, engines: pkg.engines },
+    'node_modules/oneprompt': {
+      version: pkg.version,
+      resolved: `file:${tarball}`,
+      integrity,
+      license: pkg.license,
+      dependencies: pkg.dependencies,
+      bin: pkg.bin,
+      engines: pkg.engines,
+    },
   };
   for (const [path, entry] of Object.entries(lock.packages)) if (path && !entry.dev) packages[path] = entry;
   return { name: 'consumer', version: '1.0.0', lockfileVersion: 3, requires: true, packages };
@@ -44,7 +58,10 @@ beforeAll(() => {
   const tarball = join(tmp, packed[0].filename);
   app = join(tmp, 'app');
   mkdirSync(app);
-  writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', private: true, type: 'module', dependencies: { oneprompt: `file:${tarball}` } }));
+  writeFileSync(
+    join(app, 'package.json'),
+    JSON.stringify({ name: 'consumer', version: '1.0.0', private: true, type: 'module', dependencies: { oneprompt: `file:${tarball}` } }),
+  );
   writeFileSync(join(app, 'package-lock.json'), JSON.stringify(consumerLock(tarball)));
   ok(run('npm', ['ci', '--offline'], app));
 });
@@ -54,12 +71,23 @@ afterAll(() => {
 
 describe('the packed package, installed offline into a fresh project', () => {
   it('holds the built code with declarations, the shipped model and its pair, the page and the samples, and nothing else', () => {
-    for (const f of ['dist/src/index.js', 'dist/src/index.d.ts', 'dist/src/runtime/index.js', 'dist/graphs/oneprompt/index.d.ts', 'dist/src/app/cli/main.js', 'dist/web/app.js', 'dist/web/index.html', 'bin/oneprompt.mjs', 'samples/mri/prompt.json', 'vendor/triton/model_config.proto'])
+    for (const f of [
+      'dist/src/index.js',
+      'dist/src/index.d.ts',
+      'dist/src/runtime/index.js',
+      'dist/graphs/oneprompt/index.d.ts',
+      'dist/src/app/cli/main.js',
+      'dist/web/app.js',
+      'dist/web/index.html',
+      'bin/oneprompt.mjs',
+      'samples/mri/prompt.json',
+      'vendor/triton/model_config.proto',
+    ])
       expect(files, f).toContain(f);
     for (const part of ['', '.encoder', '.decoder']) for (const ext of ['onnx', 'json']) expect(files).toContain(`compiled/oneprompt-default${part}.${ext}`);
     const top = new Set(files.map((f) => f.split('/')[0]));
     expect([...top].sort()).toEqual(['README.md', 'bin', 'compiled', 'dist', 'package.json', 'samples', 'scripts', 'vendor']);
-    expect(files.filter((f) => /^(tests|bench|\.ci|src|docs)\//.test(f) || f.endsWith('.ts') && !f.endsWith('.d.ts'))).toEqual([]);
+    expect(files.filter((f) => /^(tests|bench|\.ci|src|docs)\//.test(f) || (f.endsWith('.ts') && !f.endsWith('.d.ts')))).toEqual([]);
   });
 
   it('runs from plain Node ESM (and require): DSL → emit → ONNX Runtime, and the model package', () => {
@@ -85,7 +113,20 @@ console.log(JSON.stringify({ declared: summariseModel(bytes).outputs[0].shape, d
   it('type-checks from a strict TypeScript project against the declarations (shape errors included) and runs', () => {
     writeFileSync(
       join(app, 'tsconfig.json'),
-      JSON.stringify({ compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noUncheckedIndexedAccess: true, exactOptionalPropertyTypes: true, skipLibCheck: true, outDir: 'build', types: [] }, files: ['use.ts'] }),
+      JSON.stringify({
+        compilerOptions: {
+          target: 'ES2022',
+          module: 'NodeNext',
+          moduleResolution: 'NodeNext',
+          strict: true,
+          noUncheckedIndexedAccess: true,
+          exactOptionalPropertyTypes: true,
+          skipLibCheck: true,
+          outDir: 'build',
+          types: [],
+        },
+        files: ['use.ts'],
+      }),
     );
     writeFileSync(
       join(app, 'use.ts'),
@@ -116,22 +157,58 @@ console.log(JSON.stringify({ caught, batch, inputs: INPUT_NAMES.length, function
     );
     const tsc = join(dirname(createRequire(join(ROOT, 'package.json')).resolve('typescript/package.json')), 'bin', 'tsc');
     ok(run(process.execPath, [tsc, '-p', 'tsconfig.json'], app));
-    expect(JSON.parse(ok(run(process.execPath, ['build/use.js'], app)))).toEqual({ caught: 'matmul: inner dims differ (3 vs 5)', batch: 2, inputs: 6, functions: ['function', 'function', 'function'] });
+    expect(JSON.parse(ok(run(process.execPath, ['build/use.js'], app)))).toEqual({
+      caught: 'matmul: inner dims differ (3 vs 5)',
+      batch: 2,
+      inputs: 6,
+      functions: ['function', 'function', 'function'],
+    });
   });
 
   it('bundles its main entry (DSL and emitter) for the browser: no node: module is reachable from it', async () => {
     const { build } = await import('esbuild');
-    writeFileSync(join(app, 'page.mjs'), "import { build, input, relu, emit } from 'oneprompt';\nconst x = input('x', [1, 4]);\nexport const bytes = emit(build({ name: 'm', inputs: { x }, outputs: { y: relu(x) } }));\n");
-    const r = await build({ entryPoints: [join(app, 'page.mjs')], bundle: true, write: false, platform: 'browser', format: 'esm', logLevel: 'silent', absWorkingDir: app });
+    writeFileSync(
+      join(app, 'page.mjs'),
+      "import { build, input, relu, emit } from 'oneprompt';\nconst x = input('x', [1, 4]);\nexport const bytes = emit(build({ name: 'm', inputs: { x }, outputs: { y: relu(x) } }));\n",
+    );
+    const r = await build({
+      entryPoints: [join(app, 'page.mjs')],
+      bundle: true,
+      write: false,
+      platform: 'browser',
+      format: 'esm',
+      logLevel: 'silent',
+      absWorkingDir: app,
+    });
     expect(r.errors).toEqual([]);
     expect(r.outputFiles[0].text).not.toMatch(/from\s*["']node:/);
   });
 
-  it('`npx oneprompt` helps and segments the bundled sample with the shipped model, from the consumer\'s folder', () => {
+  it("`npx oneprompt` helps and segments the bundled sample with the shipped model, from the consumer's folder", () => {
     expect(ok(run('npx', ['--offline', 'oneprompt', '--help'], app))).toMatch(/segment \[options\]/);
     const samples = join(app, 'node_modules', 'oneprompt', 'samples', 'mri');
     const queries = ['axial-046.png', 'axial-056.png'].map((q) => join(samples, 'images', q));
-    const out = ok(run('npx', ['--offline', 'oneprompt', 'segment', '--template', join(samples, 'images', 'axial-066.png'), '--prompt', join(samples, 'prompt.json'), '--query', ...queries, '--out', 'out/seg', '--threads', '1'], app));
+    const out = ok(
+      run(
+        'npx',
+        [
+          '--offline',
+          'oneprompt',
+          'segment',
+          '--template',
+          join(samples, 'images', 'axial-066.png'),
+          '--prompt',
+          join(samples, 'prompt.json'),
+          '--query',
+          ...queries,
+          '--out',
+          'out/seg',
+          '--threads',
+          '1',
+        ],
+        app,
+      ),
+    );
     expect(out).toMatch(/model: encoder\/decoder pair \(.*node_modules\/oneprompt\/compiled\/oneprompt-default\.encoder\.onnx/);
     expect(readdirSync(join(app, 'out', 'seg', 'masks')).sort()).toEqual(['axial-046.png', 'axial-056.png']);
     expect(existsSync(join(app, 'compiled'))).toBe(false);

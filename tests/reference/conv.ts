@@ -11,7 +11,14 @@ export interface ConvRefOpts {
 const outLen = (x: number, k: number, s: number, p: number, d: number) => Math.floor((x + 2 * p - d * (k - 1) - 1) / s) + 1;
 
 /** y[n, o, i, j] = b[o] + Σ_{c in o's group, u, v} x[n, c, i·s − p + u·d, j·s − p + v·d] · w[o, c − group start, u, v]. */
-export function conv2dRef(x: ArrayLike<number>, xs: readonly number[], w: ArrayLike<number>, ws: readonly number[], b: ArrayLike<number> | undefined, o: ConvRefOpts): { data: Float64Array; shape: number[] } {
+export function conv2dRef(
+  x: ArrayLike<number>,
+  xs: readonly number[],
+  w: ArrayLike<number>,
+  ws: readonly number[],
+  b: ArrayLike<number> | undefined,
+  o: ConvRefOpts,
+): { data: Float64Array; shape: number[] } {
   const [n, c, h, wd] = xs;
   const [oc, cg, kh, kw] = ws;
   const oh = outLen(h, kh, o.stride[0], o.padding[0], o.dilation[0]);
@@ -48,14 +55,20 @@ export interface ConvTransposeRefOpts {
 }
 
 /** Scatter form: x[n, c, i, j] · w[c, o, u, v] adds to y[n, o, i·s − p + u·d, j·s − p + v·d]. */
-export function convTranspose2dRef(x: ArrayLike<number>, xs: readonly number[], w: ArrayLike<number>, ws: readonly number[], b: ArrayLike<number> | undefined, o: ConvTransposeRefOpts): { data: Float64Array; shape: number[] } {
+export function convTranspose2dRef(
+  x: ArrayLike<number>,
+  xs: readonly number[],
+  w: ArrayLike<number>,
+  ws: readonly number[],
+  b: ArrayLike<number> | undefined,
+  o: ConvTransposeRefOpts,
+): { data: Float64Array; shape: number[] } {
   const [n, c, h, wd] = xs;
   const [, oc, kh, kw] = ws;
   const oh = (h - 1) * o.stride[0] - 2 * o.padding[0] + o.dilation[0] * (kh - 1) + o.outputPadding[0] + 1;
   const ow = (wd - 1) * o.stride[1] - 2 * o.padding[1] + o.dilation[1] * (kw - 1) + o.outputPadding[1] + 1;
   const out = new Float64Array(n * oc * oh * ow);
-  for (let b0 = 0; b0 < n; b0++)
-    for (let co = 0; co < oc; co++) out.fill(b ? b[co] : 0, (b0 * oc + co) * oh * ow, (b0 * oc + co + 1) * oh * ow);
+  for (let b0 = 0; b0 < n; b0++) for (let co = 0; co < oc; co++) out.fill(b ? b[co] : 0, (b0 * oc + co) * oh * ow, (b0 * oc + co + 1) * oh * ow);
   for (let b0 = 0; b0 < n; b0++)
     for (let ci = 0; ci < c; ci++)
       for (let i = 0; i < h; i++)

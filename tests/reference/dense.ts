@@ -8,7 +8,13 @@ export function stridesOf(shape: readonly number[]): number[] {
 }
 
 /** NumPy-broadcast element-wise op. */
-export function broadcastBinary(a: ArrayLike<number>, as: readonly number[], b: ArrayLike<number>, bs: readonly number[], f: (x: number, y: number) => number): { data: Float64Array; shape: number[] } {
+export function broadcastBinary(
+  a: ArrayLike<number>,
+  as: readonly number[],
+  b: ArrayLike<number>,
+  bs: readonly number[],
+  f: (x: number, y: number) => number,
+): { data: Float64Array; shape: number[] } {
   const n = Math.max(as.length, bs.length);
   const pa = [...Array(n - as.length).fill(1), ...as];
   const pb = [...Array(n - bs.length).fill(1), ...bs];

@@ -38,8 +38,7 @@ function forEachLine(shape: readonly number[], axis: number, f: (indices: number
   const inner = prod(shape.slice(axis + 1));
   const outer = prod(shape.slice(0, axis));
   const len = shape[axis];
-  for (let o = 0; o < outer; o++)
-    for (let i = 0; i < inner; i++) f(Array.from({ length: len }, (_, j) => (o * len + j) * inner + i));
+  for (let o = 0; o < outer; o++) for (let i = 0; i < inner; i++) f(Array.from({ length: len }, (_, j) => (o * len + j) * inner + i));
 }
 
 export function softmaxRef(x: ArrayLike<number>, shape: readonly number[], axis: number): Float64Array {
@@ -54,7 +53,14 @@ export function softmaxRef(x: ArrayLike<number>, shape: readonly number[], axis:
 }
 
 /** Normalise over the trailing dims from `axis` (x viewed as rows of prod(shape[axis:])); scale/bias per row element. */
-export function layerNormRef(x: ArrayLike<number>, shape: readonly number[], axis: number, scale: ArrayLike<number>, bias: ArrayLike<number>, epsilon: number): Float64Array {
+export function layerNormRef(
+  x: ArrayLike<number>,
+  shape: readonly number[],
+  axis: number,
+  scale: ArrayLike<number>,
+  bias: ArrayLike<number>,
+  epsilon: number,
+): Float64Array {
   const width = prod(shape.slice(axis));
   const rows = x.length / width;
   const out = new Float64Array(x.length);
@@ -75,7 +81,14 @@ export function layerNormRef(x: ArrayLike<number>, shape: readonly number[], axi
  * Multi-head attention, one (batch, head) at a time: q [..., nq, d], k [..., nk, d], v [..., nk, dv]
  * (same batch dims); head h uses columns h·d/H .. (h+1)·d/H; output [..., nq, dv].
  */
-export function attentionRef(q: ArrayLike<number>, k: ArrayLike<number>, v: ArrayLike<number>, dims: { batch: number; nq: number; nk: number; d: number; dv: number }, heads: number, scale?: number): Float64Array {
+export function attentionRef(
+  q: ArrayLike<number>,
+  k: ArrayLike<number>,
+  v: ArrayLike<number>,
+  dims: { batch: number; nq: number; nk: number; d: number; dv: number },
+  heads: number,
+  scale?: number,
+): Float64Array {
   const { batch, nq, nk, d, dv } = dims;
   const dh = d / heads;
   const dvh = dv / heads;

@@ -47,7 +47,7 @@ export function tokenCentreFromPixels(side: number, patch: number, token: number
 /** The dense PE of a G×G token grid, (N, L), token n = row·G + col at ((col + 0.5)/G, (row + 0.5)/G). */
 export function densePeRef(side: number, basis: Arr, embed: number): Float64Array {
   const centres: number[] = [];
-  for (let n = 0; n < side * side; n++) centres.push((n % side + 0.5) / side, (Math.floor(n / side) + 0.5) / side);
+  for (let n = 0; n < side * side; n++) centres.push(((n % side) + 0.5) / side, (Math.floor(n / side) + 0.5) / side);
   return fourierFeaturesRef(centres, side * side, basis, embed);
 }
 
@@ -64,8 +64,7 @@ export function cellOf(x: number, y: number, side: number): number {
 export function cellMembershipRef(points: Arr, batch: number, k: number, side: number): Float64Array {
   const n = side * side;
   const out = new Float64Array(batch * n * k);
-  for (let b = 0; b < batch; b++)
-    for (let j = 0; j < k; j++) out[(b * n + cellOf(points[(b * k + j) * 2], points[(b * k + j) * 2 + 1], side)) * k + j] = 1;
+  for (let b = 0; b < batch; b++) for (let j = 0; j < k; j++) out[(b * n + cellOf(points[(b * k + j) * 2], points[(b * k + j) * 2 + 1], side)) * k + j] = 1;
   return out;
 }
 
@@ -102,8 +101,7 @@ export function pointPromptMapsRef(p: PointPromptRefInputs, batch: number, k: nu
         counts[cell]++;
         for (let l = 0; l < embed; l++) sums[cell * embed + l] += pe[(b * k + j) * embed + l] + roleEmb[l];
       }
-      for (let c = 0; c < n; c++)
-        for (let l = 0; l < embed; l++) out[(b * n + c) * embed + l] = counts[c] > 0 ? sums[c * embed + l] / counts[c] : none[l];
+      for (let c = 0; c < n; c++) for (let l = 0; l < embed; l++) out[(b * n + c) * embed + l] = counts[c] > 0 ? sums[c * embed + l] / counts[c] : none[l];
     }
     return out;
   }) as [Float64Array, Float64Array];
@@ -159,7 +157,17 @@ export interface MlpWeights {
 export const geluRef = (x: number, erf: (v: number) => number): number => 0.5 * x * (1 + erf(x / Math.SQRT2));
 
 /** Prompting ablation "Concat + MLP": M = fc2(GELU(fc1([e_t, p1, p2] along features)))·e_qᵀ/√L. */
-export function concatMlpRef(et: Arr, p1: Arr, p2: Arr, eq: Arr, mlp: MlpWeights, batch: number, n: number, embed: number, erf: (v: number) => number): Float64Array {
+export function concatMlpRef(
+  et: Arr,
+  p1: Arr,
+  p2: Arr,
+  eq: Arr,
+  mlp: MlpWeights,
+  batch: number,
+  n: number,
+  embed: number,
+  erf: (v: number) => number,
+): Float64Array {
   const rows = batch * n;
   const cat = new Float64Array(rows * 3 * embed);
   for (let r = 0; r < rows; r++)
@@ -209,7 +217,17 @@ function applyMap(k: Arr, etq: Arr, batch: number, n: number, embed: number): Fl
 
 /** Masking ablations (docs/architecture.md §7): Add = e_tq + softmax(M)·e_tq; Binary = rownorm(M > 0)·e_tq; Norm = softmax(M)·e_tq. */
 export function simpleMaskingRef(kind: 'add' | 'binary' | 'norm', m: Arr, etq: Arr, batch: number, n: number, embed: number): Float64Array {
-  if (kind === 'binary') return applyMap(rowNormalise(Float64Array.from(m, (v) => (v > 0 ? 1 : 0)), n), etq, batch, n, embed);
+  if (kind === 'binary')
+    return applyMap(
+      rowNormalise(
+        Float64Array.from(m, (v) => (v > 0 ? 1 : 0)),
+        n,
+      ),
+      etq,
+      batch,
+      n,
+      embed,
+    );
   const moved = applyMap(rowSoftmax(m, n), etq, batch, n, embed);
   return kind === 'norm' ? moved : moved.map((v, i) => v + etq[i]);
 }
@@ -241,7 +259,14 @@ export function gaussianMaskingRef(m: Arr, etq: Arr, weight: Arr, bias: Arr, ker
 }
 
 /** softmax(q_h·k_hᵀ·scale)·v_h per batch item and head h (columns h·D/H … (h+1)·D/H), heads concatenated: (B, Nq, Dv). */
-export function attentionPerHeadRef(q: Arr, k: Arr, v: Arr, d: { batch: number; nq: number; nk: number; width: number; valueWidth: number }, heads: number, scale: number): Float64Array {
+export function attentionPerHeadRef(
+  q: Arr,
+  k: Arr,
+  v: Arr,
+  d: { batch: number; nq: number; nk: number; width: number; valueWidth: number },
+  heads: number,
+  scale: number,
+): Float64Array {
   const { batch, nq, nk, width, valueWidth } = d;
   const [dh, dvh] = [width / heads, valueWidth / heads];
   const out = new Float64Array(batch * nq * valueWidth);

@@ -42,7 +42,13 @@ export function concatRef(xs: readonly Dense[], axis: number): Dense {
   return gather(shape, (idx) => {
     let i = idx[a];
     for (const x of xs) {
-      if (i < x.shape[a]) return x.data[offset(idx.map((v, d) => (d === a ? i : v)), stridesOf(x.shape))];
+      if (i < x.shape[a])
+        return x.data[
+          offset(
+            idx.map((v, d) => (d === a ? i : v)),
+            stridesOf(x.shape),
+          )
+        ];
       i -= x.shape[a];
     }
     throw new Error('concatRef: index past the end');
@@ -64,7 +70,16 @@ export function sliceRef(x: Dense, axis: number, start: number, end?: number): D
   const e = end === undefined ? d : end < 0 ? d + end : end;
   const shape = x.shape.map((n, i) => (i === a ? e - s : n));
   const st = stridesOf(x.shape);
-  return gather(shape, (idx) => x.data[offset(idx.map((v, i) => (i === a ? v + s : v)), st)]);
+  return gather(
+    shape,
+    (idx) =>
+      x.data[
+        offset(
+          idx.map((v, i) => (i === a ? v + s : v)),
+          st,
+        )
+      ],
+  );
 }
 
 export function splitRef(x: Dense, axis: number, sizes: readonly number[]): Dense[] {

@@ -94,7 +94,9 @@ describe('CUDA architectures of a library', () => {
   });
 
   it('names the file when it is not a readable library', () => {
-    expect(() => fatbinArchs(new TextEncoder().encode('{"name": "x"} and some more bytes to pass sixty-four of them....'), 'package.json')).toThrow(new CudaArchError('package.json: not an ELF file'));
+    expect(() => fatbinArchs(new TextEncoder().encode('{"name": "x"} and some more bytes to pass sixty-four of them....'), 'package.json')).toThrow(
+      new CudaArchError('package.json: not an ELF file'),
+    );
     expect(() => fatbinArchs(lib.subarray(0, lib.length - 100), 'cut.so')).toThrow(/cut\.so: section headers run past the end of the file \(truncated\?\)/);
   });
 });

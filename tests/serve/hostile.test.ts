@@ -44,7 +44,16 @@ describe('serve against hostile requests and files (issue 16)', () => {
   });
 
   it('answers to loopback names, its bound address and the names it was told, with or without a port', async () => {
-    for (const host of ['localhost', `localhost:${srv.port}`, '127.0.0.1', `127.0.0.1:${srv.port}`, '[::1]', `[::1]:${srv.port}`, 'LOCALHOST', 'op.example.org:443']) {
+    for (const host of [
+      'localhost',
+      `localhost:${srv.port}`,
+      '127.0.0.1',
+      `127.0.0.1:${srv.port}`,
+      '[::1]',
+      `[::1]:${srv.port}`,
+      'LOCALHOST',
+      'op.example.org:443',
+    ]) {
       expect((await withHost(host)).status, host).toBe(200);
     }
   });
@@ -78,7 +87,20 @@ describe('serve against hostile requests and files (issue 16)', () => {
   });
 
   it('stops on SIGTERM while a FIFO sits in its sample set', async () => {
-    const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'oneprompt.mjs'), 'serve', '--port', '0', '--samples', join(tmp, 'samples'), '--model', join(REPO_ROOT, 'compiled', 'oneprompt-tiny.onnx')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      [
+        join(REPO_ROOT, 'bin', 'oneprompt.mjs'),
+        'serve',
+        '--port',
+        '0',
+        '--samples',
+        join(tmp, 'samples'),
+        '--model',
+        join(REPO_ROOT, 'compiled', 'oneprompt-tiny.onnx'),
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     const url = await new Promise<string>((ok, fail) => {
       let out = '';
       child.stdout.on('data', (d) => {

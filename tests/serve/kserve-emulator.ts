@@ -78,9 +78,11 @@ export async function startEmulator(repository: string, models: readonly string[
     for (const i of req.inputs) {
       const cfg = s.inputs.find((t) => t.name === i.name);
       if (!cfg) throw new ProtocolError(400, `unexpected inference input '${i.name}' for model '${name}'`);
-      if (`TYPE_${i.datatype}` !== cfg.data_type) throw new ProtocolError(400, `input '${i.name}' has datatype ${i.datatype}, the model expects ${cfg.data_type.replace('TYPE_', '')}`);
+      if (`TYPE_${i.datatype}` !== cfg.data_type)
+        throw new ProtocolError(400, `input '${i.name}' has datatype ${i.datatype}, the model expects ${cfg.data_type.replace('TYPE_', '')}`);
       const want = fullShape(s, cfg);
-      if (i.shape.length !== want.length || i.shape.some((d, k) => want[k] !== -1 && d !== want[k])) throw new ProtocolError(400, `input '${i.name}' has shape [${i.shape}], the model expects [${want}]`);
+      if (i.shape.length !== want.length || i.shape.some((d, k) => want[k] !== -1 && d !== want[k]))
+        throw new ProtocolError(400, `input '${i.name}' has shape [${i.shape}], the model expects [${want}]`);
       if (s.maxBatch > 0 && i.shape[0] > s.maxBatch) throw new ProtocolError(400, `batch ${i.shape[0]} exceeds max_batch_size ${s.maxBatch}`);
       const dtype = DTYPE_OF[i.datatype];
       const size = i.parameters?.binary_data_size;
@@ -105,7 +107,12 @@ export async function startEmulator(repository: string, models: readonly string[
       if (!t) throw new ProtocolError(400, `unexpected inference output '${w.name}' for model '${name}'`);
       const binary = w.parameters?.binary_data ?? req.parameters?.binary_data_output ?? false;
       if (binary) parts.push(Buffer.from(tensorBytes(t)));
-      return { name: w.name, datatype: kserveDatatype(t.dtype), shape: t.dims, ...(binary ? { parameters: { binary_data_size: t.data.byteLength } } : { data: jsonData(w.name, t) }) };
+      return {
+        name: w.name,
+        datatype: kserveDatatype(t.dtype),
+        shape: t.dims,
+        ...(binary ? { parameters: { binary_data_size: t.data.byteLength } } : { data: jsonData(w.name, t) }),
+      };
     });
     const json = Buffer.from(JSON.stringify({ model_name: name, model_version: '1', outputs }));
     return parts.length ? { body: Buffer.concat([json, ...parts]), headerLength: json.byteLength } : { body: json };
@@ -116,17 +123,26 @@ export async function startEmulator(repository: string, models: readonly string[
     for await (const c of req) chunks.push(c as Buffer);
     const body = Buffer.concat(chunks);
     const path = req.url ?? '';
-    requests.push({ path, contentType: String(req.headers['content-type'] ?? ''), headerLength: (req.headers[HEADER_LENGTH.toLowerCase()] as string | undefined) ?? null });
+    requests.push({
+      path,
+      contentType: String(req.headers['content-type'] ?? ''),
+      headerLength: (req.headers[HEADER_LENGTH.toLowerCase()] as string | undefined) ?? null,
+    });
     const send = (status: number, payload: Buffer | object, headerLength?: number) => {
       const buf = Buffer.isBuffer(payload) ? payload : Buffer.from(JSON.stringify(payload));
-      res.writeHead(status, { 'Content-Type': headerLength !== undefined ? 'application/octet-stream' : 'application/json', 'Content-Length': buf.byteLength, ...(headerLength !== undefined ? { [HEADER_LENGTH]: headerLength } : {}) });
+      res.writeHead(status, {
+        'Content-Type': headerLength !== undefined ? 'application/octet-stream' : 'application/json',
+        'Content-Length': buf.byteLength,
+        ...(headerLength !== undefined ? { [HEADER_LENGTH]: headerLength } : {}),
+      });
       res.end(buf);
     };
     try {
       if (req.method === 'GET' && path === '/v2/health/ready') return send(200, {});
       const m = /^\/v2\/models\/([^/]+)(?:\/versions\/([^/]+))?(\/ready|\/infer)?$/.exec(path);
       const s = m ? served.get(decodeURIComponent(m[1])) : undefined;
-      if (!m || !s || (m[2] !== undefined && m[2] !== '1')) throw new ProtocolError(404, `Request for unknown model: '${m ? decodeURIComponent(m[1]) : path}' is not found`);
+      if (!m || !s || (m[2] !== undefined && m[2] !== '1'))
+        throw new ProtocolError(404, `Request for unknown model: '${m ? decodeURIComponent(m[1]) : path}' is not found`);
       const name = decodeURIComponent(m[1]);
       if (req.method === 'GET' && m[3] === '/ready') return send(200, {});
       if (req.method === 'GET' && m[3] === undefined) return send(200, metadata(name, s));

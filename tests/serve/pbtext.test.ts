@@ -108,7 +108,9 @@ describe("Triton's model_config.proto through the parser", () => {
 
   it('rejects what Triton would: a misspelt field, a wrong enum, two scheduling choices', () => {
     expect(() => parseTextFormat(config, 'max_batch: 4')).toThrow(/unknown field 'max_batch' in inference\.ModelConfig/);
-    expect(() => parseTextFormat(config, 'instance_group [ { kind: KIND_TPU } ]')).toThrow(/'KIND_TPU' is not a value of enum inference\.ModelInstanceGroup\.Kind/);
+    expect(() => parseTextFormat(config, 'instance_group [ { kind: KIND_TPU } ]')).toThrow(
+      /'KIND_TPU' is not a value of enum inference\.ModelInstanceGroup\.Kind/,
+    );
     expect(() => parseTextFormat(config, 'dynamic_batching { } sequence_batching { }')).toThrow(/both members of oneof/);
   });
 });

@@ -77,7 +77,12 @@ describe('the tool server', () => {
     const info = JSON.parse((await get(srv.port, '/tool.json')).body.toString());
     expect(info.model).toEqual({ url: '/model.onnx', name: 'tiny.onnx' });
     expect(info.samples).toEqual([
-      { name: 'ct', template: '/samples/ct/images/0002.png', queries: ['/samples/ct/images/0001.png', '/samples/ct/images/0003.png'], prompt: { type: 'seglab', mask: '../masks/0002.png' } },
+      {
+        name: 'ct',
+        template: '/samples/ct/images/0002.png',
+        queries: ['/samples/ct/images/0001.png', '/samples/ct/images/0003.png'],
+        prompt: { type: 'seglab', mask: '../masks/0002.png' },
+      },
       { name: 'mri', template: '/samples/mri/template.png', queries: ['/samples/mri/a.png', '/samples/mri/b.png'] },
     ]);
     expect((await get(srv.port, '/samples/mri/a.png')).body.toString()).toBe('a.png');
@@ -109,7 +114,12 @@ describe('sample sets', () => {
     for (const f of ['s1.png', 's2.png', 's3.png', 's4.png']) writeFileSync(join(dir, 'mri', 'images', f), '');
     writeFileSync(join(dir, 'mri', 'prompt.json'), '{"type":"bbox","box":[1,2,3,4]}');
     expect(findSampleSets(dir, '/samples/')).toEqual([
-      { name: 'mri', template: '/samples/mri/images/s3.png', queries: ['/samples/mri/images/s1.png', '/samples/mri/images/s2.png', '/samples/mri/images/s4.png'], prompt: { type: 'bbox', box: [1, 2, 3, 4] } },
+      {
+        name: 'mri',
+        template: '/samples/mri/images/s3.png',
+        queries: ['/samples/mri/images/s1.png', '/samples/mri/images/s2.png', '/samples/mri/images/s4.png'],
+        prompt: { type: 'bbox', box: [1, 2, 3, 4] },
+      },
     ]);
     writeFileSync(join(dir, 'mri', 'prompt.json'), '{"type":"bbox","box":[1,2,3]}'); // malformed: no prompt, same template rule
     expect(findSampleSets(dir, '/samples/')[0].prompt).toBeUndefined();

@@ -6,7 +6,14 @@ import { emit, toModelProto } from '../../src/onnx/emit.js';
 import { onnx } from '../../src/onnx/proto.js';
 import { toFloat16 } from '../../src/onnx/float16.js';
 import { Model, hostTensor } from '../../src/runtime/session.js';
-import { manifestFromModel, readTritonConfig, tritonConfigText, TritonConfigError, writeTritonRepository, type ModelManifest } from '../../src/compile/triton.js';
+import {
+  manifestFromModel,
+  readTritonConfig,
+  tritonConfigText,
+  TritonConfigError,
+  writeTritonRepository,
+  type ModelManifest,
+} from '../../src/compile/triton.js';
 import { buildOnePrompt } from '../../graphs/oneprompt/model.js';
 import { configs } from '../../graphs/oneprompt/config.js';
 import { manifestTensors } from '../../graphs/oneprompt/compile.js';
@@ -16,7 +23,7 @@ const tmp = () => mkdtempSync(join(tmpdir(), 'oneprompt-triton-'));
 type Tensor = { name: string; data_type: string; dims: number[]; reshape?: unknown };
 
 describe('writeTritonRepository', () => {
-  it('writes <name>/1/model.onnx and a config.pbtxt that parses against Triton\'s schema and names every input and output', async () => {
+  it("writes <name>/1/model.onnx and a config.pbtxt that parses against Triton's schema and names every input and output", async () => {
     const bytes = emit(smallGraph());
     const manifest = manifestFromModel(bytes);
     const dir = tmp();
@@ -56,10 +63,20 @@ describe('writeTritonRepository', () => {
     const bytes = emit(smallGraph());
     const dir = tmp();
     try {
-      const repo = writeTritonRepository(dir, { name: 'cpu_model', modelBytes: bytes, manifest: manifestFromModel(bytes), device: 'cpu', maxBatch: 0, instances: 1 });
+      const repo = writeTritonRepository(dir, {
+        name: 'cpu_model',
+        modelBytes: bytes,
+        manifest: manifestFromModel(bytes),
+        device: 'cpu',
+        maxBatch: 0,
+        instances: 1,
+      });
       const cfg = readTritonConfig(repo.config);
       expect(cfg.max_batch_size).toBe(0);
-      expect((cfg.input as Tensor[]).map((i) => i.dims)).toEqual([[-1, 1, 8, 8], [-1, 1, 1, 4]]);
+      expect((cfg.input as Tensor[]).map((i) => i.dims)).toEqual([
+        [-1, 1, 8, 8],
+        [-1, 1, 1, 4],
+      ]);
       expect(cfg.dynamic_batching).toBeUndefined();
       expect(cfg.instance_group).toEqual([{ count: 1, kind: 'KIND_CPU' }]);
     } finally {
@@ -88,8 +105,10 @@ describe('writeTritonRepository', () => {
     const bytes = emit(smallGraph());
     const manifest = manifestFromModel(bytes);
     const dir = tmp();
-    const write = (m: ModelManifest, extra: Partial<{ name: string; maxBatch: number }> = {}) => () =>
-      writeTritonRepository(dir, { name: 'm', modelBytes: bytes, manifest: m, device: 'gpu', maxBatch: 4, instances: 1, ...extra });
+    const write =
+      (m: ModelManifest, extra: Partial<{ name: string; maxBatch: number }> = {}) =>
+      () =>
+        writeTritonRepository(dir, { name: 'm', modelBytes: bytes, manifest: m, device: 'gpu', maxBatch: 4, instances: 1, ...extra });
     try {
       const wrongType = { ...manifest, inputs: manifest.inputs.map((t, i) => (i === 0 ? { ...t, dtype: 'float16' } : t)) };
       expect(write(wrongType)).toThrow(/'image' is float32 in the model but float16 in the manifest/);
@@ -98,7 +117,9 @@ describe('writeTritonRepository', () => {
       expect(write(manifest, { name: '../escape' })).toThrow(TritonConfigError);
       expect(write(manifest, { maxBatch: -1 })).toThrow(/maxBatch must be an integer ≥ 0/);
       const unbatched: ModelManifest = { inputs: [{ name: 'x', shape: [3], dtype: 'float32' }], outputs: [] };
-      expect(() => tritonConfigText({ name: 'u', manifest: unbatched, device: 'cpu', maxBatch: 4, instances: 1 })).toThrow(/'x' \[3\] has no leading batch dim 'B'/);
+      expect(() => tritonConfigText({ name: 'u', manifest: unbatched, device: 'cpu', maxBatch: 4, instances: 1 })).toThrow(
+        /'x' \[3\] has no leading batch dim 'B'/,
+      );
       expect(readdirSync(dir)).toEqual([]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -128,7 +149,14 @@ describe('Triton configs for the One-Prompt configurations', () => {
     const bytes = emit(model.graph);
     const dir = tmp();
     try {
-      const repo = writeTritonRepository(dir, { name: 'oneprompt-tiny', modelBytes: bytes, manifest: manifestTensors(model), device: 'gpu', maxBatch: 8, instances: 1 });
+      const repo = writeTritonRepository(dir, {
+        name: 'oneprompt-tiny',
+        modelBytes: bytes,
+        manifest: manifestTensors(model),
+        device: 'gpu',
+        maxBatch: 8,
+        instances: 1,
+      });
       expect(existsSync(repo.modelPath)).toBe(true);
       expect(readTritonConfig(readFileSync(repo.configPath, 'utf8')).platform).toBe('onnxruntime_onnx');
     } finally {

@@ -35,7 +35,14 @@ async function losses(config: string, data: string, batch: number, steps: number
       : await OrtEngine.create({ graph: model.graph, logits: model.logits, schedule, batch, threads: 2 });
   const out: number[] = [];
   try {
-    await train({ engine, paramShapes: new Map(model.graph.params.map((p) => [p.name, p.shape])), nextBatch: d.nextBatch, totalSteps: steps, seed: 5, onStep: (r) => void out.push(r.loss) });
+    await train({
+      engine,
+      paramShapes: new Map(model.graph.params.map((p) => [p.name, p.shape])),
+      nextBatch: d.nextBatch,
+      totalSteps: steps,
+      seed: 5,
+      onStep: (r) => void out.push(r.loss),
+    });
   } finally {
     await engine.dispose();
   }
@@ -47,7 +54,9 @@ async function compare(config: 'tiny' | 'small', batch: number, tolerance: numbe
   synthesize({ out: data, tasks: 3, images: 6, size: config === 'tiny' ? 64 : 256, seed: 2 });
   const [ort, tfjs] = [await losses(config, data, batch, 20, 'ort'), await losses(config, data, batch, 20, 'tfjs')];
   const rel = ort.map((l, i) => Math.abs(l - tfjs[i]) / Math.abs(tfjs[i]));
-  console.log(`${config}: 20 steps, batch ${batch}; worst relative loss difference ${Math.max(...rel).toExponential(2)} (step ${rel.indexOf(Math.max(...rel)) + 1}); losses ${tfjs[0].toFixed(4)} → ${tfjs[19].toFixed(4)}`);
+  console.log(
+    `${config}: 20 steps, batch ${batch}; worst relative loss difference ${Math.max(...rel).toExponential(2)} (step ${rel.indexOf(Math.max(...rel)) + 1}); losses ${tfjs[0].toFixed(4)} → ${tfjs[19].toFixed(4)}`,
+  );
   expect(ort.length).toBe(20);
   // The losses move (it trains), and both backends follow the same trajectory.
   expect(Math.abs(tfjs[19] - tfjs[0])).toBeGreaterThan(20 * tolerance * tfjs[0]);
@@ -60,7 +69,11 @@ describe('tfjs and ONNX Runtime training agree', () => {
   }, 300_000);
 
   // tfjs-wasm takes seconds per `small` step: part of the full run only.
-  it.skipIf(QUICK)('One-Prompt small: 20 steps, batch 1', async () => {
-    await compare('small', 1, 5e-4);
-  }, 900_000);
+  it.skipIf(QUICK)(
+    'One-Prompt small: 20 steps, batch 1',
+    async () => {
+      await compare('small', 1, 5e-4);
+    },
+    900_000,
+  );
 });

@@ -36,11 +36,14 @@ describe('tfjs backend choice', () => {
     await expect(useBackend('node')).rejects.toThrow(/@tensorflow\/tfjs-node is not installed/);
   });
 
-  it.skipIf(installed('@tensorflow/tfjs-node-gpu') || installed('@tensorflow/tfjs-node'))('auto falls through node-gpu and node to wasm, saying why', async () => {
-    const b = await useBackend('auto');
-    expect(b.name).toBe('wasm');
-    expect(b.skipped.map((s) => s.split(':')[0])).toEqual(['node-gpu', 'node']);
-  });
+  it.skipIf(installed('@tensorflow/tfjs-node-gpu') || installed('@tensorflow/tfjs-node'))(
+    'auto falls through node-gpu and node to wasm, saying why',
+    async () => {
+      const b = await useBackend('auto');
+      expect(b.name).toBe('wasm');
+      expect(b.skipped.map((s) => s.split(':')[0])).toEqual(['node-gpu', 'node']);
+    },
+  );
 
   it('rejects an unknown name', async () => {
     await expect(useBackend('webgpu' as never)).rejects.toThrow("unknown backend 'webgpu'; choose one of node-gpu, node, wasm, cpu");

@@ -6,7 +6,16 @@ import { ProgressBar, formatDuration } from '../../src/train/progress.js';
 import { lossCurvePng } from '../../src/train/plot.js';
 import type { StepReport } from '../../src/train/loop.js';
 
-const report = (step: number, loss = 0.5): StepReport => ({ step, totalSteps: 100, loss, crossEntropy: 0.2, diceLoss: 0.3, dice: 0.75, lr: 1e-3, batchSize: 4 });
+const report = (step: number, loss = 0.5): StepReport => ({
+  step,
+  totalSteps: 100,
+  loss,
+  crossEntropy: 0.2,
+  diceLoss: 0.3,
+  dice: 0.75,
+  lr: 1e-3,
+  batchSize: 4,
+});
 
 describe('progress bar', () => {
   it('shows step, loss, Dice, samples/s and ETA from its clock', () => {
@@ -20,7 +29,7 @@ describe('progress bar', () => {
     expect(formatDuration(3725)).toBe('1:02:05');
   });
 
-  it('counts only this run\'s steps after a resume', () => {
+  it("counts only this run's steps after a resume", () => {
     let now = 0;
     const bar = new ProgressBar({ write: () => true }, 100, 50, () => now);
     for (let k = 51; k <= 60; k++) {
@@ -70,7 +79,10 @@ describe('loss curve', () => {
 
 describe('oneprompt train (argument parsing)', () => {
   const parse = async (args: string[]) => {
-    const program = new Command().name('oneprompt').exitOverride().configureOutput({ writeErr: () => {}, writeOut: () => {} });
+    const program = new Command()
+      .name('oneprompt')
+      .exitOverride()
+      .configureOutput({ writeErr: () => {}, writeOut: () => {} });
     registerTrain(program);
     for (const c of program.commands) c.exitOverride().configureOutput({ writeErr: () => {}, writeOut: () => {} });
     return program.parseAsync(['node', 'oneprompt', ...args]);
@@ -79,7 +91,9 @@ describe('oneprompt train (argument parsing)', () => {
     await expect(parse(['train', '--data', 'd', '--out', 'o'])).rejects.toThrow(/required option '--config <name>' not specified/);
     await expect(parse(['train', '--config', 'blobs', '--data', 'd', '--out', 'o', '--batch', '0'])).rejects.toThrow(/--batch must be a positive integer/);
     await expect(parse(['train', '--config', 'blobs', '--data', 'd', '--out', 'o', '--lr', '-1'])).rejects.toThrow(/must be a positive number/);
-    await expect(parse(['train', '--config', 'blobs', '--data', 'd', '--out', 'o', '--backend', 'webgpu'])).rejects.toThrow(/choose one of auto, ort, tfjs, node-gpu, node, wasm, cpu/);
+    await expect(parse(['train', '--config', 'blobs', '--data', 'd', '--out', 'o', '--backend', 'webgpu'])).rejects.toThrow(
+      /choose one of auto, ort, tfjs, node-gpu, node, wasm, cpu/,
+    );
     await expect(parse(['train', '--config', 'blobs', '--data', 'd', '--out', 'o', '--batch', '0'])).rejects.toBeInstanceOf(CommanderError);
   });
 });

@@ -37,7 +37,9 @@ describe('TfjsExecutor', () => {
     const p = new Map(g.params.map((q) => [q.name, q.values()]));
     const [w1, b1, w2, b2] = ['enc.weight', 'enc.bias', 'head.weight', 'head.bias'].map((n) => p.get(n)!);
     for (let r = 0; r < 2; r++) {
-      const h = Array.from({ length: 8 }, (_, j) => Math.max(0, b1[j] + Array.from({ length: 6 }, (_, i) => xs[r * 6 + i] * w1[i * 8 + j]).reduce((a, b) => a + b)));
+      const h = Array.from({ length: 8 }, (_, j) =>
+        Math.max(0, b1[j] + Array.from({ length: 6 }, (_, i) => xs[r * 6 + i] * w1[i * 8 + j]).reduce((a, b) => a + b)),
+      );
       for (let k = 0; k < 2; k++) {
         const y = b2[k] + h.reduce((a, hj, j) => a + hj * w2[j * 2 + k], 0);
         expect((out.y.data as Float32Array)[r * 2 + k]).toBeCloseTo(y, 5);
@@ -99,7 +101,12 @@ describe('TfjsExecutor', () => {
     let peak = 0;
     let base = 0;
     // A probe after the chain records how many tensors are alive when the last node runs.
-    const probe: OpDef = { type: 'Probe', infer: ([v]) => [{ shape: v.shape, dtype: v.dtype }], onnx: () => {}, tfjs: (t, [v]) => ((peak = t.memory().numTensors - base), [t.clone(v)]) };
+    const probe: OpDef = {
+      type: 'Probe',
+      infer: ([v]) => [{ shape: v.shape, dtype: v.dtype }],
+      onnx: () => {},
+      tfjs: (t, [v]) => ((peak = t.memory().numTensors - base), [t.clone(v)]),
+    };
     const g = build({ inputs: { x }, outputs: { y: wrap(apply(probe, [h.value], {})[0]) } });
     const ex = new TfjsExecutor(tf, g);
     base = tf.memory().numTensors;
@@ -156,7 +163,14 @@ describe('TfjsExecutor', () => {
     expect(() => ex.run({ x: hostTensor(ramp(6), [1, 6]), z: hostTensor(ramp(1), [1]) })).toThrow("unknown input(s) 'z'");
     ex.dispose();
 
-    const broken: OpDef = { type: 'Broken', infer: ([v]) => [{ shape: v.shape, dtype: v.dtype }], onnx: () => {}, tfjs: () => { throw new Error('no kernel for this'); } };
+    const broken: OpDef = {
+      type: 'Broken',
+      infer: ([v]) => [{ shape: v.shape, dtype: v.dtype }],
+      onnx: () => {},
+      tfjs: () => {
+        throw new Error('no kernel for this');
+      },
+    };
     const x = input('x', [2]);
     const y = wrap(apply(broken, [x.value], {})[0]); // <- this line is named in the error
     const g2 = build({ inputs: { x }, outputs: { y } });

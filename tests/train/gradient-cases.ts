@@ -49,8 +49,20 @@ function twoInputs(op: (a: T, b: T) => T, da: number[], db: number[], fa: HostTe
 }
 
 const unaries: Record<string, { positive?: boolean; lo?: number; hi?: number }> = {
-  relu: {}, sigmoid: {}, tanh: {}, exp: {}, sin: {}, cos: {}, neg: {}, abs: {}, erf: {}, softplus: {}, gelu: {},
-  log: { positive: true, lo: 0.5, hi: 2 }, sqrt: { positive: true, lo: 0.5, hi: 2 }, reciprocal: { positive: true, lo: 0.5, hi: 2 },
+  relu: {},
+  sigmoid: {},
+  tanh: {},
+  exp: {},
+  sin: {},
+  cos: {},
+  neg: {},
+  abs: {},
+  erf: {},
+  softplus: {},
+  gelu: {},
+  log: { positive: true, lo: 0.5, hi: 2 },
+  sqrt: { positive: true, lo: 0.5, hi: 2 },
+  reciprocal: { positive: true, lo: 0.5, hi: 2 },
   // Away from integers, floor's derivative is 0 both ways.
   floor: { lo: 0.2, hi: 0.8 },
 };
@@ -59,12 +71,18 @@ const distinct = (n: number, step: number, shift: number) => Float32Array.from({
 
 export const gradientCases: Record<string, () => GradientCase> = {
   ...Object.fromEntries(
-    Object.entries(unaries).map(([name, dom]) => [name, () => ({ ...oneInput((x) => f[name](x), [2, 3], values([2, 3], 5, dom.lo, dom.hi, dom.positive)), checked: 6 })]),
+    Object.entries(unaries).map(([name, dom]) => [
+      name,
+      () => ({ ...oneInput((x) => f[name](x), [2, 3], values([2, 3], 5, dom.lo, dom.hi, dom.positive)), checked: 6 }),
+    ]),
   ),
   leakyRelu: () => oneInput((x) => f.leakyRelu(x, 0.2), [2, 3], values([2, 3], 6)),
   // Broadcasting binaries: the gradient of the broadcast operand is summed over the broadcast axes.
   ...Object.fromEntries(
-    ['add', 'sub', 'mul', 'div'].map((name) => [`${name} with broadcasting`, () => ({ ...twoInputs((a, b) => f[name](a, b), [2, 3, 4], [3, 1], values([2, 3, 4], 1), values([3, 1], 2, 0.5, 1.5)), checked: 27 })]),
+    ['add', 'sub', 'mul', 'div'].map((name) => [
+      `${name} with broadcasting`,
+      () => ({ ...twoInputs((a, b) => f[name](a, b), [2, 3, 4], [3, 1], values([2, 3, 4], 1), values([3, 1], 2, 0.5, 1.5)), checked: 27 }),
+    ]),
   ),
   'pow (positive base)': () => twoInputs((a, b) => f.pow(a, b), [2, 3], [3], values([2, 3], 3, 0.5, 2, true), values([3], 4, 0.5, 2)),
   ...Object.fromEntries(
@@ -77,7 +95,8 @@ export const gradientCases: Record<string, () => GradientCase> = {
       },
     ]),
   ),
-  'where (gradient flows to the chosen branch)': () => twoInputs((a, b) => f.where(f.greater(a, 0), f.mul(a, b), f.exp(b)), [2, 3], [3], values([2, 3], 8), values([3], 9)),
+  'where (gradient flows to the chosen branch)': () =>
+    twoInputs((a, b) => f.where(f.greater(a, 0), f.mul(a, b), f.exp(b)), [2, 3], [3], values([2, 3], 8), values([3], 9)),
   'cast float32 → float32 and from a comparison (no gradient through it)': () =>
     twoInputs((a, b) => f.add(f.cast(a, 'float32'), f.mul(f.cast(f.greater(a, b), 'float32'), b)), [2, 3], [3], values([2, 3], 35), values([3], 36)),
   'matmul, batched with a broadcast right operand': () => twoInputs((a, b) => f.matmul(a, b), [2, 3, 4], [4, 5], values([2, 3, 4], 10), values([4, 5], 11)),
@@ -105,14 +124,23 @@ export const gradientCases: Record<string, () => GradientCase> = {
     const w = input('w', [6, 2, 3, 3]);
     const b = input('b', [6]);
     const y = f.conv2d(x, w, b, { stride: [2, 1], padding: 1, dilation: [1, 2], groups: 2 });
-    return { graph: build({ inputs: { x, w, b }, outputs: { y } }), feeds: { x: values([2, 4, 6, 6], 20), w: values([6, 2, 3, 3], 21), b: values([6], 22) }, maxElements: 40, checked: 40 + 40 + 6 };
+    return {
+      graph: build({ inputs: { x, w, b }, outputs: { y } }),
+      feeds: { x: values([2, 4, 6, 6], 20), w: values([6, 2, 3, 3], 21), b: values([6], 22) },
+      maxElements: 40,
+      checked: 40 + 40 + 6,
+    };
   },
   'convTranspose2d with stride, padding and output padding': () => {
     const x = input('x', [1, 3, 4, 4]);
     const w = input('w', [3, 2, 3, 3]);
     const b = input('b', [2]);
     const y = f.convTranspose2d(x, w, b, { stride: 2, padding: 1, outputPadding: 1 });
-    return { graph: build({ inputs: { x, w, b }, outputs: { y } }), feeds: { x: values([1, 3, 4, 4], 23), w: values([3, 2, 3, 3], 24), b: values([2], 25) }, maxElements: 40 };
+    return {
+      graph: build({ inputs: { x, w, b }, outputs: { y } }),
+      feeds: { x: values([1, 3, 4, 4], 23), w: values([3, 2, 3, 3], 24), b: values([2], 25) },
+      maxElements: 40,
+    };
   },
   'a conv layer (parameters) with GELU': () => {
     const root = new ParamStore(5).root();
@@ -128,7 +156,10 @@ export const gradientCases: Record<string, () => GradientCase> = {
   },
   'maxPool2d tiling the map (2×2/2)': () => {
     const x = input('x', [2, 3, 4, 6]);
-    return { graph: build({ inputs: { x }, outputs: { m: f.maxPool2d(x, { kernel: 2 }) } }), feeds: { x: { dtype: 'float32', dims: [2, 3, 4, 6], data: distinct(144, 61, 3.6) } } };
+    return {
+      graph: build({ inputs: { x }, outputs: { m: f.maxPool2d(x, { kernel: 2 }) } }),
+      feeds: { x: { dtype: 'float32', dims: [2, 3, 4, 6], data: distinct(144, 61, 3.6) } },
+    };
   },
   'resize, bilinear up and down and nearest': () => {
     const x = input('x', [1, 2, 4, 5]);
@@ -161,10 +192,20 @@ export const gradientCases: Record<string, () => GradientCase> = {
   'layerNormParts (x̂ and 1/√(σ² + ε))': () => {
     const x = input('x', [2, 3, 4]);
     const [xhat, r] = layerNormParts(x, 1, 1e-5);
-    return { graph: build({ inputs: { x }, outputs: { xhat: xhat as T, r: r as T } }), feeds: { x: values([2, 3, 4], 50) }, noVjp: 'layerNormParts has no gradient of its own (used only inside layerNormalization’s)' };
+    return {
+      graph: build({ inputs: { x }, outputs: { xhat: xhat as T, r: r as T } }),
+      feeds: { x: values([2, 3, 4], 50) },
+      noVjp: 'layerNormParts has no gradient of its own (used only inside layerNormalization’s)',
+    };
   },
   conv2dFilterGrad: () =>
-    twoInputs((x, dy) => conv2dFilterGrad(x, dy, { kernel: [3, 2], stride: [2, 1], padding: [1, 0], dilation: [1, 2] }) as T, [2, 3, 6, 5], [2, 4, 3, 3], values([2, 3, 6, 5], 42), values([2, 4, 3, 3], 43)),
+    twoInputs(
+      (x, dy) => conv2dFilterGrad(x, dy, { kernel: [3, 2], stride: [2, 1], padding: [1, 0], dilation: [1, 2] }) as T,
+      [2, 3, 6, 5],
+      [2, 4, 3, 3],
+      values([2, 3, 6, 5], 42),
+      values([2, 4, 3, 3], 43),
+    ),
   'maxPool2dGrad (in dy; x only picks the windows’ maxima)': () => {
     const x = input('x', [1, 2, 5, 5]);
     const dy = input('dy', [1, 2, 3, 3]);

@@ -30,13 +30,14 @@ describe('tfjs gradients == central finite differences', () => {
 
   it('the training loss (cross-entropy + soft Dice) with respect to logits', () => {
     const logits = values([2, 1, 3, 3], 16, 0.1, 2);
-    const target = { dtype: 'float32' as const, dims: [2, 1, 3, 3], data: Float32Array.from({ length: 18 }, (_, i) => (i * 7) % 3 === 0 ? 1 : 0) };
+    const target = { dtype: 'float32' as const, dims: [2, 1, 3, 3], data: Float32Array.from({ length: 18 }, (_, i) => ((i * 7) % 3 === 0 ? 1 : 0)) };
     const g = tf.grad((x: ReturnType<TF['tensor']>) => {
       const l = segmentationLoss(tf, x, tf.tensor(target.data, [...target.dims]));
       return l.loss;
     })(tf.tensor(logits.data as Float32Array, [...logits.dims]));
     const analytic = g.dataSync();
-    const lossAt = (data: Float32Array) => tf.tidy(() => segmentationLoss(tf, tf.tensor(data, [...logits.dims]), tf.tensor(target.data, [...target.dims])).loss.dataSync()[0]);
+    const lossAt = (data: Float32Array) =>
+      tf.tidy(() => segmentationLoss(tf, tf.tensor(data, [...logits.dims]), tf.tensor(target.data, [...target.dims])).loss.dataSync()[0]);
     const eps = 5e-3;
     for (let i = 0; i < 18; i++) {
       const up = Float32Array.from(logits.data as Float32Array);
@@ -56,7 +57,12 @@ describe('tfjs gradients == central finite differences', () => {
     const node = graph.nodes[0];
     const wrongGrad = {
       ...node.op,
-      tfjs: (t: TF, [v]: ReturnType<TF["tensor"]>[]) => [t.customGrad(((a: ReturnType<TF["tensor"]>) => ({ value: t.sin(a), gradFunc: (dy: ReturnType<TF["tensor"]>) => t.mul(dy, t.mul(t.cos(a), 2)) })) as never)(v)],
+      tfjs: (t: TF, [v]: ReturnType<TF['tensor']>[]) => [
+        t.customGrad(((a: ReturnType<TF['tensor']>) => ({
+          value: t.sin(a),
+          gradFunc: (dy: ReturnType<TF['tensor']>) => t.mul(dy, t.mul(t.cos(a), 2)),
+        })) as never)(v),
+      ],
     };
     const bent = { ...graph, nodes: [{ ...node, op: wrongGrad }] } as Graph;
     expect(() => checkGradients({ tf, graph: bent, feeds: { x: values([4], 17) } })).toThrow(GradCheckFailure);

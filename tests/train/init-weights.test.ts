@@ -31,7 +31,8 @@ const maxDiff = (a: Map<string, Float32Array>, b: Map<string, Float32Array>, nam
   names.reduce((m, n) => a.get(n)!.reduce((mm, v, i) => Math.max(mm, Math.abs(v - b.get(n)![i])), m), 0);
 
 const firstStep = (run: string) => JSON.parse(readFileSync(join(run, 'loss.jsonl'), 'utf8').split('\n')[0]) as { loss: number; dice: number };
-const train = (out: string, init?: string) => runTrainingJob({ config: 'tiny', data, epochs: 1, batch: 2, lr: 1e-12, warmupSteps: 0, backend: 'wasm', out, init, stderr: quiet });
+const train = (out: string, init?: string) =>
+  runTrainingJob({ config: 'tiny', data, epochs: 1, batch: 2, lr: 1e-12, warmupSteps: 0, backend: 'wasm', out, init, stderr: quiet });
 
 describe('train --init', () => {
   it('starts from a compiled model: at a vanishing learning rate its weights come out unchanged, and the loss starts low', async () => {
@@ -68,6 +69,8 @@ describe('train --init', () => {
     const m = onnx.ModelProto.decode(readFileSync(DEFAULT_MODEL));
     m.graph!.initializer = m.graph!.initializer!.filter((t) => t.name !== 'head.logits.weight');
     writeFileSync(other, onnx.ModelProto.encode(m).finish());
-    await expect(train(join(dir, 'r2'), other)).rejects.toThrow(/other\.onnx: no initializer for 'head\.logits\.weight' \(a model of another configuration\?\)/);
+    await expect(train(join(dir, 'r2'), other)).rejects.toThrow(
+      /other\.onnx: no initializer for 'head\.logits\.weight' \(a model of another configuration\?\)/,
+    );
   });
 });

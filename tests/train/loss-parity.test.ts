@@ -33,7 +33,9 @@ function tfjsLoss(w: LossWeights, x: Float32Array): { loss: number; ce: number; 
     const t = tf.tensor(target, [...DIMS]);
     const parts = (v: TFTensor) => segmentationLoss(tf, v, t, w);
     const l = parts(tf.tensor(x, [...DIMS]));
-    const grad = tf.grad((v: TFTensor) => parts(v).loss)(tf.tensor(x, [...DIMS])).dataSync() as Float32Array;
+    const grad = tf
+      .grad((v: TFTensor) => parts(v).loss)(tf.tensor(x, [...DIMS]))
+      .dataSync() as Float32Array;
     return { loss: l.loss.dataSync()[0], ce: l.crossEntropy.dataSync()[0], diceLoss: l.dice.dataSync()[0], grad: Float32Array.from(grad) };
   });
 }
@@ -43,7 +45,11 @@ async function ortLoss(w: LossWeights, x: Float32Array): Promise<{ loss: number;
   const ts = input('t', [...DIMS]);
   const parts = segmentationLossGraph(xs.value, ts.value, w);
   const [g] = gradients(parts.loss, [xs.value]);
-  const graph = build({ name: 'loss', inputs: { x: xs, t: ts }, outputs: { loss: wrap(parts.loss), ce: wrap(parts.ce), dice_loss: wrap(parts.diceLoss), grad: wrap(g!) } });
+  const graph = build({
+    name: 'loss',
+    inputs: { x: xs, t: ts },
+    outputs: { loss: wrap(parts.loss), ce: wrap(parts.ce), dice_loss: wrap(parts.diceLoss), grad: wrap(g!) },
+  });
   const model = await Model.load(emit(graph), { threads: 1 });
   try {
     const out = await model.run({ x: { dtype: 'float32', dims: [...DIMS], data: x }, t: { dtype: 'float32', dims: [...DIMS], data: target } });
@@ -70,7 +76,9 @@ describe('the loss on tfjs and in the ONNX training step', () => {
         up[i] += eps;
         down[i] -= eps;
         const fd = (tfjsLoss(w, up).loss - tfjsLoss(w, down).loss) / (2 * eps);
-        expect(Math.abs(fd - a.grad[i]), `pixel ${i}: finite difference ${fd}, autodiff ${a.grad[i]}`).toBeLessThanOrEqual(2e-3 * Math.max(1e-2, Math.abs(a.grad[i])) + 2e-5);
+        expect(Math.abs(fd - a.grad[i]), `pixel ${i}: finite difference ${fd}, autodiff ${a.grad[i]}`).toBeLessThanOrEqual(
+          2e-3 * Math.max(1e-2, Math.abs(a.grad[i])) + 2e-5,
+        );
       }
     });
 

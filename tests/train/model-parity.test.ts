@@ -53,7 +53,9 @@ describe('One-Prompt: tfjs forward == ONNX Runtime forward (≤ 1e-4 of the outp
         const worst = await parity(withVariant(configs.tiny, { parser, masking }), 3, 10 * i + j);
         expect(worst.relative).toBeLessThanOrEqual(1e-4);
         expect(worst.maxAbsDiff).toBeGreaterThan(0); // both sides really ran (their float paths differ slightly)
-        console.log(`tiny ${parser}/${masking}: max |tfjs − ORT| = ${worst.maxAbsDiff.toExponential(2)}, ${worst.relative.toExponential(2)} of the output scale`);
+        console.log(
+          `tiny ${parser}/${masking}: max |tfjs − ORT| = ${worst.maxAbsDiff.toExponential(2)}, ${worst.relative.toExponential(2)} of the output scale`,
+        );
       }
     }),
   );

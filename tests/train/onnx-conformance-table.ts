@@ -90,7 +90,10 @@ function onnxReshape({ ins: [data, shape], at }: EntryContext): T {
   const x = need(data, 'data');
   const target = need(shape, 'shape').numbers();
   if (at.int('allowzero', 0) && target.includes(0)) throw new Unsupported('allowzero with a 0 in the shape (zero-size dims)');
-  return f.reshape(x.t(), target.map((d, i) => (d === 0 ? x.host.dims[i] : d)));
+  return f.reshape(
+    x.t(),
+    target.map((d, i) => (d === 0 ? x.host.dims[i] : d)),
+  );
 }
 
 function onnxSplit({ ins: [data, sizesIn], at, nOutputs }: EntryContext): T[] {
@@ -125,7 +128,12 @@ function onnxConv({ ins: [xIn, wIn, bIn], at }: EntryContext): T {
   const x = rank4(need(xIn, 'X'));
   const w = need(wIn, 'W');
   if (at.has('kernel_shape') && at.ints('kernel_shape').join() !== w.host.dims.slice(2).join()) throw new Unsupported('kernel_shape differs from W');
-  const opts = { stride: pair(at.ints('strides', [1, 1]), 'strides'), dilation: pair(at.ints('dilations', [1, 1]), 'dilations'), padding: symmetricPads(at), groups: at.int('group', 1) };
+  const opts = {
+    stride: pair(at.ints('strides', [1, 1]), 'strides'),
+    dilation: pair(at.ints('dilations', [1, 1]), 'dilations'),
+    padding: symmetricPads(at),
+    groups: at.int('group', 1),
+  };
   return f.conv2d(x.t(), w.t(), bIn?.t(), opts);
 }
 
@@ -135,20 +143,27 @@ function onnxConvTranspose({ ins: [xIn, wIn, bIn], at }: EntryContext): T {
   if (at.int('group', 1) !== 1) throw new Unsupported('group > 1');
   if (at.has('output_shape')) throw new Unsupported('output_shape (the DSL takes padding and outputPadding)');
   if (at.has('kernel_shape') && at.ints('kernel_shape').join() !== w.host.dims.slice(2).join()) throw new Unsupported('kernel_shape differs from W');
-  const opts = { stride: pair(at.ints('strides', [1, 1]), 'strides'), dilation: pair(at.ints('dilations', [1, 1]), 'dilations'), padding: symmetricPads(at), outputPadding: pair(at.ints('output_padding', [0, 0]), 'output_padding') };
+  const opts = {
+    stride: pair(at.ints('strides', [1, 1]), 'strides'),
+    dilation: pair(at.ints('dilations', [1, 1]), 'dilations'),
+    padding: symmetricPads(at),
+    outputPadding: pair(at.ints('output_padding', [0, 0]), 'output_padding'),
+  };
   return f.convTranspose2d(x.t(), w.t(), bIn?.t(), opts);
 }
 
-const onnxPool = (fn: 'maxPool2d' | 'avgPool2d') => ({ ins: [xIn], at, nOutputs }: EntryContext): T => {
-  const x = rank4(need(xIn, 'X'));
-  if (nOutputs > 1) throw new Unsupported('the Indices output (argmax)');
-  if (at.int('ceil_mode', 0)) throw new Unsupported('ceil_mode');
-  if (at.ints('dilations', [1, 1]).some((d) => d !== 1)) throw new Unsupported('dilations');
-  if (at.int('storage_order', 0)) throw new Unsupported('storage_order');
-  if (at.int('count_include_pad', 0)) throw new Unsupported('count_include_pad (the DSL averages real values only)');
-  const kernel = pair(at.ints('kernel_shape'), 'kernel_shape');
-  return f[fn](x.t(), { kernel, stride: pair(at.ints('strides', [1, 1]), 'strides'), padding: symmetricPads(at) });
-};
+const onnxPool =
+  (fn: 'maxPool2d' | 'avgPool2d') =>
+  ({ ins: [xIn], at, nOutputs }: EntryContext): T => {
+    const x = rank4(need(xIn, 'X'));
+    if (nOutputs > 1) throw new Unsupported('the Indices output (argmax)');
+    if (at.int('ceil_mode', 0)) throw new Unsupported('ceil_mode');
+    if (at.ints('dilations', [1, 1]).some((d) => d !== 1)) throw new Unsupported('dilations');
+    if (at.int('storage_order', 0)) throw new Unsupported('storage_order');
+    if (at.int('count_include_pad', 0)) throw new Unsupported('count_include_pad (the DSL averages real values only)');
+    const kernel = pair(at.ints('kernel_shape'), 'kernel_shape');
+    return f[fn](x.t(), { kernel, stride: pair(at.ints('strides', [1, 1]), 'strides'), padding: symmetricPads(at) });
+  };
 
 /** The DSL's two modes: linear with half-pixel centres, and nearest with asymmetric coordinates, floor. */
 function onnxResize({ ins: [xIn, , scalesIn, sizesIn], at }: EntryContext): T {
@@ -158,7 +173,10 @@ function onnxResize({ ins: [xIn, , scalesIn, sizesIn], at }: EntryContext): T {
   let dslMode: 'linear' | 'nearest';
   if (mode === 'linear' && ctm === 'half_pixel') dslMode = 'linear';
   else if (mode === 'nearest' && ctm === 'asymmetric' && at.string('nearest_mode', 'round_prefer_floor') === 'floor') dslMode = 'nearest';
-  else throw new Unsupported(`mode ${mode} with ${ctm} coordinates${mode === 'nearest' ? ` and nearest_mode ${at.string('nearest_mode', 'round_prefer_floor')}` : ''}`);
+  else
+    throw new Unsupported(
+      `mode ${mode} with ${ctm} coordinates${mode === 'nearest' ? ` and nearest_mode ${at.string('nearest_mode', 'round_prefer_floor')}` : ''}`,
+    );
   const [, , h, w] = x.host.dims;
   let size: [number, number];
   if (sizesIn && sizesIn.host.dims[0]) size = [sizesIn.numbers()[2], sizesIn.numbers()[3]];
@@ -172,15 +190,17 @@ function onnxResize({ ins: [xIn, , scalesIn, sizesIn], at }: EntryContext): T {
 }
 
 /** Axes as an attribute (ReduceMean/Max/Min up to opset 17) or an input (ReduceSum from 13); keepdims defaults to 1. */
-const onnxReduce = (fn: string) => ({ ins: [xIn, axesIn], at }: EntryContext): T => {
-  const x = need(xIn, 'data');
-  const axes = axesIn ? axesIn.numbers() : at.has('axes') ? at.ints('axes') : undefined;
-  if (axes && axes.length === 0) {
-    if (at.int('noop_with_empty_axes', 0)) throw new Unsupported('noop_with_empty_axes (an identity)');
-    return f[fn](x.t(), undefined, at.int('keepdims', 1) === 1);
-  }
-  return f[fn](x.t(), axes, at.int('keepdims', 1) === 1);
-};
+const onnxReduce =
+  (fn: string) =>
+  ({ ins: [xIn, axesIn], at }: EntryContext): T => {
+    const x = need(xIn, 'data');
+    const axes = axesIn ? axesIn.numbers() : at.has('axes') ? at.ints('axes') : undefined;
+    if (axes && axes.length === 0) {
+      if (at.int('noop_with_empty_axes', 0)) throw new Unsupported('noop_with_empty_axes (an identity)');
+      return f[fn](x.t(), undefined, at.int('keepdims', 1) === 1);
+    }
+    return f[fn](x.t(), axes, at.int('keepdims', 1) === 1);
+  };
 
 function onnxLayerNorm({ ins: [xIn, scaleIn, biasIn], at }: EntryContext): T {
   const x = need(xIn, 'X');
@@ -233,15 +253,36 @@ export const ONNX_TO_DSL: Readonly<Record<string, Entry>> = {
   Flatten: entry(onnxFlatten, 'axis'),
   Transpose: entry(({ ins: [x], at }) => {
     const X = need(x, 'data');
-    return f.transpose(X.t(), at.ints('perm', X.host.dims.map((_, i) => X.host.dims.length - 1 - i)));
+    return f.transpose(
+      X.t(),
+      at.ints(
+        'perm',
+        X.host.dims.map((_, i) => X.host.dims.length - 1 - i),
+      ),
+    );
   }, 'perm'),
   Squeeze: entry(({ ins: [x, axes], at }) => {
     const X = need(x, 'data');
     // Axes: an input since opset 13, an attribute before; absent = every size-1 dim.
-    return f.squeeze(X.t(), axes ? axes.numbers() : at.ints('axes', X.host.dims.flatMap((d, i) => (d === 1 ? [i] : []))));
+    return f.squeeze(
+      X.t(),
+      axes
+        ? axes.numbers()
+        : at.ints(
+            'axes',
+            X.host.dims.flatMap((d, i) => (d === 1 ? [i] : [])),
+          ),
+    );
   }, 'axes'),
   Unsqueeze: entry(({ ins: [x, axes], at }) => f.unsqueeze(need(x, 'data').t(), axes ? axes.numbers() : at.ints('axes')), 'axes'),
-  Concat: entry(({ ins, at }) => f.concat(ins.map((x) => need(x, 'input').t()), at.int('axis')), 'axis'),
+  Concat: entry(
+    ({ ins, at }) =>
+      f.concat(
+        ins.map((x) => need(x, 'input').t()),
+        at.int('axis'),
+      ),
+    'axis',
+  ),
   Slice: entry(onnxSlice),
   Split: entry(onnxSplit, 'axis'),
   Conv: entry(onnxConv, 'auto_pad', 'dilations', 'group', 'kernel_shape', 'pads', 'strides'),

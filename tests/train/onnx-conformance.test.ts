@@ -76,7 +76,8 @@ async function runCase(tf: TF, c: NodeTestCase): Promise<Outcome> {
     if (err instanceof BuildShapeError || err instanceof RuleError) return { kind: 'skip', reason: `the DSL rejects it: ${err.message.split('\n')[0]}` };
     throw err;
   }
-  if (outs.length > c.outputs.length || (outs.length < c.outputs.length && !e.fewerOutputs)) return { kind: 'fail', reason: `the DSL call made ${outs.length} outputs, ONNX expects ${c.outputs.length}` };
+  if (outs.length > c.outputs.length || (outs.length < c.outputs.length && !e.fewerOutputs))
+    return { kind: 'fail', reason: `the DSL call made ${outs.length} outputs, ONNX expects ${c.outputs.length}` };
   const graph = build({ name: c.name, inputs: graphInputs, outputs: Object.fromEntries(outs.map((o, k) => [`out${k}`, o])) });
   const ex = new TfjsExecutor(tf, graph);
   try {
@@ -98,7 +99,8 @@ async function runCase(tf: TF, c: NodeTestCase): Promise<Outcome> {
 function dslOpTypes(): Set<string> {
   const dir = new URL('../../src/dsl/ops/', import.meta.url);
   const types = new Set<string>();
-  for (const f of readdirSync(dir)) if (f.endsWith('.ts')) for (const m of readFileSync(new URL(f, dir), 'utf8').matchAll(/\btype: '([A-Z][A-Za-z]+)'/g)) types.add(m[1]);
+  for (const f of readdirSync(dir))
+    if (f.endsWith('.ts')) for (const m of readFileSync(new URL(f, dir), 'utf8').matchAll(/\btype: '([A-Z][A-Za-z]+)'/g)) types.add(m[1]);
   return types;
 }
 
@@ -128,7 +130,10 @@ describe.skipIf(!existsSync(ONNX_NODE_TEST_DIR))('tfjs kernels pass ONNX backend
       byOp.set(op, s);
     }
     const covered = [...byOp].filter(([, s]) => s.pass > 0).map(([op, s]) => `${op} (${s.pass}${s.skip ? `, ${s.skip} skipped` : ''})`);
-    const lines = [`ONNX node-test conformance on tfjs ${tf.getBackend()}: ${results.size} tests of ${byOp.size} op types`, `covered (${covered.length}): ${covered.join(', ')}`];
+    const lines = [
+      `ONNX node-test conformance on tfjs ${tf.getBackend()}: ${results.size} tests of ${byOp.size} op types`,
+      `covered (${covered.length}): ${covered.join(', ')}`,
+    ];
     const noPass = [...byOp].filter(([, s]) => s.pass === 0).map(([op]) => op);
     if (noPass.length) lines.push(`mapped but no runnable test: ${noPass.join(', ')}`);
     const skipped = [...results].filter(([, r]) => r.outcome.kind === 'skip');
@@ -143,6 +148,7 @@ describe.skipIf(!existsSync(ONNX_NODE_TEST_DIR))('tfjs kernels pass ONNX backend
 
     expect(failed).toEqual([]);
     // Something could be silently skipped into a pass; require that the core ops really ran.
-    for (const op of ['Add', 'MatMul', 'Relu', 'Sigmoid', 'Transpose', 'Concat', 'Reshape']) expect(byOp.get(op)?.pass ?? 0, `${op} passes no test`).toBeGreaterThan(0);
+    for (const op of ['Add', 'MatMul', 'Relu', 'Sigmoid', 'Transpose', 'Concat', 'Reshape'])
+      expect(byOp.get(op)?.pass ?? 0, `${op} passes no test`).toBeGreaterThan(0);
   });
 });

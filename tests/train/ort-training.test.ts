@@ -29,7 +29,8 @@ beforeAll(() => {
 
 const readLog = (dir: string) => readRunLog(dir);
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-const sameBytes = (a: ArrayBufferView, b: ArrayBufferView) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+const sameBytes = (a: ArrayBufferView, b: ArrayBufferView) =>
+  Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
 
 describe('the training-step model', () => {
   it.skipIf(!onnxCheckerAvailable())('of One-Prompt tiny passes the ONNX checker (full) and strict shape inference, with the declared shapes', () => {
@@ -55,7 +56,16 @@ describe('training on ONNX Runtime', () => {
   it('the loss falls and Dice rises on the conv blobs task; the run leaves its files and its ONNX model holds the trained weights', async () => {
     const out = tmp('ort-run-');
     const lines: string[] = [];
-    const r = await runTrainingJob({ config: 'blobs-conv', data: 'synthetic:256', epochs: 3, batch: 8, lr: 0.02, backend: 'ort', out, stderr: { write: (s: string) => lines.push(s), isTTY: false } });
+    const r = await runTrainingJob({
+      config: 'blobs-conv',
+      data: 'synthetic:256',
+      epochs: 3,
+      batch: 8,
+      lr: 0.02,
+      backend: 'ort',
+      out,
+      stderr: { write: (s: string) => lines.push(s), isTTY: false },
+    });
     expect(r.backend).toBe('ort');
     expect(lines.join('')).toMatch(/train: backend ort \(ONNX Runtime cpu/);
     const log = readLog(out);
@@ -108,7 +118,8 @@ describe('training on ONNX Runtime', () => {
     const out = tmp('ort-freeze-');
     await runTrainingJob({ config: 'blobs', data: 'synthetic:32', batch: 4, backend: 'ort', out, freeze: ['segmenter.fc1.'], stderr: quiet });
     const trained = readSafetensors(join(out, 'last.safetensors')).tensors;
-    for (const p of getTask('blobs').model(new ParamStore(0)).graph.params) expect(sameBytes(trained.get(p.name)!.data, p.values()), p.name).toBe(p.name.startsWith('segmenter.fc1.'));
+    for (const p of getTask('blobs').model(new ParamStore(0)).graph.params)
+      expect(sameBytes(trained.get(p.name)!.data, p.values()), p.name).toBe(p.name.startsWith('segmenter.fc1.'));
     expect([...trained.keys()].some((k) => k.includes('adam.m.segmenter.fc1'))).toBe(false);
     expect([...trained.keys()].some((k) => k.includes('adam.m.segmenter.fc2'))).toBe(true);
   });
@@ -117,7 +128,17 @@ describe('training on ONNX Runtime', () => {
     const first = tmp('ort-init-a-');
     await runTrainingJob({ config: 'blobs', data: 'synthetic:32', batch: 4, lr: 0.05, backend: 'ort', out: first, stderr: quiet });
     const tuned = tmp('ort-init-b-');
-    await runTrainingJob({ config: 'blobs', data: 'synthetic:32', batch: 4, lr: 1e-12, warmupSteps: 0, backend: 'ort', out: tuned, init: join(first, 'last.safetensors'), stderr: quiet });
+    await runTrainingJob({
+      config: 'blobs',
+      data: 'synthetic:32',
+      batch: 4,
+      lr: 1e-12,
+      warmupSteps: 0,
+      backend: 'ort',
+      out: tuned,
+      init: join(first, 'last.safetensors'),
+      stderr: quiet,
+    });
     const a = readSafetensors(join(first, 'last.safetensors')).tensors;
     const b = readSafetensors(join(tuned, 'last.safetensors')).tensors;
     for (const p of getTask('blobs').model(new ParamStore(0)).graph.params) {
@@ -128,11 +149,20 @@ describe('training on ONNX Runtime', () => {
 
   it('auto trains on ONNX Runtime; --device cuda without CUDA warns and runs on the CPU; tfjs-only settings are refused', async () => {
     const lines: string[] = [];
-    const r = await runTrainingJob({ config: 'blobs', data: 'synthetic:16', batch: 4, device: 'cuda', out: tmp('ort-auto-'), stderr: { write: (s: string) => lines.push(s), isTTY: false } });
+    const r = await runTrainingJob({
+      config: 'blobs',
+      data: 'synthetic:16',
+      batch: 4,
+      device: 'cuda',
+      out: tmp('ort-auto-'),
+      stderr: { write: (s: string) => lines.push(s), isTTY: false },
+    });
     expect(r.backend).toBe('ort');
     const text = lines.join('');
     expect(text).toMatch(/CUDA is not available/);
     expect(text).toMatch(/train: backend ort \(ONNX Runtime cpu/);
-    await expect(runTrainingJob({ config: 'blobs', data: 'synthetic:16', batch: 4, backend: 'wasm', device: 'cuda', out: tmp('ort-x-'), stderr: quiet })).rejects.toThrow(/--device cuda runs the ONNX Runtime step/);
+    await expect(
+      runTrainingJob({ config: 'blobs', data: 'synthetic:16', batch: 4, backend: 'wasm', device: 'cuda', out: tmp('ort-x-'), stderr: quiet }),
+    ).rejects.toThrow(/--device cuda runs the ONNX Runtime step/);
   });
 });

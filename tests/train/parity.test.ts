@@ -24,7 +24,12 @@ describe('tfjs forward == ONNX Runtime forward', () => {
   it('element-wise binaries with broadcasting and a symbolic batch', async () => {
     const worst = await checkParity({
       tf,
-      params: fc.record({ seed: fc.nat(), batch: fc.integer({ min: 1, max: 4 }), op: fc.constantFrom('add', 'sub', 'mul', 'maximum', 'minimum', 'pow'), inner: fc.integer({ min: 1, max: 6 }) }),
+      params: fc.record({
+        seed: fc.nat(),
+        batch: fc.integer({ min: 1, max: 4 }),
+        op: fc.constantFrom('add', 'sub', 'mul', 'maximum', 'minimum', 'pow'),
+        inner: fc.integer({ min: 1, max: 6 }),
+      }),
       graph: ({ seed, batch, op, inner }) => {
         const x = input('x', ['B', 3, inner]);
         const y = input('y', [inner]);
@@ -57,7 +62,14 @@ describe('tfjs forward == ONNX Runtime forward', () => {
   it('matmul, batched and broadcast', async () => {
     await checkParity({
       tf,
-      params: fc.record({ seed: fc.nat(), batch: fc.integer({ min: 1, max: 3 }), n: fc.integer({ min: 1, max: 8 }), k: fc.integer({ min: 1, max: 8 }), m: fc.integer({ min: 1, max: 8 }), rhsBatched: fc.boolean() }),
+      params: fc.record({
+        seed: fc.nat(),
+        batch: fc.integer({ min: 1, max: 3 }),
+        n: fc.integer({ min: 1, max: 8 }),
+        k: fc.integer({ min: 1, max: 8 }),
+        m: fc.integer({ min: 1, max: 8 }),
+        rhsBatched: fc.boolean(),
+      }),
       graph: ({ seed, batch, n, k, m, rhsBatched }) => {
         const a = input('a', ['B', 2, n, k]);
         const b = input('b', rhsBatched ? [2, k, m] : [k, m]);
@@ -113,7 +125,11 @@ describe('tfjs forward == ONNX Runtime forward', () => {
         const a = f.avgPool2d(e1, { kernel: 3, stride: 2, padding: 1 });
         const mixed = f.concat([u2, a], 1);
         const head = dsl.conv2dLayer(root.at('head'), f.resize(mixed, { scale: 2 }) as never, { out: 1, kernel: 1 } as never) as unknown as T;
-        return { graph: build({ name: 'unet_toy', inputs: { x }, outputs: { logits: head, near: f.resize(p1, { size: [12, 12] }, 'nearest') } }), bindings: { B: batch }, feedSeed: seed };
+        return {
+          graph: build({ name: 'unet_toy', inputs: { x }, outputs: { logits: head, near: f.resize(p1, { size: [12, 12] }, 'nearest') } }),
+          bindings: { B: batch },
+          feedSeed: seed,
+        };
       },
     });
   });
@@ -127,14 +143,25 @@ describe('tfjs forward == ONNX Runtime forward', () => {
         const x = input('x', ['B', 6, 8]);
         const n = dsl.layerNorm(root.at('norm'), x as never) as unknown as T;
         const att = dsl.multiHeadAttention(root.at('attn'), n as never, n as never, { heads: 2 } as never) as unknown as T;
-        const outs = { att, sm: f.softmax(x, 1), mean: f.reduceMean(x, [1]), sum: f.reduceSum(x, [2], true), max: f.reduceMax(x, [-1]), min: f.reduceMin(x, [1, 2]) };
+        const outs = {
+          att,
+          sm: f.softmax(x, 1),
+          mean: f.reduceMean(x, [1]),
+          sum: f.reduceSum(x, [2], true),
+          max: f.reduceMax(x, [-1]),
+          min: f.reduceMin(x, [1, 2]),
+        };
         return { graph: build({ name: 'attn_block', inputs: { x }, outputs: outs }), bindings: { B: batch }, feedSeed: seed };
       },
     });
   });
 
   it('the blobs segmenter the training tests use', async () => {
-    await checkParity({ tf, params: seedsAndBatches(4), graph: ({ seed, batch }) => ({ graph: blobsModel(new ParamStore(seed)).graph, bindings: { B: batch }, feedSeed: seed }) });
+    await checkParity({
+      tf,
+      params: seedsAndBatches(4),
+      graph: ({ seed, batch }) => ({ graph: blobsModel(new ParamStore(seed)).graph, bindings: { B: batch }, feedSeed: seed }),
+    });
   });
 
   it('reports a real difference (the harness can fail)', async () => {

@@ -10,6 +10,7 @@ import { compileOnePrompt } from '../../graphs/oneprompt/compile.js';
 import { writeSafetensors } from '../../src/util/safetensors.js';
 import { loadPartialWeights } from '../../src/train/init-weights.js';
 import { runTrainingJob } from '../../src/train/run.js';
+import '../../src/app/train/tasks.js'; // the One-Prompt configurations' training tasks
 
 const dir = mkdtempSync(join(tmpdir(), 'partial-init-'));
 // A "trained" tiny: its seed-7 weights, saved as a weights file and as a compiled model.
@@ -20,7 +21,10 @@ const onnxFile = compileOnePrompt({ config: 'tiny', weights: new Map(source.grap
 const values = new Map(source.graph.params.map((p) => [p.name, Array.from(p.values())]));
 
 describe('partial initialisation', () => {
-  for (const [what, path] of [['safetensors', file], ['ONNX', onnxFile]] as const)
+  for (const [what, path] of [
+    ['safetensors', file],
+    ['ONNX', onnxFile],
+  ] as const)
     it(`from ${what}: a concat-mlp variant takes every shared parameter and keeps its own parser seeded`, () => {
       const target = buildOnePrompt(withVariant(configs.tiny, { parser: 'concat-mlp' }), 0);
       const seeded = new Map(target.graph.params.map((p) => [p.name, Array.from(p.values())]));
@@ -45,8 +49,22 @@ describe('partial initialisation', () => {
   it('train --init-exclude runs, and without --init it is refused', async () => {
     const quiet = { write: () => true };
     const lines: string[] = [];
-    await runTrainingJob({ config: 'tiny', data: 'samples', steps: 1, batch: 2, backend: 'ort', out: join(dir, 'run'), init: file, initPartial: { exclude: ['decoder.0.parser.'] }, stderr: { write: (s: string) => lines.push(s) } });
-    expect(lines.join('')).toMatch(/parameter tensors \(\d+ values\) from .*tiny\.safetensors; \d+ keep their seeded values \(\d+ excluded, 0 not in the file, 0 of another shape\): decoder\.0\.parser\./);
-    await expect(runTrainingJob({ config: 'tiny', data: 'samples', steps: 1, batch: 2, backend: 'ort', out: join(dir, 'run2'), initPartial: {}, stderr: quiet })).rejects.toThrow(/need --init FILE/);
+    await runTrainingJob({
+      config: 'tiny',
+      data: 'samples',
+      steps: 1,
+      batch: 2,
+      backend: 'ort',
+      out: join(dir, 'run'),
+      init: file,
+      initPartial: { exclude: ['decoder.0.parser.'] },
+      stderr: { write: (s: string) => lines.push(s) },
+    });
+    expect(lines.join('')).toMatch(
+      /parameter tensors \(\d+ values\) from .*tiny\.safetensors; \d+ keep their seeded values \(\d+ excluded, 0 not in the file, 0 of another shape\): decoder\.0\.parser\./,
+    );
+    await expect(
+      runTrainingJob({ config: 'tiny', data: 'samples', steps: 1, batch: 2, backend: 'ort', out: join(dir, 'run2'), initPartial: {}, stderr: quiet }),
+    ).rejects.toThrow(/need --init FILE/);
   }, 120_000);
 });

@@ -34,9 +34,26 @@ beforeAll(() => {
 describe('a training run folder (issue 16)', () => {
   it('refuses a second run on the same --out while the first runs, and takes over the lock of a killed one', async () => {
     const out = tmp('locked-');
-    const common = ['train', '--config', 'blobs-slow', '--data', 'synthetic:400', '--epochs', '1', '--batch', '4', '--backend', 'wasm', '--checkpoint-every', '5'];
+    const common = [
+      'train',
+      '--config',
+      'blobs-slow',
+      '--data',
+      'synthetic:400',
+      '--epochs',
+      '1',
+      '--batch',
+      '4',
+      '--backend',
+      'wasm',
+      '--checkpoint-every',
+      '5',
+    ];
     const fixture = fileURLToPath(new URL('./fixtures/train-cli.ts', import.meta.url));
-    const child = spawn(process.execPath, ['--import', 'tsx', fixture, ...common, '--out', out], { env: { ...process.env, STEP_DELAY_MS: '50', LATE_FROM_STEP: '5', LATE_STEP_DELAY_MS: '2000' }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', fixture, ...common, '--out', out], {
+      env: { ...process.env, STEP_DELAY_MS: '50', LATE_FROM_STEP: '5', LATE_STEP_DELAY_MS: '2000' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     const exited = new Promise<void>((ok) => child.on('exit', () => ok()));
     try {
       while (!existsSync(join(out, LOCK_FILE)) && child.exitCode === null) await new Promise((r) => setTimeout(r, 20));
@@ -52,7 +69,17 @@ describe('a training run folder (issue 16)', () => {
     }
     // The killed run's lock is stale: --resume takes it over and says so.
     const said: string[] = [];
-    const r = await runTrainingJob({ config: 'blobs-slow', data: 'synthetic:400', epochs: 1, batch: 4, backend: 'wasm', checkpointEvery: 5, resume: true, out, stderr: { write: (s: string) => (said.push(s), true), isTTY: false } });
+    const r = await runTrainingJob({
+      config: 'blobs-slow',
+      data: 'synthetic:400',
+      epochs: 1,
+      batch: 4,
+      backend: 'wasm',
+      checkpointEvery: 5,
+      resume: true,
+      out,
+      stderr: { write: (s: string) => (said.push(s), true), isTTY: false },
+    });
     expect(r.startStep).toBeGreaterThan(0);
     expect(said.join('')).toContain(`took over the lock of pid ${child.pid}, which is no longer running`);
     expect(existsSync(join(out, LOCK_FILE))).toBe(false);
@@ -86,11 +113,15 @@ describe('a training run folder (issue 16)', () => {
 
   it('a run whose first batch fails leaves no run.json, no empty log, and no folder it made', async () => {
     const fresh = join(tmp('broken-'), 'run');
-    await expect(runTrainingJob({ config: 'blobs-broken', data: 'synthetic:16', batch: 4, backend: 'wasm', out: fresh, stderr: quiet })).rejects.toThrow('image 3 is unreadable');
+    await expect(runTrainingJob({ config: 'blobs-broken', data: 'synthetic:16', batch: 4, backend: 'wasm', out: fresh, stderr: quiet })).rejects.toThrow(
+      'image 3 is unreadable',
+    );
     expect(existsSync(fresh)).toBe(false);
     const existing = tmp('broken-existing-');
     writeFileSync(join(existing, 'notes.txt'), 'mine');
-    await expect(runTrainingJob({ config: 'blobs-broken', data: 'synthetic:16', batch: 4, backend: 'wasm', out: existing, stderr: quiet })).rejects.toThrow('image 3 is unreadable');
+    await expect(runTrainingJob({ config: 'blobs-broken', data: 'synthetic:16', batch: 4, backend: 'wasm', out: existing, stderr: quiet })).rejects.toThrow(
+      'image 3 is unreadable',
+    );
     expect(readdirSync(existing)).toEqual(['notes.txt']);
   });
 });

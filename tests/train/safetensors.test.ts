@@ -19,35 +19,59 @@ function handMade(header: object, data: number[]): Uint8Array {
 }
 
 const tensorArb: fc.Arbitrary<SafeTensor> = fc
-  .tuple(fc.constantFrom('F32', 'F64', 'F16', 'I64', 'I32', 'I16', 'I8', 'U8', 'BOOL'), fc.array(fc.integer({ min: 0, max: 4 }), { maxLength: 3 }), fc.integer())
+  .tuple(
+    fc.constantFrom('F32', 'F64', 'F16', 'I64', 'I32', 'I16', 'I8', 'U8', 'BOOL'),
+    fc.array(fc.integer({ min: 0, max: 4 }), { maxLength: 3 }),
+    fc.integer(),
+  )
   .map(([dtype, shape, seed]) => {
     const n = shape.reduce((a, b) => a * b, 1);
     const vals = Array.from({ length: n }, (_, i) => ((seed + i * 7919) % 200) - 100);
     const data =
-      dtype === 'F32' ? Float32Array.from(vals, (v) => v / 7) : dtype === 'F64' ? Float64Array.from(vals, (v) => v / 7) : dtype === 'F16' ? Uint16Array.from(vals, (v) => v & 0xffff)
-      : dtype === 'I64' ? BigInt64Array.from(vals, (v) => BigInt(v) * 10000000000n) : dtype === 'I32' ? Int32Array.from(vals) : dtype === 'I16' ? Int16Array.from(vals) : dtype === 'I8' ? Int8Array.from(vals)
-      : Uint8Array.from(vals, (v) => (dtype === 'BOOL' ? v & 1 : v & 0xff));
+      dtype === 'F32'
+        ? Float32Array.from(vals, (v) => v / 7)
+        : dtype === 'F64'
+          ? Float64Array.from(vals, (v) => v / 7)
+          : dtype === 'F16'
+            ? Uint16Array.from(vals, (v) => v & 0xffff)
+            : dtype === 'I64'
+              ? BigInt64Array.from(vals, (v) => BigInt(v) * 10000000000n)
+              : dtype === 'I32'
+                ? Int32Array.from(vals)
+                : dtype === 'I16'
+                  ? Int16Array.from(vals)
+                  : dtype === 'I8'
+                    ? Int8Array.from(vals)
+                    : Uint8Array.from(vals, (v) => (dtype === 'BOOL' ? v & 1 : v & 0xff));
     return { dtype, shape, data } as SafeTensor;
   });
 
 describe('safetensors', () => {
   it('round-trips any tensors and metadata, with data 8-byte aligned', () => {
     fc.assert(
-      fc.property(fc.dictionary(fc.string({ minLength: 1, maxLength: 12 }).filter((k) => k !== '__metadata__'), tensorArb, { maxKeys: 6 }), fc.dictionary(fc.string(), fc.string(), { maxKeys: 3 }), (tensors, metadata) => {
-        const bytes = concat(encodeSafetensors(tensors, metadata));
-        const n = Number(new DataView(bytes.buffer).getBigUint64(0, true));
-        expect((8 + n) % 8).toBe(0);
-        const back = decodeSafetensors(bytes);
-        if (E.isLeft(back)) throw new Error(back.left);
-        expect(back.right.metadata).toEqual(metadata);
-        expect([...back.right.tensors.keys()].sort()).toEqual(Object.keys(tensors).sort());
-        for (const [k, t] of Object.entries(tensors)) {
-          const u = back.right.tensors.get(k)!;
-          expect(u.dtype).toBe(t.dtype);
-          expect(u.shape).toEqual(t.shape);
-          expect(Array.from(u.data as ArrayLike<number>)).toEqual(Array.from(t.data as ArrayLike<number>));
-        }
-      }),
+      fc.property(
+        fc.dictionary(
+          fc.string({ minLength: 1, maxLength: 12 }).filter((k) => k !== '__metadata__'),
+          tensorArb,
+          { maxKeys: 6 },
+        ),
+        fc.dictionary(fc.string(), fc.string(), { maxKeys: 3 }),
+        (tensors, metadata) => {
+          const bytes = concat(encodeSafetensors(tensors, metadata));
+          const n = Number(new DataView(bytes.buffer).getBigUint64(0, true));
+          expect((8 + n) % 8).toBe(0);
+          const back = decodeSafetensors(bytes);
+          if (E.isLeft(back)) throw new Error(back.left);
+          expect(back.right.metadata).toEqual(metadata);
+          expect([...back.right.tensors.keys()].sort()).toEqual(Object.keys(tensors).sort());
+          for (const [k, t] of Object.entries(tensors)) {
+            const u = back.right.tensors.get(k)!;
+            expect(u.dtype).toBe(t.dtype);
+            expect(u.shape).toEqual(t.shape);
+            expect(Array.from(u.data as ArrayLike<number>)).toEqual(Array.from(t.data as ArrayLike<number>));
+          }
+        },
+      ),
       { numRuns: 60, seed: 7 },
     );
   });
@@ -56,7 +80,10 @@ describe('safetensors', () => {
     const f32 = Buffer.alloc(8);
     f32.writeFloatLE(1.5, 0);
     f32.writeFloatLE(-2, 4);
-    const bytes = handMade({ b: { dtype: 'I8', shape: [2], data_offsets: [8, 10] }, a: { dtype: 'F32', shape: [1, 2], data_offsets: [0, 8] }, __metadata__: { format: 'pt' } }, [...f32, 0xff, 0x07]);
+    const bytes = handMade(
+      { b: { dtype: 'I8', shape: [2], data_offsets: [8, 10] }, a: { dtype: 'F32', shape: [1, 2], data_offsets: [0, 8] }, __metadata__: { format: 'pt' } },
+      [...f32, 0xff, 0x07],
+    );
     const r = decodeSafetensors(bytes);
     expect(E.isRight(r)).toBe(true);
     if (E.isRight(r)) {
@@ -99,9 +126,18 @@ describe('checkpoints', () => {
   it('store parameters by module path, Adam moments and the RNG state, and load them back', () => {
     const dir = mkdtempSync(join(tmpdir(), 'ck-'));
     const path = join(dir, 'last.safetensors');
-    const params = new Map([['enc.weight', Float32Array.of(1, 2, 3, 4, 5, 6)], ['enc.bias', Float32Array.of(7, 8)]]);
-    const optimizer = new Map([['__optimizer__.adam.m.enc.weight', new Float32Array(6).fill(0.5)], ['__optimizer__.adam.v.enc.weight', new Float32Array(6).fill(0.25)]]);
-    const shapes = new Map([['enc.weight', [3, 2]], ['enc.bias', [2]]]);
+    const params = new Map([
+      ['enc.weight', Float32Array.of(1, 2, 3, 4, 5, 6)],
+      ['enc.bias', Float32Array.of(7, 8)],
+    ]);
+    const optimizer = new Map([
+      ['__optimizer__.adam.m.enc.weight', new Float32Array(6).fill(0.5)],
+      ['__optimizer__.adam.v.enc.weight', new Float32Array(6).fill(0.25)],
+    ]);
+    const shapes = new Map([
+      ['enc.weight', [3, 2]],
+      ['enc.bias', [2]],
+    ]);
     saveCheckpoint(path, { step: 12, rngState: 0xdeadbeef, optimizerStep: 12, params, optimizer, extra: { config: 'tiny' } }, shapes);
     const raw = readSafetensors(path);
     expect(raw.tensors.get('enc.weight')!.shape).toEqual([3, 2]);

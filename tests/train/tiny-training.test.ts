@@ -24,7 +24,10 @@ describe('training the tiny One-Prompt model', () => {
   it('the loss falls (oneprompt train --config tiny on synthetic data)', async () => {
     const out = mkdtempSync(join(tmpdir(), 'tiny-run-'));
     const r = await runTrainingJob({ config: 'tiny', data, epochs: 1, batch: 2, lr: 3e-3, backend: 'wasm', out, stderr: { write: () => true } });
-    const log = readFileSync(join(out, 'loss.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { loss: number });
+    const log = readFileSync(join(out, 'loss.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { loss: number });
     expect(log.length).toBe(r.totalSteps);
     expect(r.totalSteps).toBeGreaterThanOrEqual(5);
     const last = (log.at(-1)!.loss + log.at(-2)!.loss) / 2;
@@ -43,7 +46,8 @@ describe('training the tiny One-Prompt model', () => {
     const d2 = (await onePromptTask('tiny').data(data, 3)) as TrainData;
     for (let step = 2; step < 5; step++) {
       const b = d2.nextBatch(step, resumed) as Batch;
-      for (const name of Object.keys(b.inputs)) expect(Buffer.from(b.inputs[name].data.buffer).equals(Buffer.from(batches[step].inputs[name].data.buffer)), `${name} at step ${step}`).toBe(true);
+      for (const name of Object.keys(b.inputs))
+        expect(Buffer.from(b.inputs[name].data.buffer).equals(Buffer.from(batches[step].inputs[name].data.buffer)), `${name} at step ${step}`).toBe(true);
       expect(Buffer.from(b.target.data.buffer).equals(Buffer.from(batches[step].target.data.buffer))).toBe(true);
     }
     // …and different draws give different batches (the RNG is really used).

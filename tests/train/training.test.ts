@@ -129,10 +129,18 @@ describe('training on tfjs', () => {
   it('refuses to resume with different settings, or to overwrite a run without --resume', async () => {
     const out = tmp('mismatch-');
     await runTrainingJob({ config: 'blobs', data: 'synthetic:16', batch: 4, backend: 'wasm', out, stderr: quiet });
-    await expect(runTrainingJob({ config: 'blobs', data: 'synthetic:16', batch: 4, backend: 'wasm', out, stderr: quiet })).rejects.toThrow('already holds a run');
-    await expect(runTrainingJob({ config: 'blobs', data: 'synthetic:16', batch: 8, backend: 'wasm', out, resume: true, stderr: quiet })).rejects.toThrow(ResumeMismatchError);
-    await expect(runTrainingJob({ config: 'blobs', data: 'synthetic:16', batch: 8, backend: 'wasm', out, resume: true, stderr: quiet })).rejects.toThrow('was written with batch = "4", this run has "8"');
-    await expect(runTrainingJob({ config: 'nope', data: 'x', out: tmp('x-'), stderr: quiet })).rejects.toThrow(/unknown --config 'nope'; available: tiny, small, base, tiny128, blobs/);
+    await expect(runTrainingJob({ config: 'blobs', data: 'synthetic:16', batch: 4, backend: 'wasm', out, stderr: quiet })).rejects.toThrow(
+      'already holds a run',
+    );
+    await expect(runTrainingJob({ config: 'blobs', data: 'synthetic:16', batch: 8, backend: 'wasm', out, resume: true, stderr: quiet })).rejects.toThrow(
+      ResumeMismatchError,
+    );
+    await expect(runTrainingJob({ config: 'blobs', data: 'synthetic:16', batch: 8, backend: 'wasm', out, resume: true, stderr: quiet })).rejects.toThrow(
+      'was written with batch = "4", this run has "8"',
+    );
+    await expect(runTrainingJob({ config: 'nope', data: 'x', out: tmp('x-'), stderr: quiet })).rejects.toThrow(
+      /unknown --config 'nope'; available: tiny, small, base, tiny128, blobs/,
+    );
   });
 
   it('frozen parameters stay as initialised', async () => {

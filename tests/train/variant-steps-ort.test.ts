@@ -45,13 +45,21 @@ describe('every One-Prompt variant has a training step', () => {
         }
   });
 
-  for (const [parser, masking, encoder] of [['stack-mlp', 'gaussian', 'vit'], ['add', 'binary', 'cnn'], ['concat-mlp', 'norm', 'cnn']] as [PromptingStep, MaskingStep, EncoderKind][])
+  for (const [parser, masking, encoder] of [
+    ['stack-mlp', 'gaussian', 'vit'],
+    ['add', 'binary', 'cnn'],
+    ['concat-mlp', 'norm', 'cnn'],
+  ] as [PromptingStep, MaskingStep, EncoderKind][])
     it(`${parser} parser, ${masking} masking, ${encoder} encoder: 4 steps on ONNX Runtime give tfjs's losses`, async () => {
       const config = withVariant(configs.tiny, { parser, masking, encoder });
       const batches = Array.from({ length: 4 }, (_, i) => {
         const inputs = randomModelInputs(config, 2, 10 + i);
         const rng = new DataRng(i);
-        const target = { dtype: 'float32' as const, dims: [2, 1, config.size, config.size], data: Float32Array.from({ length: 2 * config.size ** 2 }, () => (rng.next() < 0.3 ? 1 : 0)) };
+        const target = {
+          dtype: 'float32' as const,
+          dims: [2, 1, config.size, config.size],
+          data: Float32Array.from({ length: 2 * config.size ** 2 }, () => (rng.next() < 0.3 ? 1 : 0)),
+        };
         return { inputs, target };
       });
       const schedule = { lr: 1e-3, totalSteps: 4, warmupSteps: 1 };

@@ -19,10 +19,13 @@ beforeAll(async () => {
   synthesize({ out: data, tasks: 2, images: 4, size: 32, seed: 2 });
 });
 
-const paramNames = (name: string) => getTask(name).model(new ParamStore(0)).graph.params.map((p) => p.name);
+const paramNames = (name: string) =>
+  getTask(name)
+    .model(new ParamStore(0))
+    .graph.params.map((p) => p.name);
 
 describe('training Prompt-Parser variants', () => {
-  it('registers a variant under a name that says what it is, with that variant\'s graph', () => {
+  it("registers a variant under a name that says what it is, with that variant's graph", () => {
     expect(trainTaskName({ config: 'tiny' })).toBe('tiny');
     const name = trainTaskName({ config: 'tiny', parser: 'concat-mlp', masking: 'binary', augment: true });
     expect(name).toBe('tiny+parser=concat-mlp+masking=binary+augment');
@@ -39,7 +42,7 @@ describe('training Prompt-Parser variants', () => {
     expect(() => trainTaskName({ config: 'blobs', parser: 'add' })).toThrow(InvalidArgumentError);
   });
 
-  it('names the augmentation\'s warp factor and the interactive share in the task, and refuses a warp without --augment', () => {
+  it("names the augmentation's warp factor and the interactive share in the task, and refuses a warp without --augment", () => {
     expect(trainTaskName({ config: 'tiny', augment: true, warp: 1 })).toBe('tiny+augment');
     const name = trainTaskName({ config: 'tiny', augment: true, warp: 0.3, interactive: 0.5 });
     expect(name).toBe('tiny+augment+warp=0.3+interactive=0.5');

@@ -2,7 +2,22 @@
 // 12 Prompt-Parser variants of tiny and its ViT encoder) through ConfigRule, and the model's inputs and output carry
 // its dims. The calls sit in functions that are never run: this file is compiled, not executed.
 import type { Tensor } from '../../src/dsl/tensor.js';
-import { base, configs, gridSide, modelDims, sideAt, small, tiny, tiny128, withVariant, type GridSide, type OnePromptConfig, type SideAt, type TokenCount } from '../../graphs/oneprompt/config.js';
+import {
+  base,
+  configs,
+  gridSide,
+  modelDims,
+  sideAt,
+  small,
+  tiny,
+  tiny128,
+  brain128,
+  withVariant,
+  type GridSide,
+  type OnePromptConfig,
+  type SideAt,
+  type TokenCount,
+} from '../../graphs/oneprompt/config.js';
 import { buildOnePrompt, modelInputs } from '../../graphs/oneprompt/model.js';
 import { encoderLevel, imageEncoder } from '../../graphs/oneprompt/encoder.js';
 import { ParamStore } from '../../src/dsl/params.js';
@@ -22,6 +37,8 @@ assertType<TokenCount<typeof small>, 256>(true);
 assertType<TokenCount<typeof base>, 4096>(true);
 assertType<GridSide<typeof tiny128>, 16>(true);
 assertType<TokenCount<typeof tiny128>, 256>(true);
+assertType<GridSide<typeof brain128>, 16>(true);
+assertType<TokenCount<typeof brain128>, 256>(true);
 assertType<SideAt<typeof base, 2>, 256>(true);
 assertType<ReturnType<typeof sideAt<typeof tiny, 1>>, 32>(true);
 assertType<ReturnType<typeof gridSide<typeof small>>, 16>(true);
@@ -38,6 +55,8 @@ assertType<ShapeOf<ReturnType<typeof smallModel>['logits']>, readonly ['B', 1, 2
 assertType<ShapeOf<ReturnType<typeof baseModel>['logits']>, readonly ['B', 1, 1024, 1024]>(true);
 const tiny128Model = () => buildOnePrompt(tiny128);
 assertType<ShapeOf<ReturnType<typeof tiny128Model>['logits']>, readonly ['B', 1, 128, 128]>(true);
+const brain128Model = () => buildOnePrompt(brain128);
+assertType<ShapeOf<ReturnType<typeof brain128Model>['logits']>, readonly ['B', 1, 128, 128]>(true);
 assertType<ShapeOf<ReturnType<typeof tinyModel>['inputs']['prompt_points']>, readonly ['B', 32, 2]>(true);
 assertType<ShapeOf<ReturnType<typeof baseModel>['inputs']['query']>, readonly ['B', 1, 1024, 1024]>(true);
 assertType<ShapeOf<ReturnType<typeof modelInputs<64, 32>>['prompt_mask']>, readonly ['B', 1, 64, 64]>(true);

@@ -50,7 +50,11 @@ function wideStride() {
 const lat = input('lat', ['B', 256, 64, 64]);
 export const up2: Tensor<['B', 128, 128, 128], 'float32'> = convTranspose2d(lat, input('tw', [256, 128, 2, 2]), input('tb', [128]), { stride: 2 });
 export const up16: Tensor<['B', 1, 1024, 1024], 'float32'> = convTranspose2d(lat, input('tw16', [256, 1, 16, 16]), undefined, { stride: 16 });
-export const upPad: Tensor<['B', 128, 128, 127], 'float32'> = convTranspose2d(lat, input('tw3', [256, 128, 3, 3]), undefined, { stride: 2, padding: 1, outputPadding: [1, 0] });
+export const upPad: Tensor<['B', 128, 128, 127], 'float32'> = convTranspose2d(lat, input('tw3', [256, 128, 3, 3]), undefined, {
+  stride: 2,
+  padding: 1,
+  outputPadding: [1, 0],
+});
 assertType<ShapeOf<ReturnType<typeof symUp>>, ['B', 64, 'H*2', 'W*2+1']>(true);
 function symUp() {
   return convTranspose2d(input('s', ['B', 3, 'H', 'W']), input('tws', [3, 64, 3, 3]), undefined, { stride: 2, padding: [1, 0], outputPadding: [1, 0] });
@@ -119,7 +123,13 @@ resize(input('r3i', [3, 8, 8]), { scale: 2 });
 // ---- layers ----
 const store = new ParamStore(1);
 export const layerOut: Tensor<['B', 32, 512, 512], 'float32'> = conv2dLayer(store.root().at('c1'), img, { out: 32, kernel: 3, stride: 2, padding: 1 });
-export const layerGrouped: Tensor<[2, 8, 33, 17], 'float32'> = conv2dLayer(store.root().at('c2'), x8, { out: 8, kernel: 3, padding: 1, groups: 8, bias: false });
+export const layerGrouped: Tensor<[2, 8, 33, 17], 'float32'> = conv2dLayer(store.root().at('c2'), x8, {
+  out: 8,
+  kernel: 3,
+  padding: 1,
+  groups: 8,
+  bias: false,
+});
 export const layerUp: Tensor<['B', 64, 128, 128], 'float32'> = convTranspose2dLayer(store.root().at('up'), lat, { out: 64, kernel: 2, stride: 2 });
 // @ts-expect-error conv2d: groups 3 does not divide the 8 input channels
 conv2dLayer(store.root().at('c3'), x8, { out: 6, kernel: 3, groups: 3 });

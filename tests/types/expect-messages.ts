@@ -87,7 +87,12 @@ function probeText(text: string, asFile: string): ProbeText {
 function probeProject(files: ReadonlyMap<string, string>, repoRoot: string): { dir: string; tsc: string; args: string[] } {
   const dir = mkdtempSync(join(tmpdir(), 'oneprompt-types-'));
   for (const [name, text] of files) writeFileSync(join(dir, name), text);
-  const tsconfig = { extends: join(repoRoot, 'tsconfig.json'), compilerOptions: { typeRoots: [join(repoRoot, 'node_modules/@types')], noEmit: true }, include: [], files: [...files.keys()] };
+  const tsconfig = {
+    extends: join(repoRoot, 'tsconfig.json'),
+    compilerOptions: { typeRoots: [join(repoRoot, 'node_modules/@types')], noEmit: true },
+    include: [],
+    files: [...files.keys()],
+  };
   writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify(tsconfig));
   return { dir, tsc: join(repoRoot, 'node_modules/.bin/tsc'), args: ['-p', join(dir, 'tsconfig.json'), '--pretty', 'false'] };
 }
@@ -103,11 +108,17 @@ function prepareProbe(text: string, asFile: string, repoRoot: string): Probe {
  * With `allowLater`, errors on lines after the last expected one are counted, not reported: one mistake may break
  * what uses it further down, but the first thing the compiler says must be the expected sentence.
  */
-export async function checkExpectedMessagesBatch(texts: readonly { text: string; asFile: string }[], repoRoot: string, allowLater = false): Promise<MessageReport[]> {
+export async function checkExpectedMessagesBatch(
+  texts: readonly { text: string; asFile: string }[],
+  repoRoot: string,
+  allowLater = false,
+): Promise<MessageReport[]> {
   const probes = texts.map((t) => probeText(t.text, t.asFile));
   const project = probeProject(new Map(probes.map((p, i) => [`probe${i}.ts`, p.text])), repoRoot);
   try {
-    const out = await new Promise<string>((done) => execFile(project.tsc, project.args, { encoding: 'utf8', maxBuffer: 64 << 20 }, (_err, stdout) => done(String(stdout ?? ''))));
+    const out = await new Promise<string>((done) =>
+      execFile(project.tsc, project.args, { encoding: 'utf8', maxBuffer: 64 << 20 }, (_err, stdout) => done(String(stdout ?? ''))),
+    );
     // Split the compiler's output by file: a located error starts a block, indented lines continue it.
     const byFile = probes.map(() => [] as string[]);
     let current = -1;
@@ -149,7 +160,9 @@ function evaluate(out: string, expectations: readonly Expectation[], allowLater 
     if (!SENTENCE.test(comment)) continue;
     const sentences = [...err.matchAll(/ShapeError<"([^"]*)">/g)].map((m) => m[1]);
     if (!sentences.some((s) => comment.startsWith(s)))
-      problems.push(`line ${line}: expected "${comment}", the compiler says ${sentences.length ? sentences.map((s) => `"${s}"`).join(', ') : `no ShapeError:\n${err}`}`);
+      problems.push(
+        `line ${line}: expected "${comment}", the compiler says ${sentences.length ? sentences.map((s) => `"${s}"`).join(', ') : `no ShapeError:\n${err}`}`,
+      );
   }
   const expectedLines = new Set(expectations.map((e) => e.line));
   const lastExpected = Math.max(0, ...expectedLines);

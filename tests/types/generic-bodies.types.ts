@@ -4,7 +4,25 @@
 import { input } from '../../src/dsl/tensor.js';
 import type { Tensor } from '../../src/dsl/tensor.js';
 import { ParamStore, type Scope } from '../../src/dsl/params.js';
-import { add, cast, concat, equal, gelu, halfDim, layerNorm, linear, matmul, mul, multiHeadAttention, reshape, softmax, sub, transpose, type Dim, type Shape } from '../../src/dsl/index.js';
+import {
+  add,
+  cast,
+  concat,
+  equal,
+  gelu,
+  halfDim,
+  layerNorm,
+  linear,
+  matmul,
+  mul,
+  multiHeadAttention,
+  reshape,
+  softmax,
+  sub,
+  transpose,
+  type Dim,
+  type Shape,
+} from '../../src/dsl/index.js';
 
 type Equals<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
 const assertType = <A, B>(_check: Equals<A, B>): void => undefined;
@@ -12,7 +30,12 @@ type ShapeOf<T> = T extends Tensor<infer S, any> ? S : never;
 type Emb<B extends Dim, N extends Dim, L extends Dim> = Tensor<readonly [B, N, L], 'float32'>;
 
 // ---- a body generic in B, N, M, L checks: every op below matches its pattern signature ----
-export function crossBlock<B extends Dim, N extends Dim, M extends Dim, L extends number>(s: Scope, x: Emb<B, N, L>, kv: Emb<B, M, L>, heads: number): Emb<B, N, L> {
+export function crossBlock<B extends Dim, N extends Dim, M extends Dim, L extends number>(
+  s: Scope,
+  x: Emb<B, N, L>,
+  kv: Emb<B, M, L>,
+  heads: number,
+): Emb<B, N, L> {
   const attended = multiHeadAttention(s.at('attn'), x, kv, { heads });
   const h = layerNorm(s.at('norm'), add(x, attended));
   const hidden = gelu(linear(s.at('fc1'), h, 64));
@@ -22,7 +45,11 @@ export function crossBlock<B extends Dim, N extends Dim, M extends Dim, L extend
   return sub(add(add(h, back), pooled), mul(1, x));
 }
 /** A matrix times a batch, a batch times a matrix, and halves joined along the last axis. */
-export function mixes<B extends Dim, N extends Dim, L extends Dim>(w: Tensor<readonly [N, N], 'float32'>, x: Emb<B, N, L>, p: Tensor<readonly [L, L], 'float32'>) {
+export function mixes<B extends Dim, N extends Dim, L extends Dim>(
+  w: Tensor<readonly [N, N], 'float32'>,
+  x: Emb<B, N, L>,
+  p: Tensor<readonly [L, L], 'float32'>,
+) {
   const mixed = matmul(w, x);
   const projected = matmul(mixed, p);
   const halves = concat([projected, projected], -1);

@@ -41,7 +41,11 @@ describe(`mutation suite: ${MUTATIONS.length} realistic mistakes in the model an
   });
 
   // One compile for all of them (each mistake in a file of its own): the real model files are checked once.
-  const batch = checkExpectedMessagesBatch(MUTATIONS.map((m) => ({ text: mutate(m), asFile: join(ROOT, m.file) })), ROOT, true);
+  const batch = checkExpectedMessagesBatch(
+    MUTATIONS.map((m) => ({ text: mutate(m), asFile: join(ROOT, m.file) })),
+    ROOT,
+    true,
+  );
   batch.catch(() => undefined); // reported by the tests that await it
   MUTATIONS.forEach((m, i) =>
     it(`${m.kind}: ${m.what} (${m.file})`, async () => {

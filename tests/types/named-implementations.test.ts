@@ -103,12 +103,37 @@ export function expectedImplementation(first: Signature): string {
 describe('modules checked at named dims: each implementation signature is its first signature at the names', () => {
   const all = files(join(ROOT, 'graphs')).map((f) => ({ file: relative(ROOT, f), sigs: signatures(readFileSync(f, 'utf8')) }));
   const groups = all.flatMap(({ file, sigs }) =>
-    sigs.flatMap((s, i) => (s.isImplementation && i > 0 && sigs[i - 1].name === s.name && !sigs[i - 1].isImplementation ? [{ file, impl: s, first: sigs.slice(0, i).reverse().find((t, k, r) => t.name === s.name && (k === r.length - 1 || r[k + 1].name !== s.name))! }] : [])),
+    sigs.flatMap((s, i) =>
+      s.isImplementation && i > 0 && sigs[i - 1].name === s.name && !sigs[i - 1].isImplementation
+        ? [
+            {
+              file,
+              impl: s,
+              first: sigs
+                .slice(0, i)
+                .reverse()
+                .find((t, k, r) => t.name === s.name && (k === r.length - 1 || r[k + 1].name !== s.name))!,
+            },
+          ]
+        : [],
+    ),
   );
 
   it('finds the overloaded modules of the model and the example', () => {
     const names = groups.map((g) => g.impl.name);
-    for (const n of ['queryTemplateMix', 'stackMlpPrompting', 'gaussianMasking', 'promptParserModule', 'formerBlockModule', 'residualAttentionModule', 'tokenizerModule', 'maskHeadModule', 'promptEncoderModule', 'assembleOnePrompt', 'promptGateModule'])
+    for (const n of [
+      'queryTemplateMix',
+      'stackMlpPrompting',
+      'gaussianMasking',
+      'promptParserModule',
+      'formerBlockModule',
+      'residualAttentionModule',
+      'tokenizerModule',
+      'maskHeadModule',
+      'promptEncoderModule',
+      'assembleOnePrompt',
+      'promptGateModule',
+    ])
       expect(names).toContain(n);
     expect(groups.length).toBeGreaterThanOrEqual(20);
   });

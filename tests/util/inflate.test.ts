@@ -13,7 +13,11 @@ function inflateAll(format: InflateFormat, bytes: Uint8Array, slice?: number): B
 }
 
 const compress = (format: InflateFormat, data: Uint8Array, level: number, strategy: number): Uint8Array =>
-  format === 'gzip' ? zlib.gzipSync(data, { level, strategy }) : format === 'zlib' ? zlib.deflateSync(data, { level, strategy }) : zlib.deflateRawSync(data, { level, strategy });
+  format === 'gzip'
+    ? zlib.gzipSync(data, { level, strategy })
+    : format === 'zlib'
+      ? zlib.deflateSync(data, { level, strategy })
+      : zlib.deflateRawSync(data, { level, strategy });
 
 /** Data that compresses in different ways: noise, few symbols, repeats, long runs. */
 const data = fc.oneof(
@@ -28,11 +32,18 @@ const data = fc.oneof(
 );
 
 describe('inflateStream', () => {
-  it('gives zlib\'s bytes for gzip, zlib and raw streams at every level and strategy, whatever the input slicing', () => {
+  it("gives zlib's bytes for gzip, zlib and raw streams at every level and strategy, whatever the input slicing", () => {
     fc.assert(
-      fc.property(data, fc.constantFrom<InflateFormat>('gzip', 'zlib', 'raw'), fc.integer({ min: 0, max: 9 }), fc.integer({ min: 0, max: 4 }), fc.integer({ min: 1, max: 70000 }), (d, format, level, strategy, slice) => {
-        expect(inflateAll(format, compress(format, d, level, strategy), slice).equals(Buffer.from(d))).toBe(true);
-      }),
+      fc.property(
+        data,
+        fc.constantFrom<InflateFormat>('gzip', 'zlib', 'raw'),
+        fc.integer({ min: 0, max: 9 }),
+        fc.integer({ min: 0, max: 4 }),
+        fc.integer({ min: 1, max: 70000 }),
+        (d, format, level, strategy, slice) => {
+          expect(inflateAll(format, compress(format, d, level, strategy), slice).equals(Buffer.from(d))).toBe(true);
+        },
+      ),
       { numRuns: 120, seed: 16 },
     );
   });

@@ -16,7 +16,13 @@ describe('prompt editor', () => {
     let s = addEdit(emptyEditor(size), { kind: 'click', x: 3, y: 4, label: 0 });
     expect(currentPrompt(s)).toEqual(E.left('add at least one foreground click'));
     s = addEdit(s, { kind: 'click', x: 10.5, y: 7, label: 1 });
-    expect(promptToJson(right(currentPrompt(s)))).toEqual({ type: 'click', points: [{ x: 3, y: 4, label: 0 }, { x: 10.5, y: 7, label: 1 }] });
+    expect(promptToJson(right(currentPrompt(s)))).toEqual({
+      type: 'click',
+      points: [
+        { x: 3, y: 4, label: 0 },
+        { x: 10.5, y: 7, label: 1 },
+      ],
+    });
   });
 
   it('makes a box from the last drag, corners in any order, clamped to the template', () => {
@@ -27,14 +33,42 @@ describe('prompt editor', () => {
   });
 
   it('keeps doodle strokes with their labels and needs a foreground stroke', () => {
-    const bg = addEdit(emptyEditor(size), { kind: 'stroke', label: 0, points: [[1, 1], [5, 5]] });
+    const bg = addEdit(emptyEditor(size), {
+      kind: 'stroke',
+      label: 0,
+      points: [
+        [1, 1],
+        [5, 5],
+      ],
+    });
     expect(E.isLeft(currentPrompt(bg))).toBe(true);
-    const s = addEdit(bg, { kind: 'stroke', label: 1, points: [[10, 10], [12, 10], [14, 11]] });
+    const s = addEdit(bg, {
+      kind: 'stroke',
+      label: 1,
+      points: [
+        [10, 10],
+        [12, 10],
+        [14, 11],
+      ],
+    });
     expect(promptToJson(right(currentPrompt(s)))).toEqual({
       type: 'doodle',
       strokes: [
-        { label: 0, points: [[1, 1], [5, 5]] },
-        { label: 1, points: [[10, 10], [12, 10], [14, 11]] },
+        {
+          label: 0,
+          points: [
+            [1, 1],
+            [5, 5],
+          ],
+        },
+        {
+          label: 1,
+          points: [
+            [10, 10],
+            [12, 10],
+            [14, 11],
+          ],
+        },
       ],
     });
   });
@@ -71,9 +105,26 @@ describe('prompt editor', () => {
 
   it('turns a given prompt back into edits that make the same prompt', () => {
     const prompts = [
-      { type: 'click', points: [{ x: 2, y: 3, label: 1 }, { x: 9, y: 9, label: 0 }] },
+      {
+        type: 'click',
+        points: [
+          { x: 2, y: 3, label: 1 },
+          { x: 9, y: 9, label: 0 },
+        ],
+      },
       { type: 'bbox', box: [2, 3, 20, 25] },
-      { type: 'doodle', strokes: [{ label: 1, points: [[1, 2], [3, 4]] }] },
+      {
+        type: 'doodle',
+        strokes: [
+          {
+            label: 1,
+            points: [
+              [1, 2],
+              [3, 4],
+            ],
+          },
+        ],
+      },
     ] as const;
     for (const p of prompts) {
       const s = editsFromPrompt(p).reduce(addEdit, emptyEditor(size));
@@ -93,10 +144,26 @@ describe('prompt editor', () => {
 describe('painting a mask', () => {
   it('leaves no gaps along a long stroke and stays inside the image', () => {
     const m = { width: 50, height: 10, data: new Uint8Array(500) };
-    paintStroke(m, [[0, 5], [49, 5]], 1, 1);
+    paintStroke(
+      m,
+      [
+        [0, 5],
+        [49, 5],
+      ],
+      1,
+      1,
+    );
     for (let x = 0; x < 50; x++) expect(m.data[5 * 50 + x], `x=${x}`).toBe(1);
     expect(m.data[3 * 50 + 10]).toBe(0);
-    paintStroke(m, [[-10, -10], [60, 20]], 2, 1); // off the image at both ends: clipped, not thrown
+    paintStroke(
+      m,
+      [
+        [-10, -10],
+        [60, 20],
+      ],
+      2,
+      1,
+    ); // off the image at both ends: clipped, not thrown
     expect(maskArea(m)).toBeGreaterThan(50);
   });
 });

@@ -30,7 +30,12 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const ramp = (w: number, h: number, k: number) => greyImage(w, h, Float32Array.from({ length: w * h }, (_, i) => (i * k) % 97));
+const ramp = (w: number, h: number, k: number) =>
+  greyImage(
+    w,
+    h,
+    Float32Array.from({ length: w * h }, (_, i) => (i * k) % 97),
+  );
 
 describe('model geometry from declared inputs', () => {
   it('reads S and K from the compiled tiny model, as onnxruntime reports its inputs', () => {
@@ -79,7 +84,13 @@ describe('one template and prompt against several queries', () => {
 
   it('refuses a prompt over the point budget before running anything, naming the problem', async () => {
     const m = recording((x) => new Float32Array(x.batch * 256));
-    const many = await segmentQueries({ templates: prompted({ type: 'click', points: Array.from({ length: 5 }, (_, i) => ({ x: i, y: i, label: 1 as const })) }), queries, geometry: g, predict: m.predict, batchSize: 8 });
+    const many = await segmentQueries({
+      templates: prompted({ type: 'click', points: Array.from({ length: 5 }, (_, i) => ({ x: i, y: i, label: 1 as const })) }),
+      queries,
+      geometry: g,
+      predict: m.predict,
+      batchSize: 8,
+    });
     expect(E.isLeft(many) && many.left.message).toBe("5 click points exceed the model's point budget K = 4");
     expect(m.batches).toHaveLength(0);
   });

@@ -30,7 +30,11 @@ describe('view transform', () => {
   });
 
   it('zooms about the cursor: the pixel under it stays under it', () => {
-    for (const [cx, cy] of [[10, 10], [200, 100], [390, 150]]) {
+    for (const [cx, cy] of [
+      [10, 10],
+      [200, 100],
+      [390, 150],
+    ]) {
       const before = canvasToPixel(placement(FIT, image, canvas), cx, cy);
       const z = zoomAt(FIT, 3, cx, cy, image, canvas);
       expect(z.zoom).toBe(3);
@@ -125,7 +129,9 @@ describe('files → stacks', () => {
       expect(back.right.affine).toEqual(sform);
     }
     const partial = masks(stackOf(sources.right[0], 'axial'));
-    expect(labelVolumeNifti(stackOf(sources.right[0], 'axial'), [partial[0], undefined, partial[2], partial[3]])).toEqual(E.left('scan.nii.gz: slice 1 has no mask yet'));
+    expect(labelVolumeNifti(stackOf(sources.right[0], 'axial'), [partial[0], undefined, partial[2], partial[3]])).toEqual(
+      E.left('scan.nii.gz: slice 1 has no mask yet'),
+    );
   });
 
   it('a picked .nii.gz is read as the CLI reads it: inflated header first, held to the voxel limit, NaN replaced', async () => {
@@ -150,17 +156,29 @@ describe('files → stacks', () => {
   it('DICOM files of one series become one stack sorted along the normal; other files stay apart', async () => {
     const files = [2, 0, 1].map((z) => ({
       name: `im${z}.dcm`,
-      bytes: makeDicom({ rows: 2, cols: 3, pixels: new Array(6).fill(z), position: [0, 0, 5 * z], orientation: [1, 0, 0, 0, 1, 0], pixelSpacing: [1, 1], seriesUid: '7.7', instanceNumber: 9 - z }),
+      bytes: makeDicom({
+        rows: 2,
+        cols: 3,
+        pixels: new Array(6).fill(z),
+        position: [0, 0, 5 * z],
+        orientation: [1, 0, 0, 0, 1, 0],
+        pixelSpacing: [1, 1],
+        seriesUid: '7.7',
+        instanceNumber: 9 - z,
+      }),
     }));
     const other = { name: 'other.dcm', bytes: makeDicom({ rows: 2, cols: 2, pixels: [1, 2, 3, 4], seriesUid: '8.8' }) };
     const sources = await readSources([...files, other]);
     if (E.isLeft(sources)) throw new Error(sources.left.message);
-    expect(sources.right.map((s) => [s.kind, s.name])).toEqual([['series', 'series 7.7'], ['series', 'other.dcm']]);
+    expect(sources.right.map((s) => [s.kind, s.name])).toEqual([
+      ['series', 'series 7.7'],
+      ['series', 'other.dcm'],
+    ]);
     const stack = stackOf(sources.right[0], 'axial');
     expect(stack.count).toBe(3);
     expect([0, 1, 2].map((i) => stack.slice(i).data[0])).toEqual([0, 1, 2]);
     expect(stack.space!.sform).toEqual([-1, -0, -0, -0, -0, -1, -0, -0, 0, 0, 5, 0]);
     const bad = await readSources([files[0], { name: 'big.dcm', bytes: makeDicom({ rows: 3, cols: 3, pixels: new Array(9).fill(0), seriesUid: '7.7' }) }]);
-    expect(E.isLeft(bad) && bad.left.message).toContain('slice size 3×3 differs from the series\' 3×2');
+    expect(E.isLeft(bad) && bad.left.message).toContain("slice size 3×3 differs from the series' 3×2");
   });
 });

@@ -13,31 +13,79 @@ export function registerCompile(program: Command): void {
     .addOption(new Option('--parser <step>', 'Prompt-Parser prompting step').choices(['add', 'concat-mlp', 'stack-mlp']))
     .addOption(new Option('--masking <step>', 'Prompt-Parser masking step').choices(['add', 'binary', 'norm', 'gaussian']))
     .addOption(new Option('--encoder <kind>', 'image encoder').choices(['cnn', 'vit']))
-    .option('--weights <file>', 'trained weights: .safetensors from `oneprompt train`, or a compiled float32 model of the same configuration (.onnx: re-emit it, e.g. with --split)')
+    .option(
+      '--weights <file>',
+      'trained weights: .safetensors from `oneprompt train`, or a compiled float32 model of the same configuration (.onnx: re-emit it, e.g. with --split)',
+    )
     .option('--seed <n>', 'initialisation seed when no weights are given', '0')
     .option('--out <file>', 'output ONNX file (default compiled/oneprompt-<config>.onnx)')
-    .addOption(new Option('--dtype <type>', 'float16: half-precision weights and activations (float32 kept for softmax and normalisation statistics)').choices(['float32', 'float16']).default('float32'))
-    .option('--split', 'also write the model as an image encoder and a prompt decoder from the same weights (NAME.encoder.onnx, NAME.decoder.onnx + manifests): segment, everything and the browser tool then encode each image once and run only the decoder per prompt')
+    .addOption(
+      new Option('--dtype <type>', 'float16: half-precision weights and activations (float32 kept for softmax and normalisation statistics)')
+        .choices(['float32', 'float16'])
+        .default('float32'),
+    )
+    .option(
+      '--split',
+      'also write the model as an image encoder and a prompt decoder from the same weights (NAME.encoder.onnx, NAME.decoder.onnx + manifests): segment, everything and the browser tool then encode each image once and run only the decoder per prompt',
+    )
     .option('--triton <dir>', 'also write a Triton Inference Server model repository (DIR/<name>/1/model.onnx + config.pbtxt)')
     .addOption(new Option('--triton-device <kind>', 'instance group kind in config.pbtxt').choices(['gpu', 'cpu']).default('gpu'))
     .option('--triton-max-batch <n>', 'max_batch_size for dynamic batching', '8')
     .option('--triton-instances <n>', 'model instances per device', '1')
-    .action(async (o: { config: 'tiny' | 'small' | 'base' | 'tiny128' | 'brain128'; parser?: never; masking?: never; encoder?: never; weights?: string; seed: string; out?: string; dtype: 'float32' | 'float16'; triton?: string; tritonDevice: 'gpu' | 'cpu'; tritonMaxBatch: string; tritonInstances: string; split?: boolean }) => {
-      const weights = o.weights ? await loadWeightsFile(o.weights, resolveConfig(o)) : undefined;
-      const out = o.out ?? `compiled/oneprompt-${o.config}.onnx`;
-      const t0 = performance.now();
-      const triton = o.triton ? { dir: o.triton, device: o.tritonDevice, maxBatch: Number(o.tritonMaxBatch), instances: Number(o.tritonInstances) } : undefined;
-      const { manifest, pair } = compileOnePrompt({ config: o.config, parser: o.parser, masking: o.masking, encoder: o.encoder, weights, seed: Number(o.seed), out, dtype: o.dtype, triton, split: o.split });
-      const secs = ((performance.now() - t0) / 1000).toFixed(1);
-      console.log(`wrote ${out} (${(manifest.bytes / 2 ** 20).toFixed(1)} MiB, ${fmtCount(manifest.parameters)}parameters, ${manifest.dtype}, ${manifest.weights}) in ${secs} s`);
-      if (triton) console.log(`wrote a Triton model repository in ${triton.dir}/${manifest.name}/ (see docs/serving.md)`);
-      console.log(table(['tensor', 'dtype', 'shape'], [...manifest.inputs, ...manifest.outputs].map((t) => [t.name, t.dtype, `[${t.shape.join(', ')}]`])));
-      if (pair)
-        for (const part of [pair.encoder, pair.decoder]) {
-          const m = part.manifest;
-          console.log(`wrote ${part.path} (${(m.bytes / 2 ** 20).toFixed(1)} MiB, ${fmtCount(m.parameters)}parameters): ${m.inputs.length} inputs → ${m.outputs.map((t) => t.name).join(', ')}`);
-        }
-    });
+    .action(
+      async (o: {
+        config: 'tiny' | 'small' | 'base' | 'tiny128' | 'brain128';
+        parser?: never;
+        masking?: never;
+        encoder?: never;
+        weights?: string;
+        seed: string;
+        out?: string;
+        dtype: 'float32' | 'float16';
+        triton?: string;
+        tritonDevice: 'gpu' | 'cpu';
+        tritonMaxBatch: string;
+        tritonInstances: string;
+        split?: boolean;
+      }) => {
+        const weights = o.weights ? await loadWeightsFile(o.weights, resolveConfig(o)) : undefined;
+        const out = o.out ?? `compiled/oneprompt-${o.config}.onnx`;
+        const t0 = performance.now();
+        const triton = o.triton
+          ? { dir: o.triton, device: o.tritonDevice, maxBatch: Number(o.tritonMaxBatch), instances: Number(o.tritonInstances) }
+          : undefined;
+        const { manifest, pair } = compileOnePrompt({
+          config: o.config,
+          parser: o.parser,
+          masking: o.masking,
+          encoder: o.encoder,
+          weights,
+          seed: Number(o.seed),
+          out,
+          dtype: o.dtype,
+          triton,
+          split: o.split,
+        });
+        const secs = ((performance.now() - t0) / 1000).toFixed(1);
+        console.log(
+          `wrote ${out} (${(manifest.bytes / 2 ** 20).toFixed(1)} MiB, ${fmtCount(manifest.parameters)}parameters, ${manifest.dtype}, ${manifest.weights}) in ${secs} s`,
+        );
+        if (triton) console.log(`wrote a Triton model repository in ${triton.dir}/${manifest.name}/ (see docs/serving.md)`);
+        console.log(
+          table(
+            ['tensor', 'dtype', 'shape'],
+            [...manifest.inputs, ...manifest.outputs].map((t) => [t.name, t.dtype, `[${t.shape.join(', ')}]`]),
+          ),
+        );
+        if (pair)
+          for (const part of [pair.encoder, pair.decoder]) {
+            const m = part.manifest;
+            console.log(
+              `wrote ${part.path} (${(m.bytes / 2 ** 20).toFixed(1)} MiB, ${fmtCount(m.parameters)}parameters): ${m.inputs.length} inputs → ${m.outputs.map((t) => t.name).join(', ')}`,
+            );
+          }
+      },
+    );
 }
 
 /**

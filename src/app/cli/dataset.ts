@@ -29,7 +29,10 @@ export interface FromLabelsCliOptions {
 /** "hemispheres,regions=16" → { hemispheres: true, regions: 16 }. */
 const coarseArg = (v: string): { hemispheres?: boolean; regions?: number } => {
   const out: { hemispheres?: boolean; regions?: number } = {};
-  for (const item of v.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const item of v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const m = /^regions=(\d+)$/.exec(item);
     if (item === 'hemispheres') out.hemispheres = true;
     else if (m && Number(m[1]) >= 1) out.regions = Number(m[1]);
@@ -51,7 +54,10 @@ const holdoutArg = (v: string): number | string[] => {
     if (!(n > 0 && n < 1)) throw new InvalidArgumentError(`expected a fraction in (0, 1) or a comma-separated list of structures, got '${v}'`);
     return n;
   }
-  const list = v.split(',').map((s) => s.trim()).filter(Boolean);
+  const list = v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (list.length === 0) throw new InvalidArgumentError('expected a fraction or a list of structures');
   return list;
 };
@@ -102,7 +108,9 @@ export function registerDataset(program: Command, io: CliIO = processIO): void {
   const dataset = program.command('dataset').description('build datasets in the dataset layout (docs/workflow.md#dataset-folders)');
   dataset
     .command('from-labels')
-    .description('an image volume and its label map → one task per structure (or structure group) and plane: slices as PNG images and masks, split by structure (held-out structures) and by slice (a held-out slab of each training structure)')
+    .description(
+      'an image volume and its label map → one task per structure (or structure group) and plane: slices as PNG images and masks, split by structure (held-out structures) and by slice (a held-out slab of each training structure)',
+    )
     .requiredOption('--image <file>', 'image volume (NIfTI .nii/.nii.gz)')
     .requiredOption('--labels <file>', 'label volume on the same voxel grid (whole-number labels, 0 = background)')
     .requiredOption('--out <dir>', 'output dataset folder (new or empty; --force replaces it)')
@@ -111,11 +119,28 @@ export function registerDataset(program: Command, io: CliIO = processIO): void {
     .option('--min-pixels <n>', 'a slice counts for a structure when the structure covers at least N output pixels', positiveInt, 25)
     .option('--min-slices <n>', 'a structure-plane needs at least N counting slices to be a task', positiveInt, 4)
     .option('--max-slices <n>', 'at most N slices per task, evenly spaced through the counting ones', positiveInt, 24)
-    .option('--group <how>', 'structures: "mirror" (left-right label pairs merged, found by mirroring the volume), "labels" (each label), or a label-name file (LABEL NAME per line; labels with one name merged, unlisted ones left out)', 'mirror')
-    .option('--holdout <f|list>', 'held-out structures: a fraction (stratified by size, seeded) or a comma-separated list of structure names or label values', holdoutArg, 0.2)
-    .option('--validation <f>', 'validation structures for model selection: a fraction of the structures not held out (stratified by size, seeded, drawn after the held-out ones), kept out of training', fraction)
+    .option(
+      '--group <how>',
+      'structures: "mirror" (left-right label pairs merged, found by mirroring the volume), "labels" (each label), or a label-name file (LABEL NAME per line; labels with one name merged, unlisted ones left out)',
+      'mirror',
+    )
+    .option(
+      '--holdout <f|list>',
+      'held-out structures: a fraction (stratified by size, seeded) or a comma-separated list of structure names or label values',
+      holdoutArg,
+      0.2,
+    )
+    .option(
+      '--validation <f>',
+      'validation structures for model selection: a fraction of the structures not held out (stratified by size, seeded, drawn after the held-out ones), kept out of training',
+      fraction,
+    )
     .option('--slice-holdout <f>', "share of each training structure's slices held out as one contiguous slab (0: none)", sliceFraction, 0.2)
-    .option('--coarse <list>', 'large targets trained beside the structures, never held out: "hemispheres" (whole brain, left, right) and/or "regions=K" (K regions of neighbouring training structures, k-means on their centroids)', coarseArg)
+    .option(
+      '--coarse <list>',
+      'large targets trained beside the structures, never held out: "hemispheres" (whole brain, left, right) and/or "regions=K" (K regions of neighbouring training structures, k-means on their centroids)',
+      coarseArg,
+    )
     .option('--seed <n>', 'seed of the held-out draws (and of the regions)', nonNegativeInt, 0)
     .option('--force', 'replace a non-empty --out folder')
     .addHelpText(
@@ -130,9 +155,13 @@ export function registerDataset(program: Command, io: CliIO = processIO): void {
       const r = runFromLabels(o, io);
       const secs = ((performance.now() - t0) / 1000).toFixed(1);
       const held = r.structures.filter((s) => s.heldOut);
-      io.out(`wrote ${r.files} files to ${o.out} in ${secs} s: ${r.structures.filter((x) => !x.coarse).length} structures (${r.tooSmall} too small at ${o.size}×${o.size} left out)`);
+      io.out(
+        `wrote ${r.files} files to ${o.out} in ${secs} s: ${r.structures.filter((x) => !x.coarse).length} structures (${r.tooSmall} too small at ${o.size}×${o.size} left out)`,
+      );
       const large = r.structures.filter((s) => s.coarse).length;
-      io.out(`tasks: ${r.train.length} training${large ? ` (${large} large targets among the structures)` : ''}, ${r.heldout.length} held-out (${held.length} structures), ${r.heldoutSlices.length} held-out slabs of training structures${r.validation.length ? `, ${r.validation.length} validation (${r.structures.filter((s) => s.validation).length} structures)` : ''}`);
+      io.out(
+        `tasks: ${r.train.length} training${large ? ` (${large} large targets among the structures)` : ''}, ${r.heldout.length} held-out (${held.length} structures), ${r.heldoutSlices.length} held-out slabs of training structures${r.validation.length ? `, ${r.validation.length} validation (${r.structures.filter((s) => s.validation).length} structures)` : ''}`,
+      );
       io.out(`held-out structures: ${held.map((s) => s.name).join(', ') || '(none)'}`);
     });
 }

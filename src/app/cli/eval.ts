@@ -42,12 +42,20 @@ export interface EvalJson {
 
 const scoreJson = (s: Score): Score => ({ dice: s.dice, std: s.std });
 
-const selectivityJson = (s: SelectivityScores | undefined): SelectivityJson => (s ? { model: s.model!, copy_template: s.copy_template, region_grow: s.region_grow } : null);
+const selectivityJson = (s: SelectivityScores | undefined): SelectivityJson =>
+  s ? { model: s.model!, copy_template: s.copy_template, region_grow: s.region_grow } : null;
 
 export function evalJson(r: EvalReport, sel?: SelectivityReport): EvalJson {
   const byTask = new Map((sel?.tasks ?? []).map((t) => [t.task, t.selectivity]));
   return {
-    tasks: r.tasks.map((t) => ({ task: t.task, pairs: t.pairs, model: scoreJson(t.model!), copy_template: scoreJson(t.copy_template), region_grow: scoreJson(t.region_grow), selectivity: selectivityJson(byTask.get(t.task)) })),
+    tasks: r.tasks.map((t) => ({
+      task: t.task,
+      pairs: t.pairs,
+      model: scoreJson(t.model!),
+      copy_template: scoreJson(t.copy_template),
+      region_grow: scoreJson(t.region_grow),
+      selectivity: selectivityJson(byTask.get(t.task)),
+    })),
     mean: { model: r.mean.model!, copy_template: r.mean.copy_template, region_grow: r.mean.region_grow },
     selectivity: selectivityJson(sel?.mean),
   };
@@ -57,7 +65,13 @@ const cell = (s: Score): string => `${s.dice.toFixed(1)} ± ${s.std.toFixed(1)}`
 
 export function evalTable(r: EvalJson): string {
   const rows = r.tasks.map((t) => [t.task, String(t.pairs), cell(t.model), cell(t.copy_template), cell(t.region_grow)]);
-  rows.push(['mean', String(r.tasks.reduce((a, t) => a + t.pairs, 0)), r.mean.model.toFixed(1), r.mean.copy_template.toFixed(1), r.mean.region_grow.toFixed(1)]);
+  rows.push([
+    'mean',
+    String(r.tasks.reduce((a, t) => a + t.pairs, 0)),
+    r.mean.model.toFixed(1),
+    r.mean.copy_template.toFixed(1),
+    r.mean.region_grow.toFixed(1),
+  ]);
   const sel = r.selectivity;
   const withSel = r.tasks.filter((t) => t.selectivity).length;
   if (sel) rows.push([`selectivity (${withSel} tasks)`, '', sel.model.toFixed(1), sel.copy_template.toFixed(1), sel.region_grow.toFixed(1)]);
@@ -74,7 +88,10 @@ const expectedPairs = (ds: Dataset, names: readonly string[], k: number, given: 
 export async function runEval(o: EvalCliOptions, io: CliIO = processIO): Promise<EvalJson> {
   const dataset = orThrow(readDataset(o.data));
   const names = tasksOf(dataset, o.tasks).map((t) => t.name);
-  if (names.length === 0) throw new Error(`eval: ${o.data} has no ${o.tasks} tasks (split.json lists ${dataset.split ? `${dataset.split.train.length} train, ${dataset.split.heldout.length} held-out` : 'none'})`);
+  if (names.length === 0)
+    throw new Error(
+      `eval: ${o.data} has no ${o.tasks} tasks (split.json lists ${dataset.split ? `${dataset.split.train.length} train, ${dataset.split.heldout.length} held-out` : 'none'})`,
+    );
   const model = await loadSegmenter(o.model, { device: o.device, threads: o.threads, warn: (l) => io.err(l + '\n') });
   try {
     const total = expectedPairs(dataset, names, o.templates, o.prompt === 'given');
@@ -120,21 +137,40 @@ export async function runEval(o: EvalCliOptions, io: CliIO = processIO): Promise
 export function registerEval(program: Command, io: CliIO = processIO): void {
   const command = program
     .command('eval')
-    .description('Dice (%) per task of the model and of two baselines (copy the template mask; region-grow from the prompt) on the same template→query pairs, with simulated prompts or the ones given in templates.json')
+    .description(
+      'Dice (%) per task of the model and of two baselines (copy the template mask; region-grow from the prompt) on the same template→query pairs, with simulated prompts or the ones given in templates.json',
+    )
     .requiredOption('--model <file>', 'compiled One-Prompt model (.onnx)')
     .requiredOption('--data <dir>', 'dataset folder: DIR/<task>/images, DIR/<task>/masks, optional DIR/split.json')
-    .addOption(new Option('--prompt <type>', 'prompt type simulated on each template, or "given": the prompted templates of each task\'s templates.json').choices([...PROMPT_TYPES, 'given']).default('click'))
+    .addOption(
+      new Option('--prompt <type>', 'prompt type simulated on each template, or "given": the prompted templates of each task\'s templates.json')
+        .choices([...PROMPT_TYPES, 'given'])
+        .default('click'),
+    )
     .addOption(new Option('--quality <level>', 'simulated prompt quality (paper §4.5)').choices(QUALITIES).default('oracle'))
     .option('--templates <k>', 'templates per task (drawn with the seed; each applied to every other image)', positiveInt, 5)
-    .addOption(new Option('--tasks <part>', 'which tasks of split.json (all tasks when there is none); heldout-slices: the held-out slabs of training structures; validation: the structures kept out of training for model selection (dataset from-labels --validation)').choices(TASK_PARTS).default('heldout'))
+    .addOption(
+      new Option(
+        '--tasks <part>',
+        'which tasks of split.json (all tasks when there is none); heldout-slices: the held-out slabs of training structures; validation: the structures kept out of training for model selection (dataset from-labels --validation)',
+      )
+        .choices(TASK_PARTS)
+        .default('heldout'),
+    )
     .option('--json', 'print one JSON object {"tasks": [...], "mean": {...}} instead of the table')
     .option('--seed <n>', 'seed of the template draw and the prompt simulation', nonNegativeInt, 0)
-    .option('--no-selectivity', 'skip prompt selectivity (measured where several tasks label the same images: Dice for the prompted structure minus Dice when other structures on the same template are prompted)')
+    .option(
+      '--no-selectivity',
+      'skip prompt selectivity (measured where several tasks label the same images: Dice for the prompted structure minus Dice when other structures on the same template are prompted)',
+    )
     .option('--max-others <n>', 'selectivity: other structures prompted per template', positiveInt, DEFAULT_MAX_OTHERS);
   withRuntimeOptions(command, 'pairs per model run');
   withLimitOptions(command);
   command
-    .addHelpText('after', '\nExamples:\n  oneprompt synth --out data/synth && oneprompt eval --model M.onnx --data data/synth --prompt bbox\n  oneprompt eval --model M.onnx --data my-dataset --tasks all --prompt click --quality low --json')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  oneprompt synth --out data/synth && oneprompt eval --model M.onnx --data data/synth --prompt bbox\n  oneprompt eval --model M.onnx --data my-dataset --tasks all --prompt click --quality low --json',
+    )
     .action(async (o: EvalCliOptions) => {
       const r = await withLimits(o, () => runEval(o, io));
       if (o.json) {
@@ -142,8 +178,11 @@ export function registerEval(program: Command, io: CliIO = processIO): void {
         return;
       }
       const n = r.tasks.length;
-      const prompts = o.prompt === 'given' ? `the prompts given in templates.json, up to ${o.templates}` : `${o.prompt} prompts at ${o.quality} quality, ${o.templates}`;
-      io.out(`Dice (%) of ${o.model} on ${n} task${n === 1 ? '' : 's'} of ${o.data} (--tasks ${o.tasks}): ${prompts} template${o.templates === 1 ? '' : 's'} per task (mean ± std over templates)${o.prompt === 'given' ? '' : `, seed ${o.seed}`}`);
+      const prompts =
+        o.prompt === 'given' ? `the prompts given in templates.json, up to ${o.templates}` : `${o.prompt} prompts at ${o.quality} quality, ${o.templates}`;
+      io.out(
+        `Dice (%) of ${o.model} on ${n} task${n === 1 ? '' : 's'} of ${o.data} (--tasks ${o.tasks}): ${prompts} template${o.templates === 1 ? '' : 's'} per task (mean ± std over templates)${o.prompt === 'given' ? '' : `, seed ${o.seed}`}`,
+      );
       io.out(evalTable(r));
     });
 }

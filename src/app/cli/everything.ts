@@ -21,7 +21,17 @@ import type { BatchPredictor as Predictor } from '../inference/prompt-segmenter.
 import { dedupeMasks } from './dedupe-masks.js';
 import { table } from './format.js';
 import { processIO, type CliIO } from './io.js';
-import { fraction, positiveInt, withImageOptions, withLimitOptions, withLimits, withRuntimeOptions, type ImageCliOptions, type LimitCliOptions, type RuntimeCliOptions } from './options.js';
+import {
+  fraction,
+  positiveInt,
+  withImageOptions,
+  withLimitOptions,
+  withLimits,
+  withRuntimeOptions,
+  type ImageCliOptions,
+  type LimitCliOptions,
+  type RuntimeCliOptions,
+} from './options.js';
 import { overlayPng, palette } from './overlay.js';
 import { progress } from './progress.js';
 import { maskConfidence } from '../inference/segment-queries.js';
@@ -98,7 +108,13 @@ export async function clickMasks(
 
 export interface EverythingResult {
   readonly clicks: number;
-  readonly masks: { readonly file: string; readonly click: { x: number; y: number }; readonly confidence: number; readonly area: number; readonly duplicates: number }[];
+  readonly masks: {
+    readonly file: string;
+    readonly click: { x: number; y: number };
+    readonly confidence: number;
+    readonly area: number;
+    readonly duplicates: number;
+  }[];
   readonly overlayFile: string;
   /** What ran: the encoder/decoder pair or the one-file model, and how much (describeUsage). */
   readonly model: string;
@@ -129,7 +145,10 @@ export async function runEverything(o: EverythingOptions, io: CliIO = processIO)
     await model.release();
   }
   const minPixels = o.minArea * image.width * image.height;
-  const kept = dedupeMasks(candidates.filter((c) => maskArea(c.mask) >= Math.max(1, minPixels)), o.iou);
+  const kept = dedupeMasks(
+    candidates.filter((c) => maskArea(c.mask) >= Math.max(1, minPixels)),
+    o.iou,
+  );
   const digits = Math.max(2, String(kept.length - 1).length);
   const run = new OutputRun({ dir: o.out, manifest: 'masks.json', command: 'everything', legacyFiles: listedBefore });
   try {
@@ -143,7 +162,16 @@ export async function runEverything(o: EverythingOptions, io: CliIO = processIO)
     // Most confident last, so its outline is on top.
     run.write('overlay.png', overlayPng(image, kept.map((k, i) => ({ mask: k.candidate.mask, colour: colours[i] })).reverse(), o.window));
     // The listing names files relative to DIR, so the folder can be moved; it is the run's manifest, written last.
-    const listing = { image: o.image, width: image.width, height: image.height, grid: o.grid, iou: o.iou, clicks: clicks.length, overlay: 'overlay.png', masks: masks.map((m) => ({ ...m, file: relative(o.out, m.file) })) };
+    const listing = {
+      image: o.image,
+      width: image.width,
+      height: image.height,
+      grid: o.grid,
+      iou: o.iou,
+      clicks: clicks.length,
+      overlay: 'overlay.png',
+      masks: masks.map((m) => ({ ...m, file: relative(o.out, m.file) })),
+    };
     run.commit(listing);
     return { clicks: clicks.length, masks, overlayFile: join(o.out, 'overlay.png'), model: usage };
   } finally {
@@ -162,8 +190,13 @@ const listedBefore = (json: Record<string, unknown>): string[] | undefined => {
 export function registerEverything(program: Command, io: CliIO = processIO): void {
   const command = program
     .command('everything')
-    .description('"segment everything": prompt the image with a grid of foreground clicks (as its own template), merge duplicate masks; writes DIR/masks/NN.png, DIR/overlay.png and DIR/masks.json')
-    .option('--model <file>', 'compiled One-Prompt model (.onnx; default: the trained model shipped with oneprompt); its encoder/decoder pair beside it (NAME.encoder.onnx, NAME.decoder.onnx from compile --split) runs instead when present, encoding each image once')
+    .description(
+      '"segment everything": prompt the image with a grid of foreground clicks (as its own template), merge duplicate masks; writes DIR/masks/NN.png, DIR/overlay.png and DIR/masks.json',
+    )
+    .option(
+      '--model <file>',
+      'compiled One-Prompt model (.onnx; default: the trained model shipped with oneprompt); its encoder/decoder pair beside it (NAME.encoder.onnx, NAME.decoder.onnx from compile --split) runs instead when present, encoding each image once',
+    )
     .requiredOption('--image <file>', 'the image (PNG, JPEG, NIfTI, DICOM file or series folder); a volume slice as scan.nii.gz#axial=40')
     .requiredOption('--out <dir>', 'output folder')
     .option('--grid <n>', `N×N clicks, N up to ${MAX_GRID} (the paper reports about 50 masks per image)`, gridSize, 8)
@@ -177,7 +210,12 @@ export function registerEverything(program: Command, io: CliIO = processIO): voi
     .action(async (given: Omit<EverythingOptions, 'model'> & { model?: string }) => {
       const o: EverythingOptions = { ...given, model: given.model ?? DEFAULT_MODEL_FILE };
       const r = await withLimits(o, () => runEverything(o, io));
-      io.out(table(['mask', 'click', 'confidence', 'area', 'duplicates'], r.masks.map((m) => [m.file, `(${m.click.x.toFixed(1)}, ${m.click.y.toFixed(1)})`, m.confidence.toFixed(3), String(m.area), String(m.duplicates)])));
+      io.out(
+        table(
+          ['mask', 'click', 'confidence', 'area', 'duplicates'],
+          r.masks.map((m) => [m.file, `(${m.click.x.toFixed(1)}, ${m.click.y.toFixed(1)})`, m.confidence.toFixed(3), String(m.area), String(m.duplicates)]),
+        ),
+      );
       io.out(`${r.clicks} clicks → ${r.masks.length} distinct masks in ${join(o.out, 'masks')}; overlay ${r.overlayFile}`);
       io.out(`model: ${r.model}`);
     });

@@ -2,7 +2,12 @@
 
 /** 1234567 → "1.23 M". */
 export function fmtCount(n: number): string {
-  const units: [number, string][] = [[1e12, 'T'], [1e9, 'G'], [1e6, 'M'], [1e3, 'k']];
+  const units: [number, string][] = [
+    [1e12, 'T'],
+    [1e9, 'G'],
+    [1e6, 'M'],
+    [1e3, 'k'],
+  ];
   for (const [v, u] of units) if (Math.abs(n) >= v) return `${(n / v).toFixed(2)} ${u}`;
   return `${n} `;
 }
@@ -16,7 +21,10 @@ export function table(head: string[], rows: string[][]): string {
 /** "B=1,N=4" → { B: 1, N: 4 }, with a clear error for anything else. */
 export function parseBindings(text: string): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const part of text.split(',').map((p) => p.trim()).filter(Boolean)) {
+  for (const part of text
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const m = /^([A-Za-z_][A-Za-z0-9_]*)=(\d+)$/.exec(part);
     if (!m) throw new Error(`--dims: '${part}' is not NAME=INTEGER`);
     out[m[1]] = Number(m[2]);

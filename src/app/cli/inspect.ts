@@ -12,7 +12,7 @@ import { profileFlops } from '../../runtime/profile-flops.js';
 export function registerInspect(program: Command): void {
   program
     .command('inspect')
-    .description('print a model\'s inputs, outputs, parameters per module and FLOPs per op type')
+    .description("print a model's inputs, outputs, parameters per module and FLOPs per op type")
     .argument('<file>', 'ONNX model file')
     .option('--dims <list>', 'values for symbolic dims, e.g. B=1,N=4096 (unbound ones are 1)', 'B=1')
     .option('--depth <n>', 'module path depth for the parameter breakdown', '2')
@@ -41,17 +41,43 @@ export function registerInspect(program: Command): void {
       }
       console.log(`${file}: IR ${s.irVersion}, opset ${s.opset}, ${s.nodes} nodes, produced by ${s.producer || 'unknown'}, weights ${s.dtype}`);
       console.log('\nInputs');
-      console.log(table(['name', 'dtype', 'shape'], s.inputs.map((i) => [i.name, i.dtype, `[${i.shape.join(', ')}]`])));
+      console.log(
+        table(
+          ['name', 'dtype', 'shape'],
+          s.inputs.map((i) => [i.name, i.dtype, `[${i.shape.join(', ')}]`]),
+        ),
+      );
       console.log('\nOutputs');
-      console.log(table(['name', 'dtype', 'shape'], s.outputs.map((i) => [i.name, i.dtype, `[${i.shape.join(', ')}]`])));
+      console.log(
+        table(
+          ['name', 'dtype', 'shape'],
+          s.outputs.map((i) => [i.name, i.dtype, `[${i.shape.join(', ')}]`]),
+        ),
+      );
       console.log(`\nParameters: ${fmtCount(s.parameters)} (${s.parameters})`);
       const mods = Object.entries(s.modules).sort((a, b) => b[1] - a[1]);
-      console.log(table(['module', 'parameters', 'share'], mods.map(([m, n]) => [m, fmtCount(n), `${((100 * n) / Math.max(1, s.parameters)).toFixed(1)}%`])));
+      console.log(
+        table(
+          ['module', 'parameters', 'share'],
+          mods.map(([m, n]) => [m, fmtCount(n), `${((100 * n) / Math.max(1, s.parameters)).toFixed(1)}%`]),
+        ),
+      );
       if (flops) {
         const total = Object.values(flops).reduce((a, c) => a + c.flops, 0);
-        console.log(`\nFLOPs per op type at ${Object.entries(bindings).map(([k, v]) => `${k}=${v}`).join(', ') || 'defaults'}: ${fmtCount(total)}FLOP in all`);
+        console.log(
+          `\nFLOPs per op type at ${
+            Object.entries(bindings)
+              .map(([k, v]) => `${k}=${v}`)
+              .join(', ') || 'defaults'
+          }: ${fmtCount(total)}FLOP in all`,
+        );
         const rows = Object.entries(flops).sort((a, b) => b[1].flops - a[1].flops);
-        console.log(table(['op', 'nodes', 'FLOPs', 'share'], rows.map(([op, c]) => [op, String(c.count), fmtCount(c.flops), `${((100 * c.flops) / Math.max(1, total)).toFixed(1)}%`])));
+        console.log(
+          table(
+            ['op', 'nodes', 'FLOPs', 'share'],
+            rows.map(([op, c]) => [op, String(c.count), fmtCount(c.flops), `${((100 * c.flops) / Math.max(1, total)).toFixed(1)}%`]),
+          ),
+        );
       }
     });
 }
@@ -67,7 +93,10 @@ export function readModelBytes(file: string): Uint8Array {
 function checkRunMemory(file: string, bytes: Uint8Array, bindings: Readonly<Record<string, number>>): void {
   const m = estimateRunMemory(bytes, bindings);
   if (m.total <= INSPECT_MEMORY_BUDGET) return;
-  const dims = Object.entries(bindings).map(([k, v]) => `${k}=${v}`).join(',') || 'the declared sizes';
+  const dims =
+    Object.entries(bindings)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(',') || 'the declared sizes';
   throw new Error(
     `inspect: counting FLOPs runs ${file} once at ${dims}, which needs about ${fmtBytes(m.total)} (weights ${fmtBytes(m.weights)}, inputs ${fmtBytes(m.inputs)}, ` +
       `intermediate tensors ${fmtBytes(m.intermediates)}${m.undeclared ? `, ${m.undeclared} of them without a declared shape, counted as large as the largest input` : ''}), ` +

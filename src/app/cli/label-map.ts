@@ -45,7 +45,12 @@ export function parseLabelledPrompts(values: readonly string[], exists: (path: s
  * One query's label image at its own size (row-major): per pixel the label whose logit, resized like a single mask
  * is (bilinear on S×S logits), is largest and above 0. With one label this is exactly that prompt's mask.
  */
-export function mergeLabels(perLabel: readonly { readonly label: number; readonly logits: Float32Array }[], size: number, width: number, height: number): Labels {
+export function mergeLabels(
+  perLabel: readonly { readonly label: number; readonly logits: Float32Array }[],
+  size: number,
+  width: number,
+  height: number,
+): Labels {
   const wide = perLabel.some((p) => p.label > 255);
   const out = wide ? new Uint16Array(width * height) : new Uint8Array(width * height);
   const best = new Float32Array(width * height);

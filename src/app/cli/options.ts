@@ -86,9 +86,13 @@ export function withLimitOptions(cmd: Command): Command {
   return cmd.addOption(maxPixelsOption()).addOption(maxVoxelsOption());
 }
 export const maxPixelsOption = (): Option =>
-  new Option('--max-pixels <n>', `largest image the loaders accept, in pixels (default ${DEFAULT_MAX_PIXELS}, e.g. 8192×4096); docs/limits.md`).argParser(positiveInt);
+  new Option('--max-pixels <n>', `largest image the loaders accept, in pixels (default ${DEFAULT_MAX_PIXELS}, e.g. 8192×4096); docs/limits.md`).argParser(
+    positiveInt,
+  );
 export const maxVoxelsOption = (): Option =>
-  new Option('--max-voxels <n>', `largest volume the loaders accept, in voxels (default ${DEFAULT_MAX_VOXELS}, e.g. 512×512×256); docs/limits.md`).argParser(positiveInt);
+  new Option('--max-voxels <n>', `largest volume the loaders accept, in voxels (default ${DEFAULT_MAX_VOXELS}, e.g. 512×512×256); docs/limits.md`).argParser(
+    positiveInt,
+  );
 
 /** Run `f` with the command's limits in force, and the previous ones back afterwards. */
 export async function withLimits<T>(o: LimitCliOptions, f: () => Promise<T>): Promise<T> {

@@ -48,7 +48,13 @@ export const dicomSegWriter: SegWriter = (volume, labels, legend) => {
     seriesGeometry(series),
     E.chain((geometry) =>
       E.tryCatch(
-        () => encodeDicomSeg({ series, geometry, labels, segments: legend.map((l) => ({ value: l.value, label: `${l.value}: ${basename(l.prompt)}`, colour: l.colour })) }),
+        () =>
+          encodeDicomSeg({
+            series,
+            geometry,
+            labels,
+            segments: legend.map((l) => ({ value: l.value, label: `${l.value}: ${basename(l.prompt)}`, colour: l.colour })),
+          }),
         (e) => (e as Error).message,
       ),
     ),
@@ -69,7 +75,11 @@ const counts = (labels: Labels, legend: readonly LabelLegend[]): Record<string, 
   return c;
 };
 
-const maskOf = (labels: Labels, width: number, height: number, value: number): Mask => ({ width, height, data: Uint8Array.from(labels, (v) => (v === value ? 1 : 0)) });
+const maskOf = (labels: Labels, width: number, height: number, value: number): Mask => ({
+  width,
+  height,
+  data: Uint8Array.from(labels, (v) => (v === value ? 1 : 0)),
+});
 
 function labelPng(labels: Labels, width: number, height: number): Uint8Array {
   const wide = labels instanceof Uint16Array;
@@ -98,7 +108,9 @@ const needsLegend = (sources: readonly QuerySource[], labelCount: number): boole
 /** Every file writeSegmentOutputs may write for these queries, relative to DIR (checked before the model runs). */
 export function segmentOutputNames(sources: readonly QuerySource[], labelCount: number): string[] {
   const names = sources.flatMap((src) =>
-    !src.volume ? src.images.flatMap((q) => [maskName(q.name), overlayName(q.name)]) : [volumeName(src.stem), ...(src.volume.series ? [segName(src.stem)] : [])],
+    !src.volume
+      ? src.images.flatMap((q) => [maskName(q.name), overlayName(q.name)])
+      : [volumeName(src.stem), ...(src.volume.series ? [segName(src.stem)] : [])],
   );
   return needsLegend(sources, labelCount) ? [...names, LABELS_FILE] : names;
 }
@@ -152,17 +164,28 @@ export function writeSegmentOutputs(o: SegmentOutputOptions): OutputFile[] {
         const labels = o.labels.get(q.name)!;
         const { width, height } = q.image as GreyImage;
         const outlines = o.legend.map((l) => ({ mask: maskOf(labels, width, height, l.value), colour: l.colour }));
-        put(maskName(q.name), single ? encodeMaskPng(maskOf(labels, width, height, o.legend[0].value)) : labelPng(labels, width, height), { query: q.image.meta.source, kind: 'image', counts: counts(labels, o.legend) });
+        put(maskName(q.name), single ? encodeMaskPng(maskOf(labels, width, height, o.legend[0].value)) : labelPng(labels, width, height), {
+          query: q.image.meta.source,
+          kind: 'image',
+          counts: counts(labels, o.legend),
+        });
         o.write(overlayName(q.name), overlayPng(q.image, outlines, o.window));
       }
       continue;
     }
     const v = src.volume;
-    const labels = slicesToVolume(v.layout, src.images.map((q) => o.labels.get(q.name)!));
+    const labels = slicesToVolume(
+      v.layout,
+      src.images.map((q) => o.labels.get(q.name)!),
+    );
     const dims = layoutDims(v.layout);
     const description = `oneprompt labels of ${src.stem}`.slice(0, 79);
     const c = counts(labels, o.legend);
-    put(volumeName(src.stem), gzipSync(encodeNifti({ dims, data: labels, space: v.space, description }, niftiFormatFor(dims))), { query: src.path, kind: 'volume', counts: c });
+    put(volumeName(src.stem), gzipSync(encodeNifti({ dims, data: labels, space: v.space, description }, niftiFormatFor(dims))), {
+      query: src.path,
+      kind: 'volume',
+      counts: c,
+    });
     if (v.series && o.seg) {
       const bytes = o.seg(v, labels, o.legend);
       if (E.isLeft(bytes)) o.warn?.(`${src.path}: no DICOM-SEG written: ${bytes.left}`);

@@ -19,10 +19,29 @@ import { parseSliceRef } from '../data/slice-ref.js';
 import { table } from './format.js';
 import { processIO, type CliIO } from './io.js';
 import { mergeLabels, parseLabelledPrompts } from './label-map.js';
-import { positiveInt, withImageOptions, withLimitOptions, withLimits, withRuntimeOptions, type ImageCliOptions, type LimitCliOptions, type RuntimeCliOptions } from './options.js';
+import {
+  positiveInt,
+  withImageOptions,
+  withLimitOptions,
+  withLimits,
+  withRuntimeOptions,
+  type ImageCliOptions,
+  type LimitCliOptions,
+  type RuntimeCliOptions,
+} from './options.js';
 import { progress } from './progress.js';
 import { readQuerySources, type QuerySource } from './query-images.js';
-import { dicomSegWriter, LABELS_FILE, labelColours, readLegacyLegend, segmentOutputNames, writeSegmentOutputs, type LabelLegend, type OutputFile, type SegWriter } from './segment-outputs.js';
+import {
+  dicomSegWriter,
+  LABELS_FILE,
+  labelColours,
+  readLegacyLegend,
+  segmentOutputNames,
+  writeSegmentOutputs,
+  type LabelLegend,
+  type OutputFile,
+  type SegWriter,
+} from './segment-outputs.js';
 import { segmentQueriesByGroup, type PromptedTemplate, type QueryMask } from '../inference/segment-queries.js';
 import { describeUsage, loadSegmenter } from '../inference/load-segmenter.js';
 import { warnNonFinite } from './non-finite-warning.js';
@@ -83,7 +102,8 @@ function readTemplate(o: SegmentOptions, template: string) {
 /** Per label: the --template/--prompt pair (if given) first, then entries of --templates, K in all. */
 function gatherTemplates(o: SegmentOptions): LabelTemplates[] {
   const prompts = o.prompt ?? [];
-  if ((o.template === undefined) !== (prompts.length === 0)) throw new Error('segment: --template and --prompt go together (the prompt is drawn on the template)');
+  if ((o.template === undefined) !== (prompts.length === 0))
+    throw new Error('segment: --template and --prompt go together (the prompt is drawn on the template)');
   if (o.template === undefined && o.templates === undefined) throw new Error('segment: give --template T --prompt P.json, or --templates FILE');
   if (prompts.length > 1 && o.templates !== undefined) {
     throw new Error('segment: several --prompt values make a label map, --templates an ensemble for one structure; use one or the other');
@@ -96,7 +116,11 @@ function gatherTemplates(o: SegmentOptions): LabelTemplates[] {
   })(parseLabelledPrompts(prompts, existsSync));
   const read = { plane: o.plane, slice: o.slice };
   const image = o.template === undefined ? undefined : readTemplate(o, o.template);
-  const groups: LabelTemplates[] = labelled.map((p) => ({ label: p.label, prompt: p.file, templates: [{ image: image!, prompt: orThrow(readPromptFile(p.file, image!)), source: p.file }] }));
+  const groups: LabelTemplates[] = labelled.map((p) => ({
+    label: p.label,
+    prompt: p.file,
+    templates: [{ image: image!, prompt: orThrow(readPromptFile(p.file, image!)), source: p.file }],
+  }));
   if (o.templates !== undefined) {
     const have = groups[0]?.templates.length ?? 0;
     const want = o.ensemble === undefined ? undefined : Math.max(0, o.ensemble - have);
@@ -168,7 +192,12 @@ async function segmentInto(run: OutputRun, o: SegmentOptions, groups: LabelTempl
   const colours = labelColours(groups.length);
   const legend: LabelLegend[] = groups.map((g, i) => ({ value: g.label, prompt: g.prompt, template: templateName(g.templates[0]), colour: colours[i] }));
   const results = queries.map((q, i): SegmentedQuery => {
-    const labels = mergeLabels(groups.map((g, l) => ({ label: g.label, logits: perLabel[l][i].logits })), S, q.image.width, q.image.height);
+    const labels = mergeLabels(
+      groups.map((g, l) => ({ label: g.label, logits: perLabel[l][i].logits })),
+      S,
+      q.image.width,
+      q.image.height,
+    );
     const confidence = Object.fromEntries(groups.map((g, l) => [g.label, perLabel[l][i].confidence]));
     return { name: q.name, source: q.image.meta.source, from: q.from, width: q.image.width, height: q.image.height, labels, confidence };
   });
@@ -194,11 +223,25 @@ async function segmentInto(run: OutputRun, o: SegmentOptions, groups: LabelTempl
  * confidence (one prompt: a number; several: per label value), per query volume its label volume (and DICOM-SEG),
  * and the legend's file when there is one. Paths relative to DIR.
  */
-function manifestEntries(out: string, sources: readonly QuerySource[], results: readonly SegmentedQuery[], files: readonly OutputFile[], legend: readonly LabelLegend[]): Record<string, unknown> {
+function manifestEntries(
+  out: string,
+  sources: readonly QuerySource[],
+  results: readonly SegmentedQuery[],
+  files: readonly OutputFile[],
+  legend: readonly LabelLegend[],
+): Record<string, unknown> {
   const rel = (file: string): string => relative(out, file);
   const confidence = (q: SegmentedQuery): number | Readonly<Record<number, number>> => (legend.length === 1 ? q.confidence[legend[0].value] : q.confidence);
   const flat = new Set(sources.filter((s) => !s.volume).map((s) => s.path));
-  const queries = results.filter((q) => flat.has(q.from)).map((q) => ({ query: q.name, source: q.source, mask: join('masks', `${q.name}.png`), overlay: join('overlays', `${q.name}.png`), confidence: confidence(q) }));
+  const queries = results
+    .filter((q) => flat.has(q.from))
+    .map((q) => ({
+      query: q.name,
+      source: q.source,
+      mask: join('masks', `${q.name}.png`),
+      overlay: join('overlays', `${q.name}.png`),
+      confidence: confidence(q),
+    }));
   const volumes = sources
     .filter((s) => s.volume)
     .map((s) => {
@@ -226,7 +269,11 @@ function summaryRows(r: SegmentResult): string[][] {
       const withFg = qs.filter((q) => q.confidence[v] > 0);
       return withFg.length ? withFg.reduce((a, q) => a + q.confidence[v], 0) / withFg.length : 0;
     };
-    rows.push([f.kind === 'volume' ? f.query : qs[0].name, size, ...r.legend.flatMap((l) => [share(f.counts[String(l.value)] ?? 0, total), conf(l.value).toFixed(3)])]);
+    rows.push([
+      f.kind === 'volume' ? f.query : qs[0].name,
+      size,
+      ...r.legend.flatMap((l) => [share(f.counts[String(l.value)] ?? 0, total), conf(l.value).toFixed(3)]),
+    ]);
   }
   return rows;
 }
@@ -234,10 +281,22 @@ function summaryRows(r: SegmentResult): string[][] {
 export function registerSegment(program: Command, io: CliIO = processIO): void {
   const command = program
     .command('segment')
-    .description('segment query images with a prompted template: writes DIR/masks/<query>.png (0/255, the query\'s size) and DIR/overlays/<query>.png for 2-D queries, DIR/volumes/<stem>.nii.gz (+ .seg.dcm for a DICOM series) for volumes, DIR/labels.json (legend)')
-    .option('--model <file>', 'compiled One-Prompt model (.onnx; default: the trained model shipped with oneprompt); its encoder/decoder pair beside it (NAME.encoder.onnx, NAME.decoder.onnx from compile --split) runs instead when present, encoding each image once')
-    .option('--template <image>', 'template image (PNG, JPEG, NIfTI, DICOM file or series folder); a volume slice as scan.nii.gz#axial=40 (or coronal=, sagittal=)')
-    .option('--prompt <json[:label]>', 'prompt drawn on the template (click, bbox, doodle or seglab; docs/prompts.md); repeat it for a label map: --prompt a.json:1 --prompt b.json:2', (v: string, all: string[] = []) => [...all, v])
+    .description(
+      "segment query images with a prompted template: writes DIR/masks/<query>.png (0/255, the query's size) and DIR/overlays/<query>.png for 2-D queries, DIR/volumes/<stem>.nii.gz (+ .seg.dcm for a DICOM series) for volumes, DIR/labels.json (legend)",
+    )
+    .option(
+      '--model <file>',
+      'compiled One-Prompt model (.onnx; default: the trained model shipped with oneprompt); its encoder/decoder pair beside it (NAME.encoder.onnx, NAME.decoder.onnx from compile --split) runs instead when present, encoding each image once',
+    )
+    .option(
+      '--template <image>',
+      'template image (PNG, JPEG, NIfTI, DICOM file or series folder); a volume slice as scan.nii.gz#axial=40 (or coronal=, sagittal=)',
+    )
+    .option(
+      '--prompt <json[:label]>',
+      'prompt drawn on the template (click, bbox, doodle or seglab; docs/prompts.md); repeat it for a label map: --prompt a.json:1 --prompt b.json:2',
+      (v: string, all: string[] = []) => [...all, v],
+    )
     .requiredOption('--query <images...>', 'query images; a volume (NIfTI) or DICOM series folder is segmented slice by slice into one label volume')
     .requiredOption('--out <dir>', 'output folder')
     .option('--ensemble <k>', 'average the probabilities of K prompted templates (the paper uses 50): --template first, then --templates entries', positiveInt)
@@ -246,7 +305,10 @@ export function registerSegment(program: Command, io: CliIO = processIO): void {
   withImageOptions(command, 'template volume or series: which slice (default: the middle one)');
   withLimitOptions(command);
   command
-    .addHelpText('after', '\nExamples:\n  oneprompt segment --template scan1.png --prompt prompt.json --query scan2.png scan3.png --out out/seg   (the shipped model)\n  oneprompt segment --model M.onnx --template ct.nii.gz#axial=40 --prompt liver.json:1 --prompt spleen.json:2 --query ct.nii.gz --out out/ct\n  oneprompt segment --model M.onnx --templates task/templates.json --ensemble 50 --query scan.nii.gz --out out/vol')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  oneprompt segment --template scan1.png --prompt prompt.json --query scan2.png scan3.png --out out/seg   (the shipped model)\n  oneprompt segment --model M.onnx --template ct.nii.gz#axial=40 --prompt liver.json:1 --prompt spleen.json:2 --query ct.nii.gz --out out/ct\n  oneprompt segment --model M.onnx --templates task/templates.json --ensemble 50 --query scan.nii.gz --out out/vol',
+    )
     .action(async (given: Omit<SegmentOptions, 'model'> & { model?: string }) => {
       const o: SegmentOptions = { ...given, model: given.model ?? DEFAULT_MODEL_FILE };
       const t0 = performance.now();
@@ -257,7 +319,9 @@ export function registerSegment(program: Command, io: CliIO = processIO): void {
       const count = (k: OutputFile['kind']) => r.files.filter((f) => f.kind === k).length;
       const parts = [
         count('image') ? `${count('image')} masks to ${join(o.out, 'masks')} and ${count('image')} overlays to ${join(o.out, 'overlays')}` : '',
-        count('volume') ? `${count('volume')} label volume(s)${count('dicom-seg') ? ` and ${count('dicom-seg')} DICOM-SEG` : ''} to ${join(o.out, 'volumes')}` : '',
+        count('volume')
+          ? `${count('volume')} label volume(s)${count('dicom-seg') ? ` and ${count('dicom-seg')} DICOM-SEG` : ''} to ${join(o.out, 'volumes')}`
+          : '',
       ].filter(Boolean);
       io.out(`wrote ${parts.join(', ')} in ${secs} s`);
       io.out(`model: ${r.model}`);

@@ -24,9 +24,10 @@ export function registerServe(program: Command): void {
     .option('--host <address>', 'interface to bind (anything but loopback exposes the tool to your network)', LOOPBACK)
     .option('--model <file>', 'ONNX model the page loads (default: the trained model shipped with oneprompt, compiled/oneprompt-default.onnx in its package)')
     .option('--samples <dir>', 'folder of sample image sets for "Load sample" (default: the MRI samples shipped with oneprompt)')
-    .option('--allow-host <name...>', 'also answer requests for these host names (a reverse proxy\'s); others get 403, which stops DNS-rebinding pages')
+    .option('--allow-host <name...>', "also answer requests for these host names (a reverse proxy's); others get 403, which stops DNS-rebinding pages")
     .action(async (o: { port: string; host: string; model?: string; samples?: string; allowHost?: string[] }) => {
-      if (o.host.trim() === '') throw new Error('serve: --host is empty; give an address to bind: 127.0.0.1 (this machine only, the default) or 0.0.0.0 (every interface)');
+      if (o.host.trim() === '')
+        throw new Error('serve: --host is empty; give an address to bind: 127.0.0.1 (this machine only, the default) or 0.0.0.0 (every interface)');
       const port = Number(o.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`serve: --port must be an integer in 0..65535, got '${o.port}'`);
       const model = await modelFile(o.model);
@@ -36,7 +37,15 @@ export function registerServe(program: Command): void {
       if (found.note) console.error(`warning: ${found.note}`);
       const pair = found.pair && { encoder: found.pair.encoder.file, decoder: found.pair.decoder.file };
       const { startToolServer } = await import('../serve/tool-server.js');
-      const srv = await startToolServer({ model, pair, samples: o.samples && resolve(o.samples), host: o.host, port, log: (l) => console.error(l), allowHosts: o.allowHost });
+      const srv = await startToolServer({
+        model,
+        pair,
+        samples: o.samples && resolve(o.samples),
+        host: o.host,
+        port,
+        log: (l) => console.error(l),
+        allowHosts: o.allowHost,
+      });
       console.log(`serving the One-Prompt browser tool at ${srv.url}/ (model ${model}${pair ? ', as its encoder/decoder pair' : ''}; press Ctrl+C to stop)`);
       if (!isLoopback(o.host)) console.log(`note: bound to ${o.host}, so other machines on your network can open it`);
       await new Promise<void>((done) => {

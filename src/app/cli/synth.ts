@@ -33,13 +33,25 @@ export function runSynth(o: SynthCliOptions, io: CliIO = processIO): { train: st
   }
   if (o.size < 8) throw new Error(`synth: --size ${o.size} is too small (at least 8)`);
   const bar = progress(io, 'synth', o.tasks + (o.headTasks ?? 0), 'tasks');
-  return synthesize({ out: o.out, tasks: o.tasks, images: o.images, size: o.size, seed: o.seed, heldOutFraction: o.heldout, headTasks: o.headTasks, headTargets: o.headTargets, onTask: (t, done) => bar.update(done, t.name) });
+  return synthesize({
+    out: o.out,
+    tasks: o.tasks,
+    images: o.images,
+    size: o.size,
+    seed: o.seed,
+    heldOutFraction: o.heldout,
+    headTasks: o.headTasks,
+    headTargets: o.headTargets,
+    onTask: (t, done) => bar.update(done, t.name),
+  });
 }
 
 export function registerSynth(program: Command, io: CliIO = processIO): void {
   program
     .command('synth')
-    .description('write a synthetic multi-task dataset: OUT/<task>/images/NNNN.png, OUT/<task>/masks/NNNN.png, OUT/<task>/task.json, OUT/split.json (training and held-out tasks)')
+    .description(
+      'write a synthetic multi-task dataset: OUT/<task>/images/NNNN.png, OUT/<task>/masks/NNNN.png, OUT/<task>/task.json, OUT/split.json (training and held-out tasks)',
+    )
     .requiredOption('--out <dir>', 'output folder (new or empty)')
     .option('--tasks <n>', 'number of tasks ("anatomies")', positiveInt, 24)
     .option('--images <m>', 'images per task', positiveInt, 16)
@@ -47,9 +59,17 @@ export function registerSynth(program: Command, io: CliIO = processIO): void {
     .option('--seed <x>', 'seed: the same seed gives the same dataset', nonNegativeInt, 0)
     .option('--heldout <fraction>', 'fraction of tasks held out from training (default 0.25)', fraction)
     .option('--head-tasks <n>', 'head-scene tasks (brain, ventricles, head or scalp in an axial head slice) added after the shape tasks', nonNegativeInt, 0)
-    .option('--head-targets <n>', 'structures asked for per head scene (1-4): tasks sharing a scene have the same images, so only the prompt tells them apart', headTargets, 1)
+    .option(
+      '--head-targets <n>',
+      'structures asked for per head scene (1-4): tasks sharing a scene have the same images, so only the prompt tells them apart',
+      headTargets,
+      1,
+    )
     .option('--force', 'write into a non-empty folder')
-    .addHelpText('after', '\nExamples:\n  oneprompt synth --out data/synth --tasks 24 --images 16 --size 64 --seed 0\n  oneprompt synth --out data/mixed --tasks 48 --head-tasks 16 --images 40 --seed 1')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  oneprompt synth --out data/synth --tasks 24 --images 16 --size 64 --seed 0\n  oneprompt synth --out data/mixed --tasks 48 --head-tasks 16 --images 40 --seed 1',
+    )
     .action((o: SynthCliOptions) => {
       const t0 = performance.now();
       const r = runSynth(o, io);

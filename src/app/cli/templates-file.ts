@@ -28,7 +28,8 @@ function readEntry(entry: unknown, i: number, file: string, baseDir: string, rea
   const extra = Object.keys(entry).find((k) => k !== 'image' && k !== 'prompt');
   if (extra !== undefined) return E.left(dataError(file, `unexpected key ${JSON.stringify(clipName(extra, 80))} (expected "image", "prompt")`, where));
   const { image, prompt } = entry as Record<string, unknown>;
-  if (typeof image !== 'string' || image === '') return E.left(dataError(file, `"image" must be a file name, got ${JSON.stringify(image)?.slice(0, 80)}`, `${where}.image`));
+  if (typeof image !== 'string' || image === '')
+    return E.left(dataError(file, `"image" must be a file name, got ${JSON.stringify(image)?.slice(0, 80)}`, `${where}.image`));
   // "scan.nii.gz#axial=40": that slice of the volume (the dataset layout's names for volume samples).
   const ref = parseSliceRef(image, (p) => imagePath(p, baseDir) !== undefined);
   const path = imagePath(ref.path, baseDir);
@@ -56,7 +57,8 @@ export function readTemplatesFile(file: string, read: ReadOptions = {}, limit?: 
     return E.left(dataError(file, asFileReadError(e, file).reason));
   }
   const json = parseJson(text);
-  if (E.isLeft(json)) return E.left(dataError(file, `malformed JSON: ${json.left.message}`, `line ${json.left.line}, column ${json.left.column}, offset ${json.left.offset}`));
+  if (E.isLeft(json))
+    return E.left(dataError(file, `malformed JSON: ${json.left.message}`, `line ${json.left.line}, column ${json.left.column}, offset ${json.left.offset}`));
   if (!Array.isArray(json.right)) return E.left(dataError(file, 'must be a list of {"image", "prompt"} entries'));
   if (json.right.length === 0) return E.left(dataError(file, 'lists no templates'));
   const entries = limit === undefined ? json.right : json.right.slice(0, limit);

@@ -46,7 +46,8 @@ const positiveNumber = (v: string) => {
   return n;
 };
 const backendArg = (v: string): TrainBackend => {
-  if (v !== 'auto' && v !== 'ort' && v !== 'tfjs' && !isBackendName(v)) throw new InvalidArgumentError(`choose one of auto, ort, tfjs, ${BACKEND_NAMES.join(', ')}`);
+  if (v !== 'auto' && v !== 'ort' && v !== 'tfjs' && !isBackendName(v))
+    throw new InvalidArgumentError(`choose one of auto, ort, tfjs, ${BACKEND_NAMES.join(', ')}`);
   return v;
 };
 const deviceArg = (v: string): Device => {
@@ -89,9 +90,20 @@ interface TrainCliOptions extends LimitCliOptions {
  */
 export function trainTaskName(o: Pick<TrainCliOptions, 'config' | 'parser' | 'masking' | 'encoder' | 'augment' | 'warp' | 'interactive' | 'targets'>): string {
   if (!o.parser && !o.masking && !o.encoder && !o.augment && o.warp === undefined && o.interactive === undefined && o.targets === undefined) return o.config;
-  if (!(o.config in configs)) throw new InvalidArgumentError(`--parser, --masking, --encoder, --augment, --warp and --interactive apply to the One-Prompt configurations (${Object.keys(configs).join(', ')}), not to '${o.config}'`);
-  if (o.warp !== undefined && !o.augment) throw new InvalidArgumentError('--warp scales the augmentation\'s spatial warp: add --augment');
-  const task = onePromptTask(o.config as ConfigName, { parser: o.parser, masking: o.masking, encoder: o.encoder, augment: o.augment, warp: o.warp, interactive: o.interactive, targets: o.targets });
+  if (!(o.config in configs))
+    throw new InvalidArgumentError(
+      `--parser, --masking, --encoder, --augment, --warp and --interactive apply to the One-Prompt configurations (${Object.keys(configs).join(', ')}), not to '${o.config}'`,
+    );
+  if (o.warp !== undefined && !o.augment) throw new InvalidArgumentError("--warp scales the augmentation's spatial warp: add --augment");
+  const task = onePromptTask(o.config as ConfigName, {
+    parser: o.parser,
+    masking: o.masking,
+    encoder: o.encoder,
+    augment: o.augment,
+    warp: o.warp,
+    interactive: o.interactive,
+    targets: o.targets,
+  });
   if (!taskNames().includes(task.name)) registerTask(task);
   return getTask(task.name).name;
 }
@@ -107,7 +119,12 @@ export function registerTrain(program: Command): void {
     .option('--steps <n>', 'train exactly N steps (instead of --epochs)', positiveInt('--steps'))
     .option('--batch <b>', 'samples per step', positiveInt('--batch'), 4)
     .option('--lr <x>', 'peak learning rate (linear warm-up, then cosine decay)', positiveNumber, 1e-3)
-    .option('--backend <name>', `ort (ONNX Runtime runs one emitted training-step model per step), tfjs (the first of ${BACKEND_NAMES.join(', ')} that starts) or one of those by name; auto: ort, else tfjs`, backendArg, 'auto')
+    .option(
+      '--backend <name>',
+      `ort (ONNX Runtime runs one emitted training-step model per step), tfjs (the first of ${BACKEND_NAMES.join(', ')} that starts) or one of those by name; auto: ort, else tfjs`,
+      backendArg,
+      'auto',
+    )
     .option('--device <device>', 'ONNX Runtime device: cpu or cuda (falls back to cpu with a warning; see docs/cuda.md)', deviceArg, 'cpu')
     .option('--threads <n>', 'ONNX Runtime threads (default: the number of cores)', positiveInt('--threads'))
     .option('--resume', 'continue RUN_DIR from its last checkpoint (same weights, optimiser state and data order)')
@@ -119,35 +136,73 @@ export function registerTrain(program: Command): void {
     .addOption(new Option('--masking <step>', 'One-Prompt configs: Prompt-Parser masking step (as compile)').choices(['add', 'binary', 'norm', 'gaussian']))
     .addOption(new Option('--encoder <kind>', 'One-Prompt configs: image encoder (as compile)').choices(['cnn', 'vit']))
     .option('--augment', 'One-Prompt configs: template and query as two patients, each with its own warp and intensity change (src/app/data/augment.ts)')
-    .option('--warp <f>', 'One-Prompt configs, with --augment: the spatial warp\'s ranges (rotation, scale, shear, translation, elastic) times f (default 1; 0: intensity changes only)', fractionOrMore)
+    .option(
+      '--warp <f>',
+      "One-Prompt configs, with --augment: the spatial warp's ranges (rotation, scale, shear, translation, elastic) times f (default 1; 0: intensity changes only)",
+      fractionOrMore,
+    )
     .option('--interactive <f>', 'One-Prompt configs: share of interactive samples, template = query prompted on its own mask (default 0.3)', unitFraction)
-    .addOption(new Option('--targets <set>', 'One-Prompt configs, a dataset from `dataset from-labels --coarse`: train on all tasks, only the large targets (brain, hemispheres, regions) or only the atlas structures').choices(['all', 'large', 'structures']))
-    .option('--init-partial', 'with --init: take the parameters the file has with the same name and shape, keep the seeded values of the others (another variant, a new module) and list them')
-    .option('--init-exclude <prefixes>', 'with --init: comma-separated parameter-path prefixes that keep their seeded values (implies --init-partial), e.g. decoder.0.parser.,decoder.1.parser.')
-    .option('--loss <weights>', 'loss: cross-entropy weight, soft-Dice weight, positive-pixel weight of the cross-entropy, focal exponent, e.g. "dice=2,pos=10,focal=2" (default ce=1,dice=1,pos=1,focal=0: the paper\'s sum)', lossArg)
-    .option('--init <file>', 'fine-tune: start from these weights (.safetensors, or a compiled float32 .onnx of the same config, such as the shipped oneprompt-default.onnx) with a fresh optimiser')
+    .addOption(
+      new Option(
+        '--targets <set>',
+        'One-Prompt configs, a dataset from `dataset from-labels --coarse`: train on all tasks, only the large targets (brain, hemispheres, regions) or only the atlas structures',
+      ).choices(['all', 'large', 'structures']),
+    )
+    .option(
+      '--init-partial',
+      'with --init: take the parameters the file has with the same name and shape, keep the seeded values of the others (another variant, a new module) and list them',
+    )
+    .option(
+      '--init-exclude <prefixes>',
+      'with --init: comma-separated parameter-path prefixes that keep their seeded values (implies --init-partial), e.g. decoder.0.parser.,decoder.1.parser.',
+    )
+    .option(
+      '--loss <weights>',
+      'loss: cross-entropy weight, soft-Dice weight, positive-pixel weight of the cross-entropy, focal exponent, e.g. "dice=2,pos=10,focal=2" (default ce=1,dice=1,pos=1,focal=0: the paper\'s sum)',
+      lossArg,
+    )
+    .option(
+      '--init <file>',
+      'fine-tune: start from these weights (.safetensors, or a compiled float32 .onnx of the same config, such as the shipped oneprompt-default.onnx) with a fresh optimiser',
+    )
     .addOption(maxPixelsOption())
     .addOption(maxVoxelsOption())
     .action(async (o: TrainCliOptions) => {
-      await withLimits(o, () => runTrainingJob({
-        config: trainTaskName(o),
-        data: o.data,
-        out: o.out,
-        epochs: o.epochs,
-        steps: o.steps,
-        batch: o.batch,
-        lr: o.lr,
-        backend: o.backend,
-        device: o.device,
-        threads: o.threads,
-        resume: o.resume,
-        seed: o.seed,
-        checkpointEvery: o.checkpointEvery,
-        freeze: o.freeze === undefined ? undefined : o.freeze.split(',').map((s) => s.trim()).filter(Boolean),
-        warmupSteps: o.warmup,
-        init: o.init,
-        loss: o.loss,
-        initPartial: o.initPartial || o.initExclude !== undefined ? { exclude: o.initExclude?.split(',').map((s) => s.trim()).filter(Boolean) } : undefined,
-      }));
+      await withLimits(o, () =>
+        runTrainingJob({
+          config: trainTaskName(o),
+          data: o.data,
+          out: o.out,
+          epochs: o.epochs,
+          steps: o.steps,
+          batch: o.batch,
+          lr: o.lr,
+          backend: o.backend,
+          device: o.device,
+          threads: o.threads,
+          resume: o.resume,
+          seed: o.seed,
+          checkpointEvery: o.checkpointEvery,
+          freeze:
+            o.freeze === undefined
+              ? undefined
+              : o.freeze
+                  .split(',')
+                  .map((s) => s.trim())
+                  .filter(Boolean),
+          warmupSteps: o.warmup,
+          init: o.init,
+          loss: o.loss,
+          initPartial:
+            o.initPartial || o.initExclude !== undefined
+              ? {
+                  exclude: o.initExclude
+                    ?.split(',')
+                    .map((s) => s.trim())
+                    .filter(Boolean),
+                }
+              : undefined,
+        }),
+      );
     });
 }

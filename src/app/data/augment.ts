@@ -60,7 +60,15 @@ export const DEFAULT_AUGMENT: AugmentOptions = {
 export function scaleWarp(o: AugmentOptions, f: number): AugmentOptions {
   if (!(f >= 0)) throw new RangeError(`scaleWarp: the factor must be ≥ 0, got ${f}`);
   const around1 = ([lo, hi]: readonly [number, number]): [number, number] => [1 - (1 - lo) * f, 1 + (hi - 1) * f];
-  return { ...o, rotateDeg: o.rotateDeg * f, scale: around1(o.scale), anisotropy: around1(o.anisotropy), shear: o.shear * f, translate: o.translate * f, elastic: o.elastic * f };
+  return {
+    ...o,
+    rotateDeg: o.rotateDeg * f,
+    scale: around1(o.scale),
+    anisotropy: around1(o.anisotropy),
+    shear: o.shear * f,
+    translate: o.translate * f,
+    elastic: o.elastic * f,
+  };
 }
 
 /** No change at all (for tests and for switching parts off). */
@@ -204,7 +212,8 @@ export function changeIntensity(plane: Float32Array, size: number, o: AugmentOpt
 
 /** One side (template or query) of a training pair: its own warp, then its own intensity change. */
 export function augmentPair(plane: Float32Array, mask: Uint8Array, size: number, rng: Rng, o: AugmentOptions = DEFAULT_AUGMENT): Augmented {
-  if (plane.length !== size * size || mask.length !== size * size) throw new RangeError(`augmentPair: plane and mask must be ${size}×${size}, got ${plane.length} and ${mask.length} values`);
+  if (plane.length !== size * size || mask.length !== size * size)
+    throw new RangeError(`augmentPair: plane and mask must be ${size}×${size}, got ${plane.length} and ${mask.length} values`);
   const warped = warpPair(plane, mask, size, o, rng);
   return { plane: changeIntensity(warped.plane, size, o, rng), mask: warped.mask };
 }

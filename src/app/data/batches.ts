@@ -97,7 +97,8 @@ export function createBatchProvider(opts: BatchOptions): E.Either<DataError, Bat
     tasks.push(t);
   }
   if (tasks.length === 0) return E.left(dataError(dataset.root, 'no tasks to draw training samples from'));
-  if (!Number.isInteger(opts.batchSize) || opts.batchSize < 1) return E.left(dataError(dataset.root, `batch size must be a positive integer, got ${opts.batchSize}`));
+  if (!Number.isInteger(opts.batchSize) || opts.batchSize < 1)
+    return E.left(dataError(dataset.root, `batch size must be a positive integer, got ${opts.batchSize}`));
   const types = opts.promptTypes ?? PROMPT_TYPES;
   const qualities = opts.qualities ?? (['oracle', 'high', 'medium'] as const);
   for (const q of qualities) if (!QUALITIES.includes(q)) return E.left(dataError(dataset.root, `unknown prompt quality ${JSON.stringify(q)}`));
@@ -196,4 +197,3 @@ export function createBatchProvider(opts: BatchOptions): E.Either<DataError, Bat
 
   return E.right({ tasks: tasks.map((t) => t.name), batch, preload });
 }
-

@@ -66,10 +66,13 @@ export function regionTargets(labels: Volume, groups: readonly LabelGroup[], k: 
     sums.set(l, [s[0] + ijk[0] * labels.spacing[0], s[1] + ijk[1] * labels.spacing[1], s[2] + ijk[2] * labels.spacing[2], s[3] + 1]);
   }
   const points = groups.map((g) => {
-    const t = g.labels.reduce((a, l) => {
-      const s = sums.get(l) ?? [0, 0, 0, 0];
-      return [a[0] + s[0], a[1] + s[1], a[2] + s[2], a[3] + s[3]];
-    }, [0, 0, 0, 0]);
+    const t = g.labels.reduce(
+      (a, l) => {
+        const s = sums.get(l) ?? [0, 0, 0, 0];
+        return [a[0] + s[0], a[1] + s[1], a[2] + s[2], a[3] + s[3]];
+      },
+      [0, 0, 0, 0],
+    );
     return { x: [t[0] / t[3], t[1] / t[3], t[2] / t[3]], w: t[3] };
   });
   const live = points.map((p, i) => ({ ...p, i })).filter((p) => p.w > 0);

@@ -39,7 +39,9 @@ function sliceVolumePair(pair: Pair): E.Either<DataError, Pair[]> {
   return pipe(
     readImages(pair.mask, { plane: 'axial' }),
     E.map((slices) =>
-      slices.flatMap((m, k) => (m.data.some((v) => v !== 0) ? [{ name: formatSliceRef(pair.name, 'axial', k), image: pair.image, mask: pair.mask, slice: k }] : [])),
+      slices.flatMap((m, k) =>
+        m.data.some((v) => v !== 0) ? [{ name: formatSliceRef(pair.name, 'axial', k), image: pair.image, mask: pair.mask, slice: k }] : [],
+      ),
     ),
   );
 }
@@ -163,10 +165,18 @@ function readTemplates(taskDir: string, pairs: readonly Pair[]): E.Either<DataEr
         entries,
         A.mapWithIndex((i, entry): E.Either<DataError, TemplateEntry> => {
           const where = `[${i}]`;
-          if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) return E.left(dataError(path, 'each entry must be {"image", "prompt"}', where));
+          if (entry === null || typeof entry !== 'object' || Array.isArray(entry))
+            return E.left(dataError(path, 'each entry must be {"image", "prompt"}', where));
           const { image, prompt } = entry as Record<string, unknown>;
           const pair = pairs.findIndex((p) => p.name === image);
-          if (typeof image !== 'string' || pair < 0) return E.left(dataError(path, `image ${typeof image === 'string' ? JSON.stringify(clipName(image)) : JSON.stringify(image)?.slice(0, 80)} is not a file in images/`, `${where}.image`));
+          if (typeof image !== 'string' || pair < 0)
+            return E.left(
+              dataError(
+                path,
+                `image ${typeof image === 'string' ? JSON.stringify(clipName(image)) : JSON.stringify(image)?.slice(0, 80)} is not a file in images/`,
+                `${where}.image`,
+              ),
+            );
           return pipe(
             decodePromptSpec(prompt, path),
             E.mapLeft((e) => ({ ...e, where: `${where}.prompt${e.where ? `.${e.where}` : ''}` })),
@@ -195,7 +205,10 @@ function readSplit(root: string, tasks: readonly Task[]): E.Either<DataError, Sp
         if (unknown !== undefined) return E.left(dataError(path, `task ${JSON.stringify(unknown)} is not a folder of the dataset`, key));
       }
       const optional: { heldoutSlices?: string[]; validation?: string[] } = {};
-      for (const [key, field] of [['heldout_slices', 'heldoutSlices'], ['validation', 'validation']] as const) {
+      for (const [key, field] of [
+        ['heldout_slices', 'heldoutSlices'],
+        ['validation', 'validation'],
+      ] as const) {
         const list = o[key];
         if (list === undefined) continue;
         if (!Array.isArray(list) || list.some((n) => typeof n !== 'string')) return E.left(dataError(path, `"${key}" must be a list of task names`, key));
@@ -231,11 +244,21 @@ export function readDataset(root: string): E.Either<DataError, Dataset> {
       const dir = join(root, name);
       return pipe(
         pairFiles(dir, name),
-        E.chain((pairs) => pipe(readTemplates(dir, pairs), E.map((templates): Task => (templates ? { name, dir, pairs, templates } : { name, dir, pairs })))),
+        E.chain((pairs) =>
+          pipe(
+            readTemplates(dir, pairs),
+            E.map((templates): Task => (templates ? { name, dir, pairs, templates } : { name, dir, pairs })),
+          ),
+        ),
       );
     }),
     A.sequence(E.Applicative),
-    E.chain((tasks) => pipe(readSplit(root, tasks), E.map((split): Dataset => (split ? { root, tasks, split } : { root, tasks })))),
+    E.chain((tasks) =>
+      pipe(
+        readSplit(root, tasks),
+        E.map((split): Dataset => (split ? { root, tasks, split } : { root, tasks })),
+      ),
+    ),
   );
 }
 
@@ -274,11 +297,14 @@ export interface TemplateSplit {
  */
 export function templateSplit(task: Task, seed: number, fraction = 0.2): TemplateSplit {
   const n = task.pairs.length;
-  const templates = task.templates ? [...new Set(task.templates.map((t) => t.pair))] : shuffledIndices(n, seed, `split/${task.name}`).slice(0, Math.max(1, Math.round(n * fraction)));
+  const templates = task.templates
+    ? [...new Set(task.templates.map((t) => t.pair))]
+    : shuffledIndices(n, seed, `split/${task.name}`).slice(0, Math.max(1, Math.round(n * fraction)));
   const chosen = new Set(templates);
   const rest = Array.from({ length: n }, (_, i) => i).filter((i) => !chosen.has(i));
   return { templates, queries: rest.length ? rest : Array.from({ length: n }, (_, i) => i) };
 }
 
 /** K template images for evaluation, drawn (seeded) from the task's images; each is applied to all the others. */
-export const drawTemplates = (task: Task, k: number, seed: number): number[] => shuffledIndices(task.pairs.length, seed, `eval/${task.name}`).slice(0, Math.min(k, task.pairs.length));
+export const drawTemplates = (task: Task, k: number, seed: number): number[] =>
+  shuffledIndices(task.pairs.length, seed, `eval/${task.name}`).slice(0, Math.min(k, task.pairs.length));

@@ -47,10 +47,12 @@ function readItems(bytes: Uint8Array, start: number): { table: number[]; fragmen
     const group = v.getUint16(o, true);
     const element = v.getUint16(o + 2, true);
     const len = v.getUint32(o + 4, true);
-    if (group !== 0xfffe) throw new ParseFailure(`encapsulated Pixel Data: expected an item, found tag (${group.toString(16)},${element.toString(16)})`, `offset ${o}`);
+    if (group !== 0xfffe)
+      throw new ParseFailure(`encapsulated Pixel Data: expected an item, found tag (${group.toString(16)},${element.toString(16)})`, `offset ${o}`);
     if (element === 0xe0dd) break;
     if (element !== 0xe000) throw new ParseFailure(`encapsulated Pixel Data: unexpected item tag (FFFE,${element.toString(16).toUpperCase()})`, `offset ${o}`);
-    if (o + 8 + len > bytes.length) throw new ParseFailure(`truncated encapsulated Pixel Data: an item of ${len} bytes runs past the end of the file`, `offset ${o}`);
+    if (o + 8 + len > bytes.length)
+      throw new ParseFailure(`truncated encapsulated Pixel Data: an item of ${len} bytes runs past the end of the file`, `offset ${o}`);
     items.push({ tag: element, data: bytes.subarray(o + 8, o + 8 + len), pos: o });
     o += 8 + len;
   }
@@ -69,7 +71,8 @@ function splitFrames(table: readonly number[], fragments: readonly Fragment[], f
   if (fragments.length === 0) throw new ParseFailure('encapsulated Pixel Data holds no fragments', 'tag (7FE0,0010)');
   if (frames === 1) return [concat(fragments.map((f) => f.data))];
   if (table.length) {
-    if (table.length !== frames) throw new ParseFailure(`the Basic Offset Table lists ${table.length} frames, NumberOfFrames says ${frames}`, 'tag (7FE0,0010)');
+    if (table.length !== frames)
+      throw new ParseFailure(`the Basic Offset Table lists ${table.length} frames, NumberOfFrames says ${frames}`, 'tag (7FE0,0010)');
     return table.map((start, i) => {
       const end = i + 1 < table.length ? table[i + 1] : Infinity;
       const parts = fragments.filter((f) => f.at >= start && f.at < end);
@@ -102,7 +105,8 @@ function checkJpegFrame(frame: Uint8Array, layout: FrameLayout, where: string): 
     if (e instanceof ParseFailure) throw new ParseFailure(e.message, e.where ? `${where}, ${e.where}` : where);
     throw e;
   }
-  if (size.width !== layout.cols || size.height !== layout.rows) throw new ParseFailure(`JPEG frame is ${size.width}×${size.height}, the header says ${layout.cols}×${layout.rows}`, where);
+  if (size.width !== layout.cols || size.height !== layout.rows)
+    throw new ParseFailure(`JPEG frame is ${size.width}×${size.height}, the header says ${layout.cols}×${layout.rows}`, where);
 }
 
 function decodeJpegBaseline(frame: Uint8Array, layout: FrameLayout, where: string): Uint8Array {
@@ -114,7 +118,8 @@ function decodeJpegBaseline(frame: Uint8Array, layout: FrameLayout, where: strin
   } catch (e) {
     throw new ParseFailure(`corrupt JPEG frame: ${e instanceof Error ? e.message : String(e)}`, where);
   }
-  if (raw.width !== layout.cols || raw.height !== layout.rows) throw new ParseFailure(`JPEG frame is ${raw.width}×${raw.height}, the header says ${layout.cols}×${layout.rows}`, where);
+  if (raw.width !== layout.cols || raw.height !== layout.rows)
+    throw new ParseFailure(`JPEG frame is ${raw.width}×${raw.height}, the header says ${layout.cols}×${layout.rows}`, where);
   if (layout.samples === 3) return raw.data;
   // jpeg-js gives RGB; a grey JPEG has three equal channels.
   return Uint8Array.from({ length: raw.width * raw.height }, (_, i) => raw.data[3 * i]);
@@ -130,7 +135,8 @@ function decodeJpegLossless(frame: Uint8Array, layout: FrameLayout, where: strin
     throw new ParseFailure(`corrupt JPEG Lossless frame: ${e instanceof Error ? e.message : String(e)}`, where);
   }
   const want = layout.rows * layout.cols * layout.samples;
-  if (out.length !== want) throw new ParseFailure(`JPEG Lossless frame decodes to ${out.length} samples, the header says ${layout.cols}×${layout.rows}×${layout.samples}`, where);
+  if (out.length !== want)
+    throw new ParseFailure(`JPEG Lossless frame decodes to ${out.length} samples, the header says ${layout.cols}×${layout.rows}×${layout.samples}`, where);
   if (out instanceof Uint8Array) return out;
   // 16-bit samples, written little-endian whatever the platform.
   const bytes = new Uint8Array(out.length * 2);

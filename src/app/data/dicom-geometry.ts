@@ -48,10 +48,16 @@ export function seriesGeometry(slices: readonly DicomImage[]): E.Either<string, 
     const last = positions[positions.length - 1];
     step = [0, 1, 2].map((i) => (last[i] - p0[i]) / (slices.length - 1));
     sliceSpacing = Math.abs(dot(step, normal));
-    const gaps = positions.slice(1).map((p, k) => dot([0, 1, 2].map((i) => p[i] - positions[k][i]), normal));
+    const gaps = positions.slice(1).map((p, k) =>
+      dot(
+        [0, 1, 2].map((i) => p[i] - positions[k][i]),
+        normal,
+      ),
+    );
     const [lo, hi] = [Math.min(...gaps), Math.max(...gaps)];
     if (lo <= 0) return E.left('two slices of the series lie at the same position (a repeated or multi-echo series?); put each stack in its own folder');
-    if (hi - lo > 0.01 * sliceSpacing + 1e-3) notes.push(`slice spacing varies from ${lo.toFixed(3)} to ${hi.toFixed(3)} mm; the volume uses the mean, ${sliceSpacing.toFixed(3)} mm`);
+    if (hi - lo > 0.01 * sliceSpacing + 1e-3)
+      notes.push(`slice spacing varies from ${lo.toFixed(3)} to ${hi.toFixed(3)} mm; the volume uses the mean, ${sliceSpacing.toFixed(3)} mm`);
   } else {
     step = normal;
     sliceSpacing = 1;
@@ -70,5 +76,8 @@ export function seriesSpace(slices: readonly DicomImage[]): { readonly space: Ni
   const g = seriesGeometry(slices);
   if (E.isRight(g)) return { space: spaceFromAffine(g.right.affineRas, XFORM.scanner), notes: g.right.notes };
   const [cx, cy] = slices[0]?.meta.pixelSpacing ?? [1, 1];
-  return { space: spaceFromAffine([cx, 0, 0, 0, 0, cy, 0, 0, 0, 0, 1, 0], XFORM.unknown), notes: [`${g.left}; the label volume has voxel sizes but no position`] };
+  return {
+    space: spaceFromAffine([cx, 0, 0, 0, 0, cy, 0, 0, 0, 0, 1, 0], XFORM.unknown),
+    notes: [`${g.left}; the label volume has voxel sizes but no position`],
+  };
 }

@@ -44,14 +44,16 @@ export function decodeRleFrame(frame: Uint8Array, layout: RleFrameLayout, where:
   if (frame.length < 64) throw new ParseFailure(`RLE frame of ${frame.length} bytes is shorter than its 64-byte header`, where);
   const v = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
   const segments = v.getUint32(0, true);
-  if (segments !== want) throw new ParseFailure(`RLE frame has ${segments} segments; ${layout.samples} sample(s) of ${layout.bitsAllocated} bits need ${want}`, where);
+  if (segments !== want)
+    throw new ParseFailure(`RLE frame has ${segments} segments; ${layout.samples} sample(s) of ${layout.bitsAllocated} bits need ${want}`, where);
   const offsets = Array.from({ length: segments }, (_, s) => v.getUint32(4 + 4 * s, true));
   const out = new Uint8Array(pixels * want);
   const plane = new Uint8Array(pixels);
   for (let s = 0; s < segments; s++) {
     const start = offsets[s];
     const end = s + 1 < segments ? offsets[s + 1] : frame.length;
-    if (start < 64 || end > frame.length || start > end) throw new ParseFailure(`RLE segment ${s} offset ${start} lies outside the frame (${frame.length} bytes)`, where);
+    if (start < 64 || end > frame.length || start > end)
+      throw new ParseFailure(`RLE segment ${s} offset ${start} lies outside the frame (${frame.length} bytes)`, where);
     unpackSegment(frame, start, end, plane, `${where}, RLE segment ${s}`);
     // Segment s: sample floor(s / bytesPerSample), byte (bytesPerSample − 1 − s % bytesPerSample) counted from the lowest.
     const sample = Math.floor(s / bytesPerSample);

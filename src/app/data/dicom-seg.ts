@@ -37,7 +37,11 @@ export interface SegInput {
   readonly now?: Date;
 }
 
-const code = (value: string, scheme: string, meaning: string): DataSet => [el(0x0008, 0x0100, 'SH', value), el(0x0008, 0x0102, 'SH', scheme), el(0x0008, 0x0104, 'LO', meaning)];
+const code = (value: string, scheme: string, meaning: string): DataSet => [
+  el(0x0008, 0x0100, 'SH', value),
+  el(0x0008, 0x0102, 'SH', scheme),
+  el(0x0008, 0x0104, 'LO', meaning),
+];
 
 /** sRGB (0..255) → DICOM's scaled CIELab (PS3.3 C.10.7.1.1): L* 0..100 and a*, b* −128..127 onto 0..65535. */
 export function dicomLab([r, g, b]: readonly [number, number, number]): [number, number, number] {
@@ -104,7 +108,10 @@ export function encodeDicomSeg(input: SegInput): Uint8Array {
   });
   if (frames.length === 0) frames.push({ segment: 1, slice: 0, bits: new Uint8Array(perSlice) });
 
-  const sourceRef = (k: number): DataSet => [el(0x0008, 0x1150, 'UI', series[k].dicom.attributes!.SOPClassUID!), el(0x0008, 0x1155, 'UI', series[k].dicom.attributes!.SOPInstanceUID!)];
+  const sourceRef = (k: number): DataSet => [
+    el(0x0008, 0x1150, 'UI', series[k].dicom.attributes!.SOPClassUID!),
+    el(0x0008, 0x1155, 'UI', series[k].dicom.attributes!.SOPInstanceUID!),
+  ];
   const perFrame: DataSet[] = frames.map((f) => [
     // Derivation Image: this frame is a segmentation of that source slice.
     el(0x0008, 0x9124, 'SQ', [
@@ -146,7 +153,17 @@ export function encodeDicomSeg(input: SegInput): Uint8Array {
     el(0x0008, 0x103e, 'LO', (input.seriesDescription ?? 'One-Prompt segmentation').slice(0, 64)),
     el(0x0008, 0x1090, 'LO', 'oneprompt segment'),
     // Common Instance Reference: every source slice, by series.
-    el(0x0008, 0x1115, 'SQ', [[el(0x0008, 0x114a, 'SQ', series.map((_, k) => sourceRef(k))), el(0x0020, 0x000e, 'UI', series[0].dicom.seriesUid ?? '')]]),
+    el(0x0008, 0x1115, 'SQ', [
+      [
+        el(
+          0x0008,
+          0x114a,
+          'SQ',
+          series.map((_, k) => sourceRef(k)),
+        ),
+        el(0x0020, 0x000e, 'UI', series[0].dicom.seriesUid ?? ''),
+      ],
+    ]),
     keep(0x0010, 0x0010, 'PN', 'PatientName'),
     keep(0x0010, 0x0020, 'LO', 'PatientID'),
     keep(0x0010, 0x0030, 'DA', 'PatientBirthDate'),
@@ -162,8 +179,18 @@ export function encodeDicomSeg(input: SegInput): Uint8Array {
     el(0x0020, 0x1040, 'LO', ''),
     el(0x0020, 0x9221, 'SQ', [[el(0x0020, 0x9164, 'UI', dimensionOrganization)]]),
     el(0x0020, 0x9222, 'SQ', [
-      [el(0x0020, 0x9164, 'UI', dimensionOrganization), el(0x0020, 0x9165, 'AT', [0x0062000b]), el(0x0020, 0x9167, 'AT', [0x0062000a]), el(0x0020, 0x9421, 'LO', 'ReferencedSegmentNumber')],
-      [el(0x0020, 0x9164, 'UI', dimensionOrganization), el(0x0020, 0x9165, 'AT', [0x00200032]), el(0x0020, 0x9167, 'AT', [0x00209113]), el(0x0020, 0x9421, 'LO', 'ImagePositionPatient')],
+      [
+        el(0x0020, 0x9164, 'UI', dimensionOrganization),
+        el(0x0020, 0x9165, 'AT', [0x0062000b]),
+        el(0x0020, 0x9167, 'AT', [0x0062000a]),
+        el(0x0020, 0x9421, 'LO', 'ReferencedSegmentNumber'),
+      ],
+      [
+        el(0x0020, 0x9164, 'UI', dimensionOrganization),
+        el(0x0020, 0x9165, 'AT', [0x00200032]),
+        el(0x0020, 0x9167, 'AT', [0x00209113]),
+        el(0x0020, 0x9421, 'LO', 'ImagePositionPatient'),
+      ],
     ]),
     el(0x0028, 0x0002, 'US', [1]),
     el(0x0028, 0x0004, 'CS', 'MONOCHROME2'),

@@ -93,7 +93,8 @@ const hex = (t: number): string => `(${(t >>> 16).toString(16).padStart(4, '0')}
 function encodeElement(e: Element): Uint8Array {
   const value = valueBytes(e);
   const long = LONG_VRS.has(e.vr);
-  if (!long && value.length > MAX_SHORT) throw new RangeError(`DICOM element ${hex(e.tag)} (${e.vr}) is ${value.length} bytes, more than a short-length VR holds`);
+  if (!long && value.length > MAX_SHORT)
+    throw new RangeError(`DICOM element ${hex(e.tag)} (${e.vr}) is ${value.length} bytes, more than a short-length VR holds`);
   const head = new Uint8Array(long ? 12 : 8);
   const dv = new DataView(head.buffer);
   dv.setUint16(0, e.tag >>> 16, true);

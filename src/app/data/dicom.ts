@@ -55,8 +55,21 @@ const TAGS = {
 } as const;
 /** The source attributes a derived object copies (DicomInfo.attributes), as their strings. */
 export const REFERENCE_TAGS = [
-  'SpecificCharacterSet', 'SOPClassUID', 'SOPInstanceUID', 'StudyDate', 'StudyTime', 'AccessionNumber', 'ReferringPhysicianName', 'PatientName',
-  'PatientID', 'PatientBirthDate', 'PatientSex', 'SliceThickness', 'StudyInstanceUID', 'StudyID', 'FrameOfReferenceUID',
+  'SpecificCharacterSet',
+  'SOPClassUID',
+  'SOPInstanceUID',
+  'StudyDate',
+  'StudyTime',
+  'AccessionNumber',
+  'ReferringPhysicianName',
+  'PatientName',
+  'PatientID',
+  'PatientBirthDate',
+  'PatientSex',
+  'SliceThickness',
+  'StudyInstanceUID',
+  'StudyID',
+  'FrameOfReferenceUID',
 ] as const;
 export type ReferenceTag = (typeof REFERENCE_TAGS)[number];
 type TagName = keyof typeof TAGS;
@@ -189,7 +202,10 @@ class DataSetParser {
   string(name: TagName): string | undefined {
     const e = this.top.get(TAGS[name].tag);
     if (!e) return undefined;
-    return this.r.ascii(e.offset, e.length, name).replace(/[\0\s]+$/, '').trim();
+    return this.r
+      .ascii(e.offset, e.length, name)
+      .replace(/[\0\s]+$/, '')
+      .trim();
   }
 
   numbers(name: TagName): number[] | undefined {
@@ -222,7 +238,8 @@ export const isDicom = (bytes: Uint8Array): boolean =>
 /** All frames of one file (usually one). Values are modality values (RescaleSlope/Intercept applied). */
 export function parseDicom(bytes: Uint8Array, file: string): E.Either<DataError, DicomImage[]> {
   return parseWith(file, () => {
-    if (bytes.length < 132) throw new ParseFailure(`not a DICOM file: ${bytes.length} bytes is shorter than the 132-byte preamble and "DICM" prefix`, 'offset 0');
+    if (bytes.length < 132)
+      throw new ParseFailure(`not a DICOM file: ${bytes.length} bytes is shorter than the 132-byte preamble and "DICM" prefix`, 'offset 0');
     if (!isDicom(bytes)) throw new ParseFailure('not a DICOM Part-10 file: no "DICM" at offset 128', 'offset 128');
     const r = new ByteReader(bytes, 'DICOM file');
     const meta = new DataSetParser(r, true);
@@ -259,10 +276,14 @@ function decodePixels(ds: DataSetParser, file: string, ts: string): DicomImage[]
   const frames = ds.numbers('NumberOfFrames')?.[0] ?? 1;
   if (rows === 0 || cols === 0) throw new ParseFailure(`image size ${cols}×${rows} is empty`, 'tag (0028,0010)');
   if (rows * cols * frames > loadLimits().maxPixels) {
-    throw new ParseFailure(`image ${cols}×${rows}×${frames} frame(s) (${rows * cols * frames} pixels) exceeds the pixel limit: ${pixelLimitHint()}`, 'tag (0028,0008)');
+    throw new ParseFailure(
+      `image ${cols}×${rows}×${frames} frame(s) (${rows * cols * frames} pixels) exceeds the pixel limit: ${pixelLimitHint()}`,
+      'tag (0028,0008)',
+    );
   }
   if (![8, 16, 32].includes(bitsAllocated)) throw new ParseFailure(`BitsAllocated ${bitsAllocated} is not supported (8, 16 or 32)`, 'tag (0028,0100)');
-  if (bitsStored < 1 || bitsStored > bitsAllocated) throw new ParseFailure(`BitsStored ${bitsStored} must be between 1 and BitsAllocated ${bitsAllocated}`, 'tag (0028,0101)');
+  if (bitsStored < 1 || bitsStored > bitsAllocated)
+    throw new ParseFailure(`BitsStored ${bitsStored} must be between 1 and BitsAllocated ${bitsAllocated}`, 'tag (0028,0101)');
   if (!Number.isInteger(frames) || frames < 1) throw new ParseFailure(`NumberOfFrames ${frames} must be a positive integer`, 'tag (0028,0008)');
   // JPEG decoders hand YCbCr data back as RGB.
   const colour = photometric === 'RGB' || (photometric.startsWith('YBR_') && isJpegSyntax(ts));
@@ -276,7 +297,9 @@ function decodePixels(ds: DataSetParser, file: string, ts: string): DicomImage[]
   const encapsulated = pixel.length === UNDEFINED;
   if (encapsulated !== !!DECODABLE_SYNTAXES[ts]) {
     throw new ParseFailure(
-      encapsulated ? `encapsulated (compressed) pixel data in an uncompressed transfer syntax: ${DECOMPRESS_HINT}` : `transfer syntax ${DECODABLE_SYNTAXES[ts]} (${ts}) needs encapsulated Pixel Data, this file's is native`,
+      encapsulated
+        ? `encapsulated (compressed) pixel data in an uncompressed transfer syntax: ${DECOMPRESS_HINT}`
+        : `transfer syntax ${DECODABLE_SYNTAXES[ts]} (${ts}) needs encapsulated Pixel Data, this file's is native`,
       `offset ${pixel.offset}, tag (7FE0,0010)`,
     );
   }

@@ -13,8 +13,7 @@ export interface DataError {
   readonly message: string;
 }
 
-export const dataError = (file: string, message: string, where?: string): DataError =>
-  where === undefined ? { file, message } : { file, where, message };
+export const dataError = (file: string, message: string, where?: string): DataError => (where === undefined ? { file, message } : { file, where, message });
 
 export const formatDataError = (e: DataError): string => `${clipName(e.file)}${e.where ? ` (${clipName(e.where)})` : ''}: ${e.message}`;
 

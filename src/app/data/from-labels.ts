@@ -92,7 +92,10 @@ export interface StructureStats {
   /** A large target (brain, hemisphere, region), not an atlas structure. */
   readonly coarse?: boolean;
   /** Per plane: slices written (training + slab) and the median structure area and width in output pixels. */
-  readonly planes: Record<string, { readonly task: string; readonly slices: number; readonly slabSlices: number; readonly medianArea: number; readonly medianWidth: number }>;
+  readonly planes: Record<
+    string,
+    { readonly task: string; readonly slices: number; readonly slabSlices: number; readonly medianArea: number; readonly medianWidth: number }
+  >;
 }
 
 export interface FromLabelsResult {
@@ -138,7 +141,9 @@ function squareSlice(vol: Volume, plane: Plane, k: number, labels: boolean): Gre
   const img = s.right;
   const sq = squarePixelSize(img.width, img.height, img.meta.pixelSpacing ?? [1, 1]);
   if (sq.width === img.width && sq.height === img.height) return img;
-  const data = labels ? resizePlaneNearest(img.data, img.width, img.height, sq.width, sq.height) : resizePlaneBilinear(img.data, img.width, img.height, sq.width, sq.height);
+  const data = labels
+    ? resizePlaneNearest(img.data, img.width, img.height, sq.width, sq.height)
+    : resizePlaneBilinear(img.data, img.width, img.height, sq.width, sq.height);
   return { width: sq.width, height: sq.height, data };
 }
 
@@ -260,7 +265,8 @@ function checkOptions(o: FromLabelsOptions): E.Either<DataError, void> {
   if (!int(o.minPixels, 1)) return bad(`min-pixels must be a positive whole number, got ${o.minPixels}`);
   if (!int(o.minSlices, 2)) return bad(`min-slices must be a whole number ≥ 2 (a template and a query), got ${o.minSlices}`);
   if (!int(o.maxSlices, 2)) return bad(`max-slices must be a whole number ≥ 2, got ${o.maxSlices}`);
-  if (typeof o.holdout === 'number' && !(o.holdout > 0 && o.holdout < 1)) return bad(`holdout must be a fraction in (0, 1) or a list of structures, got ${o.holdout}`);
+  if (typeof o.holdout === 'number' && !(o.holdout > 0 && o.holdout < 1))
+    return bad(`holdout must be a fraction in (0, 1) or a list of structures, got ${o.holdout}`);
   if (o.validation !== undefined && !(o.validation > 0 && o.validation < 1)) return bad(`validation must be a fraction in (0, 1), got ${o.validation}`);
   if (o.sliceHoldout !== undefined && !(o.sliceHoldout >= 0 && o.sliceHoldout < 1)) return bad(`slice-holdout must be in [0, 1), got ${o.sliceHoldout}`);
   return E.right(undefined);
@@ -276,9 +282,16 @@ export function datasetFromLabels(o: FromLabelsOptions): E.Either<DataError, Fro
   const labels = readVolume(o.labels);
   if (E.isLeft(labels)) return labels;
   const [iv, lv] = [image.right, labels.right];
-  if (iv.dims.some((d, i) => d !== lv.dims[i])) return E.left(dataError(o.labels, `the label volume is ${lv.dims.join('×')}, the image ${iv.dims.join('×')}: they must share one voxel grid`));
+  if (iv.dims.some((d, i) => d !== lv.dims[i]))
+    return E.left(dataError(o.labels, `the label volume is ${lv.dims.join('×')}, the image ${iv.dims.join('×')}: they must share one voxel grid`));
   const worst = Math.max(...iv.affine.map((a, i) => Math.abs(a - lv.affine[i])));
-  if (worst > 1e-3 * Math.max(1, ...iv.spacing)) return E.left(dataError(o.labels, `the label volume's voxel-to-world transform differs from the image's (by up to ${worst.toFixed(3)} mm): they must share one voxel grid`));
+  if (worst > 1e-3 * Math.max(1, ...iv.spacing))
+    return E.left(
+      dataError(
+        o.labels,
+        `the label volume's voxel-to-world transform differs from the image's (by up to ${worst.toFixed(3)} mm): they must share one voxel grid`,
+      ),
+    );
   const grouped = groupLabels(lv, o.grouping ?? { kind: 'mirror' });
   if (E.isLeft(grouped)) return grouped;
   const groups = grouped.right;
@@ -326,24 +339,50 @@ export function datasetFromLabels(o: FromLabelsOptions): E.Either<DataError, Fro
 
   // Tasks: structure-planes with enough slices; then the held-out structures among the structures with a task.
   const usable = groups.filter((_, gi) => geometries.some((_, pi) => atlasAreas[pi][gi].size >= minSlices));
-  if (usable.length === 0) return E.left(dataError(o.labels, `no structure has ${minSlices} slices covering ≥ ${minPixels} pixels at ${size}×${size}: lower --min-pixels or --min-slices, or raise --size`));
+  if (usable.length === 0)
+    return E.left(
+      dataError(
+        o.labels,
+        `no structure has ${minSlices} slices covering ≥ ${minPixels} pixels at ${size}×${size}: lower --min-pixels or --min-slices, or raise --size`,
+      ),
+    );
   let heldOut: Set<string>;
   if (Array.isArray(o.holdout)) {
     heldOut = new Set();
     for (const want of o.holdout as readonly string[]) {
       const g = usable.find((x) => x.name === want || x.labels.some((l) => String(l) === want));
-      if (!g) return E.left(dataError(o.labels, `--holdout: no usable structure is named or labelled ${JSON.stringify(want)} (usable: structures with ≥ ${minSlices} slices of ≥ ${minPixels} pixels)`));
+      if (!g)
+        return E.left(
+          dataError(
+            o.labels,
+            `--holdout: no usable structure is named or labelled ${JSON.stringify(want)} (usable: structures with ≥ ${minSlices} slices of ≥ ${minPixels} pixels)`,
+          ),
+        );
       heldOut.add(g.name);
     }
   } else heldOut = stratifiedHoldout(usable, (o.holdout as number | undefined) ?? 0.2, seed);
   // Drawn after (and from outside) the held-out structures, with its own stream: the held-out draw does not move.
-  const validation = o.validation ? stratifiedHoldout(usable.filter((g) => !heldOut.has(g.name)), o.validation, seed, 'validation') : new Set<string>();
+  const validation = o.validation
+    ? stratifiedHoldout(
+        usable.filter((g) => !heldOut.has(g.name)),
+        o.validation,
+        seed,
+        'validation',
+      )
+    : new Set<string>();
   const keptOut = (name: string) => heldOut.has(name) || validation.has(name);
 
   // Large targets: regions only from training structures (too small ones included: they are anatomy).
   const coarse: Target[] = [
     ...(o.coarse?.hemispheres ? hemisphereTargets(lv) : []),
-    ...(o.coarse?.regions ? regionTargets(lv, groups.filter((g) => !keptOut(g.name)), o.coarse.regions, seed) : []),
+    ...(o.coarse?.regions
+      ? regionTargets(
+          lv,
+          groups.filter((g) => !keptOut(g.name)),
+          o.coarse.regions,
+          seed,
+        )
+      : []),
   ];
   const coarseAreas = coarse.length ? measure(coarse, 'measure large targets') : geometries.map(() => []);
   const targets: Target[] = [...atlas, ...coarse];
@@ -383,9 +422,24 @@ export function datasetFromLabels(o: FromLabelsOptions): E.Either<DataError, Fro
       const slabChosen = slab.length ? pickEven(slab) : [];
       if (slabChosen.length) plans.push({ name: `${name}-slab`, group: gi, plane: pi, slices: slabChosen, part: 'slab' });
       const all = [...chosen, ...slabChosen].map((k) => areas[pi][gi].get(k)!);
-      planesStats[geo.plane] = { task: name, slices: chosen.length, slabSlices: slabChosen.length, medianArea: median(all.map((a) => a.area)), medianWidth: median(all.map((a) => a.width)) };
+      planesStats[geo.plane] = {
+        task: name,
+        slices: chosen.length,
+        slabSlices: slabChosen.length,
+        medianArea: median(all.map((a) => a.area)),
+        medianWidth: median(all.map((a) => a.width)),
+      };
     });
-    if (Object.keys(planesStats).length) stats.push({ name: g.name, labels: g.labels, voxels: g.voxels, heldOut: heldOut.has(g.name), ...(validation.has(g.name) ? { validation: true } : {}), ...(isCoarse(gi) ? { coarse: true } : {}), planes: planesStats });
+    if (Object.keys(planesStats).length)
+      stats.push({
+        name: g.name,
+        labels: g.labels,
+        voxels: g.voxels,
+        heldOut: heldOut.has(g.name),
+        ...(validation.has(g.name) ? { validation: true } : {}),
+        ...(isCoarse(gi) ? { coarse: true } : {}),
+        planes: planesStats,
+      });
   }
 
   // Pass 2: write into a fresh folder beside OUT, then put it in place (nothing half-written on a crash).
@@ -419,18 +473,56 @@ export function datasetFromLabels(o: FromLabelsOptions): E.Either<DataError, Fro
     for (const p of plans) {
       const g = targets[p.group].group;
       const a = p.slices.map((k) => areas[p.plane][p.group].get(k)!);
-      write(join(tmp, p.name, 'task.json'), JSON.stringify({ task: p.name, structure: g.name, labels: g.labels, plane: planes[p.plane], part: p.part, slices: p.slices, areas: a.map((x) => x.area), widths: a.map((x) => x.width) }) + '\n');
+      write(
+        join(tmp, p.name, 'task.json'),
+        JSON.stringify({
+          task: p.name,
+          structure: g.name,
+          labels: g.labels,
+          plane: planes[p.plane],
+          part: p.part,
+          slices: p.slices,
+          areas: a.map((x) => x.area),
+          widths: a.map((x) => x.width),
+        }) + '\n',
+      );
     }
     const result: FromLabelsResult = {
-      train: plans.filter((p) => p.part === 'train').map((p) => p.name).sort(),
-      heldout: plans.filter((p) => p.part === 'heldout').map((p) => p.name).sort(),
-      heldoutSlices: plans.filter((p) => p.part === 'slab').map((p) => p.name).sort(),
-      validation: plans.filter((p) => p.part === 'validation').map((p) => p.name).sort(),
+      train: plans
+        .filter((p) => p.part === 'train')
+        .map((p) => p.name)
+        .sort(),
+      heldout: plans
+        .filter((p) => p.part === 'heldout')
+        .map((p) => p.name)
+        .sort(),
+      heldoutSlices: plans
+        .filter((p) => p.part === 'slab')
+        .map((p) => p.name)
+        .sort(),
+      validation: plans
+        .filter((p) => p.part === 'validation')
+        .map((p) => p.name)
+        .sort(),
       structures: stats,
       tooSmall: groups.length - usable.length,
       files: files + 2,
     };
-    write(join(tmp, 'split.json'), JSON.stringify({ train: result.train, heldout: result.heldout, heldout_slices: result.heldoutSlices, ...(validation.size ? { validation: result.validation } : {}), seed, size }, null, 1) + '\n');
+    write(
+      join(tmp, 'split.json'),
+      JSON.stringify(
+        {
+          train: result.train,
+          heldout: result.heldout,
+          heldout_slices: result.heldoutSlices,
+          ...(validation.size ? { validation: result.validation } : {}),
+          seed,
+          size,
+        },
+        null,
+        1,
+      ) + '\n',
+    );
     const grouping = o.grouping ?? { kind: 'mirror' };
     const provenance = {
       generator: 'oneprompt dataset from-labels',
@@ -439,10 +531,37 @@ export function datasetFromLabels(o: FromLabelsOptions): E.Either<DataError, Fro
         labels: { path: o.labels, sha256: sha256File(o.labels), dims: lv.dims },
         ...(grouping.kind === 'file' ? { groups: { path: grouping.path, sha256: createHash('sha256').update(grouping.text).digest('hex') } } : {}),
       },
-      options: { planes, size, minPixels, minSlices, maxSlices, grouping: grouping.kind, holdout: o.holdout ?? 0.2, ...(o.validation ? { validation: o.validation } : {}), sliceHoldout, seed, slabGap: SLAB_GAP, coarse: o.coarse ?? {} },
+      options: {
+        planes,
+        size,
+        minPixels,
+        minSlices,
+        maxSlices,
+        grouping: grouping.kind,
+        holdout: o.holdout ?? 0.2,
+        ...(o.validation ? { validation: o.validation } : {}),
+        sliceHoldout,
+        seed,
+        slabGap: SLAB_GAP,
+        coarse: o.coarse ?? {},
+      },
       intensity: { zero: range[0], one: range[1] },
       geometry: geometries.map((g) => ({ plane: g.plane, slices: g.count, crop: { x: g.x0, y: g.y0, side: g.side }, pixelsPerVoxel: size / g.side })),
-      counts: { labels: new Set(lv.data).size - (lv.data.includes(0) ? 1 : 0), structures: groups.length, usable: usable.length, tooSmall: result.tooSmall, heldOutStructures: heldOut.size, validationStructures: validation.size, largeTargets: coarse.length, tasks: { train: result.train.length, heldout: result.heldout.length, heldout_slices: result.heldoutSlices.length, validation: result.validation.length } },
+      counts: {
+        labels: new Set(lv.data).size - (lv.data.includes(0) ? 1 : 0),
+        structures: groups.length,
+        usable: usable.length,
+        tooSmall: result.tooSmall,
+        heldOutStructures: heldOut.size,
+        validationStructures: validation.size,
+        largeTargets: coarse.length,
+        tasks: {
+          train: result.train.length,
+          heldout: result.heldout.length,
+          heldout_slices: result.heldoutSlices.length,
+          validation: result.validation.length,
+        },
+      },
       structures: stats,
     };
     write(join(tmp, DATASET_FILE), JSON.stringify(provenance, null, 1) + '\n');

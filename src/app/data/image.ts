@@ -79,4 +79,3 @@ export const thresholdImage = (img: GreyImage, above: number): Mask => {
   for (let i = 0; i < out.length; i++) out[i] = img.data[i] > above ? 1 : 0;
   return { width: img.width, height: img.height, data: out };
 };
-

@@ -82,7 +82,12 @@ export function decodeJpeg(bytes: Uint8Array, file: string): E.Either<DataError,
     const size = checkStructure(bytes);
     let raw: { width: number; height: number; data: Uint8Array };
     try {
-      raw = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: false, tolerantDecoding: false, maxMemoryUsageInMB: Math.max(64, Math.ceil((loadLimits().maxPixels * 16) / 2 ** 20)) });
+      raw = jpeg.decode(bytes, {
+        useTArray: true,
+        formatAsRGBA: false,
+        tolerantDecoding: false,
+        maxMemoryUsageInMB: Math.max(64, Math.ceil((loadLimits().maxPixels * 16) / 2 ** 20)),
+      });
     } catch (e) {
       throw new ParseFailure(`corrupt JPEG data: ${e instanceof Error ? e.message : String(e)}`);
     }

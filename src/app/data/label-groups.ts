@@ -130,7 +130,8 @@ export function parseLabelNames(text: string, path: string): E.Either<DataError,
     if (!line || line.startsWith('#')) continue;
     const [first, second] = line.split(/[\s,;]+/);
     const label = Number(first);
-    if (!Number.isInteger(label) || label <= 0) return E.left(dataError(path, `expected "LABEL NAME" with a positive whole-number label, got ${JSON.stringify(line)}`, `line ${i + 1}`));
+    if (!Number.isInteger(label) || label <= 0)
+      return E.left(dataError(path, `expected "LABEL NAME" with a positive whole-number label, got ${JSON.stringify(line)}`, `line ${i + 1}`));
     if (!second) return E.left(dataError(path, `label ${label} has no name`, `line ${i + 1}`));
     if (out.has(label)) return E.left(dataError(path, `label ${label} is listed twice`, `line ${i + 1}`));
     out.set(label, second);
@@ -142,7 +143,8 @@ export function parseLabelNames(text: string, path: string): E.Either<DataError,
 /** The structures of a label volume under a grouping, largest first (ties by name). */
 export function groupLabels(vol: Volume, grouping: Grouping): E.Either<DataError, LabelGroup[]> {
   const counts = labelCounts(vol);
-  for (const l of counts.keys()) if (!Number.isInteger(l) || l < 0) return E.left(dataError(vol.source, `label value ${l} is not a non-negative whole number: is this a label map?`));
+  for (const l of counts.keys())
+    if (!Number.isInteger(l) || l < 0) return E.left(dataError(vol.source, `label value ${l} is not a non-negative whole number: is this a label map?`));
   if (counts.size === 0) return E.left(dataError(vol.source, 'the label volume has no non-zero voxels'));
   const make = (labels: number[], name?: string): LabelGroup => {
     const sorted = [...labels].sort((a, b) => a - b);

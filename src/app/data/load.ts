@@ -120,7 +120,8 @@ export function readDicomSeries(dir: string): E.Either<DataError, DicomImage[]> 
     images.push(...parsed.right);
     // A series is a volume: its slices together are held to the voxel limit.
     voxels += parsed.right.reduce((n, im) => n + im.width * im.height, 0);
-    if (voxels > loadLimits().maxVoxels) return E.left(dataError(dir, `the series holds more than ${loadLimits().maxVoxels} voxels (at ${name}): ${voxelLimitHint()}`));
+    if (voxels > loadLimits().maxVoxels)
+      return E.left(dataError(dir, `the series holds more than ${loadLimits().maxVoxels} voxels (at ${name}): ${voxelLimitHint()}`));
   }
   if (images.length === 0) return E.left(dataError(dir, 'is a folder, read as a DICOM series, but it holds no DICOM files (with "DICM" at offset 128)'));
   const series = new Map<string, number>();
@@ -151,18 +152,36 @@ export function readContents(path: string, opts: ReadOptions): E.Either<DataErro
   } catch (e) {
     return E.left(dataError(path, asFileReadError(e, path).reason));
   }
-  const images = (r: E.Either<DataError, LoadedImage[]>): E.Either<DataError, Contents> => pipe(r, E.map((list) => ({ kind: 'images' as const, images: list })));
+  const images = (r: E.Either<DataError, LoadedImage[]>): E.Either<DataError, Contents> =>
+    pipe(
+      r,
+      E.map((list) => ({ kind: 'images' as const, images: list })),
+    );
   if (isDir) return images(readDicomSeries(path));
   // Named as NIfTI: straight to readVolume, which may have it decoded already (no second read of the file).
-  if (/\.nii(\.gz)?$/i.test(path)) return pipe(readVolume(path, opts), E.map((volume) => ({ kind: 'volume' as const, volume })));
+  if (/\.nii(\.gz)?$/i.test(path))
+    return pipe(
+      readVolume(path, opts),
+      E.map((volume) => ({ kind: 'volume' as const, volume })),
+    );
   return pipe(
     readBytes(path),
     E.chain((bytes): E.Either<DataError, Contents> => {
       switch (detectFormat(bytes)) {
         case 'png':
-          return images(pipe(decodePng(bytes, path), E.map((im) => [im])));
+          return images(
+            pipe(
+              decodePng(bytes, path),
+              E.map((im) => [im]),
+            ),
+          );
         case 'jpeg':
-          return images(pipe(decodeJpeg(bytes, path), E.map((im) => [im])));
+          return images(
+            pipe(
+              decodeJpeg(bytes, path),
+              E.map((im) => [im]),
+            ),
+          );
         case 'dicom':
           return images(parseDicom(bytes, path));
         case 'nifti':

@@ -42,7 +42,8 @@ function writeAscii(out: Uint8Array, offset: number, text: string, max: number):
 export function encodeNifti(vol: LabelVolume, format: NiftiFormat = niftiFormatFor(vol.dims)): Uint8Array {
   const [nx, ny, nz] = vol.dims;
   if (vol.data.length !== nx * ny * nz) throw new RangeError(`encodeNifti: ${vol.data.length} labels for a ${nx}×${ny}×${nz} volume`);
-  if (format === 'nifti1' && vol.dims.some((d) => d > NIFTI1_MAX_DIM)) throw new RangeError(`encodeNifti: ${nx}×${ny}×${nz} does not fit NIfTI-1 (dims ≤ ${NIFTI1_MAX_DIM}); write NIfTI-2`);
+  if (format === 'nifti1' && vol.dims.some((d) => d > NIFTI1_MAX_DIM))
+    throw new RangeError(`encodeNifti: ${nx}×${ny}×${nz} does not fit NIfTI-1 (dims ≤ ${NIFTI1_MAX_DIM}); write NIfTI-2`);
   const wide = vol.data instanceof Uint16Array;
   const bytesPer = wide ? 2 : 1;
   const headerBytes = format === 'nifti1' ? 348 : 540;

@@ -172,14 +172,16 @@ function checkFields(f: NiftiFields, opts: NiftiOptions): NiftiHeader {
   const [nx, ny, nz] = f.dim;
   const volumeCount = f.dim.slice(3).reduce((a, b) => a * b, 1);
   const voxels = nx * ny * nz;
-  if (voxels > loadLimits().maxVoxels) throw new ParseFailure(`volume ${nx}×${ny}×${nz} (${voxels} voxels) exceeds the voxel limit: ${voxelLimitHint()}`, `offset ${f.at.dim(1)}`);
+  if (voxels > loadLimits().maxVoxels)
+    throw new ParseFailure(`volume ${nx}×${ny}×${nz} (${voxels} voxels) exceeds the voxel limit: ${voxelLimitHint()}`, `offset ${f.at.dim(1)}`);
 
   const type = DATATYPES[f.datatype];
   if (!type) {
     const known = UNSUPPORTED[f.datatype];
     throw new ParseFailure(known ? `datatype ${known} (${f.datatype}) is not supported` : `unknown datatype code ${f.datatype}`, `offset ${f.at.datatype}`);
   }
-  if (f.bitpix !== type.bytes * 8) throw new ParseFailure(`bitpix ${f.bitpix} does not match datatype ${type.name} (${type.bytes * 8} bits)`, `offset ${f.at.bitpix}`);
+  if (f.bitpix !== type.bytes * 8)
+    throw new ParseFailure(`bitpix ${f.bitpix} does not match datatype ${type.name} (${type.bytes * 8} bits)`, `offset ${f.at.bitpix}`);
 
   const volume = opts.volume ?? 0;
   if (!Number.isInteger(volume) || volume < 0 || volume >= volumeCount) {
@@ -206,7 +208,20 @@ function checkFields(f: NiftiFields, opts: NiftiOptions): NiftiHeader {
   let affine = bestAffine(f.space);
   // A corrupt sform/qform (NaN, Inf) would make slicing meaningless: fall back to the voxel grid.
   if (!affine.every(Number.isFinite)) affine = [spacing[0], 0, 0, 0, 0, spacing[1], 0, 0, 0, 0, spacing[2], 0];
-  return { version: f.version, dims: [nx, ny, nz], spacing, affine, space: f.space, volumeCount, type, littleEndian: f.littleEndian, slope, inter, start, needed };
+  return {
+    version: f.version,
+    dims: [nx, ny, nz],
+    spacing,
+    affine,
+    space: f.space,
+    volumeCount,
+    type,
+    littleEndian: f.littleEndian,
+    slope,
+    inter,
+    start,
+    needed,
+  };
 }
 
 /** The header from its first bytes (348 or 540; the voxels need not follow); throws ParseFailure. */
@@ -223,7 +238,16 @@ function truncated(h: NiftiHeader, volume: number, have: number): ParseFailure {
 
 const finishVolume = (file: string, h: NiftiHeader, data: Float32Array): Volume => {
   const nonFinite = replaceNonFinite(data);
-  return { source: file, dims: h.dims, spacing: h.spacing, data, affine: h.affine, volumeCount: h.volumeCount, space: h.space, ...(nonFinite ? { nonFinite } : {}) };
+  return {
+    source: file,
+    dims: h.dims,
+    spacing: h.spacing,
+    data,
+    affine: h.affine,
+    volumeCount: h.volumeCount,
+    space: h.space,
+    ...(nonFinite ? { nonFinite } : {}),
+  };
 };
 
 /** A NIfTI-1 or NIfTI-2 file's volume from its (decompressed) bytes. */
@@ -324,7 +348,11 @@ export class NiftiStreamDecoder {
   finish(): Volume {
     if (!this.header) {
       const size = this.headerSize ?? HEADER_SIZE;
-      new ByteReader(this.head.subarray(0, this.headLength), this.headerSize === NIFTI2_HEADER_SIZE ? 'NIfTI-2 header' : 'NIfTI header').need(0, size, `the ${size}-byte header`);
+      new ByteReader(this.head.subarray(0, this.headLength), this.headerSize === NIFTI2_HEADER_SIZE ? 'NIfTI-2 header' : 'NIfTI header').need(
+        0,
+        size,
+        `the ${size}-byte header`,
+      );
     }
     const h = this.header!;
     if (this.voxel < this.data!.length) throw truncated(h, this.opts.volume ?? 0, this.position);
@@ -335,7 +363,10 @@ export class NiftiStreamDecoder {
     const h = readHeader(this.head.subarray(0, this.headerSize), this.opts);
     const limit = this.opts.maxBytes;
     if (limit !== undefined && h.start + h.needed > limit) {
-      throw new ParseFailure(`${truncated(h, this.opts.volume ?? 0, limit).message}${this.opts.maxBytesWhy ? ` (${this.opts.maxBytesWhy})` : ''}`, `offset ${h.start}`);
+      throw new ParseFailure(
+        `${truncated(h, this.opts.volume ?? 0, limit).message}${this.opts.maxBytesWhy ? ` (${this.opts.maxBytesWhy})` : ''}`,
+        `offset ${h.start}`,
+      );
     }
     this.header = h;
     this.data = new Float32Array(h.dims[0] * h.dims[1] * h.dims[2]);
@@ -396,7 +427,14 @@ function axisPermutation(affine: readonly number[]): [number, number, number] {
     const len = Math.hypot(col[0], col[1], col[2]) || 1;
     return Math.abs(col[world]) / len;
   };
-  const perms: [number, number, number][] = [[0, 1, 2], [0, 2, 1], [1, 0, 2], [1, 2, 0], [2, 0, 1], [2, 1, 0]];
+  const perms: [number, number, number][] = [
+    [0, 1, 2],
+    [0, 2, 1],
+    [1, 0, 2],
+    [1, 2, 0],
+    [2, 0, 1],
+    [2, 1, 0],
+  ];
   let best = perms[0];
   let bestScore = -1;
   for (const p of perms) {

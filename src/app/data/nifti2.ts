@@ -25,7 +25,8 @@ export const parseNiftiFile = (bytes: Uint8Array, file: string, opts: NiftiOptio
 function int64(r: ByteReader, offset: number, what: string): number {
   r.need(offset, 8, what);
   const v = r.dataView().getBigInt64(offset, r.littleEndian);
-  if (v > BigInt(Number.MAX_SAFE_INTEGER) || v < -BigInt(Number.MAX_SAFE_INTEGER)) throw new ParseFailure(`NIfTI-2 ${what} ${v} is out of range`, `offset ${offset}`);
+  if (v > BigInt(Number.MAX_SAFE_INTEGER) || v < -BigInt(Number.MAX_SAFE_INTEGER))
+    throw new ParseFailure(`NIfTI-2 ${what} ${v} is out of range`, `offset ${offset}`);
   return Number(v);
 }
 
@@ -40,7 +41,10 @@ export function nifti2Fields(bytes: Uint8Array, littleEndian: boolean): NiftiFie
   r.need(0, NIFTI2_HEADER_SIZE, 'the 540-byte header');
   if (!MAGIC.every((b, i) => bytes[4 + i] === b)) {
     const m = String.fromCharCode(...bytes.subarray(4, 8));
-    throw new ParseFailure(m === 'ni2\0' ? 'this is the header of a .hdr/.img pair; only single-file .nii is supported' : `bad magic ${JSON.stringify(m)} (expected "n+2")`, 'offset 4');
+    throw new ParseFailure(
+      m === 'ni2\0' ? 'this is the header of a .hdr/.img pair; only single-file .nii is supported' : `bad magic ${JSON.stringify(m)} (expected "n+2")`,
+      'offset 4',
+    );
   }
   const ndim = int64(r, 16, 'dim[0]');
   return {

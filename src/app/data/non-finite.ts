@@ -10,7 +10,8 @@ export function replaceNonFinite(data: Float32Array): number {
   let hi = -Infinity;
   for (let i = 0; i < data.length; i++) {
     const v = data[i];
-    if (v - v !== 0) count++; // NaN or ±Inf
+    if (v - v !== 0)
+      count++; // NaN or ±Inf
     else {
       if (v < lo) lo = v;
       if (v > hi) hi = v;

@@ -38,7 +38,8 @@ function readHeader(bytes: Uint8Array): PngHeader {
   const colorType = r.u8(25, 'IHDR colour type');
   if (width === 0 || height === 0) throw new ParseFailure(`image size ${width}×${height} is empty`, 'offset 16');
   const { maxPixels } = loadLimits();
-  if (width * height > maxPixels) throw new ParseFailure(`image size ${width}×${height} (${width * height} pixels) exceeds the pixel limit: ${pixelLimitHint()}`, 'offset 16');
+  if (width * height > maxPixels)
+    throw new ParseFailure(`image size ${width}×${height} (${width * height} pixels) exceeds the pixel limit: ${pixelLimitHint()}`, 'offset 16');
   if (!(VALID_DEPTHS[colorType] ?? []).includes(bitDepth)) {
     throw new ParseFailure(`invalid colour type ${colorType} with bit depth ${bitDepth}`, 'offset 24');
   }
@@ -71,7 +72,8 @@ function readChunks(bytes: Uint8Array, header: PngHeader): Chunks {
     if (crc32([bytes.subarray(o + 4, o + 8 + len)]) !== stored) throw new ParseFailure(`corrupt PNG: CRC mismatch in chunk ${type}`, `offset ${o}`);
     if (type === 'IDAT') data.push(body);
     else if (type === 'PLTE') {
-      if (len % 3 !== 0 || len === 0 || len > 768) throw new ParseFailure(`corrupt PNG: palette of ${len} bytes (1 to 256 RGB entries expected)`, `offset ${o}`);
+      if (len % 3 !== 0 || len === 0 || len > 768)
+        throw new ParseFailure(`corrupt PNG: palette of ${len} bytes (1 to 256 RGB entries expected)`, `offset ${o}`);
       palette = body;
     } else if (type === 'IEND') break;
     else if (type[0] >= 'A' && type[0] <= 'Z' && type !== 'IHDR') throw new ParseFailure(`unknown critical chunk ${type}`, `offset ${o}`);
@@ -175,7 +177,9 @@ function decodePixels(h: PngHeader, chunks: Chunks): Float32Array {
         for (let i = 1; i < n; i++) cur[i] = (cur[i] + paeth(i > bpp ? cur[i - bpp] : 0, prev[i], i > bpp ? prev[i - bpp] : 0)) & 0xff;
         break;
       default:
-        throw new ParseFailure(`corrupt PNG data: filter type ${type} in scanline ${row}${h.interlaced ? ` of interlace pass ${passIndex + 1}` : ''} (0 to 4 exist)`);
+        throw new ParseFailure(
+          `corrupt PNG data: filter type ${type} in scanline ${row}${h.interlaced ? ` of interlace pass ${passIndex + 1}` : ''} (0 to 4 exist)`,
+        );
     }
     const y = p.y0 + row * p.dy;
     const base = y * h.width + p.x0;
@@ -183,16 +187,18 @@ function decodePixels(h: PngHeader, chunks: Chunks): Float32Array {
       // The common case, without the per-sample helper: 8-bit grey (+alpha) or RGB(A).
       if (h.colorType === 0 || h.colorType === 4) for (let x = 0, i = 1; x < p.width; x++, i += channels) out[base + x * p.dx] = cur[i];
       else for (let x = 0, i = 1; x < p.width; x++, i += channels) out[base + x * p.dx] = luminance(cur[i], cur[i + 1], cur[i + 2]);
-    } else for (let x = 0; x < p.width; x++) {
-      let v: number;
-      if (h.colorType === 0 || h.colorType === 4) v = sample(x, 0);
-      else if (h.colorType === 3) {
-        const idx = sample(x, 0);
-        if (idx >= palGrey!.length) throw new ParseFailure(`corrupt PNG data: palette index ${idx} in scanline ${row}, but the palette has ${palGrey!.length} entries`);
-        v = palGrey![idx];
-      } else v = luminance(sample(x, 0), sample(x, 1), sample(x, 2));
-      out[base + x * p.dx] = v;
-    }
+    } else
+      for (let x = 0; x < p.width; x++) {
+        let v: number;
+        if (h.colorType === 0 || h.colorType === 4) v = sample(x, 0);
+        else if (h.colorType === 3) {
+          const idx = sample(x, 0);
+          if (idx >= palGrey!.length)
+            throw new ParseFailure(`corrupt PNG data: palette index ${idx} in scanline ${row}, but the palette has ${palGrey!.length} entries`);
+          v = palGrey![idx];
+        } else v = luminance(sample(x, 0), sample(x, 1), sample(x, 2));
+        out[base + x * p.dx] = v;
+      }
     [cur, prev] = [prev, cur];
     row++;
     filled = 0;
@@ -225,7 +231,9 @@ function decodePixels(h: PngHeader, chunks: Chunks): Float32Array {
   } catch (e) {
     if (e instanceof InflateError) {
       if (passIndex >= list.length) return out; // a broken tail after all the pixels (a bad checksum): the image is whole
-      throw new ParseFailure(`truncated or corrupt PNG data after ${received} of the ${declared} bytes the ${h.width}×${h.height} header declares (${e.message})`);
+      throw new ParseFailure(
+        `truncated or corrupt PNG data after ${received} of the ${declared} bytes the ${h.width}×${h.height} header declares (${e.message})`,
+      );
     }
     throw e;
   }

@@ -135,7 +135,10 @@ export function encodePrompt(prompt: Prompt, template: ImageSize, geometry: Mode
 }
 
 /** Stack per-item prompt tensors into the batch inputs (B, K, 2), (B, K), (B, 1, S, S), (B, 4). */
-export function stackPrompts(items: readonly PromptTensors[], geometry: ModelGeometry): {
+export function stackPrompts(
+  items: readonly PromptTensors[],
+  geometry: ModelGeometry,
+): {
   prompt_points: Float32Array;
   prompt_labels: Float32Array;
   prompt_mask: Float32Array;

@@ -78,7 +78,8 @@ const typeName = (v: unknown): string =>
 function object(v: unknown, where: string, keys: readonly string[], what: string): Record<string, unknown> {
   if (v === null || typeof v !== 'object' || Array.isArray(v)) return fail(where, `${what} must be an object, got ${typeName(v)}`);
   for (const k of Object.keys(v)) {
-    if (!keys.includes(k)) fail(where, `unexpected key ${JSON.stringify(clipName(k, 80))} in ${what} (expected ${keys.map((x) => JSON.stringify(x)).join(', ')})`);
+    if (!keys.includes(k))
+      fail(where, `unexpected key ${JSON.stringify(clipName(k, 80))} in ${what} (expected ${keys.map((x) => JSON.stringify(x)).join(', ')})`);
   }
   return v as Record<string, unknown>;
 }

@@ -87,13 +87,35 @@ function simulateClick(mask: Mask, s: MaskStats, q: Quality, rng: Rng): ClickPro
     let bestD = Infinity;
     for (let i = 0; i < s.depth.length; i++) {
       if (s.depth[i] < s.maxDepth) continue;
-      const d = (i % w - s.cx) ** 2 + (Math.floor(i / w) - s.cy) ** 2;
+      const d = ((i % w) - s.cx) ** 2 + (Math.floor(i / w) - s.cy) ** 2;
       if (d < bestD) [best, bestD] = [i, d];
     }
     return { type: 'click', points: [at(best)] };
   }
-  if (q === 'high') return { type: 'click', points: [at(pick(rng, pixelsWhere(s.depth.length, (i) => s.depth[i] >= 0.5 * s.maxDepth)))] };
-  if (q === 'medium') return { type: 'click', points: [at(pick(rng, pixelsWhere(s.depth.length, (i) => mask.data[i] === 1)))] };
+  if (q === 'high')
+    return {
+      type: 'click',
+      points: [
+        at(
+          pick(
+            rng,
+            pixelsWhere(s.depth.length, (i) => s.depth[i] >= 0.5 * s.maxDepth),
+          ),
+        ),
+      ],
+    };
+  if (q === 'medium')
+    return {
+      type: 'click',
+      points: [
+        at(
+          pick(
+            rng,
+            pixelsWhere(s.depth.length, (i) => mask.data[i] === 1),
+          ),
+        ),
+      ],
+    };
   const band = Math.max(1.5, s.radius / 4);
   const out = outsideDistance(mask);
   const edge = pixelsWhere(mask.data.length, (i) => (mask.data[i] ? s.depth[i] <= band : out[i] <= band));
@@ -168,7 +190,7 @@ function spine(mask: Mask, s: MaskStats): [number, number][] {
   const ux = Math.cos(angle);
   const uy = Math.sin(angle);
   const core = pixelsWhere(mask.data.length, (i) => s.depth[i] >= 0.5 * s.maxDepth);
-  const t = core.map((i) => (i % w - s.cx) * ux + (Math.floor(i / w) - s.cy) * uy);
+  const t = core.map((i) => ((i % w) - s.cx) * ux + (Math.floor(i / w) - s.cy) * uy);
   let tMin = Infinity;
   let tMax = -Infinity;
   for (const v of t) {
@@ -227,8 +249,14 @@ function simulateDoodle(mask: Mask, s: MaskStats, q: Quality, rng: Rng): DoodleP
   }
   // Keep the prompt small: the longest strokes first, foreground always present.
   if (strokes.length > MAX_STROKES) {
-    const fgKeep = strokes.filter((st) => st.label === 1).sort((a, b) => b.points.length - a.points.length).slice(0, MAX_STROKES / 2);
-    const bgKeep = strokes.filter((st) => st.label === 0).sort((a, b) => b.points.length - a.points.length).slice(0, MAX_STROKES - fgKeep.length);
+    const fgKeep = strokes
+      .filter((st) => st.label === 1)
+      .sort((a, b) => b.points.length - a.points.length)
+      .slice(0, MAX_STROKES / 2);
+    const bgKeep = strokes
+      .filter((st) => st.label === 0)
+      .sort((a, b) => b.points.length - a.points.length)
+      .slice(0, MAX_STROKES - fgKeep.length);
     return { type: 'doodle', strokes: [...fgKeep, ...bgKeep] };
   }
   return { type: 'doodle', strokes };

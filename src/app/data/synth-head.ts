@@ -133,7 +133,8 @@ export function headTaskSpecs(opts: HeadTaskOptions): HeadTaskSpec[] {
   const n = opts.tasks;
   const first = opts.firstIndex ?? 0;
   const perScene = opts.targetsPerScene ?? 1;
-  if (!Number.isInteger(perScene) || perScene < 1 || perScene > HEAD_TARGETS.length) throw new RangeError(`headTaskSpecs: targetsPerScene must be 1..${HEAD_TARGETS.length}, got ${perScene}`);
+  if (!Number.isInteger(perScene) || perScene < 1 || perScene > HEAD_TARGETS.length)
+    throw new RangeError(`headTaskSpecs: targetsPerScene must be 1..${HEAD_TARGETS.length}, got ${perScene}`);
   const scenes = Math.ceil(n / perScene);
   const heldOut = scenes >= 2 ? Math.max(1, Math.round(scenes * (opts.heldOutFraction ?? 0.25))) : 0;
   return Array.from({ length: n }, (_, k) => {
@@ -150,7 +151,14 @@ export function headTaskSpecs(opts: HeadTaskOptions): HeadTaskSpec[] {
     const sceneFirst = first + scene * perScene;
     const target = HEAD_TARGETS[k % perScene];
     const head = { ...headSpec(mulberry32(hashSeed(opts.seed, `head/${sceneFirst}`)), 'ventricles'), target };
-    return { scene: 'head' as const, name: `task-${String(i).padStart(3, '0')}-head-${target}`, index: i, heldOut: heldOutTask, head, renderKey: `head-scene-${sceneFirst}` };
+    return {
+      scene: 'head' as const,
+      name: `task-${String(i).padStart(3, '0')}-head-${target}`,
+      index: i,
+      heldOut: heldOutTask,
+      head,
+      renderKey: `head-scene-${sceneFirst}`,
+    };
   });
 }
 
@@ -211,7 +219,14 @@ export function renderHeadSample(task: HeadTaskSpec, index: number, size: number
   const innerTex = textureField('smooth', size, h.textureAmplitude, rng);
   const biasField = textureField('smooth', size, h.bias, rng);
   const jitter = () => between(rng, -0.04, 0.04);
-  const lv = { scalp: L.scalp + jitter(), skull: L.skull + jitter(), inner: L.inner + jitter(), brain: L.brain + jitter(), ventricles: L.ventricles + jitter(), eyes: L.eyes + jitter() };
+  const lv = {
+    scalp: L.scalp + jitter(),
+    skull: L.skull + jitter(),
+    inner: L.inner + jitter(),
+    brain: L.brain + jitter(),
+    ventricles: L.ventricles + jitter(),
+    eyes: L.eyes + jitter(),
+  };
   for (let y = 0; y < size; y++)
     for (let x = 0; x < size; x++) {
       const i = y * size + x;

@@ -265,7 +265,6 @@ function instance(spec: ShapeSpec, size: number, rng: Rng): Inside {
   }
 }
 
-
 export interface SynthSample {
   readonly image: GreyImage;
   readonly mask: Mask;

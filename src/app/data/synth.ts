@@ -31,7 +31,11 @@ export interface SynthesizeResult {
 export const SPLIT_FILE = 'split.json';
 
 export function synthesize(opts: SynthesizeOptions): SynthesizeResult {
-  for (const [k, v] of [['tasks', opts.tasks], ['images', opts.images], ['size', opts.size]] as const) {
+  for (const [k, v] of [
+    ['tasks', opts.tasks],
+    ['images', opts.images],
+    ['size', opts.size],
+  ] as const) {
     if (!Number.isInteger(v) || v < 1) throw new RangeError(`synthesize: ${k} must be a positive integer, got ${v}`);
   }
   if (opts.size < 8) throw new RangeError(`synthesize: size ${opts.size} is too small (at least 8)`);
@@ -53,6 +57,13 @@ export function synthesize(opts: SynthesizeOptions): SynthesizeResult {
     opts.onTask?.(task, t + 1, specs.length);
   });
   const result = { train: specs.filter((s) => !s.heldOut).map((s) => s.name), heldout: specs.filter((s) => s.heldOut).map((s) => s.name) };
-  writeFileAtomic(join(opts.out, SPLIT_FILE), JSON.stringify({ ...result, seed: opts.seed, size: opts.size, images: opts.images, ...(heads ? { headTasks: heads, headTargets: opts.headTargets ?? 1 } : {}) }, null, 1) + '\n');
+  writeFileAtomic(
+    join(opts.out, SPLIT_FILE),
+    JSON.stringify(
+      { ...result, seed: opts.seed, size: opts.size, images: opts.images, ...(heads ? { headTasks: heads, headTargets: opts.headTargets ?? 1 } : {}) },
+      null,
+      1,
+    ) + '\n',
+  );
   return result;
 }

@@ -115,7 +115,8 @@ async function evaluateTask(task: Task, opts: EvalOptions, model: PromptSegmente
   if (opts.promptType === 'given') {
     // The first K prompted templates of templates.json, as drawn.
     const source = join(task.dir, 'templates.json');
-    if (!task.templates) return E.left(dataError(task.dir, `task ${task.name} has no templates.json; --prompt given evaluates the prompts listed there (docs/workflow.md)`));
+    if (!task.templates)
+      return E.left(dataError(task.dir, `task ${task.name} has no templates.json; --prompt given evaluates the prompts listed there (docs/workflow.md)`));
     for (const entry of task.templates.slice(0, opts.templates)) {
       const s = load(entry.pair);
       if (E.isLeft(s)) return s;
@@ -171,10 +172,11 @@ async function evaluateTask(task: Task, opts: EvalOptions, model: PromptSegmente
       },
       onBatch: (done, total) => opts.onProgress?.({ task: task.name, done, total }),
     });
-  } else for (let done = Math.min(jobs.length, opts.batchSize); ; done = Math.min(jobs.length, done + opts.batchSize)) {
-    opts.onProgress?.({ task: task.name, done, total: jobs.length });
-    if (done >= jobs.length) break;
-  }
+  } else
+    for (let done = Math.min(jobs.length, opts.batchSize); ; done = Math.min(jobs.length, done + opts.batchSize)) {
+      opts.onProgress?.({ task: task.name, done, total: jobs.length });
+      if (done >= jobs.length) break;
+    }
   const perTemplate = (xs: number[][]) => xs.map((v) => meanStd(v).mean);
   return E.right({
     task: task.name,
@@ -188,8 +190,10 @@ async function evaluateTask(task: Task, opts: EvalOptions, model: PromptSegmente
 /** Run the protocol; without a model, only the baselines are scored. */
 export async function evaluate(opts: EvalOptions, predict?: EvalModel): Promise<E.Either<DataError, EvalReport>> {
   const model = predict && asPromptSegmenter(predict, opts.geometry);
-  if (!Number.isInteger(opts.templates) || opts.templates < 1) return E.left(dataError(opts.dataset.root, `templates must be a positive integer, got ${opts.templates}`));
-  if (!Number.isInteger(opts.batchSize) || opts.batchSize < 1) return E.left(dataError(opts.dataset.root, `batch size must be a positive integer, got ${opts.batchSize}`));
+  if (!Number.isInteger(opts.templates) || opts.templates < 1)
+    return E.left(dataError(opts.dataset.root, `templates must be a positive integer, got ${opts.templates}`));
+  if (!Number.isInteger(opts.batchSize) || opts.batchSize < 1)
+    return E.left(dataError(opts.dataset.root, `batch size must be a positive integer, got ${opts.batchSize}`));
   const names = opts.tasks ?? (opts.dataset.split ? opts.dataset.split.heldout : opts.dataset.tasks.map((t) => t.name));
   const results: TaskResult[] = [];
   for (const name of names) {

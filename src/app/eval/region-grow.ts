@@ -59,10 +59,8 @@ function seedsFrom(prompt: Prompt, template: ImageSize, query: ImageSize): Seeds
       const inner = Math.max(0, Math.round(Math.min(box[2] - box[0], box[3] - box[1]) / 10));
       // Background evidence: the one-pixel frame just outside the box.
       const bg: number[] = [];
-      for (let x = box[0] - 1; x <= box[2] + 1; x++)
-        for (const y of [box[1] - 1, box[3] + 1]) if (x >= 0 && x < W && y >= 0 && y < H) bg.push(y * W + x);
-      for (let y = box[1]; y <= box[3]; y++)
-        for (const x of [box[0] - 1, box[2] + 1]) if (x >= 0 && x < W) bg.push(y * W + x);
+      for (let x = box[0] - 1; x <= box[2] + 1; x++) for (const y of [box[1] - 1, box[3] + 1]) if (x >= 0 && x < W && y >= 0 && y < H) bg.push(y * W + x);
+      for (let y = box[1]; y <= box[3]; y++) for (const x of [box[0] - 1, box[2] + 1]) if (x >= 0 && x < W) bg.push(y * W + x);
       return { fg: around(cx, cy, inner), bg, box };
     }
     case 'seglab': {
@@ -157,7 +155,7 @@ export function regionGrow(input: RegionGrowInput, opts: RegionGrowOptions = {})
     const v = raw[i];
     if (Math.abs(v - mu) > tol) return false;
     if (bgMean !== undefined && Math.abs(v - bgMean) < Math.abs(v - mu)) return false;
-    return box === undefined || ((i % W) >= box[0] && i % W <= box[2] && Math.floor(i / W) >= box[1] && Math.floor(i / W) <= box[3]);
+    return box === undefined || (i % W >= box[0] && i % W <= box[2] && Math.floor(i / W) >= box[1] && Math.floor(i / W) <= box[3]);
   };
   const border: number[] = [];
   for (let q = 0; q < tail; q++) for (const n of neighbours(queue[q])) if (n >= 0 && !out[n] && rawAccept(n)) border.push(n);

@@ -147,7 +147,10 @@ export async function evaluateSelectivity(o: SelectivityOptions, predict?: EvalM
     const modelDice = new Map<Job, number[]>();
     // Every image and prompt the runs read, loaded (and checked) first.
     for (const { job, p } of runs) {
-      for (const [t, i] of [[p.task, p.index], [task, job.query]] as const) {
+      for (const [t, i] of [
+        [p.task, p.index],
+        [task, job.query],
+      ] as const) {
         const s = load(t, i);
         if (E.isLeft(s)) return s;
       }
@@ -168,7 +171,11 @@ export async function evaluateSelectivity(o: SelectivityOptions, predict?: EvalM
       await decodePairs({
         model,
         plane: (key) => cache.get(key)!.plane,
-        jobs: runs.map(({ job, p }) => ({ query: `${task.name}\0${job.query}`, template: `${p.task.name}\0${p.index}`, prompt: encoded.get(`${p.task.name}\0${p.index}`)! })),
+        jobs: runs.map(({ job, p }) => ({
+          query: `${task.name}\0${job.query}`,
+          template: `${p.task.name}\0${p.index}`,
+          prompt: encoded.get(`${p.task.name}\0${p.index}`)!,
+        })),
         batchSize: o.batchSize,
         onLogits: (i, logits) => {
           const { job } = runs[i];

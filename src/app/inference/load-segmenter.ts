@@ -58,7 +58,11 @@ export async function loadSegmenter(file: string, opts: SegmenterOptions = {}): 
   if (found.note) (opts.warn ?? console.warn)(`warning: ${found.note}`);
   const runtime = onnxRuntimeNode(opts);
   const seg = found.pair
-    ? await pairModelSegmenter(runtime, { encoder: found.pair.encoder, decoder: found.pair.decoder, oneFile: found.oneFile ?? file }, { encodeBatch: opts.encodeBatch })
+    ? await pairModelSegmenter(
+        runtime,
+        { encoder: found.pair.encoder, decoder: found.pair.decoder, oneFile: found.oneFile ?? file },
+        { encodeBatch: opts.encodeBatch },
+      )
     : await oneFileModelSegmenter(runtime, { file: found.oneFile!, bytes: readModelFile(found.oneFile!) });
   if (E.isLeft(seg)) throw new Error(seg.left);
   return { ...seg.right, device: runtime.devices[0] ?? 'cpu' };

@@ -64,7 +64,8 @@ export function modelFiles(file: string, use: 'auto' | 'one-file' | 'pair' = 'au
   if (asked === 'one-file' || (asked === 'auto' && !haveEncoder && !haveDecoder)) return { oneFile };
   if (!haveEncoder || !haveDecoder) {
     const what = `${haveEncoder ? encoder : decoder} has no ${haveEncoder ? decoder : encoder} beside it`;
-    if (asked === 'pair') throw new Error(!haveEncoder && !haveDecoder ? `no encoder/decoder pair for '${oneFile}' (${encoder}, ${decoder}; compile with --split)` : what);
+    if (asked === 'pair')
+      throw new Error(!haveEncoder && !haveDecoder ? `no encoder/decoder pair for '${oneFile}' (${encoder}, ${decoder}; compile with --split)` : what);
     if (!haveOne) throw new Error(`no such model file '${oneFile}' (${what})`);
     return { oneFile, note: `${what}: using ${oneFile}` };
   }
@@ -72,9 +73,11 @@ export function modelFiles(file: string, use: 'auto' | 'one-file' | 'pair' = 'au
   const ofEncoder = pair.encoder.summary.metadata[PAIR_OF_KEY];
   const ofDecoder = pair.decoder.summary.metadata[PAIR_OF_KEY];
   const mismatch =
-    ofEncoder !== ofDecoder ? `${encoder} and ${decoder} were compiled from different models`
-    : haveOne && ofEncoder !== sha256(readModelFile(oneFile)) ? `${encoder} and ${decoder} were compiled with another ${oneFile} (recompile it with --split)`
-    : undefined;
+    ofEncoder !== ofDecoder
+      ? `${encoder} and ${decoder} were compiled from different models`
+      : haveOne && ofEncoder !== sha256(readModelFile(oneFile))
+        ? `${encoder} and ${decoder} were compiled with another ${oneFile} (recompile it with --split)`
+        : undefined;
   if (mismatch) {
     if (asked === 'pair' || !haveOne) throw new Error(mismatch);
     return { oneFile, note: `${mismatch}: using ${oneFile}` };

@@ -43,7 +43,16 @@ export function stackBatch(items: readonly BatchItem[], geometry: ModelGeometry)
     query.set(it.query, b * S2);
     template.set(it.template, b * S2);
   });
-  return { batch: B, geometry, query, template, ...stackPrompts(items.map((i) => i.prompt), geometry) };
+  return {
+    batch: B,
+    geometry,
+    query,
+    template,
+    ...stackPrompts(
+      items.map((i) => i.prompt),
+      geometry,
+    ),
+  };
 }
 
 /** One item's logits plane (S×S) resized back (bilinear on logits) to width×height. */

@@ -70,13 +70,20 @@ export interface PairSegmenterOptions {
 }
 
 /** An image encoder and a prompt decoder (contract: pair-contract.ts) as encode + decode. */
-export function pairSegmenter(contract: PairContract, encoder: SessionRunner, decoder: SessionRunner, o: PairSegmenterOptions = {}): PromptSegmenter<PairEncoding> {
+export function pairSegmenter(
+  contract: PairContract,
+  encoder: SessionRunner,
+  decoder: SessionRunner,
+  o: PairSegmenterOptions = {},
+): PromptSegmenter<PairEncoding> {
   const { geometry, queryParts, templateParts, partDims } = contract;
   const S = geometry.size;
   const batch = o.batch ?? 8;
   if (!Number.isInteger(batch) || batch < 1) throw new RangeError(`pairSegmenter: batch must be a positive integer, got ${batch}`);
   const itemSize = (part: string): number => partDims[part].reduce((a, b) => a * b, 1);
-  const wanted = (role: EncodeRole): string[] => [...new Set(role === 'query' ? queryParts : role === 'template' ? templateParts : [...queryParts, ...templateParts])];
+  const wanted = (role: EncodeRole): string[] => [
+    ...new Set(role === 'query' ? queryParts : role === 'template' ? templateParts : [...queryParts, ...templateParts]),
+  ];
 
   const encode = async (planes: readonly Float32Array[], role: EncodeRole = 'both'): Promise<PairEncoding[]> => {
     const parts = wanted(role);
@@ -99,13 +106,19 @@ export function pairSegmenter(contract: PairContract, encoder: SessionRunner, de
     return out;
   };
 
-  const stackParts = (items: readonly DecodeItem<PairEncoding>[], role: 'query' | 'template', parts: readonly string[], feeds: Record<string, FloatTensor>): void => {
+  const stackParts = (
+    items: readonly DecodeItem<PairEncoding>[],
+    role: 'query' | 'template',
+    parts: readonly string[],
+    feeds: Record<string, FloatTensor>,
+  ): void => {
     for (const part of parts) {
       const n = itemSize(part);
       const data = new Float32Array(items.length * n);
       items.forEach((it, b) => {
         const v = it[role].parts[part];
-        if (!v) throw new RangeError(`decode: item ${b}'s ${role} was encoded as a ${it[role].role} and has no ${part}; encode it with role '${role}' or 'both'`);
+        if (!v)
+          throw new RangeError(`decode: item ${b}'s ${role} was encoded as a ${it[role].role} and has no ${part}; encode it with role '${role}' or 'both'`);
         data.set(v, b * n);
       });
       feeds[`${role}_${part}`] = { data, dims: [items.length, ...partDims[part]] };
@@ -117,7 +130,10 @@ export function pairSegmenter(contract: PairContract, encoder: SessionRunner, de
     const feeds: Record<string, FloatTensor> = {};
     stackParts(items, 'query', queryParts, feeds);
     stackParts(items, 'template', templateParts, feeds);
-    const p = stackPrompts(items.map((i) => i.prompt), geometry);
+    const p = stackPrompts(
+      items.map((i) => i.prompt),
+      geometry,
+    );
     const B = items.length;
     const dims = inputDims(B, geometry);
     for (const name of PROMPT_INPUTS) feeds[name] = { data: p[name], dims: dims[name] };

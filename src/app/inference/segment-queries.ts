@@ -131,7 +131,7 @@ export async function decodePairs(o: DecodePairsOptions): Promise<'done' | 'stop
   const position = new Map<string, number>();
   const lastUse = new Map<string, number>();
   jobs.forEach((j, i) => {
-    if (!position.has(j.query)) (position.set(j.query, order.length), order.push(j.query));
+    if (!position.has(j.query)) position.set(j.query, order.length), order.push(j.query);
     lastUse.set(j.query, i);
   });
   const queries = new Map<string, unknown>();
@@ -142,7 +142,11 @@ export async function decodePairs(o: DecodePairsOptions): Promise<'done' | 'stop
     if (needed.length) {
       const from = Math.min(...needed);
       const to = Math.max(Math.max(...needed) + 1, Math.min(order.length, from + batchSize));
-      await encodeKeys(order.slice(from, to).filter((k) => !queries.has(k)), 'query', queries);
+      await encodeKeys(
+        order.slice(from, to).filter((k) => !queries.has(k)),
+        'query',
+        queries,
+      );
     }
     const logits = await model.decode(batch.map((j) => ({ query: queries.get(j.query), template: templates.get(j.template), prompt: j.prompt })));
     batch.forEach((j, b) => {
@@ -162,7 +166,9 @@ export async function segmentQueries(opts: SegmentQueriesOptions): Promise<E.Eit
  * Several groups of prompted templates (a label map's prompts, each maybe an ensemble) on the same queries in one
  * pass: each query is encoded once for all groups' templates. Masks per group, then per query.
  */
-export async function segmentQueriesByGroup(opts: Omit<SegmentQueriesOptions, 'templates'> & { readonly groups: readonly (readonly PromptedTemplate[])[] }): Promise<E.Either<DataError, QueryMask[][]>> {
+export async function segmentQueriesByGroup(
+  opts: Omit<SegmentQueriesOptions, 'templates'> & { readonly groups: readonly (readonly PromptedTemplate[])[] },
+): Promise<E.Either<DataError, QueryMask[][]>> {
   const { groups, queries, geometry, batchSize, normalisation } = opts;
   const S = geometry.size;
   if (groups.length === 0 || groups.some((g) => g.length === 0)) throw new RangeError('segmentQueries: no templates');
@@ -183,7 +189,7 @@ export async function segmentQueriesByGroup(opts: Omit<SegmentQueriesOptions, 't
   const images: GreyImage[] = [];
   const key = (img: GreyImage, role: 'q' | 't'): string => {
     let k = keyOf.get(img);
-    if (k === undefined) (keyOf.set(img, (k = String(images.length))), images.push(img));
+    if (k === undefined) keyOf.set(img, (k = String(images.length))), images.push(img);
     return `${role}${k}`;
   };
   const K = templates.length;
@@ -200,10 +206,13 @@ export async function segmentQueriesByGroup(opts: Omit<SegmentQueriesOptions, 't
     acc.delete(q);
     sums.forEach((sum, g) => {
       const n = groups[g].length;
-      const logits = n === 1 ? sum : sum.map((s) => {
-        const p = Math.min(1 - EPS, Math.max(EPS, s / n));
-        return Math.log(p / (1 - p));
-      });
+      const logits =
+        n === 1
+          ? sum
+          : sum.map((s) => {
+              const p = Math.min(1 - EPS, Math.max(EPS, s / n));
+              return Math.log(p / (1 - p));
+            });
       // The mask at the query's size is made when first asked for: a label map (segment) merges the logits instead,
       // and a volume's slices would otherwise hold one more byte per voxel until the end.
       const { width, height } = queries[q];

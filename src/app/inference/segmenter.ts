@@ -5,7 +5,15 @@
 // injected (ModelRuntime): onnxruntime-node in the CLI (load-segmenter.ts), onnxruntime-web in the page
 // (web/segmenter.ts). Browser-safe.
 import * as E from 'fp-ts/lib/Either.js';
-import { geometryFromInputs, INPUT_NAMES, inputDims, OUTPUT_NAME, pairContract, type Declared, type ModelGeometry } from '../../../graphs/oneprompt/contract.js';
+import {
+  geometryFromInputs,
+  INPUT_NAMES,
+  inputDims,
+  OUTPUT_NAME,
+  pairContract,
+  type Declared,
+  type ModelGeometry,
+} from '../../../graphs/oneprompt/contract.js';
 import type { ModelInputs } from './model-inputs.js';
 import { oneFileSegmenter, pairSegmenter, type FloatTensor, type PromptSegmenter, type SessionRunner } from './prompt-segmenter.js';
 
@@ -61,7 +69,10 @@ export interface Segmenter {
 }
 
 /** The runtime's first line, which says what is wrong; the rest is its stack. */
-export const runtimeMessage = (e: unknown): string => String((e as Error)?.message ?? e).split('\n')[0].trim();
+export const runtimeMessage = (e: unknown): string =>
+  String((e as Error)?.message ?? e)
+    .split('\n')[0]
+    .trim();
 
 const newUsage = (): ModelUsage => ({ encoderRuns: 0, imagesEncoded: 0, decoderRuns: 0, promptsDecoded: 0, forwardRuns: 0, forwardItems: 0 });
 
@@ -106,7 +117,10 @@ async function load(runtime: ModelRuntime, bytes: Uint8Array, file: string): Pro
 }
 
 /** The one-file model on `runtime`. Errors name the file. */
-export async function oneFileModelSegmenter(runtime: ModelRuntime, model: { readonly file: string; readonly bytes: Uint8Array }): Promise<E.Either<string, Segmenter>> {
+export async function oneFileModelSegmenter(
+  runtime: ModelRuntime,
+  model: { readonly file: string; readonly bytes: Uint8Array },
+): Promise<E.Either<string, Segmenter>> {
   const { file } = model;
   const s = await load(runtime, model.bytes, file);
   if (E.isLeft(s)) return s;
@@ -114,9 +128,13 @@ export async function oneFileModelSegmenter(runtime: ModelRuntime, model: { read
   const fail = async (why: string): Promise<E.Either<string, Segmenter>> => (await session.release(), E.left(why));
   const g = geometryFromInputs(session.inputs);
   if (E.isLeft(g)) return fail(`${file}: ${g.left}`);
-  const odd = notFloat32(file, [...session.inputs.filter((i) => (INPUT_NAMES as readonly string[]).includes(i.name)), ...session.outputs.filter((o) => o.name === OUTPUT_NAME)]);
+  const odd = notFloat32(file, [
+    ...session.inputs.filter((i) => (INPUT_NAMES as readonly string[]).includes(i.name)),
+    ...session.outputs.filter((o) => o.name === OUTPUT_NAME),
+  ]);
   if (odd) return fail(odd);
-  if (!session.outputs.some((o) => o.name === OUTPUT_NAME)) return fail(`${file}: the model has no output ${OUTPUT_NAME} (it gives ${session.outputs.map((o) => o.name).join(', ')})`);
+  if (!session.outputs.some((o) => o.name === OUTPUT_NAME))
+    return fail(`${file}: the model has no output ${OUTPUT_NAME} (it gives ${session.outputs.map((o) => o.name).join(', ')})`);
   const geometry = g.right;
   const usage = newUsage();
   const run = checkedRunner(runtime, session, file, (n) => (n === OUTPUT_NAME ? [1, geometry.size, geometry.size] : undefined));
@@ -128,7 +146,16 @@ export async function oneFileModelSegmenter(runtime: ModelRuntime, model: { read
     usage.forwardItems += inputs.batch;
     return out[OUTPUT_NAME].data;
   };
-  return E.right({ file, kind: 'one-file', files: [file], geometry, predict, prompts: oneFileSegmenter(geometry, predict), usage, release: () => session.release() });
+  return E.right({
+    file,
+    kind: 'one-file',
+    files: [file],
+    geometry,
+    predict,
+    prompts: oneFileSegmenter(geometry, predict),
+    usage,
+    release: () => session.release(),
+  });
 }
 
 export interface PairFiles {
@@ -139,7 +166,11 @@ export interface PairFiles {
 }
 
 /** The encoder/decoder pair on `runtime` (contract: graphs/oneprompt/contract.ts). Errors name the files. */
-export async function pairModelSegmenter(runtime: ModelRuntime, pair: PairFiles, o: { readonly encodeBatch?: number } = {}): Promise<E.Either<string, Segmenter>> {
+export async function pairModelSegmenter(
+  runtime: ModelRuntime,
+  pair: PairFiles,
+  o: { readonly encodeBatch?: number } = {},
+): Promise<E.Either<string, Segmenter>> {
   const { encoder, decoder } = pair;
   const enc = await load(runtime, encoder.bytes, encoder.file);
   if (E.isLeft(enc)) return enc;
@@ -156,13 +187,18 @@ export async function pairModelSegmenter(runtime: ModelRuntime, pair: PairFiles,
   const { partDims, geometry } = contract.right;
   const usage = newUsage();
   const declared = (name: string): readonly number[] | undefined => (name === OUTPUT_NAME ? [1, geometry.size, geometry.size] : partDims[name]);
-  const prompts = pairSegmenter(contract.right, checkedRunner(runtime, enc.right, encoder.file, declared), checkedRunner(runtime, dec.right, decoder.file, declared), {
-    batch: o.encodeBatch,
-    onRun: (which, n) => {
-      if (which === 'encoder') (usage.encoderRuns++, (usage.imagesEncoded += n));
-      else (usage.decoderRuns++, (usage.promptsDecoded += n));
+  const prompts = pairSegmenter(
+    contract.right,
+    checkedRunner(runtime, enc.right, encoder.file, declared),
+    checkedRunner(runtime, dec.right, decoder.file, declared),
+    {
+      batch: o.encodeBatch,
+      onRun: (which, n) => {
+        if (which === 'encoder') usage.encoderRuns++, (usage.imagesEncoded += n);
+        else usage.decoderRuns++, (usage.promptsDecoded += n);
+      },
     },
-  });
+  );
   const S = geometry.size;
   const K = geometry.points;
   const predict = async (inputs: ModelInputs): Promise<Float32Array> => {

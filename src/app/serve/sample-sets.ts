@@ -47,7 +47,7 @@ const images = (dir: string): string[] =>
  * thread (every later request, and its SIGTERM handler). Throws on anything wrong; the caller ignores the file then.
  */
 const readJson = (path: string): unknown => {
-  const parsed = parseJson(readRegularText(path, MAX_JSON_BYTES, 'a sample set\'s prompt file'));
+  const parsed = parseJson(readRegularText(path, MAX_JSON_BYTES, "a sample set's prompt file"));
   if (E.isLeft(parsed)) throw new Error(parsed.left.message);
   return parsed.right;
 };

@@ -79,7 +79,9 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-type Resolved = { readonly kind: 'file'; readonly file: string; readonly stats: Stats; readonly cache: string } | { readonly kind: 'bytes'; readonly mount: BytesMount };
+type Resolved =
+  | { readonly kind: 'file'; readonly file: string; readonly stats: Stats; readonly cache: string }
+  | { readonly kind: 'bytes'; readonly mount: BytesMount };
 
 const stripSlashes = (p: string): string => p.replace(/^\/+|\/+$/g, '');
 
@@ -138,7 +140,13 @@ export function startStaticServer(opts: StaticServerOptions): Promise<RunningSer
 
   const send = (res: ServerResponse, status: number, text: string, extra: Record<string, string> = {}): void => {
     const body = Buffer.from(`${status} ${text}\n`);
-    res.writeHead(status, { ...common, 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': String(body.length), 'Cache-Control': 'no-store', ...extra });
+    res.writeHead(status, {
+      ...common,
+      'Content-Type': 'text/plain; charset=utf-8',
+      'Content-Length': String(body.length),
+      'Cache-Control': 'no-store',
+      ...extra,
+    });
     res.end(res.req.method === 'HEAD' ? undefined : body);
   };
   const refuse = (req: IncomingMessage, res: ServerResponse, status: number, reason: string, extra: Record<string, string> = {}): void => {
@@ -150,9 +158,16 @@ export function startStaticServer(opts: StaticServerOptions): Promise<RunningSer
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = req.url ?? '';
     if (allowed && req.headers.host !== undefined && !allowed.has(hostName(req.headers.host))) {
-      return refuse(req, res, 403, `Host ${JSON.stringify(req.headers.host.slice(0, 100))} is not a name of this server (it answers to ${[...allowed].join(', ')})`, { Connection: 'close' });
+      return refuse(
+        req,
+        res,
+        403,
+        `Host ${JSON.stringify(req.headers.host.slice(0, 100))} is not a name of this server (it answers to ${[...allowed].join(', ')})`,
+        { Connection: 'close' },
+      );
     }
-    if (Buffer.byteLength(url) > limits.maxUrlBytes) return refuse(req, res, 414, `request target longer than ${limits.maxUrlBytes} bytes`, { Connection: 'close' });
+    if (Buffer.byteLength(url) > limits.maxUrlBytes)
+      return refuse(req, res, 414, `request target longer than ${limits.maxUrlBytes} bytes`, { Connection: 'close' });
     const declared = Number(req.headers['content-length'] ?? 0);
     if (!Number.isFinite(declared) || declared > limits.maxBodyBytes) {
       return refuse(req, res, 413, `request body larger than ${limits.maxBodyBytes} bytes`, { Connection: 'close' });
@@ -168,7 +183,12 @@ export function startStaticServer(opts: StaticServerOptions): Promise<RunningSer
     if (found.kind === 'bytes') {
       const body = await found.mount.body();
       const buf = typeof body === 'string' ? Buffer.from(body) : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
-      res.writeHead(200, { ...common, 'Content-Type': found.mount.type, 'Content-Length': String(buf.length), 'Cache-Control': found.mount.cache ?? CACHE.revalidate });
+      res.writeHead(200, {
+        ...common,
+        'Content-Type': found.mount.type,
+        'Content-Length': String(buf.length),
+        'Cache-Control': found.mount.cache ?? CACHE.revalidate,
+      });
       res.end(req.method === 'HEAD' ? undefined : buf);
       return;
     }

@@ -109,6 +109,13 @@ export async function startToolServer(o: ToolServerOptions): Promise<ToolServer>
     { kind: 'dir', prefix: '/samples/', dir: samples },
   ];
   const allowedHosts = toolHostNames(o.host ?? '127.0.0.1', o.allowHosts);
-  const server = await startStaticServer({ mounts, host: o.host, port: o.port, log: o.log, allowedHosts, headers: { 'Content-Security-Policy': CONTENT_SECURITY_POLICY, ...CROSS_ORIGIN_ISOLATION } });
+  const server = await startStaticServer({
+    mounts,
+    host: o.host,
+    port: o.port,
+    log: o.log,
+    allowedHosts,
+    headers: { 'Content-Security-Policy': CONTENT_SECURITY_POLICY, ...CROSS_ORIGIN_ISOLATION },
+  });
   return { ...server, bundleBytes: bundle.bytes };
 }

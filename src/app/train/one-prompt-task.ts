@@ -53,7 +53,8 @@ export type TargetSet = 'all' | 'large' | 'structures';
 /** Task names of the large targets, from the dataset's provenance file (dataset from-labels marks them `coarse`). */
 function largeTargetTasks(dir: string): Set<string> {
   const file = join(dir, DATASET_FILE);
-  if (!existsSync(file)) throw new Error(`${file} is missing: --targets needs a dataset built by \`oneprompt dataset from-labels\` (it marks the large targets)`);
+  if (!existsSync(file))
+    throw new Error(`${file} is missing: --targets needs a dataset built by \`oneprompt dataset from-labels\` (it marks the large targets)`);
   const meta = JSON.parse(readFileSync(file, 'utf8')) as { structures?: { coarse?: boolean; planes: Record<string, { task: string }> }[] };
   return new Set((meta.structures ?? []).filter((s) => s.coarse).flatMap((s) => Object.values(s.planes).map((p) => p.task)));
 }
@@ -85,9 +86,20 @@ export function onePromptTask(name: ConfigName, o: OnePromptTaskOptions = {}): T
       if (o.targets && o.targets !== 'all') {
         const large = largeTargetTasks(dir);
         chosen = train.filter((t) => large.has(t) === (o.targets === 'large'));
-        if (chosen.length === 0) throw new Error(`${dir}: no training task is ${o.targets === 'large' ? 'a large target' : 'an atlas structure'} (--targets ${o.targets})`);
+        if (chosen.length === 0)
+          throw new Error(`${dir}: no training task is ${o.targets === 'large' ? 'a large target' : 'an atlas structure'} (--targets ${o.targets})`);
       }
-      const provider = orThrow(createBatchProvider({ dataset, tasks: chosen, geometry: { size: config.size, points: config.points }, batchSize, seed: SPLIT_SEED, selfTemplateFraction: interactive, augment }));
+      const provider = orThrow(
+        createBatchProvider({
+          dataset,
+          tasks: chosen,
+          geometry: { size: config.size, points: config.points },
+          batchSize,
+          seed: SPLIT_SEED,
+          selfTemplateFraction: interactive,
+          augment,
+        }),
+      );
       orThrow(provider.preload());
       const tasks = dataset.tasks.filter((t) => provider.tasks.includes(t.name));
       const queries = tasks.reduce((n, t) => n + templateSplit(t, SPLIT_SEED).queries.length, 0);

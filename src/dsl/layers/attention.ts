@@ -9,7 +9,9 @@ import { linear } from './linear.js';
 import { attention } from '../ops/attention.js';
 import { RuleError } from '../dim.js';
 
-type Parts<S extends Shape> = S extends readonly [...infer B extends Dim[], infer N extends Dim, infer W extends Dim] ? { batch: B; tokens: N; width: W } : undefined;
+type Parts<S extends Shape> = S extends readonly [...infer B extends Dim[], infer N extends Dim, infer W extends Dim]
+  ? { batch: B; tokens: N; width: W }
+  : undefined;
 type QueryWidth<S extends Shape> = Parts<S> extends { width: infer W extends number } ? W : number;
 
 /**
@@ -17,20 +19,30 @@ type QueryWidth<S extends Shape> = Parts<S> extends { width: infer W extends num
  * numbers when the graph is built; a named width passes here (a module body's name for a number) and a width that
  * stays symbolic is reported when the graph is built.
  */
-export type MultiHeadKeyValueCheck<Q extends Shape, KV extends Shape> = IsTuple<Q> extends false ? unknown
-  : IsTuple<KV> extends false ? unknown
-  : Parts<Q> extends { batch: infer QB extends Shape }
-    ? Parts<KV> extends { batch: infer KB extends Shape }
-      ? DimsAllAgree<KB, QB> extends true ? unknown
-      : ShapeError<`multiHeadAttention: key/value batch dims [${JoinDims<KB>}] differ from query batch dims [${JoinDims<QB>}]`>
-    : ShapeError<`multiHeadAttention: key/value needs rank ≥ 2, got rank ${KV['length']}`>
-  : ShapeError<`multiHeadAttention: query needs rank ≥ 2, got rank ${Q['length']}`>;
+export type MultiHeadKeyValueCheck<Q extends Shape, KV extends Shape> =
+  IsTuple<Q> extends false
+    ? unknown
+    : IsTuple<KV> extends false
+      ? unknown
+      : Parts<Q> extends { batch: infer QB extends Shape }
+        ? Parts<KV> extends { batch: infer KB extends Shape }
+          ? DimsAllAgree<KB, QB> extends true
+            ? unknown
+            : ShapeError<`multiHeadAttention: key/value batch dims [${JoinDims<KB>}] differ from query batch dims [${JoinDims<QB>}]`>
+          : ShapeError<`multiHeadAttention: key/value needs rank ≥ 2, got rank ${KV['length']}`>
+        : ShapeError<`multiHeadAttention: query needs rank ≥ 2, got rank ${Q['length']}`>;
 
 /** `heads` divides the attention width. */
-export type MultiHeadWidthCheck<H extends number, W extends number> = IsLiteral<H> extends false ? unknown
-  : IsLiteral<W> extends false ? unknown
-  : `${H}` extends `-${string}` | '0' | `${string}.${string}` ? ShapeError<`multiHeadAttention: heads must be a positive integer, got ${H}`>
-  : Mod<W, H> extends 0 ? unknown : ShapeError<`multiHeadAttention: ${H} heads do not divide width ${W}`>;
+export type MultiHeadWidthCheck<H extends number, W extends number> =
+  IsLiteral<H> extends false
+    ? unknown
+    : IsLiteral<W> extends false
+      ? unknown
+      : `${H}` extends `-${string}` | '0' | `${string}.${string}`
+        ? ShapeError<`multiHeadAttention: heads must be a positive integer, got ${H}`>
+        : Mod<W, H> extends 0
+          ? unknown
+          : ShapeError<`multiHeadAttention: ${H} heads do not divide width ${W}`>;
 
 export interface MultiHeadAttentionOptions<H extends number, W extends number> {
   readonly heads: H;
@@ -39,7 +51,12 @@ export interface MultiHeadAttentionOptions<H extends number, W extends number> {
 }
 
 /** query (…, Nq, C), keyValue (…, Nk, Ckv) → (…, Nq, C). Parameters: q, k, v, out (each a `linear`). */
-export const multiHeadAttention = defineModule(function multiHeadAttention<Q extends Shape, KV extends Shape, const H extends number, const W extends number = QueryWidth<Q>>(
+export const multiHeadAttention = defineModule(function multiHeadAttention<
+  Q extends Shape,
+  KV extends Shape,
+  const H extends number,
+  const W extends number = QueryWidth<Q>,
+>(
   s: Scope,
   query: Tensor<Q, 'float32'>,
   keyValue: Tensor<KV, 'float32'> & Check<MultiHeadKeyValueCheck<Q, KV>>,

@@ -1,6 +1,6 @@
 // Convolution modules: conv2d / convTranspose2d with their `weight` and `bias` parameters,
 // named by the module's scope and initialised as PyTorch does (U(−1/√fanIn, 1/√fanIn)).
-import type { Check, Dim, FloorDiv, IsLiteral, Mod, OrWide, Shape, } from '../types/shape.js';
+import type { Check, Dim, FloorDiv, IsLiteral, Mod, OrWide, Shape } from '../types/shape.js';
 import { defineModule } from '../module.js';
 import { init, type Scope } from '../params.js';
 import type { Tensor } from '../tensor.js';
@@ -23,7 +23,14 @@ export interface ConvTranspose2dLayerOptions extends ConvTranspose2dOptions, Lay
 // ---------------- type-level rules: the op's rule on the weight the layer will create ----------------
 
 /** C / groups when it divides (otherwise wide: conv2d's rule then reports the groups error). */
-type PerGroup<C extends Dim, G> = IsLiteral<C> extends true ? (IsLiteral<G> extends true ? (Mod<C & number, G & number> extends 0 ? FloorDiv<C & number, G & number> : number) : number) : number;
+type PerGroup<C extends Dim, G> =
+  IsLiteral<C> extends true
+    ? IsLiteral<G> extends true
+      ? Mod<C & number, G & number> extends 0
+        ? FloorDiv<C & number, G & number>
+        : number
+      : number
+    : number;
 type Out<O> = OptionOf<O, 'out', number> & Dim;
 type K<O> = OptionOf<O, 'kernel', number>;
 type Channels<XS extends Shape> = XS extends readonly [Dim, infer C extends Dim, Dim, Dim] ? C : number;

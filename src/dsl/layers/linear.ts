@@ -18,7 +18,12 @@ export interface LinearOptions {
  * (…, in) → (…, out) with `weight` [in, out] and `bias` [out]. `out` is a number when the graph is built (a module body
  * may name it). The first signature matches by pattern, so it also checks inside bodies generic in their dims.
  */
-function linearLayer<const P extends Shape, I extends Dim, O extends Dim>(s: Scope, x: Tensor<readonly [...P, I], 'float32'>, out: O, opts?: LinearOptions): Tensor<[...P, O], 'float32'>;
+function linearLayer<const P extends Shape, I extends Dim, O extends Dim>(
+  s: Scope,
+  x: Tensor<readonly [...P, I], 'float32'>,
+  out: O,
+  opts?: LinearOptions,
+): Tensor<[...P, O], 'float32'>;
 function linearLayer<S extends Shape, O extends Dim>(s: Scope, x: Tensor<S, 'float32'>, out: O, opts?: LinearOptions): Tensor<WithLast<S, O>, 'float32'>;
 function linearLayer(s: Scope, x: Tensor<Shape, 'float32'>, out: Dim, opts: LinearOptions = {}): Tensor<Shape, 'float32'> {
   const inDim = x.shape[x.shape.length - 1];

@@ -11,47 +11,72 @@ import { Tensor, wrap } from '../tensor.js';
 import { fmtDim, fmtShape, RuleError, type RuntimeShape } from '../dim.js';
 
 // ---------------- type-level rule ----------------
-type Parts<S extends Shape> = S extends readonly [...infer B extends Dim[], infer N extends Dim, infer W extends Dim] ? { batch: B; tokens: N; width: W } : undefined;
+type Parts<S extends Shape> = S extends readonly [...infer B extends Dim[], infer N extends Dim, infer W extends Dim]
+  ? { batch: B; tokens: N; width: W }
+  : undefined;
 type RankError<Role extends string, S extends Shape> = ShapeError<`attention: ${Role} needs rank ≥ 2, got rank ${S['length']}`>;
 
 /** The key against the query: ranks, batch dims, widths. */
-export type AttentionKeyCheck<Q extends Shape, K extends Shape> = IsTuple<Q> extends false ? unknown
-  : IsTuple<K> extends false ? unknown
-  : Parts<Q> extends { batch: infer QB extends Shape; width: infer QW }
-    ? Parts<K> extends { batch: infer KB extends Shape; width: infer KW }
-      ? DimsAllAgree<KB, QB> extends true
-        ? DimsAgree<KW, QW> extends true ? unknown : ShapeError<`attention: key width ${KW & Dim} differs from query width ${QW & Dim}`>
-        : ShapeError<`attention: key batch dims [${JoinDims<KB>}] differ from query batch dims [${JoinDims<QB>}]`>
-      : RankError<'key', K>
-    : RankError<'query', Q>;
+export type AttentionKeyCheck<Q extends Shape, K extends Shape> =
+  IsTuple<Q> extends false
+    ? unknown
+    : IsTuple<K> extends false
+      ? unknown
+      : Parts<Q> extends { batch: infer QB extends Shape; width: infer QW }
+        ? Parts<K> extends { batch: infer KB extends Shape; width: infer KW }
+          ? DimsAllAgree<KB, QB> extends true
+            ? DimsAgree<KW, QW> extends true
+              ? unknown
+              : ShapeError<`attention: key width ${KW & Dim} differs from query width ${QW & Dim}`>
+            : ShapeError<`attention: key batch dims [${JoinDims<KB>}] differ from query batch dims [${JoinDims<QB>}]`>
+          : RankError<'key', K>
+        : RankError<'query', Q>;
 
 /** The value against the key: ranks, batch dims, token counts. */
-export type AttentionValueCheck<K extends Shape, V extends Shape> = IsTuple<K> extends false ? unknown
-  : IsTuple<V> extends false ? unknown
-  : Parts<K> extends { batch: infer KB extends Shape; tokens: infer KN }
-    ? Parts<V> extends { batch: infer VB extends Shape; tokens: infer VN }
-      ? DimsAllAgree<VB, KB> extends true
-        ? DimsAgree<VN, KN> extends true ? unknown : ShapeError<`attention: value tokens ${VN & Dim} differ from key tokens ${KN & Dim}`>
-        : ShapeError<`attention: value batch dims [${JoinDims<VB>}] differ from key batch dims [${JoinDims<KB>}]`>
-      : RankError<'value', V>
-    : unknown;
+export type AttentionValueCheck<K extends Shape, V extends Shape> =
+  IsTuple<K> extends false
+    ? unknown
+    : IsTuple<V> extends false
+      ? unknown
+      : Parts<K> extends { batch: infer KB extends Shape; tokens: infer KN }
+        ? Parts<V> extends { batch: infer VB extends Shape; tokens: infer VN }
+          ? DimsAllAgree<VB, KB> extends true
+            ? DimsAgree<VN, KN> extends true
+              ? unknown
+              : ShapeError<`attention: value tokens ${VN & Dim} differ from key tokens ${KN & Dim}`>
+            : ShapeError<`attention: value batch dims [${JoinDims<VB>}] differ from key batch dims [${JoinDims<KB>}]`>
+          : RankError<'value', V>
+        : unknown;
 
 type HeadsDivide<H extends number, W, What extends string> = W extends number
-  ? IsLiteral<W> extends false ? unknown : Mod<W, H> extends 0 ? unknown : ShapeError<`attention: ${H} heads do not divide ${What} ${W}`>
+  ? IsLiteral<W> extends false
+    ? unknown
+    : Mod<W, H> extends 0
+      ? unknown
+      : ShapeError<`attention: ${H} heads do not divide ${What} ${W}`>
   : unknown; // a symbolic width is split at run time
 
 /** `heads` is a positive integer dividing the query width D and the value width Dv. */
-export type AttentionHeadsCheck<Q extends Shape, V extends Shape, H extends number> = IsLiteral<H> extends false ? unknown
-  : `${H}` extends `-${string}` | '0' | `${string}.${string}` ? ShapeError<`attention: heads must be a positive integer, got ${H}`>
-  : HeadsDivide<H, Parts<Q> extends { width: infer W } ? W : number, 'width'> extends infer E extends ShapeError<string> ? E
-  : HeadsDivide<H, Parts<V> extends { width: infer W } ? W : number, 'value width'>;
+export type AttentionHeadsCheck<Q extends Shape, V extends Shape, H extends number> =
+  IsLiteral<H> extends false
+    ? unknown
+    : `${H}` extends `-${string}` | '0' | `${string}.${string}`
+      ? ShapeError<`attention: heads must be a positive integer, got ${H}`>
+      : HeadsDivide<H, Parts<Q> extends { width: infer W } ? W : number, 'width'> extends infer E extends ShapeError<string>
+        ? E
+        : HeadsDivide<H, Parts<V> extends { width: infer W } ? W : number, 'value width'>;
 
 /** (…, Nq, Dv): the query's batch dims and tokens, the value's width. */
-export type AttentionShape<Q extends Shape, V extends Shape> = IsTuple<Q> extends false ? Shape
-  : IsTuple<V> extends false ? Shape
-  : Parts<Q> extends { batch: infer B extends Dim[]; tokens: infer N extends Dim }
-    ? Parts<V> extends { width: infer W extends Dim } ? [...B, N, W] : Shape
-    : Shape;
+export type AttentionShape<Q extends Shape, V extends Shape> =
+  IsTuple<Q> extends false
+    ? Shape
+    : IsTuple<V> extends false
+      ? Shape
+      : Parts<Q> extends { batch: infer B extends Dim[]; tokens: infer N extends Dim }
+        ? Parts<V> extends { width: infer W extends Dim }
+          ? [...B, N, W]
+          : Shape
+        : Shape;
 
 // ---------------- runtime rule ----------------
 export interface AttentionAttrs {
@@ -64,10 +89,17 @@ const batchOf = (s: RuntimeShape) => s.slice(0, -2);
 const sameDims = (a: RuntimeShape, b: RuntimeShape) => a.length === b.length && a.every((d, i) => d === b[i]);
 
 function attentionRule(q: RuntimeShape, k: RuntimeShape, v: RuntimeShape, { heads, scale }: AttentionAttrs): { shape: RuntimeShape; scale: number } {
-  for (const [role, s] of [['query', q], ['key', k], ['value', v]] as const) if (s.length < 2) throw new RuleError(`attention: ${role} needs rank ≥ 2, got rank ${s.length}`);
+  for (const [role, s] of [
+    ['query', q],
+    ['key', k],
+    ['value', v],
+  ] as const)
+    if (s.length < 2) throw new RuleError(`attention: ${role} needs rank ≥ 2, got rank ${s.length}`);
   if (!Number.isInteger(heads) || heads < 1) throw new RuleError(`attention: heads must be a positive integer, got ${heads}`);
-  if (!sameDims(batchOf(k), batchOf(q))) throw new RuleError(`attention: key batch dims ${fmtShape(batchOf(k))} differ from query batch dims ${fmtShape(batchOf(q))}`);
-  if (!sameDims(batchOf(v), batchOf(k))) throw new RuleError(`attention: value batch dims ${fmtShape(batchOf(v))} differ from key batch dims ${fmtShape(batchOf(k))}`);
+  if (!sameDims(batchOf(k), batchOf(q)))
+    throw new RuleError(`attention: key batch dims ${fmtShape(batchOf(k))} differ from query batch dims ${fmtShape(batchOf(q))}`);
+  if (!sameDims(batchOf(v), batchOf(k)))
+    throw new RuleError(`attention: value batch dims ${fmtShape(batchOf(v))} differ from key batch dims ${fmtShape(batchOf(k))}`);
   const [nq, d] = q.slice(-2);
   const [nk, dk] = k.slice(-2);
   const [nv, dv] = v.slice(-2);
@@ -75,7 +107,8 @@ function attentionRule(q: RuntimeShape, k: RuntimeShape, v: RuntimeShape, { head
   if (nv !== nk) throw new RuleError(`attention: value tokens ${fmtDim(nv)} differ from key tokens ${fmtDim(nk)}`);
   if (typeof d === 'number' && d % heads !== 0) throw new RuleError(`attention: ${heads} heads do not divide width ${d}`);
   if (typeof dv === 'number' && dv % heads !== 0) throw new RuleError(`attention: ${heads} heads do not divide value width ${dv}`);
-  if (scale === undefined && typeof d !== 'number') throw new RuleError(`attention: query width '${d}' is symbolic, so the default scale 1/√(width/heads) is unknown; pass scale`);
+  if (scale === undefined && typeof d !== 'number')
+    throw new RuleError(`attention: query width '${d}' is symbolic, so the default scale 1/√(width/heads) is unknown; pass scale`);
   return { shape: [...batchOf(q), nq, dv], scale: scale ?? 1 / Math.sqrt((d as number) / heads) };
 }
 
@@ -85,7 +118,16 @@ function attentionRule(q: RuntimeShape, k: RuntimeShape, v: RuntimeShape, { head
  * batch and token dims pass through) and Transpose, MatMul, Softmax, MatMul, and merge heads back.
  * k is transposed straight to (…, H, dh, Nk), so no MatMul needs a transposed operand.
  */
-function lowerAttention(w: OnnxNodeWriter, [q, k, v]: readonly string[], out: string, qShape: RuntimeShape, vShape: RuntimeShape, heads: number, scale: number, fp16: boolean): void {
+function lowerAttention(
+  w: OnnxNodeWriter,
+  [q, k, v]: readonly string[],
+  out: string,
+  qShape: RuntimeShape,
+  vShape: RuntimeShape,
+  heads: number,
+  scale: number,
+  fp16: boolean,
+): void {
   const nb = qShape.length - 2;
   const batchAxes = Array.from({ length: nb }, (_, i) => i);
   const d = qShape[nb + 1];

@@ -14,44 +14,68 @@ type FirstDType<T extends readonly AnyTensor[]> = T extends readonly [Tensor<Sha
  * Merge shape B into the running result A: every dim but `Ax` must agree (a wide dim defers to
  * build time and the other one is kept); dim `Ax` is summed with DimAdd, exactly as `dimAdd` writes it.
  */
-type Merge<A extends Shape, B extends Shape, Ax extends number, Op extends string, I extends 1[] = [], Acc extends Dim[] = []> =
-  A extends readonly [infer HA extends Dim, ...infer TA extends Shape]
-    ? B extends readonly [infer HB extends Dim, ...infer TB extends Shape]
-      ? I['length'] extends Ax
-        ? Merge<TA, TB, Ax, Op, [...I, 1], [...Acc, DimAdd<HA, HB>]>
-        : DimsAgree<HA, HB> extends true
-          ? Merge<TA, TB, Ax, Op, [...I, 1], [...Acc, IsWideDim<HA> extends true ? HB : HA]>
-          : ShapeError<`${Op}: dim ${I['length']} differs (${HA} vs ${HB})`>
-      : Acc
-    : Acc;
+type Merge<A extends Shape, B extends Shape, Ax extends number, Op extends string, I extends 1[] = [], Acc extends Dim[] = []> = A extends readonly [
+  infer HA extends Dim,
+  ...infer TA extends Shape,
+]
+  ? B extends readonly [infer HB extends Dim, ...infer TB extends Shape]
+    ? I['length'] extends Ax
+      ? Merge<TA, TB, Ax, Op, [...I, 1], [...Acc, DimAdd<HA, HB>]>
+      : DimsAgree<HA, HB> extends true
+        ? Merge<TA, TB, Ax, Op, [...I, 1], [...Acc, IsWideDim<HA> extends true ? HB : HA]>
+        : ShapeError<`${Op}: dim ${I['length']} differs (${HA} vs ${HB})`>
+    : Acc
+  : Acc;
 
-type Fold<Acc extends Shape, Rest extends readonly Shape[], Ax extends number, Op extends string> = Rest extends readonly [infer S extends Shape, ...infer R extends readonly Shape[]]
-  ? IsTuple<S> extends false ? Shape
+type Fold<Acc extends Shape, Rest extends readonly Shape[], Ax extends number, Op extends string> = Rest extends readonly [
+  infer S extends Shape,
+  ...infer R extends readonly Shape[],
+]
+  ? IsTuple<S> extends false
+    ? Shape
     : S['length'] extends Acc['length']
-      ? Merge<Acc, S, Ax, Op> extends infer M ? (M extends Shape ? Fold<M, R, Ax, Op> : M) : never
+      ? Merge<Acc, S, Ax, Op> extends infer M
+        ? M extends Shape
+          ? Fold<M, R, Ax, Op>
+          : M
+        : never
       : ShapeError<`${Op}: ranks differ (${Acc['length']} vs ${S['length']})`>
   : Acc;
 
 /** Shapes joined along `Ax`: equal except at Ax, where the dims add up. */
-export type ConcatShape<Shapes extends readonly Shape[], Ax extends number> = number extends Shapes['length'] ? Shape
+export type ConcatShape<Shapes extends readonly Shape[], Ax extends number> = number extends Shapes['length']
+  ? Shape
   : Shapes extends readonly [infer F extends Shape, ...infer R extends readonly Shape[]]
-    ? IsTuple<F> extends false ? Shape
-      : IsLiteral<Ax> extends false ? Shape
-      : NormAxis<Ax, F['length']> extends infer A
-        ? A extends number ? Fold<[...F], R, A, 'concat'> : ShapeError<`concat: axis ${Ax} is out of range for rank ${F['length']}`>
-        : never
+    ? IsTuple<F> extends false
+      ? Shape
+      : IsLiteral<Ax> extends false
+        ? Shape
+        : NormAxis<Ax, F['length']> extends infer A
+          ? A extends number
+            ? Fold<[...F], R, A, 'concat'>
+            : ShapeError<`concat: axis ${Ax} is out of range for rank ${F['length']}`>
+          : never
     : ShapeError<'concat: needs at least one tensor'>;
 
 /** Shapes stacked along a new axis `Ax` (of the result): all equal; the new dim is their count. */
-export type StackShape<Shapes extends readonly Shape[], Ax extends number> = number extends Shapes['length'] ? Shape
+export type StackShape<Shapes extends readonly Shape[], Ax extends number> = number extends Shapes['length']
+  ? Shape
   : Shapes extends readonly [infer F extends Shape, ...infer R extends readonly Shape[]]
-    ? IsTuple<F> extends false ? Shape
-      : IsLiteral<Ax> extends false ? Shape
-      : NormAxis<Ax, [...F, 1]['length']> extends infer A
-        ? A extends number
-          ? Fold<[...F], R, -1, 'stack'> extends infer M ? (M extends ShapeError<string> ? M : M extends Shape ? InsertAt<M, A, Shapes['length']> : never) : never
-          : ShapeError<`stack: axis ${Ax} is out of range for rank ${[...F, 1]['length']}`>
-        : never
+    ? IsTuple<F> extends false
+      ? Shape
+      : IsLiteral<Ax> extends false
+        ? Shape
+        : NormAxis<Ax, [...F, 1]['length']> extends infer A
+          ? A extends number
+            ? Fold<[...F], R, -1, 'stack'> extends infer M
+              ? M extends ShapeError<string>
+                ? M
+                : M extends Shape
+                  ? InsertAt<M, A, Shapes['length']>
+                  : never
+              : never
+            : ShapeError<`stack: axis ${Ax} is out of range for rank ${[...F, 1]['length']}`>
+          : never
     : ShapeError<'stack: needs at least one tensor'>;
 
 function joined(xs: readonly Value[], axis: number | undefined, op: string): RDim[] {
@@ -89,7 +113,8 @@ export const concatOp: OpDef<{ readonly axis: number }> = {
     let start = 0;
     return inputs.map((x, i) => {
       const n = sizes[i];
-      if (typeof n !== 'number' && i < inputs.length - 1) throw new RuleError(`concat gradient: part ${i} has symbolic length ${n} along axis ${a}; only the last part may`);
+      if (typeof n !== 'number' && i < inputs.length - 1)
+        throw new RuleError(`concat gradient: part ${i} has symbolic length ${n} along axis ${a}; only the last part may`);
       const part = d.slice(g, a, start, typeof n === 'number' ? start + n : undefined);
       start += typeof n === 'number' ? n : 0;
       return d.reshape(part, x.shape);
@@ -102,10 +127,22 @@ export const concatOp: OpDef<{ readonly axis: number }> = {
  * along the last axis by pattern (the last dim doubles, as DimAdd writes it), so it also checks inside bodies
  * generic in their dims.
  */
-export function concat<P extends Shape, F extends Dim, D extends DType>(tensors: readonly [Tensor<readonly [...P, F], D>, NoInfer<Tensor<readonly [...P, F], D>>], axis: -1): Tensor<[...P, DimAdd<F, F>], D>;
-export function concat<const T extends readonly AnyTensor[], Ax extends number>(tensors: T & NoInfer<Check<ConcatShape<ShapesOf<T>, Ax>>>, axis: Ax): Tensor<OrWide<ConcatShape<ShapesOf<T>, Ax>>, FirstDType<T>>;
+export function concat<P extends Shape, F extends Dim, D extends DType>(
+  tensors: readonly [Tensor<readonly [...P, F], D>, NoInfer<Tensor<readonly [...P, F], D>>],
+  axis: -1,
+): Tensor<[...P, DimAdd<F, F>], D>;
+export function concat<const T extends readonly AnyTensor[], Ax extends number>(
+  tensors: T & NoInfer<Check<ConcatShape<ShapesOf<T>, Ax>>>,
+  axis: Ax,
+): Tensor<OrWide<ConcatShape<ShapesOf<T>, Ax>>, FirstDType<T>>;
 export function concat(tensors: readonly AnyTensor[], axis: number): AnyTensor {
-  return wrap(apply(concatOp, tensors.map((t) => t.value), { axis })[0]);
+  return wrap(
+    apply(
+      concatOp,
+      tensors.map((t) => t.value),
+      { axis },
+    )[0],
+  );
 }
 
 export function stackShape(xs: readonly Value[], axis: number): RDim[] {
@@ -132,11 +169,26 @@ export const stackOp: OpDef<{ readonly axis: number }> = {
   vjp(d, { inputs, dys: [g], attrs: { axis } }) {
     if (!g) return [];
     const a = normAxis(axis, inputs[0].shape.length + 1, 'stack');
-    return d.split(g, a, inputs.map(() => 1)).map((part, i) => d.reshape(part, inputs[i].shape));
+    return d
+      .split(
+        g,
+        a,
+        inputs.map(() => 1),
+      )
+      .map((part, i) => d.reshape(part, inputs[i].shape));
   },
 };
 
 /** Stack equal-shaped tensors along a new axis `axis` of the result. */
-export function stack<const T extends readonly AnyTensor[], Ax extends number>(tensors: T & NoInfer<Check<StackShape<ShapesOf<T>, Ax>>>, axis: Ax): Tensor<OrWide<StackShape<ShapesOf<T>, Ax>>, FirstDType<T>> {
-  return wrap(apply(stackOp, tensors.map((t) => t.value), { axis })[0]);
+export function stack<const T extends readonly AnyTensor[], Ax extends number>(
+  tensors: T & NoInfer<Check<StackShape<ShapesOf<T>, Ax>>>,
+  axis: Ax,
+): Tensor<OrWide<StackShape<ShapesOf<T>, Ax>>, FirstDType<T>> {
+  return wrap(
+    apply(
+      stackOp,
+      tensors.map((t) => t.value),
+      { axis },
+    )[0],
+  );
 }

@@ -37,7 +37,8 @@ function filterGradRule([x, dy]: readonly Value[], a: ConvFilterGradAttrs) {
   if (!sameDim(x.shape[0], dy.shape[0])) throw new RuleError(`${op}: batch dims differ (${fmtDim(x.shape[0])} vs ${fmtDim(dy.shape[0])})`);
   for (const i of [0, 1]) {
     const out = convOutDim(x.shape[2 + i], a.kernel[i], a.stride[i], a.padding[i], a.dilation[i], op);
-    if (!sameDim(out, dy.shape[2 + i])) throw new RuleError(`${op}: the output gradient's spatial dim ${i} is ${fmtDim(dy.shape[2 + i])}, the conv gives ${fmtDim(out)}`);
+    if (!sameDim(out, dy.shape[2 + i]))
+      throw new RuleError(`${op}: the output gradient's spatial dim ${i} is ${fmtDim(dy.shape[2 + i])}, the conv gives ${fmtDim(out)}`);
   }
   return [{ shape: [o, c, a.kernel[0], a.kernel[1]], dtype: x.dtype }];
 }
@@ -62,7 +63,12 @@ function lowerByTaps(w: OnnxNodeWriter, x: string, dy: string, dw: string, a: Co
       const end = [start[0] + (oh - 1) * a.stride[0] + 1, start[1] + (ow - 1) * a.stride[1] + 1];
       const whole = xp === x && start[0] === 0 && start[1] === 0 && end[0] === h && end[1] === wd && a.stride[0] === 1 && a.stride[1] === 1;
       // A 1×1 kernel at stride 1 without padding: the tap is x itself. Unit steps are left out (Slice's plain copy).
-      if (!whole) w.node('Slice', [xp, w.int64(start), w.int64(end), w.int64([2, 3]), ...(a.stride[0] === 1 && a.stride[1] === 1 ? [] : [w.int64([...a.stride])])], [window]);
+      if (!whole)
+        w.node(
+          'Slice',
+          [xp, w.int64(start), w.int64(end), w.int64([2, 3]), ...(a.stride[0] === 1 && a.stride[1] === 1 ? [] : [w.int64([...a.stride])])],
+          [window],
+        );
       w.node('Reshape', [whole ? x : window, w.int64([0, c, oh * ow])], [rows]);
       w.node('Transpose', [rows], [rowsT], { perm: [0, 2, 1] });
       w.node('MatMul', [dyRows, rowsT], [perBatch]); // [N, O, C]
@@ -88,7 +94,8 @@ export const conv2dFilterGradOp: OpDef<ConvFilterGradAttrs> = {
   infer: filterGradRule,
   onnx(w, [x, dy], [dw], a, node) {
     const spatial = [...node.inputs[0].shape.slice(2), ...node.inputs[1].shape.slice(2)];
-    if (spatial.every((n) => typeof n === 'number')) return lowerByTaps(w, x, dy, dw, a, node.inputs[1].shape[1] as number, node.inputs[0].shape[1] as number, spatial as number[]);
+    if (spatial.every((n) => typeof n === 'number'))
+      return lowerByTaps(w, x, dy, dw, a, node.inputs[1].shape[1] as number, node.inputs[0].shape[1] as number, spatial as number[]);
     const [kh, kw] = a.kernel;
     const xt = w.tmp('x_t');
     const dyt = w.tmp('dy_t');
@@ -130,7 +137,8 @@ export const conv2dFilterGradOp: OpDef<ConvFilterGradAttrs> = {
     const outputPadding = [0, 1].map((i) => {
       const [h, oh] = [x.shape[2 + i], dy.shape[2 + i]];
       if (a.stride[i] === 1) return 0;
-      if (typeof h !== 'number' || typeof oh !== 'number') throw new RuleError(`conv2dFilterGrad gradient: a stride of ${a.stride[i]} on symbolic spatial dim ${fmtDim(h)} leaves the input length ambiguous`);
+      if (typeof h !== 'number' || typeof oh !== 'number')
+        throw new RuleError(`conv2dFilterGrad gradient: a stride of ${a.stride[i]} on symbolic spatial dim ${fmtDim(h)} leaves the input length ambiguous`);
       return h - ((oh - 1) * a.stride[i] - 2 * a.padding[i] + a.dilation[i] * (a.kernel[i] - 1) + 1);
     }) as unknown as Pair2;
     return [needs[0] ? d.convTranspose2d(dy, g, { ...geometry, outputPadding }) : undefined, needs[1] ? d.conv2d(x, g, { ...geometry, groups: 1 }) : undefined];

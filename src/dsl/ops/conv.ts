@@ -47,60 +47,142 @@ type Spatial4<N extends Dim, C extends Dim, OH, OW> = OH extends ShapeError<stri
 
 type PerGroup<Cg extends Dim, G extends number> = G extends 1 ? '' : ` (${Cg} per group × ${G} groups)`;
 
-type ConvChecked<N extends Dim, C extends Dim, H extends Dim, W extends Dim, Co extends Dim, Cg extends Dim, KH extends Dim, KW extends Dim, S, P, D, G extends number> =
-  G extends 0 ? ShapeError<'conv2d: groups must be at least 1'>
-  : Divides<G, C> extends false ? ShapeError<`conv2d: groups ${G} does not divide the ${C} input channels`>
-  : Divides<G, Co> extends false ? ShapeError<`conv2d: groups ${G} does not divide the ${Co} output channels`>
-  : DimsAgree<C, DimMul<Cg, G>> extends false ? ShapeError<`conv2d: input has ${C} channels but the weight expects ${DimMul<Cg, G>}${PerGroup<Cg, G>}`>
-  : KH extends number
-    ? KW extends number
-      ? Spatial4<N, Co, WindowOutLen<H, KH, PairH<S>, PairH<P>, PairH<D>, 'conv2d'>, WindowOutLen<W, KW, PairW<S>, PairW<P>, PairW<D>, 'conv2d'>>
-      : ShapeError<`conv2d: the kernel width must be static, got ${KW}`>
-    : ShapeError<`conv2d: the kernel height must be static, got ${KH}`>;
+type ConvChecked<
+  N extends Dim,
+  C extends Dim,
+  H extends Dim,
+  W extends Dim,
+  Co extends Dim,
+  Cg extends Dim,
+  KH extends Dim,
+  KW extends Dim,
+  S,
+  P,
+  D,
+  G extends number,
+> = G extends 0
+  ? ShapeError<'conv2d: groups must be at least 1'>
+  : Divides<G, C> extends false
+    ? ShapeError<`conv2d: groups ${G} does not divide the ${C} input channels`>
+    : Divides<G, Co> extends false
+      ? ShapeError<`conv2d: groups ${G} does not divide the ${Co} output channels`>
+      : DimsAgree<C, DimMul<Cg, G>> extends false
+        ? ShapeError<`conv2d: input has ${C} channels but the weight expects ${DimMul<Cg, G>}${PerGroup<Cg, G>}`>
+        : KH extends number
+          ? KW extends number
+            ? Spatial4<N, Co, WindowOutLen<H, KH, PairH<S>, PairH<P>, PairH<D>, 'conv2d'>, WindowOutLen<W, KW, PairW<S>, PairW<P>, PairW<D>, 'conv2d'>>
+            : ShapeError<`conv2d: the kernel width must be static, got ${KW}`>
+          : ShapeError<`conv2d: the kernel height must be static, got ${KH}`>;
 
 /** Output shape of conv2d: [N, O, H', W'] for input [N, C, H, W] and weight [O, C/groups, kh, kw], or a ShapeError. */
-export type Conv2dShape<XS extends Shape, WS extends Shape, O> = IsTuple<XS> extends false ? Shape : IsTuple<WS> extends false ? Shape
-  : XS extends readonly [infer N extends Dim, infer C extends Dim, infer H extends Dim, infer W extends Dim]
-    ? WS extends readonly [infer Co extends Dim, infer Cg extends Dim, infer KH extends Dim, infer KW extends Dim]
-      ? ConvChecked<N, C, H, W, Co, Cg, KH, KW, OptionOf<O, 'stride', 1>, OptionOf<O, 'padding', 0>, OptionOf<O, 'dilation', 1>, OptionOf<O, 'groups', 1> & number>
-      : RankError<'conv2d', 'weight', WS>
-    : RankError<'conv2d', 'input', XS>;
+export type Conv2dShape<XS extends Shape, WS extends Shape, O> =
+  IsTuple<XS> extends false
+    ? Shape
+    : IsTuple<WS> extends false
+      ? Shape
+      : XS extends readonly [infer N extends Dim, infer C extends Dim, infer H extends Dim, infer W extends Dim]
+        ? WS extends readonly [infer Co extends Dim, infer Cg extends Dim, infer KH extends Dim, infer KW extends Dim]
+          ? ConvChecked<
+              N,
+              C,
+              H,
+              W,
+              Co,
+              Cg,
+              KH,
+              KW,
+              OptionOf<O, 'stride', 1>,
+              OptionOf<O, 'padding', 0>,
+              OptionOf<O, 'dilation', 1>,
+              OptionOf<O, 'groups', 1> & number
+            >
+          : RankError<'conv2d', 'weight', WS>
+        : RankError<'conv2d', 'input', XS>;
 
 /** One ConvTranspose output length, wide when an option is not a literal. */
-type TransposeOutLen<X extends Dim, K extends number, S, P, D, OP> =
-  [IsLiteral<S>, IsLiteral<P>, IsLiteral<D>, IsLiteral<OP>, IsLiteral<K>] extends [true, true, true, true, true]
-    ? S extends 0 ? ShapeError<'convTranspose2d: stride must be at least 1'>
-    : D extends 0 ? ShapeError<'convTranspose2d: dilation must be at least 1'>
-    : string extends X ? string
-    : ConvTransposeOutLen<X, K, S & number, P & number, D & number, OP & number, 'convTranspose2d'>
-    : X extends number ? number : string;
+type TransposeOutLen<X extends Dim, K extends number, S, P, D, OP> = [IsLiteral<S>, IsLiteral<P>, IsLiteral<D>, IsLiteral<OP>, IsLiteral<K>] extends [
+  true,
+  true,
+  true,
+  true,
+  true,
+]
+  ? S extends 0
+    ? ShapeError<'convTranspose2d: stride must be at least 1'>
+    : D extends 0
+      ? ShapeError<'convTranspose2d: dilation must be at least 1'>
+      : string extends X
+        ? string
+        : ConvTransposeOutLen<X, K, S & number, P & number, D & number, OP & number, 'convTranspose2d'>
+  : X extends number
+    ? number
+    : string;
 
 /** Output padding must stay below the stride: ONNX Runtime rejects larger ones at run time (PyTorch also allows < dilation). */
 type OutPadOk<OP, S> = Cmp<OP & number, S & number> extends 'g' | 'e' ? false : true;
 
-type ConvTransposeChecked<N extends Dim, C extends Dim, H extends Dim, W extends Dim, Ci extends Dim, Co extends Dim, KH extends Dim, KW extends Dim, S, P, D, OP> =
-  DimsAgree<C, Ci> extends false ? ShapeError<`convTranspose2d: input has ${C} channels but the weight expects ${Ci}`>
-  : OutPadOk<PairH<OP>, PairH<S>> extends false ? ShapeError<`convTranspose2d: outputPadding ${PairH<OP>} must be smaller than the stride ${PairH<S>}`>
-  : OutPadOk<PairW<OP>, PairW<S>> extends false ? ShapeError<`convTranspose2d: outputPadding ${PairW<OP>} must be smaller than the stride ${PairW<S>}`>
-  : KH extends number
-    ? KW extends number
-      ? Spatial4<N, Co, TransposeOutLen<H, KH, PairH<S>, PairH<P>, PairH<D>, PairH<OP>>, TransposeOutLen<W, KW, PairW<S>, PairW<P>, PairW<D>, PairW<OP>>>
-      : ShapeError<`convTranspose2d: the kernel width must be static, got ${KW}`>
-    : ShapeError<`convTranspose2d: the kernel height must be static, got ${KH}`>;
+type ConvTransposeChecked<
+  N extends Dim,
+  C extends Dim,
+  H extends Dim,
+  W extends Dim,
+  Ci extends Dim,
+  Co extends Dim,
+  KH extends Dim,
+  KW extends Dim,
+  S,
+  P,
+  D,
+  OP,
+> =
+  DimsAgree<C, Ci> extends false
+    ? ShapeError<`convTranspose2d: input has ${C} channels but the weight expects ${Ci}`>
+    : OutPadOk<PairH<OP>, PairH<S>> extends false
+      ? ShapeError<`convTranspose2d: outputPadding ${PairH<OP>} must be smaller than the stride ${PairH<S>}`>
+      : OutPadOk<PairW<OP>, PairW<S>> extends false
+        ? ShapeError<`convTranspose2d: outputPadding ${PairW<OP>} must be smaller than the stride ${PairW<S>}`>
+        : KH extends number
+          ? KW extends number
+            ? Spatial4<N, Co, TransposeOutLen<H, KH, PairH<S>, PairH<P>, PairH<D>, PairH<OP>>, TransposeOutLen<W, KW, PairW<S>, PairW<P>, PairW<D>, PairW<OP>>>
+            : ShapeError<`convTranspose2d: the kernel width must be static, got ${KW}`>
+          : ShapeError<`convTranspose2d: the kernel height must be static, got ${KH}`>;
 
 /** Output shape of convTranspose2d: [N, O, H', W'] for input [N, C, H, W] and weight [C, O, kh, kw], or a ShapeError. */
-export type ConvTranspose2dShape<XS extends Shape, WS extends Shape, O> = IsTuple<XS> extends false ? Shape : IsTuple<WS> extends false ? Shape
-  : XS extends readonly [infer N extends Dim, infer C extends Dim, infer H extends Dim, infer W extends Dim]
-    ? WS extends readonly [infer Ci extends Dim, infer Co extends Dim, infer KH extends Dim, infer KW extends Dim]
-      ? ConvTransposeChecked<N, C, H, W, Ci, Co, KH, KW, OptionOf<O, 'stride', 1>, OptionOf<O, 'padding', 0>, OptionOf<O, 'dilation', 1>, OptionOf<O, 'outputPadding', 0>>
-      : RankError<'convTranspose2d', 'weight', WS>
-    : RankError<'convTranspose2d', 'input', XS>;
+export type ConvTranspose2dShape<XS extends Shape, WS extends Shape, O> =
+  IsTuple<XS> extends false
+    ? Shape
+    : IsTuple<WS> extends false
+      ? Shape
+      : XS extends readonly [infer N extends Dim, infer C extends Dim, infer H extends Dim, infer W extends Dim]
+        ? WS extends readonly [infer Ci extends Dim, infer Co extends Dim, infer KH extends Dim, infer KW extends Dim]
+          ? ConvTransposeChecked<
+              N,
+              C,
+              H,
+              W,
+              Ci,
+              Co,
+              KH,
+              KW,
+              OptionOf<O, 'stride', 1>,
+              OptionOf<O, 'padding', 0>,
+              OptionOf<O, 'dilation', 1>,
+              OptionOf<O, 'outputPadding', 0>
+            >
+          : RankError<'convTranspose2d', 'weight', WS>
+        : RankError<'convTranspose2d', 'input', XS>;
 
 /** The bias must be [O], O the weight's output channels (dim `At` of the weight). */
-export type BiasRule<BS extends Shape, WS extends Shape, At extends 0 | 1, Op extends string> = IsTuple<BS> extends false ? true
-  : BS extends readonly [infer B extends Dim]
-    ? WS extends readonly Dim[] ? (DimsAgree<B, WS[At]> extends true ? true : ShapeError<`${Op}: bias has ${B} values but the weight has ${WS[At]} output channels`>) : true
-    : ShapeError<`${Op}: bias needs rank 1, got rank ${BS['length']}`>;
+export type BiasRule<BS extends Shape, WS extends Shape, At extends 0 | 1, Op extends string> =
+  IsTuple<BS> extends false
+    ? true
+    : BS extends readonly [infer B extends Dim]
+      ? WS extends readonly Dim[]
+        ? DimsAgree<B, WS[At]> extends true
+          ? true
+          : ShapeError<`${Op}: bias has ${B} values but the weight has ${WS[At]} output channels`>
+        : true
+      : ShapeError<`${Op}: bias needs rank 1, got rank ${BS['length']}`>;
 
 // ---------------- run time: rules ----------------
 
@@ -146,7 +228,8 @@ const conv2dRule = ([x, w, b]: readonly Value[], a: ConvAttrs) => {
   const kw = staticDim(op, 'kernel width', w.shape[3]);
   if (typeof c === 'number' && c % g !== 0) throw new RuleError(`${op}: groups ${g} does not divide the ${c} input channels`);
   if (o % g !== 0) throw new RuleError(`${op}: groups ${g} does not divide the ${o} output channels`);
-  if (c !== cg * g) throw new RuleError(`${op}: input has ${fmtDim(c)} channels but the weight expects ${cg * g}${g === 1 ? '' : ` (${cg} per group × ${g} groups)`}`);
+  if (c !== cg * g)
+    throw new RuleError(`${op}: input has ${fmtDim(c)} channels but the weight expects ${cg * g}${g === 1 ? '' : ` (${cg} per group × ${g} groups)`}`);
   checkBias(op, b, o, x.dtype);
   const oh = convOutDim(h, kh, a.stride[0], a.padding[0], a.dilation[0], op);
   const ow = convOutDim(wd, kw, a.stride[1], a.padding[1], a.dilation[1], op);
@@ -191,7 +274,8 @@ function conv2dTf(tf: TF, [x, w, b]: readonly TFTensor[], a: ConvAttrs, _node: u
         // One conv per group on its slice of channels and of output channels.
         const og = o / g;
         const parts: TFTensor[] = [];
-        for (let gi = 0; gi < g; gi++) parts.push(kernels.conv(tf.slice(xh, [0, 0, 0, gi * cg], [n, h, wd, cg]), tf.slice(k, [0, 0, 0, gi * og], [kh, kw, cg, og]), a));
+        for (let gi = 0; gi < g; gi++)
+          parts.push(kernels.conv(tf.slice(xh, [0, 0, 0, gi * cg], [n, h, wd, cg]), tf.slice(k, [0, 0, 0, gi * og], [kh, kw, cg, og]), a));
         y = tf.concat(parts, 3);
       }
       if (b) y = tf.add(y, b);
@@ -205,7 +289,9 @@ function convTranspose2dTf(tf: TF, [x, w, b]: readonly TFTensor[], a: ConvTransp
     tf.tidy(() => {
       const [, , h, wd] = x.shape as number[];
       const [, , kh, kw] = w.shape as number[];
-      const size: Pair2 = [0, 1].map((i) => ([h, wd][i] - 1) * a.stride[i] - 2 * a.padding[i] + a.dilation[i] * ([kh, kw][i] - 1) + a.outputPadding[i] + 1) as unknown as Pair2;
+      const size: Pair2 = [0, 1].map(
+        (i) => ([h, wd][i] - 1) * a.stride[i] - 2 * a.padding[i] + a.dilation[i] * ([kh, kw][i] - 1) + a.outputPadding[i] + 1,
+      ) as unknown as Pair2;
       let y = kernels.convTranspose(toNHWC(tf, x), tf.transpose(w, [2, 3, 1, 0]), a, size);
       if (b) y = tf.add(y, b);
       return toNCHW(tf, y);
@@ -226,7 +312,8 @@ function restoringOutputPadding(x: Value, y: Value, k: readonly Dim[], a: ConvAt
   return [0, 1].map((i) => {
     if (a.stride[i] === 1) return 0;
     const [h, oh] = [x.shape[2 + i], y.shape[2 + i]];
-    if (typeof h !== 'number' || typeof oh !== 'number') throw new RuleError(`conv2d gradient: a stride of ${a.stride[i]} on symbolic spatial dim ${fmtDim(h)} leaves the input length ambiguous`);
+    if (typeof h !== 'number' || typeof oh !== 'number')
+      throw new RuleError(`conv2d gradient: a stride of ${a.stride[i]} on symbolic spatial dim ${fmtDim(h)} leaves the input length ambiguous`);
     return h - ((oh - 1) * a.stride[i] - 2 * a.padding[i] + a.dilation[i] * ((k[i] as number) - 1) + 1);
   }) as unknown as Pair2;
 }
@@ -247,8 +334,18 @@ function conv2dVjp(d: GradOps, [x, w, b]: readonly Value[], y: Value, g: Value, 
     }
     return d.convTranspose2d(gi, wi, { ...geometry, outputPadding: restoringOutputPadding(x, y, kernel, a) });
   };
-  const dx = needs[0] ? d.concat(gs.map((gi, i) => inputGrad(gi, ws[i])), 1) : undefined;
-  const dw = needs[1] ? d.concat(gs.map((gi, i) => d.conv2dFilterGrad(xs[i], gi, { ...geometry, kernel })), 0) : undefined;
+  const dx = needs[0]
+    ? d.concat(
+        gs.map((gi, i) => inputGrad(gi, ws[i])),
+        1,
+      )
+    : undefined;
+  const dw = needs[1]
+    ? d.concat(
+        gs.map((gi, i) => d.conv2dFilterGrad(xs[i], gi, { ...geometry, kernel })),
+        0,
+      )
+    : undefined;
   return [dx, dw, b && needs[2] ? d.reduceSum(g, [0, 2, 3], false) : undefined];
 }
 
@@ -281,7 +378,8 @@ export const conv2dOp: OpDef<ConvAttrs> = {
 export const convTranspose2dOp: OpDef<ConvTransposeAttrs> = {
   type: 'ConvTranspose',
   infer: convTranspose2dRule,
-  onnx: (w, ins, outs, a, node) => w.node('ConvTranspose', ins, outs, { ...onnxWindowAttrs(node.inputs[1].shape.slice(2), a), output_padding: [...a.outputPadding], group: 1 }),
+  onnx: (w, ins, outs, a, node) =>
+    w.node('ConvTranspose', ins, outs, { ...onnxWindowAttrs(node.inputs[1].shape.slice(2), a), output_padding: [...a.outputPadding], group: 1 }),
   tfjs: convTranspose2dTf,
   vjp: (d, { inputs, dys: [g], needs, attrs }) => (g ? convTranspose2dVjp(d, inputs, g, needs, attrs) : []),
 };
@@ -313,7 +411,12 @@ export function convTranspose2d<XS extends Shape, WS extends Shape, D extends Fl
   opts?: O,
 ): Tensor<OrWide<ConvTranspose2dShape<XS, WS, O>>, D> {
   const o: ConvTranspose2dOptions = opts ?? {};
-  const attrs: ConvTransposeAttrs = { stride: toPair(o.stride, 1), padding: toPair(o.padding, 0), dilation: toPair(o.dilation, 1), outputPadding: toPair(o.outputPadding, 0) };
+  const attrs: ConvTransposeAttrs = {
+    stride: toPair(o.stride, 1),
+    padding: toPair(o.padding, 0),
+    dilation: toPair(o.dilation, 1),
+    outputPadding: toPair(o.outputPadding, 0),
+  };
   const inputs = bias ? [x.value, weight.value, bias.value] : [x.value, weight.value];
   return wrap(apply(convTranspose2dOp, inputs, attrs)[0]);
 }

@@ -46,7 +46,10 @@ const binaryVjp: Partial<Record<BinaryKind, BinaryVjp>> = {
     return [d.sumTo(q, a.shape), d.sumTo(d.neg(d.mul(q, y)), b.shape)];
   },
   // ∂/∂b = y·log a, taken as 0 where a ≤ 0 (as tfjs).
-  Pow: (d, a, b, y, g) => [d.sumTo(d.mul(g, d.mul(b, d.pow(a, d.sub(b, 1)))), a.shape), d.sumTo(d.mul(g, d.where(d.greater(a, 0), d.mul(y, d.log(a)), 0)), b.shape)],
+  Pow: (d, a, b, y, g) => [
+    d.sumTo(d.mul(g, d.mul(b, d.pow(a, d.sub(b, 1)))), a.shape),
+    d.sumTo(d.mul(g, d.where(d.greater(a, 0), d.mul(y, d.log(a)), 0)), b.shape),
+  ],
   Max: (d, a, b, _y, g) => {
     const bWins = d.less(a, b);
     return [d.sumTo(d.where(bWins, 0, g), a.shape), d.sumTo(d.where(bWins, g, 0), b.shape)];
@@ -88,9 +91,16 @@ function binary(kind: BinaryKind, a: Operand, b: Operand): Tensor<Shape, DType> 
 }
 
 /** Both tensor operands have one dtype (a plain number takes the other operand's). */
-export type SameDType<A, B, Op extends string> = A extends Tensor<Shape, infer DA>
-  ? B extends Tensor<Shape, infer DB> ? ([DA] extends [DB] ? ([DB] extends [DA] ? unknown : ShapeError<`${Op}: dtypes differ (${DA} vs ${DB})`>) : ShapeError<`${Op}: dtypes differ (${DA} vs ${DB})`>) : unknown
-  : unknown;
+export type SameDType<A, B, Op extends string> =
+  A extends Tensor<Shape, infer DA>
+    ? B extends Tensor<Shape, infer DB>
+      ? [DA] extends [DB]
+        ? [DB] extends [DA]
+          ? unknown
+          : ShapeError<`${Op}: dtypes differ (${DA} vs ${DB})`>
+        : ShapeError<`${Op}: dtypes differ (${DA} vs ${DB})`>
+      : unknown
+    : unknown;
 type BinaryCheck<A, B, Op extends string> = SameDType<A, B, Op> extends infer E extends ShapeError<string> ? E : Check<BinaryResult<A, B, Op>>;
 
 /**
@@ -205,7 +215,10 @@ function unaryOp(kind: UnaryKind): OpDef {
   return op;
 }
 type Unary = <S extends Shape, D extends DType>(x: Tensor<S, D>) => Tensor<S, D>;
-const unary = (kind: UnaryKind): Unary => (x) => wrap(apply(unaryOp(kind), [x.value], {})[0]);
+const unary =
+  (kind: UnaryKind): Unary =>
+  (x) =>
+    wrap(apply(unaryOp(kind), [x.value], {})[0]);
 
 export const relu = unary('Relu');
 export const sigmoid = unary('Sigmoid');

@@ -7,18 +7,27 @@ import { Tensor, wrap } from '../tensor.js';
 import { fmtShape, normAxis, RuleError, type RuntimeShape } from '../dim.js';
 
 // ---------------- type-level rule ----------------
-type DropFirst<S extends Shape, N extends number, C extends 0[] = []> = C['length'] extends N ? S : S extends readonly [Dim, ...infer R extends Shape] ? DropFirst<R, N, [...C, 0]> : [];
+type DropFirst<S extends Shape, N extends number, C extends 0[] = []> = C['length'] extends N
+  ? S
+  : S extends readonly [Dim, ...infer R extends Shape]
+    ? DropFirst<R, N, [...C, 0]>
+    : [];
 
 /** `unknown` when P (the scale's or bias's shape) equals x.shape[axis:], else the error. */
-export type LayerNormCheck<S extends Shape, P extends Shape, A extends number, Role extends string> = IsTuple<S> extends false ? unknown
-  : IsTuple<P> extends false ? unknown
-  : IsLiteral<A> extends false ? unknown
-  : NormAxis<A, S['length']> extends infer N
-    ? N extends number
-      ? DimsAllAgree<P, DropFirst<S, N>> extends true ? unknown
-        : ShapeError<`layerNormalization: ${Role} shape [${JoinDims<P>}] differs from x.shape[${A}:] = [${JoinDims<DropFirst<S, N>>}]`>
-      : AxisError<'layerNormalization', A, S['length']>
-    : never;
+export type LayerNormCheck<S extends Shape, P extends Shape, A extends number, Role extends string> =
+  IsTuple<S> extends false
+    ? unknown
+    : IsTuple<P> extends false
+      ? unknown
+      : IsLiteral<A> extends false
+        ? unknown
+        : NormAxis<A, S['length']> extends infer N
+          ? N extends number
+            ? DimsAllAgree<P, DropFirst<S, N>> extends true
+              ? unknown
+              : ShapeError<`layerNormalization: ${Role} shape [${JoinDims<P>}] differs from x.shape[${A}:] = [${JoinDims<DropFirst<S, N>>}]`>
+            : AxisError<'layerNormalization', A, S['length']>
+          : never;
 
 // ---------------- runtime rule, lowering, kernel ----------------
 export interface LayerNormAttrs {
@@ -28,14 +37,16 @@ export interface LayerNormAttrs {
 
 function checkParamShape(x: RuntimeShape, p: RuntimeShape, axis: number, role: string): void {
   const tail = x.slice(normAxis(axis, x.length, 'layerNormalization'));
-  if (p.length !== tail.length || p.some((d, i) => d !== tail[i])) throw new RuleError(`layerNormalization: ${role} shape ${fmtShape(p)} differs from x.shape[${axis}:] = ${fmtShape(tail)}`);
+  if (p.length !== tail.length || p.some((d, i) => d !== tail[i]))
+    throw new RuleError(`layerNormalization: ${role} shape ${fmtShape(p)} differs from x.shape[${axis}:] = ${fmtShape(tail)}`);
 }
 
 export const layerNormOp: OpDef<LayerNormAttrs> = {
   type: 'LayerNormalization',
   infer([x, scale, bias], { axis, epsilon }) {
     if (x.dtype !== 'float32' && x.dtype !== 'float16') throw new RuleError(`layerNormalization: needs a float tensor, got ${x.dtype}`);
-    if (scale.dtype !== x.dtype || bias.dtype !== x.dtype) throw new RuleError(`layerNormalization: dtypes differ (x ${x.dtype}, scale ${scale.dtype}, bias ${bias.dtype})`);
+    if (scale.dtype !== x.dtype || bias.dtype !== x.dtype)
+      throw new RuleError(`layerNormalization: dtypes differ (x ${x.dtype}, scale ${scale.dtype}, bias ${bias.dtype})`);
     if (!(epsilon > 0)) throw new RuleError(`layerNormalization: epsilon must be positive, got ${epsilon}`);
     checkParamShape(x.shape, scale.shape, axis, 'scale');
     checkParamShape(x.shape, bias.shape, axis, 'bias');

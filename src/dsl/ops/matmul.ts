@@ -5,14 +5,24 @@ import { apply, type OpDef } from '../graph.js';
 import { Tensor, wrap } from '../tensor.js';
 import { broadcastShapes, fmtDim, RuleError } from '../dim.js';
 
-export type MatMulShape<A extends Shape, B extends Shape> = IsTuple<A> extends false ? Shape : IsTuple<B> extends false ? Shape
-  : A extends readonly [...infer AB extends Dim[], infer N extends Dim, infer K1 extends Dim]
-    ? B extends readonly [...infer BB extends Dim[], infer K2 extends Dim, infer M extends Dim]
-      ? DimsAgree<K1, K2> extends true
-        ? Broadcast<AB, BB, 'matmul'> extends infer R ? (R extends ShapeError<string> ? R : R extends readonly Dim[] ? [...R, N, M] : never) : never
-        : ShapeError<`matmul: inner dims differ (${K1} vs ${K2})`>
-      : ShapeError<`matmul: the right operand needs rank ≥ 2, got rank ${B['length']}`>
-    : ShapeError<`matmul: the left operand needs rank ≥ 2, got rank ${A['length']}`>;
+export type MatMulShape<A extends Shape, B extends Shape> =
+  IsTuple<A> extends false
+    ? Shape
+    : IsTuple<B> extends false
+      ? Shape
+      : A extends readonly [...infer AB extends Dim[], infer N extends Dim, infer K1 extends Dim]
+        ? B extends readonly [...infer BB extends Dim[], infer K2 extends Dim, infer M extends Dim]
+          ? DimsAgree<K1, K2> extends true
+            ? Broadcast<AB, BB, 'matmul'> extends infer R
+              ? R extends ShapeError<string>
+                ? R
+                : R extends readonly Dim[]
+                  ? [...R, N, M]
+                  : never
+              : never
+            : ShapeError<`matmul: inner dims differ (${K1} vs ${K2})`>
+          : ShapeError<`matmul: the right operand needs rank ≥ 2, got rank ${B['length']}`>
+        : ShapeError<`matmul: the left operand needs rank ≥ 2, got rank ${A['length']}`>;
 
 export const matmulOp: OpDef = {
   type: 'MatMul',
@@ -64,10 +74,22 @@ export const matmulOp: OpDef = {
  * the common cases by pattern (a batch times a matrix, two equal batches, a matrix times a batch), so they also check
  * inside bodies generic in their dims; the last applies the rule and says what is wrong when nothing matches.
  */
-export function matmul<const P extends readonly [Dim, ...Dim[]], K extends Dim, M extends Dim, D extends DType>(a: Tensor<readonly [...P, K], D>, b: Tensor<readonly [NoInfer<K>, M], NoInfer<D>>): Tensor<[...P, M], D>;
-export function matmul<B extends Dim, N extends Dim, K extends Dim, M extends Dim, D extends DType>(a: Tensor<readonly [B, N, K], D>, b: Tensor<readonly [NoInfer<B>, NoInfer<K>, M], NoInfer<D>>): Tensor<[B, N, M], D>;
-export function matmul<N extends Dim, K extends Dim, B extends Dim, M extends Dim, D extends DType>(a: Tensor<readonly [N, K], D>, b: Tensor<readonly [B, NoInfer<K>, M], NoInfer<D>>): Tensor<[B, N, M], D>;
-export function matmul<A extends Shape, B extends Shape, D extends DType>(a: Tensor<A, D>, b: Tensor<B, D> & Check<MatMulShape<A, B>>): Tensor<OrWide<MatMulShape<A, B>>, D>;
+export function matmul<const P extends readonly [Dim, ...Dim[]], K extends Dim, M extends Dim, D extends DType>(
+  a: Tensor<readonly [...P, K], D>,
+  b: Tensor<readonly [NoInfer<K>, M], NoInfer<D>>,
+): Tensor<[...P, M], D>;
+export function matmul<B extends Dim, N extends Dim, K extends Dim, M extends Dim, D extends DType>(
+  a: Tensor<readonly [B, N, K], D>,
+  b: Tensor<readonly [NoInfer<B>, NoInfer<K>, M], NoInfer<D>>,
+): Tensor<[B, N, M], D>;
+export function matmul<N extends Dim, K extends Dim, B extends Dim, M extends Dim, D extends DType>(
+  a: Tensor<readonly [N, K], D>,
+  b: Tensor<readonly [B, NoInfer<K>, M], NoInfer<D>>,
+): Tensor<[B, N, M], D>;
+export function matmul<A extends Shape, B extends Shape, D extends DType>(
+  a: Tensor<A, D>,
+  b: Tensor<B, D> & Check<MatMulShape<A, B>>,
+): Tensor<OrWide<MatMulShape<A, B>>, D>;
 export function matmul(a: Tensor<Shape, DType>, b: Tensor<Shape, DType>): Tensor<Shape, DType> {
   return wrap(apply(matmulOp, [a.value, b.value], {})[0]);
 }

@@ -15,7 +15,8 @@ export const padOp: OpDef<PadAttrs> = {
   type: 'Pad',
   infer([x], { axis, before, after }) {
     const a = normAxis(axis, x.shape.length, 'pad');
-    if (![before, after].every((p) => Number.isInteger(p) && p >= 0)) throw new RuleError(`pad: before and after must be non-negative integers, got ${before} and ${after}`);
+    if (![before, after].every((p) => Number.isInteger(p) && p >= 0))
+      throw new RuleError(`pad: before and after must be non-negative integers, got ${before} and ${after}`);
     const grow = before + after;
     return [{ shape: x.shape.map((d, i) => (i !== a || grow === 0 ? d : typeof d === 'number' ? d + grow : dimAdd(d, grow))), dtype: x.dtype }];
   },

@@ -24,18 +24,25 @@ function poolGradRule(op: string) {
     if (dy.dtype !== x.dtype) throw new RuleError(`${op}: dtypes differ (${x.dtype} vs ${dy.dtype})`);
     const [n, c, h, w] = x.shape;
     const out = [n, c, convOutDim(h, a.kernel[0], a.stride[0], a.padding[0], 1, op), convOutDim(w, a.kernel[1], a.stride[1], a.padding[1], 1, op)];
-    if (dy.shape.length !== 4 || out.some((d, i) => !sameDim(d, dy.shape[i]))) throw new RuleError(`${op}: the output gradient is ${fmtShape(dy.shape)}, the pool gives ${fmtShape(out)}`);
+    if (dy.shape.length !== 4 || out.some((d, i) => !sameDim(d, dy.shape[i])))
+      throw new RuleError(`${op}: the output gradient is ${fmtShape(dy.shape)}, the pool gives ${fmtShape(out)}`);
     return [{ shape: x.shape, dtype: x.dtype }];
   };
 }
 
-const onnxPoolAttrs = (a: PoolGradAttrs) => ({ kernel_shape: [...a.kernel], strides: [...a.stride], pads: [a.padding[0], a.padding[1], a.padding[0], a.padding[1]] });
+const onnxPoolAttrs = (a: PoolGradAttrs) => ({
+  kernel_shape: [...a.kernel],
+  strides: [...a.stride],
+  pads: [a.padding[0], a.padding[1], a.padding[0], a.padding[1]],
+});
 
 export const maxPool2dGradOp: OpDef<PoolGradAttrs> = {
   type: 'MaxPoolGrad',
   infer: poolGradRule('maxPool2dGrad'),
   onnx(w, [x, dy], [dx], a) {
-    const [pooled, indices, shape, zeros, flatIdx, flatDy, scattered] = ['pooled', 'indices', 'shape', 'zeros', 'flat_indices', 'flat_dy', 'scattered'].map((h) => w.tmp(h));
+    const [pooled, indices, shape, zeros, flatIdx, flatDy, scattered] = ['pooled', 'indices', 'shape', 'zeros', 'flat_indices', 'flat_dy', 'scattered'].map(
+      (h) => w.tmp(h),
+    );
     // Indices are flat positions in the whole N·C·H·W input (storage order 0), padding not counted.
     w.node('MaxPool', [x], [pooled, indices], onnxPoolAttrs(a));
     w.node('Shape', [x], [shape]);
@@ -88,7 +95,8 @@ export const avgPool2dGradOp: OpDef<PoolGradAttrs> = {
   infer(inputs, a) {
     const [x] = inputs;
     // The window counts and the output padding are constants of the lowering.
-    if (x.shape.slice(2).some((d) => typeof d !== 'number')) throw new RuleError(`avgPool2dGrad: needs static spatial dims (window counts), got symbolic ${fmtShape(x.shape)}`);
+    if (x.shape.slice(2).some((d) => typeof d !== 'number'))
+      throw new RuleError(`avgPool2dGrad: needs static spatial dims (window counts), got symbolic ${fmtShape(x.shape)}`);
     return poolGradRule('avgPool2dGrad')(inputs, a);
   },
   onnx(w, [xName, dy], [dx], a, node) {
@@ -99,8 +107,11 @@ export const avgPool2dGradOp: OpDef<PoolGradAttrs> = {
     const [scaled, folded, spread, shape] = ['scaled', 'folded', 'spread', 'shape'].map((t) => w.tmp(t));
     w.node('Div', [dy, w.float32(counts, [oh, ow])], [scaled]);
     w.node('Reshape', [scaled, w.int64([-1, 1, oh, ow])], [folded]);
-    const outPad = [0, 1].map((i) => [h, wd][i] - ((([oh, ow][i] - 1) * a.stride[i]) - 2 * a.padding[i] + a.kernel[i]));
-    w.node('ConvTranspose', [folded, w.float32(new Float32Array(a.kernel[0] * a.kernel[1]).fill(1), [1, 1, a.kernel[0], a.kernel[1]])], [spread], { ...onnxPoolAttrs(a), output_padding: outPad });
+    const outPad = [0, 1].map((i) => [h, wd][i] - (([oh, ow][i] - 1) * a.stride[i] - 2 * a.padding[i] + a.kernel[i]));
+    w.node('ConvTranspose', [folded, w.float32(new Float32Array(a.kernel[0] * a.kernel[1]).fill(1), [1, 1, a.kernel[0], a.kernel[1]])], [spread], {
+      ...onnxPoolAttrs(a),
+      output_padding: outPad,
+    });
     w.node('Shape', [xName], [shape]);
     w.node('Reshape', [spread, shape], [dx]);
   },

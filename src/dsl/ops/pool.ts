@@ -4,7 +4,23 @@ import type { FloatType } from '../dtype.js';
 import { apply, type OpDef, type TF, type TFTensor, type Value } from '../graph.js';
 import { Tensor, wrap } from '../tensor.js';
 import { convOutDim, RuleError } from '../dim.js';
-import { checkFloat, checkPair, checkRank4, padHW, toNCHW, toNHWC, toPair, windowTaps, type OptionOf, type Pair, type Pair2, type PairH, type PairW, type RankError, type WindowOutLen } from './spatial.js';
+import {
+  checkFloat,
+  checkPair,
+  checkRank4,
+  padHW,
+  toNCHW,
+  toNHWC,
+  toPair,
+  windowTaps,
+  type OptionOf,
+  type Pair,
+  type Pair2,
+  type PairH,
+  type PairW,
+  type RankError,
+  type WindowOutLen,
+} from './spatial.js';
 
 export interface Pool2dOptions {
   readonly kernel: Pair;
@@ -19,19 +35,27 @@ export interface Pool2dOptions {
 type PadBelowKernel<P, K> = Cmp<P & number, K & number> extends 'g' | 'e' ? false : true;
 
 type PoolChecked<N extends Dim, C extends Dim, H extends Dim, W extends Dim, K, S, P, Op extends string> =
-  PadBelowKernel<PairH<P>, PairH<K>> extends false ? ShapeError<`${Op}: padding ${PairH<P>} must be smaller than the kernel ${PairH<K>}`>
-  : PadBelowKernel<PairW<P>, PairW<K>> extends false ? ShapeError<`${Op}: padding ${PairW<P>} must be smaller than the kernel ${PairW<K>}`>
-  : WindowOutLen<H, PairH<K>, PairH<S>, PairH<P>, 1, Op> extends infer OH
-    ? WindowOutLen<W, PairW<K>, PairW<S>, PairW<P>, 1, Op> extends infer OW
-      ? OH extends ShapeError<string> ? OH : OW extends ShapeError<string> ? OW : [N, C, OH & Dim, OW & Dim]
-      : never
-    : never;
+  PadBelowKernel<PairH<P>, PairH<K>> extends false
+    ? ShapeError<`${Op}: padding ${PairH<P>} must be smaller than the kernel ${PairH<K>}`>
+    : PadBelowKernel<PairW<P>, PairW<K>> extends false
+      ? ShapeError<`${Op}: padding ${PairW<P>} must be smaller than the kernel ${PairW<K>}`>
+      : WindowOutLen<H, PairH<K>, PairH<S>, PairH<P>, 1, Op> extends infer OH
+        ? WindowOutLen<W, PairW<K>, PairW<S>, PairW<P>, 1, Op> extends infer OW
+          ? OH extends ShapeError<string>
+            ? OH
+            : OW extends ShapeError<string>
+              ? OW
+              : [N, C, OH & Dim, OW & Dim]
+          : never
+        : never;
 
 /** Output shape of a 2-D pool: [N, C, H', W'] with the conv arithmetic (dilation 1), or a ShapeError. */
-export type Pool2dShape<XS extends Shape, O, Op extends string> = IsTuple<XS> extends false ? Shape
-  : XS extends readonly [infer N extends Dim, infer C extends Dim, infer H extends Dim, infer W extends Dim]
-    ? PoolChecked<N, C, H, W, OptionOf<O, 'kernel', number>, OptionOf<O, 'stride', OptionOf<O, 'kernel', number>>, OptionOf<O, 'padding', 0>, Op>
-    : RankError<Op, 'input', XS>;
+export type Pool2dShape<XS extends Shape, O, Op extends string> =
+  IsTuple<XS> extends false
+    ? Shape
+    : XS extends readonly [infer N extends Dim, infer C extends Dim, infer H extends Dim, infer W extends Dim]
+      ? PoolChecked<N, C, H, W, OptionOf<O, 'kernel', number>, OptionOf<O, 'stride', OptionOf<O, 'kernel', number>>, OptionOf<O, 'padding', 0>, Op>
+      : RankError<Op, 'input', XS>;
 
 // ---------------- run time ----------------
 
@@ -48,13 +72,23 @@ function poolRule(op: string) {
     checkPair(op, 'kernel', a.kernel, 1);
     checkPair(op, 'stride', a.stride, 1);
     checkPair(op, 'padding', a.padding, 0);
-    for (const i of [0, 1]) if (a.padding[i] >= a.kernel[i]) throw new RuleError(`${op}: padding ${a.padding[i]} must be smaller than the kernel ${a.kernel[i]}`);
+    for (const i of [0, 1])
+      if (a.padding[i] >= a.kernel[i]) throw new RuleError(`${op}: padding ${a.padding[i]} must be smaller than the kernel ${a.kernel[i]}`);
     const [n, c, h, w] = x.shape;
-    return [{ shape: [n, c, convOutDim(h, a.kernel[0], a.stride[0], a.padding[0], 1, op), convOutDim(w, a.kernel[1], a.stride[1], a.padding[1], 1, op)], dtype: x.dtype }];
+    return [
+      {
+        shape: [n, c, convOutDim(h, a.kernel[0], a.stride[0], a.padding[0], 1, op), convOutDim(w, a.kernel[1], a.stride[1], a.padding[1], 1, op)],
+        dtype: x.dtype,
+      },
+    ];
   };
 }
 
-const onnxPoolAttrs = (a: PoolAttrs) => ({ kernel_shape: [...a.kernel], strides: [...a.stride], pads: [a.padding[0], a.padding[1], a.padding[0], a.padding[1]] });
+const onnxPoolAttrs = (a: PoolAttrs) => ({
+  kernel_shape: [...a.kernel],
+  strides: [...a.stride],
+  pads: [a.padding[0], a.padding[1], a.padding[0], a.padding[1]],
+});
 
 export const maxPool2dOp: OpDef<PoolAttrs> = {
   type: 'MaxPool',
@@ -73,7 +107,10 @@ export const maxPool2dOp: OpDef<PoolAttrs> = {
         return tf.max(tf.reshape(x, [n, c, h / kh, kh, w / kw, kw]), [3, 5]);
       const out: Pair2 = [0, 1].map((i) => Math.floor(([h, w][i] + 2 * a.padding[i] - a.kernel[i]) / a.stride[i]) + 1) as unknown as Pair2;
       const taps = windowTaps(tf, toNHWC(tf, x), a.kernel, { ...a, dilation: [1, 1] }, out, -Infinity);
-      return toNCHW(tf, taps.reduce((m, t) => tf.maximum(m, t)));
+      return toNCHW(
+        tf,
+        taps.reduce((m, t) => tf.maximum(m, t)),
+      );
     }),
   ],
   // dy to each window's first maximum (src/dsl/ops/pool-grad.ts).
@@ -100,7 +137,10 @@ export const avgPool2dOp: OpDef<PoolAttrs> = {
   vjp: (d, { inputs: [x], dys: [g], attrs }) => [g && d.avgPool2dGrad(x, g, attrs)],
 };
 
-type PoolFn<Op extends string> = <XS extends Shape, D extends FloatType, const O extends Pool2dOptions>(x: Tensor<XS, D>, opts: O & Check<Pool2dShape<XS, O, Op>>) => Tensor<OrWide<Pool2dShape<XS, O, Op>>, D>;
+type PoolFn<Op extends string> = <XS extends Shape, D extends FloatType, const O extends Pool2dOptions>(
+  x: Tensor<XS, D>,
+  opts: O & Check<Pool2dShape<XS, O, Op>>,
+) => Tensor<OrWide<Pool2dShape<XS, O, Op>>, D>;
 
 function pool(op: OpDef<PoolAttrs>) {
   return (x: Tensor<Shape, FloatType>, opts: Pool2dOptions) => {

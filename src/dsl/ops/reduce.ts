@@ -8,17 +8,26 @@ import { normAxis, RuleError, type Dim as RDim, type RuntimeShape } from '../dim
 
 // ---------------- type-level rule ----------------
 /** Normalised axes, or the first error; `number[]` when an axis is not a literal (checked at build time). */
-type ReduceAxes<Ax extends readonly number[], R extends number, Op extends string, Acc extends number[] = []> = Ax extends readonly [infer H extends number, ...infer T extends readonly number[]]
-  ? IsLiteral<H> extends false ? number[]
+type ReduceAxes<Ax extends readonly number[], R extends number, Op extends string, Acc extends number[] = []> = Ax extends readonly [
+  infer H extends number,
+  ...infer T extends readonly number[],
+]
+  ? IsLiteral<H> extends false
+    ? number[]
     : NormAxis<H, R> extends infer A
       ? A extends number
-        ? [A] extends [Acc[number]] ? ShapeError<`${Op}: axis ${H} is repeated`> : ReduceAxes<T, R, Op, [...Acc, A]>
+        ? [A] extends [Acc[number]]
+          ? ShapeError<`${Op}: axis ${H} is repeated`>
+          : ReduceAxes<T, R, Op, [...Acc, A]>
         : AxisError<Op, H, R>
       : never
   : Acc;
 
 /** Walk the dims with an index counter: a reduced dim is dropped, or kept as 1 with keepdims. */
-type Reduced<S extends Shape, Axes extends number, K extends boolean, I extends 0[] = [], Acc extends Dim[] = []> = S extends readonly [infer H extends Dim, ...infer R extends Shape]
+type Reduced<S extends Shape, Axes extends number, K extends boolean, I extends 0[] = [], Acc extends Dim[] = []> = S extends readonly [
+  infer H extends Dim,
+  ...infer R extends Shape,
+]
   ? Reduced<R, Axes, K, [...I, 0], I['length'] extends Axes ? (K extends true ? [...Acc, 1] : Acc) : [...Acc, H]>
   : Acc;
 
@@ -26,14 +35,22 @@ type Reduced<S extends Shape, Axes extends number, K extends boolean, I extends 
  * The output shape of reducing S over `Ax` (undefined: every axis), dims removed or (keepdims) set to 1;
  * a ShapeError for an out-of-range or repeated axis.
  */
-export type ReduceShape<S extends Shape, Ax extends readonly number[] | undefined, K extends boolean, Op extends string> = IsTuple<S> extends false ? Shape
-  : boolean extends K ? Shape
-  : Ax extends readonly number[]
-    ? number extends Ax['length'] ? Shape
-      : ReduceAxes<Ax, S['length'], Op> extends infer N
-        ? N extends ShapeError<string> ? N : N extends readonly [] | readonly [number, ...number[]] ? Reduced<S, N[number], K> : Shape
-        : never
-    : Reduced<S, number, K>;
+export type ReduceShape<S extends Shape, Ax extends readonly number[] | undefined, K extends boolean, Op extends string> =
+  IsTuple<S> extends false
+    ? Shape
+    : boolean extends K
+      ? Shape
+      : Ax extends readonly number[]
+        ? number extends Ax['length']
+          ? Shape
+          : ReduceAxes<Ax, S['length'], Op> extends infer N
+            ? N extends ShapeError<string>
+              ? N
+              : N extends readonly [] | readonly [number, ...number[]]
+                ? Reduced<S, N[number], K>
+                : Shape
+            : never
+        : Reduced<S, number, K>;
 
 // ---------------- runtime rule ----------------
 export type ReduceKind = 'ReduceMean' | 'ReduceSum' | 'ReduceMax' | 'ReduceMin';
@@ -83,7 +100,9 @@ function reduceVjp(kind: ReduceKind) {
         return [d.expand(gk, x)];
       case 'ReduceMean': {
         const dims = axes.map((a) => x.shape[a]);
-        const count = dims.every((n): n is number => typeof n === 'number') ? dims.reduce((p, n) => p * n, 1) : d.reduceSum(d.expand(d.cast(d.constant(Float32Array.of(1), []), x.dtype), x), axes, true);
+        const count = dims.every((n): n is number => typeof n === 'number')
+          ? dims.reduce((p, n) => p * n, 1)
+          : d.reduceSum(d.expand(d.cast(d.constant(Float32Array.of(1), []), x.dtype), x), axes, true);
         return [d.expand(d.div(gk, count), x)];
       }
       default:
@@ -137,7 +156,9 @@ type Reduce<Op extends string> = <S extends Shape, D extends DType, const Ax ext
 const reduce =
   (kind: ReduceKind): Reduce<string> =>
   (x, axes, keepdims) =>
-    wrap(apply(reduceOp(kind), [x.value], { axes: axes === undefined ? undefined : [...(axes as readonly number[])], keepdims: keepdims ?? false })[0]) as never;
+    wrap(
+      apply(reduceOp(kind), [x.value], { axes: axes === undefined ? undefined : [...(axes as readonly number[])], keepdims: keepdims ?? false })[0],
+    ) as never;
 
 export const reduceMean: Reduce<'reduceMean'> = reduce('ReduceMean');
 export const reduceSum: Reduce<'reduceSum'> = reduce('ReduceSum');

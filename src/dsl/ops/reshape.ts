@@ -50,7 +50,10 @@ export function reshapePlan(input: RuntimeShape, output: RuntimeShape): ReshapeP
     return { kind: 'gather', axes, scale };
   });
   const unknown = output.filter((_, i) => dims[i].kind === 'infer');
-  if (unknown.length > 1) throw new RuleError(`reshape: ${fmtShape(output)} has ${unknown.length} dims (${unknown.join(', ')}) that cannot be computed from ${fmtShape(input)}; at most one can be inferred`);
+  if (unknown.length > 1)
+    throw new RuleError(
+      `reshape: ${fmtShape(output)} has ${unknown.length} dims (${unknown.join(', ')}) that cannot be computed from ${fmtShape(input)}; at most one can be inferred`,
+    );
   if (unknown.length === 1 && allowZero) throw new RuleError(`reshape: ${fmtShape(output)} cannot infer ${unknown[0]} next to a zero-size dim`);
   // With nothing left to infer, one gathered dim can be ONNX's -1 instead: often that makes the target a constant.
   const gathered = dims.findIndex((s) => s.kind === 'gather');
@@ -148,27 +151,34 @@ export const reshapeOp: OpDef<{ readonly shape: RuntimeShape }> = {
  * dims cancel by name, and plain products split into factors: ['B', 'H', 'W', 4] → ['B', -1] gives
  * ['B', 'H*W*4'], and back. A name only in the target is a new dim ONNX Runtime checks when run.
  */
-export function reshape<S extends Shape, D extends DType, const T extends Shape>(x: Tensor<S, D>, shape: T & NoInfer<Check<ReshapeShape<S, T>>>): Tensor<OrWide<ReshapeShape<S, T>>, D> {
+export function reshape<S extends Shape, D extends DType, const T extends Shape>(
+  x: Tensor<S, D>,
+  shape: T & NoInfer<Check<ReshapeShape<S, T>>>,
+): Tensor<OrWide<ReshapeShape<S, T>>, D> {
   return wrap(apply(reshapeOp, [x.value], { shape: [...shape] })[0]);
 }
 
 // ---------------- flatten ----------------
 
 /** Dims start..end (inclusive, negative allowed) merged into their product. */
-export type FlattenShape<S extends Shape, Start extends number, End extends number> = IsTuple<S> extends false ? Shape
-  : IsLiteral<Start> extends false ? Shape
-  : IsLiteral<End> extends false ? Shape
-  : NormAxis<Start, S['length']> extends infer A
-    ? A extends number
-      ? NormAxis<End, S['length']> extends infer B
-        ? B extends number
-          ? Cmp<A, B> extends 'g'
-            ? ShapeError<`flatten: start axis ${Start} comes after end axis ${End} (rank ${S['length']})`>
-            : [...Take<S, A>, DimProduct<Drop<Take<S, Inc<B>>, A>>, ...Drop<S, Inc<B>>]
-          : ShapeError<`flatten: axis ${End} is out of range for rank ${S['length']}`>
-        : never
-      : ShapeError<`flatten: axis ${Start} is out of range for rank ${S['length']}`>
-    : never;
+export type FlattenShape<S extends Shape, Start extends number, End extends number> =
+  IsTuple<S> extends false
+    ? Shape
+    : IsLiteral<Start> extends false
+      ? Shape
+      : IsLiteral<End> extends false
+        ? Shape
+        : NormAxis<Start, S['length']> extends infer A
+          ? A extends number
+            ? NormAxis<End, S['length']> extends infer B
+              ? B extends number
+                ? Cmp<A, B> extends 'g'
+                  ? ShapeError<`flatten: start axis ${Start} comes after end axis ${End} (rank ${S['length']})`>
+                  : [...Take<S, A>, DimProduct<Drop<Take<S, Inc<B>>, A>>, ...Drop<S, Inc<B>>]
+                : ShapeError<`flatten: axis ${End} is out of range for rank ${S['length']}`>
+              : never
+            : ShapeError<`flatten: axis ${Start} is out of range for rank ${S['length']}`>
+          : never;
 
 export function flattenShape(s: RuntimeShape, start: number, end: number): Dim[] {
   const a = normAxis(start, s.length, 'flatten');

@@ -22,16 +22,24 @@ export type ResizeMode = 'linear' | 'nearest';
 type WholeFactor<S extends number> = `${S}` extends `${string}.${string}` | `-${string}` | '0' ? false : true;
 
 /** [N, C, h, w] for a size, [N, C, H·s, W·s] for a scale (symbolic dims become `H*s`), or a ShapeError. */
-export type ResizeShape<XS extends Shape, R> = IsTuple<XS> extends false ? Shape
-  : XS extends readonly [infer N extends Dim, infer C extends Dim, infer H extends Dim, infer W extends Dim]
-    ? R extends { readonly size: readonly [infer OH extends number, infer OW extends number] }
-      ? OH extends 0 ? ShapeError<`resize: size [${OH}, ${OW}] must be positive`> : OW extends 0 ? ShapeError<`resize: size [${OH}, ${OW}] must be positive`> : [N, C, OH, OW]
-      : R extends { readonly scale: infer S extends number }
-        ? IsLiteral<S> extends false ? [N, C, H extends number ? number : string, W extends number ? number : string]
-        : WholeFactor<S> extends false ? ShapeError<`resize: scale ${S} must be a whole number ≥ 1 (give a size for other factors)`>
-        : [N, C, DimMul<H, S>, DimMul<W, S>]
-        : ShapeError<'resize: give either a size [h, w] or a scale'>
-    : RankError<'resize', 'input', XS>;
+export type ResizeShape<XS extends Shape, R> =
+  IsTuple<XS> extends false
+    ? Shape
+    : XS extends readonly [infer N extends Dim, infer C extends Dim, infer H extends Dim, infer W extends Dim]
+      ? R extends { readonly size: readonly [infer OH extends number, infer OW extends number] }
+        ? OH extends 0
+          ? ShapeError<`resize: size [${OH}, ${OW}] must be positive`>
+          : OW extends 0
+            ? ShapeError<`resize: size [${OH}, ${OW}] must be positive`>
+            : [N, C, OH, OW]
+        : R extends { readonly scale: infer S extends number }
+          ? IsLiteral<S> extends false
+            ? [N, C, H extends number ? number : string, W extends number ? number : string]
+            : WholeFactor<S> extends false
+              ? ShapeError<`resize: scale ${S} must be a whole number ≥ 1 (give a size for other factors)`>
+              : [N, C, DimMul<H, S>, DimMul<W, S>]
+          : ShapeError<'resize: give either a size [h, w] or a scale'>
+      : RankError<'resize', 'input', XS>;
 
 // ---------------- run time ----------------
 
@@ -57,7 +65,9 @@ function resizeRule([x]: readonly Value[], a: ResizeAttrs) {
 }
 
 const onnxModeAttrs = (mode: ResizeMode) =>
-  mode === 'linear' ? { mode: 'linear', coordinate_transformation_mode: 'half_pixel' } : { mode: 'nearest', coordinate_transformation_mode: 'asymmetric', nearest_mode: 'floor' };
+  mode === 'linear'
+    ? { mode: 'linear', coordinate_transformation_mode: 'half_pixel' }
+    : { mode: 'nearest', coordinate_transformation_mode: 'asymmetric', nearest_mode: 'floor' };
 
 export const resizeOp: OpDef<ResizeAttrs> = {
   type: 'Resize',

@@ -12,45 +12,71 @@ type IsNeg<N extends number> = `${N}` extends `-${string}` ? true : false;
 type Bounds<St extends number, En> = En extends number ? `[${St}:${En}]` : `[${St}:]`;
 
 /** Length of x[St:En] along a dim of length D, Python-style negative indices; a ShapeError when out of range. */
-type StaticLen<D extends number, St extends number, En, Ax extends number> =
-  (IsNeg<St> extends true ? Sub<D, Neg<St>> : St) extends infer S
-    ? (En extends number ? (IsNeg<En> extends true ? Sub<D, Neg<En>> : En) : D) extends infer E
-      ? S extends number
-        ? E extends number
-          ? Cmp<E, D> extends 'g' ? ShapeError<`slice: ${Bounds<St, En>} is out of range for dim ${Ax} (size ${D})`>
-            : Sub<E, S> extends infer L extends number ? L : ShapeError<`slice: ${Bounds<St, En>} ends before it starts on dim ${Ax} (size ${D})`>
-          : ShapeError<`slice: ${Bounds<St, En>} is out of range for dim ${Ax} (size ${D})`>
+type StaticLen<D extends number, St extends number, En, Ax extends number> = (IsNeg<St> extends true ? Sub<D, Neg<St>> : St) extends infer S
+  ? (En extends number ? (IsNeg<En> extends true ? Sub<D, Neg<En>> : En) : D) extends infer E
+    ? S extends number
+      ? E extends number
+        ? Cmp<E, D> extends 'g'
+          ? ShapeError<`slice: ${Bounds<St, En>} is out of range for dim ${Ax} (size ${D})`>
+          : Sub<E, S> extends infer L extends number
+            ? L
+            : ShapeError<`slice: ${Bounds<St, En>} ends before it starts on dim ${Ax} (size ${D})`>
         : ShapeError<`slice: ${Bounds<St, En>} is out of range for dim ${Ax} (size ${D})`>
-      : never
-    : never;
+      : ShapeError<`slice: ${Bounds<St, En>} is out of range for dim ${Ax} (size ${D})`>
+    : never
+  : never;
 
 /** On a symbolic dim: fixed-size when both bounds count from the same end, else `D-k`, as `sliceLen` writes it. */
-type SymbolicLen<D extends string, St extends number, En, Ax extends number> = IsNeg<St> extends true
-  ? En extends number
-    ? IsNeg<En> extends true
-      ? Sub<Neg<St>, Neg<En>> extends infer L extends number ? L : ShapeError<`slice: ${Bounds<St, En>} ends before it starts on dim ${Ax} (${D})`>
-      : ShapeError<`slice: ${Bounds<St, En>} mixes a negative start and a non-negative end on symbolic dim ${Ax} (${D})`>
-    : Neg<St>
-  : En extends number
-    ? IsNeg<En> extends true
-      ? `${D}-${Add<St, Neg<En>>}`
-      : Sub<En, St> extends infer L extends number ? L : ShapeError<`slice: ${Bounds<St, En>} ends before it starts on dim ${Ax} (${D})`>
-    : St extends 0 ? D : `${D}-${St}`;
+type SymbolicLen<D extends string, St extends number, En, Ax extends number> =
+  IsNeg<St> extends true
+    ? En extends number
+      ? IsNeg<En> extends true
+        ? Sub<Neg<St>, Neg<En>> extends infer L extends number
+          ? L
+          : ShapeError<`slice: ${Bounds<St, En>} ends before it starts on dim ${Ax} (${D})`>
+        : ShapeError<`slice: ${Bounds<St, En>} mixes a negative start and a non-negative end on symbolic dim ${Ax} (${D})`>
+      : Neg<St>
+    : En extends number
+      ? IsNeg<En> extends true
+        ? `${D}-${Add<St, Neg<En>>}`
+        : Sub<En, St> extends infer L extends number
+          ? L
+          : ShapeError<`slice: ${Bounds<St, En>} ends before it starts on dim ${Ax} (${D})`>
+      : St extends 0
+        ? D
+        : `${D}-${St}`;
 
-type SliceLen<D extends Dim, St extends number, En, Ax extends number> = IsLiteral<St> extends false ? number
-  : En extends number ? (IsLiteral<En> extends false ? number : SliceLenKnown<D, St, En, Ax>) : SliceLenKnown<D, St, En, Ax>;
+type SliceLen<D extends Dim, St extends number, En, Ax extends number> =
+  IsLiteral<St> extends false
+    ? number
+    : En extends number
+      ? IsLiteral<En> extends false
+        ? number
+        : SliceLenKnown<D, St, En, Ax>
+      : SliceLenKnown<D, St, En, Ax>;
 type SliceLenKnown<D extends Dim, St extends number, En, Ax extends number> = D extends number
-  ? (IsLiteral<D> extends true ? StaticLen<D, St, En, Ax> : number)
-  : string extends D ? Dim : SymbolicLen<D & string, St, En, Ax>;
+  ? IsLiteral<D> extends true
+    ? StaticLen<D, St, En, Ax>
+    : number
+  : string extends D
+    ? Dim
+    : SymbolicLen<D & string, St, En, Ax>;
 
 /** x[start:end] along `Ax`; end omitted means to the end of the dim. */
-export type SliceShape<S extends Shape, Ax extends number, St extends number, En> = IsTuple<S> extends false ? Shape
-  : IsLiteral<Ax> extends false ? Shape
-  : NormAxis<Ax, S['length']> extends infer A
-    ? A extends number
-      ? SliceLen<S[A], St, En, A> extends infer L ? (L extends ShapeError<string> ? L : ReplaceAt<S, A, L & Dim>) : never
-      : ShapeError<`slice: axis ${Ax} is out of range for rank ${S['length']}`>
-    : never;
+export type SliceShape<S extends Shape, Ax extends number, St extends number, En> =
+  IsTuple<S> extends false
+    ? Shape
+    : IsLiteral<Ax> extends false
+      ? Shape
+      : NormAxis<Ax, S['length']> extends infer A
+        ? A extends number
+          ? SliceLen<S[A], St, En, A> extends infer L
+            ? L extends ShapeError<string>
+              ? L
+              : ReplaceAt<S, A, L & Dim>
+            : never
+          : ShapeError<`slice: axis ${Ax} is out of range for rank ${S['length']}`>
+        : never;
 
 /** The length of x[start:end] on dim `d` (axis `ax`), as the type level computes it. */
 export function sliceLen(d: RDim, start: number, end: number | undefined, ax: number): RDim {
@@ -114,7 +140,8 @@ export const sliceOp: OpDef<SliceAttrs> = {
       const e = end === undefined ? n : end < 0 ? n + end : end;
       return [d.pad(g, a, s, n - e)];
     }
-    if (start < 0 || (end !== undefined && end >= 0)) throw new RuleError(`slice gradient: [${start}:${end ?? ''}] on symbolic dim ${a} (${n}) leaves a symbolic amount of padding`);
+    if (start < 0 || (end !== undefined && end >= 0))
+      throw new RuleError(`slice gradient: [${start}:${end ?? ''}] on symbolic dim ${a} (${n}) leaves a symbolic amount of padding`);
     return [d.pad(g, a, start, end === undefined ? 0 : -end)];
   },
 };
@@ -134,32 +161,47 @@ export function slice<S extends Shape, D extends DType, Ax extends number, St ex
 }
 
 // ---------------- split ----------------
-type Sum<T extends readonly number[], Acc extends number = 0> = T extends readonly [infer H extends number, ...infer R extends readonly number[]] ? Sum<R, Add<Acc, H>> : Acc;
+type Sum<T extends readonly number[], Acc extends number = 0> = T extends readonly [infer H extends number, ...infer R extends readonly number[]]
+  ? Sum<R, Add<Acc, H>>
+  : Acc;
 
 /** The check: sizes sum to the dim at `Ax` (which must be static); `true` when they do. */
-export type SplitRule<S extends Shape, Ax extends number, Sz extends readonly number[]> = IsTuple<S> extends false ? true
-  : IsLiteral<Ax> extends false ? true
-  : number extends Sz['length'] ? true
-  : NormAxis<Ax, S['length']> extends infer A
-    ? A extends number
-      ? S[A] extends infer D
-        ? D extends number
-          ? IsLiteral<D> extends false ? true
-            : Sum<Sz> extends infer T ? ([T] extends [D] ? true : ShapeError<`split: sizes [${Join<Sz>}] sum to ${T & number}, but dim ${A} is ${D}`>) : never
-          : string extends D ? true
-          : ShapeError<`split: dim ${A} is ${D & string}; splitting into sizes [${Join<Sz>}] needs a static dim`>
-        : never
-      : ShapeError<`split: axis ${Ax} is out of range for rank ${S['length']}`>
-    : never;
+export type SplitRule<S extends Shape, Ax extends number, Sz extends readonly number[]> =
+  IsTuple<S> extends false
+    ? true
+    : IsLiteral<Ax> extends false
+      ? true
+      : number extends Sz['length']
+        ? true
+        : NormAxis<Ax, S['length']> extends infer A
+          ? A extends number
+            ? S[A] extends infer D
+              ? D extends number
+                ? IsLiteral<D> extends false
+                  ? true
+                  : Sum<Sz> extends infer T
+                    ? [T] extends [D]
+                      ? true
+                      : ShapeError<`split: sizes [${Join<Sz>}] sum to ${T & number}, but dim ${A} is ${D}`>
+                    : never
+                : string extends D
+                  ? true
+                  : ShapeError<`split: dim ${A} is ${D & string}; splitting into sizes [${Join<Sz>}] needs a static dim`>
+              : never
+            : ShapeError<`split: axis ${Ax} is out of range for rank ${S['length']}`>
+          : never;
 
 /** One tensor per size: the input with dim `Ax` replaced by that size. */
-export type SplitResult<S extends Shape, D extends DType, Ax extends number, Sz extends readonly number[]> = SplitRule<S, Ax, Sz> extends ShapeError<string>
-  ? Tensor<Shape, D>[]
-  : IsTuple<S> extends false ? Tensor<Shape, D>[]
-  : IsLiteral<Ax> extends false ? Tensor<Shape, D>[]
-  : NormAxis<Ax, S['length']> extends infer A extends number
-    ? { -readonly [K in keyof Sz]: Tensor<ReplaceAt<S, A, Sz[K] & number>, D> }
-    : Tensor<Shape, D>[];
+export type SplitResult<S extends Shape, D extends DType, Ax extends number, Sz extends readonly number[]> =
+  SplitRule<S, Ax, Sz> extends ShapeError<string>
+    ? Tensor<Shape, D>[]
+    : IsTuple<S> extends false
+      ? Tensor<Shape, D>[]
+      : IsLiteral<Ax> extends false
+        ? Tensor<Shape, D>[]
+        : NormAxis<Ax, S['length']> extends infer A extends number
+          ? { -readonly [K in keyof Sz]: Tensor<ReplaceAt<S, A, Sz[K] & number>, D> }
+          : Tensor<Shape, D>[];
 
 export function splitShapes(s: RuntimeShape, axis: number, sizes: readonly number[]): RDim[][] {
   const a = normAxis(axis, s.length, 'split');
@@ -178,7 +220,15 @@ export const splitOp: OpDef<{ readonly axis: number; readonly sizes: readonly nu
   onnx: (w, [x], outs, { axis, sizes }, node) => w.node('Split', [x, w.int64(sizes)], outs, { axis: normAxis(axis, node.inputs[0].shape.length, 'split') }),
   tfjs: (tf, [x], { axis, sizes }) => tf.split(x, [...sizes], normAxis(axis, x.rank, 'split')),
   // The parts' cotangents joined again, zeros for parts nothing flowed into.
-  vjp: (d, { dys, outputs, attrs: { axis } }) => (dys.some(Boolean) ? [d.concat(dys.map((g, i) => g ?? d.zerosLike(outputs[i])), axis)] : []),
+  vjp: (d, { dys, outputs, attrs: { axis } }) =>
+    dys.some(Boolean)
+      ? [
+          d.concat(
+            dys.map((g, i) => g ?? d.zerosLike(outputs[i])),
+            axis,
+          ),
+        ]
+      : [],
 };
 
 /** Cut `x` along `axis` into parts of the given sizes (which must sum to that dim); returns one tensor per size. */

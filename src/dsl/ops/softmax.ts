@@ -6,10 +6,14 @@ import { Tensor, wrap } from '../tensor.js';
 import { normAxis, RuleError } from '../dim.js';
 
 /** `unknown` when `axis` is in range for S (or not known until build time), else the error. */
-export type SoftmaxCheck<S extends Shape, A extends number> = IsTuple<S> extends false ? unknown
-  : IsLiteral<A> extends false ? unknown
-  : NormAxis<A, S['length']> extends number ? unknown
-  : ShapeError<`softmax: axis ${A} is out of range for rank ${S['length']}`>; // spelled out: an alias would hide the sentence
+export type SoftmaxCheck<S extends Shape, A extends number> =
+  IsTuple<S> extends false
+    ? unknown
+    : IsLiteral<A> extends false
+      ? unknown
+      : NormAxis<A, S['length']> extends number
+        ? unknown
+        : ShapeError<`softmax: axis ${A} is out of range for rank ${S['length']}`>; // spelled out: an alias would hide the sentence
 
 export interface SoftmaxAttrs {
   readonly axis: number;
@@ -36,6 +40,9 @@ export const softmaxOp: OpDef<SoftmaxAttrs> = {
 };
 
 /** exp(x) / Σ exp(x) along `axis` (default: the last). */
-export function softmax<S extends Shape, D extends FloatType, const A extends number = -1>(x: Tensor<S, D>, axis?: A & Check<SoftmaxCheck<S, A>>): Tensor<[...S], D> {
+export function softmax<S extends Shape, D extends FloatType, const A extends number = -1>(
+  x: Tensor<S, D>,
+  axis?: A & Check<SoftmaxCheck<S, A>>,
+): Tensor<[...S], D> {
   return wrap(apply(softmaxOp, [x.value], { axis: axis ?? -1 })[0]);
 }

@@ -22,13 +22,25 @@ type AllLiteral<T extends readonly unknown[]> = T extends readonly [infer H, ...
  * writes a symbolic input length as the same expression string the runtime writes.
  */
 export type WindowOutLen<X extends Dim, K, S, P, D, Op extends string> =
-  AllLiteral<[K, S, P, D]> extends false ? (X extends number ? number : string)
-  : S extends 0 ? ShapeError<`${Op}: stride must be at least 1`>
-  : D extends 0 ? ShapeError<`${Op}: dilation must be at least 1`>
-  : IsWideDim<X> extends true ? (X extends number ? number : string)
-  : ConvOutLen<X, K & number, S & number, P & number, D & number, Op>;
+  AllLiteral<[K, S, P, D]> extends false
+    ? X extends number
+      ? number
+      : string
+    : S extends 0
+      ? ShapeError<`${Op}: stride must be at least 1`>
+      : D extends 0
+        ? ShapeError<`${Op}: dilation must be at least 1`>
+        : IsWideDim<X> extends true
+          ? X extends number
+            ? number
+            : string
+          : ConvOutLen<X, K & number, S & number, P & number, D & number, Op>;
 
-export type RankError<Op extends string, What extends string, S extends Shape> = ShapeError<`${Op}: the ${What} needs rank 4 (N, C, H, W), got rank ${S['length']}`>;
+export type RankError<
+  Op extends string,
+  What extends string,
+  S extends Shape,
+> = ShapeError<`${Op}: the ${What} needs rank 4 (N, C, H, W), got rank ${S['length']}`>;
 
 // ---------------- run time ----------------
 
@@ -64,7 +76,16 @@ export const toNCHW = (tf: TF, x: TFTensor): TFTensor => tf.transpose(x, [0, 3, 
 /** Pad the spatial axes of an NHWC tensor: [top, bottom], [left, right]. */
 export function padHW(tf: TF, x: TFTensor, h: Pair2, w: Pair2, value = 0): TFTensor {
   if (h[0] === 0 && h[1] === 0 && w[0] === 0 && w[1] === 0) return x;
-  return tf.pad(x, [[0, 0], [h[0], h[1]], [w[0], w[1]], [0, 0]], value);
+  return tf.pad(
+    x,
+    [
+      [0, 0],
+      [h[0], h[1]],
+      [w[0], w[1]],
+      [0, 0],
+    ],
+    value,
+  );
 }
 
 /**

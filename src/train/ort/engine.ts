@@ -80,7 +80,15 @@ export class OrtEngine implements TrainEngine {
   private static session(o: OrtEngineOptions, bytes: Uint8Array, batch: number): Promise<Model> {
     const dims = batch && symbolicDims(o.graph).has('B') ? { B: batch } : undefined;
     // No memory pattern: with it a step's peak memory was 1.7× (SessionOptions.memoryPattern), at the same speed.
-    return Model.load(bytes, { device: o.device ?? 'cpu', threads: o.threads, optimization: 'all', dims, spinning: o.spinning ?? false, memoryPattern: false, warn: o.warn });
+    return Model.load(bytes, {
+      device: o.device ?? 'cpu',
+      threads: o.threads,
+      optimization: 'all',
+      dims,
+      spinning: o.spinning ?? false,
+      memoryPattern: false,
+      warn: o.warn,
+    });
   }
 
   private async modelFor(batch: number): Promise<Model> {
@@ -144,20 +152,25 @@ export class OrtEngine implements TrainEngine {
   }
 
   loadState(params: ReadonlyMap<string, Float32Array>, optimizer: ReadonlyMap<string, Float32Array>, optimizerStep: number): void {
-    if (!Number.isInteger(optimizerStep) || optimizerStep < 0) throw new OrtEngineError(`loadState: the optimiser step must be a non-negative integer, got ${optimizerStep}`);
+    if (!Number.isInteger(optimizerStep) || optimizerStep < 0)
+      throw new OrtEngineError(`loadState: the optimiser step must be a non-negative integer, got ${optimizerStep}`);
     const trained = new Set(this.stepModel.trainable.map((p) => p.name));
     for (const p of this.o.graph.params) {
       const data = params.get(p.name);
       if (!data) throw new OrtEngineError(`loadState: no values for parameter '${p.name}'`);
       if (data.length !== p.size) throw new OrtEngineError(`loadState: parameter '${p.name}' has ${p.size} values, got ${data.length}`);
       // Frozen parameters are constants of the step model: they must be the values it was built with.
-      if (!trained.has(p.name) && !Buffer.from(data.buffer, data.byteOffset, data.byteLength).equals(Buffer.from(p.values().buffer, p.values().byteOffset, p.values().byteLength)))
+      if (
+        !trained.has(p.name) &&
+        !Buffer.from(data.buffer, data.byteOffset, data.byteLength).equals(Buffer.from(p.values().buffer, p.values().byteOffset, p.values().byteLength))
+      )
         throw new OrtEngineError(`loadState: frozen parameter '${p.name}' differs from the value the training step was built with`);
     }
     for (const name of this.front.keys()) {
       const data = trained.has(name) ? params.get(name)! : optimizer.get(name);
       if (!data) throw new OrtEngineError(`loadState: the checkpoint has no '${name}' (was '${name.slice(OPTIMIZER_PREFIX.length + 2)}' frozen or renamed?)`);
-      if (data.length !== this.front.get(name)!.length) throw new OrtEngineError(`loadState: '${name}' has ${data.length} values, expected ${this.front.get(name)!.length}`);
+      if (data.length !== this.front.get(name)!.length)
+        throw new OrtEngineError(`loadState: '${name}' has ${data.length} values, expected ${this.front.get(name)!.length}`);
       this.front.set(name, Float32Array.from(data));
     }
     this.adamStep = optimizerStep;

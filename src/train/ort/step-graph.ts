@@ -102,7 +102,10 @@ export function buildTrainingStep(spec: TrainingStepSpec): TrainingStep {
   const step = input(STEP_INPUT, [], 'int64');
   const adamStep = input(ADAM_STEP_INPUT, [], 'int64');
   const parts = segmentationLossGraph(logits.value, target.value, spec.lossWeights);
-  const grads = gradients(parts.loss, trainable.map((p) => params.get(p)!));
+  const grads = gradients(
+    parts.loss,
+    trainable.map((p) => params.get(p)!),
+  );
 
   const lr = warmupCosineGraph(d.cast(step.value, 'float32'), spec.schedule);
   const { beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8, weightDecay = 0 } = spec.adam ?? {};
@@ -136,7 +139,11 @@ export function buildTrainingStep(spec: TrainingStepSpec): TrainingStep {
     // PyTorch's form: p −= lr/bc1 · m / (√(v/bc2) + ε), then the decoupled decay lr·wd·p.
     let next = g ? d.sub(value, d.mul(d.div(m2, d.add(d.sqrt(d.div(v2, bc2)), epsilon)), stepSize)) : value;
     if (g && weightDecay) next = d.sub(next, d.mul(value, d.mul(lr, weightDecay)));
-    for (const [name, out] of [[p.name, next], [mName, m2], [vName, v2]] as const) {
+    for (const [name, out] of [
+      [p.name, next],
+      [mName, m2],
+      [vName, v2],
+    ] as const) {
       outputs[updatedName(name)] = wrap(out);
       updates.set(name, updatedName(name));
     }
@@ -144,7 +151,12 @@ export function buildTrainingStep(spec: TrainingStepSpec): TrainingStep {
   inputs[STEP_INPUT] = step;
   inputs[ADAM_STEP_INPUT] = adamStep;
   return {
-    graph: build({ name: `${graph.name}_train_step`, inputs, outputs, doc: `one training step of ${graph.name}: forward, cross-entropy + soft Dice, backward, Adam` }),
+    graph: build({
+      name: `${graph.name}_train_step`,
+      inputs,
+      outputs,
+      doc: `one training step of ${graph.name}: forward, cross-entropy + soft Dice, backward, Adam`,
+    }),
     trainable,
     untouched: trainable.filter((_, k) => !grads[k]),
     updates,

@@ -38,7 +38,10 @@ export function wasmFilePaths(): Record<string, string> {
   return paths;
 }
 
-const firstLine = (e: unknown): string => String((e as Error)?.message ?? e).split('\n')[0].slice(0, 200);
+const firstLine = (e: unknown): string =>
+  String((e as Error)?.message ?? e)
+    .split('\n')[0]
+    .slice(0, 200);
 
 /**
  * Import an optional package by a name the compiler cannot resolve statically (it is not a dependency).
@@ -46,7 +49,11 @@ const firstLine = (e: unknown): string => String((e as Error)?.message ?? e).spl
  * our copy of tfjs-core, or our ops would never reach it.
  */
 let loaded: Promise<{ tf: TF; setWasmPaths: (paths: Record<string, string>) => void }> | undefined;
-const tfjs = () => (loaded ??= Promise.all([import('@tensorflow/tfjs'), import('@tensorflow/tfjs-backend-wasm')]).then(([tf, wasm]) => ({ tf, setWasmPaths: wasm.setWasmPaths })));
+const tfjs = () =>
+  (loaded ??= Promise.all([import('@tensorflow/tfjs'), import('@tensorflow/tfjs-backend-wasm')]).then(([tf, wasm]) => ({
+    tf,
+    setWasmPaths: wasm.setWasmPaths,
+  })));
 
 async function activateTfjsNode(pkg: string): Promise<void> {
   const { tf } = await tfjs();
@@ -57,7 +64,9 @@ async function activateTfjsNode(pkg: string): Promise<void> {
     throw new BackendUnavailableError(`${pkg} is not installed or failed to load (${firstLine(e)})`);
   }
   if (!tf.findBackendFactory('tensorflow'))
-    throw new BackendUnavailableError(`${pkg} loaded but registered its backend with a different copy of @tensorflow/tfjs-core; install it at the version of @tensorflow/tfjs in use (${tf.version.tfjs})`);
+    throw new BackendUnavailableError(
+      `${pkg} loaded but registered its backend with a different copy of @tensorflow/tfjs-core; install it at the version of @tensorflow/tfjs in use (${tf.version.tfjs})`,
+    );
   if (!(await tf.setBackend('tensorflow'))) throw new BackendUnavailableError(`${pkg}: the 'tensorflow' backend failed to initialise`);
 }
 

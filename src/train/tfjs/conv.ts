@@ -20,11 +20,17 @@ import { padHW, stridedWindow, type Pair2 } from '../../dsl/ops/spatial.js';
 export type ConvGeometry = WindowGeometry;
 
 type Pad4 = [[number, number], [number, number], [number, number], [number, number]];
-const pad4 = (top: number, bottom: number, left: number, right: number): Pad4 => [[0, 0], [top, bottom], [left, right], [0, 0]];
+const pad4 = (top: number, bottom: number, left: number, right: number): Pad4 => [
+  [0, 0],
+  [top, bottom],
+  [left, right],
+  [0, 0],
+];
 const as4 = (t: TFTensor) => t as tfjs.Tensor4D;
 
 /** The conv's output length along axis i (ONNX/PyTorch, floor). */
-export const convOutLen = (x: number, k: number, g: ConvGeometry, i: 0 | 1): number => Math.floor((x + 2 * g.padding[i] - g.dilation[i] * (k - 1) - 1) / g.stride[i]) + 1;
+export const convOutLen = (x: number, k: number, g: ConvGeometry, i: 0 | 1): number =>
+  Math.floor((x + 2 * g.padding[i] - g.dilation[i] * (k - 1) - 1) / g.stride[i]) + 1;
 
 /** y = x ⋆ K: [N, H, W, Cin] → [N, OH, OW, Cout]. */
 function forward(tf: TF, x: TFTensor, k: TFTensor, g: ConvGeometry): TFTensor {
@@ -46,12 +52,26 @@ function spread(tf: TF, y: TFTensor, s: Pair2): TFTensor {
   const [n, h, w, c] = y.shape as number[];
   let t = y;
   if (s[0] > 1) {
-    t = tf.reshape(tf.pad(tf.reshape(t, [n * h, 1, w * c]), [[0, 0], [0, s[0] - 1], [0, 0]]), [n, h * s[0], w, c]);
+    t = tf.reshape(
+      tf.pad(tf.reshape(t, [n * h, 1, w * c]), [
+        [0, 0],
+        [0, s[0] - 1],
+        [0, 0],
+      ]),
+      [n, h * s[0], w, c],
+    );
     t = tf.slice(t, [0, 0, 0, 0], [n, (h - 1) * s[0] + 1, w, c]);
   }
   const hs = t.shape[1] as number;
   if (s[1] > 1) {
-    t = tf.reshape(tf.pad(tf.reshape(t, [n * hs * w, 1, c]), [[0, 0], [0, s[1] - 1], [0, 0]]), [n, hs, w * s[1], c]);
+    t = tf.reshape(
+      tf.pad(tf.reshape(t, [n * hs * w, 1, c]), [
+        [0, 0],
+        [0, s[1] - 1],
+        [0, 0],
+      ]),
+      [n, hs, w * s[1], c],
+    );
     t = tf.slice(t, [0, 0, 0, 0], [n, hs, (w - 1) * s[1] + 1, c]);
   }
   return t;
@@ -126,7 +146,14 @@ function filterGrad(tf: TF, x: TFTensor, dy: TFTensor, kernel: Pair2, g: ConvGeo
   const taps: TFTensor[] = [];
   for (let i = 0; i < kernel[0]; i++)
     for (let j = 0; j < kernel[1]; j++)
-      taps.push(tf.tidy(() => tf.matMul(tf.transpose(tf.reshape(stridedWindow(tf, xp, [i * g.dilation[0], j * g.dilation[1]], [oh, ow], g.stride), [rows, cin])) as never, dy2 as never)));
+      taps.push(
+        tf.tidy(() =>
+          tf.matMul(
+            tf.transpose(tf.reshape(stridedWindow(tf, xp, [i * g.dilation[0], j * g.dilation[1]], [oh, ow], g.stride), [rows, cin])) as never,
+            dy2 as never,
+          ),
+        ),
+      );
   return tf.reshape(tf.stack(taps), [kernel[0], kernel[1], cin, cout]);
 }
 

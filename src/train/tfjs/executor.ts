@@ -133,7 +133,8 @@ export class TfjsExecutor {
     const tf = this.tf;
     const wanted = outputs ?? this.graph.outputs.map((o) => o.name);
     for (const name of wanted)
-      if (!this.graph.outputs.some((o) => o.name === name)) throw new ExecutorError(`run: graph '${this.graph.name}' has no output '${name}'; it has ${this.graph.outputs.map((o) => o.name).join(', ')}`);
+      if (!this.graph.outputs.some((o) => o.name === name))
+        throw new ExecutorError(`run: graph '${this.graph.name}' has no output '${name}'; it has ${this.graph.outputs.map((o) => o.name).join(', ')}`);
 
     // Tensors we made and must free, with how many live values still point at each (kernels may alias).
     const owned = new Map<TFTensor, number>();
@@ -225,7 +226,10 @@ export class TfjsExecutor {
     }
     if (!opts.partial) {
       const missing = [...this.vars.keys()].filter((n) => !values.has(n));
-      if (missing.length) throw new ExecutorError(`loadParams: no values for parameter(s) ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ` and ${missing.length - 5} more` : ''}`);
+      if (missing.length)
+        throw new ExecutorError(
+          `loadParams: no values for parameter(s) ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ` and ${missing.length - 5} more` : ''}`,
+        );
     }
     for (const [name, data] of values) {
       const v = this.vars.get(name)!;
@@ -247,7 +251,8 @@ export class TfjsExecutor {
   private bindInputs(feeds: Readonly<Record<string, Feed>>, bind: (v: Value, t: TFTensor, own: boolean) => void): void {
     const names = new Set(this.graph.inputs.map((i) => i.name));
     const unknown = Object.keys(feeds).filter((n) => !names.has(n));
-    if (unknown.length) throw new ExecutorError(`run: unknown input(s) ${unknown.map((n) => `'${n}'`).join(', ')}; graph '${this.graph.name}' takes ${[...names].join(', ')}`);
+    if (unknown.length)
+      throw new ExecutorError(`run: unknown input(s) ${unknown.map((n) => `'${n}'`).join(', ')}; graph '${this.graph.name}' takes ${[...names].join(', ')}`);
     const bindings = new Map<string, number>();
     for (const { name, value } of this.graph.inputs) {
       const f = feeds[name];
@@ -255,7 +260,8 @@ export class TfjsExecutor {
       const dims = isTfTensor(f) ? f.shape : f.dims;
       checkFeedShape(name, value, dims, bindings);
       if (isTfTensor(f)) {
-        if (f.dtype !== tfjsDType(value.dtype)) throw new ExecutorError(`run: input '${name}' is ${f.dtype}, the graph declares ${value.dtype} (tfjs ${tfjsDType(value.dtype)})`);
+        if (f.dtype !== tfjsDType(value.dtype))
+          throw new ExecutorError(`run: input '${name}' is ${f.dtype}, the graph declares ${value.dtype} (tfjs ${tfjsDType(value.dtype)})`);
         bind(value, f, false);
       } else {
         if (f.dtype !== value.dtype) throw new ExecutorError(`run: input '${name}' is ${f.dtype}, the graph declares ${value.dtype}`);
@@ -274,7 +280,8 @@ function checkFeedShape(name: string, v: Value, dims: readonly number[], binding
       if (d !== dims[i]) throw bad();
     } else if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(d)) {
       const seen = bindings.get(d);
-      if (seen !== undefined && seen !== dims[i]) throw new ExecutorError(`run: input '${name}' gives symbolic dim '${d}' = ${dims[i]}, an earlier input gave ${seen}`);
+      if (seen !== undefined && seen !== dims[i])
+        throw new ExecutorError(`run: input '${name}' gives symbolic dim '${d}' = ${dims[i]}, an earlier input gave ${seen}`);
       bindings.set(d, dims[i]);
     }
   });
@@ -309,6 +316,9 @@ function runKernel(tf: TF, node: Node, ins: TFTensor[]): TFTensor[] {
       `tfjs kernel of ${node.op.type} '${node.name}' failed on ${tf.getBackend()}: ${msg}\n  inputs: ${node.inputs.map(describeValue).join(', ')} (actual ${ins.map((t) => fmtShape(t.shape)).join(', ')})\n  at ${node.source}`,
     );
   }
-  if (outs.length !== node.outputs.length) throw new ExecutorError(`tfjs kernel of ${node.op.type} '${node.name}' returned ${outs.length} tensors for ${node.outputs.length} outputs\n  at ${node.source}`);
+  if (outs.length !== node.outputs.length)
+    throw new ExecutorError(
+      `tfjs kernel of ${node.op.type} '${node.name}' returned ${outs.length} tensors for ${node.outputs.length} outputs\n  at ${node.source}`,
+    );
   return outs;
 }

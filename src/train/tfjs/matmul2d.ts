@@ -17,7 +17,10 @@ export function matMul2d(tf: TF, a: TFTensor, b: TFTensor): TFTensor {
       (save as tfjs.GradSaveFunc)([x2, y2]);
       return {
         value: tf.matMul(x2, y2),
-        gradFunc: (dy: tfjs.Tensor, [sx, sy]: tfjs.Tensor[]) => [tf.matMul(dy as tfjs.Tensor2D, tf.transpose(sy as tfjs.Tensor2D)), tf.matMul(tf.transpose(sx as tfjs.Tensor2D), dy as tfjs.Tensor2D)],
+        gradFunc: (dy: tfjs.Tensor, [sx, sy]: tfjs.Tensor[]) => [
+          tf.matMul(dy as tfjs.Tensor2D, tf.transpose(sy as tfjs.Tensor2D)),
+          tf.matMul(tf.transpose(sx as tfjs.Tensor2D), dy as tfjs.Tensor2D),
+        ],
       };
     }) as MatMul2d;
     byTf.set(tf, f);
