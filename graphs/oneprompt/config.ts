@@ -117,21 +117,7 @@ export const tiny128 = defineConfig({
  * prompt covers 1–2 of 256 tokens and reaches the query only through attention that starts uniform (1/256 of it);
  * the aligned route carries it to the same cell of the query from the first step (measured in docs/brain-data.md).
  */
-export const brain128 = defineConfig({
-  name: 'brain128',
-  size: 128,
-  levels: 3,
-  widths: [8, 16, 32, 64],
-  encoder: 'cnn',
-  embed: 32,
-  heads: 2,
-  blocks: 2,
-  ffnRatio: 2,
-  points: 32,
-  parser: 'stack-mlp',
-  masking: 'gaussian',
-  aligned: true,
-});
+export const brain128 = defineConfig({ ...tiny128, name: 'brain128', aligned: true });
 
 export const configs = { tiny, small, base, tiny128, brain128 } as const;
 export type ConfigName = keyof typeof configs;
