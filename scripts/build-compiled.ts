@@ -3,10 +3,10 @@
 // - compiled/oneprompt-default.onnx re-emitted from its own trained weights, with its encoder/decoder pair
 //   (oneprompt-default.encoder.onnx, .decoder.onnx + manifests) for the CLI and the browser tool. The weights are the
 //   shipped ones, byte for byte; training them again is `npx tsx scripts/default-model.ts train`.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { compileOnePrompt } from '../graphs/oneprompt/compile.js';
 import { buildOnePrompt } from '../graphs/oneprompt/model.js';
-import { configs } from '../graphs/oneprompt/config.js';
+import { configs, type ConfigName } from '../graphs/oneprompt/config.js';
 import { loadInitialWeights } from '../src/train/init-weights.js';
 
 const tiny = compileOnePrompt({ config: 'tiny', seed: 0, out: 'compiled/oneprompt-tiny.onnx' });
@@ -14,9 +14,13 @@ console.log(`wrote ${tiny.path} (${tiny.manifest.bytes} bytes, sha256 ${tiny.man
 
 const DEFAULT = 'compiled/oneprompt-default.onnx';
 if (existsSync(DEFAULT)) {
-  const params = buildOnePrompt(configs.tiny, 0).graph.params;
+  // The configuration the shipped weights were trained in, as its manifest records it.
+  const name = (JSON.parse(readFileSync(DEFAULT.replace(/\.onnx$/, '.json'), 'utf8')) as { config: { name: string } }).config.name;
+  if (!(name in configs)) throw new Error(`${DEFAULT}: configuration '${name}' is not one of ${Object.keys(configs).join(', ')}`);
+  const config = name as ConfigName;
+  const params = buildOnePrompt(configs[config], 0).graph.params;
   loadInitialWeights(DEFAULT, params);
   const weights = new Map(params.map((p) => [p.name, p.values()]));
-  const d = compileOnePrompt({ config: 'tiny', weights, out: DEFAULT, split: true });
+  const d = compileOnePrompt({ config, weights, out: DEFAULT, split: true });
   for (const f of [d, d.pair!.encoder, d.pair!.decoder]) console.log(`wrote ${f.path} (${f.manifest.bytes} bytes, sha256 ${f.manifest.sha256})`);
 }

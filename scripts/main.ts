@@ -22,7 +22,8 @@ const FALLBACK_MODEL = 'compiled/oneprompt-tiny.onnx';
 const SAMPLES = 'samples/mri';
 // The slice samples/mri/prompt.json is drawn on (samples/mri/README.md).
 const TEMPLATE = 'axial-066.png';
-// `--out DIR` writes elsewhere (the test does); `--model FILE` runs another model (a checkpoint being trained, say).
+// `--out DIR` writes elsewhere (the test does), `--heldout-out DIR` the held-out structures' masks (default: heldout
+// beside --out); `--model FILE` runs another model (a checkpoint being trained, say).
 const flag = (name: string): string | undefined => {
   const at = process.argv.indexOf(name);
   return at >= 0 ? process.argv[at + 1] : undefined;
@@ -90,7 +91,7 @@ console.log(`\nmasks: ${OUT}/masks/, overlays (mask outline on the slice): ${OUT
 const HELDOUT = 'samples-heldout';
 const HELD_TEMPLATE = 'sagittal-082.png';
 const structures = (JSON.parse(readFileSync(join(HELDOUT, 'split.json'), 'utf8')) as { heldout: string[] }).heldout;
-const heldOut = join(dirname(OUT), 'heldout');
+const heldOut = flag('--heldout-out') ?? join(dirname(OUT), 'heldout');
 const sliceFiles = readdirSync(join(HELDOUT, structures[0], 'images'))
   .filter((f) => f.endsWith('.png') && f !== HELD_TEMPLATE)
   .sort();

@@ -56,7 +56,9 @@ describe('compiled/ artefacts', () => {
     }
     const w = initializers(one);
     const pairWeights = new Map([...initializers(enc), ...initializers(dec)]);
-    const params = buildOnePrompt(configs.tiny, 0).graph.params;
+    // The configuration the shipped weights were trained in, as the manifest records it.
+    const config = (JSON.parse(readFileSync('compiled/oneprompt-default.json', 'utf8')) as { config: { name: keyof typeof configs } }).config.name;
+    const params = buildOnePrompt(configs[config], 0).graph.params;
     for (const p of params) expect(pairWeights.get(p.name)?.equals(w.get(p.name)!), p.name).toBe(true);
 
     // What the code compiles from the default model's weights: the same graphs (source locations aside).
@@ -64,7 +66,7 @@ describe('compiled/ artefacts', () => {
     const dir = mkdtempSync(join(tmpdir(), 'op-pair-'));
     try {
       const r = compileOnePrompt({
-        config: 'tiny',
+        config,
         weights: new Map(params.map((p) => [p.name, p.values()])),
         out: join(dir, 'oneprompt-default.onnx'),
         split: true,
