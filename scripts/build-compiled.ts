@@ -2,7 +2,8 @@
 // - compiled/oneprompt-tiny.onnx (+ .json), the tiny configuration at seed 0 (untrained);
 // - compiled/oneprompt-default.onnx re-emitted from its own trained weights, with its encoder/decoder pair
 //   (oneprompt-default.encoder.onnx, .decoder.onnx + manifests) for the CLI and the browser tool. The weights are the
-//   shipped ones, byte for byte; training them again is `npx tsx scripts/default-model.ts train`.
+//   shipped ones, byte for byte, in the configuration its manifest records; training them again is
+//   `npx tsx scripts/train-default.ts train --ship`.
 import { existsSync, readFileSync } from 'node:fs';
 import { compileOnePrompt } from '../graphs/oneprompt/compile.js';
 import { buildOnePrompt } from '../graphs/oneprompt/model.js';

@@ -184,7 +184,7 @@ describe('prompt tensors', () => {
 });
 
 describe('browser safety', () => {
-  it('prompt.ts and prompt-tensors.ts import no node modules, directly or through their imports', () => {
+  it('prompt.ts, prompt-tensors.ts and model-inputs.ts import no node modules, directly or through their imports', () => {
     const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../src/app/data');
     const seen = new Set<string>();
     const visit = (file: string): void => {
@@ -197,7 +197,7 @@ describe('browser safety', () => {
         if (spec.startsWith('.')) visit(resolve(dirname(file), spec.replace(/\.js$/, '.ts')));
       }
     };
-    for (const f of ['prompt.ts', 'prompt-tensors.ts', 'model-inputs.ts']) visit(join(root, f));
+    for (const f of ['prompt.ts', 'prompt-tensors.ts', '../inference/model-inputs.ts']) visit(join(root, f));
     expect(seen.size).toBeGreaterThan(3);
   });
 });
