@@ -81,6 +81,13 @@ const f = (x: number | undefined | null) => (x === undefined || x === null ? 'â€
 const table = (head: string[], rows: string[][]) =>
   [`| ${head.join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
 
+/** Dice and selectivity per prompt type, the model beside both baselines. */
+const selectivityTable = (rows: readonly (readonly [string, EvalJson])[]) =>
+  table(
+    ['prompt', 'model', 'copy template', 'region grow', 'selectivity: model', 'copy template', 'region grow'],
+    rows.map(([p, j]) => [p, ...[j.mean, j.selectivity].flatMap((m) => [f(m?.model), f(m?.copy_template), f(m?.region_grow)])]),
+  );
+
 function evaluate(model: string, o: { templates: string; quick?: boolean; validationOnly?: boolean }): void {
   const prompts = o.quick ? ['click', 'seglab'] : ['click', 'bbox', 'doodle', 'seglab'];
   const templates = o.quick ? '1' : o.templates;
@@ -120,20 +127,7 @@ function evaluate(model: string, o: { templates: string; quick?: boolean; valida
     console.log(
       `\nValidation structures (${split.validation.length} structure-plane tasks kept out of training; models and settings were chosen on these), oracle prompts, ${templates} template(s) per task:\n`,
     );
-    console.log(
-      table(
-        ['prompt', 'model', 'copy template', 'region grow', 'selectivity: model', 'copy template', 'region grow'],
-        val.map(([p, j]) => [
-          p,
-          f(j.mean.model),
-          f(j.mean.copy_template),
-          f(j.mean.region_grow),
-          f(j.selectivity?.model),
-          f(j.selectivity?.copy_template),
-          f(j.selectivity?.region_grow),
-        ]),
-      ),
-    );
+    console.log(selectivityTable(val));
   }
   if (o.validationOnly) return;
 
@@ -141,20 +135,7 @@ function evaluate(model: string, o: { templates: string; quick?: boolean; valida
   console.log(
     `\nHeld-out macaque structures (${split.heldout.length} structure-plane tasks; held out by structure), oracle prompts, ${templates} template(s) per task; Dice (%) and selectivity (Dice points):\n`,
   );
-  console.log(
-    table(
-      ['prompt', 'model', 'copy template', 'region grow', 'selectivity: model', 'copy template', 'region grow'],
-      held.map(([p, j]) => [
-        p,
-        f(j.mean.model),
-        f(j.mean.copy_template),
-        f(j.mean.region_grow),
-        f(j.selectivity?.model),
-        f(j.selectivity?.copy_template),
-        f(j.selectivity?.region_grow),
-      ]),
-    ),
-  );
+  console.log(selectivityTable(held));
 
   const slabs = prompts.map((p) => [p, evalJson(BRAIN_DATASET_DIR, 'heldout-slices', p, 'oracle', ['--no-selectivity'])] as const);
   console.log(`\nHeld-out slabs of training structures (${split.heldout_slices.length} tasks; structures seen in training, slices not), oracle prompts:\n`);
