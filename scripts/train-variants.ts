@@ -19,7 +19,7 @@
 // OUT/variants.json. A smoke run: --steps 2 --eval-data samples-heldout --templates 1.
 import { Command } from 'commander';
 import { cli, run } from './run-command.js';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const PARSERS = ['add', 'concat-mlp', 'stack-mlp'] as const;
@@ -144,7 +144,9 @@ for (const { parser, masking } of variants) {
     selectivity: {},
   };
   for (const prompt of prompts) {
-    const j = JSON.parse(
+    // A variant's scores are kept beside its model (and reused while the model stays), so a rerun scores only new ones.
+    const scores = join(dir, `eval-${(o.evalData ?? o.data).replace(/[^\w.-]+/g, '_')}-${o.tasks}-${prompt}-${o.templates}.json`);
+    const fresh = () =>
       run(
         cli(
           'eval',
@@ -166,8 +168,9 @@ for (const { parser, masking } of variants) {
           '--json',
         ),
         true,
-      ),
-    ) as {
+      );
+    if (!existsSync(scores) || statSync(scores).mtimeMs < statSync(join(dir, 'model.onnx')).mtimeMs) writeFileSync(scores, fresh());
+    const j = JSON.parse(readFileSync(scores, 'utf8')) as {
       mean: { model: number };
       selectivity: { model: number } | null;
     };
