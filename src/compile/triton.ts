@@ -10,6 +10,7 @@ import { onnx } from '../onnx/proto.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { parseTextFormat } from './pbtext.js';
 import { packagePath } from '../util/package-root.js';
+import { elementTypeName } from '../onnx/element-types.js';
 
 /** A tensor of the compiled model as the manifest describes it; a leading 'B' is the batch dim. */
 export interface ManifestTensor {
@@ -66,22 +67,6 @@ const TRITON_TYPES: Readonly<Record<string, string>> = {
   bfloat16: 'TYPE_BF16',
   string: 'TYPE_STRING',
 };
-const ONNX_TYPES: Readonly<Record<number, string>> = {
-  1: 'float32',
-  2: 'uint8',
-  3: 'int8',
-  4: 'uint16',
-  5: 'int16',
-  6: 'int32',
-  7: 'int64',
-  8: 'string',
-  9: 'bool',
-  10: 'float16',
-  11: 'float64',
-  12: 'uint32',
-  13: 'uint64',
-  16: 'bfloat16',
-};
 
 /** Triton's data type for a manifest dtype. */
 export function tritonDataType(dtype: string): string {
@@ -114,7 +99,7 @@ export function manifestFromModel(modelBytes: Uint8Array): ModelManifest {
     type?: { tensorType?: { elemType?: number | null; shape?: { dim?: { dimValue?: unknown; dimParam?: string | null }[] | null } | null } | null } | null;
   }): ManifestTensor => ({
     name: v.name ?? '',
-    dtype: ONNX_TYPES[v.type?.tensorType?.elemType ?? 0] ?? `onnx-type-${v.type?.tensorType?.elemType}`,
+    dtype: elementTypeName(v.type?.tensorType?.elemType ?? 0, (c) => `onnx-type-${c}`),
     shape: (v.type?.tensorType?.shape?.dim ?? []).map((d) => (d.dimParam ? d.dimParam : Number(d.dimValue ?? -1))),
   });
   return { inputs: (g?.input ?? []).filter((i) => !inits.has(i.name ?? '')).map(tensor), outputs: (g?.output ?? []).map(tensor) };

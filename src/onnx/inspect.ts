@@ -4,6 +4,7 @@
 import { onnx } from './proto.js';
 import { DTYPE_KEY } from './float16.js';
 import type { onnx as P } from 'onnx-proto';
+import { elementTypeName } from './element-types.js';
 
 export interface TensorSummary {
   readonly name: string;
@@ -27,19 +28,7 @@ export interface ModelSummary {
   readonly metadata: Record<string, string>;
 }
 
-const DTYPE_NAMES: Record<number, string> = {
-  1: 'float32',
-  2: 'uint8',
-  3: 'int8',
-  5: 'int16',
-  6: 'int32',
-  7: 'int64',
-  9: 'bool',
-  10: 'float16',
-  11: 'float64',
-  16: 'bfloat16',
-};
-export const dtypeName = (code: number): string => DTYPE_NAMES[code] ?? `type${code}`;
+export const dtypeName = (code: number): string => elementTypeName(code, (c) => `type${c}`);
 
 function summariseValue(v: P.IValueInfoProto): TensorSummary {
   const t = v.type?.tensorType;

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { DType, HostArray } from '../dsl/dtype.js';
 import { onnx, type OnnxTypes } from '../onnx/proto.js';
 import type { HostTensor } from '../runtime/session.js';
+import { elementTypeName } from '../onnx/element-types.js';
 
 export const ONNX_NODE_TEST_DIR = '/usr/share/libonnx-testdata/data/node';
 
@@ -16,25 +17,7 @@ export const num = (x: Longish | null | undefined): number => (typeof x === 'num
 export type LoadedTensor = { readonly ok: true; readonly tensor: HostTensor } | { readonly ok: false; readonly reason: string };
 
 const DT = onnx.TensorProto.DataType;
-const ONNX_TYPE_NAMES: Record<number, string> = {
-  1: 'float32',
-  2: 'uint8',
-  3: 'int8',
-  4: 'uint16',
-  5: 'int16',
-  6: 'int32',
-  7: 'int64',
-  8: 'string',
-  9: 'bool',
-  10: 'float16',
-  11: 'float64',
-  12: 'uint32',
-  13: 'uint64',
-  14: 'complex64',
-  15: 'complex128',
-  16: 'bfloat16',
-};
-export const onnxTypeName = (code: number): string => ONNX_TYPE_NAMES[code] ?? `type ${code}`;
+export const onnxTypeName = (code: number): string => elementTypeName(code);
 
 /** ONNX element type → our DType (float16 and the rest tfjs cannot hold give undefined). */
 const OURS: Partial<Record<number, DType>> = { [DT.FLOAT]: 'float32', [DT.UINT8]: 'uint8', [DT.INT32]: 'int32', [DT.INT64]: 'int64', [DT.BOOL]: 'bool' };
