@@ -36,8 +36,15 @@ export function makeNifti(s: NiftiSpec): Uint8Array {
   }
   const magic = s.magic ?? 'n+1\0';
   for (let i = 0; i < 4; i++) out[344 + i] = magic.charCodeAt(i);
+  writeVoxels(v, 352, s, le);
+  return out;
+}
+
+/** The spec's voxel values from byte `offset` on, in its datatype (NIfTI-1 and NIfTI-2 store them alike). */
+function writeVoxels(v: DataView, offset: number, s: NiftiSpec, le: boolean): void {
+  const bytesPer = s.bitpix / 8;
   s.values.forEach((x, i) => {
-    const o = 352 + i * bytesPer;
+    const o = offset + i * bytesPer;
     switch (s.datatype) {
       case 2:
         v.setUint8(o, x);
@@ -64,7 +71,6 @@ export function makeNifti(s: NiftiSpec): Uint8Array {
         throw new Error(`fixture: datatype ${s.datatype}`);
     }
   });
-  return out;
 }
 
 /** The same spec as a NIfTI-2 file (540-byte header: int64 dims and vox_offset, float64 geometry; voxels at 544). */
@@ -90,28 +96,7 @@ export function makeNifti2(s: NiftiSpec & { voxOffset?: number }): Uint8Array {
     v.setInt32(348, 1, le);
     s.sform.forEach((x, i) => v.setFloat64(400 + 8 * i, x, le));
   }
-  s.values.forEach((x, i) => {
-    const o = voxOffset + i * bytesPer;
-    switch (s.datatype) {
-      case 2:
-        v.setUint8(o, x);
-        break;
-      case 4:
-        v.setInt16(o, x, le);
-        break;
-      case 16:
-        v.setFloat32(o, x, le);
-        break;
-      case 64:
-        v.setFloat64(o, x, le);
-        break;
-      case 512:
-        v.setUint16(o, x, le);
-        break;
-      default:
-        throw new Error(`fixture: datatype ${s.datatype}`);
-    }
-  });
+  writeVoxels(v, voxOffset, s, le);
   return out;
 }
 
