@@ -39,6 +39,15 @@ function readOnnxModel(path: string): ReturnType<typeof onnx.ModelProto.decode> 
   }
 }
 
+/** A float32 initializer's values, from raw_data (little-endian; copied out so they are aligned and owned) or float_data. */
+function floatValues(t: { rawData?: Uint8Array | null; floatData?: number[] | null }): Float32Array {
+  const raw = t.rawData;
+  if (!raw || raw.length === 0) return Float32Array.from(t.floatData ?? []);
+  const data = new Float32Array(raw.byteLength / 4);
+  new Uint8Array(data.buffer).set(raw);
+  return data;
+}
+
 /** Parameter values from a compiled ONNX model's float32 initializers named like the parameters. */
 function loadOnnxWeights(path: string, params: readonly Param[]): void {
   const model = readOnnxModel(path);
@@ -58,13 +67,7 @@ function loadOnnxWeights(path: string, params: readonly Param[]): void {
     const dims = (t.dims ?? []).map(Number);
     if (dims.length !== p.shape.length || dims.some((d, i) => d !== p.shape[i]))
       throw new SafetensorsError(`${path}: '${p.name}' has shape [${dims.join(', ')}], the model declares [${p.shape.join(', ')}]`);
-    const raw = t.rawData;
-    let data: Float32Array;
-    if (raw && raw.length > 0) {
-      // raw_data is little-endian float32; copy it out so the values are aligned and owned.
-      data = new Float32Array(raw.byteLength / 4);
-      new Uint8Array(data.buffer).set(raw);
-    } else data = Float32Array.from(t.floatData ?? []);
+    const data = floatValues(t);
     if (data.length !== p.size) throw new SafetensorsError(`${path}: '${p.name}' holds ${data.length} values, expected ${p.size} (external data is not read)`);
     p.set(data);
   }
@@ -77,13 +80,7 @@ function readTensors(path: string): Map<string, { shape: number[]; data: Float32
     const model = readOnnxModel(path);
     for (const t of model.graph?.initializer ?? []) {
       if (t.dataType !== FLOAT || !t.name) continue;
-      const raw = t.rawData;
-      let data: Float32Array;
-      if (raw && raw.length > 0) {
-        data = new Float32Array(raw.byteLength / 4);
-        new Uint8Array(data.buffer).set(raw);
-      } else data = Float32Array.from(t.floatData ?? []);
-      out.set(t.name, { shape: (t.dims ?? []).map(Number), data });
+      out.set(t.name, { shape: (t.dims ?? []).map(Number), data: floatValues(t) });
     }
   } else
     for (const [name, t] of readSafetensors(path).tensors)
