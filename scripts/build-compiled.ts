@@ -4,10 +4,10 @@
 //   (oneprompt-default.encoder.onnx, .decoder.onnx + manifests) for the CLI and the browser tool. The weights are the
 //   shipped ones, byte for byte, in the configuration its manifest records; training them again is
 //   `npx tsx scripts/train-default.ts train --ship`.
-import { existsSync, readFileSync } from 'node:fs';
-import { compileOnePrompt } from '../graphs/oneprompt/compile.js';
+import { existsSync } from 'node:fs';
+import { compileOnePrompt, compiledConfigName } from '../graphs/oneprompt/compile.js';
 import { buildOnePrompt } from '../graphs/oneprompt/model.js';
-import { configs, type ConfigName } from '../graphs/oneprompt/config.js';
+import { configs } from '../graphs/oneprompt/config.js';
 import { loadInitialWeights } from '../src/train/init-weights.js';
 
 const tiny = compileOnePrompt({ config: 'tiny', seed: 0, out: 'compiled/oneprompt-tiny.onnx' });
@@ -16,9 +16,7 @@ console.log(`wrote ${tiny.path} (${tiny.manifest.bytes} bytes, sha256 ${tiny.man
 const DEFAULT = 'compiled/oneprompt-default.onnx';
 if (existsSync(DEFAULT)) {
   // The configuration the shipped weights were trained in, as its manifest records it.
-  const name = (JSON.parse(readFileSync(DEFAULT.replace(/\.onnx$/, '.json'), 'utf8')) as { config: { name: string } }).config.name;
-  if (!(name in configs)) throw new Error(`${DEFAULT}: configuration '${name}' is not one of ${Object.keys(configs).join(', ')}`);
-  const config = name as ConfigName;
+  const config = compiledConfigName(DEFAULT);
   const params = buildOnePrompt(configs[config], 0).graph.params;
   loadInitialWeights(DEFAULT, params);
   const weights = new Map(params.map((p) => [p.name, p.values()]));

@@ -3,6 +3,7 @@
 // The step itself (emit, dtype, manifest, sha256, files written together, Triton) is the library's (src/compile);
 // this file adds what is the model's: its configuration in the manifest and ONNX metadata, and how the pair's files
 // name the one-file model they were cut from (contract.ts).
+import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { compileGraphs, emitCompiled, writeCompiled, type Manifest as CompiledManifest, type CompileDType } from '../../src/compile/compile.js';
 import { configs, withVariant, type ConfigName, type EncoderKind, type MaskingStep, type OnePromptConfig, type PromptingStep } from './config.js';
@@ -84,4 +85,12 @@ export function compileOnePrompt(o: CompileOptions): CompileResult {
   writeCompiled([one, encoder, decoder], o.triton);
   const pick = (p: typeof one) => ({ path: p.path, manifest: p.manifest });
   return { path: o.out, manifest: one.manifest, model, pair: { encoder: pick(encoder), decoder: pick(decoder) } };
+}
+
+/** The registered configuration that a compiled model's manifest (NAME.json beside NAME.onnx) says it was built in. */
+export function compiledConfigName(modelPath: string): ConfigName {
+  const manifestPath = modelPath.replace(/\.onnx$/i, '.json');
+  const name = (JSON.parse(readFileSync(manifestPath, 'utf8')) as Manifest).config.name;
+  if (!(name in configs)) throw new Error(`${manifestPath}: configuration '${name}' is not one of ${Object.keys(configs).join(', ')}`);
+  return name as ConfigName;
 }

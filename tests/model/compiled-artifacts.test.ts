@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { compileOnePrompt, type Manifest } from '../../graphs/oneprompt/compile.js';
+import { compiledConfigName, compileOnePrompt, type Manifest } from '../../graphs/oneprompt/compile.js';
 import { configs } from '../../graphs/oneprompt/config.js';
 import { buildOnePrompt } from '../../graphs/oneprompt/model.js';
 import { onnx } from '../../src/onnx/proto.js';
@@ -57,7 +57,7 @@ describe('compiled/ artefacts', () => {
     const w = initializers(one);
     const pairWeights = new Map([...initializers(enc), ...initializers(dec)]);
     // The configuration the shipped weights were trained in, as the manifest records it.
-    const config = (JSON.parse(readFileSync('compiled/oneprompt-default.json', 'utf8')) as { config: { name: keyof typeof configs } }).config.name;
+    const config = compiledConfigName('compiled/oneprompt-default.onnx');
     const params = buildOnePrompt(configs[config], 0).graph.params;
     for (const p of params) expect(pairWeights.get(p.name)?.equals(w.get(p.name)!), p.name).toBe(true);
 
