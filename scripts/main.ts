@@ -12,6 +12,7 @@ import { main } from '../src/app/cli/main.js';
 import { table } from '../src/app/cli/format.js';
 import { orThrow } from '../src/app/data/errors.js';
 import { readImage, readMask } from '../src/app/data/load.js';
+import type { Mask } from '../src/app/data/image.js';
 import { readPromptFile } from '../src/app/data/prompt-file.js';
 import { copyTemplateMask } from '../src/app/eval/copy-template.js';
 import { dice, formatMeanStd, meanStd } from '../src/app/eval/dice.js';
@@ -96,7 +97,7 @@ const sliceFiles = readdirSync(join(HELDOUT, structures[0], 'images'))
   .filter((f) => f.endsWith('.png') && f !== HELD_TEMPLATE)
   .sort();
 // The output for a click on each structure, per query slice.
-const outputs = new Map<string, ReturnType<typeof readMask>[]>();
+const outputs = new Map<string, Mask[]>();
 for (const s of structures) {
   const dir = join(HELDOUT, s);
   const a = [
@@ -117,20 +118,22 @@ for (const s of structures) {
   if (c !== 0) process.exit(c);
   outputs.set(
     s,
-    sliceFiles.map((q) => readMask(join(heldOut, s, 'masks', q))),
+    sliceFiles.map((q) => orThrow(readMask(join(heldOut, s, 'masks', q)))),
   );
 }
+// Each structure's atlas masks on the query slices, read once.
+const truths = new Map(structures.map((s) => [s, sliceFiles.map((q) => orThrow(readMask(join(HELDOUT, s, 'masks', q))))]));
 const target = structures[0];
 const tDir = join(HELDOUT, target);
 const hTemplate = orThrow(readImage(join(tDir, 'images', HELD_TEMPLATE)));
 const hTemplateMask = orThrow(readMask(join(tDir, 'masks', HELD_TEMPLATE)));
 const hPrompt = orThrow(readPromptFile(join(tDir, 'prompt.json'), hTemplate));
 const hRows = sliceFiles.map((q, i) => {
-  const truth = orThrow(readMask(join(tDir, 'masks', q)));
+  const truth = truths.get(target)![i];
   const query = orThrow(readImage(join(tDir, 'images', q)));
   return {
     slice: q.replace(/\.png$/, ''),
-    model: dice(orThrow(outputs.get(target)![i]), truth),
+    model: dice(outputs.get(target)![i], truth),
     copy: dice(copyTemplateMask(hTemplateMask, query), truth),
     grow: dice(regionGrow({ query, prompt: hPrompt, template: hTemplate }), truth),
   };
@@ -154,7 +157,7 @@ const short = (s: string) => s.replace(/-sagittal$/, '');
 const matrix = structures.map((clicked) => [
   short(clicked),
   ...structures.map((scored) => {
-    const scores = sliceFiles.map((q, i) => dice(orThrow(outputs.get(clicked)![i]), orThrow(readMask(join(HELDOUT, scored, 'masks', q)))));
+    const scores = sliceFiles.map((_, i) => dice(outputs.get(clicked)![i], truths.get(scored)![i]));
     return meanStd(scores).mean.toFixed(1);
   }),
 ]);
