@@ -36,6 +36,13 @@ export interface OnePromptConfig {
    * learnt to match positions. Default false (the paper's block).
    */
   readonly aligned?: boolean;
+  /**
+   * The raster route (docs/architecture.md): the mask head also reads the prompt drawn at pixel resolution
+   * (`prompt_mask`: the SegLab mask, or the Click/BBox/Doodle prompt rasterised; docs/model-io.md), one channel per prompt
+   * type, at every rung of its ladder and on the logits. Structures of 5–10 pixels are smaller than a token; the
+   * token grid alone cannot say which pixels a prompt marked. Default false (the paper's head).
+   */
+  readonly raster?: boolean;
 }
 
 /**
@@ -119,7 +126,13 @@ export const tiny128 = defineConfig({
  */
 export const brain128 = defineConfig({ ...tiny128, name: 'brain128', aligned: true });
 
-export const configs = { tiny, small, base, tiny128, brain128 } as const;
+/**
+ * brain128 with the raster route (issue 14): the prompt reaches the mask head at pixel resolution, so a prompt on a
+ * structure smaller than a token says which pixels it marked (measured in docs/brain-data.md).
+ */
+export const brain128r = defineConfig({ ...brain128, name: 'brain128r', raster: true });
+
+export const configs = { tiny, small, base, tiny128, brain128, brain128r } as const;
 export type ConfigName = keyof typeof configs;
 
 // ---------------- the configuration's dims at the type level ----------------

@@ -2,7 +2,7 @@
 // dims' names B (batch), C and K (channels), H and W (sides), L (embedding length), G (grid side), S (image side);
 // embedding.ts says why.
 import {
-  add, assertShape, concat, conv2dLayer, convTranspose2dLayer, defineModule, gelu, layerNorm2d, reshape, resize, transpose,
+  add, assertShape, avgPool2d, concat, conv2dLayer, convTranspose2dLayer, defineModule, gelu, layerNorm2d, reshape, resize, transpose,
   type Check, type Dim, type DimAdd, type DimMul, type DimsAgree, type Scope, type Shape, type ShapeError, type Tensor,
 } from '../../src/dsl/index.js';
 import type { Mod } from '../../src/dsl/types/shape.js';
@@ -40,13 +40,22 @@ export function skipJoin(up: FeatureMap<'B', 'C', 'H', 'W'>, skip: FeatureMap<'B
   return concat([up, skip], 1);
 }
 
-/** One rung of the head's ladder: join the encoder's map of this level, then a 3×3 conv (LayerNorm2d, GELU) to the level's width. */
-export function headStage<B extends Dim, C extends Dim, K extends Dim, H extends Dim, W extends Dim>(st: Scope, x: FeatureMap<B, C, H>, skip: FeatureMap<NoInfer<B>, K, NoInfer<H>>, width: W): FeatureMap<B, W, H>;
-export function headStage<A extends Shape, K extends Shape, W extends Dim>(st: Scope, x: Tensor<A, 'float32'>, skip: Tensor<K, 'float32'> & Check<SameSize<A, K>>, width: W): FeatureMap;
-export function headStage(st: Scope, x: FeatureMap<'B', 'C', 'H'>, skip: FeatureMap<'B', 'K', 'H'>, width: 'W'): FeatureMap<'B', 'W', 'H'> {
+/**
+ * One rung of the head's ladder: join the encoder's map of this level, then a 3×3 conv (LayerNorm2d, GELU) to the
+ * level's width. With the raster route, the prompt raster at this level's size goes through a 3×3 conv of its own
+ * (starting at zero) added before the norm.
+ */
+export function headStage<B extends Dim, C extends Dim, K extends Dim, H extends Dim, W extends Dim>(st: Scope, x: FeatureMap<B, C, H>, skip: FeatureMap<NoInfer<B>, K, NoInfer<H>>, width: W, raster?: FeatureMap<NoInfer<B>, 4, NoInfer<H>>): FeatureMap<B, W, H>;
+export function headStage<A extends Shape, K extends Shape, W extends Dim, R extends Shape>(st: Scope, x: Tensor<A, 'float32'>, skip: Tensor<K, 'float32'> & Check<SameSize<A, K>>, width: W, raster?: Tensor<R, 'float32'>): FeatureMap;
+export function headStage(st: Scope, x: FeatureMap<'B', 'C', 'H'>, skip: FeatureMap<'B', 'K', 'H'>, width: 'W', raster?: FeatureMap<'B', 4, 'H'>): FeatureMap<'B', 'W', 'H'> {
   const joined = skipJoin(x, skip);
-  return gelu(layerNorm2d(st.at('norm'), conv2dLayer(st.at('conv'), joined, { out: width, kernel: 3, padding: 1 })));
+  const mixed = conv2dLayer(st.at('conv'), joined, { out: width, kernel: 3, padding: 1 });
+  const routed = raster ? add(mixed, conv2dLayer(st.at('raster'), raster, { out: width, kernel: 3, padding: 1, init: 'zeros' })) : mixed;
+  return gelu(layerNorm2d(st.at('norm'), routed));
 }
+
+/** The raster route's input (config.ts): the prompt drawn at pixel resolution, one channel per prompt type. */
+export type PromptRaster<B extends Dim = Dim, S extends Dim = Dim> = FeatureMap<B, 4, S, S>;
 
 /** Up one level: a 2×2, stride-2 transposed conv to the next level's width; the side doubles. */
 export function upsample<B extends Dim, C extends Dim, H extends Dim, W extends Dim>(st: Scope, x: FeatureMap<B, C, H>, width: W): FeatureMap<B, W, DimMul<H, 2>>;
@@ -66,7 +75,7 @@ export function maskOfSize<B extends Dim, S extends Dim>(logits: Tensor<readonly
   return assertShape(logits, [b, 1, size, size], `mask logits of the ${size}×${size} image`);
 }
 
-export interface HeadOptions<G extends Dim = Dim, S extends Dim = Dim> {
+export interface HeadOptions<G extends Dim = Dim, S extends Dim = Dim, B extends Dim = Dim> {
   /** Token grid side G (the tokens are G·G). */
   readonly grid: G;
   /** Image side S. */
@@ -74,6 +83,8 @@ export interface HeadOptions<G extends Dim = Dim, S extends Dim = Dim> {
   readonly levels: number;
   /** Channels per encoder level, the full-resolution stem first (levels + 1 entries). */
   readonly widths: readonly number[];
+  /** The raster route (config.ts): the prompt raster (B, 4, S, S), read by every rung (averaged down to its size) and by the logits. */
+  readonly raster?: PromptRaster<B, S>;
 }
 
 /** The decoder's tokens lie on the head's G×G grid. */
@@ -83,21 +94,24 @@ export type HeadTokensRule<E extends Shape, G extends Dim> = number extends E['l
     : ShapeError<'head: the decoder output must be (B, N, L)'>;
 
 /** Tokens (B, G·G, L) → mask logits (B, 1, S, S), joining the query's encoder features at every scale. */
-function maskHeadModule<B extends Dim, G extends Dim, L extends Dim, S extends Dim>(s: Scope, e: Embedding<B, NoInfer<DimMul<G, G>>, L>, skips: readonly FeatureMap<NoInfer<B>>[], o: HeadOptions<G, S>): MaskLogits<B, S>;
-function maskHeadModule<E extends Shape, B extends Dim, G extends Dim, S extends Dim>(s: Scope, e: Tensor<E, 'float32'> & Check<HeadTokensRule<E, G>>, skips: readonly FeatureMap<B>[], o: HeadOptions<G, S>): MaskLogits<B, S>;
-function maskHeadModule(s: Scope, e: Embedding<'B', DimMul<'G', 'G'>, 'L'>, skips: readonly FeatureMap<'B'>[], o: HeadOptions<'G', 'S'>): MaskLogits<'B', 'S'> {
+function maskHeadModule<B extends Dim, G extends Dim, L extends Dim, S extends Dim>(s: Scope, e: Embedding<B, NoInfer<DimMul<G, G>>, L>, skips: readonly FeatureMap<NoInfer<B>>[], o: HeadOptions<G, S, NoInfer<B>>): MaskLogits<B, S>;
+function maskHeadModule<E extends Shape, B extends Dim, G extends Dim, S extends Dim>(s: Scope, e: Tensor<E, 'float32'> & Check<HeadTokensRule<E, G>>, skips: readonly FeatureMap<B>[], o: HeadOptions<G, S, NoInfer<B>>): MaskLogits<B, S>;
+function maskHeadModule(s: Scope, e: Embedding<'B', DimMul<'G', 'G'>, 'L'>, skips: readonly FeatureMap<'B'>[], o: HeadOptions<'G', 'S', 'B'>): MaskLogits<'B', 'S'> {
   const [b, , l] = e.shape;
   const grid = reshape(transpose(e, [0, 2, 1]), [b, l, o.grid, o.grid]); // (B, L, G, G)
   let x: FeatureMap<'B'> = grid;
   for (let j = o.levels; j >= 0; j--) {
     const st = s.at('up').at(j);
-    x = headStage(st, x, skips[j], o.widths[j]);
+    const raster = o.raster && (j === 0 ? o.raster : avgPool2d(o.raster, { kernel: 1 << j }));
+    x = headStage(st, x, skips[j], o.widths[j], raster);
     if (j > 0) x = upsample(st, x, o.widths[j - 1]);
   }
   // A coarse mask read straight off the decoder tokens, upsampled and added to the refined logits: the tokens (the
   // only path that carries template and prompt) get a direct route to the output instead of one diluted by four
   // stages of skip features (measured: without it the trained model ignored the prompt; docs/architecture.md).
   const coarse = conv2dLayer(s.at('coarse'), grid, { out: 1, kernel: 1 });
-  return maskOfSize(add(conv2dLayer(s.at('logits'), x, { out: 1, kernel: 1 }), resize(coarse, { scale: 1 << o.levels }, 'linear')), o.size);
+  const logits = add(conv2dLayer(s.at('logits'), x, { out: 1, kernel: 1 }), resize(coarse, { scale: 1 << o.levels }, 'linear'));
+  // The raster route's own term on the logits: what a SegLab mask says per pixel, kept at full resolution.
+  return maskOfSize(o.raster ? add(logits, conv2dLayer(s.at('raster'), o.raster, { out: 1, kernel: 3, padding: 1, init: 'zeros' })) : logits, o.size);
 }
 export const maskHead = defineModule(maskHeadModule);

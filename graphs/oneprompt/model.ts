@@ -7,7 +7,7 @@
 // those dims' names, which holds for every configuration (embedding.ts says how). It is two halves, `encodeImage` (one
 // image → its features and tokens) and `decodePrompt` (the query's encoding, the template's tokens and the prompt →
 // mask logits): the one-file model wires them together, split.ts builds each as a graph of its own.
-import { add, build, input, ParamStore, type Dim, type DimMul, type Graph, type Scope, type Tensor } from '../../src/dsl/index.js';
+import { add, build, input, mul, ParamStore, reshape, type Dim, type DimMul, type Graph, type Scope, type Tensor } from '../../src/dsl/index.js';
 import { modelDims, validateConfig, type CheckedConfig, type ModelDims, type OnePromptConfig } from './config.js';
 import type { Embedding } from './embedding.js';
 import { imageEncoder, type EncoderFeatures, type Image } from './encoder.js';
@@ -140,7 +140,9 @@ export function decodePrompt(
     });
   }
   if (!es) throw new Error(`config '${c.name}': blocks must be at least 1`);
-  return maskHead(root.at('head'), es, query.features, { grid: d.grid, size: d.size, levels: c.levels, widths: c.widths });
+  // The raster route: prompt_mask once per prompt type, (B, 1, S, S) × (B, 4, 1, 1) → (B, 4, S, S).
+  const raster = c.raster ? mul(prompt.mask, reshape(prompt.type, [-1, 4, 1, 1])) : undefined;
+  return maskHead(root.at('head'), es, query.features, { grid: d.grid, size: d.size, levels: c.levels, widths: c.widths, raster });
 }
 
 /** Block i's tokens of an encoding; an encoding made for another configuration is named as such. */

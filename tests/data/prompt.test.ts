@@ -110,7 +110,12 @@ describe('prompt tensors', () => {
     expect(Array.from(t.points.subarray(0, 4))).toEqual([0.5 / 100, 49.5 / 50, 99.5 / 100, 0.5 / 50].map(Math.fround));
     expect(Array.from(t.labels)).toEqual([1, 2, 0, 0, 0, 0]);
     expect(Array.from(t.type)).toEqual([1, 0, 0, 0]);
-    expect(t.mask.every((v) => v === 0)).toBe(true);
+    // prompt_mask: a 3×3 dot per click, +1 foreground at the bottom-left corner, −1 background at the top-right.
+    const dots = Array.from({ length: 64 }, (_, i) => {
+      const [r, c] = [Math.floor(i / 8), i % 8];
+      return r >= 6 && c <= 1 ? 1 : r <= 1 && c >= 6 ? -1 : 0;
+    });
+    expect(Array.from(t.mask)).toEqual(dots);
     const tooMany = { type: 'click' as const, points: Array.from({ length: 7 }, () => ({ x: 1, y: 1, label: 1 as const })) };
     expect(message(encodePrompt(tooMany, size, g))).toContain("7 click points exceed the model's point budget K = 6");
   });
@@ -120,6 +125,35 @@ describe('prompt tensors', () => {
     expect(Array.from(t.points.subarray(0, 4))).toEqual([0.095, 0.09, 0.495, 0.49].map(Math.fround));
     expect(Array.from(t.labels)).toEqual([1, 2, 0, 0, 0, 0]);
     expect(Array.from(t.type)).toEqual([0, 1, 0, 0]);
+    // prompt_mask: the box's interior, columns 0–3 and rows 0–3 of the 8×8 grid.
+    expect(Array.from(t.mask)).toEqual(Array.from({ length: 64 }, (_, i) => (Math.floor(i / 8) <= 3 && i % 8 <= 3 ? 1 : 0)));
+  });
+
+  it('draws doodle strokes on prompt_mask, +1 foreground and −1 background, one dot per grid pixel along each segment', () => {
+    // A 16×16 template on the 8×8 grid: template pixel x lands on grid pixel round(x / 2 − 0.25).
+    const strokes = [
+      {
+        label: 1 as const,
+        points: [
+          [0, 0],
+          [14, 0],
+          [14, 14],
+        ] as [number, number][],
+      },
+      {
+        label: 0 as const,
+        points: [
+          [0, 14],
+          [6, 14],
+        ] as [number, number][],
+      },
+    ];
+    const t = right(encodePrompt({ type: 'doodle', strokes }, { width: 16, height: 16 }, g));
+    const at = (c: number, r: number) => t.mask[r * 8 + c];
+    for (let c = 0; c <= 7; c++) expect(at(c, 0), `top row, column ${c}`).toBe(1);
+    for (let r = 0; r <= 7; r++) expect(at(7, r), `right column, row ${r}`).toBe(1);
+    for (let c = 0; c <= 3; c++) expect(at(c, 7), `bottom row, column ${c}`).toBe(-1);
+    expect(t.mask.filter((v) => v !== 0)).toHaveLength(8 + 7 + 4);
   });
 
   it('resamples doodles by arc length, in proportion to stroke length', () => {

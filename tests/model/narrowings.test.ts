@@ -56,6 +56,7 @@ describe('checked narrowings', () => {
       base: { grid: 64, tokens: 4096, sides: [1024, 512, 256, 128, 64] },
       tiny128: { grid: 16, tokens: 256, sides: [128, 64, 32, 16] },
       brain128: { grid: 16, tokens: 256, sides: [128, 64, 32, 16] },
+      brain128r: { grid: 16, tokens: 256, sides: [128, 64, 32, 16] },
     };
     for (const [name, c] of Object.entries(configs) as [string, OnePromptConfig][]) {
       expect(gridSide(c), name).toBe(expected[name].grid);

@@ -2,14 +2,14 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { compileOnePrompt, resolveConfig } from '../../../graphs/oneprompt/compile.js';
-import type { OnePromptConfig } from '../../../graphs/oneprompt/config.js';
+import { configs, type ConfigName, type OnePromptConfig } from '../../../graphs/oneprompt/config.js';
 import { fmtCount, table } from './format.js';
 
 export function registerCompile(program: Command): void {
   program
     .command('compile')
     .description('compile the One-Prompt model to ONNX (writes NAME.onnx and NAME.json beside it; with --split also NAME.encoder.onnx and NAME.decoder.onnx)')
-    .addOption(new Option('--config <name>', 'model configuration').choices(['tiny', 'small', 'base', 'tiny128', 'brain128']).default('tiny'))
+    .addOption(new Option('--config <name>', 'model configuration').choices(Object.keys(configs)).default('tiny'))
     .addOption(new Option('--parser <step>', 'Prompt-Parser prompting step').choices(['add', 'concat-mlp', 'stack-mlp']))
     .addOption(new Option('--masking <step>', 'Prompt-Parser masking step').choices(['add', 'binary', 'norm', 'gaussian']))
     .addOption(new Option('--encoder <kind>', 'image encoder').choices(['cnn', 'vit']))
@@ -34,7 +34,7 @@ export function registerCompile(program: Command): void {
     .option('--triton-instances <n>', 'model instances per device', '1')
     .action(
       async (o: {
-        config: 'tiny' | 'small' | 'base' | 'tiny128' | 'brain128';
+        config: ConfigName;
         parser?: never;
         masking?: never;
         encoder?: never;

@@ -123,15 +123,59 @@ export function encodePrompt(prompt: Prompt, template: ImageSize, geometry: Mode
     points[2 * i + 1] = normaliseCoordinate(p.y, template.height);
     labels[i] = p.role;
   });
-  let mask = new Float32Array(S * S);
+  let mask: Float32Array;
   if (prompt.type === 'seglab') {
     if (prompt.mask.width !== template.width || prompt.mask.height !== template.height) {
       return E.left(dataError(source, `mask is ${prompt.mask.width}×${prompt.mask.height}, but the template is ${template.width}×${template.height}`, 'mask'));
     }
     const small = resizePlaneNearest(prompt.mask.data, template.width, template.height, S, S);
     mask = Float32Array.from(small, (v) => (v ? 1 : 0));
-  }
+  } else mask = rasterisePrompt(prompt, template, S);
   return E.right({ points, labels, mask, type: typeOneHot(prompt.type) });
+}
+
+/**
+ * A Click, BBox or Doodle prompt drawn on an S×S plane (docs/model-io.md): +1 where it marks the target (a 3×3 dot per
+ * foreground click, the box's interior, foreground strokes), −1 where it marks background (background clicks and
+ * strokes), 0 elsewhere. Models with the raster route (config.ts) read it at pixel resolution; the others read
+ * `prompt_mask` only for SegLab, so for them it changes nothing.
+ */
+export function rasterisePrompt(prompt: Exclude<Prompt, { type: 'seglab' }>, template: ImageSize, S: number): Float32Array {
+  const out = new Float32Array(S * S);
+  // Template pixel → S-grid pixel, pixel centres kept (the points' own normalisation).
+  const sx = (x: number) => normaliseCoordinate(x, template.width) * S - 0.5;
+  const sy = (y: number) => normaliseCoordinate(y, template.height) * S - 0.5;
+  const clampPx = (v: number) => Math.min(S - 1, Math.max(0, Math.round(v)));
+  const dot = (x: number, y: number, v: number, r: number) => {
+    const cx = clampPx(x);
+    const cy = clampPx(y);
+    for (let yy = Math.max(0, cy - r); yy <= Math.min(S - 1, cy + r); yy++)
+      for (let xx = Math.max(0, cx - r); xx <= Math.min(S - 1, cx + r); xx++) out[yy * S + xx] = v;
+  };
+  switch (prompt.type) {
+    case 'click':
+      for (const p of prompt.points) dot(sx(p.x), sy(p.y), p.label === 1 ? 1 : -1, 1);
+      break;
+    case 'bbox': {
+      const [x0, x1] = [clampPx(sx(Math.min(prompt.box[0], prompt.box[2]))), clampPx(sx(Math.max(prompt.box[0], prompt.box[2])))];
+      const [y0, y1] = [clampPx(sy(Math.min(prompt.box[1], prompt.box[3]))), clampPx(sy(Math.max(prompt.box[1], prompt.box[3])))];
+      for (let y = y0; y <= y1; y++) out.fill(1, y * S + x0, y * S + x1 + 1);
+      break;
+    }
+    case 'doodle':
+      for (const stroke of prompt.strokes) {
+        const v = stroke.label === 1 ? 1 : -1;
+        stroke.points.forEach(([x, y], i) => {
+          if (i === 0) return dot(sx(x), sy(y), v, 0);
+          // One dot per S-grid pixel along each segment.
+          const [px, py] = stroke.points[i - 1];
+          const steps = Math.max(1, Math.ceil(Math.hypot(sx(x) - sx(px), sy(y) - sy(py))));
+          for (let k = 1; k <= steps; k++) dot(sx(px + ((x - px) * k) / steps), sy(py + ((y - py) * k) / steps), v, 0);
+        });
+      }
+      break;
+  }
+  return out;
 }
 
 /** Stack per-item prompt tensors into the batch inputs (B, K, 2), (B, K), (B, 1, S, S), (B, 4). */

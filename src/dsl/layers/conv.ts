@@ -16,6 +16,8 @@ interface LayerOptions {
   readonly kernel: Pair;
   /** Add a learned per-channel bias (default true). */
   readonly bias?: boolean;
+  /** 'zeros': weight and bias start at zero, so a route added to a trained model starts as a no-op (default: PyTorch's). */
+  readonly init?: 'zeros';
 }
 export interface Conv2dLayerOptions extends Conv2dOptions, LayerOptions {}
 export interface ConvTranspose2dLayerOptions extends ConvTranspose2dOptions, LayerOptions {}
@@ -67,8 +69,9 @@ export const conv2dLayer = defineModule(function conv2dLayer<XS extends Shape, c
     throw layerError('conv2dLayer', s, `conv2d: groups ${groups} does not divide the ${c} input channels`, xt);
   const [kh, kw] = toPair(opts.kernel, 1);
   const fanIn = (c / groups) * kh * kw;
-  const weight = s.param('weight', [opts.out, c / groups, kh, kw], init.fanIn(fanIn));
-  const bias = opts.bias === false ? undefined : s.param('bias', [opts.out], init.fanIn(fanIn));
+  const start = opts.init === 'zeros' ? init.zeros : init.fanIn(fanIn);
+  const weight = s.param('weight', [opts.out, c / groups, kh, kw], start);
+  const bias = opts.bias === false ? undefined : s.param('bias', [opts.out], start);
   const convOpts: Conv2dOptions = { stride: opts.stride, padding: opts.padding, dilation: opts.dilation, groups };
   return conv2d(xt, weight as never, bias as never, convOpts) as never;
 });
