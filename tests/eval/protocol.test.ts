@@ -41,6 +41,26 @@ describe('evaluation protocol', () => {
     expect(Object.keys(r.mean).sort()).toEqual(['copy_template', 'model', 'region_grow']);
   });
 
+  it('scores each query as a second patient with secondPatient: one seeded warp per query, the same for the model and both baselines', async () => {
+    const queries: number[] = [];
+    const echo = async (x: ModelInputs) => {
+      queries.push(x.query.reduce((a, v) => a + v, 0));
+      return x.prompt_mask.map((v) => (v ? 10 : -10));
+    };
+    const asRead = report(await evaluate({ ...base, promptType: 'seglab' }, echo));
+    const planesAsRead = queries.splice(0);
+    const a = report(await evaluate({ ...base, promptType: 'seglab', secondPatient: 0.5 }, echo));
+    const planesWarped = queries.splice(0);
+    expect(report(await evaluate({ ...base, promptType: 'seglab', secondPatient: 0.5 }, echo))).toEqual(a);
+    // The model reads the warped queries (not the images as read) and is scored on their warped masks: the echo of
+    // the template's mask is still exactly the copy baseline, whose score moves with the warped masks. (These synthetic
+    // tasks place objects at random, so copying scores low either way; tests/eval/selectivity.test.ts has aligned ones.)
+    expect(planesWarped).not.toEqual(planesAsRead);
+    for (const t of a.tasks) expect(t.model!.dice).toBeCloseTo(t.copy_template.dice, 10);
+    expect(a.mean.copy_template).not.toBeCloseTo(asRead.mean.copy_template, 3);
+    expect(a.mean.region_grow).not.toBe(asRead.mean.region_grow);
+  });
+
   it('runs the baselines alone, deterministically, and reports bad options', async () => {
     const a = report(await evaluate({ ...base, promptType: 'click', tasks: dataset.tasks.map((t) => t.name) }));
     const b = report(await evaluate({ ...base, promptType: 'click', tasks: dataset.tasks.map((t) => t.name) }));

@@ -89,6 +89,20 @@ describe('prompt selectivity', () => {
     expect(none).toEqual({ tasks: [] });
   });
 
+  it('scores the query as a second patient alike in the protocol and in selectivity (--second-patient)', async () => {
+    const names = ['bar', 'left', 'right'];
+    const opts = { ...base, tasks: names, promptType: 'seglab' as const, secondPatient: 0.5 };
+    const protocol = right(await evaluate(opts, echo));
+    const sel = right(await evaluateSelectivity(opts, echo));
+    // The same warped query in both: the on-target Dice is the protocol's model Dice, and the echo stays the copy baseline.
+    for (const t of sel.tasks) {
+      expect(t.onTarget.model).toBeCloseTo(protocol.tasks.find((p) => p.task === t.task)!.model!.dice, 10);
+      expect(t.selectivity.model!).toBeCloseTo(t.selectivity.copy_template, 10);
+    }
+    const asRead = right(await evaluateSelectivity({ ...opts, secondPatient: undefined }, echo));
+    expect(sel.mean!.copy_template).toBeLessThan(asRead.mean!.copy_template);
+  });
+
   it('`eval --json` puts "selectivity" beside "mean", per task too, and a row in the table', async () => {
     // The CLI needs a model file; the JSON shape is checked on evalJson through runEval's own pieces in tests/cli.
     const { evalJson, evalTable } = await import('../../src/app/cli/eval.js');

@@ -9,7 +9,16 @@ import { evaluate, type EvalReport, type Score } from '../eval/protocol.js';
 import { DEFAULT_MAX_OTHERS, evaluateSelectivity, type SelectivityReport, type SelectivityScores } from '../eval/selectivity.js';
 import { table } from './format.js';
 import { processIO, type CliIO } from './io.js';
-import { nonNegativeInt, positiveInt, withLimitOptions, withLimits, withRuntimeOptions, type LimitCliOptions, type RuntimeCliOptions } from './options.js';
+import {
+  fractionOrMore,
+  nonNegativeInt,
+  positiveInt,
+  withLimitOptions,
+  withLimits,
+  withRuntimeOptions,
+  type LimitCliOptions,
+  type RuntimeCliOptions,
+} from './options.js';
 import { progress } from './progress.js';
 import { loadSegmenter } from '../inference/load-segmenter.js';
 
@@ -28,6 +37,8 @@ export interface EvalCliOptions extends RuntimeCliOptions, LimitCliOptions {
   /** Measure prompt selectivity where tasks share images (default true; --no-selectivity). */
   readonly selectivity?: boolean;
   readonly maxOthers?: number;
+  /** Score each query as a second patient, its warp ranges scaled by this factor (src/app/eval/second-patient.ts). */
+  readonly secondPatient?: number;
 }
 
 /** Selectivity in Dice points (src/app/eval/selectivity.ts); null where no other structure shares the task's images. */
@@ -99,7 +110,16 @@ export async function runEval(o: EvalCliOptions, io: CliIO = processIO): Promise
     let before = 0;
     let current = '';
     let currentDone = 0;
-    const common = { dataset, tasks: names, quality: o.quality, templates: o.templates, seed: o.seed, geometry: model.geometry, batchSize: o.batch };
+    const common = {
+      dataset,
+      tasks: names,
+      quality: o.quality,
+      templates: o.templates,
+      seed: o.seed,
+      geometry: model.geometry,
+      batchSize: o.batch,
+      secondPatient: o.secondPatient,
+    };
     const report = await evaluate(
       {
         ...common,
@@ -163,7 +183,12 @@ export function registerEval(program: Command, io: CliIO = processIO): void {
       '--no-selectivity',
       'skip prompt selectivity (measured where several tasks label the same images: Dice for the prompted structure minus Dice when other structures on the same template are prompted)',
     )
-    .option('--max-others <n>', 'selectivity: other structures prompted per template', positiveInt, DEFAULT_MAX_OTHERS);
+    .option('--max-others <n>', 'selectivity: other structures prompted per template', positiveInt, DEFAULT_MAX_OTHERS)
+    .option(
+      '--second-patient <warp>',
+      "score each query as a second patient: its image and mask warped and its intensities changed (train --augment's ranges, the warp scaled by WARP, e.g. 0.5), seeded per image; where all images come from one head this keeps copying the template's mask from being an answer",
+      fractionOrMore,
+    );
   withRuntimeOptions(command, 'pairs per model run');
   withLimitOptions(command);
   command
@@ -180,8 +205,9 @@ export function registerEval(program: Command, io: CliIO = processIO): void {
       const n = r.tasks.length;
       const prompts =
         o.prompt === 'given' ? `the prompts given in templates.json, up to ${o.templates}` : `${o.prompt} prompts at ${o.quality} quality, ${o.templates}`;
+      const patient = o.secondPatient === undefined ? '' : `; each query as a second patient (warp ${o.secondPatient})`;
       io.out(
-        `Dice (%) of ${o.model} on ${n} task${n === 1 ? '' : 's'} of ${o.data} (--tasks ${o.tasks}): ${prompts} template${o.templates === 1 ? '' : 's'} per task (mean ± std over templates)${o.prompt === 'given' ? '' : `, seed ${o.seed}`}`,
+        `Dice (%) of ${o.model} on ${n} task${n === 1 ? '' : 's'} of ${o.data} (--tasks ${o.tasks}): ${prompts} template${o.templates === 1 ? '' : 's'} per task (mean ± std over templates)${o.prompt === 'given' ? '' : `, seed ${o.seed}`}${patient}`,
       );
       io.out(evalTable(r));
     });

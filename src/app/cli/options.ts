@@ -18,6 +18,13 @@ export const nonNegativeInt = (v: string): number => {
   return n;
 };
 
+/** A finite number ≥ 0 (a factor such as --warp). */
+export const fractionOrMore = (v: string): number => {
+  const n = Number(v);
+  if (v.trim() === '' || !(n >= 0) || !Number.isFinite(n)) throw new InvalidArgumentError('must be a number ≥ 0');
+  return n;
+};
+
 /** A number in [0, 1]. */
 export const fraction = (v: string): number => {
   const n = Number(v);

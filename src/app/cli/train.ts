@@ -9,14 +9,9 @@ import type { Device } from '../../runtime/session.js';
 import { onePromptTask, type TargetSet } from '../train/one-prompt-task.js';
 import { getTask, taskNames } from '../train/tasks.js';
 import { registerTask } from '../../train/task.js';
-import { maxPixelsOption, maxVoxelsOption, withLimits, type LimitCliOptions } from './options.js';
+import { fractionOrMore, maxPixelsOption, maxVoxelsOption, withLimits, type LimitCliOptions } from './options.js';
 import { parseLossWeights, type LossWeights } from '../../train/loss.js';
 
-const fractionOrMore = (v: string): number => {
-  const n = Number(v);
-  if (v.trim() === '' || !(n >= 0) || !Number.isFinite(n)) throw new InvalidArgumentError('must be a number ≥ 0');
-  return n;
-};
 const unitFraction = (v: string): number => {
   const n = Number(v);
   if (v.trim() === '' || !(n >= 0 && n <= 1)) throw new InvalidArgumentError('must be a number in [0, 1]');

@@ -22,6 +22,7 @@ import { simulatePrompt, type Quality } from '../data/simulate.js';
 import { copyTemplateMask } from './copy-template.js';
 import { dice, meanStd } from './dice.js';
 import { regionGrow } from './region-grow.js';
+import { asSecondPatient } from './second-patient.js';
 import { type ModelGeometry } from '../../../graphs/oneprompt/contract.js';
 
 /** Runs the one-file model on a batch; returns mask_logits, (B, 1, S, S). */
@@ -47,6 +48,8 @@ export interface EvalOptions {
   readonly geometry: ModelGeometry;
   readonly batchSize: number;
   readonly normalisation?: Normalisation;
+  /** Score each query as a second patient (second-patient.ts), its warp ranges scaled by this factor; default: as read. */
+  readonly secondPatient?: number;
   /** Called after each batch of pairs and at the end of each task. */
   readonly onProgress?: (p: { task: string; done: number; total: number }) => void;
 }
@@ -146,8 +149,17 @@ async function evaluateTask(task: Task, opts: EvalOptions, model: PromptSegmente
     if (E.isLeft(s)) return s;
   }
   const sample = (i: number): Sample => cache.get(i)!;
+  // The queries as they are scored: as read, or each as a second patient (made once per image).
+  const patients = new Map<number, Sample>();
+  const querySample = (i: number): Sample => {
+    if (opts.secondPatient === undefined) return sample(i);
+    let s = patients.get(i);
+    if (!s) patients.set(i, (s = asSecondPatient(sample(i), S, opts.secondPatient, opts.seed, task.name, i)));
+    return s;
+  };
+  const queryKey = (i: number): string => (opts.secondPatient === undefined ? String(i) : `q${i}`);
   for (const j of jobs) {
-    const { image: qi, mask: qm } = sample(j.q);
+    const { image: qi, mask: qm } = querySample(j.q);
     const tpl = sample(j.t.index);
     scores.copy[j.k].push(dice(copyTemplateMask(tpl.mask, qi), qm));
     scores.grow[j.k].push(dice(regionGrow({ query: qi, prompt: j.t.prompt, template: tpl.image }), qm));
@@ -162,12 +174,12 @@ async function evaluateTask(task: Task, opts: EvalOptions, model: PromptSegmente
     }
     await decodePairs({
       model,
-      plane: (key) => sample(Number(key)).plane,
-      jobs: jobs.map((j) => ({ query: String(j.q), template: String(j.t.index), prompt: prompts[j.k] })),
+      plane: (key) => (key.startsWith('q') ? querySample(Number(key.slice(1))) : sample(Number(key))).plane,
+      jobs: jobs.map((j) => ({ query: queryKey(j.q), template: String(j.t.index), prompt: prompts[j.k] })),
       batchSize: opts.batchSize,
       onLogits: (i, logits) => {
         const j = jobs[i];
-        const q = sample(j.q);
+        const q = querySample(j.q);
         scores.model[j.k].push(dice(logitsToMask(logits, S, q.image.width, q.image.height), q.mask));
       },
       onBatch: (done, total) => opts.onProgress?.({ task: task.name, done, total }),

@@ -21,6 +21,7 @@ import { logitsToMask } from '../inference/model-inputs.js';
 import { encodePrompt, type PromptTensors } from '../data/prompt-tensors.js';
 import type { Prompt, PromptType } from '../data/prompt.js';
 import { copyTemplateMask } from './copy-template.js';
+import { asSecondPatient } from './second-patient.js';
 import { dice, meanStd } from './dice.js';
 import { asPromptSegmenter, readEvalSample, templatePrompt, type EvalModel, type EvalOptions, type EvalSample } from './protocol.js';
 import { decodePairs } from '../inference/segment-queries.js';
@@ -158,6 +159,15 @@ export async function evaluateSelectivity(o: SelectivityOptions, predict?: EvalM
       if (E.isLeft(prompt)) return prompt;
     }
     const sample = (t: Task, i: number): EvalSample => cache.get(`${t.name}\0${i}`)!;
+    // The query as it is scored: as read, or as a second patient (the protocol's own warp of the same image).
+    const patients = new Map<number, EvalSample>();
+    const querySample = (i: number): EvalSample => {
+      if (o.secondPatient === undefined) return sample(task, i);
+      let s = patients.get(i);
+      if (!s) patients.set(i, (s = asSecondPatient(sample(task, i), S, o.secondPatient, o.seed, task.name, i)));
+      return s;
+    };
+    const queryKey = (i: number): string => (o.secondPatient === undefined ? `${task.name}\0${i}` : `q\0${i}`);
     if (model) {
       // The model through the one inference pipeline (decodePairs), each prompted template's prompt encoded once.
       const encoded = new Map<string, PromptTensors>();
@@ -170,16 +180,16 @@ export async function evaluateSelectivity(o: SelectivityOptions, predict?: EvalM
       }
       await decodePairs({
         model,
-        plane: (key) => cache.get(key)!.plane,
+        plane: (key) => (key.startsWith('q\0') ? querySample(Number(key.slice(2))) : cache.get(key)!).plane,
         jobs: runs.map(({ job, p }) => ({
-          query: `${task.name}\0${job.query}`,
+          query: queryKey(job.query),
           template: `${p.task.name}\0${p.index}`,
           prompt: encoded.get(`${p.task.name}\0${p.index}`)!,
         })),
         batchSize: o.batchSize,
         onLogits: (i, logits) => {
           const { job } = runs[i];
-          const q = sample(task, job.query);
+          const q = querySample(job.query);
           const d = dice(logitsToMask(logits, S, q.image.width, q.image.height), q.mask);
           modelDice.set(job, [...(modelDice.get(job) ?? []), d]);
         },
@@ -192,8 +202,9 @@ export async function evaluateSelectivity(o: SelectivityOptions, predict?: EvalM
       }
     const split = (xs: number[]) => ({ on: xs[0], off: meanStd(xs.slice(1)).mean });
     for (const job of jobs) {
-      const q = load(task, job.query);
-      if (E.isLeft(q)) return q;
+      const loaded = load(task, job.query);
+      if (E.isLeft(loaded)) return loaded;
+      const q = querySample(job.query);
       const copy: number[] = [];
       const grow: number[] = [];
       for (const p of job.prompted) {
@@ -201,8 +212,8 @@ export async function evaluateSelectivity(o: SelectivityOptions, predict?: EvalM
         const prompt = promptOf(p.task, p.index);
         if (E.isLeft(tpl)) return tpl;
         if (E.isLeft(prompt)) return prompt;
-        copy.push(dice(copyTemplateMask(tpl.right.mask, q.right.image), q.right.mask));
-        grow.push(dice(regionGrow({ query: q.right.image, prompt: prompt.right, template: tpl.right.image }), q.right.mask));
+        copy.push(dice(copyTemplateMask(tpl.right.mask, q.image), q.mask));
+        grow.push(dice(regionGrow({ query: q.image, prompt: prompt.right, template: tpl.right.image }), q.mask));
       }
       for (const [key, xs] of [['copy', copy], ['grow', grow], ...(model ? [['model', modelDice.get(job)!]] : [])] as const) {
         const { on, off } = split(xs as number[]);
