@@ -4,17 +4,18 @@
 // here); and the measurements the issue asks for. docs/brain-data.md has the experiments behind the settings.
 //
 //   npx tsx scripts/train-default.ts train [--backend auto] [--threads 2] [--out runs/default-brain128] [--ship]
-//       builds the dataset when missing, then two stages, the second from the first one's weights (--init: a fresh
+//       builds the dataset when missing, then three stages, each from the previous one's weights (--init: a fresh
 //       optimiser, warm-up and cosine decay); a finished stage is skipped, a started one resumes from its checkpoint:
-//         stage1:  800 steps of 8, lr 1e-3, seed 1 (from the seeded initialisation)
-//         stage2: 1500 steps of 8, lr 7e-4, seed 3
-//       both with brain128 --augment --warp 0.5 --interactive 0.5 --loss pos=10; with --ship it compiles stage 2's
-//       weights to compiled/oneprompt-default.onnx (+ .json; scripts/build-compiled.ts adds the encoder/decoder pair).
-//       These are the runs e1 and e3 of docs/brain-data.md; e3 shipped (a third stage, e4, did not change the
-//       validation scores). Prints every command.
+//         stage1:  800 steps of 8, lr 1e-3, seed 1, brain128 (from the seeded initialisation)
+//         stage2: 1500 steps of 8, lr 7e-4, seed 3, brain128
+//         stage3: 1500 steps of 8, lr 7e-4, seed 5, brain128r (+ the raster route, starting at zero)
+//       all with --augment --warp 0.5 --interactive 0.5 --loss pos=10; with --ship it compiles stage 3's weights to
+//       compiled/oneprompt-default.onnx (+ .json; scripts/build-compiled.ts adds the encoder/decoder pair).
+//       These are the runs e1, e3 and r1 of docs/brain-data.md. Prints every command.
 //   npx tsx scripts/train-default.ts eval [MODEL.onnx] [--templates 3] [--quick] [--validation-only]
 //       markdown tables: the validation structures (what models were chosen on), held-out structures (Dice and
-//       selectivity per prompt type, model vs copy template vs region grow), the held-out slabs of training
+//       selectivity per prompt type, model vs copy template vs region grow; as read, then each query as a second
+//       patient: eval --second-patient 0.5), the held-out slabs of training
 //       structures, prompt quality low → oracle, the bundled human slices (samples/mri), and `everything`'s distinct
 //       masks. --quick: click and seglab only, 1 template. --validation-only: the first table alone.
 import { Command } from 'commander';
@@ -26,12 +27,16 @@ import { BRAIN_DATASET_DIR } from './build-brain-dataset.js';
 const MODEL = 'compiled/oneprompt-default.onnx';
 
 /** The settings both stages share (docs/brain-data.md: the experiments behind them). */
-const RECIPE = ['--config', 'brain128', '--augment', '--warp', '0.5', '--interactive', '0.5', '--loss', 'pos=10', '--batch', '8', '--checkpoint-every', '100'];
+const RECIPE = ['--augment', '--warp', '0.5', '--interactive', '0.5', '--loss', 'pos=10', '--batch', '8', '--checkpoint-every', '100'];
 
-/** The stages, each from the previous one's weights; the runs e1 and e3 of docs/brain-data.md. */
+/**
+ * The stages, each from the previous one's weights; the runs e1, e3 and r1 of docs/brain-data.md. The third adds the
+ * raster route (brain128r): its new parameters start at zero (--init-partial keeps their seeded values).
+ */
 const STAGES = [
-  { name: 'stage1', steps: '800', lr: '0.001', seed: '1' },
-  { name: 'stage2', steps: '1500', lr: '0.0007', seed: '3' },
+  { name: 'stage1', config: 'brain128', steps: '800', lr: '0.001', seed: '1' },
+  { name: 'stage2', config: 'brain128', steps: '1500', lr: '0.0007', seed: '3' },
+  { name: 'stage3', config: 'brain128r', steps: '1500', lr: '0.0007', seed: '5', initPartial: true },
 ] as const;
 
 function train(o: { backend: string; threads: string; out: string; ship?: boolean }): void {
@@ -42,10 +47,13 @@ function train(o: { backend: string; threads: string; out: string; ship?: boolea
     const dir = join(o.out, st.name);
     // A finished stage is not trained again; a started one resumes.
     if (!existsSync(join(dir, 'model.onnx'))) {
-      const from = existsSync(join(dir, 'last.safetensors')) ? ['--resume'] : init ? ['--init', init] : [];
+      const partial = 'initPartial' in st ? ['--init-partial'] : [];
+      const from = existsSync(join(dir, 'last.safetensors')) ? ['--resume'] : init ? ['--init', init, ...partial] : [];
       run(
         cli(
           'train',
+          '--config',
+          st.config,
           ...RECIPE,
           '--data',
           BRAIN_DATASET_DIR,
@@ -68,7 +76,7 @@ function train(o: { backend: string; threads: string; out: string; ship?: boolea
     init = join(dir, 'last.safetensors');
   }
   console.error(`trained in ${((Date.now() - t0) / 60000).toFixed(1)} min; loss curves ${STAGES.map((st) => join(o.out, st.name, 'loss.png')).join(', ')}`);
-  if (o.ship && init) run(cli('compile', '--config', 'brain128', '--weights', init, '--out', MODEL));
+  if (o.ship && init) run(cli('compile', '--config', STAGES[STAGES.length - 1].config, '--weights', init, '--out', MODEL));
 }
 
 interface EvalJson {
@@ -136,6 +144,14 @@ function evaluate(model: string, o: { templates: string; quick?: boolean; valida
     `\nHeld-out macaque structures (${split.heldout.length} structure-plane tasks; held out by structure), oracle prompts, ${templates} template(s) per task; Dice (%) and selectivity (Dice points):\n`,
   );
   console.log(selectivityTable(held));
+
+  // The same tasks with each query as a second patient (eval --second-patient 0.5, the warp the training pairs get):
+  // all slices come from one head, so without it the template's mask lies nearly where the query's structure lies.
+  const patients = prompts.map((p) => [p, evalJson(BRAIN_DATASET_DIR, 'heldout', p, 'oracle', ['--second-patient', '0.5'])] as const);
+  console.log(
+    `\nHeld-out macaque structures, each query as a second patient (its own warp and intensity change, eval --second-patient 0.5), oracle prompts, ${templates} template(s) per task:\n`,
+  );
+  console.log(selectivityTable(patients));
 
   const slabs = prompts.map((p) => [p, evalJson(BRAIN_DATASET_DIR, 'heldout-slices', p, 'oracle', ['--no-selectivity'])] as const);
   console.log(`\nHeld-out slabs of training structures (${split.heldout_slices.length} tasks; structures seen in training, slices not), oracle prompts:\n`);
