@@ -22,7 +22,7 @@ import { simulatePrompt, type Quality } from '../data/simulate.js';
 import { copyTemplateMask } from './copy-template.js';
 import { dice, meanStd } from './dice.js';
 import { regionGrow } from './region-grow.js';
-import { asSecondPatient } from './second-patient.js';
+import { scoredQueries } from './second-patient.js';
 import { type ModelGeometry } from '../../../graphs/oneprompt/contract.js';
 
 /** Runs the one-file model on a batch; returns mask_logits, (B, 1, S, S). */
@@ -150,13 +150,7 @@ async function evaluateTask(task: Task, opts: EvalOptions, model: PromptSegmente
   }
   const sample = (i: number): Sample => cache.get(i)!;
   // The queries as they are scored: as read, or each as a second patient (made once per image).
-  const patients = new Map<number, Sample>();
-  const querySample = (i: number): Sample => {
-    if (opts.secondPatient === undefined) return sample(i);
-    let s = patients.get(i);
-    if (!s) patients.set(i, (s = asSecondPatient(sample(i), S, opts.secondPatient, opts.seed, task.name, i)));
-    return s;
-  };
+  const querySample = scoredQueries(sample, { warp: opts.secondPatient, size: S, seed: opts.seed, task: task.name });
   const queryKey = (i: number): string => (opts.secondPatient === undefined ? String(i) : `q${i}`);
   for (const j of jobs) {
     const { image: qi, mask: qm } = querySample(j.q);

@@ -26,3 +26,15 @@ export function asSecondPatient(s: EvalSample, size: number, warp: number, seed:
     plane: a.plane,
   };
 }
+
+/** Query i of a task as it is scored: as read, or (with `warp`) as a second patient, made once per image. */
+export function scoredQueries(read: (i: number) => EvalSample, o: { warp?: number; size: number; seed: number; task: string }): (i: number) => EvalSample {
+  if (o.warp === undefined) return read;
+  const warp = o.warp;
+  const patients = new Map<number, EvalSample>();
+  return (i) => {
+    let s = patients.get(i);
+    if (!s) patients.set(i, (s = asSecondPatient(read(i), o.size, warp, o.seed, o.task, i)));
+    return s;
+  };
+}

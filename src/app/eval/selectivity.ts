@@ -21,7 +21,7 @@ import { logitsToMask } from '../inference/model-inputs.js';
 import { encodePrompt, type PromptTensors } from '../data/prompt-tensors.js';
 import type { Prompt, PromptType } from '../data/prompt.js';
 import { copyTemplateMask } from './copy-template.js';
-import { asSecondPatient } from './second-patient.js';
+import { scoredQueries } from './second-patient.js';
 import { dice, meanStd } from './dice.js';
 import { asPromptSegmenter, readEvalSample, templatePrompt, type EvalModel, type EvalOptions, type EvalSample } from './protocol.js';
 import { decodePairs } from '../inference/segment-queries.js';
@@ -160,13 +160,7 @@ export async function evaluateSelectivity(o: SelectivityOptions, predict?: EvalM
     }
     const sample = (t: Task, i: number): EvalSample => cache.get(`${t.name}\0${i}`)!;
     // The query as it is scored: as read, or as a second patient (the protocol's own warp of the same image).
-    const patients = new Map<number, EvalSample>();
-    const querySample = (i: number): EvalSample => {
-      if (o.secondPatient === undefined) return sample(task, i);
-      let s = patients.get(i);
-      if (!s) patients.set(i, (s = asSecondPatient(sample(task, i), S, o.secondPatient, o.seed, task.name, i)));
-      return s;
-    };
+    const querySample = scoredQueries((i) => sample(task, i), { warp: o.secondPatient, size: S, seed: o.seed, task: task.name });
     const queryKey = (i: number): string => (o.secondPatient === undefined ? `${task.name}\0${i}` : `q\0${i}`);
     if (model) {
       // The model through the one inference pipeline (decodePairs), each prompted template's prompt encoded once.
