@@ -275,8 +275,8 @@ export const MUTATIONS: readonly Mutation[] = [
     kind: 'token grid size',
     what: 'the head is told the image side as its token grid',
     file: model,
-    from: "  return maskHead(root.at('head'), es, query.features, { grid: d.grid, size: d.size, levels: c.levels, widths: c.widths });",
-    to: "  return maskHead(root.at('head'), es, query.features, { grid: d.size, size: d.size, levels: c.levels, widths: c.widths });",
+    from: "  return maskHead(root.at('head'), es, query.features, { grid: d.grid, size: d.size, levels: c.levels, widths: c.widths, raster });",
+    to: "  return maskHead(root.at('head'), es, query.features, { grid: d.size, size: d.size, levels: c.levels, widths: c.widths, raster });",
     says: 'head: the decoder gives G*G tokens but the S×S grid has S*S',
   },
 
