@@ -93,9 +93,17 @@ export type HeadTokensRule<E extends Shape, G extends Dim> = number extends E['l
     ? DimsAgree<N, DimMul<G, G>> extends false ? ShapeError<`head: the decoder gives ${N & Dim} tokens but the ${G}×${G} grid has ${DimMul<G, G>}`> : unknown
     : ShapeError<'head: the decoder output must be (B, N, L)'>;
 
+/** The raster route's input is (B, 4, S, S): one channel per prompt type, at the image's size. */
+export type RasterRule<R extends Shape, S extends Dim> = number extends R['length'] ? unknown
+  : R extends readonly [Dim, infer C, infer H, infer W]
+    ? DimsAgree<C, 4> extends false ? ShapeError<`head: the prompt raster has ${C & Dim} channel(s), but the raster route reads one per prompt type (4)`>
+      : DimsAgree<H, S> extends false ? ShapeError<`head: the prompt raster is ${H & Dim} high, but the image side is ${S}`>
+      : DimsAgree<W, S> extends false ? ShapeError<`head: the prompt raster is ${W & Dim} wide, but the image side is ${S}`> : unknown
+    : ShapeError<'head: the prompt raster must be (B, 4, S, S)'>;
+
 /** Tokens (B, G·G, L) → mask logits (B, 1, S, S), joining the query's encoder features at every scale. */
 function maskHeadModule<B extends Dim, G extends Dim, L extends Dim, S extends Dim>(s: Scope, e: Embedding<B, NoInfer<DimMul<G, G>>, L>, skips: readonly FeatureMap<NoInfer<B>>[], o: HeadOptions<G, S, NoInfer<B>>): MaskLogits<B, S>;
-function maskHeadModule<E extends Shape, B extends Dim, G extends Dim, S extends Dim>(s: Scope, e: Tensor<E, 'float32'> & Check<HeadTokensRule<E, G>>, skips: readonly FeatureMap<B>[], o: HeadOptions<G, S, NoInfer<B>>): MaskLogits<B, S>;
+function maskHeadModule<E extends Shape, B extends Dim, G extends Dim, S extends Dim, R extends Shape = PromptRaster<B, S>['shape']>(s: Scope, e: Tensor<E, 'float32'> & Check<HeadTokensRule<E, G>>, skips: readonly FeatureMap<B>[], o: Omit<HeadOptions<G, S, NoInfer<B>>, 'raster'> & { readonly raster?: Tensor<R, 'float32'> & Check<RasterRule<R, S>> }): MaskLogits<B, S>;
 function maskHeadModule(s: Scope, e: Embedding<'B', DimMul<'G', 'G'>, 'L'>, skips: readonly FeatureMap<'B'>[], o: HeadOptions<'G', 'S', 'B'>): MaskLogits<'B', 'S'> {
   const [b, , l] = e.shape;
   const grid = reshape(transpose(e, [0, 2, 1]), [b, l, o.grid, o.grid]); // (B, L, G, G)

@@ -279,6 +279,15 @@ export const MUTATIONS: readonly Mutation[] = [
     to: "  return maskHead(root.at('head'), es, query.features, { grid: d.size, size: d.size, levels: c.levels, widths: c.widths, raster });",
     says: 'head: the decoder gives G*G tokens but the S×S grid has S*S',
   },
+  {
+    kind: 'raster channels',
+    what: 'the raster route handed the bare prompt mask instead of one channel per prompt type',
+    file: model,
+    from: '  const raster = c.raster ? mul(prompt.mask, reshape(prompt.type, [-1, 4, 1, 1])) : undefined;',
+    to: '  const raster = c.raster ? prompt.mask : undefined;',
+    says: 'head: the prompt raster has 1 channel(s), but the raster route reads one per prompt type (4)',
+    at: "return maskHead(root.at('head')",
+  },
 
   // ---------------- configuration literals (the error is where the configuration is written) ----------------
   {
