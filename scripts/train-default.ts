@@ -15,9 +15,9 @@
 //   npx tsx scripts/train-default.ts eval [MODEL.onnx] [--templates 3] [--quick] [--validation-only]
 //       markdown tables: the validation structures (what models were chosen on), held-out structures (Dice and
 //       selectivity per prompt type, model vs copy template vs region grow; as read, then each query as a second
-//       patient: eval --second-patient 0.5), the held-out slabs of training
-//       structures, prompt quality low → oracle, the bundled human slices (samples/mri), and `everything`'s distinct
-//       masks. --quick: click and seglab only, 1 template. --validation-only: the first table alone.
+//       patient: eval --second-patient 0.5), the held-out slabs of training structures, prompt quality low → oracle,
+//       the bundled human slices (samples/mri), and `everything`'s distinct masks. --quick: click and seglab only,
+//       1 template. --validation-only: the first table alone.
 import { Command } from 'commander';
 import { cli, run } from './run-command.js';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
