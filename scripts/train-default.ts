@@ -26,7 +26,7 @@ import { BRAIN_DATASET_DIR } from './build-brain-dataset.js';
 
 const MODEL = 'compiled/oneprompt-default.onnx';
 
-/** The settings both stages share (docs/brain-data.md: the experiments behind them). */
+/** The settings every stage shares (docs/brain-data.md: the experiments behind them). */
 const RECIPE = ['--augment', '--warp', '0.5', '--interactive', '0.5', '--loss', 'pos=10', '--batch', '8', '--checkpoint-every', '100'];
 
 /**
@@ -204,7 +204,7 @@ program
   .command('train')
   .option('--backend <name>', 'training backend, passed to `oneprompt train --backend`', 'ort')
   .option('--threads <n>', 'ONNX Runtime threads', '2')
-  .option('--out <dir>', 'run folder (stage1/, stage2/ inside)', 'runs/default-brain128')
+  .option('--out <dir>', 'run folder (stage1/, stage2/, stage3/ inside)', 'runs/default-brain128')
   .option('--ship', `compile the last stage's weights to ${MODEL}`)
   .action(train);
 program

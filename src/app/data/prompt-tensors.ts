@@ -157,8 +157,8 @@ export function rasterisePrompt(prompt: Exclude<Prompt, { type: 'seglab' }>, tem
       for (const p of prompt.points) dot(sx(p.x), sy(p.y), p.label === 1 ? 1 : -1, 1);
       break;
     case 'bbox': {
-      const [x0, x1] = [clampPx(sx(Math.min(prompt.box[0], prompt.box[2]))), clampPx(sx(Math.max(prompt.box[0], prompt.box[2])))];
-      const [y0, y1] = [clampPx(sy(Math.min(prompt.box[1], prompt.box[3]))), clampPx(sy(Math.max(prompt.box[1], prompt.box[3])))];
+      // Top-left corner first: the prompt's parser requires it, as the point path does.
+      const [x0, y0, x1, y1] = [clampPx(sx(prompt.box[0])), clampPx(sy(prompt.box[1])), clampPx(sx(prompt.box[2])), clampPx(sy(prompt.box[3]))];
       for (let y = y0; y <= y1; y++) out.fill(1, y * S + x0, y * S + x1 + 1);
       break;
     }
