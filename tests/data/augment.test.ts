@@ -115,9 +115,19 @@ describe('training batches with augmentation', () => {
     }
   const dataset = right(readDataset(root));
   const g = { size: S, points: 8 };
-  const provider = (augment?: AugmentOptions) =>
+  const provider = (augment?: AugmentOptions, warpMix?: boolean) =>
     right(
-      createBatchProvider({ dataset, geometry: g, batchSize: 6, seed: 3, promptTypes: ['seglab'], qualities: ['oracle'], selfTemplateFraction: 0.5, augment }),
+      createBatchProvider({
+        dataset,
+        geometry: g,
+        batchSize: 6,
+        seed: 3,
+        promptTypes: ['seglab'],
+        qualities: ['oracle'],
+        selfTemplateFraction: 0.5,
+        augment,
+        warpMix,
+      }),
     );
 
   it('augments template and query independently, keeping targets and prompts aligned with their images', () => {
@@ -143,5 +153,33 @@ describe('training batches with augmentation', () => {
     expect(self).toBeGreaterThanOrEqual(0);
     // Without augmentation an interactive sample's template is its query, pixel for pixel.
     expect(Array.from(plain.template.subarray(self * S * S, (self + 1) * S * S))).toEqual(Array.from(plain.query.subarray(self * S * S, (self + 1) * S * S)));
+  });
+
+  it('with warpMix, pairs range from aligned to fully warped: interactive pairs overlap more, some almost exactly', () => {
+    // Interactive samples show the warp alone: template and query are one slice, each warped on its own.
+    const overlaps = (warpMix: boolean): number[] => {
+      const p = provider(GEOMETRY_ONLY, warpMix);
+      const out: number[] = [];
+      for (let step = 0; step < 12; step++) {
+        const b = p.batch(step);
+        b.samples.forEach((s, i) => {
+          if (s.template !== s.query) return;
+          const bright = (x: Float32Array) => ({
+            width: S,
+            height: S,
+            data: Uint8Array.from(x.subarray(i * S * S, (i + 1) * S * S), (v) => (v >= 0.5 ? 1 : 0)),
+          });
+          out.push(dice(bright(b.template), bright(b.query)));
+        });
+      }
+      return out;
+    };
+    const mean = (xs: number[]) => xs.reduce((a, v) => a + v, 0) / xs.length;
+    const [full, mixed] = [overlaps(false), overlaps(true)];
+    expect(full.length).toBeGreaterThan(10);
+    expect(mixed.length).toBeGreaterThan(10);
+    expect(mean(mixed)).toBeGreaterThan(mean(full) + 5);
+    expect(Math.max(...mixed)).toBeGreaterThan(Math.max(...full));
+    expect(provider(GEOMETRY_ONLY, true).batch(3)).toEqual(provider(GEOMETRY_ONLY, true).batch(3));
   });
 });

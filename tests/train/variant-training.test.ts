@@ -49,6 +49,10 @@ describe('training Prompt-Parser variants', () => {
     expect(getTask(name).description).toContain('two-patient augmentation (warp ×0.3), 0.5 interactive samples');
     expect(trainTaskName({ config: 'tiny', interactive: 0.3 })).toBe('tiny');
     expect(() => trainTaskName({ config: 'tiny', warp: 0.5 })).toThrow(/add --augment/);
+    const mixed = trainTaskName({ config: 'tiny', augment: true, warp: 0.5, warpMix: true });
+    expect(mixed).toBe('tiny+augment+warp=0.5+warpmix');
+    expect(getTask(mixed).description).toContain('(warp ×0.5), each pair warped by a random share of it');
+    expect(() => trainTaskName({ config: 'tiny', warpMix: true })).toThrow(/--warp-mix .* add --augment/);
   });
 
   it('trains exactly --steps steps of a variant and writes its model', async () => {

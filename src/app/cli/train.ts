@@ -72,6 +72,7 @@ interface TrainCliOptions extends LimitCliOptions {
   encoder?: EncoderKind;
   augment?: boolean;
   warp?: number;
+  warpMix?: boolean;
   interactive?: number;
   targets?: TargetSet;
   loss?: LossWeights;
@@ -83,19 +84,24 @@ interface TrainCliOptions extends LimitCliOptions {
  * The registered task a run trains: the config itself, or, with --parser/--masking/--encoder/--augment, that
  * One-Prompt variant, registered on first use under a name that says what it is ("tiny128+masking=binary+augment").
  */
-export function trainTaskName(o: Pick<TrainCliOptions, 'config' | 'parser' | 'masking' | 'encoder' | 'augment' | 'warp' | 'interactive' | 'targets'>): string {
-  if (!o.parser && !o.masking && !o.encoder && !o.augment && o.warp === undefined && o.interactive === undefined && o.targets === undefined) return o.config;
+export function trainTaskName(
+  o: Pick<TrainCliOptions, 'config' | 'parser' | 'masking' | 'encoder' | 'augment' | 'warp' | 'warpMix' | 'interactive' | 'targets'>,
+): string {
+  if (!o.parser && !o.masking && !o.encoder && !o.augment && o.warp === undefined && !o.warpMix && o.interactive === undefined && o.targets === undefined)
+    return o.config;
   if (!(o.config in configs))
     throw new InvalidArgumentError(
-      `--parser, --masking, --encoder, --augment, --warp and --interactive apply to the One-Prompt configurations (${Object.keys(configs).join(', ')}), not to '${o.config}'`,
+      `--parser, --masking, --encoder, --augment, --warp, --warp-mix and --interactive apply to the One-Prompt configurations (${Object.keys(configs).join(', ')}), not to '${o.config}'`,
     );
   if (o.warp !== undefined && !o.augment) throw new InvalidArgumentError("--warp scales the augmentation's spatial warp: add --augment");
+  if (o.warpMix && !o.augment) throw new InvalidArgumentError("--warp-mix varies the augmentation's spatial warp: add --augment");
   const task = onePromptTask(o.config as ConfigName, {
     parser: o.parser,
     masking: o.masking,
     encoder: o.encoder,
     augment: o.augment,
     warp: o.warp,
+    warpMix: o.warpMix,
     interactive: o.interactive,
     targets: o.targets,
   });
@@ -135,6 +141,10 @@ export function registerTrain(program: Command): void {
       '--warp <f>',
       "One-Prompt configs, with --augment: the spatial warp's ranges (rotation, scale, shear, translation, elastic) times f (default 1; 0: intensity changes only)",
       fractionOrMore,
+    )
+    .option(
+      '--warp-mix',
+      "One-Prompt configs, with --augment: each pair's warp scaled by its own factor drawn from [0, 1], so pairs range from aligned (two registered scans) to fully warped",
     )
     .option('--interactive <f>', 'One-Prompt configs: share of interactive samples, template = query prompted on its own mask (default 0.3)', unitFraction)
     .addOption(

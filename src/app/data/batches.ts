@@ -7,7 +7,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import { join } from 'node:path';
 import { hashSeed, mulberry32 } from '../../util/rng.js';
 import { dataError, DataLoadError, orThrow, type DataError } from './errors.js';
-import { augmentPair, changeIntensity, type AugmentOptions } from './augment.js';
+import { augmentPair, changeIntensity, scaleWarp, type AugmentOptions } from './augment.js';
 import { maskArea, type Mask } from './image.js';
 import type { Normalisation } from './intensity.js';
 import { readImage, readMask } from './load.js';
@@ -47,6 +47,12 @@ export interface BatchOptions {
    * prompt keeps its template's geometry (intensity only). Default: none.
    */
   readonly augment?: AugmentOptions;
+  /**
+   * With augment: each pair's spatial warp is the augment's times a factor drawn uniformly from [0, 1] (the same for
+   * template and query), so pairs range from aligned (two registered scans) to fully warped. Without it every pair is
+   * warped at full range, and the model never meets an aligned pair. Default false.
+   */
+  readonly warpMix?: boolean;
 }
 
 export interface SampleInfo {
@@ -143,7 +149,9 @@ export function createBatchProvider(opts: BatchOptions): E.Either<DataError, Bat
       let size = { width: S, height: S };
       // Drawn only when asked for, so that runs without it keep their data order.
       const selfTemplate = (opts.selfTemplateFraction ?? 0) > 0 && !task.templates && rng() < opts.selfTemplateFraction! && maskArea(loaded.mask) > 0;
-      const query = opts.augment ? augmentPair(loaded.plane, loaded.mask.data, S, rng, opts.augment) : { plane: loaded.plane, mask: loaded.mask.data };
+      // Drawn only when asked for, as above.
+      const augment = opts.augment && opts.warpMix ? scaleWarp(opts.augment, rng()) : opts.augment;
+      const query = augment ? augmentPair(loaded.plane, loaded.mask.data, S, rng, augment) : { plane: loaded.plane, mask: loaded.mask.data };
       for (let attempt = 0; attempt < MAX_REDRAWS && !prompt; attempt++) {
         if (task.templates) {
           const k = Math.min(task.templates.length - 1, Math.floor(rng() * task.templates.length));
@@ -158,15 +166,15 @@ export function createBatchProvider(opts: BatchOptions): E.Either<DataError, Bat
             givenPrompts.set(key, resolved);
           }
           [prompt, templateIndex, promptType, quality, size] = [resolved, entry.pair, entry.prompt.type, 'given', { width: tpl.width, height: tpl.height }];
-          templatePlane = opts.augment ? changeIntensity(tpl.plane, S, opts.augment, rng) : tpl.plane;
+          templatePlane = augment ? changeIntensity(tpl.plane, S, augment, rng) : tpl.plane;
         } else {
           const t = selfTemplate ? q : pickOf(split.templates);
           const tpl = load(task, t);
           // A template without the structure cannot be prompted; draw another.
           if (maskArea(tpl.mask) === 0) continue;
           let side = { plane: tpl.plane, mask: tpl.mask };
-          if (opts.augment) {
-            const a = augmentPair(tpl.plane, tpl.mask.data, S, rng, opts.augment);
+          if (augment) {
+            const a = augmentPair(tpl.plane, tpl.mask.data, S, rng, augment);
             side = { plane: a.plane, mask: { width: S, height: S, data: a.mask } };
             // Warped out of view: draw again.
             if (maskArea(side.mask) === 0) continue;

@@ -38,6 +38,8 @@ export interface OnePromptTaskOptions {
   readonly augment?: boolean;
   /** With augment: the spatial warp's ranges times this factor (default 1; scaleWarp). */
   readonly warp?: number;
+  /** With augment: each pair's warp scaled by its own factor drawn from [0, 1], aligned to fully warped (warpMix). */
+  readonly warpMix?: boolean;
   /** Share of interactive samples, template = query (default SELF_TEMPLATE_FRACTION). */
   readonly interactive?: number;
   /**
@@ -65,6 +67,7 @@ export const onePromptTaskName = (name: ConfigName, o: OnePromptTaskOptions = {}
     name,
     ...(['parser', 'masking', 'encoder'] as const).filter((k) => o[k]).map((k) => `${k}=${o[k]}`),
     ...(o.augment ? [o.warp !== undefined && o.warp !== 1 ? `augment+warp=${o.warp}` : 'augment'] : []),
+    ...(o.warpMix ? ['warpmix'] : []),
     ...(o.interactive !== undefined && o.interactive !== SELF_TEMPLATE_FRACTION ? [`interactive=${o.interactive}`] : []),
     ...(o.targets && o.targets !== 'all' ? [`targets=${o.targets}`] : []),
   ].join('+');
@@ -72,12 +75,13 @@ export const onePromptTaskName = (name: ConfigName, o: OnePromptTaskOptions = {}
 export function onePromptTask(name: ConfigName, o: OnePromptTaskOptions = {}): TrainTask {
   const config = withVariant(configs[name], o);
   if (o.warp !== undefined && !o.augment) throw new Error('the warp factor applies to the augmentation: add --augment');
+  if (o.warpMix && !o.augment) throw new Error('the warp mix applies to the augmentation: add --augment');
   const interactive = o.interactive ?? SELF_TEMPLATE_FRACTION;
   if (!(interactive >= 0 && interactive <= 1)) throw new Error(`the share of interactive samples must be in [0, 1], got ${interactive}`);
   const augment = o.augment ? scaleWarp(DEFAULT_AUGMENT, o.warp ?? 1) : undefined;
   return {
     name: onePromptTaskName(name, o),
-    description: `One-Prompt ${name}: ${config.size}² input, ${config.encoder} encoder, ${config.parser} prompting, ${config.masking} masking${o.augment ? `, two-patient augmentation${o.warp !== undefined && o.warp !== 1 ? ` (warp ×${o.warp})` : ''}` : ''}${interactive !== SELF_TEMPLATE_FRACTION ? `, ${interactive} interactive samples` : ''}${o.targets && o.targets !== 'all' ? `, ${o.targets === 'large' ? 'large targets' : 'atlas structures'} only` : ''}`,
+    description: `One-Prompt ${name}: ${config.size}² input, ${config.encoder} encoder, ${config.parser} prompting, ${config.masking} masking${o.augment ? `, two-patient augmentation${o.warp !== undefined && o.warp !== 1 ? ` (warp ×${o.warp})` : ''}${o.warpMix ? ', each pair warped by a random share of it' : ''}` : ''}${interactive !== SELF_TEMPLATE_FRACTION ? `, ${interactive} interactive samples` : ''}${o.targets && o.targets !== 'all' ? `, ${o.targets === 'large' ? 'large targets' : 'atlas structures'} only` : ''}`,
     model: (store) => ({ graph: buildOnePrompt(config, store.seed).graph, logits: OUTPUT_NAME }),
     data: (dir, batchSize) => {
       const dataset = orThrow(readDataset(dir));
@@ -98,6 +102,7 @@ export function onePromptTask(name: ConfigName, o: OnePromptTaskOptions = {}): T
           seed: SPLIT_SEED,
           selfTemplateFraction: interactive,
           augment,
+          warpMix: o.warpMix,
         }),
       );
       orThrow(provider.preload());
