@@ -9,14 +9,9 @@ import type { Device } from '../../runtime/session.js';
 import { onePromptTask, type TargetSet } from '../train/one-prompt-task.js';
 import { getTask, taskNames } from '../train/tasks.js';
 import { registerTask } from '../../train/task.js';
-import { fractionOrMore, maxPixelsOption, maxVoxelsOption, withLimits, type LimitCliOptions } from './options.js';
+import { fraction, fractionOrMore, maxPixelsOption, maxVoxelsOption, withLimits, type LimitCliOptions } from './options.js';
 import { parseLossWeights, type LossWeights } from '../../train/loss.js';
 
-const unitFraction = (v: string): number => {
-  const n = Number(v);
-  if (v.trim() === '' || !(n >= 0 && n <= 1)) throw new InvalidArgumentError('must be a number in [0, 1]');
-  return n;
-};
 const lossArg = (v: string): LossWeights => {
   try {
     return parseLossWeights(v);
@@ -146,7 +141,7 @@ export function registerTrain(program: Command): void {
       '--warp-mix',
       "One-Prompt configs, with --augment: each pair's warp scaled by its own factor drawn from [0, 1], so pairs range from aligned (two registered scans) to fully warped",
     )
-    .option('--interactive <f>', 'One-Prompt configs: share of interactive samples, template = query prompted on its own mask (default 0.3)', unitFraction)
+    .option('--interactive <f>', 'One-Prompt configs: share of interactive samples, template = query prompted on its own mask (default 0.3)', fraction)
     .addOption(
       new Option(
         '--targets <set>',
