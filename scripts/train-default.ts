@@ -4,14 +4,15 @@
 // here); and the measurements the issue asks for. docs/brain-data.md has the experiments behind the settings.
 //
 //   npx tsx scripts/train-default.ts train [--backend auto] [--threads 2] [--out runs/default-brain128] [--ship]
-//       builds the dataset when missing, then three stages, each from the previous one's weights (--init: a fresh
+//       builds the dataset when missing, then four stages, each from the previous one's weights (--init: a fresh
 //       optimiser, warm-up and cosine decay); a finished stage is skipped, a started one resumes from its checkpoint:
 //         stage1:  800 steps of 8, lr 1e-3, seed 1, brain128 (from the seeded initialisation)
 //         stage2: 1500 steps of 8, lr 7e-4, seed 3, brain128
 //         stage3: 1500 steps of 8, lr 7e-4, seed 5, brain128r (+ the raster route, starting at zero)
-//       all with --augment --warp 0.5 --interactive 0.5 --loss pos=10; with --ship it compiles stage 3's weights to
-//       compiled/oneprompt-default.onnx (+ .json; scripts/build-compiled.ts adds the encoder/decoder pair).
-//       These are the runs e1, e3 and r1 of docs/brain-data.md. Prints every command.
+//         stage4: 1500 steps of 8, lr 7e-4, seed 7, brain128r, --warp-mix (pairs from aligned to warped)
+//       all with --augment --warp 0.5 --interactive 0.5 --loss pos=10; with --ship it compiles the last stage's
+//       weights to compiled/oneprompt-default.onnx (+ .json; scripts/build-compiled.ts adds the encoder/decoder pair).
+//       These are the runs e1, e3, r1 and r3 of docs/brain-data.md. Prints every command.
 //   npx tsx scripts/train-default.ts eval [MODEL.onnx] [--templates 3] [--quick] [--validation-only]
 //       markdown tables: the validation structures (what models were chosen on), held-out structures (Dice and
 //       selectivity per prompt type, model vs copy template vs region grow; as read, then each query as a second
@@ -30,13 +31,15 @@ const MODEL = 'compiled/oneprompt-default.onnx';
 const RECIPE = ['--augment', '--warp', '0.5', '--interactive', '0.5', '--loss', 'pos=10', '--batch', '8', '--checkpoint-every', '100'];
 
 /**
- * The stages, each from the previous one's weights; the runs e1, e3 and r1 of docs/brain-data.md. The third adds the
- * raster route (brain128r): its new parameters start at zero (--init-partial keeps their seeded values).
+ * The stages, each from the previous one's weights; the runs e1, e3, r1 and r3 of docs/brain-data.md. The third adds
+ * the raster route (brain128r): its new parameters start at zero (--init-partial keeps their seeded values). The fourth
+ * varies each pair's warp from none to the recipe's (--warp-mix), so the model also meets aligned pairs.
  */
 const STAGES = [
   { name: 'stage1', config: 'brain128', steps: '800', lr: '0.001', seed: '1' },
   { name: 'stage2', config: 'brain128', steps: '1500', lr: '0.0007', seed: '3' },
   { name: 'stage3', config: 'brain128r', steps: '1500', lr: '0.0007', seed: '5', initPartial: true },
+  { name: 'stage4', config: 'brain128r', steps: '1500', lr: '0.0007', seed: '7', extra: ['--warp-mix'] },
 ] as const;
 
 function train(o: { backend: string; threads: string; out: string; ship?: boolean }): void {
@@ -48,6 +51,7 @@ function train(o: { backend: string; threads: string; out: string; ship?: boolea
     // A finished stage is not trained again; a started one resumes.
     if (!existsSync(join(dir, 'model.onnx'))) {
       const partial = 'initPartial' in st ? ['--init-partial'] : [];
+      const extra = 'extra' in st ? st.extra : [];
       const from = existsSync(join(dir, 'last.safetensors')) ? ['--resume'] : init ? ['--init', init, ...partial] : [];
       run(
         cli(
@@ -55,6 +59,7 @@ function train(o: { backend: string; threads: string; out: string; ship?: boolea
           '--config',
           st.config,
           ...RECIPE,
+          ...extra,
           '--data',
           BRAIN_DATASET_DIR,
           '--steps',
@@ -204,7 +209,7 @@ program
   .command('train')
   .option('--backend <name>', 'training backend, passed to `oneprompt train --backend`', 'ort')
   .option('--threads <n>', 'ONNX Runtime threads', '2')
-  .option('--out <dir>', 'run folder (stage1/, stage2/, stage3/ inside)', 'runs/default-brain128')
+  .option('--out <dir>', 'run folder (stage1/ … stage4/ inside)', 'runs/default-brain128')
   .option('--ship', `compile the last stage's weights to ${MODEL}`)
   .action(train);
 program
