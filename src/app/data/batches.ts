@@ -50,7 +50,7 @@ export interface BatchOptions {
   /**
    * With augment: each pair's spatial warp is the augment's times a factor drawn uniformly from [0, 1] (the same for
    * template and query), so pairs range from aligned (two registered scans) to fully warped. Without it every pair is
-   * warped at full range, and the model never meets an aligned pair. Default false.
+   * warped at full range, and the model seldom meets an aligned pair. Default false.
    */
   readonly warpMix?: boolean;
 }
