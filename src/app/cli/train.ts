@@ -6,7 +6,7 @@ import { configs, type ConfigName, type EncoderKind, type MaskingStep, type Prom
 import { BACKEND_NAMES, isBackendName } from '../../train/tfjs/backend.js';
 import { runTrainingJob, type TrainBackend } from '../../train/run.js';
 import type { Device } from '../../runtime/session.js';
-import { onePromptTask, type TargetSet } from '../train/one-prompt-task.js';
+import { onePromptTask, type OnePromptTaskOptions, type TargetSet } from '../train/one-prompt-task.js';
 import { getTask, taskNames } from '../train/tasks.js';
 import { registerTask } from '../../train/task.js';
 import { fraction, fractionOrMore, maxPixelsOption, maxVoxelsOption, withLimits, type LimitCliOptions } from './options.js';
@@ -82,15 +82,8 @@ interface TrainCliOptions extends LimitCliOptions {
 export function trainTaskName(
   o: Pick<TrainCliOptions, 'config' | 'parser' | 'masking' | 'encoder' | 'augment' | 'warp' | 'warpMix' | 'interactive' | 'targets'>,
 ): string {
-  if (!o.parser && !o.masking && !o.encoder && !o.augment && o.warp === undefined && !o.warpMix && o.interactive === undefined && o.targets === undefined)
-    return o.config;
-  if (!(o.config in configs))
-    throw new InvalidArgumentError(
-      `--parser, --masking, --encoder, --augment, --warp, --warp-mix and --interactive apply to the One-Prompt configurations (${Object.keys(configs).join(', ')}), not to '${o.config}'`,
-    );
-  if (o.warp !== undefined && !o.augment) throw new InvalidArgumentError("--warp scales the augmentation's spatial warp: add --augment");
-  if (o.warpMix && !o.augment) throw new InvalidArgumentError("--warp-mix varies the augmentation's spatial warp: add --augment");
-  const task = onePromptTask(o.config as ConfigName, {
+  // The variant options, named once: any of them set makes the run a One-Prompt variant.
+  const variant: OnePromptTaskOptions = {
     parser: o.parser,
     masking: o.masking,
     encoder: o.encoder,
@@ -99,7 +92,15 @@ export function trainTaskName(
     warpMix: o.warpMix,
     interactive: o.interactive,
     targets: o.targets,
-  });
+  };
+  if (Object.values(variant).every((v) => v === undefined || v === false)) return o.config;
+  if (!(o.config in configs))
+    throw new InvalidArgumentError(
+      `--parser, --masking, --encoder, --augment, --warp, --warp-mix and --interactive apply to the One-Prompt configurations (${Object.keys(configs).join(', ')}), not to '${o.config}'`,
+    );
+  if (o.warp !== undefined && !o.augment) throw new InvalidArgumentError("--warp scales the augmentation's spatial warp: add --augment");
+  if (o.warpMix && !o.augment) throw new InvalidArgumentError("--warp-mix varies the augmentation's spatial warp: add --augment");
+  const task = onePromptTask(o.config as ConfigName, variant);
   if (!taskNames().includes(task.name)) registerTask(task);
   return getTask(task.name).name;
 }
