@@ -4,13 +4,13 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { InvalidArgumentError } from 'commander';
 import { synthesize } from '../../src/app/data/synth.js';
 import { ParamStore } from '../../src/dsl/params.js';
 import { trainTaskName } from '../../src/app/cli/train.js';
 import { useBackend } from '../../src/train/tfjs/backend.js';
 import { runTrainingJob } from '../../src/train/run.js';
 import { getTask } from '../../src/app/train/tasks.js';
+import { runCli } from '../cli/run-cli.js';
 
 let data: string;
 beforeAll(async () => {
@@ -39,7 +39,9 @@ describe('training Prompt-Parser variants', () => {
     expect(variant.some((p) => p.includes('parser.masking.'))).toBe(false);
     expect(variant.some((p) => p.includes('parser.mlp.'))).toBe(true);
     expect(plain.some((p) => p.includes('parser.mlp.'))).toBe(false);
-    expect(() => trainTaskName({ config: 'blobs', parser: 'add' })).toThrow(InvalidArgumentError);
+    expect(() => trainTaskName({ config: 'blobs', parser: 'add' })).toThrow(
+      "apply to the One-Prompt configurations (tiny, small, base, tiny128, brain128, brain128r), not to 'blobs'",
+    );
   });
 
   it("names the augmentation's warp factor and the interactive share in the task, and refuses a warp without --augment", () => {
@@ -53,7 +55,25 @@ describe('training Prompt-Parser variants', () => {
     expect(mixed).toBe('tiny+augment+warp=0.5+warpmix');
     expect(getTask(mixed).description).toContain('(warp ×0.5), each pair warped by a random share of it');
     expect(() => trainTaskName({ config: 'tiny', warpMix: true })).toThrow(/--warp-mix .* add --augment/);
+    const clicky = trainTaskName({ config: 'tiny', augment: true, promptMix: { click: 3, seglab: 1 } });
+    expect(clicky).toBe('tiny+augment+prompts=click3-seglab1');
+    expect(getTask(clicky).description).toContain('two-patient augmentation, prompts click 75%, seglab 25%');
+    expect(() => trainTaskName({ config: 'tiny', promptMix: { click: 0 } })).toThrow('the prompt mix: at least one prompt type needs a weight above 0');
   });
+
+  it('reads --prompt-mix on the command line, and prints what is wrong with a bad option', async () => {
+    const bad = await runCli('train', '--config', 'tiny', '--data', data, '--out', join(tmpdir(), 'never-written'), '--prompt-mix', 'click=3,clicks=1');
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain(
+      "option '--prompt-mix <weights>' argument 'click=3,clicks=1' is invalid. unknown prompt type 'clicks' in 'clicks=1' (expected click, bbox, doodle, seglab)",
+    );
+    // The variant checks run in the action, after commander's parsing: their sentences are printed too.
+    const other = await runCli('train', '--config', 'blobs', '--data', 'synthetic', '--out', join(tmpdir(), 'never-written'), '--prompt-mix', 'click=1');
+    expect(other.code).toBe(1);
+    expect(other.stderr).toContain('oneprompt: --parser, --masking, --encoder, --augment, --warp, --warp-mix, --interactive, --targets and --prompt-mix apply');
+    const unwarped = await runCli('train', '--config', 'tiny', '--data', data, '--out', join(tmpdir(), 'never-written'), '--warp-mix');
+    expect(unwarped.stderr).toContain("oneprompt: --warp-mix varies the augmentation's spatial warp: add --augment");
+  }, 60_000);
 
   it('trains exactly --steps steps of a variant and writes its model', async () => {
     const out = mkdtempSync(join(tmpdir(), 'variant-run-'));

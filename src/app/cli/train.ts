@@ -11,6 +11,8 @@ import { getTask, taskNames } from '../train/tasks.js';
 import { registerTask } from '../../train/task.js';
 import { fraction, fractionOrMore, maxPixelsOption, maxVoxelsOption, withLimits, type LimitCliOptions } from './options.js';
 import { parseLossWeights, type LossWeights } from '../../train/loss.js';
+import { parsePromptMix, type PromptMix } from '../data/prompt-mix.js';
+import * as E from 'fp-ts/lib/Either.js';
 
 const lossArg = (v: string): LossWeights => {
   try {
@@ -19,6 +21,11 @@ const lossArg = (v: string): LossWeights => {
     throw new InvalidArgumentError((e as Error).message.replace(/^loss: /, ''));
   }
 };
+
+const promptMixArg = (v: string): PromptMix =>
+  E.getOrElseW((m: string): never => {
+    throw new InvalidArgumentError(m);
+  })(parsePromptMix(v));
 
 const positiveInt = (what: string) => (v: string) => {
   const n = Number(v);
@@ -70,6 +77,7 @@ interface TrainCliOptions extends LimitCliOptions {
   warpMix?: boolean;
   interactive?: number;
   targets?: TargetSet;
+  promptMix?: PromptMix;
   loss?: LossWeights;
   initPartial?: boolean;
   initExclude?: string;
@@ -80,7 +88,7 @@ interface TrainCliOptions extends LimitCliOptions {
  * One-Prompt variant, registered on first use under a name that says what it is ("tiny128+masking=binary+augment").
  */
 export function trainTaskName(
-  o: Pick<TrainCliOptions, 'config' | 'parser' | 'masking' | 'encoder' | 'augment' | 'warp' | 'warpMix' | 'interactive' | 'targets'>,
+  o: Pick<TrainCliOptions, 'config' | 'parser' | 'masking' | 'encoder' | 'augment' | 'warp' | 'warpMix' | 'interactive' | 'targets' | 'promptMix'>,
 ): string {
   // The variant options, named once: any of them set makes the run a One-Prompt variant.
   const variant: OnePromptTaskOptions = {
@@ -92,14 +100,17 @@ export function trainTaskName(
     warpMix: o.warpMix,
     interactive: o.interactive,
     targets: o.targets,
+    promptMix: o.promptMix,
   };
   if (Object.values(variant).every((v) => v === undefined || v === false)) return o.config;
+  // Plain Errors: thrown from the action, not from commander's parsing, so main() prints them (commander prints only
+  // the errors of its own parsing).
   if (!(o.config in configs))
-    throw new InvalidArgumentError(
-      `--parser, --masking, --encoder, --augment, --warp, --warp-mix and --interactive apply to the One-Prompt configurations (${Object.keys(configs).join(', ')}), not to '${o.config}'`,
+    throw new Error(
+      `--parser, --masking, --encoder, --augment, --warp, --warp-mix, --interactive, --targets and --prompt-mix apply to the One-Prompt configurations (${Object.keys(configs).join(', ')}), not to '${o.config}'`,
     );
-  if (o.warp !== undefined && !o.augment) throw new InvalidArgumentError("--warp scales the augmentation's spatial warp: add --augment");
-  if (o.warpMix && !o.augment) throw new InvalidArgumentError("--warp-mix varies the augmentation's spatial warp: add --augment");
+  if (o.warp !== undefined && !o.augment) throw new Error("--warp scales the augmentation's spatial warp: add --augment");
+  if (o.warpMix && !o.augment) throw new Error("--warp-mix varies the augmentation's spatial warp: add --augment");
   const task = onePromptTask(o.config as ConfigName, variant);
   if (!taskNames().includes(task.name)) registerTask(task);
   return getTask(task.name).name;
@@ -148,6 +159,11 @@ export function registerTrain(program: Command): void {
         '--targets <set>',
         'One-Prompt configs, a dataset from `dataset from-labels --coarse`: train on all tasks, only the large targets (brain, hemispheres, regions) or only the atlas structures',
       ).choices(['all', 'large', 'structures']),
+    )
+    .option(
+      '--prompt-mix <weights>',
+      'One-Prompt configs: how often each prompt type is simulated, TYPE=WEIGHT comma-separated, e.g. "click=3,bbox=1,doodle=1,seglab=1" (clicks half the time; a type not named is not drawn; default: all four equally)',
+      promptMixArg,
     )
     .option(
       '--init-partial',

@@ -15,6 +15,7 @@ import { imageToInput, stackBatch, type ModelInputs } from '../inference/model-i
 import { resolvePrompt } from './prompt-file.js';
 import { encodePrompt } from './prompt-tensors.js';
 import { PROMPT_TYPES, type Prompt, type PromptType } from './prompt.js';
+import { drawFromMix, validatePromptMix, type PromptMix } from './prompt-mix.js';
 import { resizeMask } from './resize.js';
 import { QUALITIES, simulatePrompt, type Quality } from './simulate.js';
 import { pairReadOptions, templateSplit, type Dataset, type Task, type TemplateSplit } from './dataset.js';
@@ -30,6 +31,11 @@ export interface BatchOptions {
   readonly seed: number;
   /** Prompt types to simulate, drawn uniformly per sample (default: all four; a batch mixes them). */
   readonly promptTypes?: readonly PromptType[];
+  /**
+   * Prompt types drawn by weight instead (prompt-mix.ts): `{ click: 3, bbox: 1, doodle: 1, seglab: 1 }` draws clicks
+   * half the time. Not with promptTypes.
+   */
+  readonly promptMix?: PromptMix;
   /** Simulated prompt qualities, drawn uniformly per sample (default: oracle, high, medium). */
   readonly qualities?: readonly Quality[];
   /** Fraction of each task's images in its template split when it has no templates.json (default 0.2). */
@@ -106,6 +112,10 @@ export function createBatchProvider(opts: BatchOptions): E.Either<DataError, Bat
   if (!Number.isInteger(opts.batchSize) || opts.batchSize < 1)
     return E.left(dataError(dataset.root, `batch size must be a positive integer, got ${opts.batchSize}`));
   const types = opts.promptTypes ?? PROMPT_TYPES;
+  if (opts.promptMix && opts.promptTypes) return E.left(dataError(dataset.root, 'give the prompt types or a prompt mix, not both'));
+  const mix = opts.promptMix ? E.mapLeft((m: string) => dataError(dataset.root, `prompt mix: ${m}`))(validatePromptMix(opts.promptMix)) : undefined;
+  if (mix && E.isLeft(mix)) return mix;
+  const drawType = mix ? drawFromMix(mix.right) : undefined;
   const qualities = opts.qualities ?? (['oracle', 'high', 'medium'] as const);
   for (const q of qualities) if (!QUALITIES.includes(q)) return E.left(dataError(dataset.root, `unknown prompt quality ${JSON.stringify(q)}`));
   if (types.length === 0 || qualities.length === 0) return E.left(dataError(dataset.root, 'at least one prompt type and one quality are needed'));
@@ -144,7 +154,8 @@ export function createBatchProvider(opts: BatchOptions): E.Either<DataError, Bat
       let templateIndex = -1;
       let templatePlane: Float32Array | undefined;
       const drawnQuality = pickOf(qualities);
-      let promptType: PromptType = pickOf(types);
+      // The same one uniform either way, so a mix changes no other draw.
+      let promptType: PromptType = drawType ? drawType(rng()) : pickOf(types);
       let quality: Quality | 'given' = drawnQuality;
       let size = { width: S, height: S };
       // Drawn only when asked for, so that runs without it keep their data order.

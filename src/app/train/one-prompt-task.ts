@@ -14,6 +14,8 @@ import { OUTPUT_NAME } from '../../../graphs/oneprompt/contract.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DATASET_FILE } from '../data/from-labels.js';
+import { describePromptMix, promptMixName, validatePromptMix, type PromptMix } from '../data/prompt-mix.js';
+import * as E from 'fp-ts/lib/Either.js';
 
 /** Fixed, so that which images are templates does not change with the run's seed. */
 const SPLIT_SEED = 0;
@@ -48,6 +50,8 @@ export interface OnePromptTaskOptions {
    * 'large' first (docs/brain-data.md).
    */
   readonly targets?: TargetSet;
+  /** How often each prompt type is simulated (prompt-mix.ts; default: all four equally). */
+  readonly promptMix?: PromptMix;
 }
 
 export type TargetSet = 'all' | 'large' | 'structures';
@@ -70,6 +74,7 @@ export const onePromptTaskName = (name: ConfigName, o: OnePromptTaskOptions = {}
     ...(o.warpMix ? ['warpmix'] : []),
     ...(o.interactive !== undefined && o.interactive !== SELF_TEMPLATE_FRACTION ? [`interactive=${o.interactive}`] : []),
     ...(o.targets && o.targets !== 'all' ? [`targets=${o.targets}`] : []),
+    ...(o.promptMix ? [`prompts=${promptMixName(o.promptMix)}`] : []),
   ].join('+');
 
 export function onePromptTask(name: ConfigName, o: OnePromptTaskOptions = {}): TrainTask {
@@ -78,10 +83,14 @@ export function onePromptTask(name: ConfigName, o: OnePromptTaskOptions = {}): T
   if (o.warpMix && !o.augment) throw new Error('the warp mix applies to the augmentation: add --augment');
   const interactive = o.interactive ?? SELF_TEMPLATE_FRACTION;
   if (!(interactive >= 0 && interactive <= 1)) throw new Error(`the share of interactive samples must be in [0, 1], got ${interactive}`);
+  if (o.promptMix) {
+    const mix = validatePromptMix(o.promptMix);
+    if (E.isLeft(mix)) throw new Error(`the prompt mix: ${mix.left}`);
+  }
   const augment = o.augment ? scaleWarp(DEFAULT_AUGMENT, o.warp ?? 1) : undefined;
   return {
     name: onePromptTaskName(name, o),
-    description: `One-Prompt ${name}: ${config.size}² input, ${config.encoder} encoder, ${config.parser} prompting, ${config.masking} masking${o.augment ? `, two-patient augmentation${o.warp !== undefined && o.warp !== 1 ? ` (warp ×${o.warp})` : ''}${o.warpMix ? ', each pair warped by a random share of it' : ''}` : ''}${interactive !== SELF_TEMPLATE_FRACTION ? `, ${interactive} interactive samples` : ''}${o.targets && o.targets !== 'all' ? `, ${o.targets === 'large' ? 'large targets' : 'atlas structures'} only` : ''}`,
+    description: `One-Prompt ${name}: ${config.size}² input, ${config.encoder} encoder, ${config.parser} prompting, ${config.masking} masking${o.augment ? `, two-patient augmentation${o.warp !== undefined && o.warp !== 1 ? ` (warp ×${o.warp})` : ''}${o.warpMix ? ', each pair warped by a random share of it' : ''}` : ''}${interactive !== SELF_TEMPLATE_FRACTION ? `, ${interactive} interactive samples` : ''}${o.targets && o.targets !== 'all' ? `, ${o.targets === 'large' ? 'large targets' : 'atlas structures'} only` : ''}${o.promptMix ? `, prompts ${describePromptMix(o.promptMix)}` : ''}`,
     model: (store) => ({ graph: buildOnePrompt(config, store.seed).graph, logits: OUTPUT_NAME }),
     data: (dir, batchSize) => {
       const dataset = orThrow(readDataset(dir));
@@ -103,6 +112,7 @@ export function onePromptTask(name: ConfigName, o: OnePromptTaskOptions = {}): T
           selfTemplateFraction: interactive,
           augment,
           warpMix: o.warpMix,
+          promptMix: o.promptMix,
         }),
       );
       orThrow(provider.preload());
