@@ -78,6 +78,17 @@ describe('prompt mix', () => {
       expect(E.isLeft(none) && none.left.message).toMatch(/prompt mix: at least one prompt type needs a weight above 0/);
     });
 
+    it('gives some tasks a mix of their own, the others the common draw', () => {
+      const [a, b] = dataset.tasks.map((t) => t.name);
+      const p = createBatchProvider({ dataset, tasks: [a, b], geometry: g, batchSize: 16, seed: 2, promptMixByTask: new Map([[a, { seglab: 1 }]]) });
+      if (E.isLeft(p)) throw new Error(p.left.message);
+      const samples = Array.from({ length: 10 }, (_, step) => p.right.batch(step).samples).flat();
+      expect(new Set(samples.filter((s) => s.task === a).map((s) => s.promptType))).toEqual(new Set(['seglab']));
+      expect(new Set(samples.filter((s) => s.task === b).map((s) => s.promptType))).toEqual(new Set(['click', 'bbox', 'doodle', 'seglab']));
+      const bad = createBatchProvider({ dataset, geometry: g, batchSize: 2, seed: 2, promptMixByTask: new Map([[a, { seglab: -1 }]]) });
+      expect(E.isLeft(bad) && bad.left.message).toBe(`prompt mix of task ${a}: the weight of seglab must be a finite number ≥ 0, got -1`);
+    });
+
     it('leaves the data order of a run without a mix as it was', () => {
       const plain = createBatchProvider({ dataset, geometry: g, batchSize: 8, seed: 2 });
       const even = createBatchProvider({ dataset, geometry: g, batchSize: 8, seed: 2, promptMix: { click: 1, bbox: 1, doodle: 1, seglab: 1 } });

@@ -59,6 +59,16 @@ describe('training Prompt-Parser variants', () => {
     expect(clicky).toBe('tiny+augment+prompts=click3-seglab1');
     expect(getTask(clicky).description).toContain('two-patient augmentation, prompts click 75%, seglab 25%');
     expect(() => trainTaskName({ config: 'tiny', promptMix: { click: 0 } })).toThrow('the prompt mix: at least one prompt type needs a weight above 0');
+    const boxed = trainTaskName({ config: 'tiny', augment: true, largeTargetPrompts: { bbox: 1, seglab: 1 } });
+    expect(boxed).toBe('tiny+augment+large=bbox1-seglab1');
+    expect(getTask(boxed).description).toContain('on the large targets bbox 50%, seglab 50%');
+    expect(() => trainTaskName({ config: 'tiny', targets: 'structures', largeTargetPrompts: { bbox: 1 } })).toThrow(
+      'a prompt mix for the large targets, but --targets structures leaves them out',
+    );
+    // The large targets are marked by `dataset from-labels --coarse`: a synthetic dataset has no such marks.
+    expect(() => getTask(boxed).data(data, 2)).toThrow(
+      /dataset\.json is missing: --targets and --large-target-prompts need a dataset built by `oneprompt dataset from-labels --coarse`/,
+    );
   });
 
   it('reads --prompt-mix on the command line, and prints what is wrong with a bad option', async () => {
@@ -70,7 +80,9 @@ describe('training Prompt-Parser variants', () => {
     // The variant checks run in the action, after commander's parsing: their sentences are printed too.
     const other = await runCli('train', '--config', 'blobs', '--data', 'synthetic', '--out', join(tmpdir(), 'never-written'), '--prompt-mix', 'click=1');
     expect(other.code).toBe(1);
-    expect(other.stderr).toContain('oneprompt: --parser, --masking, --encoder, --augment, --warp, --warp-mix, --interactive, --targets and --prompt-mix apply');
+    expect(other.stderr).toContain(
+      'oneprompt: --parser, --masking, --encoder, --augment, --warp, --warp-mix, --interactive, --targets, --prompt-mix and --large-target-prompts apply',
+    );
     const unwarped = await runCli('train', '--config', 'tiny', '--data', data, '--out', join(tmpdir(), 'never-written'), '--warp-mix');
     expect(unwarped.stderr).toContain("oneprompt: --warp-mix varies the augmentation's spatial warp: add --augment");
   }, 60_000);

@@ -78,6 +78,7 @@ interface TrainCliOptions extends LimitCliOptions {
   interactive?: number;
   targets?: TargetSet;
   promptMix?: PromptMix;
+  largeTargetPrompts?: PromptMix;
   loss?: LossWeights;
   initPartial?: boolean;
   initExclude?: string;
@@ -88,7 +89,10 @@ interface TrainCliOptions extends LimitCliOptions {
  * One-Prompt variant, registered on first use under a name that says what it is ("tiny128+masking=binary+augment").
  */
 export function trainTaskName(
-  o: Pick<TrainCliOptions, 'config' | 'parser' | 'masking' | 'encoder' | 'augment' | 'warp' | 'warpMix' | 'interactive' | 'targets' | 'promptMix'>,
+  o: Pick<
+    TrainCliOptions,
+    'config' | 'parser' | 'masking' | 'encoder' | 'augment' | 'warp' | 'warpMix' | 'interactive' | 'targets' | 'promptMix' | 'largeTargetPrompts'
+  >,
 ): string {
   // The variant options, named once: any of them set makes the run a One-Prompt variant.
   const variant: OnePromptTaskOptions = {
@@ -101,13 +105,14 @@ export function trainTaskName(
     interactive: o.interactive,
     targets: o.targets,
     promptMix: o.promptMix,
+    largeTargetPrompts: o.largeTargetPrompts,
   };
   if (Object.values(variant).every((v) => v === undefined || v === false)) return o.config;
   // Plain Errors: thrown from the action, not from commander's parsing, so main() prints them (commander prints only
   // the errors of its own parsing).
   if (!(o.config in configs))
     throw new Error(
-      `--parser, --masking, --encoder, --augment, --warp, --warp-mix, --interactive, --targets and --prompt-mix apply to the One-Prompt configurations (${Object.keys(configs).join(', ')}), not to '${o.config}'`,
+      `--parser, --masking, --encoder, --augment, --warp, --warp-mix, --interactive, --targets, --prompt-mix and --large-target-prompts apply to the One-Prompt configurations (${Object.keys(configs).join(', ')}), not to '${o.config}'`,
     );
   if (o.warp !== undefined && !o.augment) throw new Error("--warp scales the augmentation's spatial warp: add --augment");
   if (o.warpMix && !o.augment) throw new Error("--warp-mix varies the augmentation's spatial warp: add --augment");
@@ -163,6 +168,11 @@ export function registerTrain(program: Command): void {
     .option(
       '--prompt-mix <weights>',
       'One-Prompt configs: how often each prompt type is simulated, TYPE=WEIGHT comma-separated, e.g. "click=3,bbox=1,doodle=1,seglab=1" (clicks half the time; a type not named is not drawn; default: all four equally)',
+      promptMixArg,
+    )
+    .option(
+      '--large-target-prompts <weights>',
+      'One-Prompt configs, a dataset from `dataset from-labels --coarse`: the prompt mix for its large targets (brain, hemispheres, regions), e.g. "bbox=1,seglab=1" (a click on a structure then asks for that structure, not the region or brain around it; default: --prompt-mix)',
       promptMixArg,
     )
     .option(

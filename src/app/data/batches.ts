@@ -36,6 +36,11 @@ export interface BatchOptions {
    * half the time. Not with promptTypes.
    */
   readonly promptMix?: PromptMix;
+  /**
+   * A mix of its own for some tasks (task name → mix), e.g. boxes and masks only for the large targets that contain
+   * the atlas structures, where a click or doodle could mean either. Not with promptTypes.
+   */
+  readonly promptMixByTask?: ReadonlyMap<string, PromptMix>;
   /** Simulated prompt qualities, drawn uniformly per sample (default: oracle, high, medium). */
   readonly qualities?: readonly Quality[];
   /** Fraction of each task's images in its template split when it has no templates.json (default 0.2). */
@@ -116,6 +121,13 @@ export function createBatchProvider(opts: BatchOptions): E.Either<DataError, Bat
   const mix = opts.promptMix ? E.mapLeft((m: string) => dataError(dataset.root, `prompt mix: ${m}`))(validatePromptMix(opts.promptMix)) : undefined;
   if (mix && E.isLeft(mix)) return mix;
   const drawType = mix ? drawFromMix(mix.right) : undefined;
+  if (opts.promptMixByTask && opts.promptTypes) return E.left(dataError(dataset.root, 'give the prompt types or per-task prompt mixes, not both'));
+  const drawByTask = new Map<string, (u: number) => PromptType>();
+  for (const [name, m] of opts.promptMixByTask ?? []) {
+    const v = validatePromptMix(m);
+    if (E.isLeft(v)) return E.left(dataError(dataset.root, `prompt mix of task ${name}: ${v.left}`));
+    drawByTask.set(name, drawFromMix(v.right));
+  }
   const qualities = opts.qualities ?? (['oracle', 'high', 'medium'] as const);
   for (const q of qualities) if (!QUALITIES.includes(q)) return E.left(dataError(dataset.root, `unknown prompt quality ${JSON.stringify(q)}`));
   if (types.length === 0 || qualities.length === 0) return E.left(dataError(dataset.root, 'at least one prompt type and one quality are needed'));
@@ -155,7 +167,8 @@ export function createBatchProvider(opts: BatchOptions): E.Either<DataError, Bat
       let templatePlane: Float32Array | undefined;
       const drawnQuality = pickOf(qualities);
       // The same one uniform either way, so a mix changes no other draw.
-      let promptType: PromptType = drawType ? drawType(rng()) : pickOf(types);
+      const draw = drawByTask.get(task.name) ?? drawType;
+      let promptType: PromptType = draw ? draw(rng()) : pickOf(types);
       let quality: Quality | 'given' = drawnQuality;
       let size = { width: S, height: S };
       // Drawn only when asked for, so that runs without it keep their data order.

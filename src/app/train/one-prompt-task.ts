@@ -52,6 +52,12 @@ export interface OnePromptTaskOptions {
   readonly targets?: TargetSet;
   /** How often each prompt type is simulated (prompt-mix.ts; default: all four equally). */
   readonly promptMix?: PromptMix;
+  /**
+   * The mix for the large targets of `dataset from-labels --coarse` (brain, hemispheres, regions), e.g. boxes and
+   * masks only: a click or doodle on an atlas structure also lies in the region, hemisphere and brain around it, so
+   * with every type on every target a click would ask for any of them (docs/brain-data.md).
+   */
+  readonly largeTargetPrompts?: PromptMix;
 }
 
 export type TargetSet = 'all' | 'large' | 'structures';
@@ -60,7 +66,9 @@ export type TargetSet = 'all' | 'large' | 'structures';
 function largeTargetTasks(dir: string): Set<string> {
   const file = join(dir, DATASET_FILE);
   if (!existsSync(file))
-    throw new Error(`${file} is missing: --targets needs a dataset built by \`oneprompt dataset from-labels\` (it marks the large targets)`);
+    throw new Error(
+      `${file} is missing: --targets and --large-target-prompts need a dataset built by \`oneprompt dataset from-labels --coarse\` (it marks the large targets)`,
+    );
   const meta = JSON.parse(readFileSync(file, 'utf8')) as { structures?: { coarse?: boolean; planes: Record<string, { task: string }> }[] };
   return new Set((meta.structures ?? []).filter((s) => s.coarse).flatMap((s) => Object.values(s.planes).map((p) => p.task)));
 }
@@ -75,6 +83,7 @@ export const onePromptTaskName = (name: ConfigName, o: OnePromptTaskOptions = {}
     ...(o.interactive !== undefined && o.interactive !== SELF_TEMPLATE_FRACTION ? [`interactive=${o.interactive}`] : []),
     ...(o.targets && o.targets !== 'all' ? [`targets=${o.targets}`] : []),
     ...(o.promptMix ? [`prompts=${promptMixName(o.promptMix)}`] : []),
+    ...(o.largeTargetPrompts ? [`large=${promptMixName(o.largeTargetPrompts)}`] : []),
   ].join('+');
 
 export function onePromptTask(name: ConfigName, o: OnePromptTaskOptions = {}): TrainTask {
@@ -83,21 +92,25 @@ export function onePromptTask(name: ConfigName, o: OnePromptTaskOptions = {}): T
   if (o.warpMix && !o.augment) throw new Error('the warp mix applies to the augmentation: add --augment');
   const interactive = o.interactive ?? SELF_TEMPLATE_FRACTION;
   if (!(interactive >= 0 && interactive <= 1)) throw new Error(`the share of interactive samples must be in [0, 1], got ${interactive}`);
-  if (o.promptMix) {
-    const mix = validatePromptMix(o.promptMix);
-    if (E.isLeft(mix)) throw new Error(`the prompt mix: ${mix.left}`);
+  for (const [what, m] of [
+    ['the prompt mix', o.promptMix],
+    ['the large targets’ prompt mix', o.largeTargetPrompts],
+  ] as const) {
+    const mix = m && validatePromptMix(m);
+    if (mix && E.isLeft(mix)) throw new Error(`${what}: ${mix.left}`);
   }
+  if (o.largeTargetPrompts && o.targets === 'structures') throw new Error('a prompt mix for the large targets, but --targets structures leaves them out');
   const augment = o.augment ? scaleWarp(DEFAULT_AUGMENT, o.warp ?? 1) : undefined;
   return {
     name: onePromptTaskName(name, o),
-    description: `One-Prompt ${name}: ${config.size}² input, ${config.encoder} encoder, ${config.parser} prompting, ${config.masking} masking${o.augment ? `, two-patient augmentation${o.warp !== undefined && o.warp !== 1 ? ` (warp ×${o.warp})` : ''}${o.warpMix ? ', each pair warped by a random share of it' : ''}` : ''}${interactive !== SELF_TEMPLATE_FRACTION ? `, ${interactive} interactive samples` : ''}${o.targets && o.targets !== 'all' ? `, ${o.targets === 'large' ? 'large targets' : 'atlas structures'} only` : ''}${o.promptMix ? `, prompts ${describePromptMix(o.promptMix)}` : ''}`,
+    description: `One-Prompt ${name}: ${config.size}² input, ${config.encoder} encoder, ${config.parser} prompting, ${config.masking} masking${o.augment ? `, two-patient augmentation${o.warp !== undefined && o.warp !== 1 ? ` (warp ×${o.warp})` : ''}${o.warpMix ? ', each pair warped by a random share of it' : ''}` : ''}${interactive !== SELF_TEMPLATE_FRACTION ? `, ${interactive} interactive samples` : ''}${o.targets && o.targets !== 'all' ? `, ${o.targets === 'large' ? 'large targets' : 'atlas structures'} only` : ''}${o.promptMix ? `, prompts ${describePromptMix(o.promptMix)}` : ''}${o.largeTargetPrompts ? `, on the large targets ${describePromptMix(o.largeTargetPrompts)}` : ''}`,
     model: (store) => ({ graph: buildOnePrompt(config, store.seed).graph, logits: OUTPUT_NAME }),
     data: (dir, batchSize) => {
       const dataset = orThrow(readDataset(dir));
       const train = dataset.split ? dataset.split.train : dataset.tasks.map((t) => t.name);
       let chosen: readonly string[] | undefined;
+      const large = (o.targets && o.targets !== 'all') || o.largeTargetPrompts ? largeTargetTasks(dir) : new Set<string>();
       if (o.targets && o.targets !== 'all') {
-        const large = largeTargetTasks(dir);
         chosen = train.filter((t) => large.has(t) === (o.targets === 'large'));
         if (chosen.length === 0)
           throw new Error(`${dir}: no training task is ${o.targets === 'large' ? 'a large target' : 'an atlas structure'} (--targets ${o.targets})`);
@@ -113,6 +126,7 @@ export function onePromptTask(name: ConfigName, o: OnePromptTaskOptions = {}): T
           augment,
           warpMix: o.warpMix,
           promptMix: o.promptMix,
+          promptMixByTask: o.largeTargetPrompts ? new Map(train.filter((t) => large.has(t)).map((t) => [t, o.largeTargetPrompts!])) : undefined,
         }),
       );
       orThrow(provider.preload());
