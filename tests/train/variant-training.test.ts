@@ -1,7 +1,7 @@
 // `train --parser/--masking/--encoder/--augment/--steps` (issue 14): a One-Prompt variant trains under a name that
 // says what it is, its graph is that variant's, and a run of exactly N steps leaves a model.onnx.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { synthesize } from '../../src/app/data/synth.js';
@@ -69,6 +69,10 @@ describe('training Prompt-Parser variants', () => {
     expect(() => getTask(boxed).data(data, 2)).toThrow(
       /dataset\.json is missing: --targets and --large-target-prompts need a dataset built by `oneprompt dataset from-labels --coarse`/,
     );
+    const unmarked = mkdtempSync(join(tmpdir(), 'variant-unmarked-'));
+    synthesize({ out: unmarked, tasks: 2, images: 4, size: 32, seed: 2 });
+    writeFileSync(join(unmarked, 'dataset.json'), JSON.stringify({ structures: [] }));
+    expect(() => getTask(boxed).data(unmarked, 2)).toThrow(`${unmarked}: no training task is a large target (--large-target-prompts)`);
   });
 
   it('reads --prompt-mix on the command line, and prints what is wrong with a bad option', async () => {

@@ -115,6 +115,8 @@ export function onePromptTask(name: ConfigName, o: OnePromptTaskOptions = {}): T
         if (chosen.length === 0)
           throw new Error(`${dir}: no training task is ${o.targets === 'large' ? 'a large target' : 'an atlas structure'} (--targets ${o.targets})`);
       }
+      // A mix for no task at all would be silently ignored.
+      if (o.largeTargetPrompts && !train.some((t) => large.has(t))) throw new Error(`${dir}: no training task is a large target (--large-target-prompts)`);
       const provider = orThrow(
         createBatchProvider({
           dataset,
