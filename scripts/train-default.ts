@@ -215,7 +215,7 @@ program
   .command('train')
   .option('--backend <name>', 'training backend, passed to `oneprompt train --backend`', 'ort')
   .option('--threads <n>', 'ONNX Runtime threads', '2')
-  .option('--out <dir>', 'run folder (stage1/ … stage4/ inside)', 'runs/default-brain128')
+  .option('--out <dir>', `run folder (${STAGES[0].name}/ … ${STAGES[STAGES.length - 1].name}/ inside)`, 'runs/default-brain128')
   .option('--ship', `compile the last stage's weights to ${MODEL}`)
   .action(train);
 program
