@@ -4,7 +4,7 @@
 // here); and the measurements the issue asks for. docs/brain-data.md has the experiments behind the settings.
 //
 //   npx tsx scripts/train-default.ts train [--backend auto] [--threads 2] [--out runs/default-brain128] [--ship]
-//       builds the dataset when missing, then six stages, each from the previous one's weights (--init: a fresh
+//       builds the dataset when missing, then seven stages, each from the previous one's weights (--init: a fresh
 //       optimiser, warm-up and cosine decay); a finished stage is skipped, a started one resumes from its checkpoint:
 //         stage1:  800 steps of 8, lr 1e-3, seed 1, brain128 (from the seeded initialisation)
 //         stage2: 1500 steps of 8, lr 7e-4, seed 3, brain128
@@ -12,9 +12,10 @@
 //         stage4: 1500 steps of 8, lr 7e-4, seed 7, brain128r, --warp-mix (pairs from aligned to warped)
 //         stage5: 1200 steps of 8, lr 5e-4, seed 13, brain128r, --warp-mix --targets structures (atlas structures only)
 //         stage6: 1200 steps of 8, lr 3e-4, seed 19, brain128r, the same (stage5 trained on)
+//         stage7: 1200 steps of 8, lr 2e-4, seed 23, brain128r, the same (stage6 trained on)
 //       all with --augment --warp 0.5 --interactive 0.5 --loss pos=10; with --ship it compiles the last stage's
 //       weights to compiled/oneprompt-default.onnx (+ .json; scripts/build-compiled.ts adds the encoder/decoder pair).
-//       These are the runs e1, e3, r1, r3, r7 and r10 of docs/brain-data.md. Prints every command.
+//       These are the runs e1, e3, r1, r3, r7, r10 and r11 of docs/brain-data.md. Prints every command.
 //   npx tsx scripts/train-default.ts eval [MODEL.onnx] [--templates 3] [--quick] [--validation-only]
 //       markdown tables: the validation structures (what models were chosen on), held-out structures (Dice and
 //       selectivity per prompt type, model vs copy template vs region grow; as read, then each query as a second
@@ -33,11 +34,11 @@ const MODEL = 'compiled/oneprompt-default.onnx';
 const RECIPE = ['--augment', '--warp', '0.5', '--interactive', '0.5', '--loss', 'pos=10', '--batch', '8', '--checkpoint-every', '100'];
 
 /**
- * The stages, each from the previous one's weights; the runs e1, e3, r1, r3, r7 and r10 of docs/brain-data.md. The third
+ * The stages, each from the previous one's weights; the runs e1, e3, r1, r3, r7, r10 and r11 of docs/brain-data.md. The third
  * adds the raster route (brain128r): its new parameters start at zero (--init-partial keeps their seeded values). The
  * fourth varies each pair's warp from none to the recipe's (--warp-mix), so the model also meets aligned pairs. The
  * fifth trains on the atlas structures alone: with the large targets that contain them, a click or doodle on a
- * structure also asked for its region, hemisphere and brain; the sixth trains on at a lower rate.
+ * structure also asked for its region, hemisphere and brain; the sixth and seventh train on at lower rates.
  */
 const STAGES = [
   { name: 'stage1', config: 'brain128', steps: '800', lr: '0.001', seed: '1' },
@@ -46,6 +47,7 @@ const STAGES = [
   { name: 'stage4', config: 'brain128r', steps: '1500', lr: '0.0007', seed: '7', extra: ['--warp-mix'] },
   { name: 'stage5', config: 'brain128r', steps: '1200', lr: '0.0005', seed: '13', extra: ['--warp-mix', '--targets', 'structures'] },
   { name: 'stage6', config: 'brain128r', steps: '1200', lr: '0.0003', seed: '19', extra: ['--warp-mix', '--targets', 'structures'] },
+  { name: 'stage7', config: 'brain128r', steps: '1200', lr: '0.0002', seed: '23', extra: ['--warp-mix', '--targets', 'structures'] },
 ] as const;
 
 function train(o: { backend: string; threads: string; out: string; ship?: boolean }): void {
