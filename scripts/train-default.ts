@@ -40,14 +40,17 @@ const RECIPE = ['--augment', '--warp', '0.5', '--interactive', '0.5', '--loss', 
  * fifth trains on the atlas structures alone: with the large targets that contain them, a click or doodle on a
  * structure also asked for its region, hemisphere and brain; the sixth and seventh train on at lower rates.
  */
+/** The last stages' pairs, from aligned to warped, on the atlas structures alone. */
+const ON_STRUCTURES = ['--warp-mix', '--targets', 'structures'];
+
 const STAGES = [
   { name: 'stage1', config: 'brain128', steps: '800', lr: '0.001', seed: '1' },
   { name: 'stage2', config: 'brain128', steps: '1500', lr: '0.0007', seed: '3' },
   { name: 'stage3', config: 'brain128r', steps: '1500', lr: '0.0007', seed: '5', initPartial: true },
   { name: 'stage4', config: 'brain128r', steps: '1500', lr: '0.0007', seed: '7', extra: ['--warp-mix'] },
-  { name: 'stage5', config: 'brain128r', steps: '1200', lr: '0.0005', seed: '13', extra: ['--warp-mix', '--targets', 'structures'] },
-  { name: 'stage6', config: 'brain128r', steps: '1200', lr: '0.0003', seed: '19', extra: ['--warp-mix', '--targets', 'structures'] },
-  { name: 'stage7', config: 'brain128r', steps: '1200', lr: '0.0002', seed: '23', extra: ['--warp-mix', '--targets', 'structures'] },
+  { name: 'stage5', config: 'brain128r', steps: '1200', lr: '0.0005', seed: '13', extra: ON_STRUCTURES },
+  { name: 'stage6', config: 'brain128r', steps: '1200', lr: '0.0003', seed: '19', extra: ON_STRUCTURES },
+  { name: 'stage7', config: 'brain128r', steps: '1200', lr: '0.0002', seed: '23', extra: ON_STRUCTURES },
 ] as const;
 
 function train(o: { backend: string; threads: string; out: string; ship?: boolean }): void {
