@@ -2,12 +2,11 @@
 // - compiled/oneprompt-tiny.onnx (+ .json), the tiny configuration at seed 0 (untrained);
 // - compiled/oneprompt-default.onnx re-emitted from its own trained weights, with its encoder/decoder pair
 //   (oneprompt-default.encoder.onnx, .decoder.onnx + manifests) for the CLI and the browser tool. The weights are the
-//   shipped ones, byte for byte, in the configuration its manifest records; training them again is
+//   shipped ones, byte for byte, in the configuration (and calibration) its manifest records; training them again is
 //   `npx tsx scripts/train-default.ts train --ship`.
 import { existsSync } from 'node:fs';
-import { compileOnePrompt, compiledConfigName } from '../graphs/oneprompt/compile.js';
+import { compileOnePrompt, compiledConfig } from '../graphs/oneprompt/compile.js';
 import { buildOnePrompt } from '../graphs/oneprompt/model.js';
-import { configs } from '../graphs/oneprompt/config.js';
 import { loadInitialWeights } from '../src/train/init-weights.js';
 
 const tiny = compileOnePrompt({ config: 'tiny', seed: 0, out: 'compiled/oneprompt-tiny.onnx' });
@@ -15,9 +14,9 @@ console.log(`wrote ${tiny.path} (${tiny.manifest.bytes} bytes, sha256 ${tiny.man
 
 const DEFAULT = 'compiled/oneprompt-default.onnx';
 if (existsSync(DEFAULT)) {
-  // The configuration the shipped weights were trained in, as its manifest records it.
-  const config = compiledConfigName(DEFAULT);
-  const params = buildOnePrompt(configs[config], 0).graph.params;
+  // The configuration the shipped weights were trained in, and their calibration, as its manifest records them.
+  const config = compiledConfig(DEFAULT);
+  const params = buildOnePrompt(config, 0).graph.params;
   loadInitialWeights(DEFAULT, params);
   const weights = new Map(params.map((p) => [p.name, p.values()]));
   const d = compileOnePrompt({ config, weights, out: DEFAULT, split: true });

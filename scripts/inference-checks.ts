@@ -14,7 +14,7 @@ import { Command, Option } from 'commander';
 import { readDataset, tasksOf } from '../src/app/data/dataset.js';
 import { orThrow } from '../src/app/data/errors.js';
 import { PROMPT_TYPES, type PromptType } from '../src/app/data/prompt.js';
-import type { PromptTensors } from '../src/app/data/prompt-tensors.js';
+import { typeOneHot, type PromptTensors } from '../src/app/data/prompt-tensors.js';
 import { evaluate } from '../src/app/eval/protocol.js';
 import { DEFAULT_MAX_OTHERS, evaluateSelectivity } from '../src/app/eval/selectivity.js';
 import { loadSegmenter } from '../src/app/inference/load-segmenter.js';
@@ -29,6 +29,7 @@ const o = new Command()
   .addOption(new Option('--prompt <type>', 'simulated prompt type (oracle quality, 1 template per task)').choices(PROMPT_TYPES).default('click'))
   .option('--offsets <list>', 'logit offsets to score, comma-separated', '0,-1,-0.5,0.5,1')
   .option('--mirror <w>', 'weight of the mirrored run in the ensemble (0: no ensemble)', '0')
+  .option('--two-pass <w>', 'weight of the two-pass run (the prompt segments the template, that mask prompts the query as SegLab; 0: off)', '0')
   .option('--threads <n>', 'ONNX Runtime threads', '2')
   .parse()
   .opts<{
@@ -38,6 +39,7 @@ const o = new Command()
     prompt: PromptType;
     offsets: string;
     mirror: string;
+    twoPass: string;
     threads: string;
   }>();
 
@@ -45,6 +47,8 @@ const offsets = o.offsets.split(',').map(Number);
 const mirror = Number(o.mirror);
 if (offsets.some((x) => !Number.isFinite(x))) throw new Error(`--offsets: numbers, comma-separated; got '${o.offsets}'`);
 if (!(mirror >= 0 && mirror <= 1)) throw new Error(`--mirror: a weight in [0, 1]; got '${o.mirror}'`);
+const twoPass = Number(o.twoPass);
+if (!(twoPass >= 0 && twoPass <= 1)) throw new Error(`--two-pass: a weight in [0, 1]; got '${o.twoPass}'`);
 
 const dataset = orThrow(readDataset(o.data));
 const tasks = tasksOf(dataset, o.tasks).map((t) => t.name);
@@ -65,6 +69,27 @@ function mirrorPrompt(p: PromptTensors): PromptTensors {
   for (let i = 0; i < p.labels.length; i++) if (p.labels[i] !== 0) points[2 * i] = 1 - points[2 * i];
   if (p.type[PROMPT_TYPES.indexOf('bbox')] === 1) [points[0], points[2]] = [points[2], points[0]];
   return { ...p, points, mask: mirrorPlanes(p.mask) };
+}
+
+/**
+ * Two passes: the prompt first segments the template itself (template as its own query), and that mask, thresholded at
+ * logit 0, prompts the query as a SegLab mask would. Needs the one-file model, whose encodings are the planes.
+ */
+async function twoPassLogits(items: readonly DecodeItem<unknown>[]): Promise<Float32Array> {
+  const onTemplate = await plain.decode(items.map((it) => ({ query: it.template, template: it.template, prompt: it.prompt })));
+  const seglab = typeOneHot('seglab');
+  return plain.decode(
+    items.map((it, b) => ({
+      query: it.query,
+      template: it.template,
+      prompt: {
+        points: new Float32Array(it.prompt.points.length),
+        labels: new Float32Array(it.prompt.labels.length),
+        mask: Float32Array.from(onTemplate.subarray(b * S * S, (b + 1) * S * S), (v) => (v > 0 ? 1 : 0)),
+        type: seglab,
+      },
+    })),
+  );
 }
 
 /** The plain model, or the mirror ensemble; every decode's logits recorded so that offsets replay them. */
@@ -93,6 +118,10 @@ function recorded(): { seg: PromptSegmenter<{ a: unknown; b?: unknown }>; score:
           );
           logits = logits.map((v, i) => (1 - mirror) * v + mirror * m[i]);
         }
+        if (twoPass > 0) {
+          const t = await twoPassLogits(items.map((it) => ({ query: it.query.a, template: it.template.a, prompt: it.prompt })));
+          logits = logits.map((v, i) => (1 - twoPass) * v + twoPass * t[i]);
+        }
         calls.push(logits);
       }
       return offset === 0 ? logits : logits.map((v) => v + offset);
@@ -109,7 +138,7 @@ function recorded(): { seg: PromptSegmenter<{ a: unknown; b?: unknown }>; score:
 const common = { dataset, tasks, quality: 'oracle' as const, templates: 1, seed: 0, geometry: model.geometry, batchSize: 8, promptType: o.prompt };
 const dice = recorded();
 const sel = recorded();
-console.log(`${o.model}, ${o.tasks} tasks of ${o.data}, ${o.prompt} prompts (oracle, 1 template), mirror weight ${mirror}:`);
+console.log(`${o.model}, ${o.tasks} tasks of ${o.data}, ${o.prompt} prompts (oracle, 1 template), mirror weight ${mirror}, two-pass weight ${twoPass}:`);
 console.log('| logit offset | Dice | selectivity |\n| --- | --- | --- |');
 for (const [k, offset] of offsets.entries()) {
   for (const r of [dice, sel]) r.score(offset, k > 0);

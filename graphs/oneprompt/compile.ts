@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { compileGraphs, emitCompiled, writeCompiled, type Manifest as CompiledManifest, type CompileDType } from '../../src/compile/compile.js';
-import { configs, withVariant, type ConfigName, type EncoderKind, type MaskingStep, type OnePromptConfig, type PromptingStep } from './config.js';
+import { configs, withVariant, type ConfigName, type EncoderKind, type MaskingStep, type OnePromptConfig, type PromptingStep, type TypeBias } from './config.js';
 import { pairFiles, PAIR_OF_KEY } from './contract.js';
 import { buildOnePrompt, type OnePromptModel } from './model.js';
 import { buildOnePromptPair } from './split.js';
@@ -18,6 +18,8 @@ export interface CompileOptions {
   readonly parser?: PromptingStep;
   readonly masking?: MaskingStep;
   readonly encoder?: EncoderKind;
+  /** The calibration (config.ts `typeBias`): a logit offset per prompt type, a constant in the graph. */
+  readonly typeBias?: TypeBias;
   /** Trained weights by parameter name (module path); every model parameter must be present. */
   readonly weights?: ReadonlyMap<string, Float32Array>;
   readonly seed?: number;
@@ -40,10 +42,11 @@ export interface PairManifest {
 export type Manifest = CompiledManifest<OnePromptFields>;
 type OnePromptFields = { readonly config: OnePromptConfig; readonly pair?: PairManifest };
 
-export function resolveConfig(o: Pick<CompileOptions, 'config' | 'parser' | 'masking' | 'encoder'>): OnePromptConfig {
+export function resolveConfig(o: Pick<CompileOptions, 'config' | 'parser' | 'masking' | 'encoder' | 'typeBias'>): OnePromptConfig {
   const base = typeof o.config === 'string' ? configs[o.config] : o.config;
   if (!base) throw new Error(`unknown configuration '${String(o.config)}' (choose ${Object.keys(configs).join(', ')})`);
-  return withVariant(base, o);
+  const variant = withVariant(base, o);
+  return o.typeBias ? { ...variant, typeBias: o.typeBias } : variant;
 }
 
 /** Put trained weights into the model's parameters, checking names and sizes. */
@@ -87,10 +90,15 @@ export function compileOnePrompt(o: CompileOptions): CompileResult {
   return { path: o.out, manifest: one.manifest, model, pair: { encoder: pick(encoder), decoder: pick(decoder) } };
 }
 
-/** The registered configuration that a compiled model's manifest (NAME.json beside NAME.onnx) says it was built in. */
-export function compiledConfigName(modelPath: string): ConfigName {
+/**
+ * The configuration a compiled model's manifest (NAME.json beside NAME.onnx) says it was built in: a registered one,
+ * with the variant and calibration (typeBias) the manifest records, so that re-emitting the model rebuilds the same graph.
+ */
+export function compiledConfig(modelPath: string): OnePromptConfig {
   const manifestPath = modelPath.replace(/\.onnx$/i, '.json');
-  const name = (JSON.parse(readFileSync(manifestPath, 'utf8')) as Manifest).config.name;
-  if (!(name in configs)) throw new Error(`${manifestPath}: configuration '${name}' is not one of ${Object.keys(configs).join(', ')}`);
-  return name as ConfigName;
+  const recorded = (JSON.parse(readFileSync(manifestPath, 'utf8')) as Manifest).config;
+  if (!(recorded.name in configs))
+    throw new Error(`${manifestPath}: configuration '${recorded.name}' is not one of ${Object.keys(configs).join(', ')}`);
+  const base = configs[recorded.name as ConfigName];
+  return resolveConfig({ config: base, parser: recorded.parser, masking: recorded.masking, encoder: recorded.encoder, typeBias: recorded.typeBias });
 }

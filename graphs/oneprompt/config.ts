@@ -43,7 +43,16 @@ export interface OnePromptConfig {
    * token grid alone cannot say which pixels a prompt marked. Default false (the paper's head).
    */
   readonly raster?: boolean;
+  /**
+   * A calibration, not a parameter: a logit offset per prompt type (click, bbox, doodle, seglab; +1: more foreground),
+   * added to mask_logits by the item's `prompt_type`. Chosen after training on validation structures (docs/brain-data.md)
+   * and set at compile time (`compile --type-bias`); training never sees it. Default none (offset 0).
+   */
+  readonly typeBias?: TypeBias;
 }
+
+/** One logit offset per prompt type, in PROMPT_TYPES order: click, bbox, doodle, seglab. */
+export type TypeBias = readonly [click: number, bbox: number, doodle: number, seglab: number];
 
 /**
  * A configuration whose numbers stay literal (their dims flow into every module), checked by the compiler (ConfigRule)
@@ -224,5 +233,7 @@ export function validateConfig(c: OnePromptConfig): void {
   if (c.blocks < 1 || c.blocks > c.levels + 1) fail(`blocks must be in 1..${c.levels + 1}, got ${c.blocks}`);
   if (c.embed % c.heads !== 0) fail(`${c.heads} heads do not divide the embedding ${c.embed}`);
   if (c.embed % 4 !== 0) fail(`embedding ${c.embed} must be a multiple of 4 (Fourier features)`);
+  if (c.typeBias && (c.typeBias.length !== 4 || c.typeBias.some((v) => !Number.isFinite(v))))
+    fail(`typeBias needs 4 finite logit offsets (click, bbox, doodle, seglab), got [${c.typeBias.join(', ')}]`);
   if (c.vit && c.vit.width % c.vit.heads !== 0) fail(`${c.vit.heads} ViT heads do not divide the ViT width ${c.vit.width}`);
 }

@@ -7,8 +7,8 @@
 // those dims' names, which holds for every configuration (embedding.ts says how). It is two halves, `encodeImage` (one
 // image → its features and tokens) and `decodePrompt` (the query's encoding, the template's tokens and the prompt →
 // mask logits): the one-file model wires them together, split.ts builds each as a graph of its own.
-import { add, build, input, mul, ParamStore, reshape, type Dim, type DimMul, type Graph, type Scope, type Tensor } from '../../src/dsl/index.js';
-import { modelDims, validateConfig, type CheckedConfig, type ModelDims, type OnePromptConfig } from './config.js';
+import { add, build, constant, input, matmul, mul, ParamStore, reshape, type Dim, type DimMul, type Graph, type Scope, type Tensor } from '../../src/dsl/index.js';
+import { modelDims, validateConfig, type CheckedConfig, type ModelDims, type OnePromptConfig, type TypeBias } from './config.js';
 import type { Embedding } from './embedding.js';
 import { imageEncoder, type EncoderFeatures, type Image } from './encoder.js';
 import { formerBlock } from './former.js';
@@ -142,7 +142,17 @@ export function decodePrompt(
   if (!es) throw new Error(`config '${c.name}': blocks must be at least 1`);
   // The raster route: prompt_mask once per prompt type, (B, 1, S, S) × (B, 4, 1, 1) → (B, 4, S, S).
   const raster = c.raster ? mul(prompt.mask, reshape(prompt.type, [-1, 4, 1, 1])) : undefined;
-  return maskHead(root.at('head'), es, query.features, { grid: d.grid, size: d.size, levels: c.levels, widths: c.widths, raster });
+  const logits = maskHead(root.at('head'), es, query.features, { grid: d.grid, size: d.size, levels: c.levels, widths: c.widths, raster });
+  return c.typeBias ? withTypeBias(logits, prompt.type, c.typeBias) : logits;
+}
+
+/**
+ * The calibration (config.ts `typeBias`): each item's logits shifted by its prompt type's offset, a constant in the
+ * graph, (B, 4) · (4, 1) → (B, 1, 1, 1), broadcast over the plane. Every runtime and both files of a pair read it alike.
+ */
+function withTypeBias<B extends Dim, S extends Dim>(logits: MaskLogits<B, S>, type: Tensor<readonly [B, 4], 'float32'>, bias: TypeBias): MaskLogits<B, S>;
+function withTypeBias(logits: MaskLogits<'B', 'S'>, type: Tensor<readonly ['B', 4], 'float32'>, bias: TypeBias): MaskLogits<'B', 'S'> {
+  return add(logits, reshape(matmul(type, constant(bias, [4, 1])), [-1, 1, 1, 1]));
 }
 
 /** Block i's tokens of an encoding; an encoding made for another configuration is named as such. */

@@ -12,6 +12,7 @@ export { segmentationLoss, diceScore, type LossWeights } from './loss.js';
 export { Adam, type AdamConfig } from './adam.js';
 export { warmupCosine, constantLr, type LrSchedule } from './schedule.js';
 export { saveCheckpoint, loadCheckpoint, loadWeights } from './checkpoint.js';
+export { averageWeights, writeAveragedWeights } from './average-weights.js';
 export { loadInitialWeights } from './init-weights.js';
 export { useBackend, BACKEND_NAMES, type BackendName, type BackendInfo } from './tfjs/backend.js';
 export { TfjsExecutor } from './tfjs/executor.js';

@@ -5,8 +5,7 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { compiledConfigName, compileOnePrompt, type Manifest } from '../../graphs/oneprompt/compile.js';
-import { configs } from '../../graphs/oneprompt/config.js';
+import { compiledConfig, compileOnePrompt, type Manifest } from '../../graphs/oneprompt/compile.js';
 import { buildOnePrompt } from '../../graphs/oneprompt/model.js';
 import { onnx } from '../../src/onnx/proto.js';
 import { summariseModel } from '../../src/onnx/inspect.js';
@@ -56,9 +55,9 @@ describe('compiled/ artefacts', () => {
     }
     const w = initializers(one);
     const pairWeights = new Map([...initializers(enc), ...initializers(dec)]);
-    // The configuration the shipped weights were trained in, as the manifest records it.
-    const config = compiledConfigName('compiled/oneprompt-default.onnx');
-    const params = buildOnePrompt(configs[config], 0).graph.params;
+    // The configuration the shipped weights were trained in, and their calibration, as the manifest records them.
+    const config = compiledConfig('compiled/oneprompt-default.onnx');
+    const params = buildOnePrompt(config, 0).graph.params;
     for (const p of params) expect(pairWeights.get(p.name)?.equals(w.get(p.name)!), p.name).toBe(true);
 
     // What the code compiles from the default model's weights: the same graphs (source locations aside).

@@ -9,13 +9,12 @@ import { toFloat16 } from '../../src/onnx/float16.js';
 import { useBackend } from '../../src/train/tfjs/backend.js';
 import { runTrainingJob } from '../../src/train/run.js';
 import { readSafetensors } from '../../src/util/safetensors.js';
-import { compiledConfigName } from '../../graphs/oneprompt/compile.js';
-import { configs } from '../../graphs/oneprompt/config.js';
+import { compiledConfig } from '../../graphs/oneprompt/compile.js';
 import '../../src/app/train/tasks.js'; // the One-Prompt configurations' training tasks
 
 const DEFAULT_MODEL = 'compiled/oneprompt-default.onnx';
 // The configuration and image size the shipped weights were trained in, as the manifest records them.
-const shipped = configs[compiledConfigName(DEFAULT_MODEL)];
+const shipped = compiledConfig(DEFAULT_MODEL);
 const quiet = { write: () => true };
 let data: string;
 beforeAll(async () => {

@@ -1,8 +1,9 @@
 // `oneprompt compile`: a configuration (and variant) → ONNX file + manifest JSON.
 import type { Command } from 'commander';
-import { Option } from 'commander';
+import { InvalidArgumentError, Option } from 'commander';
 import { compileOnePrompt, resolveConfig } from '../../../graphs/oneprompt/compile.js';
-import { configs, type ConfigName, type OnePromptConfig } from '../../../graphs/oneprompt/config.js';
+import { configs, type ConfigName, type OnePromptConfig, type TypeBias } from '../../../graphs/oneprompt/config.js';
+import { PROMPT_TYPES, type PromptType } from '../data/prompt.js';
 import { fmtCount, table } from './format.js';
 
 export function registerCompile(program: Command): void {
@@ -16,6 +17,10 @@ export function registerCompile(program: Command): void {
     .option(
       '--weights <file>',
       'trained weights: .safetensors from `oneprompt train`, or a compiled float32 model of the same configuration (.onnx: re-emit it, e.g. with --split)',
+    )
+    .option(
+      '--type-bias <offsets>',
+      'a calibration: logit offsets per prompt type added to mask_logits, as type=offset pairs (click=0.5,seglab=-2; unnamed types 0; +1: more foreground); chosen on validation after training (docs/brain-data.md)',
     )
     .option('--seed <n>', 'initialisation seed when no weights are given', '0')
     .option('--out <file>', 'output ONNX file (default compiled/oneprompt-<config>.onnx)')
@@ -39,6 +44,7 @@ export function registerCompile(program: Command): void {
         masking?: never;
         encoder?: never;
         weights?: string;
+        typeBias?: string;
         seed: string;
         out?: string;
         dtype: 'float32' | 'float16';
@@ -48,7 +54,8 @@ export function registerCompile(program: Command): void {
         tritonInstances: string;
         split?: boolean;
       }) => {
-        const weights = o.weights ? await loadWeightsFile(o.weights, resolveConfig(o)) : undefined;
+        const typeBias = o.typeBias === undefined ? undefined : parseTypeBias(o.typeBias);
+        const weights = o.weights ? await loadWeightsFile(o.weights, resolveConfig({ ...o, typeBias })) : undefined;
         const out = o.out ?? `compiled/oneprompt-${o.config}.onnx`;
         const t0 = performance.now();
         const triton = o.triton
@@ -59,6 +66,7 @@ export function registerCompile(program: Command): void {
           parser: o.parser,
           masking: o.masking,
           encoder: o.encoder,
+          typeBias,
           weights,
           seed: Number(o.seed),
           out,
@@ -86,6 +94,23 @@ export function registerCompile(program: Command): void {
           }
       },
     );
+}
+
+/** `click=0.5,seglab=-2` → [0.5, 0, 0, -2] (PROMPT_TYPES order); an unknown type, a repeat or a non-number is refused. */
+export function parseTypeBias(text: string): TypeBias {
+  const bias: [number, number, number, number] = [0, 0, 0, 0];
+  const seen = new Set<string>();
+  for (const part of text.split(',')) {
+    const [name, value, ...rest] = part.split('=').map((s) => s.trim());
+    const i = PROMPT_TYPES.indexOf(name as PromptType);
+    const v = Number(value);
+    if (i < 0 || value === undefined || value === '' || rest.length || !Number.isFinite(v))
+      throw new InvalidArgumentError(`'${part}' is not type=offset with a type among ${PROMPT_TYPES.join(', ')} and a finite number`);
+    if (seen.has(name)) throw new InvalidArgumentError(`${name} is given twice`);
+    seen.add(name);
+    bias[i] = v;
+  }
+  return bias;
 }
 
 /**
