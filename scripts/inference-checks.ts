@@ -30,6 +30,7 @@ const o = new Command()
   .option('--offsets <list>', 'logit offsets to score, comma-separated', '0,-1,-0.5,0.5,1')
   .option('--mirror <w>', 'weight of the mirrored run in the ensemble (0: no ensemble)', '0')
   .option('--two-pass <w>', 'weight of the two-pass run (the prompt segments the template, that mask prompts the query as SegLab; 0: off)', '0')
+  .option('--second-patient <warp>', "score each query as a second patient (eval's --second-patient)")
   .option('--threads <n>', 'ONNX Runtime threads', '2')
   .parse()
   .opts<{
@@ -40,6 +41,7 @@ const o = new Command()
     offsets: string;
     mirror: string;
     twoPass: string;
+    secondPatient?: string;
     threads: string;
   }>();
 
@@ -135,10 +137,24 @@ function recorded(): { seg: PromptSegmenter<{ a: unknown; b?: unknown }>; score:
   };
 }
 
-const common = { dataset, tasks, quality: 'oracle' as const, templates: 1, seed: 0, geometry: model.geometry, batchSize: 8, promptType: o.prompt };
+const secondPatient = o.secondPatient === undefined ? undefined : Number(o.secondPatient);
+if (secondPatient !== undefined && !(secondPatient >= 0)) throw new Error(`--second-patient: a warp factor ≥ 0; got '${o.secondPatient}'`);
+const common = {
+  dataset,
+  tasks,
+  quality: 'oracle' as const,
+  templates: 1,
+  seed: 0,
+  geometry: model.geometry,
+  batchSize: 8,
+  promptType: o.prompt,
+  secondPatient,
+};
 const dice = recorded();
 const sel = recorded();
-console.log(`${o.model}, ${o.tasks} tasks of ${o.data}, ${o.prompt} prompts (oracle, 1 template), mirror weight ${mirror}, two-pass weight ${twoPass}:`);
+console.log(
+  `${o.model}, ${o.tasks} tasks of ${o.data}, ${o.prompt} prompts (oracle, 1 template), mirror weight ${mirror}, two-pass weight ${twoPass}${secondPatient === undefined ? '' : `, each query as a second patient (warp ${secondPatient})`}:`,
+);
 console.log('| logit offset | Dice | selectivity |\n| --- | --- | --- |');
 for (const [k, offset] of offsets.entries()) {
   for (const r of [dice, sel]) r.score(offset, k > 0);
