@@ -1,13 +1,16 @@
-// Two inference-time changes a user might expect to help, measured with eval's own protocol (Dice and selectivity,
+// Inference-time changes a user might expect to help, measured with eval's own protocol (Dice and selectivity,
 // src/app/eval) on the validation structures, so that a model choice never rests on them:
-// - a decision threshold other than logit 0: every logit shifted by an offset (+1: more foreground);
+// - a decision threshold other than logit 0: every logit shifted by an offset (+1: more foreground); what
+//   `compile --type-bias` then puts in the graph per prompt type;
 // - a left-right mirror ensemble: the model also run on the mirrored query, template and prompt, its logits mirrored
-//   back and averaged with the plain run's (weight --mirror).
-// docs/brain-data.md has what they gave for the shipped model (nothing: the threshold is already where Dice peaks, and
-// the model, never trained on mirrored pairs, is worse mirrored).
+//   back and averaged with the plain run's (weight --mirror);
+// - two passes: the prompt segments the template itself, and that mask prompts the query as SegLab (weight --two-pass).
+// --second-patient scores each query as a second patient, as `eval --second-patient` does. docs/brain-data.md has what
+// they gave (the mirror and two passes lower Dice; the offsets are in "Averaging runs and a per-type calibration").
 //
 //   npx tsx scripts/inference-checks.ts [--model compiled/oneprompt-default.onnx] [--data runs/data/inia19-128]
-//       [--tasks validation] [--prompt click] [--offsets 0,-1,1] [--mirror 0.5] [--threads 2]
+//       [--tasks validation] [--prompt click] [--offsets 0,-1,1] [--mirror 0.5] [--two-pass 1] [--second-patient 0.5]
+//       [--threads 2]
 //
 // The model runs once; the other offsets replay its recorded logits.
 import { Command, Option } from 'commander';
