@@ -275,8 +275,8 @@ export const MUTATIONS: readonly Mutation[] = [
     kind: 'token grid size',
     what: 'the head is told the image side as its token grid',
     file: model,
-    from: "  return maskHead(root.at('head'), es, query.features, { grid: d.grid, size: d.size, levels: c.levels, widths: c.widths, raster });",
-    to: "  return maskHead(root.at('head'), es, query.features, { grid: d.size, size: d.size, levels: c.levels, widths: c.widths, raster });",
+    from: "  const logits = maskHead(root.at('head'), es, query.features, { grid: d.grid, size: d.size, levels: c.levels, widths: c.widths, raster });",
+    to: "  const logits = maskHead(root.at('head'), es, query.features, { grid: d.size, size: d.size, levels: c.levels, widths: c.widths, raster });",
     says: 'head: the decoder gives G*G tokens but the S×S grid has S*S',
   },
   {
@@ -286,7 +286,15 @@ export const MUTATIONS: readonly Mutation[] = [
     from: '  const raster = c.raster ? mul(prompt.mask, reshape(prompt.type, [-1, 4, 1, 1])) : undefined;',
     to: '  const raster = c.raster ? prompt.mask : undefined;',
     says: 'head: the prompt raster has 1 channel(s), but the raster route reads one per prompt type (4)',
-    at: "return maskHead(root.at('head')",
+    at: "= maskHead(root.at('head')",
+  },
+  {
+    kind: 'calibration width',
+    what: 'the calibration built with an offset for three prompt types, not four',
+    file: model,
+    from: '  return add(logits, reshape(matmul(type, constant(bias, [4, 1])), [-1, 1, 1, 1]));',
+    to: '  return add(logits, reshape(matmul(type, constant(bias, [3, 1])), [-1, 1, 1, 1]));',
+    says: 'matmul: inner dims differ (4 vs 3)',
   },
 
   // ---------------- configuration literals (the error is where the configuration is written) ----------------
