@@ -6,22 +6,10 @@ import { describe, expect, it } from 'vitest';
 import { brain128, brain128r } from '../../graphs/oneprompt/config.js';
 import { buildOnePrompt } from '../../graphs/oneprompt/model.js';
 import { randomModelInputs } from '../../graphs/oneprompt/random-inputs.js';
-import { OUTPUT_NAME } from '../../graphs/oneprompt/contract.js';
-import { emit } from '../../src/onnx/emit.js';
-import { hostTensor, Model, type HostTensor } from '../../src/runtime/session.js';
-import type { Graph } from '../../src/dsl/index.js';
+import { hostTensor, type HostTensor } from '../../src/runtime/session.js';
+import { graphLogits } from './run-model.js';
 
 const S = brain128.size;
-
-/** Run a graph once on the inputs; the output logits. */
-async function logits(graph: Graph, inputs: Record<string, HostTensor>): Promise<Float32Array> {
-  const model = await Model.load(emit(graph), { threads: 2 });
-  try {
-    return (await model.run(inputs))[OUTPUT_NAME].data as Float32Array;
-  } finally {
-    await model.release();
-  }
-}
 
 /** Inputs of batch 2 with item 0 a click and item 1 a box, each with the given drawing in prompt_mask. */
 function clickAndBox(drawing: (b: number, x: number, y: number) => number): Record<string, HostTensor> {
@@ -63,19 +51,19 @@ describe('the raster route (brain128r)', () => {
     const routed = buildOnePrompt(brain128r, 4).graph;
     const drawn = clickAndBox((b, x, y) => dot(b, x, y) || box(b, x, y));
     const blank = clickAndBox(() => 0);
-    const reference = await logits(plain, drawn);
+    const reference = await graphLogits(plain, drawn);
     // brain128 reads prompt_mask only for SegLab: a drawing on a click or a box changes nothing.
-    expect(maxDiff(reference, await logits(plain, blank))).toBe(0);
+    expect(maxDiff(reference, await graphLogits(plain, blank))).toBe(0);
     // The same parameters (same seed, same names) with the route at zero: the same output.
-    expect(maxDiff(reference, await logits(routed, drawn))).toBeLessThan(1e-5);
+    expect(maxDiff(reference, await graphLogits(routed, drawn))).toBeLessThan(1e-5);
 
     // Route weights set: the logits term reads the click channel (0) only, +1 per drawn pixel under the 3×3 kernel.
     const weight = routed.params.find((p) => p.name === 'head.raster.weight')!;
     const w = new Float32Array(weight.values().length);
     for (let k = 0; k < 9; k++) w[k] = 1; // out 0, in 0 (click), all 9 taps
     weight.set(w);
-    const withDot = await logits(routed, drawn);
-    const withoutDot = await logits(routed, blank);
+    const withDot = await graphLogits(routed, drawn);
+    const withoutDot = await graphLogits(routed, blank);
     // Item 0 (click): the logit at the dot's centre rises by 9 (all nine taps on drawn pixels), 3 px away by 0.
     const at = (out: Float32Array, b: number, x: number, y: number) => out[b * S * S + y * S + x];
     expect(at(withDot, 0, 40, 70) - at(withoutDot, 0, 40, 70)).toBeCloseTo(9, 4);

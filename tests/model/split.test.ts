@@ -13,7 +13,7 @@ import { Model, type HostTensor } from '../../src/runtime/session.js';
 import { randomModelInputs } from '../../graphs/oneprompt/random-inputs.js';
 import { VARIANTS, variantConfig, variantKey } from './model-numbers.js';
 import { OUTPUT_NAME } from '../../graphs/oneprompt/contract.js';
-import { IMAGE_NAME } from '../../graphs/oneprompt/contract.js';
+import { runPair } from './run-model.js';
 
 const TOLERANCE = 1e-5;
 
@@ -24,19 +24,6 @@ function initializers(bytes: Uint8Array): Map<string, Uint8Array> {
 }
 
 const run = (bytes: Uint8Array, feeds: Record<string, HostTensor>): Promise<Record<string, HostTensor>> => Model.runOnce(bytes, feeds);
-
-/** decoder(encoder(query), encoder(template), prompt): the decoder's `query_X` / `template_X` inputs are the encoder's X. */
-async function runPair(encoder: Uint8Array, decoder: Uint8Array, feeds: Record<string, HostTensor>, decoderInputs: readonly string[]): Promise<Float32Array> {
-  const q = await run(encoder, { [IMAGE_NAME]: feeds.query });
-  const t = await run(encoder, { [IMAGE_NAME]: feeds.template });
-  const dfeeds: Record<string, HostTensor> = {};
-  for (const name of decoderInputs) {
-    const [, role, part] = /^(query|template)_(.+)$/.exec(name) ?? [];
-    dfeeds[name] = role === 'query' ? q[part] : role === 'template' ? t[part] : feeds[name];
-    expect(dfeeds[name], `decoder input ${name}`).toBeDefined();
-  }
-  return (await run(decoder, dfeeds))[OUTPUT_NAME].data as Float32Array;
-}
 
 describe('the encoder/decoder pair is the one-file model in two files', () => {
   for (const v of VARIANTS.filter((x) => x.run))
