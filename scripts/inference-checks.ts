@@ -78,7 +78,7 @@ function mirrorPrompt(p: PromptTensors): PromptTensors {
 
 /**
  * Two passes: the prompt first segments the template itself (template as its own query), and that mask, thresholded at
- * logit 0, prompts the query as a SegLab mask would. Needs the one-file model, whose encodings are the planes.
+ * logit 0, prompts the query as a SegLab mask would. The template's encoding serves as a query (encode asks for 'both').
  */
 async function twoPassLogits(items: readonly DecodeItem<unknown>[]): Promise<Float32Array> {
   const onTemplate = await plain.decode(items.map((it) => ({ query: it.template, template: it.template, prompt: it.prompt })));
@@ -108,15 +108,18 @@ function recorded(): { seg: PromptSegmenter<{ a: unknown; b?: unknown }>; score:
     bytes: (e) => (e.a === undefined ? 0 : plain.bytes(e.a)) + (e.b === undefined ? 0 : plain.bytes(e.b)),
     async encode(planes, role) {
       if (replaying) return planes.map(() => ({ a: undefined }));
-      const a = await plain.encode(planes, role);
-      const b = mirror > 0 ? await plain.encode(planes.map(mirrorPlanes), role) : [];
+      // Two passes run the template as its own query: a pair's template encoding must then hold the query's parts too.
+      const as = twoPass > 0 ? 'both' : role;
+      const a = await plain.encode(planes, as);
+      const b = mirror > 0 ? await plain.encode(planes.map(mirrorPlanes), as) : [];
       return a.map((x, i) => ({ a: x, b: b[i] }));
     },
     async decode(items) {
       let logits: Float32Array;
       if (replaying) logits = calls[next++];
       else {
-        logits = await plain.decode(items.map((it) => ({ query: it.query.a, template: it.template.a, prompt: it.prompt })));
+        const plainItems = items.map((it) => ({ query: it.query.a, template: it.template.a, prompt: it.prompt }));
+        logits = await plain.decode(plainItems);
         if (mirror > 0) {
           const m = mirrorPlanes(
             await plain.decode(items.map((it): DecodeItem<unknown> => ({ query: it.query.b, template: it.template.b, prompt: mirrorPrompt(it.prompt) }))),
@@ -124,7 +127,7 @@ function recorded(): { seg: PromptSegmenter<{ a: unknown; b?: unknown }>; score:
           logits = logits.map((v, i) => (1 - mirror) * v + mirror * m[i]);
         }
         if (twoPass > 0) {
-          const t = await twoPassLogits(items.map((it) => ({ query: it.query.a, template: it.template.a, prompt: it.prompt })));
+          const t = await twoPassLogits(plainItems);
           logits = logits.map((v, i) => (1 - twoPass) * v + twoPass * t[i]);
         }
         calls.push(logits);

@@ -33,6 +33,9 @@ const MODEL = 'compiled/oneprompt-default.onnx';
 /** The settings every stage shares (docs/brain-data.md: the experiments behind them). */
 const RECIPE = ['--augment', '--warp', '0.5', '--interactive', '0.5', '--loss', 'pos=10', '--batch', '8', '--checkpoint-every', '100'];
 
+/** The last stages' pairs, from aligned to warped, on the atlas structures alone. */
+const ON_STRUCTURES = ['--warp-mix', '--targets', 'structures'];
+
 /**
  * The stages, each from the previous one's weights; the runs e1, e3, r1, r3, r7, r10 and r11 of docs/brain-data.md. The third
  * adds the raster route (brain128r): its new parameters start at zero (--init-partial keeps their seeded values). The
@@ -40,9 +43,6 @@ const RECIPE = ['--augment', '--warp', '0.5', '--interactive', '0.5', '--loss', 
  * fifth trains on the atlas structures alone: with the large targets that contain them, a click or doodle on a
  * structure also asked for its region, hemisphere and brain; the sixth and seventh train on at lower rates.
  */
-/** The last stages' pairs, from aligned to warped, on the atlas structures alone. */
-const ON_STRUCTURES = ['--warp-mix', '--targets', 'structures'];
-
 const STAGES = [
   { name: 'stage1', config: 'brain128', steps: '800', lr: '0.001', seed: '1' },
   { name: 'stage2', config: 'brain128', steps: '1500', lr: '0.0007', seed: '3' },
