@@ -22,8 +22,9 @@ describe('prompt mix', () => {
     expect(parsePromptMix('seglab=0.5,click=2')).toEqual(E.right({ seglab: 0.5, click: 2 }));
     expect(left(parsePromptMix('clicks=3'))).toBe("unknown prompt type 'clicks' in 'clicks=3' (expected click, bbox, doodle, seglab)");
     expect(left(parsePromptMix('click=3,click=1'))).toBe('click is given twice');
-    expect(left(parsePromptMix('click=-1'))).toBe("the weight of click must be a finite number ≥ 0, got '-1'");
-    expect(left(parsePromptMix('click=1e999'))).toBe("the weight of click must be a finite number ≥ 0, got '1e999'");
+    expect(left(parsePromptMix('click=-1'))).toBe('the weight of click must be a finite number ≥ 0, got -1');
+    expect(left(parsePromptMix('click=1e999'))).toBe("the weight of click must be a finite number, got '1e999'");
+    expect(parsePromptMix('click = 2,')).toEqual(E.right({ click: 2 })); // spaces around '=' and a trailing comma, as --type-bias
     expect(left(parsePromptMix('click'))).toBe("expected TYPE=WEIGHT items, comma-separated (e.g. click=3,bbox=1), got 'click'");
     expect(left(parsePromptMix('click=0,bbox=0'))).toBe('at least one prompt type needs a weight above 0');
     expect(left(parsePromptMix(''))).toBe('at least one prompt type needs a weight above 0');

@@ -3,7 +3,9 @@ import type { Command } from 'commander';
 import { InvalidArgumentError, Option } from 'commander';
 import { compileOnePrompt, resolveConfig } from '../../../graphs/oneprompt/compile.js';
 import { configs, type ConfigName, type OnePromptConfig, type TypeBias } from '../../../graphs/oneprompt/config.js';
-import { PROMPT_TYPES, type PromptType } from '../data/prompt.js';
+import * as E from 'fp-ts/lib/Either.js';
+import { parsePerTypeNumbers } from '../data/per-type-numbers.js';
+import { PROMPT_TYPES } from '../data/prompt.js';
 import { fmtCount, table } from './format.js';
 
 export function registerCompile(program: Command): void {
@@ -96,21 +98,12 @@ export function registerCompile(program: Command): void {
     );
 }
 
-/** `click=0.5,seglab=-2` → [0.5, 0, 0, -2] (PROMPT_TYPES order); an unknown type, a repeat or a non-number is refused. */
+/** `click=0.5,seglab=-2` → [0.5, 0, 0, -2] (PROMPT_TYPES order, unnamed types 0); read as `--prompt-mix` is (per-type-numbers.ts). */
 export function parseTypeBias(text: string): TypeBias {
-  const bias: [number, number, number, number] = [0, 0, 0, 0];
-  const seen = new Set<string>();
-  for (const part of text.split(',')) {
-    const [name, value, ...rest] = part.split('=').map((s) => s.trim());
-    const i = PROMPT_TYPES.indexOf(name as PromptType);
-    const v = Number(value);
-    if (i < 0 || value === undefined || value === '' || rest.length || !Number.isFinite(v))
-      throw new InvalidArgumentError(`'${part}' is not type=offset with a type among ${PROMPT_TYPES.join(', ')} and a finite number`);
-    if (seen.has(name)) throw new InvalidArgumentError(`${name} is given twice`);
-    seen.add(name);
-    bias[i] = v;
-  }
-  return bias;
+  const parsed = parsePerTypeNumbers(text, 'OFFSET');
+  if (E.isLeft(parsed)) throw new InvalidArgumentError(parsed.left);
+  const [click, bbox, doodle, seglab] = PROMPT_TYPES.map((t) => parsed.right[t] ?? 0);
+  return [click, bbox, doodle, seglab];
 }
 
 /**

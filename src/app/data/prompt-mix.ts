@@ -2,29 +2,15 @@
 // A type's share is its weight over the sum; a type not named is not drawn. Without a mix every type is equally
 // likely (batches.ts draws them uniformly, as before the mix existed).
 import * as E from 'fp-ts/lib/Either.js';
+import { parsePerTypeNumbers } from './per-type-numbers.js';
 import { PROMPT_TYPES, type PromptType } from './prompt.js';
 
 /** Relative weights of the prompt types (≥ 0, finite, at least one > 0). */
 export type PromptMix = Readonly<Partial<Record<PromptType, number>>>;
 
-/** Parse "click=3,bbox=1": each item TYPE=WEIGHT, a type at most once. */
+/** Parse "click=3,bbox=1": each item TYPE=WEIGHT (per-type-numbers.ts), a type at most once, weights ≥ 0. */
 export function parsePromptMix(text: string): E.Either<string, PromptMix> {
-  const out: Partial<Record<PromptType, number>> = {};
-  const items = text
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-  for (const item of items) {
-    const m = /^([a-z]+)=([0-9.eE+-]+)$/.exec(item);
-    if (!m) return E.left(`expected TYPE=WEIGHT items, comma-separated (e.g. click=3,bbox=1), got '${item}'`);
-    const type = m[1] as PromptType;
-    if (!PROMPT_TYPES.includes(type)) return E.left(`unknown prompt type '${m[1]}' in '${item}' (expected ${PROMPT_TYPES.join(', ')})`);
-    if (type in out) return E.left(`${type} is given twice`);
-    const w = Number(m[2]);
-    if (!Number.isFinite(w) || w < 0) return E.left(`the weight of ${type} must be a finite number ≥ 0, got '${m[2]}'`);
-    out[type] = w;
-  }
-  return validatePromptMix(out);
+  return E.chain(validatePromptMix)(parsePerTypeNumbers(text, 'WEIGHT'));
 }
 
 /** A mix a library caller built: known types, weights ≥ 0 and finite, some weight > 0. */
