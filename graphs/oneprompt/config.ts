@@ -44,6 +44,13 @@ export interface OnePromptConfig {
    */
   readonly raster?: boolean;
   /**
+   * The prototype route (prototype.ts, docs/architecture.md): at each listed encoder level j, the template's features
+   * under the prompt are pooled into one vector, and the head's rung j also reads every query pixel's cosine similarity
+   * to it, one channel per prompt type. The route tells which query pixels look like what the prompt marked, at a finer
+   * grain than the tokens; its parameters start at zero. Levels in 0..levels, each once. Default none (the paper's head).
+   */
+  readonly prototypeLevels?: readonly number[];
+  /**
    * A calibration, not a parameter: a logit offset per prompt type (click, bbox, doodle, seglab; +1: more foreground),
    * added to mask_logits by the item's `prompt_type`. Chosen after training on validation structures (docs/brain-data.md)
    * and set at compile time (`compile --type-bias`); training never sees it. Default none (offset 0).
@@ -141,7 +148,13 @@ export const brain128 = defineConfig({ ...tiny128, name: 'brain128', aligned: tr
  */
 export const brain128r = defineConfig({ ...brain128, name: 'brain128r', raster: true });
 
-export const configs = { tiny, small, base, tiny128, brain128, brain128r } as const;
+/**
+ * brain128r with the prototype route at levels 1 and 2 (64² and 32² of the 128² image; issue 14): every query pixel
+ * there is compared with the template's features under the prompt (prototype.ts).
+ */
+export const brain128p = defineConfig({ ...brain128r, name: 'brain128p', prototypeLevels: [1, 2] });
+
+export const configs = { tiny, small, base, tiny128, brain128, brain128r, brain128p } as const;
 export type ConfigName = keyof typeof configs;
 
 // ---------------- the configuration's dims at the type level ----------------
@@ -235,5 +248,8 @@ export function validateConfig(c: OnePromptConfig): void {
   if (c.embed % 4 !== 0) fail(`embedding ${c.embed} must be a multiple of 4 (Fourier features)`);
   if (c.typeBias && (c.typeBias.length !== 4 || c.typeBias.some((v) => !Number.isFinite(v))))
     fail(`typeBias needs 4 finite logit offsets (click, bbox, doodle, seglab), got [${c.typeBias.join(', ')}]`);
+  const levels = c.prototypeLevels ?? [];
+  if (levels.some((j) => !Number.isInteger(j) || j < 0 || j > c.levels) || new Set(levels).size !== levels.length)
+    fail(`prototypeLevels must be distinct encoder levels in 0..${c.levels}, got [${levels.join(', ')}]`);
   if (c.vit && c.vit.width % c.vit.heads !== 0) fail(`${c.vit.heads} ViT heads do not divide the ViT width ${c.vit.width}`);
 }

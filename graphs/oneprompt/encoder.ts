@@ -81,11 +81,12 @@ export const imageEncoder = <B extends Dim, S extends Dim>(s: Scope, image: Imag
 
 /**
  * A narrowing (docs/architecture.md): level j of the encoder's output is (B, widths[j], S/2^j, S/2^j). The encoders
- * build their levels in a loop, which the compiler cannot type level by level; checked when the graph is built.
+ * build their levels in a loop, which the compiler cannot type level by level; checked when the graph is built. It
+ * reads a whole level list, or some levels by number (a template's in the prompt decoder, split.ts).
  */
-export function encoderLevel<B extends Dim, const C extends OnePromptConfig, const J extends number>(features: EncoderFeatures<B>, c: C, j: J): FeatureMap<B, C['widths'][J], SideAt<C, J>> {
+export function encoderLevel<B extends Dim, const C extends OnePromptConfig, const J extends number>(features: EncoderFeatures<B> | Readonly<Record<number, FeatureMap<B>>>, c: C, j: J): FeatureMap<B, C['widths'][J], SideAt<C, J>> {
   const f = features[j];
-  if (!f) throw new RangeError(`encoder level ${j}: the encoder has levels 0..${features.length - 1}`);
+  if (!f) throw new RangeError(`encoder level ${j}: the encoder has levels ${Array.isArray(features) ? `0..${features.length - 1}` : Object.keys(features).join(', ') || 'none'}`);
   const side = sideAt(c, j);
   return assertShape(f, [f.shape[0], c.widths[j], side, side], `encoder level ${j}`);
 }

@@ -43,15 +43,15 @@ export function skipJoin(up: FeatureMap<'B', 'C', 'H', 'W'>, skip: FeatureMap<'B
 /**
  * One rung of the head's ladder: join the encoder's map of this level, then a 3×3 conv (LayerNorm2d, GELU) to the
  * level's width. With the raster route, the prompt raster at this level's size goes through a 3×3 conv of its own
- * (starting at zero) added before the norm.
+ * (starting at zero) added before the norm; with the prototype route at this level, its similarity map likewise.
  */
-export function headStage<B extends Dim, C extends Dim, K extends Dim, H extends Dim, W extends Dim>(st: Scope, x: FeatureMap<B, C, H>, skip: FeatureMap<NoInfer<B>, K, NoInfer<H>>, width: W, raster?: FeatureMap<NoInfer<B>, 4, NoInfer<H>>): FeatureMap<B, W, H>;
-export function headStage<A extends Shape, K extends Shape, W extends Dim, R extends Shape>(st: Scope, x: Tensor<A, 'float32'>, skip: Tensor<K, 'float32'> & Check<SameSize<A, K>>, width: W, raster?: Tensor<R, 'float32'>): FeatureMap;
-export function headStage(st: Scope, x: FeatureMap<'B', 'C', 'H'>, skip: FeatureMap<'B', 'K', 'H'>, width: 'W', raster?: FeatureMap<'B', 4, 'H'>): FeatureMap<'B', 'W', 'H'> {
+export function headStage<B extends Dim, C extends Dim, K extends Dim, H extends Dim, W extends Dim>(st: Scope, x: FeatureMap<B, C, H>, skip: FeatureMap<NoInfer<B>, K, NoInfer<H>>, width: W, raster?: FeatureMap<NoInfer<B>, 4, NoInfer<H>>, prototype?: FeatureMap<NoInfer<B>, 4, NoInfer<H>>): FeatureMap<B, W, H>;
+export function headStage<A extends Shape, K extends Shape, W extends Dim, R extends Shape>(st: Scope, x: Tensor<A, 'float32'>, skip: Tensor<K, 'float32'> & Check<SameSize<A, K>>, width: W, raster?: Tensor<R, 'float32'>, prototype?: Tensor<R, 'float32'>): FeatureMap;
+export function headStage(st: Scope, x: FeatureMap<'B', 'C', 'H'>, skip: FeatureMap<'B', 'K', 'H'>, width: 'W', raster?: FeatureMap<'B', 4, 'H'>, prototype?: FeatureMap<'B', 4, 'H'>): FeatureMap<'B', 'W', 'H'> {
   const joined = skipJoin(x, skip);
   const mixed = conv2dLayer(st.at('conv'), joined, { out: width, kernel: 3, padding: 1 });
-  const routed = raster ? add(mixed, conv2dLayer(st.at('raster'), raster, { out: width, kernel: 3, padding: 1, init: 'zeros' })) : mixed;
-  return gelu(layerNorm2d(st.at('norm'), routed));
+  const route = (name: string, m: FeatureMap<'B', 4, 'H'> | undefined, to: FeatureMap<'B', 'W', 'H'>) => (m ? add(to, conv2dLayer(st.at(name), m, { out: width, kernel: 3, padding: 1, init: 'zeros' })) : to);
+  return gelu(layerNorm2d(st.at('norm'), route('prototype', prototype, route('raster', raster, mixed))));
 }
 
 /** The raster route's input (config.ts): the prompt drawn at pixel resolution, one channel per prompt type. */
@@ -85,6 +85,8 @@ export interface HeadOptions<G extends Dim = Dim, S extends Dim = Dim, B extends
   readonly widths: readonly number[];
   /** The raster route (config.ts): the prompt raster (B, 4, S, S), read by every rung (averaged down to its size) and by the logits. */
   readonly raster?: PromptRaster<B, S>;
+  /** The prototype route (prototype.ts): level j's similarity map (B, 4, S/2^j, S/2^j), read by rung j, for each level j it is given at. */
+  readonly prototypes?: Readonly<Record<number, FeatureMap<B, 4>>>;
 }
 
 /** The decoder's tokens lie on the head's G×G grid. */
@@ -111,7 +113,7 @@ function maskHeadModule(s: Scope, e: Embedding<'B', DimMul<'G', 'G'>, 'L'>, skip
   for (let j = o.levels; j >= 0; j--) {
     const st = s.at('up').at(j);
     const raster = o.raster && (j === 0 ? o.raster : avgPool2d(o.raster, { kernel: 1 << j }));
-    x = headStage(st, x, skips[j], o.widths[j], raster);
+    x = headStage(st, x, skips[j], o.widths[j], raster, o.prototypes?.[j]);
     if (j > 0) x = upsample(st, x, o.widths[j - 1]);
   }
   // A coarse mask read straight off the decoder tokens, upsampled and added to the refined logits: the tokens (the

@@ -9,8 +9,9 @@
 // mask logits): the one-file model wires them together, split.ts builds each as a graph of its own.
 import { add, build, constant, input, matmul, mul, ParamStore, reshape, type Dim, type DimMul, type Graph, type Scope, type Tensor } from '../../src/dsl/index.js';
 import { modelDims, validateConfig, type CheckedConfig, type ModelDims, type OnePromptConfig, type TypeBias } from './config.js';
-import type { Embedding } from './embedding.js';
-import { imageEncoder, type EncoderFeatures, type Image } from './encoder.js';
+import type { Embedding, FeatureMap } from './embedding.js';
+import { encoderLevel, imageEncoder, type EncoderFeatures, type Image } from './encoder.js';
+import { maskAtLevel, prototypeMatch } from './prototype.js';
 import { formerBlock } from './former.js';
 import { maskHead, tokenizer, type MaskLogits } from './head.js';
 import { onTokenGrid, promptEncoder, type PromptWires } from './prompt-encoder.js';
@@ -90,8 +91,13 @@ export interface ImageEncoding<B extends Dim = Dim, N extends Dim = Dim, L exten
   /** Block i's tokens (level levels − i), the deepest first. */
   readonly tokens: readonly Embedding<B, N, L>[];
 }
-/** The part of a template's encoding the decoder reads. */
-export type TemplateTokens<B extends Dim = Dim, N extends Dim = Dim, L extends Dim = Dim> = Pick<ImageEncoding<B, N, L>, 'tokens'>;
+/**
+ * The part of a template's encoding the decoder reads: its tokens and, for the prototype route (config.ts
+ * `prototypeLevels`), its feature maps at those levels, by level (an encoding's whole `features` list serves).
+ */
+export interface TemplateTokens<B extends Dim = Dim, N extends Dim = Dim, L extends Dim = Dim> extends Pick<ImageEncoding<B, N, L>, 'tokens'> {
+  readonly features?: Readonly<Record<number, FeatureMap<B>>>;
+}
 
 /** The image encoder on an image batch (B, 1, S, S): parameters `encoder.*` and `tokens.<level>.*`. */
 export function encodeImage<B extends Dim, S extends Dim, G extends Dim, L extends Dim, K extends Dim>(root: Scope, image: Image<B, S>, c: OnePromptConfig, d: ModelDims<S, G, L, K>): ImageEncoding<B, DimMul<G, G>, L>;
@@ -142,7 +148,8 @@ export function decodePrompt(
   if (!es) throw new Error(`config '${c.name}': blocks must be at least 1`);
   // The raster route: prompt_mask once per prompt type, (B, 1, S, S) × (B, 4, 1, 1) → (B, 4, S, S).
   const raster = c.raster ? mul(prompt.mask, reshape(prompt.type, [-1, 4, 1, 1])) : undefined;
-  const logits = maskHead(root.at('head'), es, query.features, { grid: d.grid, size: d.size, levels: c.levels, widths: c.widths, raster });
+  const prototypes = c.prototypeLevels && Object.fromEntries(c.prototypeLevels.map((j) => [j, prototypeAt(j, query, template, prompt, c)]));
+  const logits = maskHead(root.at('head'), es, query.features, { grid: d.grid, size: d.size, levels: c.levels, widths: c.widths, raster, prototypes });
   return c.typeBias ? withTypeBias(logits, prompt.type, c.typeBias) : logits;
 }
 
@@ -153,6 +160,13 @@ export function decodePrompt(
 function withTypeBias<B extends Dim, S extends Dim>(logits: MaskLogits<B, S>, type: Tensor<readonly [B, 4], 'float32'>, bias: TypeBias): MaskLogits<B, S>;
 function withTypeBias(logits: MaskLogits<'B', 'S'>, type: Tensor<readonly ['B', 4], 'float32'>, bias: TypeBias): MaskLogits<'B', 'S'> {
   return add(logits, reshape(matmul(type, constant(bias, [4, 1])), [-1, 1, 1, 1]));
+}
+
+/** The prototype route's map at encoder level j (prototype.ts), from the query's and the template's level j. */
+function prototypeAt<B extends Dim, S extends Dim, K extends Dim>(j: number, query: ImageEncoding<B>, template: TemplateTokens<B>, prompt: PromptWires<B, K, S>, c: OnePromptConfig): FeatureMap<B, 4>;
+function prototypeAt(j: number, query: ImageEncoding<'B'>, template: TemplateTokens<'B'>, prompt: PromptWires<'B', 'K', 'S'>, c: OnePromptConfig): FeatureMap<'B', 4> {
+  if (!template.features?.[j]) throw new RangeError(`config '${c.name}': the prototype route reads the template's encoder level ${j}, which its encoding does not carry`);
+  return prototypeMatch(encoderLevel(template.features, c, j), encoderLevel(query.features, c, j), maskAtLevel(prompt.mask, c, j), prompt.type);
 }
 
 /** Block i's tokens of an encoding; an encoding made for another configuration is named as such. */

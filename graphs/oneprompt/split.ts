@@ -3,6 +3,7 @@
 //   image encoder   image (B, 1, S, S) → features_j (B, C_j, S/2^j, S/2^j), j = 0 … levels,
 //                                        tokens_l (B, N, L) for the levels l the Former blocks read
 //   prompt decoder  query_features_j, query_tokens_l, template_tokens_l, prompt_* → mask_logits (B, 1, S, S)
+//                   (and template_features_j at the prototype route's levels, config.ts `prototypeLevels`)
 // They are the one-file model's two halves (model.ts: encodeImage, decodePrompt), the same module functions and
 // parameter names; built on one ParamStore (pass the one-file model's) they hold its very weights. The cut: the query's
 // levels are the mask head's skips and cannot be cut smaller; the tokenizers run in the encoder, once per image, so a
@@ -69,11 +70,15 @@ export function assembleOnePromptPair(c: OnePromptConfig, d: ModelDims<'S', 'G',
   // The decoder's inputs are the encoder's outputs, named by role; their shapes are the encoder's.
   const tokensInput = (role: 'query' | 'template', level: number): Embedding<'B', DimMul<'G', 'G'>, 'L'> =>
     input(partName(role, tokensName(level)), ['B', mulDims(d.grid, d.grid), d.embed]);
+  const featuresInput = (role: 'query' | 'template', j: number): FeatureMap<'B', number, number> => input(partName(role, featuresName(j)), ['B', c.widths[j], c.size >> j, c.size >> j]);
   const query: ImageEncoding<'B', DimMul<'G', 'G'>, 'L'> = {
-    features: encoding.features.map((_, j): FeatureMap<'B', number, number> => input(partName('query', featuresName(j)), ['B', c.widths[j], c.size >> j, c.size >> j])),
+    features: encoding.features.map((_, j) => featuresInput('query', j)),
     tokens: levels.map((l) => tokensInput('query', l)),
   };
-  const template: TemplateTokens<'B', DimMul<'G', 'G'>, 'L'> = { tokens: levels.map((l) => tokensInput('template', l)) };
+  // A template's levels only where the prototype route reads them (config.ts `prototypeLevels`).
+  const templateLevels = c.prototypeLevels ?? [];
+  const templateFeatures = templateLevels.map((j) => [j, featuresInput('template', j)] as const);
+  const template: TemplateTokens<'B', DimMul<'G', 'G'>, 'L'> = { tokens: levels.map((l) => tokensInput('template', l)), features: Object.fromEntries(templateFeatures) };
   const prompt = promptInputs(d.size, d.points);
   const logits = decodePrompt(root, query, template, { points: prompt.prompt_points, labels: prompt.prompt_labels, mask: prompt.prompt_mask, type: prompt.prompt_type }, c, d);
   const decoderGraph = build({
@@ -82,6 +87,7 @@ export function assembleOnePromptPair(c: OnePromptConfig, d: ModelDims<'S', 'G',
       ...Object.fromEntries(query.features.map((f, j) => [partName('query', featuresName(j)), f])),
       ...Object.fromEntries(query.tokens.map((t, i) => [partName('query', tokensName(levels[i])), t])),
       ...Object.fromEntries(template.tokens.map((t, i) => [partName('template', tokensName(levels[i])), t])),
+      ...Object.fromEntries(templateFeatures.map(([j, f]) => [partName('template', featuresName(j)), f])),
       ...prompt,
     },
     outputs: { [OUTPUT_NAME]: logits },

@@ -7,6 +7,7 @@ import { configs, gridSide, sideAt, tokenCount, type OnePromptConfig } from '../
 import { encoderLevel, imageEncoder } from '../../graphs/oneprompt/encoder.js';
 import { maskOfSize } from '../../graphs/oneprompt/head.js';
 import { onTokenGrid } from '../../graphs/oneprompt/prompt-encoder.js';
+import { maskAtLevel } from '../../graphs/oneprompt/prototype.js';
 
 const wide = (n: number): number => n; // a dim the compiler only knows as `number`
 
@@ -42,6 +43,22 @@ describe('checked narrowings', () => {
     expect(() => encoderLevel(features, c, 4)).toThrow(/encoder level 4: the encoder has levels 0\.\.3/);
   });
 
+  it('encoderLevel reads some levels by number too (a template in the prompt decoder), naming the levels it has', () => {
+    const c = configs.brain128p;
+    const levels = { 1: input('f1', ['B', 16, wide(64), wide(64)]), 2: input('f2', ['B', 32, wide(32), wide(32)]) };
+    expect(encoderLevel(levels, c, 2).shape).toEqual(['B', 32, 32, 32]);
+    expect(() => encoderLevel(levels, c, 3)).toThrow(/encoder level 3: the encoder has levels 1, 2/);
+  });
+
+  it('maskAtLevel: the prompt mask averaged down to level j is (B, 1, S/2^j, S/2^j)', () => {
+    const c = configs.brain128p;
+    expect(maskAtLevel(input('m', ['B', 1, 128, 128]), c, 2).shape).toEqual(['B', 1, 32, 32]);
+    expect(maskAtLevel(input('m', ['B', 1, 128, 128]), c, 0).shape).toEqual(['B', 1, 128, 128]);
+    expect(() => maskAtLevel(input('m', ['B', 1, 64, 64]), c, 1)).toThrow(
+      /the prompt mask at encoder level 1: expected \[B, 1, 64, 64\], got \[B, 1, 32, 32\]/,
+    );
+  });
+
   it('maskOfSize: the head ends at (B, 1, S, S)', () => {
     expect(maskOfSize(input('m', ['B', 1, wide(64), wide(64)]), 64).shape).toEqual(['B', 1, 64, 64]);
     expect(() => maskOfSize(input('m', ['B', 1, wide(32), wide(32)]), 64)).toThrow(
@@ -57,6 +74,7 @@ describe('checked narrowings', () => {
       tiny128: { grid: 16, tokens: 256, sides: [128, 64, 32, 16] },
       brain128: { grid: 16, tokens: 256, sides: [128, 64, 32, 16] },
       brain128r: { grid: 16, tokens: 256, sides: [128, 64, 32, 16] },
+      brain128p: { grid: 16, tokens: 256, sides: [128, 64, 32, 16] },
     };
     for (const [name, c] of Object.entries(configs) as [string, OnePromptConfig][]) {
       expect(gridSide(c), name).toBe(expected[name].grid);

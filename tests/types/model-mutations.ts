@@ -24,6 +24,7 @@ const prompt = 'graphs/oneprompt/prompt-encoder.ts';
 const head = 'graphs/oneprompt/head.ts';
 const encoder = 'graphs/oneprompt/encoder.ts';
 const model = 'graphs/oneprompt/model.ts';
+const proto = 'graphs/oneprompt/prototype.ts';
 const config = 'graphs/oneprompt/config.ts';
 const example = 'graphs/examples/gated-tiny.ts';
 
@@ -275,8 +276,8 @@ export const MUTATIONS: readonly Mutation[] = [
     kind: 'token grid size',
     what: 'the head is told the image side as its token grid',
     file: model,
-    from: "  const logits = maskHead(root.at('head'), es, query.features, { grid: d.grid, size: d.size, levels: c.levels, widths: c.widths, raster });",
-    to: "  const logits = maskHead(root.at('head'), es, query.features, { grid: d.size, size: d.size, levels: c.levels, widths: c.widths, raster });",
+    from: "  const logits = maskHead(root.at('head'), es, query.features, { grid: d.grid, size: d.size, levels: c.levels, widths: c.widths, raster, prototypes });",
+    to: "  const logits = maskHead(root.at('head'), es, query.features, { grid: d.size, size: d.size, levels: c.levels, widths: c.widths, raster, prototypes });",
     says: 'head: the decoder gives G*G tokens but the S×S grid has S*S',
   },
   {
@@ -295,6 +296,14 @@ export const MUTATIONS: readonly Mutation[] = [
     from: '  return add(logits, reshape(matmul(type, constant(bias, [4, 1])), [-1, 1, 1, 1]));',
     to: '  return add(logits, reshape(matmul(type, constant(bias, [3, 1])), [-1, 1, 1, 1]));',
     says: 'matmul: inner dims differ (4 vs 3)',
+  },
+  {
+    kind: 'type gate',
+    what: "the prototype route's map multiplied by the prompt type (B, 4) as it comes, not as (B, 4, 1, 1)",
+    file: proto,
+    from: '  return mul(similarity, reshape(type, [-1, 4, 1, 1]));',
+    to: '  return mul(similarity, type);',
+    says: 'mul: cannot broadcast H with 4',
   },
 
   // ---------------- configuration literals (the error is where the configuration is written) ----------------
