@@ -38,6 +38,7 @@ describe('--help', () => {
       '--device <device>',
       'Examples:',
     ],
+    compare: ['<a.json>', '<b.json>', '--json', '--resamples <n>', '(default: 10000)', '--seed <n>', 'paired bootstrap', 'Example:'],
     synth: [
       '--out <dir>',
       '--tasks <n>',

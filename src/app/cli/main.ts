@@ -7,6 +7,7 @@ import { registerTrain } from './train.js';
 import { registerSegment } from './segment.js';
 import { registerEverything } from './everything.js';
 import { registerEval } from './eval.js';
+import { registerCompare } from './compare.js';
 import { registerSynth } from './synth.js';
 import { registerDataset } from './dataset.js';
 import { registerServe } from './serve.js';
@@ -29,6 +30,7 @@ export function buildProgram(io: CliIO = processIO): Command {
   registerSegment(program, io);
   registerEverything(program, io);
   registerEval(program, io);
+  registerCompare(program, io);
   registerSynth(program, io);
   registerDataset(program, io);
   registerServe(program);

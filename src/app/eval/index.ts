@@ -4,3 +4,4 @@ export * from './copy-template.js';
 export * from './region-grow.js';
 export * from './protocol.js';
 export * from './selectivity.js';
+export * from './compare.js';

@@ -1,0 +1,117 @@
+// Two evaluations of the same tasks (`oneprompt eval --json`), compared task by task: is model B better than model A,
+// or is the difference inside what the choice of tasks alone would give? The difference of the means comes with a
+// 95 % interval from a paired bootstrap over tasks (Efron & Tibshirani 1993, ch. 13: resample the tasks, keep each
+// task's pair of scores together), and with how many tasks went each way. Two models trained alike differ by 0.3-0.4
+// points of mean selectivity on the 31 validation tasks (docs/brain-data.md); this says whether a gain stands out.
+import * as E from 'fp-ts/lib/Either.js';
+import { mulberry32 } from '../../util/rng.js';
+
+/** What a comparison reads of an eval report: each task's model Dice and model selectivity (null where not measured). */
+export interface ComparableEval {
+  readonly tasks: readonly { readonly task: string; readonly model: { readonly dice: number }; readonly selectivity: { readonly model: number } | null }[];
+}
+
+export interface MetricComparison {
+  readonly metric: 'dice' | 'selectivity';
+  /** Tasks scored on this metric in both reports (selectivity: where other structures share the task's images). */
+  readonly tasks: number;
+  /** Mean over those tasks, in the first report (base) and the second (other). */
+  readonly base: number;
+  readonly other: number;
+  /** other − base, and its 95 % paired-bootstrap interval. */
+  readonly difference: number;
+  readonly low: number;
+  readonly high: number;
+  /** Tasks on which other scores higher, lower (ties are neither). */
+  readonly better: number;
+  readonly worse: number;
+}
+
+export interface CompareOptions {
+  /** Bootstrap resamples (default 10 000). */
+  readonly resamples?: number;
+  /** Seed of the resampling (default 0): the same reports give the same interval. */
+  readonly seed?: number;
+}
+
+/** `value` is a finite number. */
+const finite = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+
+/** Checks the parts of an `eval --json` object a comparison reads; the message names the file, the task and the field. */
+export function readComparableEval(value: unknown, file: string): E.Either<string, ComparableEval> {
+  const tasks = (value as { tasks?: unknown } | null)?.tasks;
+  if (!Array.isArray(tasks) || tasks.length === 0) return E.left(`${file}: not an eval report (\`oneprompt eval --json\`): no "tasks" list`);
+  const seen = new Set<string>();
+  for (const [i, t] of tasks.entries()) {
+    const name = (t as { task?: unknown })?.task;
+    if (typeof name !== 'string') return E.left(`${file}: tasks[${i}] has no "task" name`);
+    if (seen.has(name)) return E.left(`${file}: task ${name} is listed twice`);
+    seen.add(name);
+    if (!finite((t as { model?: { dice?: unknown } }).model?.dice)) return E.left(`${file}: task ${name} has no finite "model.dice"`);
+    const sel = (t as { selectivity?: unknown }).selectivity;
+    if (sel !== null && !finite((sel as { model?: unknown } | undefined)?.model))
+      return E.left(`${file}: task ${name}: "selectivity" must be null or have a finite "model"`);
+  }
+  return E.right(value as ComparableEval);
+}
+
+/** Mean of xs at the indices idx. */
+const meanAt = (xs: readonly number[], idx: readonly number[]): number => idx.reduce((a, i) => a + xs[i], 0) / idx.length;
+
+/** The paired comparison of one metric over the tasks both reports score on it. */
+function compareMetric(metric: MetricComparison['metric'], pairs: readonly (readonly [number, number])[], resamples: number, seed: number): MetricComparison {
+  const n = pairs.length;
+  const diffs = pairs.map(([a, b]) => b - a);
+  const all = diffs.map((_, i) => i);
+  const rand = mulberry32(seed);
+  const means = Array.from({ length: resamples }, () =>
+    meanAt(
+      diffs,
+      all.map(() => Math.floor(rand() * n)),
+    ),
+  ).sort((x, y) => x - y);
+  const at = (q: number) => means[Math.min(resamples - 1, Math.max(0, Math.round(q * (resamples - 1))))];
+  return {
+    metric,
+    tasks: n,
+    base: meanAt(
+      pairs.map(([a]) => a),
+      all,
+    ),
+    other: meanAt(
+      pairs.map(([, b]) => b),
+      all,
+    ),
+    difference: meanAt(diffs, all),
+    low: at(0.025),
+    high: at(0.975),
+    better: diffs.filter((d) => d > 0).length,
+    worse: diffs.filter((d) => d < 0).length,
+  };
+}
+
+/**
+ * other − base for the model's Dice and selectivity, task by task. Both reports must hold the same tasks (the same
+ * `eval` options on the same data, another model); which one lacks a task is named.
+ */
+export function compareEvals(
+  base: ComparableEval,
+  other: ComparableEval,
+  names: readonly [string, string],
+  o: CompareOptions = {},
+): E.Either<string, MetricComparison[]> {
+  const resamples = o.resamples ?? 10_000;
+  if (!Number.isInteger(resamples) || resamples < 100) return E.left(`resamples must be an integer ≥ 100, got ${resamples}`);
+  const byName = new Map(other.tasks.map((t) => [t.task, t]));
+  const missing = base.tasks.find((t) => !byName.has(t.task));
+  if (missing) return E.left(`${names[1]} has no task ${missing.task} (of ${names[0]}): compare reports of the same tasks`);
+  if (other.tasks.length !== base.tasks.length) {
+    const inBase = new Set(base.tasks.map((t) => t.task));
+    return E.left(`${names[0]} has no task ${other.tasks.find((t) => !inBase.has(t.task))?.task} (of ${names[1]}): compare reports of the same tasks`);
+  }
+  const matched = base.tasks.map((t) => [t, byName.get(t.task)!] as const);
+  const dice = matched.map(([a, b]) => [a.model.dice, b.model.dice] as const);
+  const sel = matched.flatMap(([a, b]) => (a.selectivity && b.selectivity ? [[a.selectivity.model, b.selectivity.model] as const] : []));
+  const seed = o.seed ?? 0;
+  return E.right([compareMetric('dice', dice, resamples, seed), ...(sel.length ? [compareMetric('selectivity', sel, resamples, seed)] : [])]);
+}
