@@ -18,6 +18,7 @@ interface EvalJson {
   }[];
   mean: { model: number; copy_template: number; region_grow: number };
   selectivity: { model: number; copy_template: number; region_grow: number } | null;
+  interval: { model: [number, number]; selectivity: [number, number] | null };
 }
 
 describe('oneprompt synth', () => {
@@ -133,9 +134,17 @@ describe('oneprompt eval', () => {
     const lines = r.stdout.split('\n').filter((l) => l.trim() !== '');
     expect(lines).toHaveLength(1);
     const j = JSON.parse(lines[0]) as EvalJson;
-    expect(Object.keys(j)).toEqual(['tasks', 'mean', 'selectivity']);
+    expect(Object.keys(j)).toEqual(['tasks', 'mean', 'selectivity', 'interval']);
     // Synthetic tasks have images of their own: no structure to compare a prompt with.
     expect(j.selectivity).toBeNull();
+    // The model's mean Dice lies inside its bootstrap interval over tasks, which lies inside the tasks' range.
+    const dice = j.tasks.map((t) => t.model.dice);
+    const [lo, hi] = j.interval.model;
+    expect(lo).toBeLessThanOrEqual(j.mean.model + 1e-9);
+    expect(hi).toBeGreaterThanOrEqual(j.mean.model - 1e-9);
+    expect(lo).toBeGreaterThanOrEqual(Math.min(...dice) - 1e-9);
+    expect(hi).toBeLessThanOrEqual(Math.max(...dice) + 1e-9);
+    expect(j.interval.selectivity).toBeNull();
     expect(Object.keys(j.mean)).toEqual(['model', 'copy_template', 'region_grow']);
     const split = JSON.parse(readFileSync(join(data, 'split.json'), 'utf8')) as { heldout: string[] };
     expect(j.tasks.map((t) => t.task)).toEqual(split.heldout);
@@ -160,7 +169,8 @@ describe('oneprompt eval', () => {
     expect(lines[0]).toMatch(/^Dice \(%\) of compiled\/oneprompt-tiny\.onnx on 4 tasks of .*: click prompts at oracle quality, 1 template per task/);
     expect(lines[1]).toMatch(/task\s+pairs\s+model\s+copy template\s+region grow/);
     expect(lines.filter((l) => /^\s+task-\d{3}-\S+\s+3\s+\d+\.\d ± \d+\.\d\s+\d+\.\d ± \d+\.\d\s+\d+\.\d ± \d+\.\d$/.test(l))).toHaveLength(4);
-    expect(lines.at(-1)).toMatch(/^\s+mean\s+12\s+\d+\.\d\s+\d+\.\d\s+\d+\.\d$/);
+    expect(lines.at(-2)).toMatch(/^\s+mean\s+12\s+\d+\.\d\s+\d+\.\d\s+\d+\.\d$/);
+    expect(lines.at(-1)).toMatch(/^the model's 95% intervals over tasks \(bootstrap\): mean \[\d+\.\d, \d+\.\d\]$/);
   });
 
   it('scores a model that echoes the SegLab prompt within a few points of the copy-template baseline (the bundled MRI as a dataset)', async () => {

@@ -109,7 +109,11 @@ describe('prompt selectivity', () => {
     const protocol = right(await evaluate({ ...base, tasks: ['alone', 'bar', 'left', 'right'], promptType: 'seglab' }, echo));
     const sel = right(await evaluateSelectivity({ ...base, tasks: ['alone', 'bar', 'left', 'right'], promptType: 'seglab' }, echo));
     const json = evalJson(protocol, sel);
-    expect(Object.keys(json)).toEqual(['tasks', 'mean', 'selectivity']);
+    expect(Object.keys(json)).toEqual(['tasks', 'mean', 'selectivity', 'interval']);
+    // The selectivity interval is over the 3 tasks with other structures, and holds their mean.
+    const [lo, hi] = json.interval.selectivity!;
+    expect(lo).toBeLessThanOrEqual(json.selectivity!.model + 1e-9);
+    expect(hi).toBeGreaterThanOrEqual(json.selectivity!.model - 1e-9);
     expect(json.selectivity!.model).toBeCloseTo(sel.mean!.model!, 10);
     expect(json.tasks.find((t) => t.task === 'alone')!.selectivity).toBeNull();
     expect(json.tasks.find((t) => t.task === 'left')!.selectivity!.copy_template).toBeCloseTo(
@@ -117,7 +121,9 @@ describe('prompt selectivity', () => {
       10,
     );
     expect(evalTable(json)).toMatch(/selectivity \(3 tasks\)\s+\d+\.\d\s+\d+\.\d\s+\d+\.\d/);
+    expect(evalTable(json)).toMatch(/95% intervals over tasks \(bootstrap\): mean \[\d+\.\d, \d+\.\d\], selectivity \[-?\d+\.\d, -?\d+\.\d\]$/);
     expect(evalJson(protocol).selectivity).toBeNull();
+    expect(evalJson(protocol).interval.selectivity).toBeNull();
   });
 
   it('`oneprompt eval` measures it with a real model file, and skips it when asked', async () => {

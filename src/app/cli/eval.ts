@@ -5,6 +5,7 @@ import { readDataset, tasksOf, type Dataset } from '../data/dataset.js';
 import { orThrow } from '../data/errors.js';
 import { PROMPT_TYPES, type PromptType } from '../data/prompt.js';
 import { QUALITIES, type Quality } from '../data/simulate.js';
+import { bootstrapMeanInterval } from '../eval/bootstrap.js';
 import { evaluate, type EvalReport, type Score } from '../eval/protocol.js';
 import { DEFAULT_MAX_OTHERS, evaluateSelectivity, type SelectivityReport, type SelectivityScores } from '../eval/selectivity.js';
 import { table } from './format.js';
@@ -49,6 +50,8 @@ export interface EvalJson {
   tasks: { task: string; pairs: number; model: Score; copy_template: Score; region_grow: Score; selectivity: SelectivityJson }[];
   mean: { model: number; copy_template: number; region_grow: number };
   selectivity: SelectivityJson;
+  /** 95 % bootstrap intervals over tasks (src/app/eval/bootstrap.ts) of the model's mean Dice and mean selectivity. */
+  interval: { model: readonly [number, number]; selectivity: readonly [number, number] | null };
 }
 
 const scoreJson = (s: Score): Score => ({ dice: s.dice, std: s.std });
@@ -69,6 +72,10 @@ export function evalJson(r: EvalReport, sel?: SelectivityReport): EvalJson {
     })),
     mean: { model: r.mean.model!, copy_template: r.mean.copy_template, region_grow: r.mean.region_grow },
     selectivity: selectivityJson(sel?.mean),
+    interval: {
+      model: bootstrapMeanInterval(r.tasks.map((t) => t.model!.dice)),
+      selectivity: sel?.tasks.length ? bootstrapMeanInterval(sel.tasks.map((t) => t.selectivity.model!)) : null,
+    },
   };
 }
 
@@ -86,7 +93,9 @@ export function evalTable(r: EvalJson): string {
   const sel = r.selectivity;
   const withSel = r.tasks.filter((t) => t.selectivity).length;
   if (sel) rows.push([`selectivity (${withSel} tasks)`, '', sel.model.toFixed(1), sel.copy_template.toFixed(1), sel.region_grow.toFixed(1)]);
-  return table(['task', 'pairs', 'model', 'copy template', 'region grow'], rows);
+  const span = ([lo, hi]: readonly [number, number]) => `[${lo.toFixed(1)}, ${hi.toFixed(1)}]`;
+  const intervals = `the model's 95% intervals over tasks (bootstrap): mean ${span(r.interval.model)}${r.interval.selectivity ? `, selectivity ${span(r.interval.selectivity)}` : ''}`;
+  return `${table(['task', 'pairs', 'model', 'copy template', 'region grow'], rows)}\n${intervals}`;
 }
 
 /** Pairs the protocol will run (each of min(K, n) templates against the n − 1 other images), for the progress bar. */

@@ -1,10 +1,10 @@
 // Two evaluations of the same tasks (`oneprompt eval --json`), compared task by task: is model B better than model A,
 // or is the difference inside what the choice of tasks alone would give? The difference of the means comes with a
-// 95 % interval from a paired bootstrap over tasks (Efron & Tibshirani 1993, ch. 13: resample the tasks, keep each
-// task's pair of scores together), and with how many tasks went each way. Two models trained alike differ by 0.3-0.4
+// 95 % interval from a paired bootstrap over tasks (bootstrap.ts on the task-by-task differences: each task's two
+// scores stay together), and with how many tasks went each way. Two models trained alike differ by 0.3-0.4
 // points of mean selectivity on the 31 validation tasks (docs/brain-data.md); this says whether a gain stands out.
 import * as E from 'fp-ts/lib/Either.js';
-import { mulberry32 } from '../../util/rng.js';
+import { bootstrapMeanInterval } from './bootstrap.js';
 
 /** What a comparison reads of an eval report: each task's model Dice and model selectivity (null where not measured). */
 export interface ComparableEval {
@@ -55,36 +55,20 @@ export function readComparableEval(value: unknown, file: string): E.Either<strin
   return E.right(value as ComparableEval);
 }
 
-/** Mean of xs at the indices idx. */
-const meanAt = (xs: readonly number[], idx: readonly number[]): number => idx.reduce((a, i) => a + xs[i], 0) / idx.length;
+const mean = (xs: readonly number[]): number => xs.reduce((a, v) => a + v, 0) / xs.length;
 
 /** The paired comparison of one metric over the tasks both reports score on it. */
 function compareMetric(metric: MetricComparison['metric'], pairs: readonly (readonly [number, number])[], resamples: number, seed: number): MetricComparison {
-  const n = pairs.length;
   const diffs = pairs.map(([a, b]) => b - a);
-  const all = diffs.map((_, i) => i);
-  const rand = mulberry32(seed);
-  const means = Array.from({ length: resamples }, () =>
-    meanAt(
-      diffs,
-      all.map(() => Math.floor(rand() * n)),
-    ),
-  ).sort((x, y) => x - y);
-  const at = (q: number) => means[Math.min(resamples - 1, Math.max(0, Math.round(q * (resamples - 1))))];
+  const [low, high] = bootstrapMeanInterval(diffs, { resamples, seed });
   return {
     metric,
-    tasks: n,
-    base: meanAt(
-      pairs.map(([a]) => a),
-      all,
-    ),
-    other: meanAt(
-      pairs.map(([, b]) => b),
-      all,
-    ),
-    difference: meanAt(diffs, all),
-    low: at(0.025),
-    high: at(0.975),
+    tasks: pairs.length,
+    base: mean(pairs.map(([a]) => a)),
+    other: mean(pairs.map(([, b]) => b)),
+    difference: mean(diffs),
+    low,
+    high,
     better: diffs.filter((d) => d > 0).length,
     worse: diffs.filter((d) => d < 0).length,
   };

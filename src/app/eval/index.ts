@@ -5,3 +5,4 @@ export * from './region-grow.js';
 export * from './protocol.js';
 export * from './selectivity.js';
 export * from './compare.js';
+export * from './bootstrap.js';
