@@ -99,17 +99,25 @@ interface EvalJson {
   tasks: { task: string; pairs: number; model: { dice: number }; selectivity: { model: number } | null }[];
   mean: { model: number; copy_template: number; region_grow: number };
   selectivity: { model: number; copy_template: number; region_grow: number } | null;
+  interval: { model: [number, number]; selectivity: [number, number] | null };
 }
 
 const f = (x: number | undefined | null) => (x === undefined || x === null ? '—' : x.toFixed(1));
 const table = (head: string[], rows: string[][]) =>
   [`| ${head.join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
 
-/** Dice and selectivity per prompt type, the model beside both baselines. */
+/** "[lo, hi]", a 95 % interval over tasks (eval's "interval"). */
+const span = (i: readonly [number, number] | null) => (i ? `[${f(i[0])}, ${f(i[1])}]` : '—');
+
+/** Dice and selectivity per prompt type, the model beside both baselines, and the model's intervals over tasks. */
 const selectivityTable = (rows: readonly (readonly [string, EvalJson])[]) =>
   table(
-    ['prompt', 'model', 'copy template', 'region grow', 'selectivity: model', 'copy template', 'region grow'],
-    rows.map(([p, j]) => [p, ...[j.mean, j.selectivity].flatMap((m) => [f(m?.model), f(m?.copy_template), f(m?.region_grow)])]),
+    ['prompt', 'model', 'copy template', 'region grow', 'selectivity: model', 'copy template', 'region grow', "model's 95% intervals: Dice; selectivity"],
+    rows.map(([p, j]) => [
+      p,
+      ...[j.mean, j.selectivity].flatMap((m) => [f(m?.model), f(m?.copy_template), f(m?.region_grow)]),
+      `${span(j.interval.model)}; ${span(j.interval.selectivity)}`,
+    ]),
   );
 
 function evaluate(model: string, o: { templates: string; quick?: boolean; validationOnly?: boolean }): void {
