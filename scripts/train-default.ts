@@ -181,8 +181,8 @@ function evaluate(model: string, o: { templates: string; quick?: boolean; valida
   console.log(`\nHeld-out slabs of training structures (${split.heldout_slices.length} tasks; structures seen in training, slices not), oracle prompts:\n`);
   console.log(
     table(
-      ['prompt', 'model', 'copy template', 'region grow'],
-      slabs.map(([p, j]) => [p, f(j.mean.model), f(j.mean.copy_template), f(j.mean.region_grow)]),
+      ['prompt', 'model', 'copy template', 'region grow', "model's 95% interval over tasks"],
+      slabs.map(([p, j]) => [p, f(j.mean.model), f(j.mean.copy_template), f(j.mean.region_grow), span(j.interval.model)]),
     ),
   );
 
@@ -191,8 +191,8 @@ function evaluate(model: string, o: { templates: string; quick?: boolean; valida
   console.log('\nPrompt quality (click prompts, held-out structures):\n');
   console.log(
     table(
-      ['quality', 'model', 'copy template', 'region grow'],
-      byQuality.map(([q, j]) => [q, f(j.mean.model), f(j.mean.copy_template), f(j.mean.region_grow)]),
+      ['quality', 'model', 'copy template', 'region grow', "model's 95% interval over tasks"],
+      byQuality.map(([q, j]) => [q, f(j.mean.model), f(j.mean.copy_template), f(j.mean.region_grow), span(j.interval.model)]),
     ),
   );
 
