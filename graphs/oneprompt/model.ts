@@ -95,7 +95,7 @@ export interface ImageEncoding<B extends Dim = Dim, N extends Dim = Dim, L exten
  * The part of a template's encoding the decoder reads: its tokens and, for the prototype route (config.ts
  * `prototypeLevels`), its feature maps at those levels, by level (an encoding's whole `features` list serves).
  */
-export interface TemplateTokens<B extends Dim = Dim, N extends Dim = Dim, L extends Dim = Dim> extends Pick<ImageEncoding<B, N, L>, 'tokens'> {
+export interface TemplateEncoding<B extends Dim = Dim, N extends Dim = Dim, L extends Dim = Dim> extends Pick<ImageEncoding<B, N, L>, 'tokens'> {
   readonly features?: Readonly<Record<number, FeatureMap<B>>>;
 }
 
@@ -114,7 +114,7 @@ export function encodeImage(root: Scope, image: Image<'B', 'S'>, c: OnePromptCon
 export function decodePrompt<B extends Dim, S extends Dim, G extends Dim, L extends Dim, K extends Dim>(
   root: Scope,
   query: ImageEncoding<B, DimMul<G, G>, L>,
-  template: TemplateTokens<NoInfer<B>, DimMul<G, G>, L>,
+  template: TemplateEncoding<NoInfer<B>, DimMul<G, G>, L>,
   prompt: PromptWires<NoInfer<B>, K, S>,
   c: OnePromptConfig,
   d: ModelDims<S, G, L, K>,
@@ -122,7 +122,7 @@ export function decodePrompt<B extends Dim, S extends Dim, G extends Dim, L exte
 export function decodePrompt(
   root: Scope,
   query: ImageEncoding<'B', DimMul<'G', 'G'>, 'L'>,
-  template: TemplateTokens<'B', DimMul<'G', 'G'>, 'L'>,
+  template: TemplateEncoding<'B', DimMul<'G', 'G'>, 'L'>,
   prompt: PromptWires<'B', 'K', 'S'>,
   c: OnePromptConfig,
   d: ModelDims<'S', 'G', 'L', 'K'>,
@@ -163,14 +163,14 @@ function withTypeBias(logits: MaskLogits<'B', 'S'>, type: Tensor<readonly ['B', 
 }
 
 /** The prototype route's map at encoder level j (prototype.ts), from the query's and the template's level j. */
-function prototypeAt<B extends Dim, S extends Dim, K extends Dim>(j: number, query: ImageEncoding<B>, template: TemplateTokens<B>, prompt: PromptWires<B, K, S>, c: OnePromptConfig): FeatureMap<B, 4>;
-function prototypeAt(j: number, query: ImageEncoding<'B'>, template: TemplateTokens<'B'>, prompt: PromptWires<'B', 'K', 'S'>, c: OnePromptConfig): FeatureMap<'B', 4> {
+function prototypeAt<B extends Dim, S extends Dim, K extends Dim>(j: number, query: ImageEncoding<B>, template: TemplateEncoding<B>, prompt: PromptWires<B, K, S>, c: OnePromptConfig): FeatureMap<B, 4>;
+function prototypeAt(j: number, query: ImageEncoding<'B'>, template: TemplateEncoding<'B'>, prompt: PromptWires<'B', 'K', 'S'>, c: OnePromptConfig): FeatureMap<'B', 4> {
   if (!template.features?.[j]) throw new RangeError(`config '${c.name}': the prototype route reads the template's encoder level ${j}, which its encoding does not carry`);
   return prototypeMatch(encoderLevel(template.features, c, j), encoderLevel(query.features, c, j), maskAtLevel(prompt.mask, c, j), prompt.type);
 }
 
 /** Block i's tokens of an encoding; an encoding made for another configuration is named as such. */
-function blockTokens<B extends Dim, N extends Dim, L extends Dim>(e: TemplateTokens<B, N, L>, i: number, c: OnePromptConfig): Embedding<B, N, L> {
+function blockTokens<B extends Dim, N extends Dim, L extends Dim>(e: TemplateEncoding<B, N, L>, i: number, c: OnePromptConfig): Embedding<B, N, L> {
   const t = e.tokens[i];
   if (!t) throw new RangeError(`config '${c.name}': block ${i} reads tokens of level ${c.levels - i}, but the encoding has ${e.tokens.length} token level(s)`);
   return t;
@@ -178,3 +178,6 @@ function blockTokens<B extends Dim, N extends Dim, L extends Dim>(e: TemplateTok
 
 /** A configuration's output type, (B, 1, S, S). */
 export type OutputOf<C extends OnePromptConfig> = Tensor<readonly ['B', 1, C['size'], C['size']], 'float32'>;
+
+/** @deprecated The former name of TemplateEncoding, from before a template's encoding could carry feature maps. */
+export type TemplateTokens<B extends Dim = Dim, N extends Dim = Dim, L extends Dim = Dim> = TemplateEncoding<B, N, L>;

@@ -13,7 +13,7 @@ import { modelDims, validateConfig, type CheckedConfig, type GridSide, type Mode
 import type { Embedding, FeatureMap } from './embedding.js';
 import type { Image } from './encoder.js';
 import type { MaskLogits } from './head.js';
-import { blockLevels, decodePrompt, encodeImage, promptInputs, type ImageEncoding, type TemplateTokens } from './model.js';
+import { blockLevels, decodePrompt, encodeImage, promptInputs, type ImageEncoding, type TemplateEncoding } from './model.js';
 import { featuresName, IMAGE_NAME, OUTPUT_NAME, partName, tokensName } from './contract.js';
 
 export interface ImageEncoderGraph<S extends Dim = Dim, N extends Dim = Dim, L extends Dim = Dim> {
@@ -26,7 +26,7 @@ export interface PromptDecoderGraph<S extends Dim = Dim, N extends Dim = Dim, L 
   readonly graph: Graph;
   /** The query's encoding and the template's tokens, as the decoder's inputs. */
   readonly query: ImageEncoding<'B', N, L>;
-  readonly template: TemplateTokens<'B', N, L>;
+  readonly template: TemplateEncoding<'B', N, L>;
   readonly prompt: ReturnType<typeof promptInputs<S, K>>;
   /** The output, (B, 1, S, S). */
   readonly logits: MaskLogits<'B', S>;
@@ -78,7 +78,7 @@ export function assembleOnePromptPair(c: OnePromptConfig, d: ModelDims<'S', 'G',
   // A template's levels only where the prototype route reads them (config.ts `prototypeLevels`).
   const templateLevels = c.prototypeLevels ?? [];
   const templateFeatures = templateLevels.map((j) => [j, featuresInput('template', j)] as const);
-  const template: TemplateTokens<'B', DimMul<'G', 'G'>, 'L'> = { tokens: levels.map((l) => tokensInput('template', l)), features: Object.fromEntries(templateFeatures) };
+  const template: TemplateEncoding<'B', DimMul<'G', 'G'>, 'L'> = { tokens: levels.map((l) => tokensInput('template', l)), features: Object.fromEntries(templateFeatures) };
   const prompt = promptInputs(d.size, d.points);
   const logits = decodePrompt(root, query, template, { points: prompt.prompt_points, labels: prompt.prompt_labels, mask: prompt.prompt_mask, type: prompt.prompt_type }, c, d);
   const decoderGraph = build({
