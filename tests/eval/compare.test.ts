@@ -2,6 +2,7 @@
 // means with a paired-bootstrap interval over tasks. A constant gain on every task has an interval of exactly that
 // gain; differences that cancel out have one around 0; the reports must hold the same tasks, and a malformed report
 // is refused naming the file, the task and the field.
+import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
@@ -111,8 +112,14 @@ describe('oneprompt compare', () => {
     writeFileSync(broken, '{"tasks": [');
     const bad = await runCli('compare', a, broken);
     expect(bad.code).toBe(1);
-    expect(bad.stderr).toContain(`${broken}: not JSON`);
+    expect(bad.stderr).toContain(`${broken} (line 1, column 12, offset 11): malformed JSON: expected a value, found end of input`);
     const gone = await runCli('compare', join(dir, 'none.json'), b);
-    expect(gone.stderr).toContain(`${join(dir, 'none.json')}: cannot read (ENOENT)`);
+    expect(gone.stderr).toContain(`${join(dir, 'none.json')}: file not found`);
+    // A named pipe is refused, not read (reading it would block for ever).
+    const fifo = join(dir, 'fifo.json');
+    execFileSync('mkfifo', [fifo]);
+    const piped = await runCli('compare', fifo, b);
+    expect(piped.code).toBe(1);
+    expect(piped.stderr).toContain(`${fifo}: is a named pipe (FIFO)`);
   });
 });

@@ -1,8 +1,10 @@
 // `oneprompt compare A.json B.json`: two `oneprompt eval --json` reports of the same tasks, model B against model A,
 // task by task, with a paired-bootstrap interval on the difference (src/app/eval/compare.ts).
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import * as E from 'fp-ts/lib/Either.js';
+import { formatDataError } from '../data/errors.js';
+import { readJsonFile } from '../data/json-file.js';
+import { DEFAULT_RESAMPLES } from '../eval/bootstrap.js';
 import { compareEvals, readComparableEval, type ComparableEval, type MetricComparison } from '../eval/compare.js';
 import { table } from './format.js';
 import { processIO, type CliIO } from './io.js';
@@ -14,22 +16,9 @@ interface CompareCliOptions {
   readonly seed: number;
 }
 
-/** A report file, read and checked; the message names the file. */
-function readReport(file: string): E.Either<string, ComparableEval> {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    return E.left(`${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (e) {
-    return E.left(`${file}: not JSON (${(e as Error).message})`);
-  }
-  return readComparableEval(value, file);
-}
+/** A report file, read (json-file.ts: a regular file, bounded) and checked; the message names the file. */
+const readReport = (file: string): E.Either<string, ComparableEval> =>
+  E.chain((value: unknown) => readComparableEval(value, file))(E.mapLeft(formatDataError)(readJsonFile(file, 'an eval report')));
 
 const signed = (v: number): string => `${v >= 0 ? '+' : '−'}${Math.abs(v).toFixed(1)}`;
 
@@ -60,7 +49,7 @@ export function registerCompare(program: Command, io: CliIO = processIO): void {
     .argument('<a.json>', 'the first report (A, e.g. the shipped model)')
     .argument('<b.json>', 'the second report (B, the candidate)')
     .option('--json', 'print the comparison as JSON')
-    .option('--resamples <n>', 'bootstrap resamples (at least 100)', positiveInt, 10_000)
+    .option('--resamples <n>', 'bootstrap resamples (at least 100)', positiveInt, DEFAULT_RESAMPLES)
     .option('--seed <n>', 'seed of the resampling', nonNegativeInt, 0)
     .addHelpText(
       'after',

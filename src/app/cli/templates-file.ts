@@ -7,8 +7,7 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import { pipe } from 'fp-ts/lib/function.js';
 import { clipName, dataError, type DataError } from '../data/errors.js';
-import { asFileReadError, MAX_JSON_BYTES, readRegularText } from '../../util/safe-read.js';
-import { parseJson } from '../../util/json.js';
+import { readJsonFile } from '../data/json-file.js';
 import { readImage, type ReadOptions } from '../data/load.js';
 import { resolvePrompt } from '../data/prompt-file.js';
 import { decodePromptSpec } from '../data/prompt.js';
@@ -50,15 +49,8 @@ function readEntry(entry: unknown, i: number, file: string, baseDir: string, rea
 
 /** The first `limit` entries of a templates file (all of them without a limit), each image read and prompt checked. */
 export function readTemplatesFile(file: string, read: ReadOptions = {}, limit?: number): E.Either<DataError, PromptedTemplate[]> {
-  let text: string;
-  try {
-    text = readRegularText(file, MAX_JSON_BYTES, 'a templates file');
-  } catch (e) {
-    return E.left(dataError(file, asFileReadError(e, file).reason));
-  }
-  const json = parseJson(text);
-  if (E.isLeft(json))
-    return E.left(dataError(file, `malformed JSON: ${json.left.message}`, `line ${json.left.line}, column ${json.left.column}, offset ${json.left.offset}`));
+  const json = readJsonFile(file, 'a templates file');
+  if (E.isLeft(json)) return json;
   if (!Array.isArray(json.right)) return E.left(dataError(file, 'must be a list of {"image", "prompt"} entries'));
   if (json.right.length === 0) return E.left(dataError(file, 'lists no templates'));
   const entries = limit === undefined ? json.right : json.right.slice(0, limit);

@@ -14,8 +14,8 @@ import { pipe } from 'fp-ts/lib/function.js';
 import * as A from 'fp-ts/lib/Array.js';
 import { hashSeed, mulberry32 } from '../../util/rng.js';
 import { clipName, dataError, type DataError } from './errors.js';
-import { asFileReadError, MAX_JSON_BYTES, notRegularReason, readRegularText } from '../../util/safe-read.js';
-import { parseJson } from '../../util/json.js';
+import { asFileReadError, notRegularReason } from '../../util/safe-read.js';
+import { readJsonFile } from './json-file.js';
 import { readImages } from './load.js';
 import { decodePromptSpec, type PromptSpec } from './prompt.js';
 import { formatSliceRef } from './slice-ref.js';
@@ -100,19 +100,6 @@ function listFiles(dir: string): E.Either<DataError, string[]> {
   return E.right(out);
 }
 
-function readJsonFile(path: string): E.Either<DataError, unknown> {
-  let text: string;
-  try {
-    text = readRegularText(path, MAX_JSON_BYTES, 'a JSON listing');
-  } catch (e) {
-    return E.left(dataError(path, asFileReadError(e, path).reason));
-  }
-  return pipe(
-    parseJson(text),
-    E.mapLeft((e) => dataError(path, `malformed JSON: ${e.message}`, `line ${e.line}, column ${e.column}, offset ${e.offset}`)),
-  );
-}
-
 function pairFiles(taskDir: string, task: string): E.Either<DataError, Pair[]> {
   const imagesDir = join(taskDir, 'images');
   const masksDir = join(taskDir, 'masks');
@@ -158,7 +145,7 @@ function readTemplates(taskDir: string, pairs: readonly Pair[]): E.Either<DataEr
   const path = join(taskDir, 'templates.json');
   if (!existsSync(path)) return E.right(undefined);
   return pipe(
-    readJsonFile(path),
+    readJsonFile(path, 'a JSON listing'),
     E.chain((json) => (Array.isArray(json) ? E.right(json) : E.left(dataError(path, 'templates.json must be a list of {"image", "prompt"} entries')))),
     E.chain((entries) =>
       pipe(
@@ -194,7 +181,7 @@ function readSplit(root: string, tasks: readonly Task[]): E.Either<DataError, Sp
   const path = join(root, 'split.json');
   if (!existsSync(path)) return E.right(undefined);
   return pipe(
-    readJsonFile(path),
+    readJsonFile(path, 'a JSON listing'),
     E.chain((json): E.Either<DataError, Split> => {
       const o = json as Record<string, unknown>;
       const names = new Set(tasks.map((t) => t.name));
