@@ -11,10 +11,17 @@ export interface BootstrapOptions {
   readonly seed?: number;
 }
 
+export const DEFAULT_RESAMPLES = 10_000;
+
+/** Why `resamples` cannot be used (fewer than 100 give percentiles of a handful of means), or undefined. */
+export const resamplesError = (resamples: number): string | undefined =>
+  Number.isInteger(resamples) && resamples >= 100 ? undefined : `resamples must be an integer ≥ 100, got ${resamples}`;
+
 /** The 95 % percentile-bootstrap interval [low, high] of the mean of `values` (at least one value). */
 export function bootstrapMeanInterval(values: readonly number[], o: BootstrapOptions = {}): readonly [number, number] {
-  const resamples = o.resamples ?? 10_000;
-  if (!Number.isInteger(resamples) || resamples < 100) throw new RangeError(`bootstrap: resamples must be an integer ≥ 100, got ${resamples}`);
+  const resamples = o.resamples ?? DEFAULT_RESAMPLES;
+  const bad = resamplesError(resamples);
+  if (bad) throw new RangeError(`bootstrap: ${bad}`);
   const n = values.length;
   if (n === 0) throw new RangeError('bootstrap: no values');
   const rand = mulberry32(o.seed ?? 0);

@@ -4,7 +4,7 @@
 // scores stay together), and with how many tasks went each way. Two models trained alike differ by 0.3-0.4
 // points of mean selectivity on the 31 validation tasks (docs/brain-data.md); this says whether a gain stands out.
 import * as E from 'fp-ts/lib/Either.js';
-import { bootstrapMeanInterval } from './bootstrap.js';
+import { bootstrapMeanInterval, DEFAULT_RESAMPLES, resamplesError } from './bootstrap.js';
 
 /** What a comparison reads of an eval report: each task's model Dice and model selectivity (null where not measured). */
 export interface ComparableEval {
@@ -28,7 +28,7 @@ export interface MetricComparison {
 }
 
 export interface CompareOptions {
-  /** Bootstrap resamples (default 10 000). */
+  /** Bootstrap resamples (default DEFAULT_RESAMPLES, 10 000). */
   readonly resamples?: number;
   /** Seed of the resampling (default 0): the same reports give the same interval. */
   readonly seed?: number;
@@ -84,8 +84,9 @@ export function compareEvals(
   names: readonly [string, string],
   o: CompareOptions = {},
 ): E.Either<string, MetricComparison[]> {
-  const resamples = o.resamples ?? 10_000;
-  if (!Number.isInteger(resamples) || resamples < 100) return E.left(`resamples must be an integer ≥ 100, got ${resamples}`);
+  const resamples = o.resamples ?? DEFAULT_RESAMPLES;
+  const bad = resamplesError(resamples);
+  if (bad) return E.left(bad);
   const byName = new Map(other.tasks.map((t) => [t.task, t]));
   const missing = base.tasks.find((t) => !byName.has(t.task));
   if (missing) return E.left(`${names[1]} has no task ${missing.task} (of ${names[0]}): compare reports of the same tasks`);
