@@ -13,9 +13,8 @@ import { mulberry32 } from '../../src/util/rng.js';
 import { build, input } from '../../src/dsl/index.js';
 import { emit } from '../../src/onnx/emit.js';
 import { hostTensor, Model, type HostTensor } from '../../src/runtime/session.js';
-import { graphLogits, runPair } from './run-model.js';
-
-const maxDiff = (a: Float32Array, b: Float32Array) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
+import { zeroStartedParams } from './added-params.js';
+import { graphLogits, maxDiff, runPair } from './run-model.js';
 
 /** The route's formula written out plainly, for one item: C channels on an H×H plane, weights on the plane. */
 function referenceSimilarity(t: Float32Array, q: Float32Array, w: Float32Array, C: number, P: number): Float32Array {
@@ -85,15 +84,8 @@ describe('the prototype route (brain128p)', () => {
   it('adds only zero-initialised parameters under head.up.{1,2}.prototype to brain128r, which then gives brain128r’s logits', async () => {
     const plain = buildOnePrompt(brain128r, 4).graph;
     const routed = buildOnePrompt(brain128p, 4).graph;
-    const plainNames = new Set(plain.params.map((p) => p.name));
-    const added = routed.params.filter((p) => !plainNames.has(p.name));
+    const added = zeroStartedParams(plain, routed);
     expect(added.map((p) => p.name).sort()).toEqual(['head.up.1.prototype', 'head.up.2.prototype'].flatMap((s) => [`${s}.bias`, `${s}.weight`]).sort());
-    expect(routed.params.length - added.length).toBe(plain.params.length);
-    for (const p of added)
-      expect(
-        p.values().every((v) => v === 0),
-        p.name,
-      ).toBe(true);
     expect(added.find((p) => p.name === 'head.up.2.prototype.weight')?.shape).toEqual([brain128p.widths[2], 4, 3, 3]);
 
     const feeds = randomModelInputs(brain128p, 2, 5);

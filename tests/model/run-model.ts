@@ -32,3 +32,10 @@ export async function runPair(
   }
   return (await Model.runOnce(decoder, dfeeds))[OUTPUT_NAME].data as Float32Array;
 }
+
+/** The largest |a − b| over elements from..to (default all): how far two logit arrays are apart. */
+export function maxDiff(a: Float32Array, b: Float32Array, from = 0, to = a.length): number {
+  let m = 0;
+  for (let i = from; i < to; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}
