@@ -11,6 +11,7 @@ import { useBackend } from '../../src/train/tfjs/backend.js';
 import { runTrainingJob } from '../../src/train/run.js';
 import { getTask } from '../../src/app/train/tasks.js';
 import { runCli } from '../cli/run-cli.js';
+import { DataRng } from '../../src/train/rng.js';
 
 let data: string;
 beforeAll(async () => {
@@ -40,7 +41,7 @@ describe('training Prompt-Parser variants', () => {
     expect(variant.some((p) => p.includes('parser.mlp.'))).toBe(true);
     expect(plain.some((p) => p.includes('parser.mlp.'))).toBe(false);
     expect(() => trainTaskName({ config: 'blobs', parser: 'add' })).toThrow(
-      "apply to the One-Prompt configurations (tiny, small, base, tiny128, brain128, brain128r, brain128p), not to 'blobs'",
+      "apply to the One-Prompt configurations (tiny, small, base, tiny128, brain128, brain128r, brain128p, brain128d), not to 'blobs'",
     );
   });
 
@@ -75,6 +76,24 @@ describe('training Prompt-Parser variants', () => {
     expect(() => getTask(boxed).data(unmarked, 2)).toThrow(`${unmarked}: no training task is a large target (--large-target-prompts)`);
   });
 
+  it('draws prompts of the --qualities given, names them in the task, and refuses unknown ones', async () => {
+    const oracle = trainTaskName({ config: 'tiny', promptMix: { click: 1 }, qualities: ['oracle'] });
+    expect(oracle).toBe('tiny+prompts=click1+qualities=oracle');
+    expect(getTask(oracle).description).toContain('prompts click 100%, prompt quality oracle');
+    const low = trainTaskName({ config: 'tiny', promptMix: { click: 1 }, qualities: ['low'] });
+    const points = async (name: string, seed: number) => (await (await getTask(name).data(data, 4)).nextBatch(0, new DataRng(seed))).inputs.prompt_points.data;
+    // The same samples: oracle clicks sit at the deepest pixel whatever the draw, low-quality ones on the border.
+    expect(await points(oracle, 1)).toEqual(await points(oracle, 1));
+    expect(await points(low, 1)).not.toEqual(await points(oracle, 1));
+    expect(() => trainTaskName({ config: 'tiny', qualities: [] })).toThrow('prompt qualities must be some of low, medium, high, oracle, got none');
+    const bad = await runCli('train', '--config', 'tiny', '--data', data, '--out', join(tmpdir(), 'never-written'), '--qualities', 'oracle,best');
+    expect(bad.stderr).toContain(
+      "option '--qualities <levels>' argument 'oracle,best' is invalid. unknown quality 'best'; choose from low, medium, high, oracle",
+    );
+    const twice = await runCli('train', '--config', 'tiny', '--data', data, '--out', join(tmpdir(), 'never-written'), '--qualities', 'high,high');
+    expect(twice.stderr).toContain('each quality once, got high,high');
+  }, 60_000);
+
   it('reads --prompt-mix on the command line, and prints what is wrong with a bad option', async () => {
     const bad = await runCli('train', '--config', 'tiny', '--data', data, '--out', join(tmpdir(), 'never-written'), '--prompt-mix', 'click=3,clicks=1');
     expect(bad.code).not.toBe(0);
@@ -85,7 +104,7 @@ describe('training Prompt-Parser variants', () => {
     const other = await runCli('train', '--config', 'blobs', '--data', 'synthetic', '--out', join(tmpdir(), 'never-written'), '--prompt-mix', 'click=1');
     expect(other.code).toBe(1);
     expect(other.stderr).toContain(
-      'oneprompt: --parser, --masking, --encoder, --augment, --warp, --warp-mix, --interactive, --targets, --prompt-mix and --large-target-prompts apply',
+      'oneprompt: --parser, --masking, --encoder, --augment, --warp, --warp-mix, --interactive, --targets, --prompt-mix, --large-target-prompts and --qualities apply',
     );
     const unwarped = await runCli('train', '--config', 'tiny', '--data', data, '--out', join(tmpdir(), 'never-written'), '--warp-mix');
     expect(unwarped.stderr).toContain("oneprompt: --warp-mix varies the augmentation's spatial warp: add --augment");

@@ -12,6 +12,7 @@ import { registerTask } from '../../train/task.js';
 import { fraction, fractionOrMore, maxPixelsOption, maxVoxelsOption, withLimits, type LimitCliOptions } from './options.js';
 import { parseLossWeights, type LossWeights } from '../../train/loss.js';
 import { parsePromptMix, type PromptMix } from '../data/prompt-mix.js';
+import { QUALITIES, type Quality } from '../data/simulate.js';
 import * as E from 'fp-ts/lib/Either.js';
 
 const lossArg = (v: string): LossWeights => {
@@ -22,6 +23,18 @@ const lossArg = (v: string): LossWeights => {
   }
 };
 
+/** `--qualities oracle,high`: known levels, each once. */
+const qualitiesArg = (v: string): Quality[] => {
+  const levels = v
+    .split(',')
+    .map((q) => q.trim())
+    .filter((q) => q !== '');
+  const unknown = levels.find((q) => !(QUALITIES as readonly string[]).includes(q));
+  if (levels.length === 0 || unknown !== undefined)
+    throw new InvalidArgumentError(`${unknown === undefined ? 'no quality given' : `unknown quality '${unknown}'`}; choose from ${QUALITIES.join(', ')}`);
+  if (new Set(levels).size !== levels.length) throw new InvalidArgumentError(`each quality once, got ${v}`);
+  return levels as Quality[];
+};
 const promptMixArg = (v: string): PromptMix =>
   E.getOrElseW((m: string): never => {
     throw new InvalidArgumentError(m);
@@ -79,6 +92,7 @@ interface TrainCliOptions extends LimitCliOptions {
   targets?: TargetSet;
   promptMix?: PromptMix;
   largeTargetPrompts?: PromptMix;
+  qualities?: Quality[];
   loss?: LossWeights;
   initPartial?: boolean;
   initExclude?: string;
@@ -91,7 +105,7 @@ interface TrainCliOptions extends LimitCliOptions {
 export function trainTaskName(
   o: Pick<
     TrainCliOptions,
-    'config' | 'parser' | 'masking' | 'encoder' | 'augment' | 'warp' | 'warpMix' | 'interactive' | 'targets' | 'promptMix' | 'largeTargetPrompts'
+    'config' | 'parser' | 'masking' | 'encoder' | 'augment' | 'warp' | 'warpMix' | 'interactive' | 'targets' | 'promptMix' | 'largeTargetPrompts' | 'qualities'
   >,
 ): string {
   // The variant options, named once: any of them set makes the run a One-Prompt variant.
@@ -106,13 +120,14 @@ export function trainTaskName(
     targets: o.targets,
     promptMix: o.promptMix,
     largeTargetPrompts: o.largeTargetPrompts,
+    qualities: o.qualities,
   };
   if (Object.values(variant).every((v) => v === undefined || v === false)) return o.config;
   // Plain Errors: thrown from the action, not from commander's parsing, so main() prints them (commander prints only
   // the errors of its own parsing).
   if (!(o.config in configs))
     throw new Error(
-      `--parser, --masking, --encoder, --augment, --warp, --warp-mix, --interactive, --targets, --prompt-mix and --large-target-prompts apply to the One-Prompt configurations (${Object.keys(configs).join(', ')}), not to '${o.config}'`,
+      `--parser, --masking, --encoder, --augment, --warp, --warp-mix, --interactive, --targets, --prompt-mix, --large-target-prompts and --qualities apply to the One-Prompt configurations (${Object.keys(configs).join(', ')}), not to '${o.config}'`,
     );
   if (o.warp !== undefined && !o.augment) throw new Error("--warp scales the augmentation's spatial warp: add --augment");
   if (o.warpMix && !o.augment) throw new Error("--warp-mix varies the augmentation's spatial warp: add --augment");
@@ -174,6 +189,11 @@ export function registerTrain(program: Command): void {
       '--large-target-prompts <weights>',
       'One-Prompt configs, a dataset from `dataset from-labels --coarse`: the prompt mix for its large targets (brain, hemispheres, regions), e.g. "bbox=1,seglab=1" (a click on a structure then asks for that structure, not the region or brain around it; default: --prompt-mix)',
       promptMixArg,
+    )
+    .option(
+      '--qualities <levels>',
+      `One-Prompt configs: the simulated prompt qualities, drawn uniformly per sample, comma-separated from ${QUALITIES.join(', ')} (src/app/data/simulate.ts; default: oracle,high,medium)`,
+      qualitiesArg,
     )
     .option(
       '--init-partial',

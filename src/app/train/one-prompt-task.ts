@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { DATASET_FILE } from '../data/from-labels.js';
 import { describePromptMix, promptMixName, validatePromptMix, type PromptMix } from '../data/prompt-mix.js';
 import * as E from 'fp-ts/lib/Either.js';
+import { QUALITIES, type Quality } from '../data/simulate.js';
 
 /** Fixed, so that which images are templates does not change with the run's seed. */
 const SPLIT_SEED = 0;
@@ -58,6 +59,8 @@ export interface OnePromptTaskOptions {
    * with every type on every target a click would ask for any of them (docs/brain-data.md).
    */
   readonly largeTargetPrompts?: PromptMix;
+  /** Simulated prompt qualities, drawn uniformly per sample (simulate.ts; default: oracle, high, medium). */
+  readonly qualities?: readonly Quality[];
 }
 
 export type TargetSet = 'all' | 'large' | 'structures';
@@ -84,6 +87,7 @@ export const onePromptTaskName = (name: ConfigName, o: OnePromptTaskOptions = {}
     ...(o.targets && o.targets !== 'all' ? [`targets=${o.targets}`] : []),
     ...(o.promptMix ? [`prompts=${promptMixName(o.promptMix)}`] : []),
     ...(o.largeTargetPrompts ? [`large=${promptMixName(o.largeTargetPrompts)}`] : []),
+    ...(o.qualities ? [`qualities=${o.qualities.join('.')}`] : []),
   ].join('+');
 
 export function onePromptTask(name: ConfigName, o: OnePromptTaskOptions = {}): TrainTask {
@@ -99,11 +103,13 @@ export function onePromptTask(name: ConfigName, o: OnePromptTaskOptions = {}): T
     const mix = m && validatePromptMix(m);
     if (mix && E.isLeft(mix)) throw new Error(`${what}: ${mix.left}`);
   }
+  if (o.qualities && (o.qualities.length === 0 || o.qualities.some((q) => !QUALITIES.includes(q))))
+    throw new Error(`prompt qualities must be some of ${QUALITIES.join(', ')}, got ${o.qualities.join(', ') || 'none'}`);
   if (o.largeTargetPrompts && o.targets === 'structures') throw new Error('a prompt mix for the large targets, but --targets structures leaves them out');
   const augment = o.augment ? scaleWarp(DEFAULT_AUGMENT, o.warp ?? 1) : undefined;
   return {
     name: onePromptTaskName(name, o),
-    description: `One-Prompt ${name}: ${config.size}² input, ${config.encoder} encoder, ${config.parser} prompting, ${config.masking} masking${o.augment ? `, two-patient augmentation${o.warp !== undefined && o.warp !== 1 ? ` (warp ×${o.warp})` : ''}${o.warpMix ? ', each pair warped by a random share of it' : ''}` : ''}${interactive !== SELF_TEMPLATE_FRACTION ? `, ${interactive} interactive samples` : ''}${o.targets && o.targets !== 'all' ? `, ${o.targets === 'large' ? 'large targets' : 'atlas structures'} only` : ''}${o.promptMix ? `, prompts ${describePromptMix(o.promptMix)}` : ''}${o.largeTargetPrompts ? `, on the large targets ${describePromptMix(o.largeTargetPrompts)}` : ''}`,
+    description: `One-Prompt ${name}: ${config.size}² input, ${config.encoder} encoder, ${config.parser} prompting, ${config.masking} masking${o.augment ? `, two-patient augmentation${o.warp !== undefined && o.warp !== 1 ? ` (warp ×${o.warp})` : ''}${o.warpMix ? ', each pair warped by a random share of it' : ''}` : ''}${interactive !== SELF_TEMPLATE_FRACTION ? `, ${interactive} interactive samples` : ''}${o.targets && o.targets !== 'all' ? `, ${o.targets === 'large' ? 'large targets' : 'atlas structures'} only` : ''}${o.promptMix ? `, prompts ${describePromptMix(o.promptMix)}` : ''}${o.largeTargetPrompts ? `, on the large targets ${describePromptMix(o.largeTargetPrompts)}` : ''}${o.qualities ? `, prompt quality ${o.qualities.join(' or ')}` : ''}`,
     model: (store) => ({ graph: buildOnePrompt(config, store.seed).graph, logits: OUTPUT_NAME }),
     data: (dir, batchSize) => {
       const dataset = orThrow(readDataset(dir));
@@ -129,6 +135,7 @@ export function onePromptTask(name: ConfigName, o: OnePromptTaskOptions = {}): T
           warpMix: o.warpMix,
           promptMix: o.promptMix,
           promptMixByTask: o.largeTargetPrompts ? new Map(train.filter((t) => large.has(t)).map((t) => [t, o.largeTargetPrompts!])) : undefined,
+          qualities: o.qualities,
         }),
       );
       orThrow(provider.preload());
