@@ -51,6 +51,15 @@ export interface OnePromptConfig {
    */
   readonly prototypeLevels?: readonly number[];
   /**
+   * Residual refinement blocks in the CNN encoder (encoder.ts `refineBlock`, docs/architecture.md): at each listed
+   * level j, f_j + conv(GELU(LN(conv(f_j)))) through 2·widths[j] channels, the second conv starting at zero. More
+   * capacity where structures of 5–10 pixels live, added to a trained model without changing its output at the start.
+   * Levels in 0..levels, each once. Default none.
+   */
+  readonly refineLevels?: readonly number[];
+  /** A refinement block's hidden channels per channel of its level (default 2). */
+  readonly refineExpansion?: number;
+  /**
    * A calibration, not a parameter: a logit offset per prompt type (click, bbox, doodle, seglab; +1: more foreground),
    * added to mask_logits by the item's `prompt_type`. Chosen after training on validation structures (docs/brain-data.md)
    * and set at compile time (`compile --type-bias`); training never sees it. Default none (offset 0).
@@ -154,7 +163,14 @@ export const brain128r = defineConfig({ ...brain128, name: 'brain128r', raster: 
  */
 export const brain128p = defineConfig({ ...brain128r, name: 'brain128p', prototypeLevels: [1, 2] });
 
-export const configs = { tiny, small, base, tiny128, brain128, brain128r, brain128p } as const;
+/**
+ * brain128r with refinement blocks at encoder levels 1 and 2 (64² and 32²; issue 14): twice the encoder's channels
+ * there, in a residual branch that starts at zero (encoder.ts `refineBlock`).
+ */
+export const brain128d = defineConfig({ ...brain128r, name: 'brain128d', refineLevels: [1, 2] });
+
+
+export const configs = { tiny, small, base, tiny128, brain128, brain128r, brain128p, brain128d } as const;
 export type ConfigName = keyof typeof configs;
 
 // ---------------- the configuration's dims at the type level ----------------
@@ -251,5 +267,11 @@ export function validateConfig(c: OnePromptConfig): void {
   const levels = c.prototypeLevels ?? [];
   if (levels.some((j) => !Number.isInteger(j) || j < 0 || j > c.levels) || new Set(levels).size !== levels.length)
     fail(`prototypeLevels must be distinct encoder levels in 0..${c.levels}, got [${levels.join(', ')}]`);
+  const refine = c.refineLevels ?? [];
+  if (refine.some((j) => !Number.isInteger(j) || j < 0 || j > c.levels) || new Set(refine).size !== refine.length)
+    fail(`refineLevels must be distinct encoder levels in 0..${c.levels}, got [${refine.join(', ')}]`);
+  if (c.refineExpansion !== undefined && !(Number.isInteger(c.refineExpansion) && c.refineExpansion >= 1))
+    fail(`refineExpansion must be a positive integer, got ${c.refineExpansion}`);
+  if (refine.length > 0 && c.encoder !== 'cnn') fail(`refineLevels refine the CNN encoder's levels; encoder is '${c.encoder}'`);
   if (c.vit && c.vit.width % c.vit.heads !== 0) fail(`${c.vit.heads} ViT heads do not divide the ViT width ${c.vit.width}`);
 }

@@ -31,11 +31,28 @@ export function encoderStage(s: Scope, x: FeatureMap<'B', 'C', 'H'>, out: 'O'): 
 /** The side after a 2×2, stride-2 max-pool, as the pool's rule writes it (H/2 rounded down; a name H gives floor((H-2)/2)+1). */
 export type Pooled<H extends Dim> = WindowOutLen<H, 2, 2, 0, 1, 'maxPool2d'> extends infer X extends Dim ? X : Dim;
 
-/** U-Net-style CNN: a full-resolution stem, then `levels` stages of 2× max-pool + conv block. */
+/**
+ * A residual refinement block (config `refineLevels`, docs/architecture.md item 18): x + conv(GELU(LN(conv(x)))),
+ * two 3×3 convs through `hidden` channels. The second conv starts at zero, so the block starts as the identity and a
+ * model fine-tuned from one without it starts at that model's output: (B, C, H, W) → (B, C, H, W).
+ */
+function refineBlockModule<B extends Dim, C extends Dim, H extends Dim, W extends Dim>(s: Scope, x: FeatureMap<B, C, H, W>, hidden: number): FeatureMap<B, C, H, W>;
+function refineBlockModule(s: Scope, x: FeatureMap<'B', 'C', 'H', 'W'>, hidden: number): FeatureMap<'B', 'C', 'H', 'W'> {
+  const h = gelu(layerNorm2d(s.at('norm'), conv2dLayer(s.at('conv1'), x, { out: hidden, kernel: 3, padding: 1 })));
+  return add(x, conv2dLayer(s.at('conv2'), h, { out: x.shape[1], kernel: 3, padding: 1, init: 'zeros' }));
+}
+export const refineBlock = defineModule(refineBlockModule);
+
+/**
+ * U-Net-style CNN: a full-resolution stem, then `levels` stages of 2× max-pool + conv block; at the levels of
+ * `refineLevels` a refinement block follows, and the next stage reads its output.
+ */
 function cnnEncoderModule<B extends Dim, S extends Dim>(s: Scope, image: Image<B, S>, c: OnePromptConfig): EncoderFeatures<B>;
 function cnnEncoderModule(s: Scope, image: Image<'B', 'S'>, c: OnePromptConfig): EncoderFeatures<'B'> {
-  const feats: FeatureMap<'B', number, Dim>[] = [convBlock(s.at('stem'), image, c.widths[0])];
-  for (let j = 1; j <= c.levels; j++) feats.push(encoderStage(s.at('stage').at(j), feats[j - 1], c.widths[j]));
+  const refine = (j: number, f: FeatureMap<'B', number, Dim>) =>
+    c.refineLevels?.includes(j) ? refineBlock(s.at('refine').at(j), f, (c.refineExpansion ?? 2) * c.widths[j]) : f;
+  const feats: FeatureMap<'B', number, Dim>[] = [refine(0, convBlock(s.at('stem'), image, c.widths[0]))];
+  for (let j = 1; j <= c.levels; j++) feats.push(refine(j, encoderStage(s.at('stage').at(j), feats[j - 1], c.widths[j])));
   return feats;
 }
 export const cnnEncoder = defineModule(cnnEncoderModule);

@@ -1,4 +1,4 @@
-// Every configuration and variant checks: `buildOnePrompt` takes each literal configuration (tiny, small, base, tiny128, brain128, brain128r, brain128p, the
+// Every configuration and variant checks: `buildOnePrompt` takes each literal configuration (tiny, small, base, tiny128, brain128, brain128r, brain128p, brain128d, the
 // 12 Prompt-Parser variants of tiny and its ViT encoder) through ConfigRule, and the model's inputs and output carry
 // its dims. The calls sit in functions that are never run: this file is compiled, not executed.
 import type { Tensor } from '../../src/dsl/tensor.js';
@@ -14,6 +14,7 @@ import {
   brain128,
   brain128r,
   brain128p,
+  brain128d,
   withVariant,
   type GridSide,
   type OnePromptConfig,
@@ -63,6 +64,8 @@ const brain128rModel = () => buildOnePrompt(brain128r);
 assertType<ShapeOf<ReturnType<typeof brain128rModel>['logits']>, readonly ['B', 1, 128, 128]>(true);
 const brain128pModel = () => buildOnePrompt(brain128p);
 assertType<ShapeOf<ReturnType<typeof brain128pModel>['logits']>, readonly ['B', 1, 128, 128]>(true);
+const brain128dModel = () => buildOnePrompt(brain128d);
+assertType<ShapeOf<ReturnType<typeof brain128dModel>['logits']>, readonly ['B', 1, 128, 128]>(true);
 assertType<ShapeOf<ReturnType<typeof tinyModel>['inputs']['prompt_points']>, readonly ['B', 32, 2]>(true);
 assertType<ShapeOf<ReturnType<typeof baseModel>['inputs']['query']>, readonly ['B', 1, 1024, 1024]>(true);
 assertType<ShapeOf<ReturnType<typeof modelInputs<64, 32>>['prompt_mask']>, readonly ['B', 1, 64, 64]>(true);

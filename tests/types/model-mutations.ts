@@ -255,6 +255,15 @@ export const MUTATIONS: readonly Mutation[] = [
     says: 'add: cannot broadcast W with 4*W',
   },
   {
+    kind: 'stride',
+    what: "the refinement block's first conv strides by 2, so its residual no longer matches the level",
+    file: encoder,
+    from: "  const h = gelu(layerNorm2d(s.at('norm'), conv2dLayer(s.at('conv1'), x, { out: hidden, kernel: 3, padding: 1 })));",
+    to: "  const h = gelu(layerNorm2d(s.at('norm'), conv2dLayer(s.at('conv1'), x, { out: hidden, kernel: 3, padding: 1, stride: 2 })));",
+    at: "  return add(x, conv2dLayer(s.at('conv2')",
+    says: 'add: cannot broadcast W with floor((W-1)/2)+1',
+  },
+  {
     kind: 'token grid size',
     what: 'the prompt maps are made on an S × S grid',
     file: model,
