@@ -52,9 +52,9 @@ export interface OnePromptConfig {
   readonly prototypeLevels?: readonly number[];
   /**
    * Residual refinement blocks in the CNN encoder (encoder.ts `refineBlock`, docs/architecture.md): at each listed
-   * level j, f_j + conv(GELU(LN(conv(f_j)))) through 2·widths[j] channels, the second conv starting at zero. More
-   * capacity where structures of 5–10 pixels live, added to a trained model without changing its output at the start.
-   * Levels in 0..levels, each once. Default none.
+   * level j, f_j + conv(GELU(LN(conv(f_j)))) through refineExpansion·widths[j] channels, the second conv starting at
+   * zero. More capacity where structures of 5–10 pixels live, added to a trained model without changing its output at
+   * the start. Levels in 0..levels, each once. Default none.
    */
   readonly refineLevels?: readonly number[];
   /** A refinement block's hidden channels per channel of its level (default 2). */
@@ -168,7 +168,6 @@ export const brain128p = defineConfig({ ...brain128r, name: 'brain128p', prototy
  * there, in a residual branch that starts at zero (encoder.ts `refineBlock`).
  */
 export const brain128d = defineConfig({ ...brain128r, name: 'brain128d', refineLevels: [1, 2] });
-
 
 export const configs = { tiny, small, base, tiny128, brain128, brain128r, brain128p, brain128d } as const;
 export type ConfigName = keyof typeof configs;
