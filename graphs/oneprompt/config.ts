@@ -60,6 +60,13 @@ export interface OnePromptConfig {
   /** A refinement block's hidden channels per channel of its level (default 2). */
   readonly refineExpansion?: number;
   /**
+   * A refinement block's branch times a learnt scalar that starts at zero (ReZero, Bachlechner et al. 2020), its
+   * output conv initialised as any other, instead of an output conv that starts at zero. Adam moves each weight of a
+   * zero-started conv by about the learning rate from the first step, which disturbs the trained model; the gate is one
+   * number per block. Default false.
+   */
+  readonly refineGate?: boolean;
+  /**
    * A calibration, not a parameter: a logit offset per prompt type (click, bbox, doodle, seglab; +1: more foreground),
    * added to mask_logits by the item's `prompt_type`. Chosen after training on validation structures (docs/brain-data.md)
    * and set at compile time (`compile --type-bias`); training never sees it. Default none (offset 0).
@@ -169,7 +176,10 @@ export const brain128p = defineConfig({ ...brain128r, name: 'brain128p', prototy
  */
 export const brain128d = defineConfig({ ...brain128r, name: 'brain128d', refineLevels: [1, 2] });
 
-export const configs = { tiny, small, base, tiny128, brain128, brain128r, brain128p, brain128d } as const;
+/** brain128d with each block's branch behind a scalar gate that starts at zero (`refineGate`). */
+export const brain128g = defineConfig({ ...brain128d, name: 'brain128g', refineGate: true });
+
+export const configs = { tiny, small, base, tiny128, brain128, brain128r, brain128p, brain128d, brain128g } as const;
 export type ConfigName = keyof typeof configs;
 
 // ---------------- the configuration's dims at the type level ----------------

@@ -2,7 +2,7 @@
 // Both return multi-scale features f_0 … f_levels, f_j of shape (B, widths[j], S/2^j, S/2^j); `encoderLevel` reads
 // one level with those dims. Bodies are checked at the dims' names (embedding.ts says why).
 import {
-  add, assertShape, conv2dLayer, defineModule, gelu, init, layerNorm, layerNorm2d, linear, maxPool2d, mulDims, multiHeadAttention, reshape, resize, transpose,
+  add, assertShape, conv2dLayer, mul, defineModule, gelu, init, layerNorm, layerNorm2d, linear, maxPool2d, mulDims, multiHeadAttention, reshape, resize, transpose,
   type Dim, type Scope, type Tensor,
 } from '../../src/dsl/index.js';
 import type { WindowOutLen } from '../../src/dsl/ops/spatial.js';
@@ -33,13 +33,15 @@ export type Pooled<H extends Dim> = WindowOutLen<H, 2, 2, 0, 1, 'maxPool2d'> ext
 
 /**
  * A residual refinement block (config `refineLevels`, docs/architecture.md item 18): x + conv(GELU(LN(conv(x)))),
- * two 3×3 convs through `hidden` channels. The second conv starts at zero, so the block starts as the identity and a
- * model fine-tuned from one without it starts at that model's output: (B, C, H, W) → (B, C, H, W).
+ * two 3×3 convs through `hidden` channels. The second conv starts at zero (or, `gated`, the branch is multiplied by a
+ * scalar that starts at zero), so the block starts as the identity and a model fine-tuned from one without it starts
+ * at that model's output: (B, C, H, W) → (B, C, H, W).
  */
-function refineBlockModule<B extends Dim, C extends Dim, H extends Dim, W extends Dim>(s: Scope, x: FeatureMap<B, C, H, W>, hidden: number): FeatureMap<B, C, H, W>;
-function refineBlockModule(s: Scope, x: FeatureMap<'B', 'C', 'H', 'W'>, hidden: number): FeatureMap<'B', 'C', 'H', 'W'> {
+function refineBlockModule<B extends Dim, C extends Dim, H extends Dim, W extends Dim>(s: Scope, x: FeatureMap<B, C, H, W>, hidden: number, gated?: boolean): FeatureMap<B, C, H, W>;
+function refineBlockModule(s: Scope, x: FeatureMap<'B', 'C', 'H', 'W'>, hidden: number, gated = false): FeatureMap<'B', 'C', 'H', 'W'> {
   const h = gelu(layerNorm2d(s.at('norm'), conv2dLayer(s.at('conv1'), x, { out: hidden, kernel: 3, padding: 1 })));
-  return add(x, conv2dLayer(s.at('conv2'), h, { out: x.shape[1], kernel: 3, padding: 1, init: 'zeros' }));
+  const branch = conv2dLayer(s.at('conv2'), h, { out: x.shape[1], kernel: 3, padding: 1, init: gated ? undefined : 'zeros' });
+  return add(x, gated ? mul(branch, s.param('gate', [1], init.zeros)) : branch);
 }
 export const refineBlock = defineModule(refineBlockModule);
 
@@ -50,7 +52,7 @@ export const refineBlock = defineModule(refineBlockModule);
 function cnnEncoderModule<B extends Dim, S extends Dim>(s: Scope, image: Image<B, S>, c: OnePromptConfig): EncoderFeatures<B>;
 function cnnEncoderModule(s: Scope, image: Image<'B', 'S'>, c: OnePromptConfig): EncoderFeatures<'B'> {
   const refine = (j: number, f: FeatureMap<'B', number, Dim>) =>
-    c.refineLevels?.includes(j) ? refineBlock(s.at('refine').at(j), f, (c.refineExpansion ?? 2) * c.widths[j]) : f;
+    c.refineLevels?.includes(j) ? refineBlock(s.at('refine').at(j), f, (c.refineExpansion ?? 2) * c.widths[j], c.refineGate) : f;
   const feats: FeatureMap<'B', number, Dim>[] = [refine(0, convBlock(s.at('stem'), image, c.widths[0]))];
   for (let j = 1; j <= c.levels; j++) feats.push(refine(j, encoderStage(s.at('stage').at(j), feats[j - 1], c.widths[j])));
   return feats;

@@ -76,6 +76,7 @@ describe('checked narrowings', () => {
       brain128r: { grid: 16, tokens: 256, sides: [128, 64, 32, 16] },
       brain128p: { grid: 16, tokens: 256, sides: [128, 64, 32, 16] },
       brain128d: { grid: 16, tokens: 256, sides: [128, 64, 32, 16] },
+      brain128g: { grid: 16, tokens: 256, sides: [128, 64, 32, 16] },
     };
     for (const [name, c] of Object.entries(configs) as [string, OnePromptConfig][]) {
       expect(gridSide(c), name).toBe(expected[name].grid);

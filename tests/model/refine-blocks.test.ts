@@ -4,7 +4,7 @@
 // brain128d is fine-tuned from the shipped model); once trained, the blocks change the output, and the encoder/decoder
 // pair carries them (they live in the encoder); the configuration's rules name what is wrong.
 import { describe, expect, it } from 'vitest';
-import { brain128d, brain128r, validateConfig, type OnePromptConfig } from '../../graphs/oneprompt/config.js';
+import { brain128d, brain128g, brain128r, validateConfig, type OnePromptConfig } from '../../graphs/oneprompt/config.js';
 import { buildOnePrompt } from '../../graphs/oneprompt/model.js';
 import { randomModelInputs } from '../../graphs/oneprompt/random-inputs.js';
 import { buildOnePromptPair } from '../../graphs/oneprompt/split.js';
@@ -53,6 +53,28 @@ describe('refinement blocks (brain128d)', () => {
     const decoderInputs = pair.decoder.graph.inputs.map((i) => i.name);
     const got = await runPair(emit(pair.encoder.graph), emit(pair.decoder.graph), feeds, decoderInputs);
     expect(maxDiff(got, after) / Math.max(1, ...after.map(Math.abs))).toBeLessThan(1e-5);
+  });
+
+  it('gated (brain128g): a zero gate per block, the output convs drawn as any other; brain128r’s logits until the gate moves', async () => {
+    const plain = buildOnePrompt(brain128r, 4).graph;
+    const model = buildOnePrompt(brain128g, 4);
+    const plainNames = new Set(plain.params.map((p) => p.name));
+    const added = model.graph.params.filter((p) => !plainNames.has(p.name));
+    const gates = added.filter((p) => p.name.endsWith('.gate'));
+    expect(gates.map((p) => p.name).sort()).toEqual(['encoder.refine.1.gate', 'encoder.refine.2.gate']);
+    for (const g of gates) expect(g.values()).toEqual(new Float32Array([0]));
+    expect(
+      added
+        .find((p) => p.name === 'encoder.refine.2.conv2.weight')!
+        .values()
+        .some((v) => v !== 0),
+    ).toBe(true);
+
+    const feeds = randomModelInputs(brain128g, 2, 5);
+    const before = await graphLogits(model.graph, feeds);
+    expect(maxDiff(await graphLogits(plain, feeds), before)).toBeLessThan(1e-5);
+    for (const g of gates) g.set(new Float32Array([0.5]));
+    expect(maxDiff(before, await graphLogits(model.graph, feeds))).toBeGreaterThan(1e-3);
   });
 
   it('refuses levels outside the encoder, repeated levels, a non-integer expansion and a ViT encoder, naming the configuration', () => {

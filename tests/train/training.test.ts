@@ -139,7 +139,7 @@ describe('training on tfjs', () => {
       'was written with batch = "4", this run has "8"',
     );
     await expect(runTrainingJob({ config: 'nope', data: 'x', out: tmp('x-'), stderr: quiet })).rejects.toThrow(
-      /unknown --config 'nope'; available: tiny, small, base, tiny128, brain128, brain128r, brain128p, brain128d, blobs/,
+      /unknown --config 'nope'; available: tiny, small, base, tiny128, brain128, brain128r, brain128p, brain128d, brain128g, blobs/,
     );
   });
 

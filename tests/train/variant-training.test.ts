@@ -41,7 +41,7 @@ describe('training Prompt-Parser variants', () => {
     expect(variant.some((p) => p.includes('parser.mlp.'))).toBe(true);
     expect(plain.some((p) => p.includes('parser.mlp.'))).toBe(false);
     expect(() => trainTaskName({ config: 'blobs', parser: 'add' })).toThrow(
-      "apply to the One-Prompt configurations (tiny, small, base, tiny128, brain128, brain128r, brain128p, brain128d), not to 'blobs'",
+      "apply to the One-Prompt configurations (tiny, small, base, tiny128, brain128, brain128r, brain128p, brain128d, brain128g), not to 'blobs'",
     );
   });
 

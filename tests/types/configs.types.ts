@@ -1,4 +1,4 @@
-// Every configuration and variant checks: `buildOnePrompt` takes each literal configuration (tiny, small, base, tiny128, brain128, brain128r, brain128p, brain128d, the
+// Every configuration and variant checks: `buildOnePrompt` takes each literal configuration (tiny, small, base, tiny128, brain128, brain128r, brain128p, brain128d, brain128g, the
 // 12 Prompt-Parser variants of tiny and its ViT encoder) through ConfigRule, and the model's inputs and output carry
 // its dims. The calls sit in functions that are never run: this file is compiled, not executed.
 import type { Tensor } from '../../src/dsl/tensor.js';
@@ -15,6 +15,7 @@ import {
   brain128r,
   brain128p,
   brain128d,
+  brain128g,
   withVariant,
   type GridSide,
   type OnePromptConfig,
@@ -66,6 +67,8 @@ const brain128pModel = () => buildOnePrompt(brain128p);
 assertType<ShapeOf<ReturnType<typeof brain128pModel>['logits']>, readonly ['B', 1, 128, 128]>(true);
 const brain128dModel = () => buildOnePrompt(brain128d);
 assertType<ShapeOf<ReturnType<typeof brain128dModel>['logits']>, readonly ['B', 1, 128, 128]>(true);
+const brain128gModel = () => buildOnePrompt(brain128g);
+assertType<ShapeOf<ReturnType<typeof brain128gModel>['logits']>, readonly ['B', 1, 128, 128]>(true);
 assertType<ShapeOf<ReturnType<typeof tinyModel>['inputs']['prompt_points']>, readonly ['B', 32, 2]>(true);
 assertType<ShapeOf<ReturnType<typeof baseModel>['inputs']['query']>, readonly ['B', 1, 1024, 1024]>(true);
 assertType<ShapeOf<ReturnType<typeof modelInputs<64, 32>>['prompt_mask']>, readonly ['B', 1, 64, 64]>(true);

@@ -260,7 +260,7 @@ export const MUTATIONS: readonly Mutation[] = [
     file: encoder,
     from: "  const h = gelu(layerNorm2d(s.at('norm'), conv2dLayer(s.at('conv1'), x, { out: hidden, kernel: 3, padding: 1 })));",
     to: "  const h = gelu(layerNorm2d(s.at('norm'), conv2dLayer(s.at('conv1'), x, { out: hidden, kernel: 3, padding: 1, stride: 2 })));",
-    at: "  return add(x, conv2dLayer(s.at('conv2')",
+    at: '  return add(x, gated ? mul(branch',
     says: 'add: cannot broadcast W with floor((W-1)/2)+1',
   },
   {
