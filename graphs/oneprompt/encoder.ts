@@ -38,7 +38,7 @@ export type Pooled<H extends Dim> = WindowOutLen<H, 2, 2, 0, 1, 'maxPool2d'> ext
  * at that model's output: (B, C, H, W) → (B, C, H, W).
  */
 function refineBlockModule<B extends Dim, C extends Dim, H extends Dim, W extends Dim>(s: Scope, x: FeatureMap<B, C, H, W>, hidden: number, gated?: boolean): FeatureMap<B, C, H, W>;
-function refineBlockModule(s: Scope, x: FeatureMap<'B', 'C', 'H', 'W'>, hidden: number, gated = false): FeatureMap<'B', 'C', 'H', 'W'> {
+function refineBlockModule(s: Scope, x: FeatureMap<'B', 'C', 'H', 'W'>, hidden: number, gated?: boolean): FeatureMap<'B', 'C', 'H', 'W'> {
   const h = gelu(layerNorm2d(s.at('norm'), conv2dLayer(s.at('conv1'), x, { out: hidden, kernel: 3, padding: 1 })));
   const branch = conv2dLayer(s.at('conv2'), h, { out: x.shape[1], kernel: 3, padding: 1, init: gated ? undefined : 'zeros' });
   return add(x, gated ? mul(branch, s.param('gate', [1], init.zeros)) : branch);
