@@ -273,12 +273,12 @@ export function validateConfig(c: OnePromptConfig): void {
   if (c.embed % 4 !== 0) fail(`embedding ${c.embed} must be a multiple of 4 (Fourier features)`);
   if (c.typeBias && (c.typeBias.length !== 4 || c.typeBias.some((v) => !Number.isFinite(v))))
     fail(`typeBias needs 4 finite logit offsets (click, bbox, doodle, seglab), got [${c.typeBias.join(', ')}]`);
-  const levels = c.prototypeLevels ?? [];
-  if (levels.some((j) => !Number.isInteger(j) || j < 0 || j > c.levels) || new Set(levels).size !== levels.length)
-    fail(`prototypeLevels must be distinct encoder levels in 0..${c.levels}, got [${levels.join(', ')}]`);
+  for (const option of ['prototypeLevels', 'refineLevels'] as const) {
+    const levels = c[option] ?? [];
+    if (levels.some((j) => !Number.isInteger(j) || j < 0 || j > c.levels) || new Set(levels).size !== levels.length)
+      fail(`${option} must be distinct encoder levels in 0..${c.levels}, got [${levels.join(', ')}]`);
+  }
   const refine = c.refineLevels ?? [];
-  if (refine.some((j) => !Number.isInteger(j) || j < 0 || j > c.levels) || new Set(refine).size !== refine.length)
-    fail(`refineLevels must be distinct encoder levels in 0..${c.levels}, got [${refine.join(', ')}]`);
   if (c.refineExpansion !== undefined && !(Number.isInteger(c.refineExpansion) && c.refineExpansion >= 1))
     fail(`refineExpansion must be a positive integer, got ${c.refineExpansion}`);
   if (refine.length > 0 && c.encoder !== 'cnn') fail(`refineLevels refine the CNN encoder's levels; encoder is '${c.encoder}'`);

@@ -10,15 +10,14 @@ import { randomModelInputs } from '../../graphs/oneprompt/random-inputs.js';
 import { buildOnePromptPair } from '../../graphs/oneprompt/split.js';
 import { emit } from '../../src/onnx/emit.js';
 import { mulberry32 } from '../../src/util/rng.js';
+import { addedParams } from './added-params.js';
 import { graphLogits, maxDiff, runPair } from './run-model.js';
 
 describe('refinement blocks (brain128d)', () => {
   it('add only encoder.refine.{1,2} to brain128r, hidden 2·widths[j] wide, whose output convs start at zero: brain128r’s logits', async () => {
     const plain = buildOnePrompt(brain128r, 4).graph;
     const refined = buildOnePrompt(brain128d, 4).graph;
-    const plainNames = new Set(plain.params.map((p) => p.name));
-    const added = refined.params.filter((p) => !plainNames.has(p.name));
-    expect(refined.params.length - added.length).toBe(plain.params.length);
+    const added = addedParams(plain, refined);
     const parts = ['conv1.weight', 'conv1.bias', 'norm.weight', 'norm.bias', 'conv2.weight', 'conv2.bias'];
     expect(added.map((p) => p.name).sort()).toEqual([1, 2].flatMap((j) => parts.map((x) => `encoder.refine.${j}.${x}`)).sort());
     const shape = (name: string) => added.find((p) => p.name === name)?.shape;
@@ -58,8 +57,7 @@ describe('refinement blocks (brain128d)', () => {
   it('gated (brain128g): a zero gate per block, the output convs drawn as any other; brain128r’s logits until the gate moves', async () => {
     const plain = buildOnePrompt(brain128r, 4).graph;
     const model = buildOnePrompt(brain128g, 4);
-    const plainNames = new Set(plain.params.map((p) => p.name));
-    const added = model.graph.params.filter((p) => !plainNames.has(p.name));
+    const added = addedParams(plain, model.graph);
     const gates = added.filter((p) => p.name.endsWith('.gate'));
     expect(gates.map((p) => p.name).sort()).toEqual(['encoder.refine.1.gate', 'encoder.refine.2.gate']);
     for (const g of gates) expect(g.values()).toEqual(new Float32Array([0]));
