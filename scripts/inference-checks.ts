@@ -4,7 +4,9 @@
 //   `compile --type-bias` then puts in the graph per prompt type;
 // - a left-right mirror ensemble: the model also run on the mirrored query, template and prompt, its logits mirrored
 //   back and averaged with the plain run's (weight --mirror);
-// - two passes: the prompt segments the template itself, and that mask prompts the query as SegLab (weight --two-pass).
+// - two passes: the prompt segments the template itself, and that mask prompts the query as SegLab (weight --two-pass);
+// - zooming in: template and query cropped alike around the prompt, enlarged, run, the logits shrunk back into place
+//   (src/app/data/zoom.ts; --zoom factor, --zoom-weight inside the crop).
 // --second-patient scores each query as a second patient, as `eval --second-patient` does. docs/brain-data.md has what
 // they gave (the mirror and two passes lower Dice; the offsets are in "Averaging runs and a per-type calibration").
 //
@@ -22,6 +24,7 @@ import { evaluate } from '../src/app/eval/protocol.js';
 import { DEFAULT_MAX_OTHERS, evaluateSelectivity } from '../src/app/eval/selectivity.js';
 import { loadSegmenter } from '../src/app/inference/load-segmenter.js';
 import type { DecodeItem, PromptSegmenter } from '../src/app/inference/prompt-segmenter.js';
+import { cropAround, enlarge, pasteBack, promptBox, promptInCrop } from '../src/app/data/zoom.js';
 
 const o = new Command()
   .option('--model <file>', 'compiled One-Prompt model', 'compiled/oneprompt-default.onnx')
@@ -33,6 +36,8 @@ const o = new Command()
   .option('--offsets <list>', 'logit offsets to score, comma-separated', '0,-1,-0.5,0.5,1')
   .option('--mirror <w>', 'weight of the mirrored run in the ensemble (0: no ensemble)', '0')
   .option('--two-pass <w>', 'weight of the two-pass run (the prompt segments the template, that mask prompts the query as SegLab; 0: off)', '0')
+  .option('--zoom <z>', 'also run the model on a crop of side S/z around the prompt, enlarged to S×S (1: off)', '1')
+  .option('--zoom-weight <w>', "weight of the zoomed run's logits inside the crop (the plain run's elsewhere)", '1')
   .option('--second-patient <warp>', "score each query as a second patient (eval's --second-patient)")
   .option('--threads <n>', 'ONNX Runtime threads', '2')
   .parse()
@@ -46,6 +51,8 @@ const o = new Command()
     twoPass: string;
     secondPatient?: string;
     threads: string;
+    zoom: string;
+    zoomWeight: string;
   }>();
 
 const offsets = o.offsets.split(',').map(Number);
@@ -54,6 +61,11 @@ if (offsets.some((x) => !Number.isFinite(x))) throw new Error(`--offsets: number
 if (!(mirror >= 0 && mirror <= 1)) throw new Error(`--mirror: a weight in [0, 1]; got '${o.mirror}'`);
 const twoPass = Number(o.twoPass);
 if (!(twoPass >= 0 && twoPass <= 1)) throw new Error(`--two-pass: a weight in [0, 1]; got '${o.twoPass}'`);
+
+const zoom = Number(o.zoom);
+if (!(zoom >= 1)) throw new Error(`--zoom: a factor ≥ 1; got '${o.zoom}'`);
+const zoomWeight = Number(o.zoomWeight);
+if (!(zoomWeight >= 0 && zoomWeight <= 1)) throw new Error(`--zoom-weight: a weight in [0, 1]; got '${o.zoomWeight}'`);
 
 const dataset = orThrow(readDataset(o.data));
 const tasks = tasksOf(dataset, o.tasks).map((t) => t.name);
@@ -97,13 +109,39 @@ async function twoPassLogits(items: readonly DecodeItem<unknown>[]): Promise<Flo
   );
 }
 
+/** Zoomed logits: template and query cropped alike around the template's prompt, run, shrunk back into place. */
+async function zoomedLogits(
+  items: readonly { query: Float32Array; template: Float32Array; prompt: PromptTensors }[],
+  full: Float32Array,
+): Promise<Float32Array> {
+  const crops = items.map((it) => {
+    const box = promptBox(it.prompt, S);
+    return box ? cropAround(box, S, zoom) : { x0: 0, y0: 0, c: S };
+  });
+  const queries = await plain.encode(
+    items.map((it, b) => enlarge(it.query, S, crops[b], false)),
+    'query',
+  );
+  const templates = await plain.encode(
+    items.map((it, b) => enlarge(it.template, S, crops[b], false)),
+    'template',
+  );
+  const z = await plain.decode(items.map((it, b) => ({ query: queries[b], template: templates[b], prompt: promptInCrop(it.prompt, S, crops[b]) })));
+  const out = new Float32Array(full.length);
+  for (const [b, k] of crops.entries()) {
+    const at = (x: Float32Array) => x.subarray(b * S * S, (b + 1) * S * S);
+    out.set(pasteBack(at(full), at(z), S, k, zoomWeight), b * S * S);
+  }
+  return out;
+}
+
 /** The plain model, or the mirror ensemble; every decode's logits recorded so that offsets replay them. */
-function recorded(): { seg: PromptSegmenter<{ a: unknown; b?: unknown }>; score: (offset: number, replay: boolean) => void } {
+function recorded(): { seg: PromptSegmenter<{ a: unknown; b?: unknown; plane?: Float32Array }>; score: (offset: number, replay: boolean) => void } {
   const calls: Float32Array[] = [];
   let replaying = false;
   let next = 0;
   let offset = 0;
-  const seg: PromptSegmenter<{ a: unknown; b?: unknown }> = {
+  const seg: PromptSegmenter<{ a: unknown; b?: unknown; plane?: Float32Array }> = {
     geometry: plain.geometry,
     bytes: (e) => (e.a === undefined ? 0 : plain.bytes(e.a)) + (e.b === undefined ? 0 : plain.bytes(e.b)),
     async encode(planes, role) {
@@ -112,7 +150,7 @@ function recorded(): { seg: PromptSegmenter<{ a: unknown; b?: unknown }>; score:
       const as = twoPass > 0 ? 'both' : role;
       const a = await plain.encode(planes, as);
       const b = mirror > 0 ? await plain.encode(planes.map(mirrorPlanes), as) : [];
-      return a.map((x, i) => ({ a: x, b: b[i] }));
+      return a.map((x, i) => ({ a: x, b: b[i], plane: zoom > 1 ? planes[i] : undefined }));
     },
     async decode(items) {
       let logits: Float32Array;
@@ -129,6 +167,10 @@ function recorded(): { seg: PromptSegmenter<{ a: unknown; b?: unknown }>; score:
         if (twoPass > 0) {
           const t = await twoPassLogits(plainItems);
           logits = logits.map((v, i) => (1 - twoPass) * v + twoPass * t[i]);
+        }
+        if (zoom > 1) {
+          const raw = items.map((it) => ({ query: it.query.plane as Float32Array, template: it.template.plane as Float32Array, prompt: it.prompt }));
+          logits = await zoomedLogits(raw, logits);
         }
         calls.push(logits);
       }
@@ -159,7 +201,7 @@ const common = {
 const dice = recorded();
 const sel = recorded();
 console.log(
-  `${o.model}, ${o.tasks} tasks of ${o.data}, ${o.prompt} prompts (oracle, 1 template), mirror weight ${mirror}, two-pass weight ${twoPass}${secondPatient === undefined ? '' : `, each query as a second patient (warp ${secondPatient})`}:`,
+  `${o.model}, ${o.tasks} tasks of ${o.data}, ${o.prompt} prompts (oracle, 1 template), mirror weight ${mirror}, two-pass weight ${twoPass}, zoom ${zoom} (weight ${zoomWeight})${secondPatient === undefined ? '' : `, each query as a second patient (warp ${secondPatient})`}:`,
 );
 console.log('| logit offset | Dice | selectivity |\n| --- | --- | --- |');
 for (const [k, offset] of offsets.entries()) {

@@ -94,6 +94,24 @@ describe('training Prompt-Parser variants', () => {
     expect(twice.stderr).toContain('each quality once, got high,high');
   }, 60_000);
 
+  it('zooms in on the prompt for --zoom-share of the pairs, names it in the task, and refuses what it cannot do', async () => {
+    const name = trainTaskName({ config: 'tiny', zoom: 2 });
+    expect(name).toBe('tiny+zoom=2x0.5');
+    expect(getTask(name).description).toContain('0.5 of the pairs zoomed in on the prompt by ×1–2');
+    expect(trainTaskName({ config: 'tiny', zoom: 3, zoomShare: 0.25 })).toBe('tiny+zoom=3x0.25');
+    expect(() => trainTaskName({ config: 'tiny', zoomShare: 0.5 })).toThrow('--zoom-share is the share of pairs zoomed in: add --zoom');
+    expect(() => trainTaskName({ config: 'tiny', zoom: 2, zoomShare: 0 })).toThrow(
+      'zooming in needs a factor > 1 and a share in (0, 1], got factor 2 and share 0',
+    );
+    // Every pair zoomed: the same draw gives other query pixels than without zooming, and the same ones twice.
+    const all = trainTaskName({ config: 'tiny', zoom: 2, zoomShare: 1 });
+    const queries = async (n: string) => (await (await getTask(n).data(data, 4)).nextBatch(0, new DataRng(3))).inputs.query.data;
+    expect(await queries(all)).toEqual(await queries(all));
+    expect(await queries(all)).not.toEqual(await queries('tiny'));
+    const bad = await runCli('train', '--config', 'tiny', '--data', data, '--out', join(tmpdir(), 'never-written'), '--zoom', '1');
+    expect(bad.stderr).toContain("option '--zoom <factor>' argument '1' is invalid. a zoom factor > 1, e.g. 2");
+  }, 60_000);
+
   it('reads --prompt-mix on the command line, and prints what is wrong with a bad option', async () => {
     const bad = await runCli('train', '--config', 'tiny', '--data', data, '--out', join(tmpdir(), 'never-written'), '--prompt-mix', 'click=3,clicks=1');
     expect(bad.code).not.toBe(0);
@@ -104,7 +122,7 @@ describe('training Prompt-Parser variants', () => {
     const other = await runCli('train', '--config', 'blobs', '--data', 'synthetic', '--out', join(tmpdir(), 'never-written'), '--prompt-mix', 'click=1');
     expect(other.code).toBe(1);
     expect(other.stderr).toContain(
-      'oneprompt: --parser, --masking, --encoder, --augment, --warp, --warp-mix, --interactive, --targets, --prompt-mix, --large-target-prompts and --qualities apply',
+      'oneprompt: --parser, --masking, --encoder, --augment, --warp, --warp-mix, --interactive, --targets, --prompt-mix, --large-target-prompts, --qualities and --zoom apply',
     );
     const unwarped = await runCli('train', '--config', 'tiny', '--data', data, '--out', join(tmpdir(), 'never-written'), '--warp-mix');
     expect(unwarped.stderr).toContain("oneprompt: --warp-mix varies the augmentation's spatial warp: add --augment");

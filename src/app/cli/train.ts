@@ -35,6 +35,13 @@ const qualitiesArg = (v: string): Quality[] => {
   if (new Set(levels).size !== levels.length) throw new InvalidArgumentError(`each quality once, got ${v}`);
   return levels as Quality[];
 };
+/** Share of the pairs zoomed in when --zoom is given without --zoom-share. */
+const DEFAULT_ZOOM_SHARE = 0.5;
+const zoomFactorArg = (v: string): number => {
+  const n = Number(v);
+  if (!(n > 1) || !Number.isFinite(n)) throw new InvalidArgumentError('a zoom factor > 1, e.g. 2');
+  return n;
+};
 const promptMixArg = (v: string): PromptMix =>
   E.getOrElseW((m: string): never => {
     throw new InvalidArgumentError(m);
@@ -93,6 +100,8 @@ interface TrainCliOptions extends LimitCliOptions {
   promptMix?: PromptMix;
   largeTargetPrompts?: PromptMix;
   qualities?: Quality[];
+  zoom?: number;
+  zoomShare?: number;
   loss?: LossWeights;
   initPartial?: boolean;
   initExclude?: string;
@@ -105,7 +114,20 @@ interface TrainCliOptions extends LimitCliOptions {
 export function trainTaskName(
   o: Pick<
     TrainCliOptions,
-    'config' | 'parser' | 'masking' | 'encoder' | 'augment' | 'warp' | 'warpMix' | 'interactive' | 'targets' | 'promptMix' | 'largeTargetPrompts' | 'qualities'
+    | 'config'
+    | 'parser'
+    | 'masking'
+    | 'encoder'
+    | 'augment'
+    | 'warp'
+    | 'warpMix'
+    | 'interactive'
+    | 'targets'
+    | 'promptMix'
+    | 'largeTargetPrompts'
+    | 'qualities'
+    | 'zoom'
+    | 'zoomShare'
   >,
 ): string {
   // The variant options, named once: any of them set makes the run a One-Prompt variant.
@@ -121,13 +143,15 @@ export function trainTaskName(
     promptMix: o.promptMix,
     largeTargetPrompts: o.largeTargetPrompts,
     qualities: o.qualities,
+    zoom: o.zoom === undefined ? undefined : { factor: o.zoom, share: o.zoomShare ?? DEFAULT_ZOOM_SHARE },
   };
+  if (o.zoomShare !== undefined && o.zoom === undefined) throw new Error('--zoom-share is the share of pairs zoomed in: add --zoom');
   if (Object.values(variant).every((v) => v === undefined || v === false)) return o.config;
   // Plain Errors: thrown from the action, not from commander's parsing, so main() prints them (commander prints only
   // the errors of its own parsing).
   if (!(o.config in configs))
     throw new Error(
-      `--parser, --masking, --encoder, --augment, --warp, --warp-mix, --interactive, --targets, --prompt-mix, --large-target-prompts and --qualities apply to the One-Prompt configurations (${Object.keys(configs).join(', ')}), not to '${o.config}'`,
+      `--parser, --masking, --encoder, --augment, --warp, --warp-mix, --interactive, --targets, --prompt-mix, --large-target-prompts, --qualities and --zoom apply to the One-Prompt configurations (${Object.keys(configs).join(', ')}), not to '${o.config}'`,
     );
   if (o.warp !== undefined && !o.augment) throw new Error("--warp scales the augmentation's spatial warp: add --augment");
   if (o.warpMix && !o.augment) throw new Error("--warp-mix varies the augmentation's spatial warp: add --augment");
@@ -195,6 +219,12 @@ export function registerTrain(program: Command): void {
       `One-Prompt configs: the simulated prompt qualities, drawn uniformly per sample, comma-separated from ${QUALITIES.join(', ')} (src/app/data/simulate.ts; default: oracle,high,medium)`,
       qualitiesArg,
     )
+    .option(
+      '--zoom <factor>',
+      "One-Prompt configs: zoom in on the prompt: for a share of the pairs (--zoom-share) template and query are cropped alike around the template's structure and enlarged by a factor drawn from [1, factor] (src/app/data/zoom.ts)",
+      zoomFactorArg,
+    )
+    .option('--zoom-share <f>', `with --zoom: the share of pairs zoomed in (default ${DEFAULT_ZOOM_SHARE})`, fraction)
     .option(
       '--init-partial',
       'with --init: take the parameters the file has with the same name and shape, keep the seeded values of the others (another variant, a new module) and list them',

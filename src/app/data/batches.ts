@@ -20,6 +20,7 @@ import { resizeMask } from './resize.js';
 import { QUALITIES, simulatePrompt, type Quality } from './simulate.js';
 import { pairReadOptions, templateSplit, type Dataset, type Task, type TemplateSplit } from './dataset.js';
 import { formatSliceRef } from './slice-ref.js';
+import { cropAround, enlarge, maskBox, type Crop } from './zoom.js';
 import { type ModelGeometry } from '../../../graphs/oneprompt/contract.js';
 
 export interface BatchOptions {
@@ -64,6 +65,18 @@ export interface BatchOptions {
    * warped at full range, and the model seldom meets an aligned pair. Default false.
    */
   readonly warpMix?: boolean;
+  /**
+   * Zooming in on the prompt (src/app/data/zoom.ts): a share of the pairs (`share`, in [0, 1]) has template and query
+   * cropped alike around the template's structure (centre jittered by up to 1/8 of the crop) and enlarged by a factor
+   * drawn uniformly from [1, `factor`], the prompt simulated on the enlarged template. Templates from templates.json
+   * are never zoomed. Default: none.
+   */
+  readonly zoom?: ZoomTraining;
+}
+
+export interface ZoomTraining {
+  readonly share: number;
+  readonly factor: number;
 }
 
 export interface SampleInfo {
@@ -131,6 +144,8 @@ export function createBatchProvider(opts: BatchOptions): E.Either<DataError, Bat
   const qualities = opts.qualities ?? (['oracle', 'high', 'medium'] as const);
   for (const q of qualities) if (!QUALITIES.includes(q)) return E.left(dataError(dataset.root, `unknown prompt quality ${JSON.stringify(q)}`));
   if (types.length === 0 || qualities.length === 0) return E.left(dataError(dataset.root, 'at least one prompt type and one quality are needed'));
+  if (opts.zoom && !(opts.zoom.share >= 0 && opts.zoom.share <= 1 && opts.zoom.factor >= 1))
+    return E.left(dataError(dataset.root, `zoom: a share in [0, 1] and a factor ≥ 1, got share ${opts.zoom.share} and factor ${opts.zoom.factor}`));
   const splits = new Map<string, TemplateSplit>(tasks.map((t) => [t.name, templateSplit(t, seed, opts.templateFraction ?? 0.2)]));
   const cache = new Map<string, Cached>();
   const givenPrompts = new Map<string, Prompt>();
@@ -171,6 +186,7 @@ export function createBatchProvider(opts: BatchOptions): E.Either<DataError, Bat
       let promptType: PromptType = draw ? draw(rng()) : pickOf(types);
       let quality: Quality | 'given' = drawnQuality;
       let size = { width: S, height: S };
+      let crop: Crop | undefined;
       // Drawn only when asked for, so that runs without it keep their data order.
       const selfTemplate = (opts.selfTemplateFraction ?? 0) > 0 && !task.templates && rng() < opts.selfTemplateFraction! && maskArea(loaded.mask) > 0;
       // Drawn only when asked for, as above.
@@ -203,6 +219,14 @@ export function createBatchProvider(opts: BatchOptions): E.Either<DataError, Bat
             // Warped out of view: draw again.
             if (maskArea(side.mask) === 0) continue;
           }
+          // Drawn only when asked for, so that runs without it keep their data order.
+          crop = undefined;
+          if (opts.zoom && opts.zoom.share > 0 && rng() < opts.zoom.share) {
+            const z = 1 + rng() * (opts.zoom.factor - 1);
+            const jitter = S / z / 8;
+            crop = cropAround(maskBox(side.mask.data, S)!, S, z, [(2 * rng() - 1) * jitter, (2 * rng() - 1) * jitter]);
+            side = { plane: enlarge(side.plane, S, crop, false), mask: { width: S, height: S, data: enlarge(side.mask.data, S, crop, true) } };
+          }
           const sim = simulatePrompt(side.mask, promptType, drawnQuality, rng, task.pairs[t].mask);
           if (E.isRight(sim)) [prompt, templateIndex, templatePlane] = [sim.right, t, side.plane];
         }
@@ -210,8 +234,9 @@ export function createBatchProvider(opts: BatchOptions): E.Either<DataError, Bat
       if (!prompt) throw new DataLoadError(dataError(task.dir, `task ${task.name}: no template in its template split has a non-empty mask`));
       const encoded = encodePrompt(prompt, size, geometry, task.pairs[templateIndex].name);
       if (E.isLeft(encoded)) throw new DataLoadError(encoded.left);
-      items.push({ query: query.plane, template: templatePlane ?? load(task, templateIndex).plane, prompt: encoded.right });
-      for (let i = 0; i < S * S; i++) target[b * S * S + i] = query.mask[i];
+      const seen = crop ? { plane: enlarge(query.plane, S, crop, false), mask: enlarge(query.mask, S, crop, true) } : query;
+      items.push({ query: seen.plane, template: templatePlane ?? load(task, templateIndex).plane, prompt: encoded.right });
+      for (let i = 0; i < S * S; i++) target[b * S * S + i] = seen.mask[i];
       samples.push({ task: task.name, query: task.pairs[q].name, template: task.pairs[templateIndex].name, promptType, quality });
     }
     return { ...stackBatch(items, geometry), target, samples };

@@ -4,7 +4,7 @@
 import { configs, withVariant, type ConfigName, type EncoderKind, type MaskingStep, type PromptingStep } from '../../../graphs/oneprompt/config.js';
 import { DEFAULT_AUGMENT, scaleWarp } from '../data/augment.js';
 import { buildOnePrompt } from '../../../graphs/oneprompt/model.js';
-import { createBatchProvider, type TrainingBatch } from '../data/batches.js';
+import { createBatchProvider, type TrainingBatch, type ZoomTraining } from '../data/batches.js';
 import { readDataset, templateSplit } from '../data/dataset.js';
 import { orThrow } from '../data/errors.js';
 import type { Batch } from '../../train/loop.js';
@@ -61,6 +61,8 @@ export interface OnePromptTaskOptions {
   readonly largeTargetPrompts?: PromptMix;
   /** Simulated prompt qualities, drawn uniformly per sample (simulate.ts; default: oracle, high, medium). */
   readonly qualities?: readonly Quality[];
+  /** Zooming in on the prompt for a share of the pairs (src/app/data/zoom.ts; batches.ts ZoomTraining; default none). */
+  readonly zoom?: ZoomTraining;
 }
 
 export type TargetSet = 'all' | 'large' | 'structures';
@@ -88,6 +90,7 @@ export const onePromptTaskName = (name: ConfigName, o: OnePromptTaskOptions = {}
     ...(o.promptMix ? [`prompts=${promptMixName(o.promptMix)}`] : []),
     ...(o.largeTargetPrompts ? [`large=${promptMixName(o.largeTargetPrompts)}`] : []),
     ...(o.qualities ? [`qualities=${o.qualities.join('.')}`] : []),
+    ...(o.zoom ? [`zoom=${o.zoom.factor}x${o.zoom.share}`] : []),
   ].join('+');
 
 export function onePromptTask(name: ConfigName, o: OnePromptTaskOptions = {}): TrainTask {
@@ -105,11 +108,13 @@ export function onePromptTask(name: ConfigName, o: OnePromptTaskOptions = {}): T
   }
   if (o.qualities && (o.qualities.length === 0 || o.qualities.some((q) => !QUALITIES.includes(q))))
     throw new Error(`prompt qualities must be some of ${QUALITIES.join(', ')}, got ${o.qualities.join(', ') || 'none'}`);
+  if (o.zoom && !(o.zoom.factor > 1 && o.zoom.share > 0 && o.zoom.share <= 1))
+    throw new Error(`zooming in needs a factor > 1 and a share in (0, 1], got factor ${o.zoom.factor} and share ${o.zoom.share}`);
   if (o.largeTargetPrompts && o.targets === 'structures') throw new Error('a prompt mix for the large targets, but --targets structures leaves them out');
   const augment = o.augment ? scaleWarp(DEFAULT_AUGMENT, o.warp ?? 1) : undefined;
   return {
     name: onePromptTaskName(name, o),
-    description: `One-Prompt ${name}: ${config.size}² input, ${config.encoder} encoder, ${config.parser} prompting, ${config.masking} masking${o.augment ? `, two-patient augmentation${o.warp !== undefined && o.warp !== 1 ? ` (warp ×${o.warp})` : ''}${o.warpMix ? ', each pair warped by a random share of it' : ''}` : ''}${interactive !== SELF_TEMPLATE_FRACTION ? `, ${interactive} interactive samples` : ''}${o.targets && o.targets !== 'all' ? `, ${o.targets === 'large' ? 'large targets' : 'atlas structures'} only` : ''}${o.promptMix ? `, prompts ${describePromptMix(o.promptMix)}` : ''}${o.largeTargetPrompts ? `, on the large targets ${describePromptMix(o.largeTargetPrompts)}` : ''}${o.qualities ? `, prompt quality ${o.qualities.join(' or ')}` : ''}`,
+    description: `One-Prompt ${name}: ${config.size}² input, ${config.encoder} encoder, ${config.parser} prompting, ${config.masking} masking${o.augment ? `, two-patient augmentation${o.warp !== undefined && o.warp !== 1 ? ` (warp ×${o.warp})` : ''}${o.warpMix ? ', each pair warped by a random share of it' : ''}` : ''}${interactive !== SELF_TEMPLATE_FRACTION ? `, ${interactive} interactive samples` : ''}${o.targets && o.targets !== 'all' ? `, ${o.targets === 'large' ? 'large targets' : 'atlas structures'} only` : ''}${o.promptMix ? `, prompts ${describePromptMix(o.promptMix)}` : ''}${o.largeTargetPrompts ? `, on the large targets ${describePromptMix(o.largeTargetPrompts)}` : ''}${o.qualities ? `, prompt quality ${o.qualities.join(' or ')}` : ''}${o.zoom ? `, ${o.zoom.share} of the pairs zoomed in on the prompt by ×1–${o.zoom.factor}` : ''}`,
     model: (store) => ({ graph: buildOnePrompt(config, store.seed).graph, logits: OUTPUT_NAME }),
     data: (dir, batchSize) => {
       const dataset = orThrow(readDataset(dir));
@@ -136,6 +141,7 @@ export function onePromptTask(name: ConfigName, o: OnePromptTaskOptions = {}): T
           promptMix: o.promptMix,
           promptMixByTask: o.largeTargetPrompts ? new Map(train.filter((t) => large.has(t)).map((t) => [t, o.largeTargetPrompts!])) : undefined,
           qualities: o.qualities,
+          zoom: o.zoom,
         }),
       );
       orThrow(provider.preload());
