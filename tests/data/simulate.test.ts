@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import * as E from 'fp-ts/lib/Either.js';
-import { simulatePrompt, QUALITIES, type Quality } from '../../src/app/data/simulate.js';
+import { simulatePrompt, QUALITIES, validateQualities, type Quality } from '../../src/app/data/simulate.js';
+import { createBatchProvider } from '../../src/app/data/batches.js';
+import type { Dataset } from '../../src/app/data/dataset.js';
 import { insideDistance, outsideDistance, dilate, erode } from '../../src/app/data/distance.js';
 import { PROMPT_TYPES, validatePrompt, type Prompt, type PromptType } from '../../src/app/data/prompt.js';
 import { resampleStrokes } from '../../src/app/data/prompt-tensors.js';
@@ -58,6 +60,17 @@ describe('distance transform', () => {
 });
 
 describe('prompt simulation', () => {
+  it('takes the qualities a run draws from by one rule: at least one, each known, each once', () => {
+    expect(validateQualities(['oracle', 'high'])).toEqual(E.right(['oracle', 'high']));
+    expect(validateQualities([])).toEqual(E.left('no prompt quality given; choose from low, medium, high, oracle'));
+    expect(validateQualities(['oracle', 'best'])).toEqual(E.left("unknown prompt quality 'best'; choose from low, medium, high, oracle"));
+    expect(validateQualities(['low', 'low'])).toEqual(E.left('each prompt quality once, got low,low'));
+    // The batch provider applies the same rule, naming the dataset (the tasks are checked first: one is needed).
+    const dataset: Dataset = { root: '/data/x', tasks: [{ name: 't', dir: '/data/x/t', pairs: [] }] };
+    const refused = createBatchProvider({ dataset, geometry: { size: 32, points: 4 }, batchSize: 1, seed: 0, qualities: ['best' as Quality] });
+    expect(refused).toEqual(E.left({ file: '/data/x', message: "unknown prompt quality 'best'; choose from low, medium, high, oracle" }));
+  });
+
   it('gives valid prompts for every shape, type and quality, deterministically in the seed', () => {
     for (const [name, m] of Object.entries(shapes))
       for (const type of PROMPT_TYPES)

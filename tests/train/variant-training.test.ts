@@ -85,13 +85,14 @@ describe('training Prompt-Parser variants', () => {
     // The same samples: oracle clicks sit at the deepest pixel whatever the draw, low-quality ones on the border.
     expect(await points(oracle, 1)).toEqual(await points(oracle, 1));
     expect(await points(low, 1)).not.toEqual(await points(oracle, 1));
-    expect(() => trainTaskName({ config: 'tiny', qualities: [] })).toThrow('prompt qualities must be some of low, medium, high, oracle, got none');
+    expect(() => trainTaskName({ config: 'tiny', qualities: [] })).toThrow('no prompt quality given; choose from low, medium, high, oracle');
+    expect(() => trainTaskName({ config: 'tiny', qualities: ['high', 'high'] })).toThrow('each prompt quality once, got high,high');
     const bad = await runCli('train', '--config', 'tiny', '--data', data, '--out', join(tmpdir(), 'never-written'), '--qualities', 'oracle,best');
     expect(bad.stderr).toContain(
-      "option '--qualities <levels>' argument 'oracle,best' is invalid. unknown quality 'best'; choose from low, medium, high, oracle",
+      "option '--qualities <levels>' argument 'oracle,best' is invalid. unknown prompt quality 'best'; choose from low, medium, high, oracle",
     );
     const twice = await runCli('train', '--config', 'tiny', '--data', data, '--out', join(tmpdir(), 'never-written'), '--qualities', 'high,high');
-    expect(twice.stderr).toContain('each quality once, got high,high');
+    expect(twice.stderr).toContain('each prompt quality once, got high,high');
   }, 60_000);
 
   it('zooms in on the prompt for --zoom-share of the pairs, names it in the task, and refuses what it cannot do', async () => {

@@ -12,7 +12,7 @@ import { registerTask } from '../../train/task.js';
 import { fraction, fractionOrMore, maxPixelsOption, maxVoxelsOption, withLimits, type LimitCliOptions } from './options.js';
 import { parseLossWeights, type LossWeights } from '../../train/loss.js';
 import { parsePromptMix, type PromptMix } from '../data/prompt-mix.js';
-import { QUALITIES, type Quality } from '../data/simulate.js';
+import { QUALITIES, validateQualities, type Quality } from '../data/simulate.js';
 import * as E from 'fp-ts/lib/Either.js';
 
 const lossArg = (v: string): LossWeights => {
@@ -23,18 +23,18 @@ const lossArg = (v: string): LossWeights => {
   }
 };
 
-/** `--qualities oracle,high`: known levels, each once. */
-const qualitiesArg = (v: string): Quality[] => {
-  const levels = v
-    .split(',')
-    .map((q) => q.trim())
-    .filter((q) => q !== '');
-  const unknown = levels.find((q) => !(QUALITIES as readonly string[]).includes(q));
-  if (levels.length === 0 || unknown !== undefined)
-    throw new InvalidArgumentError(`${unknown === undefined ? 'no quality given' : `unknown quality '${unknown}'`}; choose from ${QUALITIES.join(', ')}`);
-  if (new Set(levels).size !== levels.length) throw new InvalidArgumentError(`each quality once, got ${v}`);
-  return levels as Quality[];
-};
+/** `--qualities oracle,high`: known levels, each once (validateQualities). */
+const qualitiesArg = (v: string): readonly Quality[] =>
+  E.getOrElseW((m: string): never => {
+    throw new InvalidArgumentError(m);
+  })(
+    validateQualities(
+      v
+        .split(',')
+        .map((q) => q.trim())
+        .filter((q) => q !== ''),
+    ),
+  );
 /** Share of the pairs zoomed in when --zoom is given without --zoom-share. */
 const DEFAULT_ZOOM_SHARE = 0.5;
 const zoomFactorArg = (v: string): number => {
@@ -99,7 +99,7 @@ interface TrainCliOptions extends LimitCliOptions {
   targets?: TargetSet;
   promptMix?: PromptMix;
   largeTargetPrompts?: PromptMix;
-  qualities?: Quality[];
+  qualities?: readonly Quality[];
   zoom?: number;
   zoomShare?: number;
   loss?: LossWeights;

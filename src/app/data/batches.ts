@@ -17,7 +17,7 @@ import { encodePrompt } from './prompt-tensors.js';
 import { PROMPT_TYPES, type Prompt, type PromptType } from './prompt.js';
 import { drawFromMix, validatePromptMix, type PromptMix } from './prompt-mix.js';
 import { resizeMask } from './resize.js';
-import { QUALITIES, simulatePrompt, type Quality } from './simulate.js';
+import { simulatePrompt, validateQualities, type Quality } from './simulate.js';
 import { pairReadOptions, templateSplit, type Dataset, type Task, type TemplateSplit } from './dataset.js';
 import { formatSliceRef } from './slice-ref.js';
 import { cropAround, enlarge, maskBox, type Crop } from './zoom.js';
@@ -141,9 +141,10 @@ export function createBatchProvider(opts: BatchOptions): E.Either<DataError, Bat
     if (E.isLeft(v)) return E.left(dataError(dataset.root, `prompt mix of task ${name}: ${v.left}`));
     drawByTask.set(name, drawFromMix(v.right));
   }
-  const qualities = opts.qualities ?? (['oracle', 'high', 'medium'] as const);
-  for (const q of qualities) if (!QUALITIES.includes(q)) return E.left(dataError(dataset.root, `unknown prompt quality ${JSON.stringify(q)}`));
-  if (types.length === 0 || qualities.length === 0) return E.left(dataError(dataset.root, 'at least one prompt type and one quality are needed'));
+  const checked = validateQualities(opts.qualities ?? ['oracle', 'high', 'medium']);
+  if (E.isLeft(checked)) return E.left(dataError(dataset.root, checked.left));
+  const qualities = checked.right;
+  if (types.length === 0) return E.left(dataError(dataset.root, 'at least one prompt type is needed'));
   if (opts.zoom && !(opts.zoom.share >= 0 && opts.zoom.share <= 1 && opts.zoom.factor >= 1))
     return E.left(dataError(dataset.root, `zoom: a share in [0, 1] and a factor ≥ 1, got share ${opts.zoom.share} and factor ${opts.zoom.factor}`));
   const splits = new Map<string, TemplateSplit>(tasks.map((t) => [t.name, templateSplit(t, seed, opts.templateFraction ?? 0.2)]));

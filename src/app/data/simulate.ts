@@ -26,6 +26,19 @@ import type { BoxPrompt, ClickPrompt, DoodlePrompt, DoodleStroke, Prompt, Prompt
 export const QUALITIES = ['low', 'medium', 'high', 'oracle'] as const;
 export type Quality = (typeof QUALITIES)[number];
 
+/**
+ * The qualities a run draws its simulated prompts from: at least one, each a known level, each once. The one rule the
+ * CLI, the training task and the batch provider apply; Left: what is wrong, in words.
+ */
+export function validateQualities(levels: readonly string[]): E.Either<string, readonly Quality[]> {
+  const choose = `choose from ${QUALITIES.join(', ')}`;
+  if (levels.length === 0) return E.left(`no prompt quality given; ${choose}`);
+  const unknown = levels.find((q) => !(QUALITIES as readonly string[]).includes(q));
+  if (unknown !== undefined) return E.left(`unknown prompt quality '${unknown}'; ${choose}`);
+  if (new Set(levels).size !== levels.length) return E.left(`each prompt quality once, got ${levels.join(',')}`);
+  return E.right(levels as readonly Quality[]);
+}
+
 /** Uniform [0, 1) source, e.g. mulberry32(seed) from src/util/rng.ts. */
 export type Rng = () => number;
 

@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { DATASET_FILE } from '../data/from-labels.js';
 import { describePromptMix, promptMixName, validatePromptMix, type PromptMix } from '../data/prompt-mix.js';
 import * as E from 'fp-ts/lib/Either.js';
-import { QUALITIES, type Quality } from '../data/simulate.js';
+import { validateQualities, type Quality } from '../data/simulate.js';
 
 /** Fixed, so that which images are templates does not change with the run's seed. */
 const SPLIT_SEED = 0;
@@ -106,8 +106,8 @@ export function onePromptTask(name: ConfigName, o: OnePromptTaskOptions = {}): T
     const mix = m && validatePromptMix(m);
     if (mix && E.isLeft(mix)) throw new Error(`${what}: ${mix.left}`);
   }
-  if (o.qualities && (o.qualities.length === 0 || o.qualities.some((q) => !QUALITIES.includes(q))))
-    throw new Error(`prompt qualities must be some of ${QUALITIES.join(', ')}, got ${o.qualities.join(', ') || 'none'}`);
+  const qualities = o.qualities && validateQualities(o.qualities);
+  if (qualities && E.isLeft(qualities)) throw new Error(qualities.left);
   if (o.zoom && !(o.zoom.factor > 1 && o.zoom.share > 0 && o.zoom.share <= 1))
     throw new Error(`zooming in needs a factor > 1 and a share in (0, 1], got factor ${o.zoom.factor} and share ${o.zoom.share}`);
   if (o.largeTargetPrompts && o.targets === 'structures') throw new Error('a prompt mix for the large targets, but --targets structures leaves them out');
