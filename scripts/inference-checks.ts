@@ -12,10 +12,12 @@
 //
 //   npx tsx scripts/inference-checks.ts [--model compiled/oneprompt-default.onnx] [--data runs/data/inia19-128]
 //       [--tasks validation] [--prompt click] [--offsets 0,-1,1] [--mirror 0.5] [--two-pass 1] [--second-patient 0.5]
-//       [--threads 2]
+//       [--zoom 2] [--zoom-weight 0.5] [--threads 2] [--report r.json]
 //
 // The model runs once; the other offsets replay its recorded logits.
 import { Command, Option } from 'commander';
+import { writeFileSync } from 'node:fs';
+import { evalJson } from '../src/app/cli/eval.js';
 import { readDataset, tasksOf } from '../src/app/data/dataset.js';
 import { orThrow } from '../src/app/data/errors.js';
 import { PROMPT_TYPES, type PromptType } from '../src/app/data/prompt.js';
@@ -40,6 +42,7 @@ const o = new Command()
   .option('--zoom-weight <w>', "weight of the zoomed run's logits inside the crop (the plain run's elsewhere)", '1')
   .option('--second-patient <warp>', "score each query as a second patient (eval's --second-patient)")
   .option('--threads <n>', 'ONNX Runtime threads', '2')
+  .option('--report <file>', "write the first offset's scores as an `eval --json` report (for `oneprompt compare`)")
   .parse()
   .opts<{
     model: string;
@@ -53,6 +56,7 @@ const o = new Command()
     threads: string;
     zoom: string;
     zoomWeight: string;
+    report?: string;
   }>();
 
 const offsets = o.offsets.split(',').map(Number);
@@ -209,5 +213,6 @@ for (const [k, offset] of offsets.entries()) {
   const d = orThrow(await evaluate(common, dice.seg));
   const s = orThrow(await evaluateSelectivity({ ...common, maxOthers: DEFAULT_MAX_OTHERS }, sel.seg));
   console.log(`| ${offset} | ${d.mean.model?.toFixed(2)} | ${s.mean?.model?.toFixed(2) ?? '—'} |`);
+  if (k === 0 && o.report) writeFileSync(o.report, `${JSON.stringify(evalJson(d, s), null, 2)}\n`);
 }
 await model.release();
