@@ -13,6 +13,8 @@ need=()
 /usr/bin/python3 -c 'import pydicom' 2>/dev/null || need+=(python3-pydicom)
 command -v dciodvfy >/dev/null || need+=(dicom3tools)
 command -v dcmcjpeg >/dev/null || need+=(dcmtk)
+# The human T1 that samples/mri is cut from (1.7 MB): tests/data/load-resize.test.ts remakes the samples from it.
+[ -f /usr/share/doc/insighttoolkit5-examples/examples/Data/KmeansTest_T1UCharRaw.nii.gz ] || need+=(insighttoolkit5-examples)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     echo "setup: installing Debian packages: ${need[*]}"
