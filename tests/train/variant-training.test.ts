@@ -101,8 +101,8 @@ describe('training Prompt-Parser variants', () => {
     expect(getTask(name).description).toContain('0.5 of the pairs zoomed in on the prompt by ×1–2');
     expect(trainTaskName({ config: 'tiny', zoom: 3, zoomShare: 0.25 })).toBe('tiny+zoom=3x0.25');
     expect(() => trainTaskName({ config: 'tiny', zoomShare: 0.5 })).toThrow('--zoom-share is the share of pairs zoomed in: add --zoom');
-    expect(() => trainTaskName({ config: 'tiny', zoom: 2, zoomShare: 0 })).toThrow(
-      'zooming in needs a factor > 1 and a share in (0, 1], got factor 2 and share 0',
+    expect(() => trainTaskName({ config: 'tiny', zoom: 2, zoomShare: 1.5 })).toThrow(
+      'zooming in needs a factor > 1 and a share in [0, 1], got factor 2 and share 1.5',
     );
     // Every pair zoomed: the same draw gives other query pixels than without zooming, and the same ones twice.
     const all = trainTaskName({ config: 'tiny', zoom: 2, zoomShare: 1 });

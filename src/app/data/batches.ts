@@ -20,7 +20,7 @@ import { resizeMask } from './resize.js';
 import { simulatePrompt, validateQualities, type Quality } from './simulate.js';
 import { pairReadOptions, templateSplit, type Dataset, type Task, type TemplateSplit } from './dataset.js';
 import { formatSliceRef } from './slice-ref.js';
-import { cropAround, enlarge, maskBox, type Crop } from './zoom.js';
+import { cropAround, enlarge, maskBox, validateZoom, type Crop, type ZoomTraining } from './zoom.js';
 import { type ModelGeometry } from '../../../graphs/oneprompt/contract.js';
 
 export interface BatchOptions {
@@ -72,11 +72,6 @@ export interface BatchOptions {
    * are never zoomed. Default: none.
    */
   readonly zoom?: ZoomTraining;
-}
-
-export interface ZoomTraining {
-  readonly share: number;
-  readonly factor: number;
 }
 
 export interface SampleInfo {
@@ -145,8 +140,8 @@ export function createBatchProvider(opts: BatchOptions): E.Either<DataError, Bat
   if (E.isLeft(checked)) return E.left(dataError(dataset.root, checked.left));
   const qualities = checked.right;
   if (types.length === 0) return E.left(dataError(dataset.root, 'at least one prompt type is needed'));
-  if (opts.zoom && !(opts.zoom.share >= 0 && opts.zoom.share <= 1 && opts.zoom.factor >= 1))
-    return E.left(dataError(dataset.root, `zoom: a share in [0, 1] and a factor ≥ 1, got share ${opts.zoom.share} and factor ${opts.zoom.factor}`));
+  const zoom = opts.zoom && validateZoom(opts.zoom);
+  if (zoom && E.isLeft(zoom)) return E.left(dataError(dataset.root, zoom.left));
   const splits = new Map<string, TemplateSplit>(tasks.map((t) => [t.name, templateSplit(t, seed, opts.templateFraction ?? 0.2)]));
   const cache = new Map<string, Cached>();
   const givenPrompts = new Map<string, Prompt>();
@@ -225,6 +220,7 @@ export function createBatchProvider(opts: BatchOptions): E.Either<DataError, Bat
           if (opts.zoom && opts.zoom.share > 0 && rng() < opts.zoom.share) {
             const z = 1 + rng() * (opts.zoom.factor - 1);
             const jitter = S / z / 8;
+            // The mask is not empty (checked above), so it has a box.
             crop = cropAround(maskBox(side.mask.data, S)!, S, z, [(2 * rng() - 1) * jitter, (2 * rng() - 1) * jitter]);
             side = { plane: enlarge(side.plane, S, crop, false), mask: { width: S, height: S, data: enlarge(side.mask.data, S, crop, true) } };
           }

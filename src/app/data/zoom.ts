@@ -5,8 +5,22 @@
 //
 // Coordinates are continuous pixel coordinates (pixel i spans [i, i + 1]); a prompt point p ∈ [0, 1] sits at p·S.
 // A crop (x0, y0, c) maps u to u' = (u − x0)·S/c. Browser-safe.
+import * as E from 'fp-ts/lib/Either.js';
 import { resizePlaneBilinear, resizePlaneNearest } from './resize.js';
 import type { PromptTensors } from './prompt-tensors.js';
+
+/** Zooming in for training: a share of the pairs (in [0, 1]), each enlarged by a factor drawn from [1, factor]. */
+export interface ZoomTraining {
+  readonly share: number;
+  readonly factor: number;
+}
+
+/** The one rule for a training zoom, which the training task and the batch provider both apply; Left: what is wrong. */
+export function validateZoom(z: ZoomTraining): E.Either<string, ZoomTraining> {
+  return z.factor > 1 && Number.isFinite(z.factor) && z.share >= 0 && z.share <= 1
+    ? E.right(z)
+    : E.left(`zooming in needs a factor > 1 and a share in [0, 1], got factor ${z.factor} and share ${z.share}`);
+}
 
 /** A square crop of an S×S plane: top-left pixel (x0, y0), side c pixels. */
 export interface Crop {

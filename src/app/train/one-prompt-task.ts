@@ -4,7 +4,8 @@
 import { configs, withVariant, type ConfigName, type EncoderKind, type MaskingStep, type PromptingStep } from '../../../graphs/oneprompt/config.js';
 import { DEFAULT_AUGMENT, scaleWarp } from '../data/augment.js';
 import { buildOnePrompt } from '../../../graphs/oneprompt/model.js';
-import { createBatchProvider, type TrainingBatch, type ZoomTraining } from '../data/batches.js';
+import { createBatchProvider, type TrainingBatch } from '../data/batches.js';
+import { validateZoom, type ZoomTraining } from '../data/zoom.js';
 import { readDataset, templateSplit } from '../data/dataset.js';
 import { orThrow } from '../data/errors.js';
 import type { Batch } from '../../train/loop.js';
@@ -61,7 +62,7 @@ export interface OnePromptTaskOptions {
   readonly largeTargetPrompts?: PromptMix;
   /** Simulated prompt qualities, drawn uniformly per sample (simulate.ts; default: oracle, high, medium). */
   readonly qualities?: readonly Quality[];
-  /** Zooming in on the prompt for a share of the pairs (src/app/data/zoom.ts; batches.ts ZoomTraining; default none). */
+  /** Zooming in on the prompt for a share of the pairs (src/app/data/zoom.ts, ZoomTraining; default none). */
   readonly zoom?: ZoomTraining;
 }
 
@@ -108,8 +109,8 @@ export function onePromptTask(name: ConfigName, o: OnePromptTaskOptions = {}): T
   }
   const qualities = o.qualities && validateQualities(o.qualities);
   if (qualities && E.isLeft(qualities)) throw new Error(qualities.left);
-  if (o.zoom && !(o.zoom.factor > 1 && o.zoom.share > 0 && o.zoom.share <= 1))
-    throw new Error(`zooming in needs a factor > 1 and a share in (0, 1], got factor ${o.zoom.factor} and share ${o.zoom.share}`);
+  const zoom = o.zoom && validateZoom(o.zoom);
+  if (zoom && E.isLeft(zoom)) throw new Error(zoom.left);
   if (o.largeTargetPrompts && o.targets === 'structures') throw new Error('a prompt mix for the large targets, but --targets structures leaves them out');
   const augment = o.augment ? scaleWarp(DEFAULT_AUGMENT, o.warp ?? 1) : undefined;
   return {
