@@ -7,8 +7,9 @@
 // - two passes: the prompt segments the template itself, and that mask prompts the query as SegLab (weight --two-pass);
 // - zooming in: template and query cropped alike around the prompt, enlarged, run, the logits shrunk back into place
 //   (src/app/data/zoom.ts; --zoom factor, --zoom-weight inside the crop).
-// --second-patient scores each query as a second patient, as `eval --second-patient` does. docs/brain-data.md has what
-// they gave (the mirror and two passes lower Dice; the offsets are in "Averaging runs and a per-type calibration").
+// --second-patient scores each query as a second patient, as `eval --second-patient` does. docs/brain-data.md has
+// what they gave (the mirror, two passes and zooming in lower Dice; the offsets are in "Averaging runs and a per-type
+// calibration").
 //
 //   npx tsx scripts/inference-checks.ts [--model compiled/oneprompt-default.onnx] [--data runs/data/inia19-128]
 //       [--tasks validation] [--prompt click] [--offsets 0,-1,1] [--mirror 0.5] [--two-pass 1] [--second-patient 0.5]
