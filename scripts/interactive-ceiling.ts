@@ -1,0 +1,57 @@
+// How well a model segments a structure prompted on the very image it segments (template = query, the paper's
+// interactive case), beside eval's cross-slice pairs: what transfer from a template costs, and the most a prompt type
+// can give at this model's quality however well the template is matched. Same prompts as eval (oracle quality,
+// templatePrompt's seeds), every image of each task with its structure in view, mean Dice per task, then over tasks.
+// docs/brain-data.md ("What limits clicks") has what it gave for the shipped model.
+//
+//   npx tsx scripts/interactive-ceiling.ts [--model compiled/oneprompt-default.onnx] [--data runs/data/inia19-128]
+//       [--tasks validation] [--prompts click,bbox,doodle,seglab] [--threads 2]
+import { Command, Option } from 'commander';
+import { readDataset, tasksOf } from '../src/app/data/dataset.js';
+import { orThrow } from '../src/app/data/errors.js';
+import { maskArea } from '../src/app/data/image.js';
+import { PROMPT_TYPES, type PromptType } from '../src/app/data/prompt.js';
+import { encodePrompt } from '../src/app/data/prompt-tensors.js';
+import { dice } from '../src/app/eval/dice.js';
+import { readEvalSample, templatePrompt } from '../src/app/eval/protocol.js';
+import { loadSegmenter } from '../src/app/inference/load-segmenter.js';
+import { logitsToMask } from '../src/app/inference/model-inputs.js';
+
+const o = new Command()
+  .option('--model <file>', 'compiled One-Prompt model', 'compiled/oneprompt-default.onnx')
+  .option('--data <dir>', 'dataset', 'runs/data/inia19-128')
+  .addOption(new Option('--tasks <part>', 'which tasks of split.json').choices(['validation', 'heldout', 'train', 'all']).default('validation'))
+  .option('--prompts <types>', 'prompt types, comma-separated', PROMPT_TYPES.join(','))
+  .option('--threads <n>', 'ONNX Runtime threads', '2')
+  .parse()
+  .opts<{ model: string; data: string; tasks: 'validation' | 'heldout' | 'train' | 'all'; prompts: string; threads: string }>();
+
+const types = o.prompts.split(',');
+const unknown = types.find((t) => !(PROMPT_TYPES as readonly string[]).includes(t));
+if (unknown !== undefined) throw new Error(`--prompts: unknown prompt type '${unknown}'; choose from ${PROMPT_TYPES.join(', ')}`);
+
+const dataset = orThrow(readDataset(o.data));
+const tasks = tasksOf(dataset, o.tasks);
+const model = await loadSegmenter(o.model, { threads: Number(o.threads) });
+const S = model.geometry.size;
+const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+console.log(`${o.model}, ${o.tasks} tasks of ${o.data} (${tasks.length}), oracle prompts on the query itself:`);
+console.log('| prompt | Dice, template = query |\n| --- | --- |');
+for (const type of types as PromptType[]) {
+  const perTask: number[] = [];
+  for (const task of tasks) {
+    const scores: number[] = [];
+    for (let i = 0; i < task.pairs.length; i++) {
+      const s = orThrow(readEvalSample(task, i, S));
+      if (maskArea(s.mask) === 0) continue;
+      const prompt = orThrow(encodePrompt(orThrow(templatePrompt(task, i, s.mask, type, 'oracle', 0)), s.image, model.geometry));
+      const [both] = await model.prompts.encode([s.plane], 'both');
+      const logits = await model.prompts.decode([{ query: both, template: both, prompt }]);
+      scores.push(dice(logitsToMask(logits, S, s.image.width, s.image.height), s.mask));
+    }
+    if (scores.length > 0) perTask.push(mean(scores));
+  }
+  console.log(`| ${type} | ${mean(perTask).toFixed(1)} |`);
+}
+await model.release();
