@@ -1,7 +1,9 @@
 // How well a model segments a structure prompted on the very image it segments (template = query, the paper's
 // interactive case), beside eval's cross-slice pairs: what transfer from a template costs, and the most a prompt type
 // can give at this model's quality however well the template is matched. Same prompts as eval (oracle quality,
-// templatePrompt's seeds), every image of each task with its structure in view, mean Dice per task, then over tasks.
+// templatePrompt's seeds), every image of each task with its structure in view, mean Dice per task, then over tasks;
+// beside it, over all images, the share of the output inside the structure (precision), the share of the structure
+// covered (recall) and the output's area over the structure's (geometric mean): too large, too small, or misplaced.
 // docs/brain-data.md ("What limits clicks") has what it gave for the shipped model.
 //
 //   npx tsx scripts/interactive-ceiling.ts [--model compiled/oneprompt-default.onnx] [--data runs/data/inia19-128]
@@ -12,7 +14,7 @@ import { orThrow } from '../src/app/data/errors.js';
 import { maskArea } from '../src/app/data/image.js';
 import { PROMPT_TYPES, type PromptType } from '../src/app/data/prompt.js';
 import { encodePrompt } from '../src/app/data/prompt-tensors.js';
-import { dice } from '../src/app/eval/dice.js';
+import { dice, overlapCounts } from '../src/app/eval/dice.js';
 import { readEvalSample, templatePrompt } from '../src/app/eval/protocol.js';
 import { loadSegmenter } from '../src/app/inference/load-segmenter.js';
 import { logitsToMask } from '../src/app/inference/model-inputs.js';
@@ -37,9 +39,10 @@ const S = model.geometry.size;
 const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 console.log(`${o.model}, ${o.tasks} tasks of ${o.data} (${tasks.length}), oracle prompts on the query itself:`);
-console.log('| prompt | Dice, template = query |\n| --- | --- |');
+console.log('| prompt | Dice, template = query | precision | recall | area ratio |\n| --- | --- | --- | --- | --- |');
 for (const type of types as PromptType[]) {
   const perTask: number[] = [];
+  const shares = { precision: [] as number[], recall: [] as number[], logRatio: [] as number[] };
   for (const task of tasks) {
     const scores: number[] = [];
     for (let i = 0; i < task.pairs.length; i++) {
@@ -48,10 +51,21 @@ for (const type of types as PromptType[]) {
       const prompt = orThrow(encodePrompt(orThrow(templatePrompt(task, i, s.mask, type, 'oracle', 0)), s.image, model.geometry));
       const [both] = await model.prompts.encode([s.plane], 'both');
       const logits = await model.prompts.decode([{ query: both, template: both, prompt }]);
-      scores.push(dice(logitsToMask(logits, S, s.image.width, s.image.height), s.mask));
+      const out = logitsToMask(logits, S, s.image.width, s.image.height);
+      scores.push(dice(out, s.mask));
+      const { inter, a, b } = overlapCounts(out, s.mask, task.pairs[i].name);
+      // An empty output has no precision or area ratio; it counts as recall 0.
+      if (a > 0) {
+        shares.precision.push(inter / a);
+        shares.logRatio.push(Math.log(a / b));
+      }
+      shares.recall.push(inter / b);
     }
     if (scores.length > 0) perTask.push(mean(scores));
   }
-  console.log(`| ${type} | ${mean(perTask).toFixed(1)} |`);
+  const f = (x: number) => x.toFixed(2);
+  console.log(
+    `| ${type} | ${mean(perTask).toFixed(1)} | ${f(mean(shares.precision))} | ${f(mean(shares.recall))} | ${f(Math.exp(mean(shares.logRatio)))} (${shares.recall.length - shares.logRatio.length} empty) |`,
+  );
 }
 await model.release();
