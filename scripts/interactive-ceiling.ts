@@ -7,14 +7,15 @@
 // docs/brain-data.md ("What limits clicks") has what it gave for the shipped model.
 //
 //   npx tsx scripts/interactive-ceiling.ts [--model compiled/oneprompt-default.onnx] [--data runs/data/inia19-128]
-//       [--tasks validation] [--prompts click,bbox,doodle,seglab] [--threads 2]
+//       [--tasks validation] [--prompts click,bbox,doodle,seglab] [--threads 2] [--report runs/ev/NAME-self]
 import { Command, Option } from 'commander';
+import { writeFileSync } from 'node:fs';
 import { readDataset, tasksOf } from '../src/app/data/dataset.js';
 import { orThrow } from '../src/app/data/errors.js';
 import { maskArea } from '../src/app/data/image.js';
 import { PROMPT_TYPES, type PromptType } from '../src/app/data/prompt.js';
 import { encodePrompt } from '../src/app/data/prompt-tensors.js';
-import { dice, overlapCounts } from '../src/app/eval/dice.js';
+import { dice, meanStd, overlapCounts } from '../src/app/eval/dice.js';
 import { readEvalSample, templatePrompt } from '../src/app/eval/protocol.js';
 import { loadSegmenter } from '../src/app/inference/load-segmenter.js';
 import { logitsToMask } from '../src/app/inference/model-inputs.js';
@@ -25,8 +26,9 @@ const o = new Command()
   .addOption(new Option('--tasks <part>', 'which tasks of split.json').choices(['validation', 'heldout', 'train', 'all']).default('validation'))
   .option('--prompts <types>', 'prompt types, comma-separated', PROMPT_TYPES.join(','))
   .option('--threads <n>', 'ONNX Runtime threads', '2')
+  .option('--report <prefix>', 'write PREFIX-TYPE.json per prompt type: Dice per task, as `eval --json` lists it (for `oneprompt compare`)')
   .parse()
-  .opts<{ model: string; data: string; tasks: 'validation' | 'heldout' | 'train' | 'all'; prompts: string; threads: string }>();
+  .opts<{ model: string; data: string; tasks: 'validation' | 'heldout' | 'train' | 'all'; prompts: string; threads: string; report?: string }>();
 
 const types = o.prompts.split(',');
 const unknown = types.find((t) => !(PROMPT_TYPES as readonly string[]).includes(t));
@@ -41,7 +43,7 @@ const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.lengt
 console.log(`${o.model}, ${o.tasks} tasks of ${o.data} (${tasks.length}), oracle prompts on the query itself:`);
 console.log('| prompt | Dice, template = query | precision | recall | area ratio |\n| --- | --- | --- | --- | --- |');
 for (const type of types as PromptType[]) {
-  const perTask: number[] = [];
+  const perTask: { task: string; pairs: number; model: { dice: number; std: number }; selectivity: null }[] = [];
   const shares = { precision: [] as number[], recall: [] as number[], logRatio: [] as number[] };
   for (const task of tasks) {
     const scores: number[] = [];
@@ -61,11 +63,14 @@ for (const type of types as PromptType[]) {
       }
       shares.recall.push(inter / b);
     }
-    if (scores.length > 0) perTask.push(mean(scores));
+    const m = meanStd(scores);
+    if (scores.length > 0) perTask.push({ task: task.name, pairs: scores.length, model: { dice: m.mean, std: m.std }, selectivity: null });
   }
+  const dices = perTask.map((t) => t.model.dice);
+  if (o.report) writeFileSync(`${o.report}-${type}.json`, `${JSON.stringify({ tasks: perTask, mean: { model: mean(dices) } }, null, 2)}\n`);
   const f = (x: number) => x.toFixed(2);
   console.log(
-    `| ${type} | ${mean(perTask).toFixed(1)} | ${f(mean(shares.precision))} | ${f(mean(shares.recall))} | ${f(Math.exp(mean(shares.logRatio)))} (${shares.recall.length - shares.logRatio.length} empty) |`,
+    `| ${type} | ${mean(dices).toFixed(1)} | ${f(mean(shares.precision))} | ${f(mean(shares.recall))} | ${f(Math.exp(mean(shares.logRatio)))} (${shares.recall.length - shares.logRatio.length} empty) |`,
   );
 }
 await model.release();
