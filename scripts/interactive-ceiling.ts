@@ -38,39 +38,53 @@ const dataset = orThrow(readDataset(o.data));
 const tasks = tasksOf(dataset, o.tasks);
 const model = await loadSegmenter(o.model, { threads: Number(o.threads) });
 const S = model.geometry.size;
-const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+const mean = (xs: readonly number[]) => meanStd(xs).mean;
 
-console.log(`${o.model}, ${o.tasks} tasks of ${o.data} (${tasks.length}), oracle prompts on the query itself:`);
-console.log('| prompt | Dice, template = query | precision | recall | area ratio |\n| --- | --- | --- | --- | --- |');
-for (const type of types as PromptType[]) {
-  const perTask: { task: string; pairs: number; model: { dice: number; std: number }; selectivity: null }[] = [];
-  const shares = { precision: [] as number[], recall: [] as number[], logRatio: [] as number[] };
-  for (const task of tasks) {
-    const scores: number[] = [];
-    for (let i = 0; i < task.pairs.length; i++) {
-      const s = orThrow(readEvalSample(task, i, S));
-      if (maskArea(s.mask) === 0) continue;
+/** What one prompt type gave: Dice per task (as `eval --json` lists it), and the overlap shares over all images. */
+interface Tally {
+  readonly perTask: { task: string; pairs: number; model: { dice: number; std: number }; selectivity: null }[];
+  readonly precision: number[];
+  readonly recall: number[];
+  readonly logRatio: number[];
+}
+const tallies = new Map<PromptType, Tally>(types.map((t) => [t as PromptType, { perTask: [], precision: [], recall: [], logRatio: [] }]));
+
+for (const task of tasks) {
+  const scores = new Map<PromptType, number[]>([...tallies.keys()].map((t) => [t, []]));
+  for (let i = 0; i < task.pairs.length; i++) {
+    const s = orThrow(readEvalSample(task, i, S));
+    if (maskArea(s.mask) === 0) continue;
+    // Read and encoded once; every prompt type decodes the same encoding.
+    const [both] = await model.prompts.encode([s.plane], 'both');
+    for (const [type, tally] of tallies) {
       const prompt = orThrow(encodePrompt(orThrow(templatePrompt(task, i, s.mask, type, 'oracle', 0)), s.image, model.geometry));
-      const [both] = await model.prompts.encode([s.plane], 'both');
       const logits = await model.prompts.decode([{ query: both, template: both, prompt }]);
       const out = logitsToMask(logits, S, s.image.width, s.image.height);
-      scores.push(dice(out, s.mask));
+      scores.get(type)!.push(dice(out, s.mask));
       const { inter, a, b } = overlapCounts(out, s.mask, task.pairs[i].name);
       // An empty output has no precision or area ratio; it counts as recall 0.
       if (a > 0) {
-        shares.precision.push(inter / a);
-        shares.logRatio.push(Math.log(a / b));
+        tally.precision.push(inter / a);
+        tally.logRatio.push(Math.log(a / b));
       }
-      shares.recall.push(inter / b);
+      tally.recall.push(inter / b);
     }
-    const m = meanStd(scores);
-    if (scores.length > 0) perTask.push({ task: task.name, pairs: scores.length, model: { dice: m.mean, std: m.std }, selectivity: null });
   }
-  const dices = perTask.map((t) => t.model.dice);
-  if (o.report) writeFileSync(`${o.report}-${type}.json`, `${JSON.stringify({ tasks: perTask, mean: { model: mean(dices) } }, null, 2)}\n`);
-  const f = (x: number) => x.toFixed(2);
+  for (const [type, tally] of tallies) {
+    const xs = scores.get(type)!;
+    const m = meanStd(xs);
+    if (xs.length > 0) tally.perTask.push({ task: task.name, pairs: xs.length, model: { dice: m.mean, std: m.std }, selectivity: null });
+  }
+}
+
+console.log(`${o.model}, ${o.tasks} tasks of ${o.data} (${tasks.length}), oracle prompts on the query itself:`);
+console.log('| prompt | Dice, template = query | precision | recall | area ratio |\n| --- | --- | --- | --- | --- |');
+const f = (x: number) => x.toFixed(2);
+for (const [type, t] of tallies) {
+  const dices = t.perTask.map((r) => r.model.dice);
+  if (o.report) writeFileSync(`${o.report}-${type}.json`, `${JSON.stringify({ tasks: t.perTask, mean: { model: mean(dices) } }, null, 2)}\n`);
   console.log(
-    `| ${type} | ${mean(dices).toFixed(1)} | ${f(mean(shares.precision))} | ${f(mean(shares.recall))} | ${f(Math.exp(mean(shares.logRatio)))} (${shares.recall.length - shares.logRatio.length} empty) |`,
+    `| ${type} | ${mean(dices).toFixed(1)} | ${f(mean(t.precision))} | ${f(mean(t.recall))} | ${f(Math.exp(mean(t.logRatio)))} (${t.recall.length - t.logRatio.length} empty) |`,
   );
 }
 await model.release();
