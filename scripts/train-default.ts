@@ -42,7 +42,7 @@ const RECIPE = ['--augment', '--warp', '0.5', '--interactive', '0.5', '--batch',
  */
 const HEAVY_FOREGROUND = 'pos=10';
 
-/** The last stages' pairs, from aligned to warped, on the atlas structures alone. */
+/** Stages 5–7: pairs from aligned to warped, on the atlas structures alone. */
 const ON_STRUCTURES = ['--warp-mix', '--targets', 'structures'];
 
 /**
