@@ -172,6 +172,10 @@ function evaluate(model: string, o: { templates: string; quick?: boolean; valida
         true,
       ),
     ) as EvalJson;
+  /** One reading of the macaque tasks, per prompt type (oracle prompts). */
+  const perPrompt = (tasks: string, extra: string[] = []) => prompts.map((p) => [p, evalJson(BRAIN_DATASET_DIR, tasks, p, 'oracle', extra)] as const);
+  /** Each query as a second patient: its own warp and intensity change, the ranges the training pairs get. */
+  const SECOND_PATIENT = ['--second-patient', '0.5'];
   const split = JSON.parse(readFileSync(join(BRAIN_DATASET_DIR, 'split.json'), 'utf8')) as {
     heldout: string[];
     heldout_slices: string[];
@@ -179,20 +183,20 @@ function evaluate(model: string, o: { templates: string; quick?: boolean; valida
   };
 
   if (split.validation?.length) {
-    const val = prompts.map((p) => [p, evalJson(BRAIN_DATASET_DIR, 'validation', p)] as const);
+    const val = perPrompt('validation');
     console.log(
       `\nValidation structures (${split.validation.length} structure-plane tasks kept out of training; models and settings were chosen on these), oracle prompts, ${templates} template(s) per task:\n`,
     );
     console.log(selectivityTable(val));
     // As read, neighbouring slices of one head: a model whose outputs fit the structure tightly can gain here and lose
     // where the query's structure has moved (w3L, docs/brain-data.md), so a choice reads both.
-    const valPatients = prompts.map((p) => [p, evalJson(BRAIN_DATASET_DIR, 'validation', p, 'oracle', ['--second-patient', '0.5'])] as const);
+    const valPatients = perPrompt('validation', SECOND_PATIENT);
     console.log(`\nValidation structures, each query as a second patient (eval --second-patient 0.5), oracle prompts, ${templates} template(s) per task:\n`);
     console.log(selectivityTable(valPatients));
   }
   if (o.validationOnly) return;
 
-  const held = prompts.map((p) => [p, evalJson(BRAIN_DATASET_DIR, 'heldout', p)] as const);
+  const held = perPrompt('heldout');
   console.log(
     `\nHeld-out macaque structures (${split.heldout.length} structure-plane tasks; held out by structure), oracle prompts, ${templates} template(s) per task; Dice (%) and selectivity (Dice points):\n`,
   );
@@ -200,13 +204,13 @@ function evaluate(model: string, o: { templates: string; quick?: boolean; valida
 
   // The same tasks with each query as a second patient (eval --second-patient 0.5, the warp the training pairs get):
   // all slices come from one head, so without it the template's mask lies nearly where the query's structure lies.
-  const patients = prompts.map((p) => [p, evalJson(BRAIN_DATASET_DIR, 'heldout', p, 'oracle', ['--second-patient', '0.5'])] as const);
+  const patients = perPrompt('heldout', SECOND_PATIENT);
   console.log(
     `\nHeld-out macaque structures, each query as a second patient (its own warp and intensity change, eval --second-patient 0.5), oracle prompts, ${templates} template(s) per task:\n`,
   );
   console.log(selectivityTable(patients));
 
-  const slabs = prompts.map((p) => [p, evalJson(BRAIN_DATASET_DIR, 'heldout-slices', p, 'oracle', ['--no-selectivity'])] as const);
+  const slabs = perPrompt('heldout-slices', ['--no-selectivity']);
   console.log(`\nHeld-out slabs of training structures (${split.heldout_slices.length} tasks; structures seen in training, slices not), oracle prompts:\n`);
   console.log(
     table(
