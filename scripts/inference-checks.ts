@@ -6,14 +6,16 @@
 //   back and averaged with the plain run's (weight --mirror);
 // - two passes: the prompt segments the template itself, and that mask prompts the query as SegLab (weight --two-pass);
 // - zooming in: template and query cropped alike around the prompt, enlarged, run, the logits shrunk back into place
-//   (src/app/data/zoom.ts; --zoom factor, --zoom-weight inside the crop).
+//   (src/app/data/zoom.ts; --zoom factor, --zoom-weight inside the crop);
+// - a blend with copying: with SegLab prompts, the model's probabilities averaged with the prompt mask itself (the
+//   template's mask, which is what copy-template outputs), weight --copy-blend.
 // --second-patient scores each query as a second patient, as `eval --second-patient` does. docs/brain-data.md has
 // what they gave (the mirror, two passes and zooming in lower Dice; the offsets are in "Averaging runs and a per-type
 // calibration").
 //
 //   npx tsx scripts/inference-checks.ts [--model compiled/oneprompt-default.onnx] [--data runs/data/inia19-128]
 //       [--tasks validation] [--prompt click] [--offsets 0,-1,1] [--mirror 0.5] [--two-pass 1] [--second-patient 0.5]
-//       [--zoom 2] [--zoom-weight 0.5] [--threads 2] [--report r.json]
+//       [--zoom 2] [--zoom-weight 0.5] [--copy-blend 0.4] [--threads 2] [--report r.json]
 //
 // The model runs once; the other offsets replay its recorded logits.
 import { Command, Option } from 'commander';
@@ -41,6 +43,7 @@ const o = new Command()
   .option('--two-pass <w>', 'weight of the two-pass run (the prompt segments the template, that mask prompts the query as SegLab; 0: off)', '0')
   .option('--zoom <z>', 'also run the model on a crop of side S/z around the prompt, enlarged to S×S (1: off)', '1')
   .option('--zoom-weight <w>', "weight of the zoomed run's logits inside the crop (the plain run's elsewhere)", '1')
+  .option('--copy-blend <w>', "SegLab only: weight of the prompt mask (copying the template's mask) in a probability average with the model (0: off)", '0')
   .option('--second-patient <warp>', "score each query as a second patient (eval's --second-patient)")
   .option('--threads <n>', 'ONNX Runtime threads', '2')
   .option('--report <file>', "write the first offset's scores as an `eval --json` report (for `oneprompt compare`)")
@@ -57,6 +60,7 @@ const o = new Command()
     threads: string;
     zoom: string;
     zoomWeight: string;
+    copyBlend: string;
     report?: string;
   }>();
 
@@ -71,6 +75,10 @@ const zoom = Number(o.zoom);
 if (!(zoom >= 1)) throw new Error(`--zoom: a factor ≥ 1; got '${o.zoom}'`);
 const zoomWeight = Number(o.zoomWeight);
 if (!(zoomWeight >= 0 && zoomWeight <= 1)) throw new Error(`--zoom-weight: a weight in [0, 1]; got '${o.zoomWeight}'`);
+
+const copyBlend = Number(o.copyBlend);
+if (!(copyBlend >= 0 && copyBlend <= 1)) throw new Error(`--copy-blend: a weight in [0, 1]; got '${o.copyBlend}'`);
+if (copyBlend > 0 && o.prompt !== 'seglab') throw new Error(`--copy-blend: only with --prompt seglab (a mask to copy); got --prompt ${o.prompt}`);
 
 const dataset = orThrow(readDataset(o.data));
 const tasks = tasksOf(dataset, o.tasks).map((t) => t.name);
@@ -140,6 +148,24 @@ async function zoomedLogits(
   return out;
 }
 
+/**
+ * The model's probability p averaged with the prompt mask (weight w = copyBlend), back to a logit. For w < ½ a pixel
+ * inside the template's mask is kept where p > (½ − w) / (1 − w), one outside it only where p > ½ / (1 − w): the
+ * template's mask where the model does not object, and the model's confident pixels beyond it.
+ */
+function blendWithCopy(logits: Float32Array, items: readonly { prompt: PromptTensors }[]): Float32Array {
+  const out = new Float32Array(logits.length);
+  const eps = 1e-6;
+  for (const [b, it] of items.entries())
+    for (let i = 0; i < S * S; i++) {
+      const k = b * S * S + i;
+      const p = (1 - copyBlend) / (1 + Math.exp(-logits[k])) + copyBlend * it.prompt.mask[i];
+      const q = Math.min(1 - eps, Math.max(eps, p));
+      out[k] = Math.log(q / (1 - q));
+    }
+  return out;
+}
+
 /** The plain model, or the mirror ensemble; every decode's logits recorded so that offsets replay them. */
 function recorded(): { seg: PromptSegmenter<{ a: unknown; b?: unknown; plane?: Float32Array }>; score: (offset: number, replay: boolean) => void } {
   const calls: Float32Array[] = [];
@@ -177,6 +203,7 @@ function recorded(): { seg: PromptSegmenter<{ a: unknown; b?: unknown; plane?: F
           const raw = items.map((it) => ({ query: it.query.plane as Float32Array, template: it.template.plane as Float32Array, prompt: it.prompt }));
           logits = await zoomedLogits(raw, logits);
         }
+        if (copyBlend > 0) logits = blendWithCopy(logits, items);
         calls.push(logits);
       }
       return offset === 0 ? logits : logits.map((v) => v + offset);
@@ -206,7 +233,7 @@ const common = {
 const dice = recorded();
 const sel = recorded();
 console.log(
-  `${o.model}, ${o.tasks} tasks of ${o.data}, ${o.prompt} prompts (oracle, 1 template), mirror weight ${mirror}, two-pass weight ${twoPass}, zoom ${zoom} (weight ${zoomWeight})${secondPatient === undefined ? '' : `, each query as a second patient (warp ${secondPatient})`}:`,
+  `${o.model}, ${o.tasks} tasks of ${o.data}, ${o.prompt} prompts (oracle, 1 template), mirror weight ${mirror}, two-pass weight ${twoPass}, zoom ${zoom} (weight ${zoomWeight}), copy blend ${copyBlend}${secondPatient === undefined ? '' : `, each query as a second patient (warp ${secondPatient})`}:`,
 );
 console.log('| logit offset | Dice | selectivity |\n| --- | --- | --- |');
 for (const [k, offset] of offsets.entries()) {
