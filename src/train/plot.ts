@@ -33,6 +33,8 @@ const FONT: Record<string, string> = {
   ':': '000010000010000',
   ' ': '000000000000000',
   '/': '001001010100100',
+  '+': '000010111010000',
+  '=': '000111000111000',
   a: '000011101101011',
   b: '100110101101110',
   f: '011100110100100',
@@ -61,6 +63,9 @@ const FONT: Record<string, string> = {
   s: '000011110001110',
   t: '010111010010011',
 };
+
+/** The width in pixels of a label in the 3×5 font at the given scale (one column of space between letters). */
+const textWidth = (s: string, scale: number): number => s.length * 4 * scale - scale;
 
 class Canvas {
   readonly png: PNG;
@@ -92,7 +97,7 @@ class Canvas {
     }
   }
   text(x: number, y: number, s: string, c: RGB, scale = 2, align: 'left' | 'right' | 'center' = 'left'): void {
-    const w = s.length * 4 * scale - scale;
+    const w = textWidth(s, scale);
     let cx = align === 'right' ? x - w : align === 'center' ? x - w / 2 : x;
     for (const ch of s) {
       const g = FONT[ch] ?? FONT[' '];
@@ -102,6 +107,36 @@ class Canvas {
       cx += 4 * scale;
     }
   }
+}
+
+/**
+ * Words packed greedily into lines no wider than `width` at the given scale; undefined when one word alone is wider.
+ * A run's name joins its options with '+', so a line may also break after one.
+ */
+function wrap(s: string, width: number, scale: number): string[] | undefined {
+  const lines: string[] = [];
+  for (const word of s.match(/[^\s+]+\+?|\+/g) ?? []) {
+    if (textWidth(word, scale) > width) return undefined;
+    const last = lines.at(-1);
+    const joined = last === undefined ? word : last.endsWith('+') ? last + word : `${last} ${word}`;
+    if (last !== undefined && textWidth(joined, scale) <= width) lines[lines.length - 1] = joined;
+    else lines.push(word);
+  }
+  return lines;
+}
+
+/**
+ * The title in the band above the plot, beside the right axis's label, never over it: one line at the labels' size if
+ * it fits, else wrapped, else at half size. A run name is the title, and a long one used to run into "dice". Whatever
+ * does not fit even then is still drawn in full, on the last line, rather than cut without a word.
+ */
+function fitTitle(s: string, width: number, band: number): { lines: string[]; scale: number; top: number } {
+  for (const scale of [2, 1]) {
+    const lines = wrap(s, width, scale);
+    const height = lines ? lines.length * 6 * scale - scale : Number.POSITIVE_INFINITY;
+    if (lines && height <= band) return { lines, scale, top: Math.max(2, Math.round((band - height) / 2)) };
+  }
+  return { lines: [s], scale: 1, top: 2 };
 }
 
 const fmt = (v: number): string => (v === 0 ? '0' : Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 1 ? v.toFixed(2) : v.toFixed(3));
@@ -146,8 +181,10 @@ export function lossCurvePng(points: readonly CurvePoint[], opts: { width?: numb
   c.text(L, B + 12, String(s0), AXIS);
   c.text(R, B + 12, String(s1), AXIS, 2, 'right');
   c.text((L + R) / 2, B + 12, 'step', AXIS, 2, 'center');
-  c.text(L, 10, opts.title ?? 'loss', LOSS);
-  c.text(R, 10, 'dice', DICE, 2, 'right');
+  const diceLabel = 'dice';
+  c.text(R, 10, diceLabel, DICE, 2, 'right');
+  const title = fitTitle(opts.title ?? 'loss', R - textWidth(diceLabel, 2) - 12 - L, T - 6);
+  for (const [k, line] of title.lines.entries()) c.text(L, title.top + k * 6 * title.scale, line, LOSS, title.scale);
 
   const draw = (ys: readonly number[], top: number, color: RGB, thick: number) => {
     for (let i = 1; i < ys.length; i++) c.line(X(pts[i - 1].step), Y(ys[i - 1], top), X(pts[i].step), Y(ys[i], top), color, thick);

@@ -96,4 +96,25 @@ describe('oneprompt train (argument parsing)', () => {
     );
     await expect(parse(['train', '--config', 'blobs', '--data', 'd', '--out', 'o', '--batch', '0'])).rejects.toBeInstanceOf(CommanderError);
   });
+
+  it('keeps a long title (a run name) off the right axis label, wrapping it instead', () => {
+    const pts = Array.from({ length: 20 }, (_, i) => ({ step: i + 1, loss: 1 - i / 40, dice: i / 40 }));
+    const title = 'loss brain128r+augment+warp=0.5+warpmix+interactive=0.5+large=bbox1-seglab1+pos=5+seed=43';
+    const png = PNG.sync.read(Buffer.from(lossCurvePng(pts, { width: 720, height: 400, title })));
+    const px = (x: number, y: number) => Array.from(png.data.subarray((y * 720 + x) * 4, (y * 720 + x) * 4 + 3)).join();
+    // The band above the plot: title pixels (dark blue) stop left of "dice" (orange, right-aligned at x = 660).
+    const dice = 4 * 8 - 2;
+    let blueRight = 0;
+    const blueRows = new Set<number>();
+    for (let y = 0; y < 36; y++)
+      for (let x = 0; x < 720; x++)
+        if (px(x, y) === '25,70,170') {
+          blueRight = Math.max(blueRight, x);
+          blueRows.add(y);
+        }
+    expect(blueRight).toBeGreaterThan(300);
+    expect(blueRight).toBeLessThan(660 - dice);
+    // Wrapped onto two lines at the labels' size: dark-blue rows in two bands.
+    expect(Math.max(...blueRows) - Math.min(...blueRows)).toBeGreaterThan(12);
+  });
 });
