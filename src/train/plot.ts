@@ -127,8 +127,8 @@ function wrap(s: string, width: number, scale: number): string[] | undefined {
 
 /**
  * The title in the band above the plot, beside the right axis's label, never over it: one line at the labels' size if
- * it fits, else wrapped, else at half size. A run name is the title, and a long one used to run into "dice". Whatever
- * does not fit even then is still drawn in full, on the last line, rather than cut without a word.
+ * it fits, else wrapped, else at half size. A run name is the title, and a long one used to run into "dice". A title
+ * that fits none of these is drawn whole on one line at half size, reaching the label, rather than cut without a word.
  */
 function fitTitle(s: string, width: number, band: number): { lines: string[]; scale: number; top: number } {
   for (const scale of [2, 1]) {
