@@ -1,7 +1,7 @@
-// docs/eval holds the shipped model's `eval --json` reports on the held-out structures (issue 14's "must show"). They
-// must belong to the model that ships (docs/eval/README.md names its graph sha256, which new weights change, so shipping
-// a new default without making the reports again fails here; re-emitting the same weights does not), be eval reports of the same 80 tasks, and agree with the README's
-// held-out table, which is printed from them.
+// docs/eval holds the shipped model's `eval --json` reports on the held-out structures (issue 14's "must show").
+// They must belong to the model that ships: docs/eval/README.md names its graph sha256, which new weights change, so
+// shipping a new default without making the reports again fails here (re-emitting the same weights does not). They
+// must be eval reports of the same 80 tasks, and agree with the README's held-out table, which the same eval fills.
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { readComparableEval } from '../../src/app/eval/compare.js';
