@@ -191,7 +191,9 @@ function evaluate(model: string, o: { templates: string; quick?: boolean; valida
     // As read, neighbouring slices of one head: a model whose outputs fit the structure tightly can gain here and lose
     // where the query's structure has moved (w3L, docs/brain-data.md), so a choice reads both.
     const valPatients = perPrompt('validation', SECOND_PATIENT);
-    console.log(`\nValidation structures, each query as a second patient (eval --second-patient 0.5), oracle prompts, ${templates} template(s) per task:\n`);
+    console.log(
+      `\nValidation structures, each query as a second patient (eval ${SECOND_PATIENT.join(' ')}), oracle prompts, ${templates} template(s) per task:\n`,
+    );
     console.log(selectivityTable(valPatients));
   }
   if (o.validationOnly) return;
@@ -206,7 +208,7 @@ function evaluate(model: string, o: { templates: string; quick?: boolean; valida
   // all slices come from one head, so without it the template's mask lies nearly where the query's structure lies.
   const patients = perPrompt('heldout', SECOND_PATIENT);
   console.log(
-    `\nHeld-out macaque structures, each query as a second patient (its own warp and intensity change, eval --second-patient 0.5), oracle prompts, ${templates} template(s) per task:\n`,
+    `\nHeld-out macaque structures, each query as a second patient (its own warp and intensity change, eval ${SECOND_PATIENT.join(' ')}), oracle prompts, ${templates} template(s) per task:\n`,
   );
   console.log(selectivityTable(patients));
 
