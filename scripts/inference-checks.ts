@@ -8,7 +8,10 @@
 // - zooming in: template and query cropped alike around the prompt, enlarged, run, the logits shrunk back into place
 //   (src/app/data/zoom.ts; --zoom factor, --zoom-weight inside the crop);
 // - a blend with copying: with SegLab prompts, the model's probabilities averaged with the prompt mask itself (the
-//   template's mask, which is what copy-template outputs), weight --copy-blend.
+//   template's mask, which is what copy-template outputs), weight --copy-blend;
+// - a shift ensemble: query, template and prompt shifted alike by K pixels right, down and both (half an encoder token
+//   at K = 4, so a prompt lands in other token cells), each run's logits shifted back and averaged with the plain
+//   run's (--shift K).
 // --second-patient scores each query as a second patient, as `eval --second-patient` does. docs/brain-data.md has
 // what they gave (the mirror, two passes and zooming in lower Dice; the offsets are in "Averaging runs and a per-type
 // calibration").
@@ -44,6 +47,7 @@ const o = new Command()
   .option('--zoom <z>', 'also run the model on a crop of side S/z around the prompt, enlarged to S×S (1: off)', '1')
   .option('--zoom-weight <w>', "weight of the zoomed run's logits inside the crop (the plain run's elsewhere)", '1')
   .option('--copy-blend <w>', "SegLab only: weight of the prompt mask (copying the template's mask) in a probability average with the model (0: off)", '0')
+  .option('--shift <k>', 'shift ensemble: also run with everything shifted by k pixels right, down and both; the 4 runs averaged (0: off)', '0')
   .option('--second-patient <warp>', "score each query as a second patient (eval's --second-patient)")
   .option('--threads <n>', 'ONNX Runtime threads', '2')
   .option('--report <file>', "write the first offset's scores as an `eval --json` report (for `oneprompt compare`)")
@@ -61,6 +65,7 @@ const o = new Command()
     zoom: string;
     zoomWeight: string;
     copyBlend: string;
+    shift: string;
     report?: string;
   }>();
 
@@ -79,6 +84,9 @@ if (!(zoomWeight >= 0 && zoomWeight <= 1)) throw new Error(`--zoom-weight: a wei
 const copyBlend = Number(o.copyBlend);
 if (!(copyBlend >= 0 && copyBlend <= 1)) throw new Error(`--copy-blend: a weight in [0, 1]; got '${o.copyBlend}'`);
 if (copyBlend > 0 && o.prompt !== 'seglab') throw new Error(`--copy-blend: only with --prompt seglab (a mask to copy); got --prompt ${o.prompt}`);
+
+const shift = Number(o.shift);
+if (!(Number.isInteger(shift) && shift >= 0)) throw new Error(`--shift: a whole number of pixels ≥ 0; got '${o.shift}'`);
 
 const dataset = orThrow(readDataset(o.data));
 const tasks = tasksOf(dataset, o.tasks).map((t) => t.name);
@@ -99,6 +107,48 @@ function mirrorPrompt(p: PromptTensors): PromptTensors {
   for (let i = 0; i < p.labels.length; i++) if (p.labels[i] !== 0) points[2 * i] = 1 - points[2 * i];
   if (p.type[PROMPT_TYPES.indexOf('bbox')] === 1) [points[0], points[2]] = [points[2], points[0]];
   return { ...p, points, mask: mirrorPlanes(p.mask) };
+}
+
+/** An S×S plane (or a stack of them) moved dx pixels right and dy down, zeros shifted in. */
+function shiftPlanes(p: Float32Array, dx: number, dy: number): Float32Array {
+  const out = new Float32Array(p.length);
+  for (let base = 0; base < p.length; base += S * S)
+    for (let y = Math.max(0, dy); y < Math.min(S, S + dy); y++)
+      for (let x = Math.max(0, dx); x < Math.min(S, S + dx); x++) out[base + y * S + x] = p[base + (y - dy) * S + x - dx];
+  return out;
+}
+
+/** The prompt moved as shiftPlanes moves the images: every point in use by (dx, dy) / S, the raster by (dx, dy). */
+function shiftPrompt(p: PromptTensors, dx: number, dy: number): PromptTensors {
+  const points = new Float32Array(p.points);
+  for (let i = 0; i < p.labels.length; i++)
+    if (p.labels[i] !== 0) {
+      points[2 * i] += dx / S;
+      points[2 * i + 1] += dy / S;
+    }
+  return { ...p, points, mask: shiftPlanes(p.mask, dx, dy) };
+}
+
+/** The shift ensemble's other three runs: query, template and prompt moved alike, the logits moved back. */
+async function shiftedLogits(items: readonly { query: Float32Array; template: Float32Array; prompt: PromptTensors }[]): Promise<Float32Array[]> {
+  const out: Float32Array[] = [];
+  for (const [dx, dy] of [
+    [shift, 0],
+    [0, shift],
+    [shift, shift],
+  ]) {
+    const queries = await plain.encode(
+      items.map((it) => shiftPlanes(it.query, dx, dy)),
+      'query',
+    );
+    const templates = await plain.encode(
+      items.map((it) => shiftPlanes(it.template, dx, dy)),
+      'template',
+    );
+    const z = await plain.decode(items.map((it, b) => ({ query: queries[b], template: templates[b], prompt: shiftPrompt(it.prompt, dx, dy) })));
+    out.push(shiftPlanes(z, -dx, -dy));
+  }
+  return out;
 }
 
 /**
@@ -181,7 +231,7 @@ function recorded(): { seg: PromptSegmenter<{ a: unknown; b?: unknown; plane?: F
       const as = twoPass > 0 ? 'both' : role;
       const a = await plain.encode(planes, as);
       const b = mirror > 0 ? await plain.encode(planes.map(mirrorPlanes), as) : [];
-      return a.map((x, i) => ({ a: x, b: b[i], plane: zoom > 1 ? planes[i] : undefined }));
+      return a.map((x, i) => ({ a: x, b: b[i], plane: zoom > 1 || shift > 0 ? planes[i] : undefined }));
     },
     async decode(items) {
       let logits: Float32Array;
@@ -202,6 +252,11 @@ function recorded(): { seg: PromptSegmenter<{ a: unknown; b?: unknown; plane?: F
         if (zoom > 1) {
           const raw = items.map((it) => ({ query: it.query.plane as Float32Array, template: it.template.plane as Float32Array, prompt: it.prompt }));
           logits = await zoomedLogits(raw, logits);
+        }
+        if (shift > 0) {
+          const raw = items.map((it) => ({ query: it.query.plane as Float32Array, template: it.template.plane as Float32Array, prompt: it.prompt }));
+          const runs = [logits, ...(await shiftedLogits(raw))];
+          logits = logits.map((_, i) => runs.reduce((sum, r) => sum + r[i], 0) / runs.length);
         }
         if (copyBlend > 0) logits = blendWithCopy(logits, items);
         calls.push(logits);
@@ -233,7 +288,7 @@ const common = {
 const dice = recorded();
 const sel = recorded();
 console.log(
-  `${o.model}, ${o.tasks} tasks of ${o.data}, ${o.prompt} prompts (oracle, 1 template), mirror weight ${mirror}, two-pass weight ${twoPass}, zoom ${zoom} (weight ${zoomWeight}), copy blend ${copyBlend}${secondPatient === undefined ? '' : `, each query as a second patient (warp ${secondPatient})`}:`,
+  `${o.model}, ${o.tasks} tasks of ${o.data}, ${o.prompt} prompts (oracle, 1 template), mirror weight ${mirror}, two-pass weight ${twoPass}, zoom ${zoom} (weight ${zoomWeight}), copy blend ${copyBlend}, shift ${shift}${secondPatient === undefined ? '' : `, each query as a second patient (warp ${secondPatient})`}:`,
 );
 console.log('| logit offset | Dice | selectivity |\n| --- | --- | --- |');
 for (const [k, offset] of offsets.entries()) {
