@@ -13,12 +13,12 @@
 //   at K = 4, so a prompt lands in other token cells), each run's logits shifted back and averaged with the plain
 //   run's (--shift K).
 // --second-patient scores each query as a second patient, as `eval --second-patient` does. docs/brain-data.md has
-// what they gave (the mirror, two passes and zooming in lower Dice; the offsets are in "Averaging runs and a per-type
-// calibration").
+// what they gave (the mirror, two passes, zooming in and the shift ensemble lower Dice or leave it; the offsets are in
+// "Averaging runs and a per-type calibration").
 //
 //   npx tsx scripts/inference-checks.ts [--model compiled/oneprompt-default.onnx] [--data runs/data/inia19-128]
 //       [--tasks validation] [--prompt click] [--offsets 0,-1,1] [--mirror 0.5] [--two-pass 1] [--second-patient 0.5]
-//       [--zoom 2] [--zoom-weight 0.5] [--copy-blend 0.4] [--threads 2] [--report r.json]
+//       [--zoom 2] [--zoom-weight 0.5] [--copy-blend 0.4] [--shift 4] [--threads 2] [--report r.json]
 //
 // The model runs once; the other offsets replay its recorded logits.
 import { Command, Option } from 'commander';
