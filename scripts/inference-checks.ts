@@ -109,9 +109,9 @@ function mirrorPrompt(p: PromptTensors): PromptTensors {
   return { ...p, points, mask: mirrorPlanes(p.mask) };
 }
 
-/** An S×S plane (or a stack of them) moved dx pixels right and dy down, zeros shifted in. */
-function shiftPlanes(p: Float32Array, dx: number, dy: number): Float32Array {
-  const out = new Float32Array(p.length);
+/** An S×S plane (or a stack of them) moved dx pixels right and dy down; what moves in is `fill`'s (zeros by default). */
+function shiftPlanes(p: Float32Array, dx: number, dy: number, fill?: Float32Array): Float32Array {
+  const out = fill ? new Float32Array(fill) : new Float32Array(p.length);
   for (let base = 0; base < p.length; base += S * S)
     for (let y = Math.max(0, dy); y < Math.min(S, S + dy); y++)
       for (let x = Math.max(0, dx); x < Math.min(S, S + dx); x++) out[base + y * S + x] = p[base + (y - dy) * S + x - dx];
@@ -129,8 +129,14 @@ function shiftPrompt(p: PromptTensors, dx: number, dy: number): PromptTensors {
   return { ...p, points, mask: shiftPlanes(p.mask, dx, dy) };
 }
 
-/** The shift ensemble's other three runs: query, template and prompt moved alike, the logits moved back. */
-async function shiftedLogits(items: readonly { query: Float32Array; template: Float32Array; prompt: PromptTensors }[]): Promise<Float32Array[]> {
+/**
+ * The shift ensemble's other three runs: query, template and prompt moved alike, the logits moved back. The strip a
+ * run moved out of view takes the plain run's logits, so that it does not count as undecided (logit 0) there.
+ */
+async function shiftedLogits(
+  items: readonly { query: Float32Array; template: Float32Array; prompt: PromptTensors }[],
+  plainLogits: Float32Array,
+): Promise<Float32Array[]> {
   const out: Float32Array[] = [];
   for (const [dx, dy] of [
     [shift, 0],
@@ -146,7 +152,7 @@ async function shiftedLogits(items: readonly { query: Float32Array; template: Fl
       'template',
     );
     const z = await plain.decode(items.map((it, b) => ({ query: queries[b], template: templates[b], prompt: shiftPrompt(it.prompt, dx, dy) })));
-    out.push(shiftPlanes(z, -dx, -dy));
+    out.push(shiftPlanes(z, -dx, -dy, plainLogits));
   }
   return out;
 }
@@ -255,7 +261,7 @@ function recorded(): { seg: PromptSegmenter<{ a: unknown; b?: unknown; plane?: F
         }
         if (shift > 0) {
           const raw = items.map((it) => ({ query: it.query.plane as Float32Array, template: it.template.plane as Float32Array, prompt: it.prompt }));
-          const runs = [logits, ...(await shiftedLogits(raw))];
+          const runs = [logits, ...(await shiftedLogits(raw, logits))];
           logits = logits.map((_, i) => runs.reduce((sum, r) => sum + r[i], 0) / runs.length);
         }
         if (copyBlend > 0) logits = blendWithCopy(logits, items);
