@@ -87,6 +87,8 @@ if (copyBlend > 0 && o.prompt !== 'seglab') throw new Error(`--copy-blend: only 
 
 const shift = Number(o.shift);
 if (!(Number.isInteger(shift) && shift >= 0)) throw new Error(`--shift: a whole number of pixels ≥ 0; got '${o.shift}'`);
+/** Zooming in and the shift ensemble run the model on moved or cropped images, so encode keeps the images too. */
+const keepPlanes = zoom > 1 || shift > 0;
 
 const dataset = orThrow(readDataset(o.data));
 const tasks = tasksOf(dataset, o.tasks).map((t) => t.name);
@@ -237,7 +239,7 @@ function recorded(): { seg: PromptSegmenter<{ a: unknown; b?: unknown; plane?: F
       const as = twoPass > 0 ? 'both' : role;
       const a = await plain.encode(planes, as);
       const b = mirror > 0 ? await plain.encode(planes.map(mirrorPlanes), as) : [];
-      return a.map((x, i) => ({ a: x, b: b[i], plane: zoom > 1 || shift > 0 ? planes[i] : undefined }));
+      return a.map((x, i) => ({ a: x, b: b[i], plane: keepPlanes ? planes[i] : undefined }));
     },
     async decode(items) {
       let logits: Float32Array;
@@ -255,12 +257,11 @@ function recorded(): { seg: PromptSegmenter<{ a: unknown; b?: unknown; plane?: F
           const t = await twoPassLogits(plainItems);
           logits = logits.map((v, i) => (1 - twoPass) * v + twoPass * t[i]);
         }
-        if (zoom > 1) {
-          const raw = items.map((it) => ({ query: it.query.plane as Float32Array, template: it.template.plane as Float32Array, prompt: it.prompt }));
-          logits = await zoomedLogits(raw, logits);
-        }
+        const raw = keepPlanes
+          ? items.map((it) => ({ query: it.query.plane as Float32Array, template: it.template.plane as Float32Array, prompt: it.prompt }))
+          : [];
+        if (zoom > 1) logits = await zoomedLogits(raw, logits);
         if (shift > 0) {
-          const raw = items.map((it) => ({ query: it.query.plane as Float32Array, template: it.template.plane as Float32Array, prompt: it.prompt }));
           const runs = [logits, ...(await shiftedLogits(raw, logits))];
           logits = logits.map((_, i) => runs.reduce((sum, r) => sum + r[i], 0) / runs.length);
         }
