@@ -1,0 +1,93 @@
+// More structures to learn from, without touching what is held out: a dataset of `oneprompt dataset from-labels`
+// keeps a structure only where it covers --min-pixels (25 for scripts/build-brain-dataset.ts) on enough slices, and
+// the held-out and validation draws are made among those. This script cuts the same volumes again at a lower
+// threshold and adds, as training tasks, only the structures the source dataset does not have at all, so its
+// held-out, validation and slab splits stay exactly as they were and every model can still be read on them.
+// The output links every entry of the source (nothing copied) beside the added tasks; split.json is the source's
+// with the added tasks appended to "train", and added-structures.json lists them. docs/brain-data.md ("More
+// structures: the small ones") has the run that used it.
+//
+//   npx tsx scripts/add-small-structures.ts --from runs/data/inia19-128 --out runs/data/inia19-128-s12 --min-pixels 12
+import { Command } from 'commander';
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import * as E from 'fp-ts/lib/Either.js';
+import { DATASET_FILE, datasetFromLabels, type FromLabelsOptions, type StructureStats } from '../src/app/data/from-labels.js';
+import { formatDataError } from '../src/app/data/errors.js';
+
+interface SourceDataset {
+  readonly inputs: { readonly image: { readonly path: string }; readonly labels: { readonly path: string } };
+  readonly options: {
+    readonly planes: FromLabelsOptions['planes'];
+    readonly size: number;
+    readonly minPixels: number;
+    readonly minSlices: number;
+    readonly maxSlices: number;
+    readonly grouping: string;
+  };
+  readonly structures: readonly StructureStats[];
+}
+
+const o = new Command()
+  .description('add, as training tasks, the structures a from-labels dataset left out as too small')
+  .requiredOption('--from <dir>', 'dataset of `oneprompt dataset from-labels` (with dataset.json and split.json)')
+  .requiredOption('--out <dir>', 'new dataset folder (must not exist)')
+  .requiredOption('--min-pixels <n>', "the lower threshold (below the source's)")
+  .parse()
+  .opts<{ from: string; out: string; minPixels: string }>();
+
+const source = JSON.parse(readFileSync(join(o.from, DATASET_FILE), 'utf8')) as SourceDataset;
+const split = JSON.parse(readFileSync(join(o.from, 'split.json'), 'utf8')) as { train: string[] } & Record<string, unknown>;
+const minPixels = Number(o.minPixels);
+if (!(Number.isInteger(minPixels) && minPixels >= 1 && minPixels < source.options.minPixels))
+  throw new Error(
+    `add-small-structures: --min-pixels must be a whole number from 1 to ${source.options.minPixels - 1} (the source's is ${source.options.minPixels}); got '${o.minPixels}'`,
+  );
+if (source.options.grouping !== 'mirror')
+  throw new Error(`add-small-structures: the source groups structures by '${source.options.grouping}'; this script handles 'mirror' only`);
+if (existsSync(o.out)) throw new Error(`add-small-structures: ${o.out} exists; give a new folder`);
+
+// Every atlas structure of the source, held out, validation or trained, is "held out" of the new cut by name, so
+// the new cut's training tasks are exactly the structures the source does not have. Labels are checked as well:
+// a structure of the new cut sharing a label with any of the source's is an error, not an addition.
+const sourceAtlas = source.structures.filter((s) => !s.coarse);
+const sourceLabels = new Set(sourceAtlas.flatMap((s) => s.labels));
+const partial = `${o.out}.partial`;
+rmSync(partial, { recursive: true, force: true });
+const cut = join(partial, '.cut');
+const r = datasetFromLabels({
+  image: source.inputs.image.path,
+  labels: source.inputs.labels.path,
+  out: cut,
+  planes: source.options.planes,
+  size: source.options.size,
+  minPixels,
+  minSlices: source.options.minSlices,
+  maxSlices: source.options.maxSlices,
+  grouping: { kind: 'mirror' },
+  holdout: sourceAtlas.map((s) => s.name),
+  sliceHoldout: 0,
+  force: true,
+});
+if (E.isLeft(r)) throw new Error(`add-small-structures: ${formatDataError(r.left)}`);
+const added = r.right.structures.filter((s) => !s.heldOut);
+const overlap = added.filter((s) => s.labels.some((l) => sourceLabels.has(l)));
+if (overlap.length > 0)
+  throw new Error(`add-small-structures: ${overlap.map((s) => s.name).join(', ')} share labels with structures of ${o.from}; the pairing differs`);
+const tasks = r.right.train;
+
+for (const entry of readdirSync(o.from)) if (entry !== 'split.json') symlinkSync(resolve(o.from, entry), join(partial, entry));
+for (const t of tasks) renameSync(join(cut, t), join(partial, t));
+rmSync(cut, { recursive: true });
+writeFileSync(join(partial, 'split.json'), `${JSON.stringify({ ...split, train: [...split.train, ...tasks] }, null, 1)}\n`);
+const summary = {
+  from: o.from,
+  minPixels,
+  structures: added.map((s) => ({ name: s.name, labels: s.labels, voxels: s.voxels, planes: Object.keys(s.planes) })),
+  tasks,
+};
+writeFileSync(join(partial, 'added-structures.json'), `${JSON.stringify(summary, null, 1)}\n`);
+renameSync(partial, o.out);
+console.log(
+  `${o.out}: ${o.from} (linked) + ${added.length} structures (${tasks.length} training tasks) that cover ≥ ${minPixels} pixels on ≥ ${source.options.minSlices} slices but not ${source.options.minPixels}`,
+);
