@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { datasetFromLabels } from '../../src/app/data/from-labels.js';
 import { readDataset, tasksOf } from '../../src/app/data/dataset.js';
 import { tempDir } from '../cli/run-cli.js';
-import { makeNifti } from './fixtures.js';
+import { volumeOf } from './fixtures.js';
 
 // A 24×20×16 volume: a left/right pair of boxes (labels 5 and 1005), a midline box (7), and a small left/right pair
 // (11 and 1011: 2×2 voxels in cross-section) that a threshold of 12 pixels leaves out and one of 4 keeps.
@@ -21,11 +21,7 @@ const label = (x: number, y: number, z: number): number => {
   if (z >= 4 && z < 12 && y >= 2 && y < 4 && x >= 16 && x < 18) return 1011;
   return 0;
 };
-const volume = (f: (x: number, y: number, z: number) => number): Uint8Array => {
-  const values: number[] = [];
-  for (let z = 0; z < NZ; z++) for (let y = 0; y < NY; y++) for (let x = 0; x < NX; x++) values.push(f(x, y, z));
-  return makeNifti({ dims: [NX, NY, NZ], datatype: 16, bitpix: 32, values, sform: [1, 0, 0, -11.5, 0, 1, 0, -9.5, 0, 0, 1, -7.5] });
-};
+const volume = (f: (x: number, y: number, z: number) => number): Uint8Array => volumeOf([NX, NY, NZ], f);
 
 function sourceDataset(): string {
   const dir = tempDir('add-small');

@@ -74,6 +74,18 @@ function writeVoxels(v: DataView, offset: number, s: NiftiSpec, le: boolean): vo
 }
 
 /** The same spec as a NIfTI-2 file (540-byte header: int64 dims and vox_offset, float64 geometry; voxels at 544). */
+/**
+ * A float32 NIfTI-1 volume of f(x, y, z) over dims voxels of 1 mm, its sform centring the grid on the origin: the
+ * image and label volumes of the from-labels tests.
+ */
+export function volumeOf(dims: readonly [number, number, number], f: (x: number, y: number, z: number) => number): Uint8Array {
+  const [nx, ny, nz] = dims;
+  const values: number[] = [];
+  for (let z = 0; z < nz; z++) for (let y = 0; y < ny; y++) for (let x = 0; x < nx; x++) values.push(f(x, y, z));
+  const centre = dims.map((n) => -(n - 1) / 2);
+  return makeNifti({ dims: [nx, ny, nz], datatype: 16, bitpix: 32, values, sform: [1, 0, 0, centre[0], 0, 1, 0, centre[1], 0, 0, 1, centre[2]] });
+}
+
 export function makeNifti2(s: NiftiSpec & { voxOffset?: number }): Uint8Array {
   const le = s.littleEndian ?? true;
   const bytesPer = s.bitpix / 8;

@@ -9,7 +9,7 @@ import { readDataset, tasksOf } from '../../src/app/data/dataset.js';
 import { readImage, readMask, readVolume } from '../../src/app/data/load.js';
 import { maskArea } from '../../src/app/data/image.js';
 import { right, message } from './either.js';
-import { makeNifti } from './fixtures.js';
+import { makeNifti, volumeOf } from './fixtures.js';
 import { main } from '../../src/app/cli/main.js';
 import { recordingIO } from '../../src/app/cli/io.js';
 import { onePromptTask } from '../../src/app/train/one-prompt-task.js';
@@ -25,11 +25,7 @@ const label = (x: number, y: number, z: number): number => {
   return 0;
 };
 const inBrain = (x: number, y: number, z: number) => ((x - 11.5) / 11) ** 2 + ((y - 9.5) / 9) ** 2 + ((z - 7.5) / 7.5) ** 2 <= 1;
-const volume = (f: (x: number, y: number, z: number) => number): Uint8Array => {
-  const values: number[] = [];
-  for (let z = 0; z < NZ; z++) for (let y = 0; y < NY; y++) for (let x = 0; x < NX; x++) values.push(f(x, y, z));
-  return makeNifti({ dims: [NX, NY, NZ], datatype: 16, bitpix: 32, values, sform: [1, 0, 0, -11.5, 0, 1, 0, -9.5, 0, 0, 1, -7.5] });
-};
+const volume = (f: (x: number, y: number, z: number) => number): Uint8Array => volumeOf([NX, NY, NZ], f);
 
 const dir = mkdtempSync(join(tmpdir(), 'from-labels-'));
 const imagePath = join(dir, 'image.nii');
