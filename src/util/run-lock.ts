@@ -3,7 +3,7 @@
 // owner's pid, host and process start time; a second run refuses with a message naming the owner. A lock whose
 // process is gone (kill -9, a crash, a reboot: the pid is not running, or is running but started at another time,
 // i.e. was reused) is stale and taken over, with a note. Node-only.
-import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, linkSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { makeDirs } from './make-dirs.js';
@@ -46,6 +46,38 @@ function readLock(path: string): LockInfo | undefined {
 const isOwnerAlive = (l: LockInfo): boolean =>
   isProcessAlive(l.pid) && (l.startTime === undefined || processStartTime(l.pid) === undefined || processStartTime(l.pid) === l.startTime);
 
+/**
+ * Create `path` holding `text`, atomically: false when it already exists. Where the file system has no hard links,
+ * falls back to O_EXCL create-then-write (a reader can then see it empty for a moment).
+ */
+function createWhole(path: string, text: string): boolean {
+  const staged = `${path}.${process.pid}.staged`;
+  writeFileSync(staged, text);
+  try {
+    linkSync(staged, path);
+    return true;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return false;
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS') throw e;
+  } finally {
+    rmSync(staged, { force: true });
+  }
+  let fd: number;
+  try {
+    fd = openSync(path, 'wx');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw e;
+  }
+  try {
+    writeSync(fd, text);
+  } finally {
+    closeSync(fd);
+  }
+  return true;
+}
+
 /** Take the lock of `dir` (created if missing) for `command`; throws RunLockError when another live process holds it. */
 export function acquireRunLock(dir: string, command: string, file = LOCK_FILE): RunLock {
   makeDirs(dir);
@@ -54,11 +86,7 @@ export function acquireRunLock(dir: string, command: string, file = LOCK_FILE): 
   const me: LockInfo = { pid: process.pid, host: hostname(), started: new Date().toISOString(), startTime: processStartTime(process.pid), command };
   let tookOverFrom: number | undefined;
   for (let attempt = 0; attempt < 3; attempt++) {
-    let fd: number;
-    try {
-      fd = openSync(path, 'wx');
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    if (!createWhole(path, JSON.stringify(me) + '\n')) {
       const owner = readLock(path);
       if (owner && owner.host !== me.host) {
         throw new RunLockError(
@@ -70,15 +98,11 @@ export function acquireRunLock(dir: string, command: string, file = LOCK_FILE): 
           `${dir} is in use by another \`oneprompt ${owner.command}\` (pid ${owner.pid}, started ${owner.started}); wait for it to finish or choose another --out`,
         );
       }
-      // Stale (its process is gone) or unreadable (a write torn by a kill): take it over.
+      // Stale (its process is gone) or unreadable (damaged, or left by the create-then-write fallback): take it over.
+      // Not guarded: two runs taking over the same stale lock at the same instant can both succeed.
       tookOverFrom = owner?.pid;
       rmSync(path, { force: true });
       continue;
-    }
-    try {
-      writeSync(fd, JSON.stringify(me) + '\n');
-    } finally {
-      closeSync(fd);
     }
     held.add(path);
     let released = false;
