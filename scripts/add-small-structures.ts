@@ -9,24 +9,13 @@
 //
 //   npx tsx scripts/add-small-structures.ts --from runs/data/inia19-128 --out runs/data/inia19-128-s12 --min-pixels 12
 import { Command } from 'commander';
-import { existsSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
-import { DATASET_FILE, datasetFromLabels, type FromLabelsOptions, type StructureStats } from '../src/app/data/from-labels.js';
-import { formatDataError } from '../src/app/data/errors.js';
-
-interface SourceDataset {
-  readonly inputs: { readonly image: { readonly path: string }; readonly labels: { readonly path: string } };
-  readonly options: {
-    readonly planes: FromLabelsOptions['planes'];
-    readonly size: number;
-    readonly minPixels: number;
-    readonly minSlices: number;
-    readonly maxSlices: number;
-    readonly grouping: string;
-  };
-  readonly structures: readonly StructureStats[];
-}
+import { readDatasetProvenance } from '../src/app/data/dataset-provenance.js';
+import { datasetFromLabels } from '../src/app/data/from-labels.js';
+import { formatDataError, orThrow } from '../src/app/data/errors.js';
+import { readJsonFile } from '../src/app/data/json-file.js';
 
 const o = new Command()
   .description('add, as training tasks, the structures a from-labels dataset left out as too small')
@@ -36,8 +25,11 @@ const o = new Command()
   .parse()
   .opts<{ from: string; out: string; minPixels: string }>();
 
-const source = JSON.parse(readFileSync(join(o.from, DATASET_FILE), 'utf8')) as SourceDataset;
-const split = JSON.parse(readFileSync(join(o.from, 'split.json'), 'utf8')) as { train: string[] } & Record<string, unknown>;
+const source = orThrow(readDatasetProvenance(o.from));
+// split.json is rewritten with the added tasks in "train" and every other key as it was, so it is read as raw JSON.
+const split = orThrow(readJsonFile(join(o.from, 'split.json'), 'a JSON listing'));
+if (!(typeof split === 'object' && split !== null && !Array.isArray(split) && Array.isArray(split.train) && split.train.every((t) => typeof t === 'string')))
+  throw new Error(`add-small-structures: ${join(o.from, 'split.json')}: "train" must be a list of task names`);
 const minPixels = Number(o.minPixels);
 if (!(Number.isInteger(minPixels) && minPixels >= 1 && minPixels < source.options.minPixels))
   throw new Error(

@@ -18,7 +18,8 @@ import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
-import { DATASET_FILE, datasetFromLabels, evenlySpaced, sha256File, type FromLabelsOptions } from '../src/app/data/from-labels.js';
+import { DATASET_FILE, readDatasetProvenance } from '../src/app/data/dataset-provenance.js';
+import { datasetFromLabels, evenlySpaced, sha256File, type FromLabelsOptions } from '../src/app/data/from-labels.js';
 import { formatDataError, orThrow } from '../src/app/data/errors.js';
 import { readMask } from '../src/app/data/load.js';
 import { insideDistance } from '../src/app/data/distance.js';
@@ -112,7 +113,7 @@ export function writeHeldOutSample(dataset: string, out: string, structures = 4,
       mkdirSync(join(out, t, sub), { recursive: true });
       for (const f of chosen) copyFileSync(join(dataset, t, sub, f), join(out, t, sub, f));
     }
-  const meta = JSON.parse(readFileSync(join(dataset, DATASET_FILE), 'utf8'));
+  const meta = orThrow(readDatasetProvenance(dataset));
   writeFileSync(
     join(out, 'README.md'),
     [

@@ -12,6 +12,7 @@ import { runTrainingJob } from '../../src/train/run.js';
 import { getTask } from '../../src/app/train/tasks.js';
 import { runCli } from '../cli/run-cli.js';
 import { DataRng } from '../../src/train/rng.js';
+import type { DatasetRecord } from '../../src/app/data/dataset-provenance.js';
 
 let data: string;
 beforeAll(async () => {
@@ -73,6 +74,14 @@ describe('training Prompt-Parser variants', () => {
     const unmarked = mkdtempSync(join(tmpdir(), 'variant-unmarked-'));
     synthesize({ out: unmarked, tasks: 2, images: 4, size: 32, seed: 2 });
     writeFileSync(join(unmarked, 'dataset.json'), JSON.stringify({ structures: [] }));
+    expect(() => getTask(boxed).data(unmarked, 2)).toThrow(`${unmarked}/dataset.json: generator must be "oneprompt dataset from-labels"`);
+    const noLarge: DatasetRecord = {
+      generator: 'oneprompt dataset from-labels',
+      inputs: { image: { path: 'i.nii', sha256: '0'.repeat(64) }, labels: { path: 'l.nii', sha256: '0'.repeat(64) } },
+      options: { planes: ['axial'], size: 32, minPixels: 25, minSlices: 4, maxSlices: 24, grouping: 'mirror' },
+      structures: [],
+    };
+    writeFileSync(join(unmarked, 'dataset.json'), JSON.stringify(noLarge));
     expect(() => getTask(boxed).data(unmarked, 2)).toThrow(`${unmarked}: no training task is a large target (--large-target-prompts)`);
   });
 

@@ -1,7 +1,8 @@
 // `oneprompt dataset from-labels`: an image volume and its label map → a multi-task dataset (src/app/data/from-labels.ts):
 // one task per structure and plane, held out by structure, plus a held-out slab of slices per training structure.
 import { InvalidArgumentError, type Command } from 'commander';
-import { DATASET_FILE, datasetFromLabels, readGrouping } from '../data/from-labels.js';
+import { DATASET_FILE } from '../data/dataset-provenance.js';
+import { datasetFromLabels, readGrouping } from '../data/from-labels.js';
 import { orThrow } from '../data/errors.js';
 import { PLANES, type Plane } from '../data/nifti.js';
 import { processIO, type CliIO } from './io.js';

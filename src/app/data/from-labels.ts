@@ -45,6 +45,7 @@ import { readBytes, readVolume } from './load.js';
 import { sliceCount, sliceVolume, type Plane, type Volume } from './nifti.js';
 import { encodeGreyPng, encodeMaskPng } from './png.js';
 import { resizePlaneBilinear, resizePlaneNearest, squarePixelSize } from './resize.js';
+import { DATASET_FILE, DATASET_GENERATOR, type DatasetProvenance, type PlaneStats, type StructureStats } from './dataset-provenance.js';
 
 export interface FromLabelsOptions {
   readonly image: string;
@@ -82,22 +83,6 @@ export interface FromLabelsOptions {
   readonly onProgress?: (p: { readonly stage: string; readonly done: number; readonly total: number }) => void;
 }
 
-export interface StructureStats {
-  readonly name: string;
-  readonly labels: readonly number[];
-  readonly voxels: number;
-  readonly heldOut: boolean;
-  /** Kept out of training for model selection (`validation`). */
-  readonly validation?: boolean;
-  /** A large target (brain, hemisphere, region), not an atlas structure. */
-  readonly coarse?: boolean;
-  /** Per plane: slices written (training + slab) and the median structure area and width in output pixels. */
-  readonly planes: Record<
-    string,
-    { readonly task: string; readonly slices: number; readonly slabSlices: number; readonly medianArea: number; readonly medianWidth: number }
-  >;
-}
-
 export interface FromLabelsResult {
   readonly train: string[];
   readonly heldout: string[];
@@ -118,7 +103,6 @@ interface Measured {
   readonly area: number;
   readonly width: number;
 }
-export const DATASET_FILE = 'dataset.json';
 
 export const sha256File = (path: string): string => createHash('sha256').update(readFileSync(path)).digest('hex');
 
@@ -401,7 +385,7 @@ export function datasetFromLabels(o: FromLabelsOptions): E.Either<DataError, Fro
   const chosenTargets = [...usable.map((g) => groups.indexOf(g)), ...coarse.map((_, i) => atlas.length + i)];
   for (const gi of chosenTargets) {
     const g = targets[gi].group;
-    const planesStats: Record<string, StructureStats['planes'][string]> = {};
+    const planesStats: Partial<Record<Plane, PlaneStats>> = {};
     geometries.forEach((geo, pi) => {
       const valid = [...areas[pi][gi].keys()].sort((a, b) => a - b);
       if (isCoarse(gi) && valid.length < minSlices) return;
@@ -524,8 +508,8 @@ export function datasetFromLabels(o: FromLabelsOptions): E.Either<DataError, Fro
       ) + '\n',
     );
     const grouping = o.grouping ?? { kind: 'mirror' };
-    const provenance = {
-      generator: 'oneprompt dataset from-labels',
+    const provenance: DatasetProvenance = {
+      generator: DATASET_GENERATOR,
       inputs: {
         image: { path: o.image, sha256: sha256File(o.image), dims: iv.dims, spacing: iv.spacing },
         labels: { path: o.labels, sha256: sha256File(o.labels), dims: lv.dims },

@@ -12,9 +12,9 @@ import type { Batch } from '../../train/loop.js';
 import type { TrainTask } from '../../train/task.js';
 import { inputDims, INPUT_NAMES } from '../../../graphs/oneprompt/contract.js';
 import { OUTPUT_NAME } from '../../../graphs/oneprompt/contract.js';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { DATASET_FILE } from '../data/from-labels.js';
+import { DATASET_FILE, largeTargetTaskNames, readDatasetProvenance } from '../data/dataset-provenance.js';
 import { describePromptMix, promptMixName, validatePromptMix, type PromptMix } from '../data/prompt-mix.js';
 import * as E from 'fp-ts/lib/Either.js';
 import { validateQualities, type Quality } from '../data/simulate.js';
@@ -75,8 +75,7 @@ function largeTargetTasks(dir: string): Set<string> {
     throw new Error(
       `${file} is missing: --targets and --large-target-prompts need a dataset built by \`oneprompt dataset from-labels --coarse\` (it marks the large targets)`,
     );
-  const meta = JSON.parse(readFileSync(file, 'utf8')) as { structures?: { coarse?: boolean; planes: Record<string, { task: string }> }[] };
-  return new Set((meta.structures ?? []).filter((s) => s.coarse).flatMap((s) => Object.values(s.planes).map((p) => p.task)));
+  return largeTargetTaskNames(orThrow(readDatasetProvenance(dir)));
 }
 
 /** The registered name of a variant: "tiny128+parser=add+masking=binary+augment" (the plain config name without options). */
