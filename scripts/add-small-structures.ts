@@ -39,8 +39,9 @@ if (source.options.grouping !== 'mirror')
   throw new Error(`add-small-structures: the source groups structures by '${source.options.grouping}'; this script handles 'mirror' only`);
 if (existsSync(o.out)) throw new Error(`add-small-structures: ${o.out} exists; give a new folder`);
 
-// Every atlas structure of the source, held out, validation or trained, is "held out" of the new cut by name, so
-// the new cut's training tasks are exactly the structures the source does not have. Labels are checked as well:
+// Every atlas structure of the source, held out, validation or trained, is excluded from the new cut by name (it
+// gets no task there, nothing of it is written), so the new cut's tasks are exactly the structures the source does
+// not have. Labels are checked as well:
 // a structure of the new cut sharing a label with any of the source's is an error, not an addition.
 const sourceAtlas = source.structures.filter((s) => !s.coarse);
 const sourceLabels = new Set(sourceAtlas.flatMap((s) => s.labels));
@@ -57,12 +58,13 @@ const r = datasetFromLabels({
   minSlices: source.options.minSlices,
   maxSlices: source.options.maxSlices,
   grouping: { kind: 'mirror' },
-  holdout: sourceAtlas.map((s) => s.name),
+  holdout: [],
+  exclude: sourceAtlas.map((s) => s.name),
   sliceHoldout: 0,
   force: true,
 });
 if (E.isLeft(r)) throw new Error(`add-small-structures: ${formatDataError(r.left)}`);
-const added = r.right.structures.filter((s) => !s.heldOut);
+const added = r.right.structures;
 const overlap = added.filter((s) => s.labels.some((l) => sourceLabels.has(l)));
 if (overlap.length > 0)
   throw new Error(`add-small-structures: ${overlap.map((s) => s.name).join(', ')} share labels with structures of ${o.from}; the pairing differs`);

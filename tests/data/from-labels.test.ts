@@ -132,6 +132,27 @@ describe('dataset from-labels', () => {
     expect(result.validation).toEqual([]);
   });
 
+  it('gives excluded structures no task (by name or label value) and refuses one the label map lacks', async () => {
+    const xout = join(dir, 'ds-exclude');
+    const x = right(build(xout, { exclude: ['1005'] }));
+    expect(x.structures.map((s) => s.name)).toEqual(['label-0007']);
+    expect([...x.train, ...x.heldoutSlices]).toEqual([]);
+    expect(x.heldout).toEqual(result.heldout);
+    expect(x.tooSmall).toBe(result.tooSmall); // the excluded pair is not counted as too small
+    expect(readdirSync(xout).sort()).toEqual(['dataset.json', 'label-0007-axial', 'label-0007-coronal', 'split.json']);
+    const meta = JSON.parse(readFileSync(join(xout, 'dataset.json'), 'utf8'));
+    expect(meta.options.exclude).toEqual(['label-0005-1005']);
+    expect(meta.counts.excluded).toBe(1);
+    expect(message(build(join(dir, 'x-unknown'), { exclude: ['42'] }))).toBe(`${labelsPath}: exclude: no structure is named or labelled "42"`);
+    // An excluded structure cannot be held out: it has no task.
+    expect(message(build(join(dir, 'x-held'), { exclude: ['label-0007'] }))).toContain('--holdout: no usable structure is named or labelled "7"');
+    const io = recordingIO();
+    const cliOut = join(dir, 'cli-exclude');
+    const args = ['--image', imagePath, '--labels', labelsPath, '--out', cliOut, '--size', '32', '--min-pixels', '6', '--min-slices', '3'];
+    expect(await main(['dataset', 'from-labels', ...args, '--holdout', '7', '--exclude', 'label-0005-1005'], io), io.stderr.join('')).toBe(0);
+    expect(right(readDataset(cliOut)).tasks.map((t) => t.name)).toEqual(['label-0007-axial']);
+  });
+
   it('cuts masks that match the image: the structure is where the image is bright', () => {
     for (const t of ['label-0005-1005-axial', 'label-0005-1005-coronal']) {
       for (const f of readdirSync(join(out, t, 'images'))) {

@@ -20,6 +20,7 @@ export interface FromLabelsCliOptions {
   readonly maxSlices: number;
   readonly group: string;
   readonly holdout: number | string[];
+  readonly exclude?: string[];
   readonly sliceHoldout: number;
   readonly validation?: number;
   readonly seed: number;
@@ -63,6 +64,16 @@ const holdoutArg = (v: string): number | string[] => {
   return list;
 };
 
+/** "54,label-0037-1037" → the structures named, by label value or name. */
+const structureList = (v: string): string[] => {
+  const list = v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (list.length === 0) throw new InvalidArgumentError('expected a comma-separated list of structure names or label values');
+  return list;
+};
+
 const fraction = (v: string): number => {
   const n = Number(v);
   if (v.trim() === '' || !(n > 0 && n < 1)) throw new InvalidArgumentError(`expected a fraction in (0, 1), got '${v}'`);
@@ -91,6 +102,7 @@ export function runFromLabels(o: FromLabelsCliOptions, io: CliIO = processIO) {
       maxSlices: o.maxSlices,
       grouping: orThrow(readGrouping(o.group)),
       holdout: o.holdout,
+      ...(o.exclude ? { exclude: o.exclude } : {}),
       sliceHoldout: o.sliceHoldout,
       validation: o.validation,
       seed: o.seed,
@@ -130,6 +142,11 @@ export function registerDataset(program: Command, io: CliIO = processIO): void {
       'held-out structures: a fraction (stratified by size, seeded) or a comma-separated list of structure names or label values',
       holdoutArg,
       0.2,
+    )
+    .option(
+      '--exclude <list>',
+      'structures given no task at all (comma-separated names or label values), e.g. those another cut of the same volumes already has',
+      structureList,
     )
     .option(
       '--validation <f>',

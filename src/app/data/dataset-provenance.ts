@@ -65,6 +65,7 @@ export interface DatasetProvenance extends DatasetRecord {
   };
   readonly options: DatasetRecord['options'] & {
     readonly holdout: number | readonly string[];
+    readonly exclude?: readonly string[];
     readonly validation?: number;
     readonly sliceHoldout: number;
     readonly seed: number;

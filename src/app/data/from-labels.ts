@@ -65,6 +65,12 @@ export interface FromLabelsOptions {
   /** Held-out structures: a fraction in (0, 1) (default 0.2) or a list of structure names or label values. */
   readonly holdout?: number | readonly string[];
   /**
+   * Structures given no task at all, by name or label value: for cutting the same volumes again without what an
+   * earlier cut already has (scripts/add-small-structures.ts). Not drawn as held out or validation, not in the large
+   * regions. Each must name a structure of the label map.
+   */
+  readonly exclude?: readonly string[];
+  /**
    * Validation structures: a fraction in (0, 1) of the structures that are not held out, drawn (stratified by size)
    * after the held-out draw; kept out of training and out of the large regions like the held-out ones. Default: none.
    */
@@ -321,13 +327,19 @@ export function datasetFromLabels(o: FromLabelsOptions): E.Either<DataError, Fro
   const atlas: Target[] = groups.map((group) => ({ group, source: lv }));
   const atlasAreas = measure(atlas, 'measure');
 
-  // Tasks: structure-planes with enough slices; then the held-out structures among the structures with a task.
-  const usable = groups.filter((_, gi) => geometries.some((_, pi) => atlasAreas[pi][gi].size >= minSlices));
+  // Tasks: structure-planes with enough slices, less the excluded; then the held-out structures among them.
+  const excluded = new Set<string>();
+  for (const want of o.exclude ?? []) {
+    const g = groups.find((x) => x.name === want || x.labels.some((l) => String(l) === want));
+    if (!g) return E.left(dataError(o.labels, `exclude: no structure is named or labelled ${JSON.stringify(want)}`));
+    excluded.add(g.name);
+  }
+  const usable = groups.filter((g, gi) => !excluded.has(g.name) && geometries.some((_, pi) => atlasAreas[pi][gi].size >= minSlices));
   if (usable.length === 0)
     return E.left(
       dataError(
         o.labels,
-        `no structure has ${minSlices} slices covering ≥ ${minPixels} pixels at ${size}×${size}: lower --min-pixels or --min-slices, or raise --size`,
+        `no structure${excluded.size ? ' outside exclude' : ''} has ${minSlices} slices covering ≥ ${minPixels} pixels at ${size}×${size}: lower --min-pixels or --min-slices, or raise --size`,
       ),
     );
   let heldOut: Set<string>;
@@ -362,7 +374,7 @@ export function datasetFromLabels(o: FromLabelsOptions): E.Either<DataError, Fro
     ...(o.coarse?.regions
       ? regionTargets(
           lv,
-          groups.filter((g) => !keptOut(g.name)),
+          groups.filter((g) => !keptOut(g.name) && !excluded.has(g.name)),
           o.coarse.regions,
           seed,
         )
@@ -489,7 +501,7 @@ export function datasetFromLabels(o: FromLabelsOptions): E.Either<DataError, Fro
         .map((p) => p.name)
         .sort(),
       structures: stats,
-      tooSmall: groups.length - usable.length,
+      tooSmall: groups.length - excluded.size - usable.length,
       files: files + 2,
     };
     write(
@@ -523,6 +535,7 @@ export function datasetFromLabels(o: FromLabelsOptions): E.Either<DataError, Fro
         maxSlices,
         grouping: grouping.kind,
         holdout: o.holdout ?? 0.2,
+        ...(excluded.size ? { exclude: [...excluded].sort() } : {}),
         ...(o.validation ? { validation: o.validation } : {}),
         sliceHoldout,
         seed,
@@ -536,6 +549,7 @@ export function datasetFromLabels(o: FromLabelsOptions): E.Either<DataError, Fro
         structures: groups.length,
         usable: usable.length,
         tooSmall: result.tooSmall,
+        ...(excluded.size ? { excluded: excluded.size } : {}),
         heldOutStructures: heldOut.size,
         validationStructures: validation.size,
         largeTargets: coarse.length,
