@@ -1,8 +1,12 @@
 // One process at a time in a run folder. Two `train` runs on the same --out both "succeeded" and mixed their files
-// (interleaved loss.jsonl, run.json of one, weights of the other). The lock is a file created with O_EXCL holding the
-// owner's pid, host and process start time; a second run refuses with a message naming the owner. A lock whose
-// process is gone (kill -9, a crash, a reboot: the pid is not running, or is running but started at another time,
-// i.e. was reused) is stale and taken over, with a note. Node-only.
+// (interleaved loss.jsonl, run.json of one, weights of the other). The lock is a file holding the owner's pid, host
+// and process start time; a second run refuses with a message naming the owner. It is published whole: written under
+// a private name, then hard-linked into place (a link fails when the lock exists), so no reader sees it empty (created
+// with O_EXCL and then written, it was empty for a moment, and a second run looking then took it for torn and took
+// it over from a live owner). A lock whose process is gone (kill -9, a crash, a reboot: the pid is not running, or
+// is running but started at another time, i.e. was reused) is stale and taken over, with a note; one process at a
+// time takes over, holding a second lock file (`<lock>.takeover`), so two runs finding the same stale lock cannot
+// both remove it and both win. Node-only.
 import { closeSync, linkSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -34,14 +38,27 @@ export const LOCK_FILE = 'train.lock';
 /** Locks this process holds (a second run in the same process is refused too). */
 const held = new Set<string>();
 
-function readLock(path: string): LockInfo | undefined {
+/** The lock's text, or undefined when there is none. */
+function readText(path: string): string | undefined {
   try {
-    const v = JSON.parse(readFileSync(path, 'utf8')) as Partial<LockInfo>;
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+function parseLock(text: string | undefined): LockInfo | undefined {
+  try {
+    const v = JSON.parse(text ?? '') as Partial<LockInfo>;
     return typeof v.pid === 'number' && typeof v.host === 'string' ? (v as LockInfo) : undefined;
   } catch {
     return undefined;
   }
 }
+
+const readLock = (path: string): LockInfo | undefined => parseLock(readText(path));
+
+const pause = (ms: number): void => void Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 
 const isOwnerAlive = (l: LockInfo): boolean =>
   isProcessAlive(l.pid) && (l.startTime === undefined || processStartTime(l.pid) === undefined || processStartTime(l.pid) === l.startTime);
@@ -78,6 +95,28 @@ function createWhole(path: string, text: string): boolean {
   return true;
 }
 
+/**
+ * Remove the stale lock at `path` whose text was `staleText`, if it is still that one, holding `<path>.takeover`
+ * while doing so. False when another live process holds the takeover (the caller waits and looks again).
+ */
+function removeStale(path: string, staleText: string | undefined, me: LockInfo): boolean {
+  const guard = `${path}.takeover`;
+  if (!createWhole(guard, JSON.stringify(me) + '\n')) {
+    const text = readText(guard);
+    const holder = parseLock(text);
+    // Gone already, or a live holder: wait. Left by a process that died while taking over: remove it, if unchanged.
+    if (text === undefined || (holder && isOwnerAlive(holder))) return false;
+    if (readText(guard) === text) rmSync(guard, { force: true });
+    return true;
+  }
+  try {
+    if (readText(path) === staleText) rmSync(path, { force: true });
+  } finally {
+    rmSync(guard, { force: true });
+  }
+  return true;
+}
+
 /** Take the lock of `dir` (created if missing) for `command`; throws RunLockError when another live process holds it. */
 export function acquireRunLock(dir: string, command: string, file = LOCK_FILE): RunLock {
   makeDirs(dir);
@@ -85,9 +124,12 @@ export function acquireRunLock(dir: string, command: string, file = LOCK_FILE): 
   if (held.has(path)) throw new RunLockError(`${dir} is in use by another ${command} run in this process; wait for it to finish or choose another --out`);
   const me: LockInfo = { pid: process.pid, host: hostname(), started: new Date().toISOString(), startTime: processStartTime(process.pid), command };
   let tookOverFrom: number | undefined;
-  for (let attempt = 0; attempt < 3; attempt++) {
+  // Each failed round saw a stale lock (removed by this process or another) or a takeover in progress (waited for).
+  for (let round = 0; round < 200; round++) {
     if (!createWhole(path, JSON.stringify(me) + '\n')) {
-      const owner = readLock(path);
+      const text = readText(path);
+      if (text === undefined) continue; // released or taken over since: try again
+      const owner = parseLock(text);
       if (owner && owner.host !== me.host) {
         throw new RunLockError(
           `${dir} is locked by ${owner.command} (pid ${owner.pid}) on host ${owner.host} since ${owner.started}; if that run is over, delete ${path}`,
@@ -99,9 +141,8 @@ export function acquireRunLock(dir: string, command: string, file = LOCK_FILE): 
         );
       }
       // Stale (its process is gone) or unreadable (damaged, or left by the create-then-write fallback): take it over.
-      // Not guarded: two runs taking over the same stale lock at the same instant can both succeed.
       tookOverFrom = owner?.pid;
-      rmSync(path, { force: true });
+      if (!removeStale(path, text, me)) pause(10);
       continue;
     }
     held.add(path);

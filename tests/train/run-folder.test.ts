@@ -96,43 +96,60 @@ describe('a training run folder (issue 16)', () => {
     const taken = acquireRunLock(dir, 'train');
     expect(taken.tookOverFrom).toBe(2 ** 22 + 12345);
     taken.release();
+    // So is a takeover left half-done by a process that died (its guard file names a pid that is not running).
+    writeFileSync(join(dir, LOCK_FILE), JSON.stringify({ pid: 2 ** 22 + 12346, host: hostname(), started: 'then', command: 'train' }));
+    writeFileSync(join(dir, `${LOCK_FILE}.takeover`), JSON.stringify({ pid: 2 ** 22 + 12347, host: hostname(), started: 'then', command: 'train' }));
+    const again = acquireRunLock(dir, 'train');
+    expect(again.tookOverFrom).toBe(2 ** 22 + 12346);
+    again.release();
+    expect(readdirSync(dir)).toEqual([]);
   });
 
-  it('six processes racing for one run folder: exactly one wins, and no one takes over a live lock', async () => {
-    const dir = tmp('race-');
-    const fixture = fileURLToPath(new URL('./fixtures/race-lock.ts', import.meta.url));
-    const children = Array.from({ length: 6 }, () => spawn(process.execPath, ['--import', 'tsx', fixture, dir], { stdio: ['pipe', 'pipe', 'inherit'] }));
-    const linesOf = children.map((c) => {
-      const got: string[] = [];
-      let waiting: (() => void) | undefined;
-      let buffered = '';
-      c.stdout.on('data', (d: Buffer) => {
-        buffered += d.toString();
-        const parts = buffered.split('\n');
-        buffered = parts.pop() ?? '';
-        got.push(...parts);
-        waiting?.();
+  // Six processes take the run lock of one folder at the same moment: once with no lock there, once with a stale
+  // lock (a pid that is not running) that all of them find. Exactly one wins; the others are refused, naming it.
+  it.each([
+    ['no lock there', undefined],
+    ['a stale lock there', 2 ** 22 + 4321],
+  ])(
+    'six processes racing for one run folder (%s): exactly one wins, and no one takes over a live lock',
+    async (_, stalePid) => {
+      const dir = tmp('race-');
+      if (stalePid !== undefined) writeFileSync(join(dir, LOCK_FILE), JSON.stringify({ pid: stalePid, host: hostname(), started: 'then', command: 'train' }));
+      const fixture = fileURLToPath(new URL('./fixtures/race-lock.ts', import.meta.url));
+      const children = Array.from({ length: 6 }, () => spawn(process.execPath, ['--import', 'tsx', fixture, dir], { stdio: ['pipe', 'pipe', 'inherit'] }));
+      const linesOf = children.map((c) => {
+        const got: string[] = [];
+        let waiting: (() => void) | undefined;
+        let buffered = '';
+        c.stdout.on('data', (d: Buffer) => {
+          buffered += d.toString();
+          const parts = buffered.split('\n');
+          buffered = parts.pop() ?? '';
+          got.push(...parts);
+          waiting?.();
+        });
+        return async (n: number) => {
+          while (got.length < n) await new Promise<void>((ok) => (waiting = ok));
+          return got;
+        };
       });
-      return async (n: number) => {
-        while (got.length < n) await new Promise<void>((ok) => (waiting = ok));
-        return got;
-      };
-    });
-    const exited = children.map((c) => new Promise<void>((ok) => c.on('exit', () => ok())));
-    try {
-      await Promise.all(linesOf.map((l) => l(1))); // all loaded
-      for (const c of children) c.stdin.write('go\n');
-      const results = (await Promise.all(linesOf.map((l) => l(2)))).map(
-        (g) => JSON.parse(g[1] as string) as { won: boolean; tookOverFrom?: number | null; message?: string },
-      );
-      expect(results.filter((r) => r.won)).toEqual([{ won: true, tookOverFrom: null }]);
-      for (const r of results.filter((r) => !r.won)) expect(r.message).toMatch(/is in use by another `oneprompt train` \(pid \d+/);
-    } finally {
-      for (const c of children) c.stdin.end();
-      await Promise.all(exited);
-    }
-    expect(readdirSync(dir)).toEqual([]); // the winner released; no staged files left
-  }, 120_000);
+      const exited = children.map((c) => new Promise<void>((ok) => c.on('exit', () => ok())));
+      try {
+        await Promise.all(linesOf.map((l) => l(1))); // all loaded
+        for (const c of children) c.stdin.write('go\n');
+        const results = (await Promise.all(linesOf.map((l) => l(2)))).map(
+          (g) => JSON.parse(g[1] as string) as { won: boolean; tookOverFrom?: number | null; message?: string },
+        );
+        expect(results.filter((r) => r.won)).toEqual([{ won: true, tookOverFrom: stalePid ?? null }]);
+        for (const r of results.filter((r) => !r.won)) expect(r.message).toMatch(/is in use by another `oneprompt train` \(pid \d+/);
+      } finally {
+        for (const c of children) c.stdin.end();
+        await Promise.all(exited);
+      }
+      expect(readdirSync(dir)).toEqual([]); // the winner released; no staged or takeover files left
+    },
+    120_000,
+  );
 
   it('resumes past a log line torn by a kill, and names a corrupt line elsewhere', async () => {
     const out = tmp('torn-');
