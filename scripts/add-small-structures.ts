@@ -9,13 +9,13 @@
 //
 //   npx tsx scripts/add-small-structures.ts --from runs/data/inia19-128 --out runs/data/inia19-128-s12 --min-pixels 12
 import { Command } from 'commander';
-import { existsSync, readdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import { readDatasetProvenance } from '../src/app/data/dataset-provenance.js';
 import { datasetFromLabels } from '../src/app/data/from-labels.js';
 import { formatDataError, orThrow } from '../src/app/data/errors.js';
-import { readJsonFile } from '../src/app/data/json-file.js';
+import { readRawSplit, writeLinkedDataset } from '../src/app/data/linked-dataset.js';
 
 const o = new Command()
   .description('add, as training tasks, the structures a from-labels dataset left out as too small')
@@ -26,10 +26,7 @@ const o = new Command()
   .opts<{ from: string; out: string; minPixels: string }>();
 
 const source = orThrow(readDatasetProvenance(o.from));
-// split.json is rewritten with the added tasks in "train" and every other key as it was, so it is read as raw JSON.
-const split = orThrow(readJsonFile(join(o.from, 'split.json'), 'a JSON listing'));
-if (!(typeof split === 'object' && split !== null && !Array.isArray(split) && Array.isArray(split.train) && split.train.every((t) => typeof t === 'string')))
-  throw new Error(`add-small-structures: ${join(o.from, 'split.json')}: "train" must be a list of task names`);
+const split = orThrow(readRawSplit(o.from));
 const minPixels = Number(o.minPixels);
 if (!(Number.isInteger(minPixels) && minPixels >= 1 && minPixels < source.options.minPixels))
   throw new Error(
@@ -41,13 +38,12 @@ if (existsSync(o.out)) throw new Error(`add-small-structures: ${o.out} exists; g
 
 // Every atlas structure of the source, held out, validation or trained, is excluded from the new cut by name (it
 // gets no task there, nothing of it is written), so the new cut's tasks are exactly the structures the source does
-// not have. Labels are checked as well:
-// a structure of the new cut sharing a label with any of the source's is an error, not an addition.
+// not have. Labels are checked as well: a structure of the new cut sharing a label with any of the source's is an
+// error, not an addition. The cut is made in a temporary folder; its tasks are moved into the new dataset.
 const sourceAtlas = source.structures.filter((s) => !s.coarse);
 const sourceLabels = new Set(sourceAtlas.flatMap((s) => s.labels));
-const partial = `${o.out}.partial`;
-rmSync(partial, { recursive: true, force: true });
-const cut = join(partial, '.cut');
+const cut = `${o.out}.cut`;
+rmSync(cut, { recursive: true, force: true });
 const r = datasetFromLabels({
   image: source.inputs.image.path,
   labels: source.inputs.labels.path,
@@ -70,18 +66,25 @@ if (overlap.length > 0)
   throw new Error(`add-small-structures: ${overlap.map((s) => s.name).join(', ')} share labels with structures of ${o.from}; the pairing differs`);
 const tasks = r.right.train;
 
-for (const entry of readdirSync(o.from)) if (entry !== 'split.json') symlinkSync(resolve(o.from, entry), join(partial, entry));
-for (const t of tasks) renameSync(join(cut, t), join(partial, t));
-rmSync(cut, { recursive: true });
-writeFileSync(join(partial, 'split.json'), `${JSON.stringify({ ...split, train: [...split.train, ...tasks] }, null, 1)}\n`);
 const summary = {
   from: o.from,
   minPixels,
   structures: added.map((s) => ({ name: s.name, labels: s.labels, voxels: s.voxels, planes: Object.keys(s.planes) })),
   tasks,
 };
-writeFileSync(join(partial, 'added-structures.json'), `${JSON.stringify(summary, null, 1)}\n`);
-renameSync(partial, o.out);
+try {
+  writeLinkedDataset({
+    from: o.from,
+    out: o.out,
+    split: { ...split, train: [...split.train, ...tasks] },
+    fill: (staging) => {
+      for (const t of tasks) renameSync(join(cut, t), join(staging, t));
+      writeFileSync(join(staging, 'added-structures.json'), `${JSON.stringify(summary, null, 1)}\n`);
+    },
+  });
+} finally {
+  rmSync(cut, { recursive: true, force: true });
+}
 console.log(
   `${o.out}: ${o.from} (linked) + ${added.length} structures (${tasks.length} training tasks) that cover ≥ ${minPixels} pixels on ≥ ${source.options.minSlices} slices but not ${source.options.minPixels}`,
 );

@@ -9,8 +9,8 @@
 //
 // --count draws from the atlas structures' training tasks ("label-…"), not the large targets.
 import { Command } from 'commander';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { orThrow } from '../src/app/data/errors.js';
+import { readRawSplit, writeLinkedDataset } from '../src/app/data/linked-dataset.js';
 import { DataRng } from '../src/train/rng.js';
 
 const o = new Command()
@@ -22,10 +22,7 @@ const o = new Command()
   .parse()
   .opts<{ from: string; out: string; tasks?: string; count?: string; seed: string }>();
 
-const splitPath = join(o.from, 'split.json');
-if (!existsSync(splitPath)) throw new Error(`subset-dataset: ${splitPath} not found (a dataset from \`oneprompt dataset from-labels\` has one)`);
-if (existsSync(o.out)) throw new Error(`subset-dataset: ${o.out} exists; give a new folder`);
-const split = JSON.parse(readFileSync(splitPath, 'utf8')) as { train: string[] } & Record<string, unknown>;
+const split = orThrow(readRawSplit(o.from));
 
 function chosen(): string[] {
   if ((o.tasks === undefined) === (o.count === undefined)) throw new Error('subset-dataset: give either --tasks or --count');
@@ -47,11 +44,5 @@ function chosen(): string[] {
 }
 
 const tasks = chosen();
-// Built beside its final name and renamed into place, so that a crash leaves no half-made dataset under --out.
-const partial = `${o.out}.partial`;
-rmSync(partial, { recursive: true, force: true });
-mkdirSync(partial, { recursive: true });
-for (const entry of readdirSync(o.from)) if (entry !== 'split.json') symlinkSync(resolve(o.from, entry), join(partial, entry));
-writeFileSync(join(partial, 'split.json'), `${JSON.stringify({ ...split, train: tasks, validation: tasks, heldout: [], heldout_slices: [] }, null, 1)}\n`);
-renameSync(partial, o.out);
+writeLinkedDataset({ from: o.from, out: o.out, split: { ...split, train: tasks, validation: tasks, heldout: [], heldout_slices: [] } });
 console.log(`${o.out}: ${tasks.length} training task(s) of ${o.from}, linked: ${tasks.join(', ')}`);

@@ -77,7 +77,7 @@ describe('scripts/add-small-structures.ts', () => {
     for (const t of train.filter((t) => added.includes(t.name))) expect(t.pairs.length).toBeGreaterThanOrEqual(3);
     expect(tasksOf(ds.right, 'heldout').map((t) => t.name)).toEqual(fromSplit.heldout);
     expect(existsSync(`${out}.partial`)).toBe(false);
-    expect(existsSync(join(out, '.cut'))).toBe(false);
+    expect(existsSync(`${out}.cut`)).toBe(false);
   });
 
   it('refuses a threshold not below the source’s and an existing folder, leaving nothing', () => {
