@@ -92,7 +92,7 @@ describe('segment on a DICOM series: DICOM-SEG', () => {
   it('writes the NIfTI label volume and a DICOM-SEG beside it, and lists both in labels.json', () => {
     expect(cli.code, cli.stderr).toBe(0);
     expect(listFiles(out)).toEqual(['labels.json', 'segment.json', 'volumes/ct.nii.gz', 'volumes/ct.seg.dcm']);
-    expect(cli.stdout).toContain(`wrote 1 label volume(s) and 1 DICOM-SEG to ${join(out, 'volumes')}`);
+    expect(cli.stdout).toContain(`wrote 1 label volume and 1 DICOM-SEG to ${join(out, 'volumes')}`);
     const legend = JSON.parse(readFileSync(join(out, 'labels.json'), 'utf8'));
     expect(legend.outputs.map((o: { kind: string }) => o.kind)).toEqual(['volume', 'dicom-seg']);
     // segment.json lists both with the legend: the run's files, moved into place together.

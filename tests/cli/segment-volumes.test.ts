@@ -92,7 +92,7 @@ describe('segment: a NIfTI query volume gives one label volume on the scan', () 
         expect(dice(labels.data, structure)).toBeGreaterThan(97);
         expect(dice(labels.data, mirroredI)).toBeLessThan(60);
         expect(r.stdout).toMatch(new RegExp(`${scan.replace(/[.]/g, '\\.')}\\s+\\d+×\\d+×\\d+`));
-        expect(r.stdout).toContain(`wrote 1 label volume(s) to ${join(out, 'volumes')}`);
+        expect(r.stdout).toContain(`wrote 1 label volume to ${join(out, 'volumes')}`);
       });
     }
   }

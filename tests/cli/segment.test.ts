@@ -115,6 +115,28 @@ describe('oneprompt segment', () => {
     }
   });
 
+  it('takes the prompt inline as JSON, with the same masks as from its file, and names the option in errors', async () => {
+    const fromFile = tempDir('prompt-file');
+    expect((await runCli(...segmentArgs(fromFile))).code).toBe(0);
+    const inline = tempDir('prompt-inline');
+    const json = readFileSync(MRI.prompt, 'utf8');
+    const args = segmentArgs(inline);
+    args[args.indexOf(MRI.prompt)] = json;
+    const r = await runCli(...args);
+    expect(r.code, r.stderr).toBe(0);
+    for (const q of MRI.queries) {
+      const name = q.split('/').pop()!;
+      expect(readFileSync(join(inline, 'masks', name)).equals(readFileSync(join(fromFile, 'masks', name))), name).toBe(true);
+    }
+    args[args.indexOf(json)] = '{"type": "click", "points": [{"x": 500, "y": 3}]}';
+    const bad = await runCli(...args.map((a) => (a === inline ? tempDir('prompt-bad') : a)));
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('--prompt (inline JSON) (points[0]): point (500, 3) is outside the 128×93 template');
+    args[args.indexOf('{"type": "click", "points": [{"x": 500, "y": 3}]}')] = '{"type": "click", ';
+    const broken = await runCli(...args.map((a) => (a === inline ? tempDir('prompt-broken') : a)));
+    expect(broken.stderr).toMatch(/--prompt \(inline JSON\) \(line 1, column \d+, offset \d+\): malformed JSON/);
+  });
+
   it('refuses an invalid prompt with a message that says what and where, and writes nothing', async () => {
     const dir = tempDir('bad');
     const cases: [string, unknown, RegExp][] = [

@@ -14,7 +14,7 @@ import { orThrow } from '../data/errors.js';
 import type { LoadedImage } from '../data/image.js';
 import type { Labels } from '../data/label-volume.js';
 import { readImage } from '../data/load.js';
-import { readPromptFile } from '../data/prompt-file.js';
+import { readPromptArg } from '../data/prompt-file.js';
 import { parseSliceRef } from '../data/slice-ref.js';
 import { table } from './format.js';
 import { processIO, type CliIO } from './io.js';
@@ -119,7 +119,7 @@ function gatherTemplates(o: SegmentOptions): LabelTemplates[] {
   const groups: LabelTemplates[] = labelled.map((p) => ({
     label: p.label,
     prompt: p.file,
-    templates: [{ image: image!, prompt: orThrow(readPromptFile(p.file, image!)), source: p.file }],
+    templates: [{ image: image!, prompt: orThrow(readPromptArg(p.file, image!)), source: p.file }],
   }));
   if (o.templates !== undefined) {
     const have = groups[0]?.templates.length ?? 0;
@@ -294,7 +294,7 @@ export function registerSegment(program: Command, io: CliIO = processIO): void {
     )
     .option(
       '--prompt <json[:label]>',
-      'prompt drawn on the template (click, bbox, doodle or seglab; docs/prompts.md); repeat it for a label map: --prompt a.json:1 --prompt b.json:2',
+      'prompt drawn on the template (click, bbox, doodle or seglab; docs/prompts.md): a JSON file, or the JSON itself (\'{"type": "click", "points": [{"x": 60, "y": 40}]}\'); repeat it for a label map: --prompt a.json:1 --prompt b.json:2',
       (v: string, all: string[] = []) => [...all, v],
     )
     .requiredOption('--query <images...>', 'query images; a volume (NIfTI) or DICOM series folder is segmented slice by slice into one label volume')
@@ -307,7 +307,7 @@ export function registerSegment(program: Command, io: CliIO = processIO): void {
   command
     .addHelpText(
       'after',
-      '\nExamples:\n  oneprompt segment --template scan1.png --prompt prompt.json --query scan2.png scan3.png --out out/seg   (the shipped model)\n  oneprompt segment --model M.onnx --template ct.nii.gz#axial=40 --prompt liver.json:1 --prompt spleen.json:2 --query ct.nii.gz --out out/ct\n  oneprompt segment --model M.onnx --templates task/templates.json --ensemble 50 --query scan.nii.gz --out out/vol',
+      '\nExamples:\n  oneprompt segment --template scan1.png --prompt prompt.json --query scan2.png scan3.png --out out/seg   (the shipped model)\n  oneprompt segment --template scan1.png --prompt \'{"type": "click", "points": [{"x": 60, "y": 40}]}\' --query scan2.png --out out/seg\n  oneprompt segment --model M.onnx --template ct.nii.gz#axial=40 --prompt liver.json:1 --prompt spleen.json:2 --query ct.nii.gz --out out/ct\n  oneprompt segment --model M.onnx --templates task/templates.json --ensemble 50 --query scan.nii.gz --out out/vol',
     )
     .action(async (given: Omit<SegmentOptions, 'model'> & { model?: string }) => {
       const o: SegmentOptions = { ...given, model: given.model ?? DEFAULT_MODEL_FILE };
@@ -317,11 +317,10 @@ export function registerSegment(program: Command, io: CliIO = processIO): void {
       const labelCols = r.legend.length === 1 ? ['foreground', 'confidence'] : r.legend.flatMap((l) => [`label ${l.value}`, 'confidence']);
       io.out(table(['query', 'size', ...labelCols], summaryRows(r)));
       const count = (k: OutputFile['kind']) => r.files.filter((f) => f.kind === k).length;
+      const n = (k: OutputFile['kind'], one: string, many = `${one}s`) => `${count(k)} ${count(k) === 1 ? one : many}`;
       const parts = [
-        count('image') ? `${count('image')} masks to ${join(o.out, 'masks')} and ${count('image')} overlays to ${join(o.out, 'overlays')}` : '',
-        count('volume')
-          ? `${count('volume')} label volume(s)${count('dicom-seg') ? ` and ${count('dicom-seg')} DICOM-SEG` : ''} to ${join(o.out, 'volumes')}`
-          : '',
+        count('image') ? `${n('image', 'mask')} to ${join(o.out, 'masks')} and ${n('image', 'overlay')} to ${join(o.out, 'overlays')}` : '',
+        count('volume') ? `${n('volume', 'label volume')}${count('dicom-seg') ? ` and ${n('dicom-seg', 'DICOM-SEG')}` : ''} to ${join(o.out, 'volumes')}` : '',
       ].filter(Boolean);
       io.out(`wrote ${parts.join(', ')} in ${secs} s`);
       io.out(`model: ${r.model}`);

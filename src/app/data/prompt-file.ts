@@ -1,4 +1,6 @@
-// Reading a prompt JSON file and, for SegLab, its mask (relative to the prompt file's folder). Node-only.
+// Reading a prompt JSON file and, for SegLab, its mask (relative to the prompt file's folder); or a prompt given
+// inline on the command line (`--prompt '{"type": "click", ...}'`, its SegLab mask relative to the working folder).
+// Node-only.
 import { dirname, isAbsolute, resolve } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import { pipe } from 'fp-ts/lib/function.js';
@@ -31,5 +33,17 @@ export function readPromptFile(path: string, templateSize: ImageSize): E.Either<
   return pipe(
     parsePromptSpec(text, path),
     E.chain((spec) => resolvePrompt(spec, templateSize, path, dirname(path))),
+  );
+}
+
+/** Where an inline prompt's errors point: the option it came from. */
+export const INLINE_PROMPT_SOURCE = '--prompt (inline JSON)';
+
+/** A `--prompt` value: the prompt's JSON itself when it starts with "{", else the path of a prompt file. */
+export function readPromptArg(value: string, templateSize: ImageSize): E.Either<DataError, Prompt> {
+  if (!value.trimStart().startsWith('{')) return readPromptFile(value, templateSize);
+  return pipe(
+    parsePromptSpec(value, INLINE_PROMPT_SOURCE),
+    E.chain((spec) => resolvePrompt(spec, templateSize, INLINE_PROMPT_SOURCE, process.cwd())),
   );
 }
