@@ -48,6 +48,16 @@ const planeOrAll = (v: string): Plane | 'all' => {
   return v as Plane | 'all';
 };
 
+/** "54,label-0037-1037" → the structures named, by label value or name; `expected` says what else would do. */
+const structureList = (v: string, expected = 'a comma-separated list of structure names or label values'): string[] => {
+  const list = v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (list.length === 0) throw new InvalidArgumentError(`expected ${expected}`);
+  return list;
+};
+
 /** "0.2" (a fraction of the structures) or "54,82,label-0037-1037" (structures by label value or name). */
 const holdoutArg = (v: string): number | string[] => {
   const n = Number(v);
@@ -56,22 +66,7 @@ const holdoutArg = (v: string): number | string[] => {
     if (!(n > 0 && n < 1)) throw new InvalidArgumentError(`expected a fraction in (0, 1) or a comma-separated list of structures, got '${v}'`);
     return n;
   }
-  const list = v
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-  if (list.length === 0) throw new InvalidArgumentError('expected a fraction or a list of structures');
-  return list;
-};
-
-/** "54,label-0037-1037" → the structures named, by label value or name. */
-const structureList = (v: string): string[] => {
-  const list = v
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-  if (list.length === 0) throw new InvalidArgumentError('expected a comma-separated list of structure names or label values');
-  return list;
+  return structureList(v, 'a fraction or a list of structures');
 };
 
 const fraction = (v: string): number => {
@@ -146,7 +141,7 @@ export function registerDataset(program: Command, io: CliIO = processIO): void {
     .option(
       '--exclude <list>',
       'structures given no task at all (comma-separated names or label values), e.g. those another cut of the same volumes already has',
-      structureList,
+      (v: string) => structureList(v),
     )
     .option(
       '--validation <f>',
