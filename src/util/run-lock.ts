@@ -4,10 +4,10 @@
 // a private name, then hard-linked into place (a link fails when the lock exists), so no reader sees it empty (created
 // with O_EXCL and then written, it was empty for a moment, and a second run looking then took it for torn and took
 // it over from a live owner). A lock whose process is gone (kill -9, a crash, a reboot: the pid is not running, or
-// is running but started at another time, i.e. was reused) is stale and taken over, with a note; one process at a
-// time takes over, holding a second lock file (`<lock>.takeover`), so two runs finding the same stale lock cannot
-// both remove it and both win. Node-only.
-import { closeSync, linkSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+// is running but started at another time, i.e. was reused) is stale and taken over, with a note: one process at a
+// time, holding a second lock file (`<lock>.takeover`), replaces it with its own lock in one rename, so two runs
+// finding the same stale lock cannot both win, and the folder is never without a lock in between. Node-only.
+import { closeSync, linkSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { makeDirs } from './make-dirs.js';
@@ -63,13 +63,19 @@ const pause = (ms: number): void => void Atomics.wait(new Int32Array(new SharedA
 const isOwnerAlive = (l: LockInfo): boolean =>
   isProcessAlive(l.pid) && (l.startTime === undefined || processStartTime(l.pid) === undefined || processStartTime(l.pid) === l.startTime);
 
+/** `text` written beside `path` under this process's own name, ready to be linked or renamed into place. */
+function writeStaged(path: string, text: string): string {
+  const staged = `${path}.${process.pid}.staged`;
+  writeFileSync(staged, text);
+  return staged;
+}
+
 /**
  * Create `path` holding `text`, atomically: false when it already exists. Where the file system has no hard links,
  * falls back to O_EXCL create-then-write (a reader can then see it empty for a moment).
  */
 function createWhole(path: string, text: string): boolean {
-  const staged = `${path}.${process.pid}.staged`;
-  writeFileSync(staged, text);
+  const staged = writeStaged(path, text);
   try {
     linkSync(staged, path);
     return true;
@@ -96,25 +102,54 @@ function createWhole(path: string, text: string): boolean {
 }
 
 /**
- * Remove the stale lock at `path` whose text was `staleText`, if it is still that one, holding `<path>.takeover`
- * while doing so. False when another live process holds the takeover (the caller waits and looks again).
+ * Replace the stale lock at `path`, whose text was `staleText`, with `text` in one rename, if it is still that one,
+ * holding `<path>.takeover` while doing so. 'changed': it is no longer the stale lock (look again); 'busy': another
+ * live process is taking it over (wait, then look again).
  */
-function removeStale(path: string, staleText: string | undefined, me: LockInfo): boolean {
+function replaceStale(path: string, staleText: string, text: string): 'taken' | 'changed' | 'busy' {
   const guard = `${path}.takeover`;
-  if (!createWhole(guard, JSON.stringify(me) + '\n')) {
-    const text = readText(guard);
-    const holder = parseLock(text);
+  if (!createWhole(guard, text)) {
+    const guardText = readText(guard);
+    const holder = parseLock(guardText);
     // Gone already, or a live holder: wait. Left by a process that died while taking over: remove it, if unchanged.
-    if (text === undefined || (holder && isOwnerAlive(holder))) return false;
-    if (readText(guard) === text) rmSync(guard, { force: true });
-    return true;
+    if (guardText === undefined || (holder && isOwnerAlive(holder))) return 'busy';
+    if (readText(guard) === guardText) rmSync(guard, { force: true });
+    return 'changed';
   }
   try {
-    if (readText(path) === staleText) rmSync(path, { force: true });
+    if (readText(path) !== staleText) return 'changed';
+    renameSync(writeStaged(path, text), path);
+    return 'taken';
   } finally {
     rmSync(guard, { force: true });
   }
-  return true;
+}
+
+/** Put this process's lock at `path`, taking a stale one over; throws RunLockError when a live process holds it. */
+function takeLock(dir: string, path: string, me: LockInfo): { readonly tookOverFrom?: number } {
+  const mine = JSON.stringify(me) + '\n';
+  // Each failed round saw a lock released or changed since (looked again) or a takeover in progress (waited for).
+  for (let round = 0; round < 200; round++) {
+    if (createWhole(path, mine)) return {};
+    const text = readText(path);
+    if (text === undefined) continue; // released since: try again
+    const owner = parseLock(text);
+    if (owner && owner.host !== me.host) {
+      throw new RunLockError(
+        `${dir} is locked by ${owner.command} (pid ${owner.pid}) on host ${owner.host} since ${owner.started}; if that run is over, delete ${path}`,
+      );
+    }
+    if (owner && owner.pid !== process.pid && isOwnerAlive(owner)) {
+      throw new RunLockError(
+        `${dir} is in use by another \`oneprompt ${owner.command}\` (pid ${owner.pid}, started ${owner.started}); wait for it to finish or choose another --out`,
+      );
+    }
+    // Stale (its process is gone) or unreadable (damaged, or left by the create-then-write fallback): take it over.
+    const r = replaceStale(path, text, mine);
+    if (r === 'taken') return owner ? { tookOverFrom: owner.pid } : {};
+    if (r === 'busy') pause(10);
+  }
+  throw new RunLockError(`${dir}: could not take ${path} (another process keeps creating it)`);
 }
 
 /** Take the lock of `dir` (created if missing) for `command`; throws RunLockError when another live process holds it. */
@@ -123,39 +158,16 @@ export function acquireRunLock(dir: string, command: string, file = LOCK_FILE): 
   const path = join(dir, file);
   if (held.has(path)) throw new RunLockError(`${dir} is in use by another ${command} run in this process; wait for it to finish or choose another --out`);
   const me: LockInfo = { pid: process.pid, host: hostname(), started: new Date().toISOString(), startTime: processStartTime(process.pid), command };
-  let tookOverFrom: number | undefined;
-  // Each failed round saw a stale lock (removed by this process or another) or a takeover in progress (waited for).
-  for (let round = 0; round < 200; round++) {
-    if (!createWhole(path, JSON.stringify(me) + '\n')) {
-      const text = readText(path);
-      if (text === undefined) continue; // released or taken over since: try again
-      const owner = parseLock(text);
-      if (owner && owner.host !== me.host) {
-        throw new RunLockError(
-          `${dir} is locked by ${owner.command} (pid ${owner.pid}) on host ${owner.host} since ${owner.started}; if that run is over, delete ${path}`,
-        );
-      }
-      if (owner && owner.pid !== process.pid && isOwnerAlive(owner)) {
-        throw new RunLockError(
-          `${dir} is in use by another \`oneprompt ${owner.command}\` (pid ${owner.pid}, started ${owner.started}); wait for it to finish or choose another --out`,
-        );
-      }
-      // Stale (its process is gone) or unreadable (damaged, or left by the create-then-write fallback): take it over.
-      tookOverFrom = owner?.pid;
-      if (!removeStale(path, text, me)) pause(10);
-      continue;
-    }
-    held.add(path);
-    let released = false;
-    const release = (): void => {
-      if (released) return;
-      released = true;
-      held.delete(path);
-      process.off('exit', release);
-      if (readLock(path)?.pid === process.pid) rmSync(path, { force: true });
-    };
-    process.on('exit', release);
-    return { path, ...(tookOverFrom !== undefined ? { tookOverFrom } : {}), release };
-  }
-  throw new RunLockError(`${dir}: could not take ${path} (another process keeps creating it)`);
+  const taken = takeLock(dir, path, me);
+  held.add(path);
+  let released = false;
+  const release = (): void => {
+    if (released) return;
+    released = true;
+    held.delete(path);
+    process.off('exit', release);
+    if (readLock(path)?.pid === process.pid) rmSync(path, { force: true });
+  };
+  process.on('exit', release);
+  return { path, ...taken, release };
 }
