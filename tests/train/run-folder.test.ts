@@ -1,6 +1,7 @@
 // issue 16 items 7, 14, 18: one training run per run folder (a second is refused; a killed one's lock is taken
 // over), a log line torn by a kill does not block --resume, and a run that fails on its first batch leaves nothing.
 import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { appendFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -117,28 +118,14 @@ describe('a training run folder (issue 16)', () => {
       if (stalePid !== undefined) writeFileSync(join(dir, LOCK_FILE), JSON.stringify({ pid: stalePid, host: hostname(), started: 'then', command: 'train' }));
       const fixture = fileURLToPath(new URL('./fixtures/race-lock.ts', import.meta.url));
       const children = Array.from({ length: 6 }, () => spawn(process.execPath, ['--import', 'tsx', fixture, dir], { stdio: ['pipe', 'pipe', 'inherit'] }));
-      const linesOf = children.map((c) => {
-        const got: string[] = [];
-        let waiting: (() => void) | undefined;
-        let buffered = '';
-        c.stdout.on('data', (d: Buffer) => {
-          buffered += d.toString();
-          const parts = buffered.split('\n');
-          buffered = parts.pop() ?? '';
-          got.push(...parts);
-          waiting?.();
-        });
-        return async (n: number) => {
-          while (got.length < n) await new Promise<void>((ok) => (waiting = ok));
-          return got;
-        };
-      });
+      const lines = children.map((c) => createInterface({ input: c.stdout })[Symbol.asyncIterator]());
+      const nextLine = async (l: AsyncIterator<string>) => (await l.next()).value as string;
       const exited = children.map((c) => new Promise<void>((ok) => c.on('exit', () => ok())));
       try {
-        await Promise.all(linesOf.map((l) => l(1))); // all loaded
+        await Promise.all(lines.map(nextLine)); // all loaded: "ready"
         for (const c of children) c.stdin.write('go\n');
-        const results = (await Promise.all(linesOf.map((l) => l(2)))).map(
-          (g) => JSON.parse(g[1] as string) as { won: boolean; tookOverFrom?: number | null; message?: string },
+        const results = (await Promise.all(lines.map(nextLine))).map(
+          (line) => JSON.parse(line) as { won: boolean; tookOverFrom?: number | null; message?: string },
         );
         expect(results.filter((r) => r.won)).toEqual([{ won: true, tookOverFrom: stalePid ?? null }]);
         for (const r of results.filter((r) => !r.won)) expect(r.message).toMatch(/is in use by another `oneprompt train` \(pid \d+/);
