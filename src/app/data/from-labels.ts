@@ -328,9 +328,11 @@ export function datasetFromLabels(o: FromLabelsOptions): E.Either<DataError, Fro
   const atlasAreas = measure(atlas, 'measure');
 
   // Tasks: structure-planes with enough slices, less the excluded; then the held-out structures among them.
+  /** The structure `want` names, by name or label value (as --holdout and --exclude take them). */
+  const named = (want: string) => (g: LabelGroup) => g.name === want || g.labels.some((l) => String(l) === want);
   const excluded = new Set<string>();
   for (const want of o.exclude ?? []) {
-    const g = groups.find((x) => x.name === want || x.labels.some((l) => String(l) === want));
+    const g = groups.find(named(want));
     if (!g) return E.left(dataError(o.labels, `exclude: no structure is named or labelled ${JSON.stringify(want)}`));
     excluded.add(g.name);
   }
@@ -346,7 +348,7 @@ export function datasetFromLabels(o: FromLabelsOptions): E.Either<DataError, Fro
   if (Array.isArray(o.holdout)) {
     heldOut = new Set();
     for (const want of o.holdout as readonly string[]) {
-      const g = usable.find((x) => x.name === want || x.labels.some((l) => String(l) === want));
+      const g = usable.find(named(want));
       if (!g)
         return E.left(
           dataError(

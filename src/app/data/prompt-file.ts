@@ -23,6 +23,13 @@ export function resolvePrompt(spec: PromptSpec, size: ImageSize, source: string,
   );
 }
 
+/** A prompt's JSON text, parsed and checked against the template; `source` names it in errors. */
+const promptFromText = (text: string, templateSize: ImageSize, source: string, baseDir: string): E.Either<DataError, Prompt> =>
+  pipe(
+    parsePromptSpec(text, source),
+    E.chain((spec) => resolvePrompt(spec, templateSize, source, baseDir)),
+  );
+
 export function readPromptFile(path: string, templateSize: ImageSize): E.Either<DataError, Prompt> {
   let text: string;
   try {
@@ -30,10 +37,7 @@ export function readPromptFile(path: string, templateSize: ImageSize): E.Either<
   } catch (e) {
     return E.left(dataError(path, asFileReadError(e, path).reason));
   }
-  return pipe(
-    parsePromptSpec(text, path),
-    E.chain((spec) => resolvePrompt(spec, templateSize, path, dirname(path))),
-  );
+  return promptFromText(text, templateSize, path, dirname(path));
 }
 
 /** Where an inline prompt's errors point: the option it came from. */
@@ -41,9 +45,5 @@ export const INLINE_PROMPT_SOURCE = '--prompt (inline JSON)';
 
 /** A `--prompt` value: the prompt's JSON itself when it starts with "{", else the path of a prompt file. */
 export function readPromptArg(value: string, templateSize: ImageSize): E.Either<DataError, Prompt> {
-  if (!value.trimStart().startsWith('{')) return readPromptFile(value, templateSize);
-  return pipe(
-    parsePromptSpec(value, INLINE_PROMPT_SOURCE),
-    E.chain((spec) => resolvePrompt(spec, templateSize, INLINE_PROMPT_SOURCE, process.cwd())),
-  );
+  return value.trimStart().startsWith('{') ? promptFromText(value, templateSize, INLINE_PROMPT_SOURCE, process.cwd()) : readPromptFile(value, templateSize);
 }
