@@ -73,7 +73,6 @@ function writeVoxels(v: DataView, offset: number, s: NiftiSpec, le: boolean): vo
   });
 }
 
-/** The same spec as a NIfTI-2 file (540-byte header: int64 dims and vox_offset, float64 geometry; voxels at 544). */
 /**
  * A float32 NIfTI-1 volume of f(x, y, z) over dims voxels of 1 mm, its sform centring the grid on the origin: the
  * image and label volumes of the from-labels tests.
@@ -86,6 +85,7 @@ export function volumeOf(dims: readonly [number, number, number], f: (x: number,
   return makeNifti({ dims: [nx, ny, nz], datatype: 16, bitpix: 32, values, sform: [1, 0, 0, centre[0], 0, 1, 0, centre[1], 0, 0, 1, centre[2]] });
 }
 
+/** The same spec as a NIfTI-2 file (540-byte header: int64 dims and vox_offset, float64 geometry; voxels at 544). */
 export function makeNifti2(s: NiftiSpec & { voxOffset?: number }): Uint8Array {
   const le = s.littleEndian ?? true;
   const bytesPer = s.bitpix / 8;
